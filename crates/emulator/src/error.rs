@@ -68,6 +68,18 @@ impl ApiError {
             detail: detail.into(),
         }
     }
+    /// 404 FEATURE_DISABLED.
+    pub fn feature_disabled(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "FEATURE_DISABLED", message)
+    }
+    /// 404 ENDPOINT_NOT_FOUND (no such route).
+    pub fn endpoint_not_found(method: &str, path: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "ENDPOINT_NOT_FOUND",
+            format!("No API found for '{method} {path}'"),
+        )
+    }
     /// The HTTP status this error answers with.
     pub fn status(&self) -> StatusCode {
         match self {
@@ -109,3 +121,49 @@ impl IntoResponse for ApiError {
 
 /// The result type of every handler.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Why the emulator could not start, load or save.
+#[derive(Debug, thiserror::Error)]
+pub enum EmulatorError {
+    /// An option value could not be parsed.
+    #[error("invalid {option} '{value}': {reason}")]
+    Option {
+        /// Which option (`--faults`, `--seed`, …).
+        option: &'static str,
+        /// The value given.
+        value: String,
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A state, seed or rate-limit file could not be read or written.
+    #[error("{what} {path}: {source}")]
+    File {
+        /// What was being done (`cannot read state file`).
+        what: &'static str,
+        /// The file.
+        path: std::path::PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A state, seed or rate-limit file is not valid JSON of the expected shape.
+    #[error("{path} is not a valid {what}: {reason}")]
+    Format {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What it should have been.
+        what: &'static str,
+        /// The parser's message.
+        reason: String,
+    },
+    /// A seed that is not available in this build.
+    #[error("seed '{0}' is not available yet: use `none` or a state JSON file")]
+    SeedUnavailable(String),
+}

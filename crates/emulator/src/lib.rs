@@ -5,6 +5,9 @@
 //! needs (latency, per-family rate limits, injected faults, seeding, stats).
 #![deny(missing_docs)]
 
+pub mod body;
 pub mod error;
+pub mod ids;
 pub mod kinds;
 pub mod state;
+pub mod stats;

@@ -13,3 +13,6 @@ pub struct WorkspaceState {}
 pub fn routes() -> Router<AppState> {
     Router::new()
 }
+
+/// Creates this kind's built-in objects when missing (filled in with the kind).
+pub fn ensure_builtins(_st: &mut crate::state::State) {}
