@@ -1,1 +1,38 @@
-//! placeholder
+//! `brickport-api`: a typed client for the Databricks workspace REST API.
+//!
+//! The client is built in layers, one module each: [`config`] resolves a workspace (profiles,
+//! environment, precedence) → [`auth`] turns credentials into a bearer token → [`retry`]
+//! decides what may be retried → [`throttle`] paces requests per API [`Family`] → [`client`]
+//! is the one request path → [`paginate`] turns paged lists into streams → [`services`] are
+//! the typed handlers (`client.jobs().list(..)`) over the request/response structs in
+//! [`types`]. Every typed struct keeps the fields it does not model in a flattened `extra`
+//! map, so an object read from one workspace can be re-created in another without loss.
+//!
+//! The client knows nothing of migration or storage; it only speaks HTTP to one workspace.
+#![deny(missing_docs)]
+
+mod auth;
+pub mod client;
+pub mod config;
+mod error;
+mod error_body;
+mod family;
+mod host;
+pub mod paginate;
+pub mod retry;
+mod secret;
+pub mod services;
+mod stats;
+pub mod throttle;
+pub mod types;
+
+pub use client::{ClientOptions, WorkspaceClient};
+pub use config::{Credentials, ResolveRequest, WorkspaceConfig, resolve_workspace};
+pub use error::ApiError;
+pub use family::Family;
+pub use host::normalize_host;
+pub use paginate::ApiStream;
+pub use retry::RetryOptions;
+pub use secret::Secret;
+pub use stats::{FamilyStats, Stats};
+pub use throttle::{FamilyLimit, ThrottleOptions};

@@ -1,0 +1,487 @@
+//! [`WorkspaceClient`]: the one request path every call goes through.
+//!
+//! A call is: throttle (family slot + rate) → bearer token → HTTP request with a JSON body →
+//! JSON answer (whatever the Content-Type; an empty body is `{}`) or a parsed platform error →
+//! retry decision ([`crate::retry`]) → typed decoding that names the failing JSON path. The
+//! client is `Clone` (an `Arc` inside) and holds no globals, so a source and a target client
+//! live side by side.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::auth::Authenticator;
+use crate::error_body::parse_error_body;
+use crate::retry::{backoff, is_retryable_answer, parse_retry_after};
+use crate::stats::StatsCounters;
+use crate::throttle::Throttle;
+use crate::{
+    ApiError, Family, RetryOptions, Stats, ThrottleOptions, WorkspaceConfig, normalize_host,
+};
+
+/// Tuning of a [`WorkspaceClient`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientOptions {
+    /// Timeout of one HTTP attempt, from sending to the end of the answer (default 60 s).
+    pub timeout: Duration,
+    /// Timeout for opening a connection (default 10 s).
+    pub connect_timeout: Duration,
+    /// Retry policy.
+    pub retry: RetryOptions,
+    /// Per-family throttling.
+    pub throttle: ThrottleOptions,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(10),
+            retry: RetryOptions::default(),
+            throttle: ThrottleOptions::default(),
+        }
+    }
+}
+
+impl ClientOptions {
+    /// Options suited to a local emulator or tests: no throttling, short waits and a retry
+    /// budget of `budget`.
+    pub fn fast(budget: Duration) -> Self {
+        ClientOptions {
+            timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(2),
+            retry: RetryOptions::fast(budget),
+            throttle: ThrottleOptions::unlimited(),
+        }
+    }
+}
+
+/// A client for one workspace. Cheap to clone.
+#[derive(Clone)]
+pub struct WorkspaceClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    host: String,
+    http: reqwest::Client,
+    auth: Authenticator,
+    retry: RetryOptions,
+    throttle: Throttle,
+    stats: StatsCounters,
+}
+
+impl std::fmt::Debug for WorkspaceClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkspaceClient")
+            .field("host", &self.inner.host)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why one attempt failed, as far as retrying is concerned.
+enum AttemptError {
+    /// Nothing reached the server (connection not opened, or no token): safe to repeat when
+    /// `transient`.
+    NotSent(ApiError, bool),
+    /// The request went out but no answer came back.
+    Lost(ApiError, String),
+    /// The server answered with an error.
+    Answer(ApiError),
+    /// Anything else (an undecodable success body): never retried.
+    Fatal(ApiError),
+}
+
+/// The `User-Agent` of every request.
+pub const USER_AGENT: &str = concat!("brickport/", env!("CARGO_PKG_VERSION"));
+
+impl WorkspaceClient {
+    /// A client for `config`. Fails on an invalid host (e.g. plain http to a non-loopback
+    /// host) or when the HTTP stack cannot be set up.
+    pub fn new(config: WorkspaceConfig, options: ClientOptions) -> Result<Self, ApiError> {
+        let host = normalize_host(&config.host)?;
+        let http = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .timeout(options.timeout)
+            .connect_timeout(options.connect_timeout)
+            .build()
+            .map_err(|e| ApiError::Config(format!("cannot set up the HTTP client: {e}")))?;
+        Ok(WorkspaceClient {
+            inner: Arc::new(Inner {
+                auth: Authenticator::new(&host, &config.credentials),
+                host,
+                http,
+                retry: options.retry,
+                throttle: Throttle::new(&options.throttle),
+                stats: StatsCounters::new(),
+            }),
+        })
+    }
+
+    /// The workspace URL, e.g. `https://adb-1.2.azuredatabricks.net`.
+    pub fn host(&self) -> &str {
+        &self.inner.host
+    }
+
+    /// A snapshot of the request counters.
+    pub fn stats(&self) -> Stats {
+        self.inner
+            .stats
+            .snapshot(|f| self.inner.throttle.current_rate(f))
+    }
+
+    /// `GET path?query` → JSON.
+    pub async fn get_json(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, ApiError> {
+        self.call(Method::GET, path, &owned(query), None).await
+    }
+
+    /// `POST path` with a JSON body → JSON.
+    pub async fn post_json(&self, path: &str, body: &Value) -> Result<Value, ApiError> {
+        self.request_json(Method::POST, path, &[], Some(body)).await
+    }
+
+    /// `PUT path` with a JSON body → JSON.
+    pub async fn put_json(&self, path: &str, body: &Value) -> Result<Value, ApiError> {
+        self.request_json(Method::PUT, path, &[], Some(body)).await
+    }
+
+    /// `PATCH path` with a JSON body → JSON.
+    pub async fn patch_json(&self, path: &str, body: &Value) -> Result<Value, ApiError> {
+        self.request_json(Method::PATCH, path, &[], Some(body))
+            .await
+    }
+
+    /// `DELETE path?query` → JSON.
+    pub async fn delete_json(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, ApiError> {
+        self.call(Method::DELETE, path, &owned(query), None).await
+    }
+
+    /// Any method, with optional query and JSON body → JSON.
+    pub async fn request_json(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Result<Value, ApiError> {
+        let body = match body {
+            Some(b) => Some(encode(&method, &self.url(path), b)?),
+            None => None,
+        };
+        self.call(method, path, &owned(query), body).await
+    }
+
+    /// Typed request used by the services: encodes `body`, decodes the answer into `T`.
+    pub(crate) async fn send<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<&(impl Serialize + ?Sized)>,
+    ) -> Result<T, ApiError> {
+        let url = self.url(path);
+        let body = match body {
+            Some(b) => Some(encode(&method, &url, b)?),
+            None => None,
+        };
+        let value = self.call(method.clone(), path, query, body).await?;
+        decode(&format!("{method} {url}"), value)
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/{}", self.inner.host, path.trim_start_matches('/'))
+    }
+
+    /// The request path with throttling and retries; returns the JSON answer.
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<Vec<u8>>,
+    ) -> Result<Value, ApiError> {
+        let inner = &self.inner;
+        let family = Family::from_path(path);
+        let url = self.url(path);
+        let request = format!("{method} {url}");
+        let is_read = method == Method::GET || method == Method::HEAD;
+        let started = Instant::now();
+        let mut attempt: u32 = 0;
+        let mut connect_failures: u32 = 0;
+        let mut reauthenticated = false;
+        loop {
+            let permit = inner.throttle.acquire(family).await;
+            inner.stats.request(family);
+            if attempt > 0 {
+                inner.stats.retry(family);
+            }
+            let outcome = self
+                .attempt(&method, &url, &request, query, body.as_deref())
+                .await;
+            drop(permit);
+            let (error, hint) = match outcome {
+                Ok(value) => {
+                    inner.throttle.on_success(family);
+                    return Ok(value);
+                }
+                Err(AttemptError::Answer(error)) => {
+                    if error.status() == Some(429) {
+                        inner.stats.rate_limited(family);
+                        inner.throttle.on_rate_limited(family);
+                    }
+                    if error.status() == Some(401) && inner.auth.refreshable() && !reauthenticated {
+                        // An OAuth token may have been revoked early: fetch a new one once.
+                        inner.auth.invalidate().await;
+                        reauthenticated = true;
+                        attempt += 1;
+                        continue;
+                    }
+                    if !is_retryable_answer(&error) {
+                        return Err(error);
+                    }
+                    let hint = error.retry_after();
+                    (error, hint)
+                }
+                Err(AttemptError::NotSent(error, transient)) => {
+                    connect_failures += 1;
+                    if !transient || connect_failures >= inner.retry.max_connect_attempts {
+                        return Err(error);
+                    }
+                    (error, None)
+                }
+                Err(AttemptError::Lost(error, detail)) => {
+                    if !is_read {
+                        return Err(ApiError::OutcomeUnknown { request, detail });
+                    }
+                    (error, None)
+                }
+                Err(AttemptError::Fatal(error)) => return Err(error),
+            };
+            let wait = backoff(&inner.retry, attempt, hint);
+            let elapsed = started.elapsed();
+            if elapsed + wait > inner.retry.budget {
+                return Err(ApiError::RetryBudgetExhausted {
+                    request,
+                    attempts: attempt + 1,
+                    elapsed,
+                    last: Box::new(error),
+                });
+            }
+            tracing::debug!(%request, attempt, wait_ms = wait.as_millis() as u64, error = %error, "retrying");
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    /// One HTTP exchange.
+    async fn attempt(
+        &self,
+        method: &Method,
+        url: &str,
+        request: &str,
+        query: &[(String, String)],
+        body: Option<&[u8]>,
+    ) -> Result<Value, AttemptError> {
+        let inner = &self.inner;
+        let token = inner
+            .auth
+            .bearer(&inner.http)
+            .await
+            .map_err(|f| AttemptError::NotSent(f.error, f.transient))?;
+        let mut builder = inner
+            .http
+            .request(method.clone(), url)
+            .bearer_auth(token.expose())
+            .header(reqwest::header::ACCEPT, "application/json");
+        if !query.is_empty() {
+            builder = builder.query(query);
+        }
+        if let Some(body) = body {
+            builder = builder
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.to_vec());
+        }
+        let response = builder
+            .send()
+            .await
+            .map_err(|e| self.send_error(request, e))?;
+        let status = response.status().as_u16();
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let retry_after = parse_retry_after(header("retry-after").as_deref());
+        let reason = header("x-databricks-reason-phrase");
+        let content_type = header("content-type").unwrap_or_default();
+        let bytes = response.bytes().await.map_err(|e| {
+            let detail = format!("the answer was cut off: {}", innermost(&e));
+            AttemptError::Lost(
+                ApiError::Transport {
+                    request: request.to_string(),
+                    message: format!("{request}: {detail}"),
+                },
+                detail,
+            )
+        })?;
+        if (200..300).contains(&status) {
+            return parse_body(request, &bytes, &content_type).map_err(AttemptError::Fatal);
+        }
+        let parsed = parse_error_body(status, &bytes, reason.as_deref());
+        Err(AttemptError::Answer(ApiError::Api {
+            status,
+            error_code: parsed.error_code,
+            message: parsed.message,
+            retry_after,
+            request: request.to_string(),
+        }))
+    }
+
+    fn send_error(&self, request: &str, e: reqwest::Error) -> AttemptError {
+        let message = format!("{}: {}", request, describe_transport(&e));
+        let host = &self.inner.host;
+        if e.is_connect() {
+            let permanent = is_dns(&e) || is_tls(&e);
+            let message = if is_dns(&e) {
+                format!(
+                    "cannot resolve the host of {host}: {} — check the host name for typos and \
+                     your network/DNS",
+                    innermost(&e)
+                )
+            } else if is_tls(&e) {
+                format!(
+                    "TLS failure talking to {host}: {} — check that the host is a Databricks \
+                     workspace and that no proxy intercepts TLS",
+                    innermost(&e)
+                )
+            } else {
+                format!(
+                    "cannot connect to {host}: {} — check the host and that the workspace is \
+                     reachable",
+                    describe_transport(&e)
+                )
+            };
+            return AttemptError::NotSent(
+                ApiError::Transport {
+                    request: request.to_string(),
+                    message,
+                },
+                !permanent,
+            );
+        }
+        let detail = describe_transport(&e);
+        AttemptError::Lost(
+            ApiError::Transport {
+                request: request.to_string(),
+                message,
+            },
+            detail,
+        )
+    }
+}
+
+fn owned(query: &[(&str, &str)]) -> Vec<(String, String)> {
+    query
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn encode(
+    method: &Method,
+    url: &str,
+    body: &(impl Serialize + ?Sized),
+) -> Result<Vec<u8>, ApiError> {
+    serde_json::to_vec(body).map_err(|e| {
+        ApiError::decode(
+            &format!("{method} {url}"),
+            "(request body)",
+            format!("cannot encode: {e}"),
+        )
+    })
+}
+
+/// A success body as JSON: empty ⇒ `{}`, whatever the Content-Type.
+fn parse_body(request: &str, bytes: &[u8], content_type: &str) -> Result<Value, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Object(Default::default()));
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        let text = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned();
+        ApiError::decode(
+            request,
+            ".",
+            format!("the body is not JSON ({e}; content-type `{content_type}`): {text}"),
+        )
+    })
+}
+
+/// JSON → `T`, naming the failing path.
+pub(crate) fn decode<T: DeserializeOwned>(request: &str, value: Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value)
+        .map_err(|e| ApiError::decode(request, e.path().to_string(), e.inner().to_string()))
+}
+
+/// The innermost cause of a transport error (the most specific text).
+fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut current: &(dyn std::error::Error + 'static) = e;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    current.to_string()
+}
+
+fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = current {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
+        }
+        current = err.source();
+    }
+    None
+}
+
+fn is_dns(e: &reqwest::Error) -> bool {
+    let text = chain_text(e).to_ascii_lowercase();
+    text.contains("dns error")
+        || text.contains("failed to lookup address")
+        || text.contains("name or service not known")
+}
+
+fn is_tls(e: &reqwest::Error) -> bool {
+    let text = chain_text(e).to_ascii_lowercase();
+    text.contains("certificate") || text.contains("tls") || text.contains("handshake")
+}
+
+fn chain_text(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut current = e.source();
+    while let Some(err) = current {
+        out.push_str(": ");
+        out.push_str(&err.to_string());
+        current = err.source();
+    }
+    out
+}
+
+/// A short phrase for a transport failure: "connection refused", "timed out", ….
+pub(crate) fn describe_transport(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        return "timed out".into();
+    }
+    match io_kind(e) {
+        Some(std::io::ErrorKind::ConnectionRefused) => "connection refused".into(),
+        Some(std::io::ErrorKind::ConnectionReset) => "connection reset by the server".into(),
+        Some(std::io::ErrorKind::ConnectionAborted) => "connection aborted".into(),
+        Some(std::io::ErrorKind::TimedOut) => "timed out".into(),
+        Some(std::io::ErrorKind::UnexpectedEof) => "connection closed before the answer".into(),
+        _ => innermost(e),
+    }
+}

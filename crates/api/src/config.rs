@@ -1,0 +1,316 @@
+//! Workspace resolution: which host and which credentials, from profiles and environment.
+//!
+//! Precedence, highest first: an explicit profile (a section of `~/.databrickscfg`, whose path
+//! `DATABRICKS_CONFIG_FILE` overrides) → explicit host/credentials → environment variables
+//! (`DATABRICKS_HOST`, `DATABRICKS_TOKEN`, `DATABRICKS_CLIENT_ID`, `DATABRICKS_CLIENT_SECRET`)
+//! → the profile named by `DATABRICKS_CONFIG_PROFILE`, else `DEFAULT`. Credentials are taken
+//! only from the layer that gave the host or a layer above it, so a token meant for one
+//! workspace is never paired with another workspace's host by accident.
+//!
+//! The environment is injectable ([`ResolveRequest::env`]) so tests need not touch the
+//! process environment.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::{ApiError, Secret, normalize_host};
+
+/// How the client authenticates.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Credentials {
+    /// A personal access token, sent as `Authorization: Bearer`.
+    Pat(Secret),
+    /// OAuth machine-to-machine: a service principal's client id and secret, exchanged at
+    /// `<host>/oidc/v1/token` for a short-lived bearer token.
+    OAuthM2m {
+        /// The service principal's application (client) id.
+        client_id: String,
+        /// The OAuth secret.
+        client_secret: Secret,
+    },
+}
+
+impl Credentials {
+    /// A short name for messages: `"personal access token"` or `"OAuth M2M"`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Credentials::Pat(_) => "personal access token",
+            Credentials::OAuthM2m { .. } => "OAuth M2M (client id/secret)",
+        }
+    }
+}
+
+/// A resolved workspace: a normalised host and its credentials.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkspaceConfig {
+    /// `https://host` (or `http://127.0.0.1:port` for loopback), no trailing slash.
+    pub host: String,
+    /// How to authenticate.
+    pub credentials: Credentials,
+    /// The profile the values came from, if any.
+    pub profile: Option<String>,
+    /// Where the host came from, for messages (`"profile prod in /home/x/.databrickscfg"`,
+    /// `"environment (DATABRICKS_HOST)"`, `"explicit arguments"`).
+    pub source: String,
+}
+
+impl WorkspaceConfig {
+    /// A workspace with a personal access token (the host is normalised and checked).
+    pub fn with_token(host: &str, token: impl Into<Secret>) -> Result<Self, ApiError> {
+        Ok(WorkspaceConfig {
+            host: normalize_host(host)?,
+            credentials: Credentials::Pat(token.into()),
+            profile: None,
+            source: "explicit arguments".into(),
+        })
+    }
+
+    /// A workspace with OAuth M2M credentials (the host is normalised and checked).
+    pub fn with_oauth(
+        host: &str,
+        client_id: impl Into<String>,
+        client_secret: impl Into<Secret>,
+    ) -> Result<Self, ApiError> {
+        Ok(WorkspaceConfig {
+            host: normalize_host(host)?,
+            credentials: Credentials::OAuthM2m {
+                client_id: client_id.into(),
+                client_secret: client_secret.into(),
+            },
+            profile: None,
+            source: "explicit arguments".into(),
+        })
+    }
+}
+
+/// What the caller knows; [`resolve_workspace`] fills in the rest.
+#[derive(Debug, Clone, Default)]
+pub struct ResolveRequest {
+    /// An explicit profile name (beats everything else).
+    pub profile: Option<String>,
+    /// An explicit host.
+    pub host: Option<String>,
+    /// An explicit personal access token.
+    pub token: Option<Secret>,
+    /// An explicit OAuth client id.
+    pub client_id: Option<String>,
+    /// An explicit OAuth client secret.
+    pub client_secret: Option<Secret>,
+    /// The config file (beats `DATABRICKS_CONFIG_FILE` and `~/.databrickscfg`).
+    pub config_file: Option<PathBuf>,
+    /// The environment to read; `None` reads the process environment.
+    pub env: Option<HashMap<String, String>>,
+}
+
+/// One source of values, in precedence order.
+struct Layer {
+    host: Option<String>,
+    credentials: Option<Credentials>,
+    profile: Option<String>,
+    source: String,
+}
+
+/// Resolves a workspace from a profile, explicit values and the environment (see module doc).
+pub fn resolve_workspace(req: ResolveRequest) -> Result<WorkspaceConfig, ApiError> {
+    let env = match req.env.clone() {
+        Some(env) => env,
+        None => std::env::vars().collect(),
+    };
+    let get = |k: &str| {
+        env.get(k)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let config_path = req
+        .config_file
+        .clone()
+        .or_else(|| get("DATABRICKS_CONFIG_FILE").map(PathBuf::from))
+        .or_else(|| {
+            get("HOME")
+                .or_else(|| get("USERPROFILE"))
+                .map(|h| Path::new(&h).join(".databrickscfg"))
+        });
+
+    if let Some(profile) = req.profile.as_deref().filter(|p| !p.trim().is_empty()) {
+        let layer = profile_layer(config_path.as_deref(), profile.trim(), true)?
+            .unwrap_or_else(|| empty_layer("nothing"));
+        return finish(vec![layer]);
+    }
+
+    let mut layers = vec![Layer {
+        host: req.host.clone().filter(|h| !h.trim().is_empty()),
+        credentials: credentials(
+            req.token.clone(),
+            req.client_id.clone(),
+            req.client_secret.clone(),
+            "the explicit arguments",
+        )?,
+        profile: None,
+        source: "explicit arguments".into(),
+    }];
+    layers.push(Layer {
+        host: get("DATABRICKS_HOST"),
+        credentials: credentials(
+            get("DATABRICKS_TOKEN").map(Secret::new),
+            get("DATABRICKS_CLIENT_ID"),
+            get("DATABRICKS_CLIENT_SECRET").map(Secret::new),
+            "the environment (DATABRICKS_TOKEN / DATABRICKS_CLIENT_ID / DATABRICKS_CLIENT_SECRET)",
+        )?,
+        profile: None,
+        source: "environment (DATABRICKS_HOST)".into(),
+    });
+    if layers.iter().all(|l| l.host.is_none()) {
+        let (name, required) = match get("DATABRICKS_CONFIG_PROFILE") {
+            Some(p) => (p, true),
+            None => ("DEFAULT".to_string(), false),
+        };
+        if let Some(layer) = profile_layer(config_path.as_deref(), &name, required)? {
+            layers.push(layer);
+        }
+    }
+    finish(layers)
+}
+
+fn empty_layer(source: &str) -> Layer {
+    Layer {
+        host: None,
+        credentials: None,
+        profile: None,
+        source: source.into(),
+    }
+}
+
+/// Host from the first layer that has one; credentials from that layer or one above it.
+fn finish(layers: Vec<Layer>) -> Result<WorkspaceConfig, ApiError> {
+    let Some(host_at) = layers.iter().position(|l| l.host.is_some()) else {
+        return Err(ApiError::Config(
+            "no workspace host: pass a host (or a profile), set DATABRICKS_HOST, or add a \
+             [DEFAULT] section with `host` and `token` to ~/.databrickscfg"
+                .into(),
+        ));
+    };
+    let layer = &layers[host_at];
+    let raw_host = layer.host.clone().unwrap_or_default();
+    let host = normalize_host(&raw_host)?;
+    let Some(credentials) = layers[..=host_at]
+        .iter()
+        .find_map(|l| l.credentials.clone())
+    else {
+        return Err(ApiError::Config(format!(
+            "the workspace host {host} (from {}) has no credentials: give a token \
+             (DATABRICKS_TOKEN or `token` in the profile) or OAuth client id and secret",
+            layer.source
+        )));
+    };
+    Ok(WorkspaceConfig {
+        host,
+        credentials,
+        profile: layer.profile.clone(),
+        source: layer.source.clone(),
+    })
+}
+
+fn credentials(
+    token: Option<Secret>,
+    client_id: Option<String>,
+    client_secret: Option<Secret>,
+    origin: &str,
+) -> Result<Option<Credentials>, ApiError> {
+    let token = token.filter(|t| !t.expose().trim().is_empty());
+    let client_id = client_id.filter(|c| !c.trim().is_empty());
+    let client_secret = client_secret.filter(|s| !s.expose().trim().is_empty());
+    match (token, client_id, client_secret) {
+        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => Err(ApiError::Config(format!(
+            "{origin} give both a token and OAuth client credentials — keep only one"
+        ))),
+        (Some(t), None, None) => Ok(Some(Credentials::Pat(t))),
+        (None, Some(id), Some(secret)) => Ok(Some(Credentials::OAuthM2m {
+            client_id: id,
+            client_secret: secret,
+        })),
+        (None, Some(_), None) => Err(ApiError::Config(format!(
+            "{origin} give an OAuth client id without its client secret"
+        ))),
+        (None, None, Some(_)) => Err(ApiError::Config(format!(
+            "{origin} give an OAuth client secret without its client id"
+        ))),
+        (None, None, None) => Ok(None),
+    }
+}
+
+/// Reads one profile. `Ok(None)` when the profile is optional and absent.
+fn profile_layer(
+    path: Option<&Path>,
+    name: &str,
+    required: bool,
+) -> Result<Option<Layer>, ApiError> {
+    let Some(path) = path else {
+        return if required {
+            Err(ApiError::Config(format!(
+                "profile `{name}` requested but no config file location is known (set \
+                 DATABRICKS_CONFIG_FILE or HOME)"
+            )))
+        } else {
+            Ok(None)
+        };
+    };
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return Ok(None),
+        Err(e) => {
+            return Err(ApiError::Config(format!(
+                "profile `{name}` requested but the config file {} cannot be read: {e}",
+                path.display()
+            )));
+        }
+    };
+    let ini = ini::Ini::load_from_str_noescape(&text).map_err(|e| {
+        ApiError::Config(format!(
+            "cannot parse {} at line {}, column {}: {} — fix the file (sections look like \
+             [name], values like `host = https://…`)",
+            path.display(),
+            e.line,
+            e.col,
+            e.msg
+        ))
+    })?;
+    let Some(section) = ini.section(Some(name)) else {
+        if !required {
+            return Ok(None);
+        }
+        let names: Vec<&str> = ini.sections().flatten().collect();
+        let list = if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(", ")
+        };
+        return Err(ApiError::Config(format!(
+            "profile `{name}` is not in {} (profiles there: {list})",
+            path.display()
+        )));
+    };
+    let field = |k: &str| {
+        section
+            .get(k)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let source = format!("profile {name} in {}", path.display());
+    let host = field("host");
+    if host.is_none() && required {
+        return Err(ApiError::Config(format!("{source} has no `host`")));
+    }
+    let creds = credentials(
+        field("token").map(Secret::new),
+        field("client_id"),
+        field("client_secret").map(Secret::new),
+        &source,
+    )?;
+    Ok(Some(Layer {
+        host,
+        credentials: creds,
+        profile: Some(name.to_string()),
+        source,
+    }))
+}

@@ -1,0 +1,143 @@
+//! [`Family`]: the API family a request belongs to, the unit of throttling and statistics.
+//!
+//! Databricks rate-limits per API family (SCIM, jobs, permissions, …), not per token, so the
+//! client paces and counts requests per family. The family is derived from the request path.
+
+use serde::{Deserialize, Serialize};
+
+/// A group of endpoints that the platform rate-limits together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    /// `/api/2.0/preview/scim/v2/*` (users, groups, service principals).
+    Scim,
+    /// `/api/2.x/clusters/*` and `/api/2.0/libraries/*`.
+    Clusters,
+    /// `/api/2.0/instance-pools/*`.
+    Pools,
+    /// `/api/2.0/policies/*` and `/api/2.0/policy-families`.
+    Policies,
+    /// `/api/2.x/jobs/*`.
+    Jobs,
+    /// `/api/2.0/workspace/*`.
+    Workspace,
+    /// `/api/2.0/permissions/*`.
+    Permissions,
+    /// `/api/2.0/secrets/*`.
+    Secrets,
+    /// `/api/2.0/sql/*` (warehouses).
+    Sql,
+    /// `/api/2.0/repos` and `/api/2.0/git-credentials`.
+    Repos,
+    /// Everything else (global init scripts, token endpoints, …).
+    Other,
+}
+
+impl Family {
+    /// Every family, in a fixed order (used to index per-family tables).
+    pub const ALL: [Family; 11] = [
+        Family::Scim,
+        Family::Clusters,
+        Family::Pools,
+        Family::Policies,
+        Family::Jobs,
+        Family::Workspace,
+        Family::Permissions,
+        Family::Secrets,
+        Family::Sql,
+        Family::Repos,
+        Family::Other,
+    ];
+
+    /// Position of this family in [`Family::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Short lowercase name (`"scim"`, `"jobs"`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Scim => "scim",
+            Family::Clusters => "clusters",
+            Family::Pools => "pools",
+            Family::Policies => "policies",
+            Family::Jobs => "jobs",
+            Family::Workspace => "workspace",
+            Family::Permissions => "permissions",
+            Family::Secrets => "secrets",
+            Family::Sql => "sql",
+            Family::Repos => "repos",
+            Family::Other => "other",
+        }
+    }
+
+    /// The family of a request path such as `/api/2.2/jobs/list`.
+    pub fn from_path(path: &str) -> Family {
+        // Skip "/api/<version>/" and optional "preview/" to reach the service segment.
+        let mut segments = path.trim_start_matches('/').split('/');
+        let first = segments.next().unwrap_or_default();
+        let mut service = if first == "api" {
+            segments.next();
+            segments.next().unwrap_or_default()
+        } else {
+            first
+        };
+        if service == "preview" {
+            service = segments.next().unwrap_or_default();
+        }
+        match service {
+            "scim" => Family::Scim,
+            "clusters" | "libraries" => Family::Clusters,
+            "instance-pools" => Family::Pools,
+            "policies" | "policy-families" => Family::Policies,
+            "jobs" => Family::Jobs,
+            "workspace" => Family::Workspace,
+            "permissions" => Family::Permissions,
+            "secrets" => Family::Secrets,
+            "sql" => Family::Sql,
+            "repos" | "git-credentials" => Family::Repos,
+            _ => Family::Other,
+        }
+    }
+}
+
+impl std::fmt::Display for Family {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Family;
+
+    #[test]
+    fn family_from_path() {
+        assert_eq!(
+            Family::from_path("/api/2.0/preview/scim/v2/Users"),
+            Family::Scim
+        );
+        assert_eq!(Family::from_path("/api/2.2/jobs/list"), Family::Jobs);
+        assert_eq!(Family::from_path("/api/2.1/clusters/get"), Family::Clusters);
+        assert_eq!(
+            Family::from_path("/api/2.0/libraries/install"),
+            Family::Clusters
+        );
+        assert_eq!(
+            Family::from_path("/api/2.0/policy-families"),
+            Family::Policies
+        );
+        assert_eq!(
+            Family::from_path("/api/2.0/sql/warehouses/abc/start"),
+            Family::Sql
+        );
+        assert_eq!(Family::from_path("/api/2.0/git-credentials"), Family::Repos);
+        assert_eq!(
+            Family::from_path("/api/2.0/global-init-scripts"),
+            Family::Other
+        );
+        for (i, f) in Family::ALL.iter().enumerate() {
+            assert_eq!(f.index(), i);
+        }
+    }
+}
