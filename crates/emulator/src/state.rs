@@ -34,6 +34,8 @@ pub struct Emulator {
     pub knobs: Knobs,
     /// Request counters (`/_emulator/stats`).
     pub stats: crate::stats::Stats,
+    /// Auth, rate limits, faults, latency.
+    pub(crate) front: crate::front::Front,
     /// Set by every successful write; cleared when the state file is saved.
     pub(crate) dirty: AtomicBool,
 }
@@ -41,11 +43,17 @@ pub struct Emulator {
 impl Emulator {
     /// An emulator over the given state, with the given settings and default knobs.
     pub fn new(state: State, settings: Settings) -> Self {
+        Emulator::with_front(state, settings, crate::front::Front::default())
+    }
+
+    /// An emulator with the given front layer (tokens, rate limits, faults, latency).
+    pub(crate) fn with_front(state: State, settings: Settings, front: crate::front::Front) -> Self {
         Emulator {
             state: Mutex::new(state),
             settings,
             knobs: Knobs::default(),
             stats: crate::stats::Stats::default(),
+            front,
             dirty: AtomicBool::new(false),
         }
     }

@@ -1,0 +1,123 @@
+//! Endpoints outside the workspace REST API: OAuth M2M (`/oidc/v1/token` and its discovery
+//! document), host metadata (`/.well-known/databricks-config`), and the emulator's own
+//! `/_emulator/stats` and `/_emulator/snapshot`.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use serde_json::{Value, json};
+
+use crate::auth::OAUTH_TOKEN_LIFETIME;
+use crate::body::QueryMap;
+use crate::persist;
+use crate::state::AppState;
+
+/// The workspace id this emulator reports.
+pub const WORKSPACE_ID: &str = "1234567890123456";
+/// The account id this emulator reports.
+pub const ACCOUNT_ID: &str = "00000000-0000-4000-8000-000000000001";
+
+/// The routes of this module.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/oidc/v1/token", post(token))
+        .route(
+            "/oidc/.well-known/oauth-authorization-server",
+            get(oauth_discovery),
+        )
+        .route("/.well-known/databricks-config", get(host_metadata))
+        .route("/_emulator/stats", get(stats))
+        .route("/_emulator/snapshot", get(snapshot))
+}
+
+fn base_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    format!("http://{host}")
+}
+
+async fn host_metadata(headers: HeaderMap) -> Json<Value> {
+    let base = base_url(&headers);
+    Json(json!({
+        "oidc_endpoint": format!("{base}/oidc"),
+        "account_id": ACCOUNT_ID,
+        "workspace_id": WORKSPACE_ID,
+        "cloud": "AWS",
+        "host_type": "workspace",
+    }))
+}
+
+async fn oauth_discovery(headers: HeaderMap) -> Json<Value> {
+    let base = base_url(&headers);
+    Json(json!({
+        "issuer": format!("{base}/oidc"),
+        "authorization_endpoint": format!("{base}/oidc/v1/authorize"),
+        "token_endpoint": format!("{base}/oidc/v1/token"),
+        "grant_types_supported": ["client_credentials", "authorization_code", "refresh_token"],
+    }))
+}
+
+fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    (
+        status,
+        Json(json!({"error": error, "error_description": description})),
+    )
+        .into_response()
+}
+
+/// `POST /oidc/v1/token`: client credentials from HTTP basic auth or the form.
+async fn token(State(emu): State<AppState>, headers: HeaderMap, body: String) -> Response {
+    let form = QueryMap::parse(&body);
+    if form.get("grant_type") != Some("client_credentials") {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "Only grant_type=client_credentials is supported by this workspace emulator.",
+        );
+    }
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Basic ").or_else(|| h.strip_prefix("basic ")))
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| s.split_once(':').map(|(a, b)| (a.to_string(), b.to_string())));
+    let (id, secret) = match basic {
+        Some(pair) => pair,
+        None => (
+            form.get("client_id").unwrap_or("").to_string(),
+            form.get("client_secret").unwrap_or("").to_string(),
+        ),
+    };
+    let fresh = {
+        let mut st = emu.lock();
+        format!("eyJemu.{}", st.ids.alnum_lower(40))
+    };
+    match emu.front.auth.issue(&id, &secret, fresh) {
+        Some(access_token) => Json(json!({
+            "access_token": access_token,
+            "token_type": "Bearer",
+            "expires_in": OAUTH_TOKEN_LIFETIME.as_secs(),
+            "scope": form.get("scope").unwrap_or("all-apis"),
+        }))
+        .into_response(),
+        None => oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Client authentication failed",
+        ),
+    }
+}
+
+async fn stats(State(emu): State<AppState>) -> Json<Value> {
+    Json(serde_json::to_value(emu.stats.snapshot()).unwrap_or_else(|_| json!({})))
+}
+
+async fn snapshot(State(emu): State<AppState>) -> Json<Value> {
+    Json(persist::to_json(&emu.lock()))
+}

@@ -1,0 +1,88 @@
+//! Test helpers: start an emulator, a plain reqwest client with a token.
+
+use brickport_emulator::{EmulatorOptions, RateLimitSpec, RunningEmulator, TokenSpec};
+use serde_json::Value;
+
+pub const ADMIN: &str = "admin-token";
+pub const USER: &str = "user-token";
+
+/// Options with an admin token and a non-admin token, no rate limits.
+pub fn options() -> EmulatorOptions {
+    EmulatorOptions {
+        tokens: vec![
+            TokenSpec::parse(&format!("{ADMIN}:admin@example.com:admin")).unwrap(),
+            TokenSpec::parse(&format!("{USER}:bob@example.com:user")).unwrap(),
+        ],
+        rate_limits: RateLimitSpec::Off,
+        ..EmulatorOptions::default()
+    }
+}
+
+pub async fn start() -> Emu {
+    start_with(options()).await
+}
+
+pub async fn start_with(opts: EmulatorOptions) -> Emu {
+    let running = brickport_emulator::start(opts).await.unwrap();
+    Emu {
+        http: reqwest::Client::new(),
+        running,
+        token: ADMIN.to_string(),
+    }
+}
+
+pub struct Emu {
+    pub http: reqwest::Client,
+    pub running: RunningEmulator,
+    pub token: String,
+}
+
+impl Emu {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.running.url(), path)
+    }
+    pub fn as_user(&self, token: &str) -> Emu2<'_> {
+        Emu2 { emu: self, token: token.to_string() }
+    }
+    /// Sends and returns (status, JSON body or Null).
+    pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        call(&self.http, &self.url(path), &self.token, method, body).await
+    }
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.call("GET", path, None).await
+    }
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.call("POST", path, Some(body)).await
+    }
+}
+
+pub struct Emu2<'a> {
+    emu: &'a Emu,
+    token: String,
+}
+
+impl Emu2<'_> {
+    pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        call(&self.emu.http, &self.emu.url(path), &self.token, method, body).await
+    }
+}
+
+pub async fn call(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    method: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = http
+        .request(method.parse().unwrap(), url)
+        .bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    let json = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+    (status, json)
+}

@@ -1,0 +1,4 @@
+//! Integration tests: each test starts an emulator on 127.0.0.1:0 and talks plain HTTP to it.
+
+mod common;
+mod core_behaviour;
