@@ -1,1 +1,54 @@
-//! placeholder
+//! `brickport-engine`: migration itself — kinds, dependency graph, scheduler, ledger,
+//! backups, reports. It talks to workspaces only through `brickport-api`'s typed handlers
+//! (it never builds a URL) and never touches the terminal.
+//!
+//! # Public API (used by the cli)
+//!
+//! - [`EngineOptions`] (run dir, `only` kinds, `phase`, include/exclude path prefixes,
+//!   [`ConflictPolicy`], secret placeholder, secret values, `fail_fast`, `max_concurrency`).
+//! - [`validate`]`(&source, &target, &opts) -> Result<ValidationReport, EngineError>`: who we
+//!   are on each side, admin rights, same-workspace refusal, per-kind pre-checks. Never prints.
+//! - [`plan`]`(&source, &target, &opts) -> Result<Plan, EngineError>`: what `migrate` would
+//!   do; writes nothing.
+//! - [`migrate`]`(&source, &target, &opts, &dyn Progress) -> Result<RunReport, EngineError>`:
+//!   the run; per-object failures are in the report ([`RunReport::is_success`]), not an `Err`.
+//! - [`status`]`(run_dir) -> Result<StatusReport, EngineError>`: the dashboard, from the ledger.
+//! - [`Progress`]: callbacks the cli implements (kind started, object finished, kind finished).
+//! - [`kind_names`]: every kind, in table order (for `--only` help and validation).
+//!
+//! # Layout
+//!
+//! `kinds/` (one file per kind, one table in `kinds/mod.rs`) → `process` (one object's state
+//! machine, ledger intent/outcome around each write) → `run` (selection, listing, backups,
+//! the scheduler) → `report`. `graph` derives the order from the kinds' declared references,
+//! `idmap` remaps those references through the `ledger`.
+#![deny(missing_docs)]
+
+pub mod backup;
+mod error;
+pub mod graph;
+pub mod idmap;
+pub mod json;
+pub mod kinds;
+pub mod ledger;
+mod options;
+mod process;
+mod progress;
+pub mod report;
+mod run;
+mod status;
+mod validate;
+
+pub use error::EngineError;
+pub use idmap::IdMap;
+pub use options::{ConflictPolicy, EngineOptions, SecretValues};
+pub use progress::{NoProgress, Progress};
+pub use report::{KindSummary, ObjectReport, Outcome, RunReport};
+pub use run::{Plan, migrate, plan};
+pub use status::{KindStatus, PhaseStatus, Problem, StatusReport, status};
+pub use validate::{Check, ValidationReport, validate};
+
+/// Every kind's name, in table order (`users`, `service_principals`, `groups`, …).
+pub fn kind_names() -> Vec<&'static str> {
+    kinds::names()
+}

@@ -1,0 +1,78 @@
+//! The engine's one error type.
+//!
+//! Per-object problems (a create the target rejects, a missing dependency) are *not* errors of
+//! the run: they are recorded in the ledger and the report, and the run goes on. `EngineError`
+//! is for what stops a whole operation: a run directory that cannot be written, a ledger that
+//! cannot be opened, bad options, a source that cannot be listed.
+
+use std::path::PathBuf;
+
+/// What can stop `validate`, `plan`, `migrate` or `status` as a whole.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// A workspace call failed (the message never carries a token).
+    #[error("{context}: {source}")]
+    Api {
+        /// What the engine was doing.
+        context: String,
+        /// The client's error.
+        #[source]
+        source: brickport_api::ApiError,
+    },
+    /// The ledger (SQLite) could not be read or written.
+    #[error("ledger {path}: {message}")]
+    Ledger {
+        /// The ledger file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// A file or directory of the run could not be written or read.
+    #[error("{path}: {message}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// What went wrong, and what to do about it.
+        message: String,
+    },
+    /// The options do not make sense (unknown kind name, phase out of range, …).
+    #[error("invalid option: {0}")]
+    InvalidOption(String),
+    /// The run directory has no ledger (for `status`).
+    #[error("no ledger in {0}: run `brickport migrate` first, or pass the right --run-dir")]
+    NoLedger(PathBuf),
+    /// An object's JSON did not have the shape a kind expects.
+    #[error("{kind} {key}: {message}")]
+    Shape {
+        /// The kind.
+        kind: &'static str,
+        /// The object's natural key.
+        key: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// `fail_fast` was set and an object failed.
+    #[error("aborted after the first failure (fail_fast): {0}")]
+    Aborted(String),
+}
+
+impl EngineError {
+    /// Wraps an api error with what the engine was doing.
+    pub fn api(context: impl Into<String>, source: brickport_api::ApiError) -> Self {
+        EngineError::Api {
+            context: context.into(),
+            source,
+        }
+    }
+
+    /// Whether this is the client's "a write went out and no answer came back".
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(
+            self,
+            EngineError::Api {
+                source: brickport_api::ApiError::OutcomeUnknown { .. },
+                ..
+            }
+        )
+    }
+}

@@ -1,0 +1,282 @@
+//! The id map: source id (or key) → target id (or key), read from the ledger, and the
+//! remapping of an object's declared references through it.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::EngineError;
+use crate::json;
+use crate::kinds::{RefBy, Reference};
+use crate::ledger::{Entry, Ledger, Status};
+
+/// The id map of a run directory: a view of the ledger.
+#[derive(Debug, Clone)]
+pub struct IdMap {
+    ledger: Arc<Ledger>,
+}
+
+/// Which pass of an object the remapping is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pass {
+    /// Create or update without the deferred references (their top-level fields left out).
+    First,
+    /// Everything, deferred references included.
+    Full,
+}
+
+/// A reference that could not be mapped.
+#[derive(Debug, Clone)]
+pub struct Unresolved {
+    /// The reference's path.
+    pub path: &'static str,
+    /// The source id or key it held.
+    pub value: String,
+    /// Whether the object cannot go without it.
+    pub required: bool,
+    /// Why (the referenced object failed, was skipped, is not migrated yet).
+    pub reason: String,
+}
+
+impl IdMap {
+    /// The id map over a ledger.
+    pub fn new(ledger: Arc<Ledger>) -> Self {
+        IdMap { ledger }
+    }
+
+    /// The ledger row of a referenced object, trying each kind in order.
+    fn entry(
+        &self,
+        kinds: &[&str],
+        by: RefBy,
+        value: &str,
+    ) -> Result<(Option<Entry>, String), EngineError> {
+        let mut seen = None;
+        for k in kinds {
+            let e = match by {
+                RefBy::Id => self.ledger.get(k, value)?,
+                RefBy::Key => self.ledger.get_by_key(k, value)?,
+            };
+            if let Some(e) = e {
+                if e.target_id.is_some() {
+                    return Ok((Some(e), k.to_string()));
+                }
+                seen.get_or_insert(e);
+            }
+        }
+        let first = kinds.first().map(|s| s.to_string()).unwrap_or_default();
+        let kind = seen.as_ref().map(|e| e.kind.clone()).unwrap_or(first);
+        Ok((seen, kind))
+    }
+
+    /// The target id of a source object, when it exists in the target.
+    pub fn target_id(&self, kind: &str, source_id: &str) -> Result<Option<String>, EngineError> {
+        Ok(self.ledger.get(kind, source_id)?.and_then(|e| e.target_id))
+    }
+
+    /// The target's key for a source key (a service principal's new applicationId; the same
+    /// key for most kinds), when the object exists in the target.
+    pub fn target_key(&self, kind: &str, key: &str) -> Result<Option<String>, EngineError> {
+        Ok(self.ledger.get_by_key(kind, key)?.and_then(|e| {
+            e.target_id.as_ref()?;
+            Some(e.target_key.unwrap_or(e.natural_key))
+        }))
+    }
+
+    /// `spec` with every declared reference remapped to the target. In [`Pass::First`] the
+    /// top-level fields of deferred references are removed. Unresolvable optional references
+    /// are dropped (their array element, or their field); every unresolvable reference is
+    /// returned. With `lenient` (plan), unresolved references are kept as they are.
+    pub fn remap(
+        &self,
+        spec: &Value,
+        refs: &[Reference],
+        pass: Pass,
+        lenient: bool,
+    ) -> Result<(Value, Vec<Unresolved>), EngineError> {
+        let mut v = spec.clone();
+        let mut unresolved = Vec::new();
+        for r in refs {
+            if pass == Pass::First && r.deferred {
+                let top = r.path.split(['.', '[', '{']).next().unwrap_or(r.path);
+                if let Value::Object(m) = &mut v {
+                    m.remove(top);
+                }
+                continue;
+            }
+            let mut err = None;
+            json::visit_mut(&mut v, r.path, &mut |x| {
+                let Some(id) = json::as_id(x) else { return };
+                match self.entry(r.kinds, r.by, &id) {
+                    Err(e) => err = Some(e),
+                    Ok((Some(e), _)) if e.target_id.is_some() => {
+                        let new = match r.by {
+                            RefBy::Id => e.target_id.unwrap_or_default(),
+                            RefBy::Key => e.target_key.unwrap_or(e.natural_key),
+                        };
+                        // Keep the JSON type: numeric ids stay numbers.
+                        *x = match (&*x, new.parse::<i64>()) {
+                            (Value::Number(_), Ok(n)) => Value::from(n),
+                            _ => Value::String(new),
+                        };
+                    }
+                    Ok((entry, kind)) => {
+                        let reason = match entry {
+                            Some(e) if e.status == Status::Failed => {
+                                format!("depends on {kind} `{}`, which failed", e.natural_key)
+                            }
+                            Some(e) => format!(
+                                "depends on {kind} `{}`, which is {} in the target",
+                                e.natural_key,
+                                match e.status {
+                                    Status::Conflict => "in conflict",
+                                    Status::Skipped => "skipped",
+                                    _ => "not yet created",
+                                }
+                            ),
+                            None => format!(
+                                "depends on {kind} `{id}`, which is not migrated (migrate {} first)",
+                                r.kinds.join(" / ")
+                            ),
+                        };
+                        unresolved.push(Unresolved {
+                            path: r.path,
+                            value: id,
+                            required: r.required,
+                            reason,
+                        });
+                        if !lenient && !r.required {
+                            *x = Value::Null;
+                        }
+                    }
+                }
+            });
+            if let Some(e) = err {
+                return Err(e);
+            }
+            if !lenient && !r.required {
+                prune_nulls(&mut v, r.path);
+            }
+        }
+        Ok((v, unresolved))
+    }
+}
+
+/// Removes what a dropped optional reference left: the array element holding it (for paths
+/// through `[]`), or the field itself.
+fn prune_nulls(v: &mut Value, path: &str) {
+    if let Some(i) = path.rfind("[]") {
+        let (array_path, rest) = (&path[..i], path[i + 2..].trim_start_matches('.'));
+        json::visit_mut(v, array_path, &mut |arr| {
+            if let Value::Array(items) = arr {
+                items.retain(|item| {
+                    if rest.is_empty() {
+                        !item.is_null()
+                    } else {
+                        let mut probe = item.clone();
+                        let mut keep = true;
+                        json::visit_mut(&mut probe, rest, &mut |x| keep &= !x.is_null());
+                        keep
+                    }
+                });
+            }
+        });
+    } else if let Some((parent, field)) = path.rsplit_once('.') {
+        json::visit_mut(v, parent, &mut |p| {
+            if let Value::Object(m) = p
+                && m.get(field).is_some_and(Value::is_null)
+            {
+                m.remove(field);
+            }
+        });
+    } else if let Value::Object(m) = v
+        && m.get(path).is_some_and(Value::is_null)
+    {
+        m.remove(path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const REFS: &[Reference] = &[
+        Reference {
+            path: "members[].value",
+            kinds: &["users", "groups"],
+            by: RefBy::Id,
+            required: false,
+            deferred: true,
+        },
+        Reference {
+            path: "policy_id",
+            kinds: &["cluster_policies"],
+            by: RefBy::Id,
+            required: true,
+            deferred: false,
+        },
+    ];
+
+    #[test]
+    fn remaps_drops_and_reports() {
+        let dir = tempfile::tempdir().unwrap();
+        let l = Arc::new(Ledger::open(dir.path()).unwrap());
+        l.record_outcome(
+            "users",
+            "u1",
+            "a@x",
+            Status::Created,
+            Some("T1"),
+            None,
+            None,
+            Some(true),
+            None,
+        )
+        .unwrap();
+        l.record_outcome(
+            "groups",
+            "g1",
+            "g",
+            Status::Pending,
+            Some("TG"),
+            None,
+            None,
+            Some(true),
+            None,
+        )
+        .unwrap();
+        l.record_outcome(
+            "cluster_policies",
+            "p1",
+            "p",
+            Status::Failed,
+            None,
+            None,
+            None,
+            None,
+            Some("bad"),
+        )
+        .unwrap();
+        let ids = IdMap::new(l);
+        let spec = json!({"members": [{"value": "u1"}, {"value": "g1"}, {"value": "gone"}], "policy_id": "p1"});
+
+        let (first, unresolved) = ids.remap(&spec, REFS, Pass::First, false).unwrap();
+        assert!(
+            first.get("members").is_none(),
+            "deferred field left out of the first pass"
+        );
+        assert_eq!(unresolved.len(), 1);
+        assert!(unresolved[0].required);
+        assert!(
+            unresolved[0].reason.contains("which failed"),
+            "{}",
+            unresolved[0].reason
+        );
+
+        let (full, unresolved) = ids.remap(&spec, REFS, Pass::Full, false).unwrap();
+        assert_eq!(full["members"], json!([{"value": "T1"}, {"value": "TG"}]));
+        assert_eq!(unresolved.len(), 2);
+        assert!(unresolved[0].reason.contains("not migrated"));
+    }
+}

@@ -1,0 +1,189 @@
+//! Cluster policies: name, definition, description, family + overrides, max clusters per
+//! user, libraries. Natural key: name. Default (Databricks-managed, `is_default`) policies
+//! exist in every workspace: they are matched by name and mapped, never created.
+
+use brickport_api::types::policies::Policy;
+use serde_json::Value;
+
+use super::{
+    Created, Ctx, Kind, KindFuture, Mode, SourceObject, TargetObject, api, from_json, to_json,
+};
+use crate::Check;
+use crate::json::pick;
+
+/// The kind's name.
+pub const NAME: &str = "cluster_policies";
+
+/// Cluster policies.
+pub struct ClusterPolicies;
+
+/// A policy definition is a JSON document inside a string: compare and hash it by meaning.
+fn canonical_doc(s: &str) -> String {
+    match serde_json::from_str::<Value>(s) {
+        Ok(v) => crate::json::canonical(&v).to_string(),
+        Err(_) => s.to_string(),
+    }
+}
+
+fn spec(p: &Policy) -> Result<Value, crate::EngineError> {
+    let v = to_json(NAME, p.name.as_deref().unwrap_or(""), p)?;
+    let mut s = pick(
+        &v,
+        &[
+            "name",
+            "definition",
+            "description",
+            "max_clusters_per_user",
+            "policy_family_id",
+            "policy_family_definition_overrides",
+            "libraries",
+        ],
+    );
+    if let Value::Object(m) = &mut s {
+        // With a family, the definition is derived from family + overrides.
+        if m.contains_key("policy_family_id") {
+            m.remove("definition");
+        }
+        for f in ["definition", "policy_family_definition_overrides"] {
+            if let Some(Value::String(d)) = m.get(f) {
+                let c = canonical_doc(d);
+                m.insert(f.into(), Value::String(c));
+            }
+        }
+    }
+    Ok(s)
+}
+
+fn target(p: Policy) -> Result<Option<TargetObject>, crate::EngineError> {
+    let body = spec(&p)?;
+    Ok(match (p.policy_id, p.name) {
+        (Some(id), Some(name)) => Some(TargetObject {
+            id,
+            key: name,
+            body,
+        }),
+        _ => None,
+    })
+}
+
+async fn all(ctx: &Ctx, source: bool) -> Result<Vec<Policy>, crate::EngineError> {
+    let (client, side) = if source {
+        (&ctx.source, "source")
+    } else {
+        (&ctx.target, "target")
+    };
+    client
+        .policies()
+        .list()
+        .await
+        .map_err(api(|| format!("listing cluster policies in the {side}")))
+}
+
+impl Kind for ClusterPolicies {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+    fn phase(&self) -> u8 {
+        1
+    }
+
+    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
+        Box::pin(async move {
+            let mut out = Vec::new();
+            for p in all(ctx, true).await? {
+                let (Some(id), Some(name)) = (p.policy_id.clone(), p.name.clone()) else {
+                    continue;
+                };
+                let mut obj =
+                    SourceObject::new(id, name.clone(), to_json(NAME, &name, &p)?, spec(&p)?);
+                if p.is_default == Some(true) {
+                    obj.mode = Mode::MapOnly("default policy: matched by name, not created".into());
+                }
+                out.push(obj);
+            }
+            Ok(out)
+        })
+    }
+
+    fn find<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        _: &'a Value,
+    ) -> KindFuture<'a, Option<TargetObject>> {
+        Box::pin(async move {
+            match all(ctx, false)
+                .await?
+                .into_iter()
+                .find(|p| p.name.as_deref() == Some(&obj.key))
+            {
+                Some(p) => target(p),
+                None => Ok(None),
+            }
+        })
+    }
+
+    fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
+        Box::pin(async move {
+            match super::scim::found(ctx.target.policies().get(id).await)
+                .map_err(api(|| format!("reading cluster policy {id} in the target")))?
+            {
+                Some(p) => target(p),
+                None => Ok(None),
+            }
+        })
+    }
+
+    fn create<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        desired: &'a Value,
+    ) -> KindFuture<'a, Created> {
+        Box::pin(async move {
+            let p: Policy = from_json(NAME, &obj.key, desired)?;
+            let id = ctx
+                .target
+                .policies()
+                .create(&p)
+                .await
+                .map_err(api(|| format!("creating cluster policy {}", obj.key)))?;
+            Ok(Created { id, key: None })
+        })
+    }
+
+    fn update<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        t: &'a TargetObject,
+        desired: &'a Value,
+    ) -> KindFuture<'a, ()> {
+        Box::pin(async move {
+            let mut p: Policy = from_json(NAME, &obj.key, desired)?;
+            p.policy_id = Some(t.id.clone());
+            ctx.target
+                .policies()
+                .edit(&p)
+                .await
+                .map_err(api(|| format!("updating cluster policy {}", obj.key)))
+        })
+    }
+
+    fn prechecks<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<Check>> {
+        Box::pin(async move {
+            let source: Vec<String> = all(ctx, true)
+                .await?
+                .into_iter()
+                .filter(|p| p.is_default != Some(true))
+                .filter_map(|p| p.name)
+                .collect();
+            let target: Vec<String> = all(ctx, false)
+                .await?
+                .into_iter()
+                .filter_map(|p| p.name)
+                .collect();
+            Ok(vec![super::collision_check(ctx, NAME, &source, &target)?])
+        })
+    }
+}

@@ -1,0 +1,274 @@
+//! Groups: workspace-local groups with entitlements, roles and members (users, service
+//! principals, nested groups). Members are a deferred reference: every group is created first,
+//! then memberships are set, so any nesting order works. `admins` is merged (its source members
+//! are added, none removed); `users` is never touched (it holds every user implicitly); account
+//! groups (`meta.resourceType: Group`) are managed by the account and only mapped.
+
+use std::collections::BTreeSet;
+
+use brickport_api::types::scim::{Group, PatchOp, PatchOperation, ScimQuery};
+use futures::TryStreamExt;
+use serde_json::{Value, json};
+
+use super::scim::{complex, found, value_list, values};
+use super::{
+    Created, Ctx, Kind, KindFuture, Mode, RefBy, Reference, SourceObject, TargetObject, api,
+    to_json,
+};
+use crate::Check;
+
+/// The kind's name.
+pub const NAME: &str = "groups";
+
+/// Workspace groups.
+pub struct Groups;
+
+const REFS: &[Reference] = &[Reference {
+    path: "members[].value",
+    kinds: &[super::users::NAME, super::service_principals::NAME, NAME],
+    by: RefBy::Id,
+    required: false,
+    deferred: true,
+}];
+
+fn spec(g: &Group) -> Value {
+    json!({
+        "displayName": g.display_name,
+        "entitlements": values(&g.entitlements),
+        "roles": values(&g.roles),
+        "members": values(&g.members),
+    })
+}
+
+fn target(g: Group) -> Option<TargetObject> {
+    Some(TargetObject {
+        id: g.id.clone()?,
+        key: g.display_name.clone()?,
+        body: spec(&g),
+    })
+}
+
+async fn find_by_name(ctx: &Ctx, name: &str) -> Result<Option<Group>, crate::EngineError> {
+    let groups = ctx.target.scim().groups();
+    let err = || format!("looking up group {name} in the target");
+    let hits = groups
+        .find_eq("displayName", name)
+        .await
+        .map_err(api(err))?;
+    match hits.into_iter().next().and_then(|g| g.id) {
+        Some(id) => Ok(found(groups.get(&id).await).map_err(api(err))?),
+        None => Ok(None),
+    }
+}
+
+impl Kind for Groups {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+    fn phase(&self) -> u8 {
+        1
+    }
+    fn references(&self) -> &'static [Reference] {
+        REFS
+    }
+
+    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
+        Box::pin(async move {
+            let groups: Vec<Group> = ctx
+                .source
+                .scim()
+                .groups()
+                .list(&ScimQuery::default())
+                .try_collect()
+                .await
+                .map_err(api(|| "listing groups in the source".into()))?;
+            let mut out = Vec::new();
+            for g in groups {
+                let (Some(id), Some(name)) = (g.id.clone(), g.display_name.clone()) else {
+                    continue;
+                };
+                let raw = to_json(NAME, &name, &g)?;
+                let mut obj = SourceObject::new(id, name.clone(), raw, spec(&g));
+                obj.mode = if name == "users" {
+                    Mode::MapOnly(
+                        "built-in group `users` (holds every user): never modified".into(),
+                    )
+                } else if g.is_account_group() {
+                    Mode::MapOnly(
+                        "account group: managed at the account level, not recreated".into(),
+                    )
+                } else if name == "admins" {
+                    Mode::Merge
+                } else {
+                    Mode::Migrate
+                };
+                out.push(obj);
+            }
+            Ok(out)
+        })
+    }
+
+    fn find<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        _: &'a Value,
+    ) -> KindFuture<'a, Option<TargetObject>> {
+        Box::pin(async move { Ok(find_by_name(ctx, &obj.key).await?.and_then(target)) })
+    }
+
+    fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
+        Box::pin(async move {
+            Ok(found(ctx.target.scim().groups().get(id).await)
+                .map_err(api(|| format!("reading group {id} in the target")))?
+                .and_then(target))
+        })
+    }
+
+    fn create<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        desired: &'a Value,
+    ) -> KindFuture<'a, Created> {
+        Box::pin(async move {
+            let req = Group {
+                display_name: Some(obj.key.clone()),
+                entitlements: complex(desired.get("entitlements")),
+                roles: complex(desired.get("roles")),
+                members: desired
+                    .get("members")
+                    .map(|m| complex(Some(m)).unwrap_or_default()),
+                schemas: Some(vec!["urn:ietf:params:scim:schemas:core:2.0:Group".into()]),
+                ..Group::default()
+            };
+            let g = ctx
+                .target
+                .scim()
+                .groups()
+                .create(&req)
+                .await
+                .map_err(api(|| format!("creating group {}", obj.key)))?;
+            Ok(Created {
+                id: g.id.unwrap_or_default(),
+                key: g.display_name,
+            })
+        })
+    }
+
+    fn update<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        t: &'a TargetObject,
+        desired: &'a Value,
+    ) -> KindFuture<'a, ()> {
+        Box::pin(async move {
+            let mut ops = Vec::new();
+            for attr in ["entitlements", "roles"] {
+                let want: BTreeSet<String> = value_list(desired.get(attr)).into_iter().collect();
+                let have: BTreeSet<String> = value_list(t.body.get(attr)).into_iter().collect();
+                let add: Vec<Value> = want
+                    .difference(&have)
+                    .map(|v| json!({ "value": v }))
+                    .collect();
+                if !add.is_empty() {
+                    ops.push(PatchOperation::add(attr, Value::Array(add)));
+                }
+                if obj.mode != Mode::Merge {
+                    for v in have.difference(&want) {
+                        ops.push(PatchOperation::remove(format!("{attr}[value eq \"{v}\"]")));
+                    }
+                }
+            }
+            // Members only once the second pass has mapped them (absent in the first pass).
+            if desired.get("members").is_some() {
+                let want: BTreeSet<String> =
+                    value_list(desired.get("members")).into_iter().collect();
+                let have: BTreeSet<String> =
+                    value_list(t.body.get("members")).into_iter().collect();
+                let add: Vec<Value> = want
+                    .difference(&have)
+                    .map(|v| json!({ "value": v }))
+                    .collect();
+                if !add.is_empty() {
+                    ops.push(PatchOperation::add("members", Value::Array(add)));
+                }
+                if obj.mode != Mode::Merge {
+                    for v in have.difference(&want) {
+                        ops.push(PatchOperation::remove(format!("members[value eq \"{v}\"]")));
+                    }
+                }
+            }
+            if ops.is_empty() {
+                return Ok(());
+            }
+            ctx.target
+                .scim()
+                .groups()
+                .patch(&t.id, &PatchOp::new(ops))
+                .await
+                .map_err(api(|| format!("updating group {}", obj.key)))
+        })
+    }
+
+    fn compare(&self, obj: &SourceObject, desired: &Value, t: &TargetObject) -> Vec<String> {
+        if obj.mode != Mode::Merge {
+            return crate::json::subset_diff(desired, &t.body);
+        }
+        // A merged built-in only has to contain what the source has.
+        let mut diffs = Vec::new();
+        for attr in ["entitlements", "roles", "members"] {
+            if desired.get(attr).is_none() {
+                continue;
+            }
+            let have: BTreeSet<String> = value_list(t.body.get(attr)).into_iter().collect();
+            if value_list(desired.get(attr))
+                .iter()
+                .any(|v| !have.contains(v))
+            {
+                diffs.push(attr.to_string());
+            }
+        }
+        diffs
+    }
+
+    fn prechecks<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<Check>> {
+        Box::pin(async move {
+            let groups: Vec<Group> = ctx
+                .source
+                .scim()
+                .groups()
+                .list(&ScimQuery::default())
+                .try_collect()
+                .await
+                .map_err(api(|| "listing groups in the source".into()))?;
+            let mut missing = Vec::new();
+            for g in groups.iter().filter(|g| g.is_account_group()) {
+                let Some(name) = g.display_name.as_deref() else {
+                    continue;
+                };
+                if find_by_name(ctx, name).await?.is_none() {
+                    missing.push(name.to_string());
+                }
+            }
+            Ok(vec![if missing.is_empty() {
+                Check::pass(
+                    "account groups",
+                    "target",
+                    "every account group of the source is in the target",
+                )
+            } else {
+                Check::fail(
+                    "account groups",
+                    "target",
+                    format!(
+                        "account groups missing in the target: {}",
+                        missing.join(", ")
+                    ),
+                    "assign these account groups to the target workspace (account console → workspace → permissions)",
+                )
+            }])
+        })
+    }
+}

@@ -1,0 +1,241 @@
+//! Instance pools: every writable field. Natural key: instance_pool_name. Clusters and job
+//! clusters reference them by id.
+
+use brickport_api::types::pools::InstancePool;
+use serde_json::Value;
+
+use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, api, from_json, to_json};
+use crate::Check;
+use crate::json::pick;
+
+/// The kind's name.
+pub const NAME: &str = "instance_pools";
+
+/// Instance pools.
+pub struct InstancePools;
+
+const WRITABLE: &[&str] = &[
+    "instance_pool_name",
+    "node_type_id",
+    "min_idle_instances",
+    "max_capacity",
+    "idle_instance_autotermination_minutes",
+    "custom_tags",
+    "enable_elastic_disk",
+    "disk_spec",
+    "preloaded_spark_versions",
+    "preloaded_docker_images",
+    "aws_attributes",
+    "azure_attributes",
+    "gcp_attributes",
+    "node_type_flexibility",
+    "enable_auto_alternate_node_types",
+    "remote_disk_throughput",
+    "total_initial_remote_disk_size",
+];
+
+/// The fields `edit` accepts (the others are fixed at creation).
+const EDITABLE: &[&str] = &[
+    "instance_pool_name",
+    "node_type_id",
+    "min_idle_instances",
+    "max_capacity",
+    "idle_instance_autotermination_minutes",
+    "custom_tags",
+    "enable_auto_alternate_node_types",
+    "remote_disk_throughput",
+    "total_initial_remote_disk_size",
+];
+
+fn spec(p: &InstancePool) -> Result<Value, crate::EngineError> {
+    let v = to_json(NAME, p.instance_pool_name.as_deref().unwrap_or(""), p)?;
+    Ok(pick(&v, WRITABLE))
+}
+
+fn target(p: InstancePool) -> Result<Option<TargetObject>, crate::EngineError> {
+    let body = spec(&p)?;
+    Ok(match (p.instance_pool_id, p.instance_pool_name) {
+        (Some(id), Some(name)) => Some(TargetObject {
+            id,
+            key: name,
+            body,
+        }),
+        _ => None,
+    })
+}
+
+async fn all(ctx: &Ctx, source: bool) -> Result<Vec<InstancePool>, crate::EngineError> {
+    let (client, side) = if source {
+        (&ctx.source, "source")
+    } else {
+        (&ctx.target, "target")
+    };
+    client
+        .pools()
+        .list()
+        .await
+        .map_err(api(|| format!("listing instance pools in the {side}")))
+}
+
+impl Kind for InstancePools {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+    fn phase(&self) -> u8 {
+        1
+    }
+
+    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
+        Box::pin(async move {
+            let mut out = Vec::new();
+            for p in all(ctx, true).await? {
+                let (Some(id), Some(name)) =
+                    (p.instance_pool_id.clone(), p.instance_pool_name.clone())
+                else {
+                    continue;
+                };
+                out.push(SourceObject::new(
+                    id,
+                    name.clone(),
+                    to_json(NAME, &name, &p)?,
+                    spec(&p)?,
+                ));
+            }
+            Ok(out)
+        })
+    }
+
+    fn find<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        _: &'a Value,
+    ) -> KindFuture<'a, Option<TargetObject>> {
+        Box::pin(async move {
+            match all(ctx, false)
+                .await?
+                .into_iter()
+                .find(|p| p.instance_pool_name.as_deref() == Some(&obj.key))
+            {
+                Some(p) => target(p),
+                None => Ok(None),
+            }
+        })
+    }
+
+    fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
+        Box::pin(async move {
+            match super::scim::found(ctx.target.pools().get(id).await)
+                .map_err(api(|| format!("reading instance pool {id} in the target")))?
+            {
+                // A deleted pool can still be read for a while, in state DELETED.
+                Some(p) if p.state.as_deref() == Some("DELETED") => Ok(None),
+                Some(p) => target(p),
+                None => Ok(None),
+            }
+        })
+    }
+
+    fn create<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        desired: &'a Value,
+    ) -> KindFuture<'a, Created> {
+        Box::pin(async move {
+            let p: InstancePool = from_json(NAME, &obj.key, desired)?;
+            let id = ctx
+                .target
+                .pools()
+                .create(&p)
+                .await
+                .map_err(api(|| format!("creating instance pool {}", obj.key)))?;
+            Ok(Created { id, key: None })
+        })
+    }
+
+    fn update<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        t: &'a TargetObject,
+        desired: &'a Value,
+    ) -> KindFuture<'a, ()> {
+        Box::pin(async move {
+            let mut p: InstancePool = from_json(NAME, &obj.key, &pick(desired, EDITABLE))?;
+            p.instance_pool_id = Some(t.id.clone());
+            ctx.target
+                .pools()
+                .edit(&p)
+                .await
+                .map_err(api(|| format!("updating instance pool {}", obj.key)))
+        })
+    }
+
+    fn prechecks<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<Check>> {
+        Box::pin(async move {
+            let source_pools = all(ctx, true).await?;
+            let source: Vec<String> = source_pools
+                .iter()
+                .filter_map(|p| p.instance_pool_name.clone())
+                .collect();
+            let target: Vec<String> = all(ctx, false)
+                .await?
+                .into_iter()
+                .filter_map(|p| p.instance_pool_name)
+                .collect();
+            let mut checks = vec![super::collision_check(ctx, NAME, &source, &target)?];
+            checks.push(node_types_check(ctx, &source_pools).await);
+            Ok(checks)
+        })
+    }
+}
+
+/// Whether the target offers every node type the source's pools use.
+async fn node_types_check(ctx: &Ctx, pools: &[InstancePool]) -> Check {
+    let wanted: std::collections::BTreeSet<&str> = pools
+        .iter()
+        .filter_map(|p| p.node_type_id.as_deref())
+        .collect();
+    if wanted.is_empty() {
+        return Check::pass(
+            "pool node types",
+            "target",
+            "no instance pool in the source",
+        );
+    }
+    match ctx.target.clusters().list_node_types().await {
+        Ok(types) => {
+            let offered: std::collections::BTreeSet<String> =
+                types.into_iter().filter_map(|t| t.node_type_id).collect();
+            let missing: Vec<&str> = wanted
+                .iter()
+                .copied()
+                .filter(|t| !offered.contains(*t))
+                .collect();
+            if missing.is_empty() {
+                Check::pass(
+                    "pool node types",
+                    "target",
+                    "the target offers every node type the pools use",
+                )
+            } else {
+                Check::fail(
+                    "pool node types",
+                    "target",
+                    format!(
+                        "node types used by source pools but not offered by the target: {}",
+                        missing.join(", ")
+                    ),
+                    "pick equivalent node types for the target's cloud/region, or leave these pools out (--only)",
+                )
+            }
+        }
+        Err(e) => Check::fail(
+            "pool node types",
+            "target",
+            format!("cannot list the target's node types: {e}"),
+            "check the target credentials' rights to list node types",
+        ),
+    }
+}

@@ -1,0 +1,386 @@
+//! Secret scopes: Databricks-backed scopes with every key and their ACLs. Secret values cannot
+//! be read from the source, so each key gets the operator's value when one is supplied, else
+//! the configured placeholder — listed as a manual action. Values are never in the spec, the
+//! ledger, a backup or a report: the spec only says whether a value was supplied. Azure Key
+//! Vault scopes are read-only mirrors: they are left out and listed as a manual action.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use brickport_api::Secret;
+use brickport_api::types::secrets::{CreateScope, SecretValue};
+use serde_json::{Value, json};
+
+use super::{
+    Created, Ctx, Kind, KindFuture, Mode, RefBy, Reference, SourceObject, TargetObject, api,
+};
+use crate::{Check, EngineError};
+
+/// The kind's name.
+pub const NAME: &str = "secret_scopes";
+
+/// Secret scopes.
+pub struct SecretScopes;
+
+const REFS: &[Reference] = &[Reference {
+    path: "acls[].principal",
+    kinds: &[
+        super::users::NAME,
+        super::groups::NAME,
+        super::service_principals::NAME,
+    ],
+    by: RefBy::Key,
+    required: false,
+    deferred: false,
+}];
+
+/// The most keys a scope may hold.
+const MAX_KEYS: usize = 1000;
+
+/// Keys and ACLs of one scope, read from a workspace.
+async fn contents(
+    client: &brickport_api::WorkspaceClient,
+    scope: &str,
+    side: &str,
+) -> Result<(Vec<String>, Vec<(String, String)>), EngineError> {
+    let s = client.secrets();
+    let mut keys: Vec<String> = s
+        .list_secrets(scope)
+        .await
+        .map_err(api(|| {
+            format!("listing the keys of scope {scope} in the {side}")
+        }))?
+        .into_iter()
+        .filter_map(|m| m.key)
+        .collect();
+    keys.sort();
+    let mut acls: Vec<(String, String)> = s
+        .list_acls(scope)
+        .await
+        .map_err(api(|| {
+            format!("listing the ACLs of scope {scope} in the {side}")
+        }))?
+        .into_iter()
+        .filter_map(|a| Some((a.principal?, a.permission?)))
+        .collect();
+    acls.sort();
+    Ok((keys, acls))
+}
+
+fn acls_json(acls: &[(String, String)]) -> Value {
+    Value::Array(
+        acls.iter()
+            .map(|(p, l)| json!({"principal": p, "permission": l}))
+            .collect(),
+    )
+}
+
+fn acl_pairs(v: &Value) -> BTreeMap<String, String> {
+    v.get("acls")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| {
+                    Some((
+                        x["principal"].as_str()?.to_string(),
+                        x["permission"].as_str()?.to_string(),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn key_names(v: &Value) -> BTreeSet<String> {
+    v.get("keys")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|k| k["key"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The value to put for a key: the operator's, else the placeholder.
+fn value_for(ctx: &Ctx, scope: &str, key: &str) -> SecretValue {
+    match ctx.opts.secret_value(scope, key) {
+        Some(v) => SecretValue::String(v.clone()),
+        None => SecretValue::String(Secret::new(ctx.opts.secret_placeholder.clone())),
+    }
+}
+
+async fn find_target(ctx: &Ctx, name: &str) -> Result<Option<TargetObject>, EngineError> {
+    let scopes = ctx
+        .target
+        .secrets()
+        .list_scopes()
+        .await
+        .map_err(api(|| "listing secret scopes in the target".into()))?;
+    if !scopes.iter().any(|s| s.name.as_deref() == Some(name)) {
+        return Ok(None);
+    }
+    let (keys, acls) = contents(&ctx.target, name, "target").await?;
+    Ok(Some(TargetObject {
+        id: name.to_string(),
+        key: name.to_string(),
+        body: json!({
+            "scope": name,
+            "keys": keys.iter().map(|k| json!({"key": k})).collect::<Vec<_>>(),
+            "acls": acls_json(&acls),
+        }),
+    }))
+}
+
+/// Puts the missing keys (and every supplied value), then the missing or different ACLs.
+async fn fill(
+    ctx: &Ctx,
+    scope: &str,
+    desired: &Value,
+    have: Option<&Value>,
+) -> Result<(), EngineError> {
+    let s = ctx.target.secrets();
+    let present = have.map(key_names).unwrap_or_default();
+    for k in desired
+        .get("keys")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(key) = k["key"].as_str() else {
+            continue;
+        };
+        let supplied = k["supplied"].as_bool() == Some(true);
+        // An existing key may already hold the real value set by the operator: only
+        // overwrite it with a value the operator supplied.
+        if present.contains(key) && !supplied {
+            continue;
+        }
+        s.put_secret(scope, key, &value_for(ctx, scope, key))
+            .await
+            .map_err(api(|| format!("putting secret {scope}/{key}")))?;
+    }
+    let have_acls = have.map(acl_pairs).unwrap_or_default();
+    for (principal, permission) in acl_pairs(desired) {
+        if have_acls.get(&principal) == Some(&permission) {
+            continue;
+        }
+        s.put_acl(scope, &principal, &permission)
+            .await
+            .map_err(api(|| {
+                format!("granting {permission} on scope {scope} to {principal}")
+            }))?;
+    }
+    Ok(())
+}
+
+impl Kind for SecretScopes {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+    fn phase(&self) -> u8 {
+        1
+    }
+    fn references(&self) -> &'static [Reference] {
+        REFS
+    }
+
+    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
+        Box::pin(async move {
+            let scopes = ctx
+                .source
+                .secrets()
+                .list_scopes()
+                .await
+                .map_err(api(|| "listing secret scopes in the source".into()))?;
+            let mut out = Vec::new();
+            for sc in scopes {
+                let Some(name) = sc.name.clone() else {
+                    continue;
+                };
+                let backend = sc
+                    .backend_type
+                    .clone()
+                    .unwrap_or_else(|| "DATABRICKS".into());
+                let raw = super::to_json(NAME, &name, &sc)?;
+                if backend != "DATABRICKS" {
+                    let mut obj =
+                        SourceObject::new(name.clone(), name.clone(), raw, json!({"scope": name}));
+                    obj.mode = Mode::Skip(format!(
+                        "{backend} scope: cannot be re-created from its metadata"
+                    ));
+                    obj.manual.push(format!(
+                        "re-create the {backend} scope `{name}` in the target with backend_azure_keyvault (needs an Entra ID token)"
+                    ));
+                    out.push(obj);
+                    continue;
+                }
+                let (keys, acls) = contents(&ctx.source, &name, "source").await?;
+                let mut manual = Vec::new();
+                let key_specs: Vec<Value> = keys
+                    .iter()
+                    .map(|k| {
+                        let supplied = ctx.opts.secret_value(&name, k).is_some();
+                        if !supplied {
+                            manual.push(format!(
+                                "set the value of secret `{name}/{k}` (it holds the placeholder)"
+                            ));
+                        }
+                        json!({"key": k, "supplied": supplied})
+                    })
+                    .collect();
+                let mut raw = raw;
+                if let Value::Object(m) = &mut raw {
+                    // Key names and ACLs only: values cannot be read and are never written.
+                    m.insert("keys".into(), json!(keys));
+                    m.insert("acls".into(), acls_json(&acls));
+                }
+                let spec = json!({"scope": name, "keys": key_specs, "acls": acls_json(&acls)});
+                let mut obj = SourceObject::new(name.clone(), name.clone(), raw, spec);
+                if keys.len() > MAX_KEYS {
+                    obj.mode = Mode::Skip(format!(
+                        "{} keys: more than the {MAX_KEYS} a scope may hold",
+                        keys.len()
+                    ));
+                }
+                obj.manual = manual;
+                out.push(obj);
+            }
+            Ok(out)
+        })
+    }
+
+    fn find<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        _: &'a Value,
+    ) -> KindFuture<'a, Option<TargetObject>> {
+        Box::pin(find_target(ctx, &obj.key))
+    }
+
+    fn create<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        desired: &'a Value,
+    ) -> KindFuture<'a, Created> {
+        Box::pin(async move {
+            let req = CreateScope {
+                scope: Some(obj.key.clone()),
+                scope_backend_type: Some("DATABRICKS".into()),
+                ..CreateScope::default()
+            };
+            match ctx.target.secrets().create_scope(&req).await {
+                Ok(()) => {}
+                // A lost answer to an applied create: the scope is there, fill it.
+                Err(e) if e.is_already_exists() => {}
+                Err(e) => {
+                    return Err(EngineError::api(
+                        format!("creating secret scope {}", obj.key),
+                        e,
+                    ));
+                }
+            }
+            fill(ctx, &obj.key, desired, None).await?;
+            Ok(Created {
+                id: obj.key.clone(),
+                key: None,
+            })
+        })
+    }
+
+    fn update<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        t: &'a TargetObject,
+        desired: &'a Value,
+    ) -> KindFuture<'a, ()> {
+        Box::pin(fill(ctx, &obj.key, desired, Some(&t.body)))
+    }
+
+    fn compare(&self, _: &SourceObject, desired: &Value, t: &TargetObject) -> Vec<String> {
+        let mut diffs = Vec::new();
+        let have = key_names(&t.body);
+        for k in desired
+            .get("keys")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let Some(key) = k["key"].as_str() else {
+                continue;
+            };
+            if !have.contains(key) {
+                diffs.push(format!("keys.{key}"));
+            } else if k["supplied"].as_bool() == Some(true) {
+                // A supplied value cannot be compared (values are unreadable): write it.
+                diffs.push(format!("keys.{key} (supplied value)"));
+            }
+        }
+        // The target grants its creator MANAGE on top: extra target ACLs are not a difference.
+        let have_acls = acl_pairs(&t.body);
+        for (p, l) in acl_pairs(desired) {
+            if have_acls.get(&p) != Some(&l) {
+                diffs.push(format!("acls.{p}"));
+            }
+        }
+        diffs
+    }
+
+    fn prechecks<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<Check>> {
+        Box::pin(async move {
+            let s = ctx.source.secrets();
+            let scopes = s
+                .list_scopes()
+                .await
+                .map_err(api(|| "listing secret scopes in the source".into()))?;
+            let mut too_big = Vec::new();
+            let mut names = Vec::new();
+            for sc in &scopes {
+                let Some(name) = sc.name.clone() else {
+                    continue;
+                };
+                if sc.backend_type.as_deref().unwrap_or("DATABRICKS") == "DATABRICKS" {
+                    let n = s
+                        .list_secrets(&name)
+                        .await
+                        .map_err(api(|| format!("listing the keys of scope {name}")))?
+                        .len();
+                    if n > MAX_KEYS {
+                        too_big.push(format!("{name} ({n} keys)"));
+                    }
+                }
+                names.push(name);
+            }
+            let target: Vec<String> = ctx
+                .target
+                .secrets()
+                .list_scopes()
+                .await
+                .map_err(api(|| "listing secret scopes in the target".into()))?
+                .into_iter()
+                .filter_map(|s| s.name)
+                .collect();
+            let mut checks = vec![super::collision_check(ctx, NAME, &names, &target)?];
+            checks.push(if too_big.is_empty() {
+                Check::pass(
+                    "secret scope sizes",
+                    "source",
+                    format!("every scope holds at most {MAX_KEYS} keys"),
+                )
+            } else {
+                Check::fail(
+                    "secret scope sizes",
+                    "source",
+                    format!(
+                        "scopes over the {MAX_KEYS}-key limit: {}",
+                        too_big.join(", ")
+                    ),
+                    "split these scopes in the source, or leave them out; they will be skipped",
+                )
+            });
+            Ok(checks)
+        })
+    }
+}

@@ -1,0 +1,174 @@
+//! Service principals: applicationId, displayName, active, entitlements, roles. Matched in
+//! the target by applicationId when the target has it, else by displayName. On AWS/GCP the
+//! target assigns a new applicationId: the ledger keeps old → new (the target key), and
+//! references by applicationId (ACLs, run_as) are remapped through it.
+
+use brickport_api::types::scim::{ScimQuery, ServicePrincipal};
+use futures::TryStreamExt;
+use serde_json::{Value, json};
+
+use super::scim::{complex, found, values};
+use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, api, to_json};
+
+/// The kind's name.
+pub const NAME: &str = "service_principals";
+
+/// Workspace service principals.
+pub struct ServicePrincipals;
+
+fn spec(sp: &ServicePrincipal) -> Value {
+    json!({
+        "applicationId": sp.application_id,
+        "displayName": sp.display_name,
+        "active": sp.active.unwrap_or(true),
+        "entitlements": values(&sp.entitlements),
+        "roles": values(&sp.roles),
+    })
+}
+
+fn target(sp: ServicePrincipal) -> Option<TargetObject> {
+    Some(TargetObject {
+        id: sp.id.clone()?,
+        key: sp.application_id.clone()?,
+        body: spec(&sp),
+    })
+}
+
+fn request(desired: &Value, with_app_id: bool) -> ServicePrincipal {
+    ServicePrincipal {
+        application_id: if with_app_id {
+            desired["applicationId"].as_str().map(str::to_string)
+        } else {
+            None
+        },
+        display_name: desired["displayName"].as_str().map(str::to_string),
+        active: desired["active"].as_bool(),
+        entitlements: complex(desired.get("entitlements")),
+        roles: complex(desired.get("roles")),
+        schemas: Some(vec![
+            "urn:ietf:params:scim:schemas:core:2.0:ServicePrincipal".into(),
+        ]),
+        ..ServicePrincipal::default()
+    }
+}
+
+impl Kind for ServicePrincipals {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+    fn phase(&self) -> u8 {
+        1
+    }
+
+    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
+        Box::pin(async move {
+            let sps: Vec<ServicePrincipal> = ctx
+                .source
+                .scim()
+                .service_principals()
+                .list(&ScimQuery::default())
+                .try_collect()
+                .await
+                .map_err(api(|| "listing service principals in the source".into()))?;
+            let mut out = Vec::new();
+            for sp in sps {
+                let Some(id) = sp.id.clone() else { continue };
+                let key = sp.application_id.clone().unwrap_or_else(|| id.clone());
+                let raw = to_json(NAME, &key, &sp)?;
+                out.push(SourceObject::new(id, key, raw, spec(&sp)));
+            }
+            Ok(out)
+        })
+    }
+
+    fn find<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        _: &'a Value,
+    ) -> KindFuture<'a, Option<TargetObject>> {
+        Box::pin(async move {
+            let sps = ctx.target.scim().service_principals();
+            let err = || format!("looking up service principal {} in the target", obj.key);
+            let mut hits = sps
+                .find_eq("applicationId", &obj.key)
+                .await
+                .map_err(api(err))?;
+            if hits.is_empty()
+                && let Some(name) = obj.spec["displayName"].as_str()
+            {
+                let by_name = sps.find_eq("displayName", name).await.map_err(api(err))?;
+                // A display name is not unique: only a single match identifies it.
+                if by_name.len() == 1 {
+                    hits = by_name;
+                }
+            }
+            match hits.into_iter().next().and_then(|s| s.id) {
+                Some(id) => Ok(found(sps.get(&id).await)
+                    .map_err(api(err))?
+                    .and_then(target)),
+                None => Ok(None),
+            }
+        })
+    }
+
+    fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
+        Box::pin(async move {
+            Ok(found(ctx.target.scim().service_principals().get(id).await)
+                .map_err(api(|| {
+                    format!("reading service principal {id} in the target")
+                }))?
+                .and_then(target))
+        })
+    }
+
+    fn create<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        desired: &'a Value,
+    ) -> KindFuture<'a, Created> {
+        Box::pin(async move {
+            let sp = ctx
+                .target
+                .scim()
+                .service_principals()
+                .create(&request(desired, true))
+                .await
+                .map_err(api(|| format!("creating service principal {}", obj.key)))?;
+            Ok(Created {
+                id: sp.id.unwrap_or_default(),
+                key: sp.application_id,
+            })
+        })
+    }
+
+    fn update<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        t: &'a TargetObject,
+        desired: &'a Value,
+    ) -> KindFuture<'a, ()> {
+        Box::pin(async move {
+            let mut req = request(desired, false);
+            req.application_id = Some(t.key.clone());
+            ctx.target
+                .scim()
+                .service_principals()
+                .replace(&t.id, &req)
+                .await
+                .map_err(api(|| format!("updating service principal {}", obj.key)))?;
+            Ok(())
+        })
+    }
+
+    fn compare(&self, _: &SourceObject, desired: &Value, t: &TargetObject) -> Vec<String> {
+        // The applicationId may legitimately differ (assigned by the target's cloud).
+        let mut d = desired.clone();
+        if let Value::Object(m) = &mut d {
+            m.remove("applicationId");
+        }
+        crate::json::subset_diff(&d, &t.body)
+    }
+}

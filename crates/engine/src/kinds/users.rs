@@ -1,0 +1,145 @@
+//! Users: userName, displayName, active, entitlements, roles (instance profiles). Natural key:
+//! userName. Group membership is carried by the groups kind.
+
+use brickport_api::types::scim::{ScimQuery, User};
+use futures::TryStreamExt;
+use serde_json::{Value, json};
+
+use super::scim::{complex, find_patiently, found, values};
+use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, api, to_json};
+
+/// The kind's name.
+pub const NAME: &str = "users";
+
+/// Workspace users.
+pub struct Users;
+
+fn spec(u: &User) -> Value {
+    json!({
+        "userName": u.user_name,
+        "displayName": u.display_name,
+        "active": u.active.unwrap_or(true),
+        "entitlements": values(&u.entitlements),
+        "roles": values(&u.roles),
+    })
+}
+
+fn target(u: User) -> Option<TargetObject> {
+    Some(TargetObject {
+        id: u.id.clone()?,
+        key: u.user_name.clone()?,
+        body: spec(&u),
+    })
+}
+
+fn request(desired: &Value) -> User {
+    User {
+        user_name: desired["userName"].as_str().map(str::to_string),
+        display_name: desired["displayName"].as_str().map(str::to_string),
+        active: desired["active"].as_bool(),
+        entitlements: complex(desired.get("entitlements")),
+        roles: complex(desired.get("roles")),
+        schemas: Some(vec!["urn:ietf:params:scim:schemas:core:2.0:User".into()]),
+        ..User::default()
+    }
+}
+
+impl Kind for Users {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+    fn phase(&self) -> u8 {
+        1
+    }
+
+    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
+        Box::pin(async move {
+            let users: Vec<User> = ctx
+                .source
+                .scim()
+                .users()
+                .list(&ScimQuery::default())
+                .try_collect()
+                .await
+                .map_err(api(|| "listing users in the source".into()))?;
+            let mut out = Vec::new();
+            for u in users {
+                let (Some(id), Some(name)) = (u.id.clone(), u.user_name.clone()) else {
+                    continue;
+                };
+                let raw = to_json(NAME, &name, &u)?;
+                out.push(SourceObject::new(id, name, raw, spec(&u)));
+            }
+            Ok(out)
+        })
+    }
+
+    fn find<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        _: &'a Value,
+    ) -> KindFuture<'a, Option<TargetObject>> {
+        Box::pin(async move {
+            let users = ctx.target.scim().users();
+            let hits = find_patiently(|| users.find_eq("userName", &obj.key), false)
+                .await
+                .map_err(api(|| format!("looking up user {} in the target", obj.key)))?;
+            match hits.into_iter().next().and_then(|u| u.id) {
+                // The list may leave attributes out; the object itself is authoritative.
+                Some(id) => Ok(found(users.get(&id).await)
+                    .map_err(api(|| format!("reading user {} in the target", obj.key)))?
+                    .and_then(target)),
+                None => Ok(None),
+            }
+        })
+    }
+
+    fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
+        Box::pin(async move {
+            Ok(found(ctx.target.scim().users().get(id).await)
+                .map_err(api(|| format!("reading user {id} in the target")))?
+                .and_then(target))
+        })
+    }
+
+    fn create<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        desired: &'a Value,
+    ) -> KindFuture<'a, Created> {
+        Box::pin(async move {
+            let u = ctx
+                .target
+                .scim()
+                .users()
+                .create(&request(desired))
+                .await
+                .map_err(api(|| format!("creating user {}", obj.key)))?;
+            Ok(Created {
+                id: u.id.unwrap_or_default(),
+                key: u.user_name,
+            })
+        })
+    }
+
+    fn update<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        t: &'a TargetObject,
+        desired: &'a Value,
+    ) -> KindFuture<'a, ()> {
+        Box::pin(async move {
+            // PUT replaces the writable attributes; group membership is not one of them.
+            ctx.target
+                .scim()
+                .users()
+                .replace(&t.id, &request(desired))
+                .await
+                .map_err(api(|| format!("updating user {}", obj.key)))?;
+            Ok(())
+        })
+    }
+}

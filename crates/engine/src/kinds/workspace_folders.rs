@@ -1,0 +1,155 @@
+//! Workspace folders: every folder, empty ones included, outside `/Repos` (Git folders are the
+//! repos kind's). Natural key: the path. Notebooks, files and repos need their folders first.
+//! Folders honour the include/exclude path prefixes of the options.
+
+use brickport_api::types::workspace::ObjectInfo;
+use futures::StreamExt;
+use serde_json::{Value, json};
+
+use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, api};
+use crate::EngineError;
+
+/// The kind's name.
+pub const NAME: &str = "workspace_folders";
+
+/// Workspace folders.
+pub struct WorkspaceFolders;
+
+/// Git folders live under `/Repos` and are recreated through the Repos API, not as folders.
+fn is_repos(path: &str) -> bool {
+    path == "/Repos" || path.starts_with("/Repos/")
+}
+
+fn spec(path: &str) -> Value {
+    json!({"path": path, "object_type": "DIRECTORY"})
+}
+
+/// Every folder under `/`, breadth first, listing up to `width` folders at a time.
+pub(crate) async fn walk_folders(
+    ctx: &Ctx,
+    client: &brickport_api::WorkspaceClient,
+) -> Result<Vec<ObjectInfo>, EngineError> {
+    let width = ctx.opts.max_concurrency.max(1);
+    let mut out = Vec::new();
+    let mut frontier = vec!["/".to_string()];
+    while !frontier.is_empty() {
+        let pages: Vec<Result<Vec<ObjectInfo>, EngineError>> =
+            futures::stream::iter(frontier.drain(..))
+                .map(|p| async move {
+                    client
+                        .workspace()
+                        .list(&p)
+                        .await
+                        .map_err(api(|| format!("listing workspace folder {p}")))
+                })
+                .buffer_unordered(width)
+                .collect()
+                .await;
+        for page in pages {
+            for o in page? {
+                if o.object_type.as_deref() != Some("DIRECTORY") {
+                    continue;
+                }
+                let Some(path) = o.path.clone() else { continue };
+                if is_repos(&path) || !ctx.opts.path_selected(&path) {
+                    continue;
+                }
+                frontier.push(path);
+                out.push(o);
+            }
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
+impl Kind for WorkspaceFolders {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+    fn phase(&self) -> u8 {
+        1
+    }
+    fn after(&self) -> &'static [&'static str] {
+        // Home folders (`/Users/<name>`) belong to users that must exist first.
+        &[super::users::NAME, super::service_principals::NAME]
+    }
+
+    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
+        Box::pin(async move {
+            let mut out = Vec::new();
+            for o in walk_folders(ctx, &ctx.source).await? {
+                let Some(path) = o.path.clone() else { continue };
+                let id = o
+                    .object_id
+                    .map(|i| i.to_string())
+                    .unwrap_or_else(|| path.clone());
+                let raw = super::to_json(NAME, &path, &o)?;
+                out.push(SourceObject::new(id, path.clone(), raw, spec(&path)));
+            }
+            Ok(out)
+        })
+    }
+
+    fn find<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        _: &'a Value,
+    ) -> KindFuture<'a, Option<TargetObject>> {
+        Box::pin(async move {
+            let found = super::scim::found(ctx.target.workspace().get_status(&obj.key).await)
+                .map_err(api(|| format!("looking up {} in the target", obj.key)))?;
+            Ok(found.map(|o| TargetObject {
+                id: o.object_id.map(|i| i.to_string()).unwrap_or_default(),
+                key: obj.key.clone(),
+                body: json!({"path": obj.key, "object_type": o.object_type}),
+            }))
+        })
+    }
+
+    fn create<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        _: &'a Value,
+    ) -> KindFuture<'a, Created> {
+        Box::pin(async move {
+            let ws = ctx.target.workspace();
+            ws.mkdirs(&obj.key)
+                .await
+                .map_err(api(|| format!("creating folder {}", obj.key)))?;
+            // mkdirs answers `{}`: read the new folder's id (permissions use it).
+            let o = ws
+                .get_status(&obj.key)
+                .await
+                .map_err(api(|| format!("reading the new folder {}", obj.key)))?;
+            Ok(Created {
+                id: o.object_id.map(|i| i.to_string()).unwrap_or_default(),
+                key: None,
+            })
+        })
+    }
+
+    fn update<'a>(
+        &'a self,
+        _: &'a Ctx,
+        obj: &'a SourceObject,
+        t: &'a TargetObject,
+        _: &'a Value,
+    ) -> KindFuture<'a, ()> {
+        Box::pin(async move {
+            // A folder has nothing to update; a different object at its path cannot become one.
+            Err(EngineError::Shape {
+                kind: NAME,
+                key: obj.key.clone(),
+                message: format!(
+                    "the target has a {} at this path, not a folder: move or delete it, then run again",
+                    t.body["object_type"]
+                        .as_str()
+                        .unwrap_or("non-folder object")
+                ),
+            })
+        })
+    }
+}

@@ -1,0 +1,142 @@
+//! What a run is asked to do: [`EngineOptions`] and the [`ConflictPolicy`].
+//!
+//! The cli resolves its flags and config file into one `EngineOptions`; the engine never reads
+//! a flag or a file of configuration itself.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use brickport_api::Secret;
+use serde::{Deserialize, Serialize};
+
+/// What to do with an object that already exists in the target, was not created by this
+/// migration, and differs from the source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictPolicy {
+    /// Leave it alone and report it as a conflict (the default).
+    #[default]
+    Report,
+    /// Leave it alone and report it as skipped.
+    Skip,
+    /// Make it equal to the source (the object is then owned by this migration).
+    Overwrite,
+    /// Count it as a failure (its dependents are skipped).
+    Fail,
+}
+
+impl std::str::FromStr for ConflictPolicy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "report" => Ok(ConflictPolicy::Report),
+            "skip" => Ok(ConflictPolicy::Skip),
+            "overwrite" => Ok(ConflictPolicy::Overwrite),
+            "fail" => Ok(ConflictPolicy::Fail),
+            other => Err(format!(
+                "unknown conflict policy `{other}`: use report, skip, overwrite or fail"
+            )),
+        }
+    }
+}
+
+/// Secret values supplied by the operator: scope → key → value. Values live in
+/// [`Secret`]s (their `Debug` prints `***`) and are never written anywhere.
+pub type SecretValues = BTreeMap<String, BTreeMap<String, Secret>>;
+
+/// Everything a run needs besides the two workspaces.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// The run directory (ledger, backups, reports). Created with mode 0700 when missing.
+    pub run_dir: PathBuf,
+    /// Only these kinds (names from [`crate::kind_names`]); empty = every kind.
+    pub only: Vec<String>,
+    /// Only the kinds of this phase (1, 2 or 3); `None` = every phase.
+    pub phase: Option<u8>,
+    /// Workspace paths to include (prefixes); empty = everything. Applies to path-keyed kinds.
+    pub include_paths: Vec<String>,
+    /// Workspace paths to leave out (prefixes). Wins over `include_paths`.
+    pub exclude_paths: Vec<String>,
+    /// What to do with a differing object the migration did not create.
+    pub conflict_policy: ConflictPolicy,
+    /// The value put into every secret whose value is not supplied (secret values cannot be
+    /// read from the source). Not a secret itself; it is reported as a manual action.
+    pub secret_placeholder: String,
+    /// Secret values supplied by the operator. Never persisted.
+    pub secret_values: SecretValues,
+    /// Stop at the first failed object instead of carrying on.
+    pub fail_fast: bool,
+    /// How many objects are processed at the same time, over all kinds (at least 1). The
+    /// client additionally throttles each API family.
+    pub max_concurrency: usize,
+}
+
+impl EngineOptions {
+    /// Options with the defaults: every kind and phase, report conflicts, placeholder
+    /// `MIGRATED_PLACEHOLDER`, 8 objects at a time.
+    pub fn new(run_dir: impl Into<PathBuf>) -> Self {
+        EngineOptions {
+            run_dir: run_dir.into(),
+            only: Vec::new(),
+            phase: None,
+            include_paths: Vec::new(),
+            exclude_paths: Vec::new(),
+            conflict_policy: ConflictPolicy::default(),
+            secret_placeholder: "MIGRATED_PLACEHOLDER".to_string(),
+            secret_values: SecretValues::new(),
+            fail_fast: false,
+            max_concurrency: 8,
+        }
+    }
+
+    /// Whether a workspace path is selected by the include/exclude prefixes.
+    pub fn path_selected(&self, path: &str) -> bool {
+        let under = |prefix: &String| {
+            let p = prefix.trim_end_matches('/');
+            p.is_empty() || path == p || path.starts_with(&format!("{p}/"))
+        };
+        if self.exclude_paths.iter().any(under) {
+            return false;
+        }
+        self.include_paths.is_empty()
+            || self.include_paths.iter().any(|p| {
+                // A folder above an included prefix is selected too, so the prefix has a parent.
+                under(p) || p.starts_with(&format!("{}/", path.trim_end_matches('/')))
+            })
+    }
+
+    /// The operator-supplied value of a secret, if any.
+    pub fn secret_value(&self, scope: &str, key: &str) -> Option<&Secret> {
+        self.secret_values.get(scope).and_then(|m| m.get(key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_selection() {
+        let mut o = EngineOptions::new("/tmp/x");
+        assert!(o.path_selected("/Shared/a"));
+        o.include_paths = vec!["/Shared/team".into()];
+        o.exclude_paths = vec!["/Shared/team/tmp".into()];
+        assert!(o.path_selected("/Shared/team"));
+        assert!(o.path_selected("/Shared/team/x"));
+        assert!(o.path_selected("/Shared"), "parent of an included prefix");
+        assert!(!o.path_selected("/Shared/teams"));
+        assert!(!o.path_selected("/Shared/team/tmp/y"));
+        assert!(!o.path_selected("/Users/a"));
+    }
+
+    #[test]
+    fn conflict_policy_parses() {
+        assert_eq!("SKIP".parse::<ConflictPolicy>(), Ok(ConflictPolicy::Skip));
+        assert!(
+            "nope"
+                .parse::<ConflictPolicy>()
+                .unwrap_err()
+                .contains("overwrite")
+        );
+    }
+}

@@ -1,0 +1,426 @@
+//! One object's migration: the state machine every kind goes through.
+//!
+//! First pass: unchanged since the last run (same content hash, no write in flight) → done
+//! without a call. Otherwise remap references; locate the target object (by the ledger's
+//! target id, else by natural key — this also resolves a write whose outcome is unknown);
+//! create it, or compare and update it, or apply the conflict policy. An intent is recorded
+//! before every write and the outcome after it. Second pass (kinds with deferred
+//! references only): with every object of the kind in place, remap everything and update.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::EngineError;
+use crate::idmap::{Pass, Unresolved};
+use crate::json;
+use crate::kinds::{Ctx, Kind, Mode, SourceObject, TargetObject};
+use crate::ledger::{Ledger, Status};
+use crate::options::ConflictPolicy;
+use crate::report::{ObjectReport, Outcome};
+
+/// What every object task shares during a run.
+pub(crate) struct Runtime {
+    pub ctx: Ctx,
+    pub ledger: std::sync::Arc<Ledger>,
+    /// A plan: nothing is written, to the target or the ledger.
+    pub dry_run: bool,
+    pub permits: tokio::sync::Semaphore,
+    pub aborted: AtomicBool,
+    pub abort_reason: Mutex<Option<String>>,
+}
+
+impl Runtime {
+    pub fn abort(&self, reason: String) {
+        if !self.aborted.swap(true, Ordering::SeqCst) {
+            *self.abort_reason.lock().unwrap_or_else(|p| p.into_inner()) = Some(reason);
+        }
+    }
+}
+
+/// How an object's pass ended.
+pub(crate) struct Done {
+    pub outcome: Outcome,
+    pub target_id: Option<String>,
+    pub detail: Option<String>,
+    pub diffs: Vec<String>,
+    pub dropped_refs: Vec<String>,
+    /// Whether the second pass must run for it.
+    pub needs_link: bool,
+}
+
+impl Done {
+    fn new(outcome: Outcome, target_id: Option<String>) -> Self {
+        Done {
+            outcome,
+            target_id,
+            detail: None,
+            diffs: Vec::new(),
+            dropped_refs: Vec::new(),
+            needs_link: false,
+        }
+    }
+    fn with_detail(mut self, d: impl Into<String>) -> Self {
+        self.detail = Some(d.into());
+        self
+    }
+}
+
+fn status_of(o: Outcome) -> Status {
+    match o {
+        Outcome::Created => Status::Created,
+        Outcome::Updated => Status::Updated,
+        Outcome::Unchanged | Outcome::Adopted => Status::Unchanged,
+        Outcome::Skipped => Status::Skipped,
+        Outcome::Failed => Status::Failed,
+        Outcome::Conflict => Status::Conflict,
+    }
+}
+
+fn dropped_refs(unresolved: &[Unresolved]) -> Vec<String> {
+    unresolved
+        .iter()
+        .filter(|u| !u.required)
+        .map(|u| format!("reference {} `{}` dropped: {}", u.path, u.value, u.reason))
+        .collect()
+}
+
+/// Runs one pass of one object and turns the result into its report line; records failures.
+pub(crate) async fn run_pass(
+    rt: &Runtime,
+    kind: &dyn Kind,
+    obj: &SourceObject,
+    link: Option<Outcome>,
+) -> (ObjectReport, bool) {
+    let started = Instant::now();
+    let result = if rt.aborted.load(Ordering::SeqCst) {
+        Ok(Done::new(Outcome::Skipped, None)
+            .with_detail("not attempted: the run was aborted after a failure (fail_fast)"))
+    } else {
+        let _permit = rt.permits.acquire().await;
+        match link {
+            None => first_pass(rt, kind, obj).await,
+            Some(first) => link_pass(rt, kind, obj, first).await,
+        }
+    };
+    let done = match result {
+        Ok(d) => d,
+        Err(e) => {
+            let msg = e.to_string();
+            if !rt.dry_run {
+                // Best effort: the ledger itself may be what failed.
+                let _ = rt.ledger.record_outcome(
+                    kind.name(),
+                    &obj.source_id,
+                    &obj.key,
+                    Status::Failed,
+                    None,
+                    None,
+                    None,
+                    None,
+                    Some(&msg),
+                );
+            }
+            Done::new(Outcome::Failed, None).with_detail(msg)
+        }
+    };
+    if done.outcome == Outcome::Failed && rt.ctx.opts.fail_fast && !rt.dry_run {
+        rt.abort(format!(
+            "{} `{}` failed: {}",
+            kind.name(),
+            obj.key,
+            done.detail.as_deref().unwrap_or("")
+        ));
+    }
+    // Manual actions hold for objects that exist in the target (or were left out on purpose,
+    // like a Key Vault scope to re-create by hand); not for failures or conflicts.
+    if !rt.dry_run && !matches!(done.outcome, Outcome::Failed | Outcome::Conflict) {
+        let _ = rt
+            .ledger
+            .set_manual_actions(kind.name(), &obj.key, &obj.manual);
+    } else if !rt.dry_run {
+        let _ = rt.ledger.set_manual_actions(kind.name(), &obj.key, &[]);
+    }
+    let mut dropped = obj.dropped.clone();
+    dropped.extend(done.dropped_refs.iter().cloned());
+    let report = ObjectReport {
+        kind: kind.name(),
+        key: obj.key.clone(),
+        source_id: obj.source_id.clone(),
+        target_id: done.target_id.clone(),
+        outcome: done.outcome,
+        detail: done.detail,
+        diffs: done.diffs,
+        dropped,
+        manual: obj.manual.clone(),
+        millis: started.elapsed().as_millis() as u64,
+    };
+    (report, done.needs_link)
+}
+
+async fn locate(
+    ctx: &Ctx,
+    kind: &dyn Kind,
+    obj: &SourceObject,
+    target_id: Option<&str>,
+    desired: &serde_json::Value,
+) -> Result<Option<TargetObject>, EngineError> {
+    if let Some(id) = target_id
+        && let Some(t) = kind.get(ctx, id).await?
+    {
+        return Ok(Some(t));
+    }
+    kind.find(ctx, obj, desired).await
+}
+
+async fn first_pass(
+    rt: &Runtime,
+    kind: &dyn Kind,
+    obj: &SourceObject,
+) -> Result<Done, EngineError> {
+    let (name, sid, key) = (kind.name(), obj.source_id.as_str(), obj.key.as_str());
+    let ledger = &rt.ledger;
+    let dry = rt.dry_run;
+    let record = |status: Status,
+                  tid: Option<&str>,
+                  tkey: Option<&str>,
+                  hash: Option<&str>,
+                  owned: Option<bool>,
+                  err: Option<&str>| {
+        if dry {
+            Ok(())
+        } else {
+            ledger.record_outcome(name, sid, key, status, tid, tkey, hash, owned, err)
+        }
+    };
+    if let Mode::Skip(reason) = &obj.mode {
+        record(Status::Skipped, None, None, None, None, Some(reason))?;
+        return Ok(Done::new(Outcome::Skipped, None).with_detail(reason.clone()));
+    }
+    let has_deferred = kind.references().iter().any(|r| r.deferred);
+    let hash = json::content_hash(&obj.spec);
+    let row = ledger.get(name, sid)?;
+    if let Some(r) = &row
+        && r.intent.is_none()
+        && r.status.is_done()
+        && r.content_hash.as_deref() == Some(hash.as_str())
+        && r.target_id.is_some()
+        && !matches!(obj.mode, Mode::MapOnly(_))
+    {
+        record(Status::Unchanged, None, None, None, None, None)?;
+        return Ok(Done::new(Outcome::Unchanged, r.target_id.clone()));
+    }
+    let (desired, unresolved) = rt
+        .ctx
+        .ids
+        .remap(&obj.spec, kind.references(), Pass::First, dry)?;
+    if let Some(u) = unresolved.iter().find(|u| u.required)
+        && !dry
+    {
+        record(Status::Skipped, None, None, None, None, Some(&u.reason))?;
+        return Ok(Done::new(Outcome::Skipped, None).with_detail(u.reason.clone()));
+    }
+    let mut done_refs = dropped_refs(&unresolved);
+    if let Mode::MapOnly(reason) = &obj.mode {
+        let found = kind.find(&rt.ctx, obj, &desired).await?;
+        let detail = match &found {
+            Some(_) => reason.clone(),
+            None => format!("{reason}; not found in the target"),
+        };
+        let tid = found.as_ref().map(|t| t.id.as_str());
+        let tkey = found.as_ref().map(|t| t.key.as_str());
+        record(Status::Skipped, tid, tkey, None, Some(false), Some(&detail))?;
+        return Ok(Done::new(Outcome::Skipped, tid.map(str::to_string)).with_detail(detail));
+    }
+    let known_id = row.as_ref().and_then(|r| r.target_id.clone());
+    let create_in_flight = row
+        .as_ref()
+        .is_some_and(|r| r.intent.as_deref() == Some("create"));
+    let ours = obj.mode == Mode::Merge || create_in_flight || row.as_ref().is_some_and(|r| r.owned);
+    let hash_now = if has_deferred {
+        None
+    } else {
+        Some(hash.as_str())
+    };
+    let existing = locate(&rt.ctx, kind, obj, known_id.as_deref(), &desired).await?;
+
+    let Some(target) = existing else {
+        if obj.mode == Mode::Merge {
+            return Err(EngineError::Shape {
+                kind: name,
+                key: key.to_string(),
+                message: "built-in object not found in the target workspace".into(),
+            });
+        }
+        if dry {
+            let mut d = Done::new(Outcome::Created, None).with_detail("would be created");
+            d.dropped_refs = std::mem::take(&mut done_refs);
+            return Ok(d);
+        }
+        ledger.record_intent(name, sid, key, "create")?;
+        let created = match kind.create(&rt.ctx, obj, &desired).await {
+            Ok(c) => Some((c.id, c.key)),
+            Err(e) if e.is_outcome_unknown() => {
+                // The create may have happened: look before anything is created again. Lists
+                // can lag behind writes (SCIM), so look a few times.
+                let mut found = None;
+                for wait_ms in [0u64, 300, 1000, 3000] {
+                    tokio::time::sleep(Duration::from_millis(wait_ms)).await;
+                    if let Some(t) = kind.find(&rt.ctx, obj, &desired).await? {
+                        found = Some((t.id, Some(t.key)));
+                        break;
+                    }
+                }
+                if found.is_none() {
+                    let msg = format!(
+                        "{e}; not found in the target afterwards: the next run looks it up again"
+                    );
+                    record(Status::Failed, None, None, None, Some(true), Some(&msg))?;
+                    return Ok(Done::new(Outcome::Failed, None).with_detail(msg));
+                }
+                found
+            }
+            Err(e) => return Err(e),
+        };
+        let (id, tkey) = created.unwrap_or_default();
+        record(
+            Status::Created,
+            Some(&id),
+            tkey.as_deref().or(Some(key)),
+            hash_now,
+            Some(true),
+            None,
+        )?;
+        let mut d = Done::new(Outcome::Created, Some(id));
+        d.needs_link = has_deferred;
+        d.dropped_refs = done_refs;
+        return Ok(d);
+    };
+
+    let diffs = kind.compare(obj, &desired, &target);
+    let tid = Some(target.id.as_str());
+    let tkey = Some(target.key.as_str());
+    if diffs.is_empty() {
+        let outcome = if create_in_flight {
+            Outcome::Created
+        } else if ours {
+            Outcome::Unchanged
+        } else {
+            Outcome::Adopted
+        };
+        record(status_of(outcome), tid, tkey, hash_now, Some(true), None)?;
+        let mut d = Done::new(outcome, Some(target.id.clone()));
+        d.needs_link = has_deferred;
+        d.dropped_refs = done_refs;
+        if outcome == Outcome::Adopted {
+            d.detail = Some("existed in the target, equal: adopted".into());
+        }
+        return Ok(d);
+    }
+    let policy = rt.ctx.opts.conflict_policy;
+    if ours || policy == ConflictPolicy::Overwrite {
+        let outcome = if create_in_flight {
+            Outcome::Created
+        } else {
+            Outcome::Updated
+        };
+        let mut d = Done::new(outcome, Some(target.id.clone()));
+        d.diffs = diffs;
+        d.needs_link = has_deferred;
+        d.dropped_refs = done_refs;
+        if dry {
+            d.detail = Some("would be updated".into());
+            return Ok(d);
+        }
+        ledger.record_intent(name, sid, key, "update")?;
+        kind.update(&rt.ctx, obj, &target, &desired).await?;
+        record(status_of(outcome), tid, tkey, hash_now, Some(true), None)?;
+        if !ours {
+            d.detail =
+                Some("existed in the target and differed: overwritten (policy overwrite)".into());
+        }
+        return Ok(d);
+    }
+    let detail = format!(
+        "exists in the target, not created by this migration, and differs in: {}",
+        diffs.join(", ")
+    );
+    let (status, outcome) = match policy {
+        ConflictPolicy::Skip => (Status::Skipped, Outcome::Skipped),
+        ConflictPolicy::Fail => (Status::Failed, Outcome::Failed),
+        _ => (Status::Conflict, Outcome::Conflict),
+    };
+    record(status, None, None, None, None, Some(&detail))?;
+    let mut d = Done::new(outcome, None).with_detail(detail);
+    d.diffs = diffs;
+    Ok(d)
+}
+
+async fn link_pass(
+    rt: &Runtime,
+    kind: &dyn Kind,
+    obj: &SourceObject,
+    first: Outcome,
+) -> Result<Done, EngineError> {
+    let (name, sid, key) = (kind.name(), obj.source_id.as_str(), obj.key.as_str());
+    let hash = json::content_hash(&obj.spec);
+    let (desired, unresolved) =
+        rt.ctx
+            .ids
+            .remap(&obj.spec, kind.references(), Pass::Full, rt.dry_run)?;
+    let row = rt.ledger.get(name, sid)?;
+    let known_id = row.as_ref().and_then(|r| r.target_id.clone());
+    if rt.dry_run && known_id.is_none() {
+        return Ok(Done::new(first, None));
+    }
+    if let Some(u) = unresolved.iter().find(|u| u.required) {
+        // The object exists but cannot be completed; no hash, so the next run tries again.
+        rt.ledger.record_outcome(
+            name,
+            sid,
+            key,
+            Status::Skipped,
+            None,
+            None,
+            None,
+            None,
+            Some(&u.reason),
+        )?;
+        return Ok(Done::new(Outcome::Skipped, known_id).with_detail(u.reason.clone()));
+    }
+    let Some(target) = locate(&rt.ctx, kind, obj, known_id.as_deref(), &desired).await? else {
+        return Err(EngineError::Shape {
+            kind: name,
+            key: key.to_string(),
+            message: "created in the first pass but no longer found in the target".into(),
+        });
+    };
+    let diffs = kind.compare(obj, &desired, &target);
+    let mut outcome = first;
+    if !diffs.is_empty() {
+        if matches!(first, Outcome::Unchanged | Outcome::Adopted) {
+            outcome = Outcome::Updated;
+        }
+        if !rt.dry_run {
+            rt.ledger.record_intent(name, sid, key, "link")?;
+            kind.update(&rt.ctx, obj, &target, &desired).await?;
+        }
+    }
+    if !rt.dry_run {
+        rt.ledger.record_outcome(
+            name,
+            sid,
+            key,
+            status_of(outcome),
+            Some(&target.id),
+            Some(&target.key),
+            Some(&hash),
+            None,
+            None,
+        )?;
+    }
+    let mut d = Done::new(outcome, Some(target.id));
+    d.diffs = diffs;
+    d.dropped_refs = dropped_refs(&unresolved);
+    Ok(d)
+}

@@ -1,0 +1,28 @@
+//! [`Progress`]: how the engine tells its caller what it is doing. The cli implements it with
+//! progress bars; the engine itself never touches the terminal.
+
+use crate::report::{KindSummary, ObjectReport};
+
+/// Callbacks during `migrate`. Called from several tasks at once, hence `Sync`; keep them quick.
+pub trait Progress: Send + Sync {
+    /// Backups are written and the run begins: the kinds it will process, in table order.
+    fn run_started(&self, kinds: &[&'static str]) {
+        let _ = kinds;
+    }
+    /// A kind starts; `total` objects were listed in the source.
+    fn kind_started(&self, kind: &'static str, total: usize);
+    /// One object is done (whatever its outcome).
+    fn object_finished(&self, report: &ObjectReport);
+    /// A kind is done.
+    fn kind_finished(&self, summary: &KindSummary);
+}
+
+/// A [`Progress`] that ignores everything (tests, `--quiet`).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn kind_started(&self, _: &'static str, _: usize) {}
+    fn object_finished(&self, _: &ObjectReport) {}
+    fn kind_finished(&self, _: &KindSummary) {}
+}

@@ -1,0 +1,299 @@
+//! `migrate` and `plan`: select the kinds, list the source, write the backups, then run the
+//! kinds through the scheduler and write the report.
+//!
+//! The scheduler starts every kind whose selected dependencies are finished, so independent
+//! kinds run at the same time; inside a kind, objects run concurrently. One semaphore bounds
+//! the objects in flight over all kinds (`max_concurrency`); the client additionally throttles
+//! each API family. Everything runs on the caller's task (no spawn): dropping the future stops
+//! the run at once, and the ledger's intents make the next run resume cleanly.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use brickport_api::WorkspaceClient;
+use futures::stream::{FuturesUnordered, StreamExt};
+
+use crate::backup;
+use crate::graph;
+use crate::idmap::IdMap;
+use crate::kinds::{self, Ctx, Kind, SourceObject};
+use crate::ledger::Ledger;
+use crate::process::{Runtime, run_pass};
+use crate::progress::Progress;
+use crate::report::{KindSummary, ObjectReport, RunReport};
+use crate::{EngineError, EngineOptions};
+
+/// What `plan` returns: a [`RunReport`] whose outcomes are what `migrate` would do
+/// (`dry_run` is true; nothing was written).
+pub type Plan = RunReport;
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Lists every selected kind in the source, concurrently.
+async fn list_all(
+    ctx: &Ctx,
+    selected: &[Arc<dyn Kind>],
+) -> Result<BTreeMap<&'static str, Vec<SourceObject>>, EngineError> {
+    let lists = futures::future::try_join_all(selected.iter().map(|k| async move {
+        let objs = k.list(ctx).await?;
+        Ok::<_, EngineError>((k.name(), objs))
+    }))
+    .await?;
+    Ok(lists.into_iter().collect())
+}
+
+/// Runs one kind: every object's first pass, then the second pass where needed.
+async fn run_kind(
+    rt: &Runtime,
+    kind: &dyn Kind,
+    objs: &[SourceObject],
+    progress: &dyn Progress,
+) -> (KindSummary, Vec<ObjectReport>) {
+    let started = Instant::now();
+    progress.kind_started(kind.name(), objs.len());
+    let width = rt.ctx.opts.max_concurrency.max(1);
+    let firsts: Vec<(usize, ObjectReport, bool)> = futures::stream::iter(objs.iter().enumerate())
+        .map(|(i, o)| async move {
+            let (r, link) = run_pass(rt, kind, o, None).await;
+            if !link {
+                progress.object_finished(&r);
+            }
+            (i, r, link)
+        })
+        .buffer_unordered(width)
+        .collect()
+        .await;
+    let mut reports: Vec<Option<ObjectReport>> = vec![None; objs.len()];
+    let mut to_link = Vec::new();
+    for (i, r, link) in firsts {
+        if link {
+            to_link.push((i, r.outcome));
+        }
+        reports[i] = Some(r);
+    }
+    let linked: Vec<(usize, ObjectReport)> = futures::stream::iter(to_link)
+        .map(|(i, first)| async move {
+            let (r, _) = run_pass(rt, kind, &objs[i], Some(first)).await;
+            progress.object_finished(&r);
+            (i, r)
+        })
+        .buffer_unordered(width)
+        .collect()
+        .await;
+    for (i, mut r) in linked {
+        if let Some(first) = reports[i].take() {
+            r.millis += first.millis;
+            if r.detail.is_none() {
+                r.detail = first.detail;
+            }
+            let mut dropped = first.dropped;
+            for d in r.dropped.drain(..) {
+                if !dropped.contains(&d) {
+                    dropped.push(d);
+                }
+            }
+            r.dropped = dropped;
+        }
+        reports[i] = Some(r);
+    }
+    let reports: Vec<ObjectReport> = reports.into_iter().flatten().collect();
+    let mut summary = KindSummary {
+        kind: kind.name(),
+        phase: kind.phase(),
+        total: objs.len(),
+        ..KindSummary::default()
+    };
+    for r in &reports {
+        summary.count(r.outcome);
+    }
+    summary.millis = started.elapsed().as_millis() as u64;
+    progress.kind_finished(&summary);
+    (summary, reports)
+}
+
+/// Shared by `migrate` and `plan`.
+async fn execute(
+    source: &WorkspaceClient,
+    target: &WorkspaceClient,
+    opts: &EngineOptions,
+    progress: &dyn Progress,
+    dry_run: bool,
+) -> Result<RunReport, EngineError> {
+    let started_at = now();
+    let table = kinds::all();
+    let selected = graph::select(&table, &opts.only, opts.phase)?;
+    let waves = graph::waves(&selected)?;
+    let ledger = Arc::new(if dry_run {
+        if opts.run_dir.join("ledger.sqlite").is_file() {
+            Ledger::open(&opts.run_dir)?
+        } else {
+            Ledger::open_memory()?
+        }
+    } else {
+        backup::ensure_private_dir(&opts.run_dir)?;
+        Ledger::open(&opts.run_dir)?
+    });
+    let ctx = Ctx {
+        source: source.clone(),
+        target: target.clone(),
+        opts: Arc::new(opts.clone()),
+        ids: IdMap::new(ledger.clone()),
+        run_dir: opts.run_dir.clone(),
+    };
+
+    let mut missing = Vec::new();
+    for (dep, needed_by) in graph::outside_dependencies(&selected) {
+        if ledger.entries(Some(dep))?.is_empty() {
+            missing.push(format!(
+                "{dep} (needed by {}) is not selected and not in the ledger: references to it \
+                 cannot be mapped; migrate {dep} first",
+                needed_by.iter().copied().collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+
+    let listings = list_all(&ctx, &selected).await?;
+    let mut backups = Vec::new();
+    if !dry_run {
+        let stamp = chrono::Utc::now();
+        for k in &selected {
+            let objs = listings
+                .get(k.name())
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let raw = objs.iter().map(|o| o.raw.clone()).collect();
+            backups.push(backup::write_backup(
+                &opts.run_dir,
+                k.name(),
+                source.host(),
+                stamp,
+                raw,
+            )?);
+        }
+    }
+    let selection = format!(
+        "only={:?} phase={:?} dry_run={dry_run}",
+        opts.only, opts.phase
+    );
+    let run_id = if dry_run {
+        None
+    } else {
+        Some(ledger.start_run(&selection)?)
+    };
+
+    let rt = Runtime {
+        ctx,
+        ledger: ledger.clone(),
+        dry_run,
+        permits: tokio::sync::Semaphore::new(opts.max_concurrency.max(1)),
+        aborted: AtomicBool::new(false),
+        abort_reason: Mutex::new(None),
+    };
+    progress.run_started(&selected.iter().map(|k| k.name()).collect::<Vec<_>>());
+
+    // Dependencies inside the selection; a kind starts when all of them are finished.
+    let chosen: BTreeSet<&'static str> = selected.iter().map(|k| k.name()).collect();
+    let mut waiting: BTreeMap<&'static str, BTreeSet<&'static str>> = selected
+        .iter()
+        .map(|k| {
+            (
+                k.name(),
+                graph::dependencies(k.as_ref())
+                    .intersection(&chosen)
+                    .copied()
+                    .collect(),
+            )
+        })
+        .collect();
+    debug_assert!(!waves.is_empty() || selected.is_empty());
+    let by_name: BTreeMap<&'static str, &Arc<dyn Kind>> =
+        selected.iter().map(|k| (k.name(), k)).collect();
+    let empty = Vec::new();
+    let mut running = FuturesUnordered::new();
+    let mut results: BTreeMap<&'static str, (KindSummary, Vec<ObjectReport>)> = BTreeMap::new();
+    loop {
+        let ready: Vec<&'static str> = waiting
+            .iter()
+            .filter(|(_, deps)| deps.is_empty())
+            .map(|(n, _)| *n)
+            .collect();
+        for n in ready {
+            waiting.remove(n);
+            if rt.aborted.load(std::sync::atomic::Ordering::SeqCst) {
+                continue;
+            }
+            let kind = by_name[n].as_ref();
+            let objs = listings.get(n).unwrap_or(&empty);
+            let rt = &rt;
+            running.push(async move { (n, run_kind(rt, kind, objs, progress).await) });
+        }
+        let Some((name, out)) = running.next().await else {
+            break;
+        };
+        results.insert(name, out);
+        for deps in waiting.values_mut() {
+            deps.remove(name);
+        }
+    }
+
+    let mut kinds_out = Vec::new();
+    let mut objects = Vec::new();
+    for k in &selected {
+        if let Some((s, mut r)) = results.remove(k.name()) {
+            r.sort_by(|a, b| a.key.cmp(&b.key));
+            kinds_out.push(s);
+            objects.extend(r);
+        }
+    }
+    let aborted = rt
+        .abort_reason
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    let report = RunReport {
+        source: source.host().to_string(),
+        target: target.host().to_string(),
+        started_at,
+        finished_at: now(),
+        dry_run,
+        kinds: kinds_out,
+        objects,
+        missing_dependencies: missing,
+        manual_actions: ledger.manual_actions()?,
+        backups,
+        aborted,
+    };
+    if let Some(id) = run_id {
+        let summary = serde_json::to_string(&report.kinds).unwrap_or_default();
+        ledger.finish_run(id, &summary)?;
+        report.write(&opts.run_dir)?;
+    }
+    Ok(report)
+}
+
+/// Migrates the selected kinds from `source` to `target`: backups first, then every kind in
+/// dependency order, recording the ledger around every write, then `report.json`/`report.md`.
+/// Per-object failures do not make this an `Err` (see [`RunReport::is_success`]).
+pub async fn migrate(
+    source: &WorkspaceClient,
+    target: &WorkspaceClient,
+    opts: &EngineOptions,
+    progress: &dyn Progress,
+) -> Result<RunReport, EngineError> {
+    execute(source, target, opts, progress, false).await
+}
+
+/// What `migrate` would do, without writing anything (to the target, the ledger or the run
+/// directory). Reads the ledger when the run directory has one.
+pub async fn plan(
+    source: &WorkspaceClient,
+    target: &WorkspaceClient,
+    opts: &EngineOptions,
+) -> Result<Plan, EngineError> {
+    execute(source, target, opts, &crate::progress::NoProgress, true).await
+}

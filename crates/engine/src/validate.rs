@@ -1,0 +1,224 @@
+//! `validate`: the pre-check before a migration (the seed's Pass/Fail gate). Connects to both
+//! workspaces, says who the caller is on each and whether it is a workspace admin (required),
+//! refuses a source and target that are the same workspace, then runs every selected kind's
+//! own pre-checks ([`crate::kinds::Kind::prechecks`]). Returns a report; never prints.
+
+use std::sync::Arc;
+
+use brickport_api::{WorkspaceClient, normalize_host};
+use serde::Serialize;
+
+use crate::idmap::IdMap;
+use crate::kinds::{self, Ctx};
+use crate::ledger::Ledger;
+use crate::{EngineError, EngineOptions, graph};
+
+/// One check.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Check {
+    /// What was checked (`identity`, `workspace admin`, `distinct workspaces`, …).
+    pub name: String,
+    /// `source`, `target` or `both`.
+    pub workspace: String,
+    /// Whether it holds. A check that does not hold blocks `migrate`.
+    pub ok: bool,
+    /// What was found.
+    pub detail: String,
+    /// How to fix it, when it does not hold (or when there is something worth knowing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+impl Check {
+    /// A check that holds.
+    pub fn pass(name: &str, workspace: &str, detail: impl Into<String>) -> Check {
+        Check {
+            name: name.into(),
+            workspace: workspace.into(),
+            ok: true,
+            detail: detail.into(),
+            fix: None,
+        }
+    }
+
+    /// A check that does not hold, with how to fix it.
+    pub fn fail(
+        name: &str,
+        workspace: &str,
+        detail: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Check {
+        Check {
+            name: name.into(),
+            workspace: workspace.into(),
+            ok: false,
+            detail: detail.into(),
+            fix: Some(fix.into()),
+        }
+    }
+}
+
+/// What `validate` returns.
+#[derive(Debug, Clone, Serialize)]
+pub struct ValidationReport {
+    /// The source host.
+    pub source: String,
+    /// The target host.
+    pub target: String,
+    /// The caller on the source (userName or applicationId), when it could be read.
+    pub source_principal: Option<String>,
+    /// The caller on the target.
+    pub target_principal: Option<String>,
+    /// Every check, in the order run.
+    pub checks: Vec<Check>,
+}
+
+impl ValidationReport {
+    /// Whether every check holds.
+    pub fn ok(&self) -> bool {
+        self.checks.iter().all(|c| c.ok)
+    }
+
+    /// The checks that do not hold.
+    pub fn failures(&self) -> Vec<&Check> {
+        self.checks.iter().filter(|c| !c.ok).collect()
+    }
+}
+
+/// Who the caller is on one workspace and whether it is in `admins`.
+async fn whoami(client: &WorkspaceClient, side: &str, checks: &mut Vec<Check>) -> Option<String> {
+    let me = match client.scim().me().await {
+        Ok(me) => me,
+        Err(e) => {
+            checks.push(Check::fail(
+                "connect",
+                side,
+                format!("cannot read the caller's identity (SCIM Me): {e}"),
+                format!("check the {side} host and credentials (profile, token or OAuth client)"),
+            ));
+            return None;
+        }
+    };
+    let who = me
+        .user_name
+        .clone()
+        .or_else(|| me.display_name.clone())
+        .unwrap_or_else(|| "(unknown principal)".into());
+    checks.push(Check::pass(
+        "connect",
+        side,
+        format!("connected to {} as {who}", client.host()),
+    ));
+    let in_admins_by_me = me
+        .groups
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .any(|g| g.display.as_deref() == Some("admins"));
+    // `Me` may leave out `groups`; the `admins` group's member list is authoritative.
+    let admin = in_admins_by_me || {
+        match client
+            .scim()
+            .groups()
+            .find_eq("displayName", "admins")
+            .await
+        {
+            Ok(groups) => groups.iter().any(|g| {
+                me.id.is_some()
+                    && g.members
+                        .as_deref()
+                        .unwrap_or_default()
+                        .iter()
+                        .any(|m| m.value == me.id)
+            }),
+            Err(_) => false,
+        }
+    };
+    if admin {
+        checks.push(Check::pass(
+            "workspace admin",
+            side,
+            format!("{who} is in the admins group"),
+        ));
+    } else {
+        checks.push(Check::fail(
+            "workspace admin",
+            side,
+            format!("{who} is not a member of the admins group"),
+            format!("use credentials of a workspace admin on the {side} (add {who} to `admins`)"),
+        ));
+    }
+    Some(who)
+}
+
+/// Runs the pre-checks. Only fails as a whole when the options are invalid; everything about
+/// the workspaces is a [`Check`].
+pub async fn validate(
+    source: &WorkspaceClient,
+    target: &WorkspaceClient,
+    opts: &EngineOptions,
+) -> Result<ValidationReport, EngineError> {
+    let table = kinds::all();
+    let selected = graph::select(&table, &opts.only, opts.phase)?;
+    let mut checks = Vec::new();
+
+    let same_host = match (normalize_host(source.host()), normalize_host(target.host())) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => source.host() == target.host(),
+    };
+    if same_host {
+        checks.push(Check::fail(
+            "distinct workspaces",
+            "both",
+            format!("source and target are the same workspace ({})", source.host()),
+            "name two different workspaces: migrating a workspace onto itself would only duplicate it",
+        ));
+    } else {
+        checks.push(Check::pass(
+            "distinct workspaces",
+            "both",
+            format!("{} → {}", source.host(), target.host()),
+        ));
+    }
+
+    let source_principal = whoami(source, "source", &mut checks).await;
+    let target_principal = whoami(target, "target", &mut checks).await;
+
+    if source_principal.is_some() && target_principal.is_some() && !same_host {
+        let ledger = if opts.run_dir.join("ledger.sqlite").is_file() {
+            Ledger::open(&opts.run_dir)?
+        } else {
+            Ledger::open_memory()?
+        };
+        let ctx = Ctx {
+            source: source.clone(),
+            target: target.clone(),
+            opts: Arc::new(opts.clone()),
+            ids: IdMap::new(Arc::new(ledger)),
+            run_dir: opts.run_dir.clone(),
+        };
+        let per_kind = futures::future::join_all(selected.iter().map(|k| {
+            let ctx = &ctx;
+            async move {
+                match k.prechecks(ctx).await {
+                    Ok(c) => c,
+                    Err(e) => vec![Check::fail(
+                        &format!("{} pre-check", k.name()),
+                        "both",
+                        e.to_string(),
+                        "check connectivity and rights, then run validate again",
+                    )],
+                }
+            }
+        }))
+        .await;
+        checks.extend(per_kind.into_iter().flatten());
+    }
+    Ok(ValidationReport {
+        source: source.host().to_string(),
+        target: target.host().to_string(),
+        source_principal,
+        target_principal,
+        checks,
+    })
+}
