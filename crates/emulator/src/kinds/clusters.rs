@@ -17,8 +17,8 @@ pub mod libraries;
 mod validate;
 
 pub use catalog::{NodeType, SparkVersion};
-pub(crate) use handlers::caller_of;
 pub use handlers::routes;
+pub(crate) use handlers::{caller_of, no_such_cluster};
 
 pub use crate::state::now_ms;
 

@@ -1,15 +1,393 @@
-//! jobs (placeholder: to be filled).
+//! Jobs (`/api/2.x/jobs/*`): create, get, list, reset, update, delete, plus minimal runs.
+//!
+//! One route serves every API version; the handlers read the request's [`ApiVersion`]
+//! because 2.2 differs from 2.0/2.1: array paging in `get` and `list?expand_tasks`, queueing
+//! on by default for new jobs, and 404 (not 400) for an unknown job. Settings are kept as the
+//! JSON the client sent (plus the service's defaults), so every field round-trips.
 
-use axum::Router;
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
 
-use crate::state::AppState;
+use super::clusters::caller_of;
+use super::permissions::{Grant, Principal};
+use crate::body::{JsonBody, QueryMap};
+use crate::error::{ApiError, ApiResult};
+use crate::state::{ApiVersion, AppState, Caller, now_ms};
+
+pub mod paging;
+pub mod runs;
+mod validate;
 
 /// The jobs store.
 #[derive(Debug, Default, Serialize, Deserialize)]
-pub struct JobsState {}
+#[serde(default)]
+pub struct JobsState {
+    /// Every job, by id.
+    pub jobs: BTreeMap<i64, Job>,
+    /// Runs started with `run-now`, by run id.
+    pub runs: BTreeMap<i64, runs::Run>,
+}
+
+/// One job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Job {
+    /// int64 id.
+    pub job_id: i64,
+    /// Who created it.
+    pub creator_user_name: String,
+    /// ms since epoch.
+    pub created_time: i64,
+    /// The JobSettings.
+    pub settings: Map<String, Value>,
+}
+
+impl JobsState {
+    /// Whether a job with this id exists (used by the permissions module).
+    pub fn contains(&self, id: &str) -> bool {
+        id.parse::<i64>()
+            .is_ok_and(|id| self.jobs.contains_key(&id))
+    }
+}
+
+/// The version a request came in with (2.2 when no front layer set one).
+fn version_of(v: Option<Extension<ApiVersion>>) -> ApiVersion {
+    v.map_or(ApiVersion { major: 2, minor: 2 }, |Extension(v)| v)
+}
+
+/// The error for an unknown job, by API version.
+pub fn no_such_job(id: impl std::fmt::Display, v: ApiVersion) -> ApiError {
+    let message = format!("Job {id} does not exist.");
+    // match cloud behaviour: 2.2 answers 404 RESOURCE_DOES_NOT_EXIST; 2.0/2.1 answered
+    // 400 INVALID_PARAMETER_VALUE with the same message (the SDKs map both to NotFound).
+    if v.at_least(2, 2) {
+        ApiError::not_found(message)
+    } else {
+        ApiError::invalid(message)
+    }
+}
+
+/// The `run_as_user_name` a job reads with: its run_as identity, else its creator.
+fn run_as_of(job: &Job) -> String {
+    let run_as = job.settings.get("run_as");
+    ["user_name", "service_principal_name"]
+        .iter()
+        .find_map(|k| run_as.and_then(|r| r.get(*k)).and_then(Value::as_str))
+        .unwrap_or(&job.creator_user_name)
+        .to_string()
+}
 
 /// The jobs routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/api/jobs/create", post(create))
+        .route("/api/jobs/get", get(get_job))
+        .route("/api/jobs/list", get(list))
+        .route("/api/jobs/reset", post(reset))
+        .route("/api/jobs/update", post(update))
+        .route("/api/jobs/delete", post(delete))
+        .merge(runs::routes())
+}
+
+/// Reads `job_id` from a body or query value (an integer, or a string holding one).
+fn job_id_of(v: Option<&Value>) -> ApiResult<i64> {
+    match v {
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::String(s)) => s.parse().ok(),
+        _ => return Err(ApiError::invalid("Missing required field: job_id")),
+    }
+    .ok_or_else(|| ApiError::invalid("job_id must be an integer"))
+}
+
+/// The grants a create's `access_control_list` asks for, plus the creator as IS_OWNER when
+/// the list names no owner.
+fn initial_grants(acl: Option<&Value>, creator: &str) -> ApiResult<Vec<Grant>> {
+    let mut grants: Vec<Grant> = match acl {
+        None | Some(Value::Null) => Vec::new(),
+        Some(v) => serde_json::from_value(v.clone()).map_err(|e| {
+            ApiError::invalid(format!(
+                "access_control_list entries need user_name, group_name or service_principal_name and permission_level: {e}"
+            ))
+        })?,
+    };
+    let jobs = super::permissions::types::lookup("jobs");
+    if let Some(bad) = grants
+        .iter()
+        .find(|g| jobs.is_some_and(|t| !t.allows(&g.permission_level)))
+    {
+        return Err(ApiError::invalid(format!(
+            "Permission level {} is not valid for jobs: use CAN_VIEW, CAN_MANAGE_RUN, CAN_MANAGE or IS_OWNER.",
+            bad.permission_level
+        )));
+    }
+    let owners = grants
+        .iter()
+        .filter(|g| g.permission_level == "IS_OWNER")
+        .count();
+    if owners > 1 {
+        return Err(ApiError::invalid("A job can have only one IS_OWNER."));
+    }
+    if owners == 0 {
+        // match cloud behaviour: the creator owns the job unless the list names an owner.
+        grants.insert(
+            0,
+            Grant {
+                principal: Principal::for_creator(creator),
+                permission_level: "IS_OWNER".into(),
+            },
+        );
+    }
+    Ok(grants)
+}
+
+async fn create(
+    State(emu): State<AppState>,
+    caller: Option<Extension<Caller>>,
+    version: Option<Extension<ApiVersion>>,
+    JsonBody(mut body): JsonBody<Map<String, Value>>,
+) -> ApiResult<Json<Value>> {
+    let caller = caller_of(caller);
+    let v = version_of(version);
+    // JobSettings come at the top level of a create, next to access_control_list.
+    let acl = body.remove("access_control_list");
+    let grants = initial_grants(acl.as_ref(), &caller.user_name)?;
+    let mut st = emu.lock();
+    validate::check(&body, &st)?;
+    validate::fix_up(&mut body, v.at_least(2, 2));
+    let id = st.ids.next_int();
+    st.jobs.jobs.insert(
+        id,
+        Job {
+            job_id: id,
+            creator_user_name: caller.user_name,
+            created_time: now_ms(),
+            settings: body,
+        },
+    );
+    st.permissions.set_direct("jobs", &id.to_string(), grants);
+    drop(st);
+    emu.mark_dirty();
+    Ok(Json(json!({ "job_id": id })))
+}
+
+async fn get_job(
+    State(emu): State<AppState>,
+    version: Option<Extension<ApiVersion>>,
+    q: QueryMap,
+) -> ApiResult<Json<Value>> {
+    let v = version_of(version);
+    let id = job_id_of(q.get("job_id").map(|s| json!(s)).as_ref())?;
+    let offset = paging::parse_token(q.get("page_token"))?;
+    let st = emu.lock();
+    let job = st.jobs.jobs.get(&id).ok_or_else(|| no_such_job(id, v))?;
+    let mut out = json!({
+        "job_id": job.job_id,
+        "creator_user_name": job.creator_user_name,
+        "run_as_user_name": run_as_of(job),
+        "created_time": job.created_time,
+    });
+    if v.at_least(2, 2) {
+        let (page, next) = paging::page_of(&job.settings, offset);
+        out["settings"] = Value::Object(page);
+        if let Some(t) = next {
+            out["next_page_token"] = json!(t);
+        }
+    } else {
+        out["settings"] = Value::Object(job.settings.clone());
+    }
+    Ok(Json(out))
+}
+
+/// Jobs per `list` page when `limit` is not given, and the largest allowed.
+const DEFAULT_LIMIT: i64 = 20;
+const MAX_LIMIT: i64 = 100;
+
+async fn list(
+    State(emu): State<AppState>,
+    version: Option<Extension<ApiVersion>>,
+    q: QueryMap,
+) -> ApiResult<Json<Value>> {
+    let v = version_of(version);
+    let limit = q.i64("limit")?.unwrap_or(DEFAULT_LIMIT);
+    // match cloud behaviour: limit must be 1..=100 (documented), else 400.
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::invalid(format!(
+            "limit must be greater than 0 and less than or equal to {MAX_LIMIT}, got {limit}."
+        )));
+    }
+    let limit = limit as usize;
+    let offset = match q.get("page_token").filter(|t| !t.is_empty()) {
+        Some(t) => t
+            .strip_prefix("jobs-")
+            .and_then(|n| n.parse::<usize>().ok())
+            .ok_or_else(|| ApiError::invalid(format!("Invalid page_token: {t}")))?,
+        // `offset` is deprecated but still honoured when no token is given.
+        None => match q.i64("offset")? {
+            Some(o) if o < 0 => return Err(ApiError::invalid("offset must not be negative")),
+            o => o.unwrap_or(0) as usize,
+        },
+    };
+    let expand = q.bool("expand_tasks")?.unwrap_or(false);
+    let name = q
+        .get("name")
+        .filter(|n| !n.is_empty())
+        .map(str::to_lowercase);
+    let st = emu.lock();
+    let matching: Vec<&Job> = st
+        .jobs
+        .jobs
+        .values()
+        .filter(|j| {
+            // match cloud behaviour: the name filter is exact but case-insensitive.
+            name.as_deref().is_none_or(|n| {
+                j.settings
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .is_some_and(|jn| jn.to_lowercase() == n)
+            })
+        })
+        .collect();
+    let page: Vec<Value> = matching
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|j| base_job(j, expand, v))
+        .collect();
+    let has_more = offset + limit < matching.len();
+    let mut out = Map::new();
+    if !page.is_empty() {
+        out.insert("jobs".into(), Value::Array(page));
+    }
+    out.insert("has_more".into(), json!(has_more));
+    if has_more {
+        out.insert(
+            "next_page_token".into(),
+            json!(format!("jobs-{}", offset + limit)),
+        );
+    }
+    if offset > 0 {
+        out.insert(
+            "prev_page_token".into(),
+            json!(format!("jobs-{}", offset.saturating_sub(limit))),
+        );
+    }
+    Ok(Json(Value::Object(out)))
+}
+
+/// A job as `list` shows it: without tasks and job clusters unless `expand_tasks`, and in
+/// 2.2 with each array cut at 100 (`has_more: true` on the job when cut).
+fn base_job(j: &Job, expand: bool, v: ApiVersion) -> Value {
+    let mut out = json!({
+        "job_id": j.job_id,
+        "creator_user_name": j.creator_user_name,
+        "created_time": j.created_time,
+    });
+    let mut settings = j.settings.clone();
+    if !expand {
+        settings.remove("tasks");
+        settings.remove("job_clusters");
+    } else if v.at_least(2, 2) {
+        let (cut, more) = paging::truncated(&settings);
+        settings = cut;
+        out["has_more"] = json!(more);
+    }
+    out["settings"] = Value::Object(settings);
+    out
+}
+
+#[derive(Deserialize)]
+struct ResetBody {
+    job_id: Option<Value>,
+    new_settings: Option<Map<String, Value>>,
+}
+
+async fn reset(
+    State(emu): State<AppState>,
+    version: Option<Extension<ApiVersion>>,
+    JsonBody(body): JsonBody<ResetBody>,
+) -> ApiResult<Json<Value>> {
+    let v = version_of(version);
+    let id = job_id_of(body.job_id.as_ref())?;
+    let mut settings = body
+        .new_settings
+        .ok_or_else(|| ApiError::invalid("Missing required field: new_settings"))?;
+    let mut st = emu.lock();
+    let current = st.jobs.jobs.get(&id).ok_or_else(|| no_such_job(id, v))?;
+    // match cloud behaviour: reset replaces everything, except that leaving run_as out
+    // keeps the current run_as.
+    if !settings.contains_key("run_as") {
+        if let Some(r) = current.settings.get("run_as") {
+            settings.insert("run_as".into(), r.clone());
+        }
+    }
+    validate::check(&settings, &st)?;
+    validate::fix_up(&mut settings, false);
+    if let Some(j) = st.jobs.jobs.get_mut(&id) {
+        j.settings = settings;
+    }
+    drop(st);
+    emu.mark_dirty();
+    Ok(Json(json!({})))
+}
+
+#[derive(Deserialize)]
+struct UpdateBody {
+    job_id: Option<Value>,
+    #[serde(default)]
+    new_settings: Map<String, Value>,
+    #[serde(default)]
+    fields_to_remove: Vec<String>,
+}
+
+async fn update(
+    State(emu): State<AppState>,
+    version: Option<Extension<ApiVersion>>,
+    JsonBody(body): JsonBody<UpdateBody>,
+) -> ApiResult<Json<Value>> {
+    let v = version_of(version);
+    let id = job_id_of(body.job_id.as_ref())?;
+    let mut st = emu.lock();
+    let mut settings = st
+        .jobs
+        .jobs
+        .get(&id)
+        .ok_or_else(|| no_such_job(id, v))?
+        .settings
+        .clone();
+    paging::apply_update(&mut settings, &body.new_settings, &body.fields_to_remove)?;
+    validate::check(&settings, &st)?;
+    validate::fix_up(&mut settings, false);
+    if let Some(j) = st.jobs.jobs.get_mut(&id) {
+        j.settings = settings;
+    }
+    drop(st);
+    emu.mark_dirty();
+    Ok(Json(json!({})))
+}
+
+#[derive(Deserialize)]
+struct DeleteBody {
+    job_id: Option<Value>,
+}
+
+async fn delete(
+    State(emu): State<AppState>,
+    version: Option<Extension<ApiVersion>>,
+    JsonBody(body): JsonBody<DeleteBody>,
+) -> ApiResult<Json<Value>> {
+    let v = version_of(version);
+    let id = job_id_of(body.job_id.as_ref())?;
+    let mut st = emu.lock();
+    if st.jobs.jobs.remove(&id).is_none() {
+        return Err(no_such_job(id, v));
+    }
+    st.jobs.runs.retain(|_, r| r.job_id != id);
+    st.permissions.remove_object("jobs", &id.to_string());
+    drop(st);
+    emu.mark_dirty();
+    Ok(Json(json!({})))
 }
