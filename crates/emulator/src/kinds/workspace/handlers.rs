@@ -1,0 +1,401 @@
+//! The workspace endpoints: list, get-status, export, import, mkdirs, delete.
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::formats::{self, LANGUAGES};
+use super::{MAX_SIZE, Object, mkdirs, no_such_path, normalise, parent};
+use crate::body::{JsonBody, QueryMap};
+use crate::error::{ApiError, ApiResult};
+use crate::state::{AppState, Caller, State as Ws, now_ms};
+
+/// The workspace routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/workspace/list", get(list))
+        .route("/api/workspace/get-status", get(get_status))
+        .route("/api/workspace/export", get(export))
+        .route("/api/workspace/import", post(import))
+        .route("/api/workspace/mkdirs", post(mkdirs_handler))
+        .route("/api/workspace/delete", post(delete))
+}
+
+fn too_big(size: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "MAX_NOTEBOOK_SIZE_EXCEEDED",
+        format!("The notebook or file is {size} bytes; the limit is {MAX_SIZE} bytes (10 MB)."),
+    )
+}
+
+/// ObjectInfo as the API returns it.
+pub fn info(path: &str, o: &Object) -> Value {
+    let mut m = Map::new();
+    m.insert("object_type".into(), json!(o.object_type));
+    m.insert("path".into(), json!(path));
+    m.insert("object_id".into(), json!(o.object_id));
+    m.insert("resource_id".into(), json!(o.object_id.to_string()));
+    if let Some(l) = &o.language {
+        m.insert("language".into(), json!(l));
+    }
+    if o.object_type == "NOTEBOOK" || o.object_type == "FILE" {
+        m.insert("created_at".into(), json!(o.created_at));
+        m.insert("modified_at".into(), json!(o.modified_at));
+    }
+    if o.object_type == "FILE" {
+        m.insert("size".into(), json!(o.size));
+    }
+    Value::Object(m)
+}
+
+async fn list(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>> {
+    let path = normalise(q.required("path")?)?;
+    let after = q.i64("notebooks_modified_after")?;
+    let st = emu.lock();
+    let obj = st.workspace.get(&path).ok_or_else(|| no_such_path(&path))?;
+    // match cloud behaviour: listing a file or notebook answers the object itself.
+    let objects: Vec<Value> = if obj.is_dir() {
+        st.workspace
+            .children(&path)
+            .filter(|(_, o)| match after {
+                Some(t) if o.object_type == "NOTEBOOK" => o.modified_at > t,
+                _ => true,
+            })
+            .map(|(p, o)| info(p, o))
+            .collect()
+    } else {
+        vec![info(&path, obj)]
+    };
+    // match cloud behaviour: an empty folder answers `{}`, not `{"objects": []}`.
+    Ok(Json(if objects.is_empty() {
+        json!({})
+    } else {
+        json!({ "objects": objects })
+    }))
+}
+
+async fn get_status(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>> {
+    let path = normalise(q.required("path")?)?;
+    let st = emu.lock();
+    let obj = st.workspace.get(&path).ok_or_else(|| no_such_path(&path))?;
+    Ok(Json(info(&path, obj)))
+}
+
+fn decoded(o: &Object) -> Vec<u8> {
+    o.content
+        .as_deref()
+        .and_then(|c| B64.decode(c).ok())
+        .unwrap_or_default()
+}
+
+async fn export(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Response> {
+    let path = normalise(q.required("path")?)?;
+    let format = q.get("format").unwrap_or("SOURCE").to_ascii_uppercase();
+    let direct = q.bool("direct_download")?.unwrap_or(false);
+    let obj = emu
+        .lock()
+        .workspace
+        .get(&path)
+        .cloned()
+        .ok_or_else(|| no_such_path(&path))?;
+    let name = path.rsplit('/').next().unwrap_or("").to_string();
+    let (bytes, file_type): (Vec<u8>, String) = match obj.object_type.as_str() {
+        "NOTEBOOK" => {
+            let lang = obj.language.clone().unwrap_or_else(|| "PYTHON".into());
+            let body = String::from_utf8_lossy(&decoded(&obj)).into_owned();
+            match format.as_str() {
+                "SOURCE" | "AUTO" => (
+                    formats::source_with_header(&lang, &body).into_bytes(),
+                    formats::ext_for(&lang).to_string(),
+                ),
+                "JUPYTER" => (
+                    formats::jupyter_from_source(&lang, &body, &name).into_bytes(),
+                    "ipynb".into(),
+                ),
+                "HTML" => (
+                    formats::html_from_source(&lang, &body, &name).into_bytes(),
+                    "html".into(),
+                ),
+                "R_MARKDOWN" if lang == "R" => (body.into_bytes(), "Rmd".into()),
+                other => {
+                    return Err(ApiError::invalid(format!(
+                        "Export format {other} is not supported for this notebook by the emulator; use SOURCE, AUTO, JUPYTER or HTML."
+                    )));
+                }
+            }
+        }
+        "FILE" => match format.as_str() {
+            "SOURCE" | "AUTO" | "RAW" => {
+                let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+                (decoded(&obj), ext.to_string())
+            }
+            other => {
+                return Err(ApiError::invalid(format!(
+                    "Export format {other} is not supported for files; use SOURCE, AUTO or RAW."
+                )));
+            }
+        },
+        "DIRECTORY" | "REPO" => {
+            return Err(ApiError::invalid(format!(
+                "Folder export (as a DBC or zip archive) is not supported by this emulator: export the objects under {path} one by one."
+            )));
+        }
+        other => {
+            return Err(ApiError::invalid(format!(
+                "Objects of type {other} cannot be exported."
+            )));
+        }
+    };
+    if bytes.len() > MAX_SIZE {
+        return Err(too_big(bytes.len()));
+    }
+    if direct {
+        return Ok((
+            [(header::CONTENT_TYPE, "application/octet-stream")],
+            bytes,
+        )
+            .into_response());
+    }
+    Ok(Json(json!({"content": B64.encode(&bytes), "file_type": file_type})).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ImportBody {
+    path: String,
+    content: Option<String>,
+    format: Option<String>,
+    language: Option<String>,
+    overwrite: bool,
+}
+
+/// What an import becomes: the path, type, language and stored content.
+struct Planned {
+    path: String,
+    object_type: &'static str,
+    language: Option<String>,
+    content: Vec<u8>,
+}
+
+fn plan(b: &ImportBody, path: String, bytes: Vec<u8>) -> ApiResult<Planned> {
+    let format = b
+        .format
+        .as_deref()
+        .unwrap_or("SOURCE")
+        .to_ascii_uppercase();
+    let language = match b.language.as_deref().map(str::to_ascii_uppercase) {
+        Some(l) if LANGUAGES.contains(&l.as_str()) => Some(l),
+        Some(l) => {
+            return Err(ApiError::invalid(format!(
+                "Unknown language {l}; use PYTHON, SCALA, SQL or R."
+            )));
+        }
+        None => None,
+    };
+    let (stem, ext) = match path.rsplit_once('.') {
+        Some((s, e)) if !e.contains('/') && !s.ends_with('/') => (s.to_string(), Some(e.to_string())),
+        _ => (path.clone(), None),
+    };
+    let notebook = |lang: String, body: &[u8]| -> Planned {
+        let text = String::from_utf8_lossy(body);
+        Planned {
+            path: path.clone(),
+            object_type: "NOTEBOOK",
+            language: Some(lang),
+            content: formats::strip_header(&text).as_bytes().to_vec(),
+        }
+    };
+    match format.as_str() {
+        "SOURCE" => {
+            // match cloud behaviour: a single SOURCE notebook needs its language.
+            let lang = language.ok_or_else(|| {
+                ApiError::invalid("The language field is required when importing a SOURCE notebook.")
+            })?;
+            Ok(notebook(lang, &bytes))
+        }
+        "HTML" => Ok(notebook(language.unwrap_or_else(|| "PYTHON".into()), &bytes)),
+        "JUPYTER" => {
+            let (body, lang) = formats::source_from_jupyter(&bytes)?;
+            let lang = language.or(lang.map(str::to_string)).unwrap_or_else(|| "PYTHON".into());
+            let mut p = notebook(lang, body.as_bytes());
+            if ext.as_deref().is_some_and(|e| e.eq_ignore_ascii_case("ipynb")) {
+                p.path = stem;
+            }
+            Ok(p)
+        }
+        "RAW" => Ok(Planned {
+            path,
+            object_type: "FILE",
+            language: None,
+            content: bytes,
+        }),
+        "AUTO" => {
+            // match cloud behaviour: AUTO makes a notebook of a file with a notebook header
+            // (or an .ipynb), stripping the extension; anything else stays a file.
+            if ext.as_deref().is_some_and(|e| e.eq_ignore_ascii_case("ipynb")) {
+                let (body, lang) = formats::source_from_jupyter(&bytes)?;
+                let lang = lang.map(str::to_string).unwrap_or_else(|| "PYTHON".into());
+                let mut p = notebook(lang, body.as_bytes());
+                p.path = stem;
+                return Ok(p);
+            }
+            match formats::detect_header(&bytes, ext.as_deref()) {
+                Some(lang) => {
+                    let mut p = notebook(lang.to_string(), &bytes);
+                    if ext.as_deref().and_then(formats::lang_from_ext).is_some() {
+                        p.path = stem;
+                    }
+                    Ok(p)
+                }
+                None => Ok(Planned {
+                    path,
+                    object_type: "FILE",
+                    language: None,
+                    content: bytes,
+                }),
+            }
+        }
+        "DBC" => Err(ApiError::invalid(
+            "DBC archive import is not supported by this emulator; import SOURCE notebooks one by one.",
+        )),
+        other => Err(ApiError::invalid(format!(
+            "Unknown import format {other}; use SOURCE, AUTO, RAW, JUPYTER, HTML or DBC."
+        ))),
+    }
+}
+
+async fn import(
+    State(emu): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    JsonBody(b): JsonBody<ImportBody>,
+) -> ApiResult<Json<Value>> {
+    if b.path.is_empty() {
+        return Err(ApiError::invalid("Missing required field: path"));
+    }
+    let path = normalise(&b.path)?;
+    let raw = b.content.as_deref().unwrap_or("");
+    // Cheap size check before decoding: base64 is 4/3 of the bytes.
+    if raw.len() / 4 * 3 > MAX_SIZE + 3 {
+        return Err(too_big(raw.len() / 4 * 3));
+    }
+    let bytes = B64
+        .decode(raw.trim())
+        .map_err(|_| ApiError::malformed("The content is not valid base64."))?;
+    // match cloud behaviour: more than 10 MB is MAX_NOTEBOOK_SIZE_EXCEEDED.
+    if bytes.len() > MAX_SIZE {
+        return Err(too_big(bytes.len()));
+    }
+    let p = plan(&b, path, bytes)?;
+    let mut st = emu.lock();
+    store(&mut st, p, b.overwrite, &caller.user_name)?;
+    Ok(Json(json!({})))
+}
+
+fn store(st: &mut Ws, p: Planned, overwrite: bool, creator: &str) -> ApiResult<()> {
+    let par = parent(&p.path).ok_or_else(|| ApiError::invalid("Cannot import onto the root folder."))?;
+    match st.workspace.get(par) {
+        // match cloud behaviour: import does not create parents.
+        None => {
+            return Err(ApiError::not_found(format!(
+                "The parent folder ({par}) does not exist."
+            )));
+        }
+        Some(o) if !o.is_dir() => {
+            return Err(ApiError::invalid(format!("The parent ({par}) is not a folder.")));
+        }
+        Some(_) => {}
+    }
+    let now = now_ms();
+    let name = p.path.rsplit('/').next().unwrap_or("").to_string();
+    let existing = st.workspace.get(&p.path).cloned();
+    let (object_id, created_at) = match existing {
+        Some(o) if o.is_dir() || !overwrite => {
+            return Err(ApiError::already_exists(format!(
+                "Node named '{name}' already exists"
+            )));
+        }
+        // Overwrite keeps the object id, so permissions and references stay valid.
+        Some(o) => (o.object_id, o.created_at),
+        None => {
+            let id = st.ids.next_int();
+            let t = if p.object_type == "NOTEBOOK" { "notebooks" } else { "files" };
+            st.permissions.init_object(t, &id.to_string(), Some(creator));
+            (id, now)
+        }
+    };
+    st.workspace.objects.insert(
+        p.path,
+        Object {
+            object_id,
+            object_type: p.object_type.into(),
+            language: p.language,
+            size: p.content.len(),
+            content: Some(B64.encode(&p.content)),
+            created_at,
+            modified_at: now,
+        },
+    );
+    Ok(())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct PathBody {
+    path: String,
+    recursive: bool,
+}
+
+async fn mkdirs_handler(
+    State(emu): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    JsonBody(b): JsonBody<PathBody>,
+) -> ApiResult<Json<Value>> {
+    if b.path.is_empty() {
+        return Err(ApiError::invalid("Missing required field: path"));
+    }
+    let path = normalise(&b.path)?;
+    let mut st = emu.lock();
+    for (_, id) in mkdirs(&mut st, &path)? {
+        st.permissions
+            .init_object("directories", &id.to_string(), Some(&caller.user_name));
+    }
+    Ok(Json(json!({})))
+}
+
+async fn delete(State(emu): State<AppState>, JsonBody(b): JsonBody<PathBody>) -> ApiResult<Json<Value>> {
+    if b.path.is_empty() {
+        return Err(ApiError::invalid("Missing required field: path"));
+    }
+    let path = normalise(&b.path)?;
+    let mut st = emu.lock();
+    let obj = st.workspace.get(&path).cloned().ok_or_else(|| no_such_path(&path))?;
+    if path == "/" || path == "/Users" || path == "/Shared" || path == "/Repos" {
+        return Err(ApiError::permission_denied(format!("{path} cannot be deleted.")));
+    }
+    let below = st.workspace.descendants(&path);
+    if obj.is_dir() && !below.is_empty() && !b.recursive {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "DIRECTORY_NOT_EMPTY",
+            format!("Folder ({path}) is not empty. Use recursive to delete it and its contents."),
+        ));
+    }
+    for p in below.into_iter().chain(std::iter::once(path)) {
+        if let Some(o) = st.workspace.objects.remove(&p) {
+            let t = match o.object_type.as_str() {
+                "NOTEBOOK" => "notebooks",
+                "DIRECTORY" => "directories",
+                _ => "files",
+            };
+            st.permissions.remove_object(t, &o.object_id.to_string());
+        }
+    }
+    Ok(Json(json!({})))
+}
