@@ -1,1 +1,33 @@
-fn main() {}
+//! `brickport`: parse the command line, resolve it once into a configuration, run the command,
+//! print at most one error line, and exit with 0 (all done, all checks hold), 1 (finished, but
+//! some objects failed or some checks do not hold) or 2 (nothing done: bad usage,
+//! configuration, credentials or connectivity).
+
+mod cli;
+mod commands;
+mod config;
+mod connect;
+mod logging;
+mod output;
+mod settings;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match commands::run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            // One line: the context chain, flattened. Messages never carry a token (the api's
+            // errors describe requests by method, host and path only).
+            let line = format!("{err:#}")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            eprintln!("error: {line}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! The command line as clap sees it: global flags, one subcommand each, their flags.
+//!
+//! Nothing here reads a file or the environment; `settings` turns a parsed [`Cli`] plus the
+//! config file into the one resolved configuration the commands run on.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use serde::Deserialize;
+
+/// Migrate a whole Databricks workspace to another, in one command.
+#[derive(Debug, Parser)]
+#[command(name = "brickport", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Flags every command accepts.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command accepts.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Source workspace: a profile of ~/.databrickscfg (overrides the config file's [source]).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub source_profile: Option<String>,
+    /// Target workspace: a profile of ~/.databrickscfg (overrides the config file's [target]).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub target_profile: Option<String>,
+    /// Config file (brickport.toml, or a JSON config.json). Default: ./brickport.toml if present.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Run directory (ledger, backups, reports). Default: ./brickport-runs/<source>-to-<target>/.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub run_dir: Option<PathBuf>,
+    /// Result format on stdout.
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+    /// More log lines on stderr (-v info, -vv debug, -vvv trace).
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+    /// Nothing on stderr but the error line, if any.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+/// Result format on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Human-readable text.
+    Text,
+    /// One JSON document.
+    Json,
+}
+
+/// What to do when an object already exists in the target and differs from the source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConflictArg {
+    /// Leave the target's object as it is; count it as skipped.
+    Skip,
+    /// Replace the target's object with the source's.
+    Overwrite,
+    /// Count the object as failed.
+    Fail,
+    /// Leave the target's object as it is; list it as a conflict in the report (the default).
+    Report,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a commented example brickport.toml in the current directory.
+    Init(InitArgs),
+    /// Pre-check both workspaces (identity, admin rights, source != target). Writes nothing.
+    Validate,
+    /// Show what migrate would create, update, skip, or find in conflict. Writes nothing.
+    Plan(SelectArgs),
+    /// Migrate: backups first, then every phase in dependency order. Resumable.
+    Migrate(MigrateArgs),
+    /// The migration dashboard of a run directory (phases, counts, manual actions).
+    Status,
+    /// Compare source and target, with the id map applied.
+    Verify(SelectArgs),
+    /// Cut over: unpause the migrated jobs in the target.
+    Cutover(CutoverArgs),
+    /// Serve one emulated Databricks workspace on 127.0.0.1, until Ctrl-C.
+    Emulator(EmulatorArgs),
+    /// Two embedded emulated workspaces; a typical workspace migrated end to end.
+    Demo(DemoArgs),
+}
+
+/// `brickport init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Replace an existing file.
+    #[arg(long)]
+    pub force: bool,
+    /// Where to write it.
+    #[arg(long, value_name = "FILE", default_value = "brickport.toml")]
+    pub path: PathBuf,
+}
+
+/// Which objects a command looks at.
+#[derive(Debug, Args, Default, Clone)]
+pub struct SelectArgs {
+    /// Only these kinds (comma-separated, e.g. `users,groups,jobs`).
+    #[arg(long, value_delimiter = ',', value_name = "KIND,...")]
+    pub only: Vec<String>,
+    /// Only this phase (1 enablement objects, 2 content, 3 jobs).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=3))]
+    pub phase: Option<u8>,
+}
+
+/// `brickport migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Which objects.
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Stop at the first object that fails (default: log it, skip its dependents, go on).
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// A JSON file `{"scope": {"key": "value"}}` of secret values to set in the target
+    /// (values the API cannot read back). Never copied anywhere.
+    #[arg(long, value_name = "FILE")]
+    pub secret_values: Option<PathBuf>,
+    /// What to do with an object that exists in the target and differs.
+    #[arg(long, value_enum)]
+    pub conflict: Option<ConflictArg>,
+}
+
+/// `brickport cutover`.
+#[derive(Debug, Args)]
+pub struct CutoverArgs {
+    /// Also pause the migrated jobs' schedules in the source.
+    #[arg(long)]
+    pub pause_source: bool,
+}
+
+/// `brickport emulator`.
+#[derive(Debug, Args)]
+pub struct EmulatorArgs {
+    /// Address to bind. Anything but loopback exposes the emulator to the network.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port; 0 picks a free one (the URL is printed on stdout).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// A token the emulator accepts: `VALUE` (an admin) or `VALUE:nonadmin` (a plain user).
+    /// Repeatable. Default: one admin token `dapi-emulator`.
+    #[arg(long = "token", value_name = "VALUE[:nonadmin]")]
+    pub tokens: Vec<String>,
+    /// What the workspace starts with: none, typical, scale:N, or a JSON seed file.
+    #[arg(long, default_value = "none", value_name = "SEED")]
+    pub seed: String,
+    /// Delay added to every response, in milliseconds.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub latency_ms: u64,
+    /// Per-family rate limits: default, off, or a JSON file.
+    #[arg(long, default_value = "default", value_name = "default|off|FILE")]
+    pub rate_limits: String,
+    /// Injected faults, e.g. `jobs.create:503:0.1` (see the README).
+    #[arg(long, value_name = "SPEC")]
+    pub faults: Option<String>,
+    /// Seed of the fault dice, for a reproducible run.
+    #[arg(long, value_name = "N")]
+    pub fault_seed: Option<u64>,
+    /// Load the state from FILE if it exists, save it there on exit.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+}
+
+/// `brickport demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// What the source starts with: typical, scale:N, or a JSON seed file.
+    #[arg(long, default_value = "typical", value_name = "SEED")]
+    pub seed: String,
+    /// Keep both emulators running after the demo, until Ctrl-C (their URLs are printed).
+    #[arg(long)]
+    pub keep_running: bool,
+}

@@ -1,0 +1,288 @@
+//! The resolved configuration: flags, environment and config file merged once, at start.
+//!
+//! Precedence, highest first: command-line flags → `BRICKPORT_SOURCE_*` / `BRICKPORT_TARGET_*`
+//! environment variables → the config file. A workspace is named by exactly one of those
+//! layers and takes its credentials from that same layer, so a token meant for one workspace
+//! is never paired with another's host. The plain `DATABRICKS_HOST`/`DATABRICKS_TOKEN`
+//! variables are deliberately ignored: they name one workspace, and brickport needs two.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use brickport_api::{ResolveRequest, Secret, WorkspaceConfig, resolve_workspace};
+
+use crate::cli::{GlobalArgs, OutputFormat};
+use crate::config::{self, FileConfig, WorkspaceBlock};
+
+/// How much goes to stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verbosity {
+    /// Only the error line.
+    Quiet,
+    /// Progress and warnings.
+    Normal,
+    /// Progress plus log lines (count of `-v`).
+    Verbose(u8),
+}
+
+/// Which workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The workspace copied from.
+    Source,
+    /// The workspace copied to.
+    Target,
+}
+
+impl Side {
+    /// `"source"` / `"target"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Side::Source => "source",
+            Side::Target => "target",
+        }
+    }
+
+    fn env_prefix(self) -> &'static str {
+        match self {
+            Side::Source => "BRICKPORT_SOURCE_",
+            Side::Target => "BRICKPORT_TARGET_",
+        }
+    }
+}
+
+/// Everything a command needs, resolved once.
+#[derive(Debug)]
+pub struct Settings {
+    /// Result format on stdout.
+    pub output: OutputFormat,
+    /// How much goes to stderr.
+    pub verbosity: Verbosity,
+    /// The config file read, if any.
+    pub config_path: Option<PathBuf>,
+    /// Its contents (defaults when there is none).
+    pub file: FileConfig,
+    source_profile: Option<String>,
+    target_profile: Option<String>,
+    run_dir: Option<PathBuf>,
+    env: HashMap<String, String>,
+}
+
+impl Settings {
+    /// Merges the global flags with the config file and the process environment.
+    pub fn resolve(global: &GlobalArgs) -> Result<Settings> {
+        let loaded = config::load(global.config.as_deref())?;
+        let verbosity = if global.quiet {
+            Verbosity::Quiet
+        } else if global.verbose > 0 {
+            Verbosity::Verbose(global.verbose)
+        } else {
+            Verbosity::Normal
+        };
+        Ok(Settings {
+            output: global.output,
+            verbosity,
+            config_path: loaded.path,
+            file: loaded.file,
+            source_profile: global.source_profile.clone(),
+            target_profile: global.target_profile.clone(),
+            run_dir: global.run_dir.clone(),
+            env: std::env::vars().collect(),
+        })
+    }
+
+    fn env_var(&self, name: &str) -> Option<String> {
+        self.env
+            .get(name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// The environment handed to the api's resolver: only where `~/.databrickscfg` is, never
+    /// `DATABRICKS_HOST`/`DATABRICKS_TOKEN` (see the module doc).
+    fn resolver_env(&self) -> HashMap<String, String> {
+        ["HOME", "USERPROFILE", "DATABRICKS_CONFIG_FILE"]
+            .iter()
+            .filter_map(|k| self.env.get(*k).map(|v| (k.to_string(), v.clone())))
+            .collect()
+    }
+
+    /// Resolves one workspace (host + credentials), or says precisely what is missing.
+    pub fn workspace(&self, side: Side) -> Result<WorkspaceConfig> {
+        self.workspace_request(side)
+            .and_then(|req| resolve_workspace(req).map_err(anyhow::Error::from))
+            .with_context(|| format!("{} workspace", side.name()))
+    }
+
+    fn workspace_request(&self, side: Side) -> Result<ResolveRequest> {
+        let base = ResolveRequest {
+            env: Some(self.resolver_env()),
+            ..ResolveRequest::default()
+        };
+        let flag = match side {
+            Side::Source => &self.source_profile,
+            Side::Target => &self.target_profile,
+        };
+        if let Some(profile) = flag {
+            return Ok(ResolveRequest {
+                profile: Some(profile.clone()),
+                ..base
+            });
+        }
+        let p = side.env_prefix();
+        let var = |k: &str| self.env_var(&format!("{p}{k}"));
+        if let Some(profile) = var("PROFILE") {
+            return Ok(ResolveRequest {
+                profile: Some(profile),
+                ..base
+            });
+        }
+        if let Some(host) = var("HOST") {
+            return Ok(ResolveRequest {
+                host: Some(host),
+                token: var("TOKEN").map(Secret::new),
+                client_id: var("CLIENT_ID"),
+                client_secret: var("CLIENT_SECRET").map(Secret::new),
+                ..base
+            });
+        }
+        let block = match side {
+            Side::Source => self.file.source.as_ref(),
+            Side::Target => self.file.target.as_ref(),
+        };
+        let Some(block) = block else {
+            bail!(
+                "no {s} workspace given: pass --{s}-profile NAME (a ~/.databrickscfg section), add a \
+                 [{s}] block to brickport.toml (`brickport init` writes an example), or set \
+                 {p}HOST and {p}TOKEN",
+                s = side.name()
+            );
+        };
+        self.block_request(side, block, base)
+    }
+
+    fn block_request(
+        &self,
+        side: Side,
+        block: &WorkspaceBlock,
+        base: ResolveRequest,
+    ) -> Result<ResolveRequest> {
+        let file = self.file_name();
+        let s = side.name();
+        match (&block.profile, &block.host) {
+            (Some(_), Some(_)) => bail!(
+                "{file} [{s}] gives both `profile` and `host`: keep one (the profile already has a host)"
+            ),
+            (Some(profile), None) => Ok(ResolveRequest {
+                profile: Some(profile.clone()),
+                ..base
+            }),
+            (None, None) => bail!(
+                "{file} [{s}] has no `host` and no `profile`: add `profile = \"NAME\"` (a \
+                 ~/.databrickscfg section) or `host = \"https://…\"` with `token_env = \"VAR\"`"
+            ),
+            (None, Some(host)) => {
+                let from_env = |key: &str, var: &Option<String>| -> Result<Option<Secret>> {
+                    let Some(var) = var else { return Ok(None) };
+                    match self.env_var(var) {
+                        Some(v) => Ok(Some(Secret::new(v))),
+                        None => bail!(
+                            "{file} [{s}] says `{key} = \"{var}\"`, but the environment variable \
+                             {var} is not set (or empty): export it, or use a profile instead"
+                        ),
+                    }
+                };
+                Ok(ResolveRequest {
+                    host: Some(host.clone()),
+                    token: from_env("token_env", &block.token_env)?,
+                    client_id: block.client_id.clone(),
+                    client_secret: from_env("client_secret_env", &block.client_secret_env)?,
+                    ..base
+                })
+            }
+        }
+    }
+
+    fn file_name(&self) -> String {
+        self.config_path
+            .as_deref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| config::DEFAULT_FILE.to_string())
+    }
+
+    /// The run directory: `--run-dir`, else the file's `run_dir`, else
+    /// `./brickport-runs/<source>-to-<target>/`.
+    pub fn run_dir(&self, source: &WorkspaceConfig, target: &WorkspaceConfig) -> PathBuf {
+        if let Some(dir) = self.explicit_run_dir() {
+            return dir;
+        }
+        PathBuf::from("brickport-runs").join(format!(
+            "{}-to-{}",
+            workspace_slug(source),
+            workspace_slug(target)
+        ))
+    }
+
+    /// The run directory when it is given without naming the workspaces (flag or file).
+    pub fn explicit_run_dir(&self) -> Option<PathBuf> {
+        self.run_dir.clone().or_else(|| self.file.run_dir.clone())
+    }
+
+    /// The run directory for commands that only read one (`status`): explicit, else the
+    /// default derived from the workspaces when both can be resolved.
+    pub fn existing_run_dir(&self) -> Result<PathBuf> {
+        if let Some(dir) = self.explicit_run_dir() {
+            return Ok(dir);
+        }
+        let source = self.workspace(Side::Source);
+        let target = self.workspace(Side::Target);
+        match (source, target) {
+            (Ok(s), Ok(t)) => Ok(self.run_dir(&s, &t)),
+            _ => bail!(
+                "no run directory given: pass --run-dir DIR (or `run_dir` in brickport.toml), or \
+                 name both workspaces so the default ./brickport-runs/<source>-to-<target>/ can be found"
+            ),
+        }
+    }
+}
+
+/// A short, filesystem-safe name for a workspace: its profile, else its host name.
+pub fn workspace_slug(ws: &WorkspaceConfig) -> String {
+    let raw = match &ws.profile {
+        Some(p) => p.clone(),
+        None => {
+            // `adb-123.4.azuredatabricks.net` → `adb-123`; an address (the emulator's
+            // `127.0.0.1:PORT`) is kept whole, since only the port tells two apart.
+            let h = ws
+                .host
+                .split_once("://")
+                .map(|(_, h)| h)
+                .unwrap_or(&ws.host);
+            let first = h.split('.').next().unwrap_or(h);
+            let is_address = first.chars().all(|c| c.is_ascii_digit())
+                || first.starts_with("localhost")
+                || h.starts_with('[');
+            if is_address {
+                h.to_string()
+            } else {
+                first.to_string()
+            }
+        }
+    };
+    let slug: String = raw
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if slug.is_empty() {
+        "workspace".into()
+    } else {
+        slug
+    }
+}
