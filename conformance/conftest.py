@@ -89,18 +89,14 @@ class Emulator:
             self.proc.stdout.close()
 
 
-def _start(extra_args: list[str], workdir: str) -> Emulator:
-    args = [
-        _binary(),
-        "emulator",
-        "--port",
-        "0",
-        "--token",
-        ADMIN_TOKEN,
-        "--token",
-        f"{USER_TOKEN}:nonadmin",
-        *extra_args,
-    ]
+DEFAULT_TOKENS = (ADMIN_TOKEN, f"{USER_TOKEN}:nonadmin")
+
+
+def _start(extra_args: list[str], workdir: str, tokens=DEFAULT_TOKENS) -> Emulator:
+    args = [_binary(), "emulator", "--port", "0"]
+    for t in tokens:
+        args += ["--token", t]
+    args += extra_args
     fd, stderr_path = tempfile.mkstemp(prefix="emulator-", suffix=".stderr", dir=workdir)
     with os.fdopen(fd, "wb") as stderr:
         proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=stderr, text=True)
@@ -129,11 +125,12 @@ def _workdir():
 
 @pytest.fixture(scope="module")
 def start_emulator(_workdir):
-    """Factory: `start_emulator("--seed", "typical")` → a running Emulator, killed after the module."""
+    """Factory: `start_emulator("--seed", "typical")` → a running Emulator, killed after the module.
+    `tokens=` replaces the default admin + plain-user tokens."""
     started: list[Emulator] = []
 
-    def start(*extra_args: str) -> Emulator:
-        emu = _start(list(extra_args), _workdir)
+    def start(*extra_args: str, tokens=DEFAULT_TOKENS) -> Emulator:
+        emu = _start(list(extra_args), _workdir, tokens)
         started.append(emu)
         return emu
 

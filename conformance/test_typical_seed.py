@@ -1,0 +1,94 @@
+"""A read of the whole `typical` seed through the official SDK finds exactly the counts of the
+seed document: 45 users, 12 groups besides the built-ins, 4 policies besides the defaults,
+2 warehouses, 15 secrets, 87 folders, 123 notebooks, 3 Git folders, 8 all-purpose clusters,
+28 jobs.
+
+How the seed counts (crates/emulator/src/seed/counts.rs): users include `admin@example.com`
+(whom the plain `--token` authenticates as); groups are `WorkspaceGroup`s other than `admins`
+and `users` (account groups are not counted); folders are `DIRECTORY` objects outside `/Repos`,
+user homes included, the built-in `/`, `/Users`, `/Shared`, `/Repos` excluded; clusters are
+those with `cluster_source` UI or API (job-run clusters are not counted)."""
+
+import pytest
+from databricks.sdk.service.compute import ClusterSource
+from databricks.sdk.service.workspace import ObjectType
+
+from conftest import ADMIN_TOKEN
+
+BUILTIN_DIRS = {"/", "/Users", "/Shared", "/Repos"}
+
+
+@pytest.fixture(scope="module")
+def w(start_emulator):
+    # only the admin token: its user is the seed's admin@example.com, so no principal is added.
+    emu = start_emulator("--seed", "typical", "--rate-limits", "off", tokens=(ADMIN_TOKEN,))
+    return emu.client(ADMIN_TOKEN)
+
+
+def walk(w, root="/"):
+    """Every workspace object under `root`, except what is inside /Repos."""
+    out, queue = [], [root]
+    while queue:
+        path = queue.pop()
+        for o in w.workspace.list(path):
+            if o.path == "/Repos" or o.path.startswith("/Repos/"):
+                continue
+            out.append(o)
+            if o.object_type == ObjectType.DIRECTORY:
+                queue.append(o.path)
+    return out
+
+
+def test_users(w):
+    users = list(w.users.list(count=10))
+    assert len(users) == 45
+    assert len({u.user_name for u in users}) == 45
+
+
+def test_groups(w):
+    groups = list(w.groups.list(count=5))
+    names = {g.display_name for g in groups}
+    assert {"admins", "users"} <= names
+    workspace_groups = [
+        g
+        for g in groups
+        if g.display_name not in ("admins", "users") and g.meta and g.meta.resource_type == "WorkspaceGroup"
+    ]
+    assert len(workspace_groups) == 12
+
+
+def test_policies(w):
+    policies = list(w.cluster_policies.list())
+    assert len([p for p in policies if not p.is_default]) == 4
+    assert any(p.is_default for p in policies)
+
+
+def test_warehouses(w):
+    assert len(list(w.warehouses.list())) == 2
+
+
+def test_secrets(w):
+    scopes = [s.name for s in w.secrets.list_scopes()]
+    assert sum(len(list(w.secrets.list_secrets(s))) for s in scopes) == 15
+
+
+def test_folders_and_notebooks(w):
+    objects = walk(w)
+    folders = [o for o in objects if o.object_type == ObjectType.DIRECTORY and o.path not in BUILTIN_DIRS]
+    notebooks = [o for o in objects if o.object_type == ObjectType.NOTEBOOK]
+    assert len(folders) == 87
+    assert len(notebooks) == 123
+
+
+def test_git_folders(w):
+    assert len(list(w.repos.list())) == 3
+
+
+def test_all_purpose_clusters(w):
+    clusters = list(w.clusters.list(page_size=3))
+    all_purpose = [c for c in clusters if c.cluster_source in (ClusterSource.UI, ClusterSource.API)]
+    assert len(all_purpose) == 8
+
+
+def test_jobs(w):
+    assert len(list(w.jobs.list(limit=5))) == 28
