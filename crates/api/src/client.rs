@@ -455,9 +455,32 @@ fn is_dns(e: &reqwest::Error) -> bool {
         || text.contains("name or service not known")
 }
 
+/// A TLS failure while connecting. rustls reports its errors inside an `io::Error` of kind
+/// `InvalidData` ("received corrupt message", "invalid peer certificate", …), so that kind on
+/// an https connection is taken as TLS too.
 fn is_tls(e: &reqwest::Error) -> bool {
     let text = chain_text(e).to_ascii_lowercase();
-    text.contains("certificate") || text.contains("tls") || text.contains("handshake")
+    let https = e.url().is_some_and(|u| u.scheme() == "https");
+    text.contains("certificate")
+        || text.contains("tls")
+        || text.contains("handshake")
+        || (https && {
+            let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
+            let mut invalid_data = false;
+            while let Some(err) = current {
+                // An io::Error's `source()` skips its own payload, so look inside it too.
+                let io = err.downcast_ref::<std::io::Error>();
+                let inner = io
+                    .and_then(|io| io.get_ref())
+                    .and_then(|i| i.downcast_ref::<std::io::Error>());
+                invalid_data |= [io, inner]
+                    .iter()
+                    .flatten()
+                    .any(|io| io.kind() == std::io::ErrorKind::InvalidData);
+                current = err.source();
+            }
+            invalid_data
+        })
 }
 
 fn chain_text(e: &(dyn std::error::Error + 'static)) -> String {

@@ -3,9 +3,10 @@
 //! Precedence, highest first: an explicit profile (a section of `~/.databrickscfg`, whose path
 //! `DATABRICKS_CONFIG_FILE` overrides) → explicit host/credentials → environment variables
 //! (`DATABRICKS_HOST`, `DATABRICKS_TOKEN`, `DATABRICKS_CLIENT_ID`, `DATABRICKS_CLIENT_SECRET`)
-//! → the profile named by `DATABRICKS_CONFIG_PROFILE`, else `DEFAULT`. Credentials are taken
-//! only from the layer that gave the host or a layer above it, so a token meant for one
-//! workspace is never paired with another workspace's host by accident.
+//! → the profile named by `DATABRICKS_CONFIG_PROFILE`, else `DEFAULT`. Credentials come from
+//! the same layer as the host, or from explicit arguments: a token from the environment is
+//! never paired with a host from a profile (or an explicit host), because with two workspaces
+//! in play that token most likely belongs to the other one.
 //!
 //! The environment is injectable ([`ResolveRequest::env`]) so tests need not touch the
 //! process environment.
@@ -84,7 +85,7 @@ impl WorkspaceConfig {
 }
 
 /// What the caller knows; [`resolve_workspace`] fills in the rest.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct ResolveRequest {
     /// An explicit profile name (beats everything else).
     pub profile: Option<String>,
@@ -100,6 +101,26 @@ pub struct ResolveRequest {
     pub config_file: Option<PathBuf>,
     /// The environment to read; `None` reads the process environment.
     pub env: Option<HashMap<String, String>>,
+}
+
+impl std::fmt::Debug for ResolveRequest {
+    /// Prints the environment's variable names only: its values may hold tokens.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let env_keys = self.env.as_ref().map(|e| {
+            let mut keys: Vec<&String> = e.keys().collect();
+            keys.sort();
+            keys
+        });
+        f.debug_struct("ResolveRequest")
+            .field("profile", &self.profile)
+            .field("host", &self.host)
+            .field("token", &self.token)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .field("config_file", &self.config_file)
+            .field("env_keys", &env_keys)
+            .finish()
+    }
 }
 
 /// One source of values, in precedence order.
@@ -180,7 +201,8 @@ fn empty_layer(source: &str) -> Layer {
     }
 }
 
-/// Host from the first layer that has one; credentials from that layer or one above it.
+/// Host from the first layer that has one; credentials from that layer or the explicit one
+/// (layer 0).
 fn finish(layers: Vec<Layer>) -> Result<WorkspaceConfig, ApiError> {
     let Some(host_at) = layers.iter().position(|l| l.host.is_some()) else {
         return Err(ApiError::Config(
@@ -192,13 +214,16 @@ fn finish(layers: Vec<Layer>) -> Result<WorkspaceConfig, ApiError> {
     let layer = &layers[host_at];
     let raw_host = layer.host.clone().unwrap_or_default();
     let host = normalize_host(&raw_host)?;
-    let Some(credentials) = layers[..=host_at]
-        .iter()
-        .find_map(|l| l.credentials.clone())
-    else {
+    let explicit = if host_at > 0 {
+        layers[0].credentials.clone()
+    } else {
+        None
+    };
+    let Some(credentials) = explicit.or_else(|| layer.credentials.clone()) else {
         return Err(ApiError::Config(format!(
-            "the workspace host {host} (from {}) has no credentials: give a token \
-             (DATABRICKS_TOKEN or `token` in the profile) or OAuth client id and secret",
+            "the workspace host {host} (from {}) has no credentials: give them where the host \
+             comes from (DATABRICKS_TOKEN next to DATABRICKS_HOST, `token` in the profile) or \
+             explicitly (a token, or an OAuth client id and secret)",
             layer.source
         )));
     };

@@ -188,6 +188,8 @@ pub(crate) fn list_of<T: DeserializeOwned>(
 fn bracket(path: &str) -> String {
     if path == "." {
         String::new()
+    } else if path.starts_with('[') {
+        path.to_string()
     } else {
         format!(".{path}")
     }

@@ -1,0 +1,12 @@
+//! Integration tests of `brickport-api` against real HTTP servers on 127.0.0.1 (axum, plus a
+//! raw TCP server for connections that die mid-request).
+
+mod auth;
+mod config;
+mod errors;
+mod paging;
+mod redaction;
+mod retry;
+mod server;
+mod services;
+mod throttle;
