@@ -23,8 +23,9 @@ from databricks.sdk import WorkspaceClient
 from databricks.sdk.core import Config
 
 ADMIN_TOKEN = "dapi-conformance-admin"
-# `VALUE:nonadmin` is the cli's syntax for a token of a plain (non-admin) user.
 USER_TOKEN = "dapi-conformance-user"
+# `--token TOKEN[:USER[:admin|user]]`: the admin token is admin@example.com (the default user).
+PLAIN_USER = "conformance-user@example.com"
 STARTUP_TIMEOUT_S = 60
 
 
@@ -89,7 +90,7 @@ class Emulator:
             self.proc.stdout.close()
 
 
-DEFAULT_TOKENS = (ADMIN_TOKEN, f"{USER_TOKEN}:nonadmin")
+DEFAULT_TOKENS = (ADMIN_TOKEN, f"{USER_TOKEN}:{PLAIN_USER}:user")
 
 
 def _start(extra_args: list[str], workdir: str, tokens=DEFAULT_TOKENS) -> Emulator:

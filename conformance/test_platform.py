@@ -63,6 +63,17 @@ def test_retry_on_429_with_retry_after(start_emulator, _workdir):
     assert after["by_path"]["/api/policies/clusters/list"] - before["by_path"]["/api/policies/clusters/list"] == 3 + throttled
 
 
+def test_injected_faults_are_retried_by_the_sdk(start_emulator):
+    # 429 without Retry-After, 503, and connections cut before an answer: the SDK retries all.
+    emu = start_emulator("--faults", "429=0.15,503=0.15,reset=0.05", "--fault-seed", "1", "--rate-limits", "off")
+    w = emu.client(ADMIN_TOKEN)
+    for _ in range(6):
+        assert w.clusters.spark_versions().versions
+    stats = emu.stats()
+    assert sum(stats["faults"].values()) >= 1, f"fault seed 1 must draw a fault in 6+ requests: {stats}"
+    assert stats["by_path"]["/api/clusters/spark-versions"] == 6 + sum(stats["faults"].values())
+
+
 def test_oauth_m2m_client_credentials(start_emulator):
     client_id = str(uuid.uuid4())
     secret = "dose-" + uuid.uuid4().hex
