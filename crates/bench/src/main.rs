@@ -1,0 +1,166 @@
+//! `brickport-bench`: how close a full `brickport migrate` gets to the workspace's rate limits.
+//!
+//! It starts two emulators in this process (a seeded source, an empty target) with a fixed
+//! latency and the default per-family rate limits, runs the real `brickport` binary as a child
+//! process against them, and prints one table per scenario: wall time, requests per API family
+//! on each side, requests per migrated object, the rate-limit floor (per workspace and family,
+//! requests divided by the family's rate; the floor is the largest, plus one round trip per
+//! dependency level of the kinds graph), wall / floor, and the child's CPU time and peak RSS.
+//! Scenarios: the first run, a re-run with nothing changed, a re-run after changing 1% of the
+//! notebooks and jobs in the source. Running brickport as a child keeps the emulators' CPU and
+//! memory out of brickport's numbers.
+
+mod floor;
+mod mutate;
+mod run;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use brickport_emulator::{EmulatorOptions, Latency, RateLimitSpec, SeedSpec, TokenSpec};
+use clap::Parser;
+
+/// Command-line arguments.
+#[derive(Debug, Parser)]
+#[command(
+    name = "brickport-bench",
+    about = "Benchmark brickport migrate against rate-limited emulators"
+)]
+struct Args {
+    /// The source seed: typical, scale:N.
+    #[arg(long, default_value = "typical")]
+    seed: String,
+    /// Latency added to every request by both emulators, in milliseconds.
+    #[arg(long, default_value_t = 50)]
+    latency_ms: u64,
+    /// The brickport binary (default: the one built beside this benchmark).
+    #[arg(long)]
+    brickport: Option<PathBuf>,
+    /// Halve both emulators' rate limits this many seconds into the first run (adaptive
+    /// throttling scenario).
+    #[arg(long)]
+    halve_after_secs: Option<f64>,
+    /// Skip the re-run scenarios.
+    #[arg(long)]
+    first_only: bool,
+    /// Also write the measurements as JSON here.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+const SOURCE_TOKEN: &str = "bench-source-token";
+const TARGET_TOKEN: &str = "bench-target-token";
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    if let Err(e) = real_main(args).await {
+        eprintln!("brickport-bench: {e:#}");
+        std::process::exit(2);
+    }
+}
+
+async fn real_main(args: Args) -> Result<()> {
+    let bin = match &args.brickport {
+        Some(p) => p.clone(),
+        None => std::env::current_exe()?
+            .parent()
+            .map(|d| d.join("brickport"))
+            .context("cannot locate the brickport binary; pass --brickport PATH")?,
+    };
+    if !bin.exists() {
+        bail!(
+            "brickport binary not found at {} — build it first (cargo build --release -p brickport) or pass --brickport PATH",
+            bin.display()
+        );
+    }
+    let seed = SeedSpec::parse(&args.seed).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let latency = Duration::from_millis(args.latency_ms);
+    let emulator = |seed: SeedSpec, token: &str| EmulatorOptions {
+        seed,
+        tokens: vec![TokenSpec {
+            token: token.to_string(),
+            user_name: "admin@example.com".into(),
+            is_admin: true,
+        }],
+        latency: Latency {
+            fixed: latency,
+            jitter: Duration::ZERO,
+        },
+        rate_limits: RateLimitSpec::Default,
+        ..EmulatorOptions::default()
+    };
+    eprintln!("starting emulators (seed {}) …", args.seed);
+    let source = brickport_emulator::start(emulator(seed, SOURCE_TOKEN))
+        .await
+        .map_err(|e| anyhow::anyhow!("source emulator: {e}"))?;
+    let target = brickport_emulator::start(emulator(SeedSpec::None, TARGET_TOKEN))
+        .await
+        .map_err(|e| anyhow::anyhow!("target emulator: {e}"))?;
+
+    let dir = tempfile::tempdir()?;
+    let cfg = run::write_config(dir.path(), source.url(), target.url())?;
+    let env = [
+        ("BENCH_SOURCE_TOKEN", SOURCE_TOKEN),
+        ("BENCH_TARGET_TOKEN", TARGET_TOKEN),
+    ];
+    let rates = floor::rate_table()?;
+    let levels = floor::dependency_levels()?;
+    let setup = floor::Setup {
+        latency,
+        levels,
+        rates,
+    };
+
+    let mut results = Vec::new();
+    let first = run::scenario(
+        "first run",
+        &bin,
+        &cfg,
+        &env,
+        &source,
+        &target,
+        args.halve_after_secs,
+    )
+    .await?;
+    results.push(floor::Row::new(&first, &setup));
+    if !args.first_only {
+        let again = run::scenario(
+            "re-run, nothing changed",
+            &bin,
+            &cfg,
+            &env,
+            &source,
+            &target,
+            None,
+        )
+        .await?;
+        results.push(floor::Row::new(&again, &setup));
+        let changed = mutate::change_one_percent(&source).await?;
+        eprintln!(
+            "changed {} notebooks and {} jobs in the source",
+            changed.notebooks, changed.jobs
+        );
+        let third = run::scenario(
+            "re-run, 1% changed",
+            &bin,
+            &cfg,
+            &env,
+            &source,
+            &target,
+            None,
+        )
+        .await?;
+        results.push(floor::Row::new(&third, &setup));
+    }
+    println!(
+        "{}",
+        floor::render(&args.seed, args.latency_ms, &setup, &results)
+    );
+    if let Some(path) = &args.json {
+        std::fs::write(path, serde_json::to_vec_pretty(&results)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,143 @@
+//! One scenario: run `brickport migrate` as a child process and measure it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use brickport_emulator::{RunningEmulator, StatsSnapshot};
+
+/// What one scenario measured.
+#[derive(Debug)]
+pub struct Measure {
+    pub name: String,
+    pub wall: Duration,
+    pub cpu: Duration,
+    pub max_rss_kb: i64,
+    pub exit_code: i32,
+    pub source: StatsSnapshot,
+    pub target: StatsSnapshot,
+    /// Per kind: objects listed, and objects written (created + updated).
+    pub kinds: BTreeMap<String, (u64, u64)>,
+}
+
+/// Writes the brickport.toml the child uses: both sides by host, tokens from env vars.
+pub fn write_config(dir: &Path, source: &str, target: &str) -> Result<PathBuf> {
+    let path = dir.join("brickport.toml");
+    let run_dir = dir.join("run");
+    let text = format!(
+        "run_dir = {run:?}\n\n[source]\nhost = {source:?}\ntoken_env = \"BENCH_SOURCE_TOKEN\"\n\n[target]\nhost = {target:?}\ntoken_env = \"BENCH_TARGET_TOKEN\"\n",
+        run = run_dir.display().to_string(),
+    );
+    std::fs::write(&path, text)?;
+    Ok(path)
+}
+
+/// Runs one `brickport migrate`, with the emulators' counters reset first.
+pub async fn scenario(
+    name: &str,
+    bin: &Path,
+    cfg: &Path,
+    env: &[(&str, &str)],
+    source: &RunningEmulator,
+    target: &RunningEmulator,
+    halve_after_secs: Option<f64>,
+) -> Result<Measure> {
+    eprintln!("== {name}");
+    source.emulator().stats.reset();
+    target.emulator().stats.reset();
+    let mut cmd = Command::new(bin);
+    cmd.arg("--config")
+        .arg(cfg)
+        .arg("-q")
+        .arg("--output")
+        .arg("json")
+        .arg("migrate");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.stdout(std::process::Stdio::piped());
+    let started = Instant::now();
+    let child = cmd
+        .spawn()
+        .with_context(|| format!("cannot run {}", bin.display()))?;
+    let pid = child.id() as libc::pid_t;
+    let waiter = tokio::task::spawn_blocking(move || wait_with_rusage(pid, child));
+    if let Some(secs) = halve_after_secs {
+        tokio::time::sleep(Duration::from_secs_f64(secs)).await;
+        eprintln!("   halving both emulators' rate limits");
+        source.set_rate_limit_scale(0.5);
+        target.set_rate_limit_scale(0.5);
+    }
+    let (exit_code, cpu, max_rss_kb, stdout) = waiter.await??;
+    let wall = started.elapsed();
+    if halve_after_secs.is_some() {
+        source.set_rate_limit_scale(1.0);
+        target.set_rate_limit_scale(1.0);
+    }
+    if exit_code == 2 {
+        bail!("brickport migrate did nothing (exit 2); its output:\n{stdout}");
+    }
+    let kinds = kinds_from_report(&stdout);
+    Ok(Measure {
+        name: name.to_string(),
+        wall,
+        cpu,
+        max_rss_kb,
+        exit_code,
+        source: source.stats(),
+        target: target.stats(),
+        kinds,
+    })
+}
+
+/// Waits for the child with `wait4`, so its own CPU time and peak RSS are known (not the sum
+/// over every child this process ever had).
+fn wait_with_rusage(
+    pid: libc::pid_t,
+    mut child: std::process::Child,
+) -> Result<(i32, Duration, i64, String)> {
+    use std::io::Read;
+    let mut out = String::new();
+    if let Some(mut s) = child.stdout.take() {
+        s.read_to_string(&mut out)?;
+    }
+    let mut status: libc::c_int = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to overwrite.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our own child, not yet reaped (std's Child has not waited for it).
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    if r < 0 {
+        bail!("wait4 failed: {}", std::io::Error::last_os_error());
+    }
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    let tv = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    let cpu = tv(usage.ru_utime) + tv(usage.ru_stime);
+    Ok((code, cpu, usage.ru_maxrss, out))
+}
+
+/// Per kind: (listed, written) from the JSON report `migrate --output json` prints.
+fn kinds_from_report(stdout: &str) -> BTreeMap<String, (u64, u64)> {
+    let mut out = BTreeMap::new();
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(stdout) else {
+        return out;
+    };
+    let kinds = v.get("kinds").or_else(|| v.pointer("/report/kinds"));
+    for k in kinds.and_then(|k| k.as_array()).into_iter().flatten() {
+        let name = k
+            .get("kind")
+            .and_then(|x| x.as_str())
+            .unwrap_or("?")
+            .to_string();
+        let n = |f: &str| k.get(f).and_then(|x| x.as_u64()).unwrap_or(0);
+        out.insert(name, (n("total"), n("created") + n("updated")));
+    }
+    out
+}
