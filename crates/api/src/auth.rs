@@ -130,7 +130,7 @@ async fn fetch_token(
                 request: request.clone(),
                 message: format!(
                     "cannot fetch an OAuth token from {token_url}: {}",
-                    crate::client::describe_transport(&e)
+                    crate::transport::describe_transport(&e)
                 ),
             },
         })?;

@@ -19,6 +19,7 @@ use crate::error_body::parse_error_body;
 use crate::retry::{backoff, is_retryable_answer, parse_retry_after};
 use crate::stats::StatsCounters;
 use crate::throttle::Throttle;
+use crate::transport::{Failure, classify, innermost};
 use crate::{
     ApiError, Family, RetryOptions, Stats, ThrottleOptions, WorkspaceConfig, normalize_host,
 };
@@ -344,45 +345,18 @@ impl WorkspaceClient {
     }
 
     fn send_error(&self, request: &str, e: reqwest::Error) -> AttemptError {
-        let message = format!("{}: {}", request, describe_transport(&e));
-        let host = &self.inner.host;
-        if e.is_connect() {
-            let permanent = is_dns(&e) || is_tls(&e);
-            let message = if is_dns(&e) {
-                format!(
-                    "cannot resolve the host of {host}: {} — check the host name for typos and \
-                     your network/DNS",
-                    innermost(&e)
-                )
-            } else if is_tls(&e) {
-                format!(
-                    "TLS failure talking to {host}: {} — check that the host is a Databricks \
-                     workspace and that no proxy intercepts TLS",
-                    innermost(&e)
-                )
-            } else {
-                format!(
-                    "cannot connect to {host}: {} — check the host and that the workspace is \
-                     reachable",
-                    describe_transport(&e)
-                )
-            };
-            return AttemptError::NotSent(
-                ApiError::Transport {
-                    request: request.to_string(),
-                    message,
-                },
-                !permanent,
-            );
+        let transport = |message| ApiError::Transport {
+            request: request.to_string(),
+            message,
+        };
+        match classify(&self.inner.host, &e) {
+            Failure::NotConnected { message, permanent } => {
+                AttemptError::NotSent(transport(message), !permanent)
+            }
+            Failure::Lost { detail } => {
+                AttemptError::Lost(transport(format!("{request}: {detail}")), detail)
+            }
         }
-        let detail = describe_transport(&e);
-        AttemptError::Lost(
-            ApiError::Transport {
-                request: request.to_string(),
-                message,
-            },
-            detail,
-        )
     }
 }
 
@@ -426,85 +400,4 @@ fn parse_body(request: &str, bytes: &[u8], content_type: &str) -> Result<Value, 
 pub(crate) fn decode<T: DeserializeOwned>(request: &str, value: Value) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(value)
         .map_err(|e| ApiError::decode(request, e.path().to_string(), e.inner().to_string()))
-}
-
-/// The innermost cause of a transport error (the most specific text).
-fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut current: &(dyn std::error::Error + 'static) = e;
-    while let Some(next) = current.source() {
-        current = next;
-    }
-    current.to_string()
-}
-
-fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
-    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = current {
-        if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            return Some(io.kind());
-        }
-        current = err.source();
-    }
-    None
-}
-
-fn is_dns(e: &reqwest::Error) -> bool {
-    let text = chain_text(e).to_ascii_lowercase();
-    text.contains("dns error")
-        || text.contains("failed to lookup address")
-        || text.contains("name or service not known")
-}
-
-/// A TLS failure while connecting. rustls reports its errors inside an `io::Error` of kind
-/// `InvalidData` ("received corrupt message", "invalid peer certificate", …), so that kind on
-/// an https connection is taken as TLS too.
-fn is_tls(e: &reqwest::Error) -> bool {
-    let text = chain_text(e).to_ascii_lowercase();
-    let https = e.url().is_some_and(|u| u.scheme() == "https");
-    text.contains("certificate")
-        || text.contains("tls")
-        || text.contains("handshake")
-        || (https && {
-            let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
-            let mut invalid_data = false;
-            while let Some(err) = current {
-                // An io::Error's `source()` skips its own payload, so look inside it too.
-                let io = err.downcast_ref::<std::io::Error>();
-                let inner = io
-                    .and_then(|io| io.get_ref())
-                    .and_then(|i| i.downcast_ref::<std::io::Error>());
-                invalid_data |= [io, inner]
-                    .iter()
-                    .flatten()
-                    .any(|io| io.kind() == std::io::ErrorKind::InvalidData);
-                current = err.source();
-            }
-            invalid_data
-        })
-}
-
-fn chain_text(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut current = e.source();
-    while let Some(err) = current {
-        out.push_str(": ");
-        out.push_str(&err.to_string());
-        current = err.source();
-    }
-    out
-}
-
-/// A short phrase for a transport failure: "connection refused", "timed out", ….
-pub(crate) fn describe_transport(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        return "timed out".into();
-    }
-    match io_kind(e) {
-        Some(std::io::ErrorKind::ConnectionRefused) => "connection refused".into(),
-        Some(std::io::ErrorKind::ConnectionReset) => "connection reset by the server".into(),
-        Some(std::io::ErrorKind::ConnectionAborted) => "connection aborted".into(),
-        Some(std::io::ErrorKind::TimedOut) => "timed out".into(),
-        Some(std::io::ErrorKind::UnexpectedEof) => "connection closed before the answer".into(),
-        _ => innermost(e),
-    }
 }

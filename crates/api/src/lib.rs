@@ -24,6 +24,7 @@ mod secret;
 pub mod services;
 mod stats;
 pub mod throttle;
+mod transport;
 pub mod types;
 
 pub use client::{ClientOptions, WorkspaceClient};
