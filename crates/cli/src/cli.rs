@@ -75,7 +75,7 @@ pub enum Command {
     /// Write a commented example brickport.toml in the current directory.
     Init(InitArgs),
     /// Pre-check both workspaces (identity, admin rights, source != target). Writes nothing.
-    Validate,
+    Validate(SelectArgs),
     /// Show what migrate would create, update, skip, or find in conflict. Writes nothing.
     Plan(SelectArgs),
     /// Migrate: backups first, then every phase in dependency order. Resumable.
@@ -140,37 +140,64 @@ pub struct CutoverArgs {
     pub pause_source: bool,
 }
 
-/// `brickport emulator`.
+/// `brickport emulator`. Each flag maps onto one field of `brickport_emulator::EmulatorOptions`.
 #[derive(Debug, Args)]
 pub struct EmulatorArgs {
-    /// Address to bind. Anything but loopback exposes the emulator to the network.
+    /// Address to bind. Anything but loopback exposes the emulator (and its tokens) to the
+    /// network, so it must be asked for explicitly.
     #[arg(long, default_value = "127.0.0.1")]
     pub host: String,
     /// Port; 0 picks a free one (the URL is printed on stdout).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
-    /// A token the emulator accepts: `VALUE` (an admin) or `VALUE:nonadmin` (a plain user).
-    /// Repeatable. Default: one admin token `dapi-emulator`.
-    #[arg(long = "token", value_name = "VALUE[:nonadmin]")]
+    /// A token the emulator accepts: `TOKEN[:USER[:admin|user]]` (default user
+    /// admin@example.com, default role admin). Repeatable. Without any, every bearer token is
+    /// accepted as admin@example.com.
+    #[arg(long = "token", value_name = "TOKEN[:USER[:admin|user]]")]
     pub tokens: Vec<String>,
-    /// What the workspace starts with: none, typical, scale:N, or a JSON seed file.
+    /// An OAuth M2M client the emulator accepts: `CLIENT_ID:SECRET[:admin|user]`. Repeatable.
+    #[arg(long = "oauth-client", value_name = "ID:SECRET[:admin|user]")]
+    pub oauth_clients: Vec<String>,
+    /// What the workspace starts with: none, typical, scale:N, or a state JSON file.
     #[arg(long, default_value = "none", value_name = "SEED")]
     pub seed: String,
-    /// Delay added to every response, in milliseconds.
-    #[arg(long, default_value_t = 0, value_name = "MS")]
-    pub latency_ms: u64,
-    /// Per-family rate limits: default, off, or a JSON file.
+    /// Seed of the id generators (two emulators with different seeds hand out different ids).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub id_seed: u64,
+    /// Delay added to every API request: `0`, `50ms`, `1s`, or `FIXED+JITTER` (`50ms+20ms`);
+    /// a bare number is milliseconds.
+    #[arg(
+        long,
+        alias = "latency-ms",
+        default_value = "0",
+        value_name = "DURATION"
+    )]
+    pub latency: String,
+    /// Per-family rate limits (429 + Retry-After): default, off, or a JSON file.
     #[arg(long, default_value = "default", value_name = "default|off|FILE")]
     pub rate_limits: String,
-    /// Injected faults, e.g. `jobs.create:503:0.1` (see the README).
-    #[arg(long, value_name = "SPEC")]
-    pub faults: Option<String>,
-    /// Seed of the fault dice, for a reproducible run.
-    #[arg(long, value_name = "N")]
-    pub fault_seed: Option<u64>,
-    /// Load the state from FILE if it exists, save it there on exit.
+    /// Answer 429s without a Retry-After header (the real service sometimes omits it).
+    #[arg(long)]
+    pub no_retry_after: bool,
+    /// Injected faults per request: `429=P,503=P,500limit=P,reset=P,lost=P` (P from 0 to 1).
+    #[arg(long, default_value = "none", value_name = "SPEC")]
+    pub faults: String,
+    /// Seed of the fault dice, for a reproducible sequence of faults.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub fault_seed: u64,
+    /// Load the state from FILE if it exists; save it there after changes and on exit.
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
+    /// How long a new cluster stays PENDING.
+    #[arg(long, default_value = "1s", value_name = "DURATION")]
+    pub cluster_start_delay: String,
+    /// A principal created less than this long ago is missing from SCIM lists (eventual
+    /// consistency).
+    #[arg(long, default_value = "0", value_name = "DURATION")]
+    pub scim_visibility_delay: String,
+    /// Answer FEATURE_DISABLED for the whole permissions API.
+    #[arg(long)]
+    pub permissions_disabled: bool,
 }
 
 /// `brickport demo`.

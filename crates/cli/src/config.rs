@@ -82,12 +82,12 @@ pub struct WorkspaceBlock {
     pub client_id: Option<String>,
     /// OAuth M2M: name of the environment variable holding the client secret.
     pub client_secret_env: Option<String>,
-    /// Refused with a message saying where the token goes instead.
-    #[serde(default)]
-    pub token: Option<Refused>,
-    /// Refused with a message saying where the secret goes instead.
-    #[serde(default)]
-    pub client_secret: Option<Refused>,
+    /// Refused with a message saying where the token goes instead (never holds a value).
+    #[serde(default, rename = "token")]
+    pub _token: Option<Refused>,
+    /// Refused with a message saying where the secret goes instead (never holds a value).
+    #[serde(default, rename = "client_secret")]
+    pub _client_secret: Option<Refused>,
 }
 
 /// `[throttle.<family>]`.

@@ -7,8 +7,11 @@ mod cli;
 mod commands;
 mod config;
 mod connect;
+mod engine_options;
 mod logging;
 mod output;
+mod progress;
+mod render;
 mod settings;
 
 use std::process::ExitCode;
@@ -19,6 +22,10 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match commands::run(cli) {
         Ok(code) => ExitCode::from(code),
+        Err(err) if err.is::<commands::migrate::Interrupted>() => {
+            eprintln!("{err}");
+            ExitCode::from(130)
+        }
         Err(err) => {
             // One line: the context chain, flattened. Messages never carry a token (the api's
             // errors describe requests by method, host and path only).

@@ -23,8 +23,20 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// A command that printed its own result as it went (`emulator`).
+    pub fn printed() -> Outcome {
+        Outcome {
+            success: true,
+            json: Value::Null,
+            text: String::new(),
+        }
+    }
+
     /// Writes the result to stdout in `format`.
     pub fn print(&self, format: OutputFormat) -> Result<()> {
+        if self.json.is_null() && self.text.is_empty() {
+            return Ok(());
+        }
         let mut out = std::io::stdout().lock();
         let written = match format {
             OutputFormat::Json => serde_json::to_writer_pretty(&mut out, &self.json)

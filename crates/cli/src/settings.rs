@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use brickport_api::{ResolveRequest, Secret, WorkspaceConfig, resolve_workspace};
 
-use crate::cli::{GlobalArgs, OutputFormat};
+use crate::cli::GlobalArgs;
 use crate::config::{self, FileConfig, WorkspaceBlock};
 
 /// How much goes to stderr.
@@ -55,8 +55,6 @@ impl Side {
 /// Everything a command needs, resolved once.
 #[derive(Debug)]
 pub struct Settings {
-    /// Result format on stdout.
-    pub output: OutputFormat,
     /// How much goes to stderr.
     pub verbosity: Verbosity,
     /// The config file read, if any.
@@ -81,7 +79,6 @@ impl Settings {
             Verbosity::Normal
         };
         Ok(Settings {
-            output: global.output,
             verbosity,
             config_path: loaded.path,
             file: loaded.file,
@@ -168,7 +165,7 @@ impl Settings {
         block: &WorkspaceBlock,
         base: ResolveRequest,
     ) -> Result<ResolveRequest> {
-        let file = self.file_name();
+        let file = self.config_name();
         let s = side.name();
         match (&block.profile, &block.host) {
             (Some(_), Some(_)) => bail!(
@@ -204,7 +201,8 @@ impl Settings {
         }
     }
 
-    fn file_name(&self) -> String {
+    /// The config file's name for messages (`brickport.toml` when there is none).
+    pub fn config_name(&self) -> String {
         self.config_path
             .as_deref()
             .map(|p| p.display().to_string())

@@ -1,6 +1,10 @@
 //! One module per subcommand; [`run`] dispatches and prints the result.
 
+mod demo;
+pub mod emulator;
 mod init;
+pub mod migrate;
+mod status;
 mod validate;
 
 use anyhow::{Context, Result, bail};
@@ -11,7 +15,7 @@ use crate::output::Outcome;
 use crate::settings::{Settings, Verbosity};
 
 /// Runs the command line; returns the exit code of a command that ran to its end (0 or 1).
-/// An `Err` means nothing was done (exit 2).
+/// An `Err` means nothing was done (exit 2), or the run was interrupted.
 pub fn run(cli: Cli) -> Result<u8> {
     let verbosity = if cli.global.quiet {
         Verbosity::Quiet
@@ -21,19 +25,28 @@ pub fn run(cli: Cli) -> Result<u8> {
         Verbosity::Normal
     };
     logging::init(verbosity);
+    let output = cli.global.output;
     let outcome = match &cli.command {
-        // init writes the config file, so it must not need one that parses.
+        // These three need no config file (init writes one; the emulator and the demo bring
+        // their own workspaces), so a broken brickport.toml does not stop them.
         Command::Init(args) => init::run(
             args,
             cli.global.source_profile.as_deref(),
             cli.global.target_profile.as_deref(),
         )?,
+        Command::Emulator(args) => runtime()?.block_on(emulator::run(args, output))?,
+        Command::Demo(args) => runtime()?.block_on(demo::run(
+            args,
+            cli.global.run_dir.as_deref(),
+            verbosity,
+            output,
+        ))?,
         command => {
             let settings = Settings::resolve(&cli.global)?;
-            runtime()?.block_on(run_with(command, &settings))?
+            runtime()?.block_on(with_settings(command, &settings))?
         }
     };
-    outcome.print(cli.global.output)?;
+    outcome.print(output)?;
     Ok(outcome.exit_code())
 }
 
@@ -45,20 +58,20 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-async fn run_with(command: &Command, settings: &Settings) -> Result<Outcome> {
+async fn with_settings(command: &Command, settings: &Settings) -> Result<Outcome> {
     match command {
-        Command::Validate => validate::run(settings).await,
-        Command::Init(_) => unreachable_init(),
-        Command::Plan(_)
-        | Command::Migrate(_)
-        | Command::Status
-        | Command::Verify(_)
-        | Command::Cutover(_)
-        | Command::Emulator(_)
-        | Command::Demo(_) => bail!("this command is not available yet in this build"),
+        Command::Validate(select) => validate::run(settings, select).await,
+        Command::Plan(select) => migrate::plan(settings, select).await,
+        Command::Migrate(args) => migrate::migrate(settings, args).await,
+        Command::Verify(select) => migrate::verify(settings, select).await,
+        Command::Status => status::run(settings),
+        Command::Cutover(_) => bail!(
+            "`brickport cutover` is not available yet in this build: the migrated jobs were \
+             created paused in the target; unpause them there when you cut over (`brickport \
+             status` lists them as manual actions)"
+        ),
+        Command::Init(_) | Command::Emulator(_) | Command::Demo(_) => {
+            bail!("internal: this command runs without the configuration")
+        }
     }
-}
-
-fn unreachable_init() -> Result<Outcome> {
-    bail!("init runs before the configuration is resolved")
 }

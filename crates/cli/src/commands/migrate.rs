@@ -1,0 +1,153 @@
+//! `brickport plan`, `migrate` and `verify`: the engine's `plan` and `migrate` over both
+//! workspaces.
+//!
+//! `migrate` runs the pre-check first and does nothing when it fails (the seed's Pass/Fail
+//! gate). Ctrl-C drops the run's future, which stops it at once; the ledger's intents make the
+//! next `migrate` resume with no duplicate. `verify` is a plan read the other way round: after
+//! a migration every selected object should need nothing (unchanged, adopted or skipped on
+//! purpose); anything the plan would still create or update is a difference.
+
+use std::path::Path;
+
+use anyhow::{Result, bail};
+use brickport_engine::{ObjectReport, Outcome as ObjOutcome, RunReport};
+use serde_json::{Value, json};
+
+use crate::cli::{MigrateArgs, SelectArgs};
+use crate::commands::{emulator::wait_for_stop, validate};
+use crate::connect;
+use crate::engine_options;
+use crate::output::Outcome;
+use crate::progress::CliProgress;
+use crate::render;
+use crate::settings::Settings;
+
+/// The report as JSON, with the run directory added.
+fn report_json(report: &RunReport, run_dir: &Path) -> Value {
+    let mut json = serde_json::to_value(report).unwrap_or_else(|_| json!({}));
+    if let Some(map) = json.as_object_mut() {
+        map.insert("ok".into(), json!(report.is_success()));
+        map.insert("run_dir".into(), json!(run_dir.display().to_string()));
+    }
+    json
+}
+
+/// `brickport plan`.
+pub async fn plan(settings: &Settings, select: &SelectArgs) -> Result<Outcome> {
+    let pair = connect::pair(settings)?;
+    let run_dir = settings.run_dir(&pair.source_config, &pair.target_config);
+    let opts = engine_options::build(settings, run_dir.clone(), select, None)?;
+    let report = brickport_engine::plan(&pair.source, &pair.target, &opts).await?;
+    Ok(Outcome {
+        success: report.is_success(),
+        json: report_json(&report, &run_dir),
+        text: render::run_report(&report),
+    })
+}
+
+/// `brickport migrate`.
+pub async fn migrate(settings: &Settings, args: &MigrateArgs) -> Result<Outcome> {
+    let pair = connect::pair(settings)?;
+    let run_dir = settings.run_dir(&pair.source_config, &pair.target_config);
+    let opts = engine_options::build(settings, run_dir.clone(), &args.select, Some(args))?;
+    let progress = CliProgress::new(settings.verbosity);
+
+    let checks = validate::precheck(&pair, &opts).await?;
+    if !checks.ok() {
+        progress.line(validate::text(&checks).trim_end());
+        let failed: Vec<String> = checks
+            .failures()
+            .iter()
+            .map(|c| format!("{} {}: {}", c.workspace, c.name, c.detail))
+            .collect();
+        bail!(
+            "the pre-check fails, nothing was migrated: {} (run `brickport validate` for details)",
+            failed.join("; ")
+        );
+    }
+    progress.line(&format!(
+        "pre-check passed; run directory {}",
+        run_dir.display()
+    ));
+
+    let run = brickport_engine::migrate(&pair.source, &pair.target, &opts, &progress);
+    let report = tokio::select! {
+        r = run => r?,
+        stop = wait_for_stop() => {
+            stop?;
+            return Err(Interrupted.into());
+        }
+    };
+    let mut text = render::run_report(&report);
+    text.push_str(&format!(
+        "\nrun directory: {} (report.md, report.json, ledger.sqlite, backups/)\n",
+        run_dir.display()
+    ));
+    Ok(Outcome {
+        success: report.is_success(),
+        json: report_json(&report, &run_dir),
+        text,
+    })
+}
+
+/// A run stopped by Ctrl-C or SIGTERM (exit 130).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "interrupted: the run stopped where it was; run `brickport migrate` again to resume (the \
+     ledger prevents duplicates)"
+)]
+pub struct Interrupted;
+
+fn differs(o: &ObjectReport) -> bool {
+    !matches!(
+        o.outcome,
+        ObjOutcome::Unchanged | ObjOutcome::Adopted | ObjOutcome::Skipped
+    )
+}
+
+/// `brickport verify`.
+pub async fn verify(settings: &Settings, select: &SelectArgs) -> Result<Outcome> {
+    let pair = connect::pair(settings)?;
+    let run_dir = settings.run_dir(&pair.source_config, &pair.target_config);
+    let opts = engine_options::build(settings, run_dir.clone(), select, None)?;
+    let report = brickport_engine::plan(&pair.source, &pair.target, &opts).await?;
+    let differences: Vec<&ObjectReport> = report.objects.iter().filter(|o| differs(o)).collect();
+    let ok = differences.is_empty() && report.aborted.is_none();
+    let mut text = format!(
+        "verify: {} -> {}: {} objects compared, {} match, {} differ\n",
+        report.source,
+        report.target,
+        report.objects.len(),
+        report.objects.len() - differences.len(),
+        differences.len()
+    );
+    for o in &differences {
+        let what = match o.outcome {
+            ObjOutcome::Created => "missing in the target",
+            ObjOutcome::Updated => "differs in the target",
+            ObjOutcome::Conflict => "differs (not created by brickport)",
+            ObjOutcome::Failed => "cannot be compared",
+            _ => "differs",
+        };
+        text.push_str(&format!("  {} {}: {what}", o.kind, o.key));
+        if !o.diffs.is_empty() {
+            text.push_str(&format!(" ({})", o.diffs.join(", ")));
+        } else if let Some(d) = &o.detail {
+            text.push_str(&format!(": {d}"));
+        }
+        text.push('\n');
+    }
+    let json = json!({
+        "ok": ok,
+        "source": report.source,
+        "target": report.target,
+        "compared": report.objects.len(),
+        "differences": differences,
+        "run_dir": run_dir.display().to_string(),
+    });
+    Ok(Outcome {
+        success: ok,
+        json,
+        text,
+    })
+}

@@ -1,0 +1,160 @@
+//! The engine's [`Progress`] callbacks, shown on stderr: one bar per kind on a terminal,
+//! plain lines otherwise (a CI log, a pipe), nothing with `-q`.
+//!
+//! Only the cli knows the terminal, so this lives here and not in the engine.
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::sync::Mutex;
+
+use brickport_engine::{KindSummary, ObjectReport, Outcome, Progress};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::settings::Verbosity;
+
+/// How progress is shown.
+enum Mode {
+    /// Nothing.
+    Silent,
+    /// One line per kind started and finished, and one per object that did not go well.
+    Lines,
+    /// Bars.
+    Bars {
+        multi: MultiProgress,
+        bars: Mutex<HashMap<&'static str, ProgressBar>>,
+    },
+}
+
+/// Progress on stderr.
+pub struct CliProgress {
+    mode: Mode,
+}
+
+impl CliProgress {
+    /// Bars on a terminal, lines elsewhere, nothing when quiet.
+    pub fn new(verbosity: Verbosity) -> Self {
+        let mode = if verbosity == Verbosity::Quiet {
+            Mode::Silent
+        } else if std::io::stderr().is_terminal() {
+            Mode::Bars {
+                multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
+                bars: Mutex::new(HashMap::new()),
+            }
+        } else {
+            Mode::Lines
+        };
+        CliProgress { mode }
+    }
+
+    /// Prints a line on stderr without tearing the bars.
+    pub fn line(&self, text: &str) {
+        match &self.mode {
+            Mode::Silent => {}
+            Mode::Lines => eprintln!("{text}"),
+            Mode::Bars { multi, .. } => {
+                let _ = multi.println(text);
+            }
+        }
+    }
+}
+
+fn counts(s: &KindSummary) -> String {
+    let mut parts = vec![
+        format!("{} created", s.created),
+        format!("{} updated", s.updated),
+        format!("{} unchanged", s.unchanged),
+    ];
+    if s.skipped > 0 {
+        parts.push(format!("{} skipped", s.skipped));
+    }
+    if s.conflicts > 0 {
+        parts.push(format!("{} in conflict", s.conflicts));
+    }
+    if s.failed > 0 {
+        parts.push(format!("{} FAILED", s.failed));
+    }
+    parts.join(", ")
+}
+
+fn noteworthy(r: &ObjectReport) -> Option<String> {
+    let what = match r.outcome {
+        Outcome::Failed => "failed",
+        Outcome::Conflict => "conflict",
+        _ => return None,
+    };
+    Some(format!(
+        "{} {}: {what}{}",
+        r.kind,
+        r.key,
+        r.detail
+            .as_deref()
+            .map(|d| format!(": {d}"))
+            .unwrap_or_default()
+    ))
+}
+
+impl Progress for CliProgress {
+    fn run_started(&self, kinds: &[&'static str]) {
+        if let Mode::Lines = self.mode {
+            eprintln!("migrating {}", kinds.join(", "));
+        }
+    }
+
+    fn kind_started(&self, kind: &'static str, total: usize) {
+        match &self.mode {
+            Mode::Silent => {}
+            Mode::Lines => eprintln!("{kind}: {total} in the source"),
+            Mode::Bars { multi, bars } => {
+                let bar = multi.add(ProgressBar::new(total as u64));
+                bar.set_style(
+                    ProgressStyle::with_template("{prefix:>20} [{bar:30}] {pos}/{len} {msg}")
+                        .unwrap_or_else(|_| ProgressStyle::default_bar())
+                        .progress_chars("=> "),
+                );
+                bar.set_prefix(kind);
+                if let Ok(mut bars) = bars.lock() {
+                    bars.insert(kind, bar);
+                }
+            }
+        }
+    }
+
+    fn object_finished(&self, report: &ObjectReport) {
+        tracing::info!(
+            "{} {}: {}",
+            report.kind,
+            report.key,
+            report.outcome.as_str()
+        );
+        let note = noteworthy(report);
+        match &self.mode {
+            Mode::Silent => {}
+            Mode::Lines => {
+                if let Some(note) = note {
+                    eprintln!("{note}");
+                }
+            }
+            Mode::Bars { multi, bars } => {
+                if let Some(note) = note {
+                    let _ = multi.println(note);
+                }
+                if let Some(bar) = bars.lock().ok().and_then(|b| b.get(report.kind).cloned()) {
+                    bar.inc(1);
+                }
+            }
+        }
+    }
+
+    fn kind_finished(&self, summary: &KindSummary) {
+        let line = counts(summary);
+        match &self.mode {
+            Mode::Silent => {}
+            Mode::Lines => eprintln!("{}: {line}", summary.kind),
+            Mode::Bars { bars, .. } => {
+                if let Some(bar) = bars.lock().ok().and_then(|b| b.get(summary.kind).cloned()) {
+                    bar.finish_with_message(line);
+                }
+            }
+        }
+    }
+}
