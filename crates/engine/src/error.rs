@@ -65,14 +65,21 @@ impl EngineError {
         }
     }
 
+    /// Whether the target said the object already exists.
+    pub fn is_already_exists(&self) -> bool {
+        matches!(self, EngineError::Api { source, .. } if source.is_already_exists())
+    }
+
     /// Whether this is the client's "a write went out and no answer came back".
     pub fn is_outcome_unknown(&self) -> bool {
-        matches!(
-            self,
-            EngineError::Api {
-                source: brickport_api::ApiError::OutcomeUnknown { .. },
-                ..
-            }
-        )
+        match self {
+            EngineError::Api { source, .. } => match source {
+                brickport_api::ApiError::RetryBudgetExhausted { last, .. } => {
+                    last.is_outcome_unknown()
+                }
+                other => other.is_outcome_unknown(),
+            },
+            _ => false,
+        }
     }
 }

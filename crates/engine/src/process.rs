@@ -173,6 +173,105 @@ async fn locate(
     kind.find(ctx, obj, desired).await
 }
 
+/// Updates; when the answer is lost, reads the object back and compares before trying again
+/// (an update may be several calls, and any of them may have been applied or not).
+async fn update_settled(
+    ctx: &Ctx,
+    kind: &dyn Kind,
+    obj: &SourceObject,
+    target: &TargetObject,
+    desired: &serde_json::Value,
+) -> Result<(), EngineError> {
+    let mut current = target.clone();
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        match kind.update(ctx, obj, &current, desired).await {
+            Ok(()) => return Ok(()),
+            Err(e) if e.is_outcome_unknown() && attempts < 4 => {
+                match locate(ctx, kind, obj, Some(&current.id), desired).await? {
+                    Some(t) if kind.compare(obj, desired, &t).is_empty() => return Ok(()),
+                    Some(t) => current = t,
+                    None => return Err(e),
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+enum CreateResult {
+    /// Created (or found after a lost answer, and made equal): its id and target key.
+    Done(String, Option<String>),
+    /// The target said it already exists: carry on as with a found object.
+    Existing(TargetObject),
+    /// The answer was lost and the object is not found (yet): the next run looks again.
+    Unknown(String),
+    /// A plan: nothing created.
+    Planned,
+}
+
+async fn find_patiently(
+    ctx: &Ctx,
+    kind: &dyn Kind,
+    obj: &SourceObject,
+    desired: &serde_json::Value,
+) -> Result<Option<TargetObject>, EngineError> {
+    // Lists can lag behind writes (SCIM is eventually consistent), so look a few times.
+    for wait_ms in [0u64, 300, 1000, 3000] {
+        tokio::time::sleep(Duration::from_millis(wait_ms)).await;
+        if let Some(t) = kind.find(ctx, obj, desired).await? {
+            return Ok(Some(t));
+        }
+    }
+    Ok(None)
+}
+
+/// Records the intent, creates, and resolves a lost answer or an "already exists".
+async fn create(
+    rt: &Runtime,
+    kind: &dyn Kind,
+    obj: &SourceObject,
+    desired: &serde_json::Value,
+) -> Result<CreateResult, EngineError> {
+    if obj.mode == Mode::Merge {
+        return Err(EngineError::Shape {
+            kind: kind.name(),
+            key: obj.key.clone(),
+            message: "built-in object not found in the target workspace".into(),
+        });
+    }
+    if rt.dry_run {
+        return Ok(CreateResult::Planned);
+    }
+    rt.ledger
+        .record_intent(kind.name(), &obj.source_id, &obj.key, "create")?;
+    match kind.create(&rt.ctx, obj, desired).await {
+        Ok(c) => Ok(CreateResult::Done(c.id, c.key)),
+        Err(e) if e.is_outcome_unknown() => {
+            // The create may have happened: look before anything is created again.
+            match find_patiently(&rt.ctx, kind, obj, desired).await? {
+                Some(t) => {
+                    // Applied, perhaps only in part (a scope without all its keys).
+                    if !kind.compare(obj, desired, &t).is_empty() {
+                        update_settled(&rt.ctx, kind, obj, &t, desired).await?;
+                    }
+                    Ok(CreateResult::Done(t.id, Some(t.key)))
+                }
+                None => Ok(CreateResult::Unknown(format!(
+                    "{e}; not found in the target afterwards: the next run looks it up again"
+                ))),
+            }
+        }
+        Err(e) if e.is_already_exists() => match find_patiently(&rt.ctx, kind, obj, desired).await?
+        {
+            Some(t) => Ok(CreateResult::Existing(t)),
+            None => Err(e),
+        },
+        Err(e) => Err(e),
+    }
+}
+
 async fn first_pass(
     rt: &Runtime,
     kind: &dyn Kind,
@@ -220,7 +319,7 @@ async fn first_pass(
         record(Status::Skipped, None, None, None, None, Some(&u.reason))?;
         return Ok(Done::new(Outcome::Skipped, None).with_detail(u.reason.clone()));
     }
-    let mut done_refs = dropped_refs(&unresolved);
+    let done_refs = dropped_refs(&unresolved);
     if let Mode::MapOnly(reason) = &obj.mode {
         let found = kind.find(&rt.ctx, obj, &desired).await?;
         let detail = match &found {
@@ -244,57 +343,34 @@ async fn first_pass(
     };
     let existing = locate(&rt.ctx, kind, obj, known_id.as_deref(), &desired).await?;
 
-    let Some(target) = existing else {
-        if obj.mode == Mode::Merge {
-            return Err(EngineError::Shape {
-                kind: name,
-                key: key.to_string(),
-                message: "built-in object not found in the target workspace".into(),
-            });
-        }
-        if dry {
-            let mut d = Done::new(Outcome::Created, None).with_detail("would be created");
-            d.dropped_refs = std::mem::take(&mut done_refs);
-            return Ok(d);
-        }
-        ledger.record_intent(name, sid, key, "create")?;
-        let created = match kind.create(&rt.ctx, obj, &desired).await {
-            Ok(c) => Some((c.id, c.key)),
-            Err(e) if e.is_outcome_unknown() => {
-                // The create may have happened: look before anything is created again. Lists
-                // can lag behind writes (SCIM), so look a few times.
-                let mut found = None;
-                for wait_ms in [0u64, 300, 1000, 3000] {
-                    tokio::time::sleep(Duration::from_millis(wait_ms)).await;
-                    if let Some(t) = kind.find(&rt.ctx, obj, &desired).await? {
-                        found = Some((t.id, Some(t.key)));
-                        break;
-                    }
-                }
-                if found.is_none() {
-                    let msg = format!(
-                        "{e}; not found in the target afterwards: the next run looks it up again"
-                    );
-                    record(Status::Failed, None, None, None, Some(true), Some(&msg))?;
-                    return Ok(Done::new(Outcome::Failed, None).with_detail(msg));
-                }
-                found
+    let target = match existing {
+        Some(t) => t,
+        None => match create(rt, kind, obj, &desired).await? {
+            CreateResult::Done(id, tkey) => {
+                record(
+                    Status::Created,
+                    Some(&id),
+                    tkey.as_deref().or(Some(key)),
+                    hash_now,
+                    Some(true),
+                    None,
+                )?;
+                let mut d = Done::new(Outcome::Created, Some(id));
+                d.needs_link = has_deferred;
+                d.dropped_refs = done_refs;
+                return Ok(d);
             }
-            Err(e) => return Err(e),
-        };
-        let (id, tkey) = created.unwrap_or_default();
-        record(
-            Status::Created,
-            Some(&id),
-            tkey.as_deref().or(Some(key)),
-            hash_now,
-            Some(true),
-            None,
-        )?;
-        let mut d = Done::new(Outcome::Created, Some(id));
-        d.needs_link = has_deferred;
-        d.dropped_refs = done_refs;
-        return Ok(d);
+            CreateResult::Existing(t) => t,
+            CreateResult::Unknown(msg) => {
+                record(Status::Failed, None, None, None, Some(true), Some(&msg))?;
+                return Ok(Done::new(Outcome::Failed, None).with_detail(msg));
+            }
+            CreateResult::Planned => {
+                let mut d = Done::new(Outcome::Created, None).with_detail("would be created");
+                d.dropped_refs = done_refs;
+                return Ok(d);
+            }
+        },
     };
 
     let diffs = kind.compare(obj, &desired, &target);
@@ -333,7 +409,7 @@ async fn first_pass(
             return Ok(d);
         }
         ledger.record_intent(name, sid, key, "update")?;
-        kind.update(&rt.ctx, obj, &target, &desired).await?;
+        update_settled(&rt.ctx, kind, obj, &target, &desired).await?;
         record(status_of(outcome), tid, tkey, hash_now, Some(true), None)?;
         if !ours {
             d.detail =
@@ -403,7 +479,7 @@ async fn link_pass(
         }
         if !rt.dry_run {
             rt.ledger.record_intent(name, sid, key, "link")?;
-            kind.update(&rt.ctx, obj, &target, &desired).await?;
+            update_settled(&rt.ctx, kind, obj, &target, &desired).await?;
         }
     }
     if !rt.dry_run {

@@ -1,1 +1,183 @@
 //! Faults, rejections and crashes.
+
+use std::time::Duration;
+
+use brickport_api::WorkspaceClient;
+use brickport_emulator::FaultSpec;
+use brickport_engine::{NoProgress, Outcome, migrate};
+use futures::TryStreamExt;
+
+use crate::support::{FULL, pair};
+use crate::{seed, verify};
+
+fn faults() -> FaultSpec {
+    FaultSpec {
+        p429: 0.04,
+        p503: 0.03,
+        p500limit: 0.0,
+        reset: 0.02,
+        lost: 0.10,
+    }
+}
+
+/// No object name appears twice in the target (names are not unique for pools/warehouses).
+async fn assert_no_duplicates(t: &WorkspaceClient) {
+    let mut names: Vec<String> = t
+        .pools()
+        .list()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| format!("pool {}", p.instance_pool_name.unwrap()))
+        .collect();
+    let whs: Vec<_> = t.warehouses().list().try_collect().await.unwrap();
+    names.extend(
+        whs.into_iter()
+            .map(|w| format!("warehouse {}", w.name.unwrap())),
+    );
+    names.extend(
+        t.policies()
+            .list()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| format!("policy {}", p.name.unwrap())),
+    );
+    let before = names.len();
+    names.sort();
+    names.dedup();
+    assert_eq!(before, names.len(), "duplicates in the target: {names:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn injected_faults_do_not_change_the_result() {
+    let p = pair().await;
+    seed::phase1(&p.source, FULL).await;
+    p.src.set_faults(faults());
+    p.dst.set_faults(faults());
+    let opts = p.opts();
+    let report = migrate(&p.source, &p.target, &opts, &NoProgress)
+        .await
+        .unwrap();
+    assert!(report.is_success(), "{}", report.to_markdown());
+    let injected = p.dst.stats().faults;
+    assert!(
+        injected.values().sum::<u64>() > 0,
+        "no fault was injected: {injected:?}"
+    );
+
+    p.src.set_faults_enabled(false);
+    p.dst.set_faults_enabled(false);
+    verify::assert_same(&p.source, &p.target).await;
+    assert_no_duplicates(&p.target).await;
+    let before = p.target_writes();
+    let again = migrate(&p.source, &p.target, &opts, &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(p.target_writes(), before, "{}", again.to_markdown());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_object_the_target_rejects_fails_alone() {
+    let p = pair().await;
+    seed::phase1(&p.source, FULL).await;
+    // The target does not offer the node type of `pool-general`: it rejects that pool.
+    p.dst
+        .emulator()
+        .lock()
+        .clusters
+        .node_types
+        .retain(|n| n.node_type_id != "m5d.large");
+
+    let opts = p.opts();
+    let check = brickport_engine::validate(&p.source, &p.target, &opts)
+        .await
+        .unwrap();
+    let node_check = check
+        .checks
+        .iter()
+        .find(|c| c.name == "pool node types")
+        .unwrap();
+    assert!(
+        !node_check.ok && node_check.detail.contains("m5d.large"),
+        "{node_check:?}"
+    );
+
+    let report = migrate(&p.source, &p.target, &opts, &NoProgress)
+        .await
+        .unwrap();
+    let failed: Vec<_> = report
+        .objects
+        .iter()
+        .filter(|o| o.outcome == Outcome::Failed)
+        .collect();
+    assert_eq!(failed.len(), 1, "{}", report.to_markdown());
+    assert_eq!(failed[0].key, "pool-general");
+    assert!(
+        failed[0].detail.as_deref().unwrap().contains("m5d.large"),
+        "{:?}",
+        failed[0].detail
+    );
+    assert!(!report.is_success());
+    let pools = report
+        .kinds
+        .iter()
+        .find(|k| k.kind == "instance_pools")
+        .unwrap();
+    assert_eq!((pools.created, pools.failed), (1, 1));
+    // Everything else arrived.
+    let others = report.totals();
+    assert_eq!(others.failed, 1);
+    assert!(others.created >= 12, "{}", report.to_markdown());
+    let md = std::fs::read_to_string(opts.run_dir.join("report.md")).unwrap();
+    assert!(md.contains("pool-general") && md.contains("failed"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_dropped_mid_way_resumes_without_duplicates() {
+    let p = pair().await;
+    seed::phase1(&p.source, FULL).await;
+    let opts = p.opts();
+    // Lost answers too, so some intents are left without an outcome at the moment of the drop.
+    p.dst.set_faults(FaultSpec {
+        lost: 0.15,
+        ..FaultSpec::default()
+    });
+    let (mut cuts, mut pending_seen) = (0, 0);
+    for stop_after in [2u64, 5, 9] {
+        let start = p.target_writes();
+        let watcher = async {
+            while p.target_writes() < start + stop_after {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        };
+        tokio::select! {
+            r = migrate(&p.source, &p.target, &opts, &NoProgress) => {
+                // Finished before the cut: fine, the next rounds still resume.
+                r.unwrap();
+            }
+            _ = watcher => {
+                cuts += 1;
+                let st = brickport_engine::status(&opts.run_dir).unwrap();
+                pending_seen += st.problems.iter().filter(|x| x.status == brickport_engine::ledger::Status::Pending).count();
+            }
+        }
+    }
+    assert!(cuts >= 2, "the run was never interrupted");
+    assert!(
+        pending_seen >= 1,
+        "no intent was left without an outcome: the scenario did not happen"
+    );
+    p.dst.set_faults_enabled(false);
+    let report = migrate(&p.source, &p.target, &opts, &NoProgress)
+        .await
+        .unwrap();
+    assert!(report.is_success(), "{}", report.to_markdown());
+    verify::assert_same(&p.source, &p.target).await;
+    assert_no_duplicates(&p.target).await;
+    let before = p.target_writes();
+    migrate(&p.source, &p.target, &opts, &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(p.target_writes(), before);
+}

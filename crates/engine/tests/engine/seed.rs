@@ -16,7 +16,14 @@ pub struct Seeded {
     pub sp_app_id: String,
 }
 
-pub async fn user(c: &WorkspaceClient, name: &str, display: &str, active: bool, ent: &[&str], roles: &[&str]) -> String {
+pub async fn user(
+    c: &WorkspaceClient,
+    name: &str,
+    display: &str,
+    active: bool,
+    ent: &[&str],
+    roles: &[&str],
+) -> String {
     let u = User {
         user_name: Some(name.into()),
         display_name: Some(display.into()),
@@ -39,7 +46,15 @@ pub async fn group(c: &WorkspaceClient, name: &str, ent: &[&str], members: &[&st
 }
 
 pub async fn phase1(c: &WorkspaceClient, with_secrets_and_folders: bool) -> Seeded {
-    let alice = user(c, "alice@example.com", "Alice", true, &["allow-cluster-create"], &[]).await;
+    let alice = user(
+        c,
+        "alice@example.com",
+        "Alice",
+        true,
+        &["allow-cluster-create"],
+        &[],
+    )
+    .await;
     let bob = user(c, "bob@example.com", "Bob", false, &[], &[]).await;
     let _carol = user(
         c,
@@ -67,14 +82,28 @@ pub async fn phase1(c: &WorkspaceClient, with_secrets_and_folders: bool) -> Seed
 
     // Nested groups: data-eng contains analysts, which is created first in the source.
     let analysts = group(c, "analysts", &[], &[&bob]).await;
-    group(c, "data-eng", &["databricks-sql-access"], &[&alice, &sp_id, &analysts]).await;
+    group(
+        c,
+        "data-eng",
+        &["databricks-sql-access"],
+        &[&alice, &sp_id, &analysts],
+    )
+    .await;
     group(c, "empty-group", &[], &[]).await;
     // alice is also an admin in the source: admins keeps its members added in the target.
-    let admins = c.scim().groups().find_eq("displayName", "admins").await.unwrap();
+    let admins = c
+        .scim()
+        .groups()
+        .find_eq("displayName", "admins")
+        .await
+        .unwrap();
     let admins_id = admins[0].id.clone().unwrap();
     c.scim()
         .groups()
-        .patch(&admins_id, &brickport_api::types::scim::PatchOp::add_members([alice.clone()]))
+        .patch(
+            &admins_id,
+            &brickport_api::types::scim::PatchOp::add_members([alice.clone()]),
+        )
         .await
         .unwrap();
 
@@ -102,7 +131,10 @@ pub async fn phase1(c: &WorkspaceClient, with_secrets_and_folders: bool) -> Seed
     .await
     .unwrap();
 
-    for (name, node, max) in [("pool-small", "i3.xlarge", 10), ("pool-general", "m5d.large", 4)] {
+    for (name, node, max) in [
+        ("pool-small", "i3.xlarge", 10),
+        ("pool-general", "m5d.large", 4),
+    ] {
         c.pools()
             .create(&InstancePool {
                 instance_pool_name: Some(name.into()),
@@ -152,22 +184,41 @@ pub async fn phase1(c: &WorkspaceClient, with_secrets_and_folders: bool) -> Seed
 pub async fn secrets_and_folders(c: &WorkspaceClient, sp_app_id: &str) {
     let s = c.secrets();
     for scope in ["app-secrets", "ops"] {
-        s.create_scope(&CreateScope { scope: Some(scope.into()), ..CreateScope::default() })
-            .await
-            .unwrap();
+        s.create_scope(&CreateScope {
+            scope: Some(scope.into()),
+            ..CreateScope::default()
+        })
+        .await
+        .unwrap();
     }
     for key in ["db-password", "api-key"] {
-        s.put_secret("app-secrets", key, &SecretValue::String(Secret::new("source-value")))
-            .await
-            .unwrap();
+        s.put_secret(
+            "app-secrets",
+            key,
+            &SecretValue::String(Secret::new("source-value")),
+        )
+        .await
+        .unwrap();
     }
-    s.put_secret("ops", "pager-token", &SecretValue::String(Secret::new("source-value"))).await.unwrap();
+    s.put_secret(
+        "ops",
+        "pager-token",
+        &SecretValue::String(Secret::new("source-value")),
+    )
+    .await
+    .unwrap();
     s.put_acl("app-secrets", "data-eng", "READ").await.unwrap();
-    s.put_acl("app-secrets", "alice@example.com", "WRITE").await.unwrap();
+    s.put_acl("app-secrets", "alice@example.com", "WRITE")
+        .await
+        .unwrap();
     s.put_acl("app-secrets", sp_app_id, "READ").await.unwrap();
 
     let ws = c.workspace();
-    for dir in ["/Shared/team/reports/2026", "/Shared/empty", "/Users/alice@example.com/projects"] {
+    for dir in [
+        "/Shared/team/reports/2026",
+        "/Shared/empty",
+        "/Users/alice@example.com/projects",
+    ] {
         ws.mkdirs(dir).await.unwrap();
     }
 }

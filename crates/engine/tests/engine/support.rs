@@ -54,9 +54,16 @@ impl Pair {
         o.phase = Some(1);
         o.max_concurrency = 6;
         if !FULL {
-            o.only = ["users", "service_principals", "groups", "cluster_policies", "instance_pools", "sql_warehouses"]
-                .map(String::from)
-                .to_vec();
+            o.only = [
+                "users",
+                "service_principals",
+                "groups",
+                "cluster_policies",
+                "instance_pools",
+                "sql_warehouses",
+            ]
+            .map(String::from)
+            .to_vec();
             o.phase = None;
         }
         o

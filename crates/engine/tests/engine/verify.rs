@@ -9,25 +9,49 @@ use futures::TryStreamExt;
 use serde_json::{Value, json};
 
 fn set(v: &Option<Vec<ComplexValue>>) -> BTreeSet<String> {
-    v.as_deref().unwrap_or_default().iter().filter_map(|c| c.value.clone()).collect()
+    v.as_deref()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|c| c.value.clone())
+        .collect()
 }
 
 fn parsed(s: &Option<String>) -> Value {
-    s.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or(Value::Null)
+    s.as_deref()
+        .and_then(|d| serde_json::from_str(d).ok())
+        .unwrap_or(Value::Null)
 }
 
 /// Every Phase 1 object of a workspace, by name.
 pub async fn view(c: &WorkspaceClient) -> Value {
     let scim = c.scim();
-    let users: Vec<_> = scim.users().list(&ScimQuery::default()).try_collect().await.unwrap();
-    let sps: Vec<_> = scim.service_principals().list(&ScimQuery::default()).try_collect().await.unwrap();
-    let groups: Vec<_> = scim.groups().list(&ScimQuery::default()).try_collect().await.unwrap();
+    let users: Vec<_> = scim
+        .users()
+        .list(&ScimQuery::default())
+        .try_collect()
+        .await
+        .unwrap();
+    let sps: Vec<_> = scim
+        .service_principals()
+        .list(&ScimQuery::default())
+        .try_collect()
+        .await
+        .unwrap();
+    let groups: Vec<_> = scim
+        .groups()
+        .list(&ScimQuery::default())
+        .try_collect()
+        .await
+        .unwrap();
 
     // id → a name that means the same thing on both sides.
     let mut names: BTreeMap<String, String> = BTreeMap::new();
     let mut app_ids: BTreeMap<String, String> = BTreeMap::new();
     for u in &users {
-        names.insert(u.id.clone().unwrap(), format!("user:{}", u.user_name.clone().unwrap()));
+        names.insert(
+            u.id.clone().unwrap(),
+            format!("user:{}", u.user_name.clone().unwrap()),
+        );
     }
     for s in &sps {
         let dn = s.display_name.clone().unwrap();
@@ -35,7 +59,10 @@ pub async fn view(c: &WorkspaceClient) -> Value {
         app_ids.insert(s.application_id.clone().unwrap(), format!("sp:{dn}"));
     }
     for g in &groups {
-        names.insert(g.id.clone().unwrap(), format!("group:{}", g.display_name.clone().unwrap()));
+        names.insert(
+            g.id.clone().unwrap(),
+            format!("group:{}", g.display_name.clone().unwrap()),
+        );
     }
 
     let mut out = serde_json::Map::new();
@@ -51,7 +78,11 @@ pub async fn view(c: &WorkspaceClient) -> Value {
     out.insert("users".into(), json!(u_out));
     let mut s_out = BTreeMap::new();
     for s in &sps {
-        let s = scim.service_principals().get(s.id.as_deref().unwrap()).await.unwrap();
+        let s = scim
+            .service_principals()
+            .get(s.id.as_deref().unwrap())
+            .await
+            .unwrap();
         s_out.insert(
             s.display_name.clone().unwrap(),
             json!({"active": s.active.unwrap_or(true), "entitlements": set(&s.entitlements), "roles": set(&s.roles)}),
@@ -117,7 +148,13 @@ pub async fn view(c: &WorkspaceClient) -> Value {
     let s = c.secrets();
     for sc in s.list_scopes().await.unwrap() {
         let name = sc.name.clone().unwrap();
-        let keys: BTreeSet<String> = s.list_secrets(&name).await.unwrap().into_iter().filter_map(|k| k.key).collect();
+        let keys: BTreeSet<String> = s
+            .list_secrets(&name)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter_map(|k| k.key)
+            .collect();
         let acls: BTreeMap<String, String> = s
             .list_acls(&name)
             .await

@@ -1,0 +1,559 @@
+//! All-purpose clusters: the clusters users and the API created (`cluster_source` UI or API).
+//! Clusters the platform manages (JOB, PIPELINE, PIPELINE_MAINTENANCE, MODELS, SQL) are listed
+//! as skipped with the reason: their owners re-create them.
+//!
+//! The spec is the cluster as read, minus the read-only fields (reference §6) and, for a
+//! pool-backed cluster, minus what the pool decides (node types, elastic disk, cloud
+//! attributes except the instance profile / service account). Policy, pools, the single user,
+//! workspace init scripts and the secret scopes named in `spark_conf` / `spark_env_vars`
+//! (`{{secrets/scope/key}}`) are declared references. Installed libraries are carried over.
+//!
+//! A created cluster starts at once (there is no "create stopped"): it is terminated right
+//! away, and pinned when the source was. A source cluster that was running is a manual action.
+//!
+//! Natural key: the source id (names are not unique). So that a cluster created just before a
+//! crash is found again, every target cluster carries the custom tag `brickport_source_id`
+//! holding its source id; `find` looks for that tag. (Custom tags propagate to the cloud
+//! resources; this one is harmless and marks what the migration created.)
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use brickport_api::types::clusters::Cluster;
+use futures::TryStreamExt;
+use serde_json::{Map, Value, json};
+
+use super::{
+    Created, Ctx, Kind, KindFuture, Mode, RefBy, Reference, SourceObject, TargetObject, api,
+    from_json,
+};
+use crate::{Check, EngineError};
+
+/// The kind's name.
+pub const NAME: &str = "clusters";
+
+/// All-purpose clusters.
+pub struct Clusters;
+
+/// The custom tag (clusters) or job tag (jobs) holding the source id in the target.
+pub const SOURCE_ID_TAG: &str = "brickport_source_id";
+
+/// Cluster sources the platform manages: not re-created.
+const MANAGED_SOURCES: &[&str] = &["JOB", "PIPELINE", "PIPELINE_MAINTENANCE", "MODELS", "SQL"];
+
+/// Fields the service owns (reference §6): never sent back.
+const READ_ONLY: &[&str] = &[
+    "cluster_id",
+    "state",
+    "state_message",
+    "start_time",
+    "terminated_time",
+    "termination_reason",
+    "last_restarted_time",
+    "last_state_loss_time",
+    "last_activity_time",
+    "driver",
+    "executors",
+    "spark_context_id",
+    "jdbc_port",
+    "cluster_cores",
+    "cluster_memory_mb",
+    "cluster_source",
+    "creator_user_name",
+    "default_tags",
+    "cluster_log_status",
+    "spec",
+    "effective_spark_version",
+    "init_scripts_safe_mode",
+    "pinned_by_user_name",
+    "disk_spec",
+];
+
+const REFS: &[Reference] = &[
+    Reference {
+        path: "policy_id",
+        kinds: &[super::cluster_policies::NAME],
+        by: RefBy::Id,
+        required: true,
+        deferred: false,
+    },
+    Reference {
+        path: "instance_pool_id",
+        kinds: &[super::instance_pools::NAME],
+        by: RefBy::Id,
+        required: true,
+        deferred: false,
+    },
+    Reference {
+        path: "driver_instance_pool_id",
+        kinds: &[super::instance_pools::NAME],
+        by: RefBy::Id,
+        required: true,
+        deferred: false,
+    },
+    Reference {
+        path: "single_user_name",
+        kinds: &[
+            super::users::NAME,
+            super::service_principals::NAME,
+            super::groups::NAME,
+        ],
+        by: RefBy::Key,
+        required: true,
+        deferred: false,
+    },
+    Reference {
+        path: "init_scripts[].workspace.destination",
+        kinds: &[super::notebooks::NAME],
+        by: RefBy::Key,
+        required: true,
+        deferred: false,
+    },
+    Reference {
+        path: "brickport_secret_scopes[]",
+        kinds: &[super::secret_scopes::NAME],
+        by: RefBy::Id,
+        required: true,
+        deferred: false,
+    },
+];
+
+/// The secret scopes named by `{{secrets/<scope>/<key>}}` in a string.
+fn scopes_in(s: &str, out: &mut BTreeSet<String>) {
+    let mut rest = s;
+    while let Some(i) = rest.find("{{secrets/") {
+        rest = &rest[i + "{{secrets/".len()..];
+        if let Some(end) = rest.find('/') {
+            out.insert(rest[..end].trim().to_string());
+        }
+    }
+}
+
+/// A ClusterSpec (cluster or job cluster) made writable: read-only fields dropped, the pool
+/// rule applied, workspace paths normalised, secret scopes collected into
+/// `brickport_secret_scopes` (an engine-only field, removed before any call).
+pub(crate) fn writable_spec(m: &mut Map<String, Value>) {
+    for k in READ_ONLY {
+        m.remove(*k);
+    }
+    if m.get("instance_pool_id").is_some_and(|p| !p.is_null()) {
+        // The GET fills these in from the pool; create rejects them next to a pool.
+        for k in ["node_type_id", "driver_node_type_id", "enable_elastic_disk"] {
+            m.remove(k);
+        }
+        m.remove("azure_attributes");
+        for (block, keep) in [
+            ("aws_attributes", "instance_profile_arn"),
+            ("gcp_attributes", "google_service_account"),
+        ] {
+            let kept = m.get(block).and_then(|b| b.get(keep)).cloned();
+            m.remove(block);
+            if let Some(v) = kept {
+                m.insert(block.into(), json!({ keep: v }));
+            }
+        }
+    }
+    if let Some(Value::Array(scripts)) = m.get_mut("init_scripts") {
+        for s in scripts {
+            if let Some(Value::String(d)) = s.pointer_mut("/workspace/destination") {
+                *d = super::notebooks::normalise_path(d);
+            }
+        }
+    }
+    let mut scopes = BTreeSet::new();
+    for block in ["spark_conf", "spark_env_vars"] {
+        if let Some(Value::Object(vars)) = m.get(block) {
+            for v in vars.values() {
+                if let Some(s) = v.as_str() {
+                    scopes_in(s, &mut scopes);
+                }
+            }
+        }
+    }
+    if !scopes.is_empty() {
+        m.insert("brickport_secret_scopes".into(), json!(scopes));
+    }
+}
+
+/// `v` without the engine-only top-level fields (`brickport_*`).
+pub(crate) fn without_internal(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(k, _)| !k.starts_with("brickport_"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// The libraries of a cluster (as install requests), sorted, without cluster-wide legacy ones
+/// and those being uninstalled.
+async fn libraries(
+    client: &brickport_api::WorkspaceClient,
+    id: &str,
+    side: &str,
+) -> Result<Vec<Value>, EngineError> {
+    let st = super::scim::found(client.libraries().cluster_status(id).await)
+        .map_err(api(|| format!("reading the libraries of cluster {id} in the {side}")))?;
+    let mut libs: Vec<Value> = st
+        .and_then(|s| s.library_statuses)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|l| l.is_library_for_all_clusters != Some(true))
+        .filter(|l| !matches!(l.status.as_deref(), Some("UNINSTALL_ON_RESTART")))
+        .filter_map(|l| l.library)
+        .collect();
+    libs.sort_by_key(|l| crate::json::canonical(l).to_string());
+    libs.dedup();
+    Ok(libs)
+}
+
+/// The spec of a cluster as read (source or target), with the state facts compared.
+fn spec_of(c: &Cluster, libs: Vec<Value>, source_id: &str) -> Result<Value, EngineError> {
+    let key = c.cluster_id.clone().unwrap_or_default();
+    let mut v = super::to_json(NAME, &key, c)?;
+    let terminated = matches!(c.state.as_deref(), Some("TERMINATED" | "TERMINATING"));
+    let pinned = c.extra.get("pinned_by_user_name").is_some_and(|p| !p.is_null());
+    if let Value::Object(m) = &mut v {
+        writable_spec(m);
+        let tags = m.entry("custom_tags").or_insert_with(|| json!({}));
+        if let Value::Object(t) = tags {
+            t.insert(SOURCE_ID_TAG.into(), json!(source_id));
+        }
+        if !libs.is_empty() {
+            m.insert("brickport_libraries".into(), Value::Array(libs));
+        }
+        m.insert("brickport_pinned".into(), json!(pinned));
+        m.insert("brickport_terminated".into(), json!(terminated));
+    }
+    Ok(v)
+}
+
+fn key_of(c: &Cluster, id: &str) -> String {
+    format!("{} ({id})", c.cluster_name.as_deref().unwrap_or(""))
+}
+
+async fn target_of(ctx: &Ctx, c: Cluster) -> Result<Option<TargetObject>, EngineError> {
+    let Some(id) = c.cluster_id.clone() else {
+        return Ok(None);
+    };
+    let source_id = c
+        .custom_tags
+        .as_ref()
+        .and_then(|t| t.get(SOURCE_ID_TAG))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let libs = libraries(&ctx.target, &id, "target").await?;
+    Ok(Some(TargetObject {
+        key: key_of(&c, &source_id),
+        body: spec_of(&c, libs, &source_id)?,
+        id,
+    }))
+}
+
+/// Terminates a cluster and waits until it is TERMINATED (edit refuses other states).
+async fn stop_and_wait(ctx: &Ctx, id: &str, key: &str) -> Result<(), EngineError> {
+    let cl = ctx.target.clusters();
+    cl.delete(id)
+        .await
+        .map_err(api(|| format!("terminating cluster {key}")))?;
+    for wait in [100u64, 250, 500, 1000, 2000, 4000, 8000, 15000, 30000, 60000] {
+        let c = cl
+            .get(id)
+            .await
+            .map_err(api(|| format!("reading cluster {key}")))?;
+        if c.state.as_deref() == Some("TERMINATED") {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(wait)).await;
+    }
+    Err(EngineError::Shape {
+        kind: NAME,
+        key: key.to_string(),
+        message: "the cluster did not reach TERMINATED within 2 minutes; run again later".into(),
+    })
+}
+
+/// Libraries, termination and pinning, after a create or an edit.
+async fn settle(
+    ctx: &Ctx,
+    id: &str,
+    key: &str,
+    desired: &Value,
+    have: Option<&Value>,
+) -> Result<(), EngineError> {
+    let want: Vec<Value> = desired["brickport_libraries"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let present: Vec<Value> = have
+        .and_then(|h| h["brickport_libraries"].as_array().cloned())
+        .unwrap_or_default();
+    let missing: Vec<Value> = want.into_iter().filter(|l| !present.contains(l)).collect();
+    if !missing.is_empty() {
+        ctx.target
+            .libraries()
+            .install(id, &missing)
+            .await
+            .map_err(api(|| format!("installing libraries on cluster {key}")))?;
+    }
+    let cl = ctx.target.clusters();
+    if have.is_none_or(|h| h["brickport_terminated"] != json!(true)) {
+        cl.delete(id)
+            .await
+            .map_err(api(|| format!("terminating the new cluster {key}")))?;
+    }
+    let pinned = desired["brickport_pinned"] == json!(true);
+    if have.is_none_or(|h| h["brickport_pinned"] != json!(pinned)) {
+        let r = if pinned {
+            cl.pin(id).await
+        } else if have.is_some() {
+            cl.unpin(id).await
+        } else {
+            Ok(())
+        };
+        r.map_err(api(|| format!("pinning cluster {key}")))?;
+    }
+    Ok(())
+}
+
+impl Kind for Clusters {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+    fn phase(&self) -> u8 {
+        2
+    }
+    fn references(&self) -> &'static [Reference] {
+        REFS
+    }
+
+    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
+        Box::pin(async move {
+            let all: Vec<Cluster> = ctx
+                .source
+                .clusters()
+                .list()
+                .try_collect()
+                .await
+                .map_err(api(|| "listing clusters in the source".into()))?;
+            let mut out = Vec::new();
+            for c in all {
+                let Some(id) = c.cluster_id.clone() else {
+                    continue;
+                };
+                let key = key_of(&c, &id);
+                let raw = super::to_json(NAME, &key, &c)?;
+                let source = c.cluster_source.clone().unwrap_or_else(|| "UI".into());
+                if MANAGED_SOURCES.contains(&source.as_str()) {
+                    let mut obj = SourceObject::new(id, key, raw, json!({}));
+                    obj.mode = Mode::Skip(format!(
+                        "cluster_source {source}: managed by the platform (its job, pipeline, model or warehouse re-creates it)"
+                    ));
+                    out.push(obj);
+                    continue;
+                }
+                let libs = libraries(&ctx.source, &id, "source").await?;
+                let mut spec = spec_of(&c, libs, &id)?;
+                // The target cluster always ends terminated, whatever the source's state.
+                spec["brickport_terminated"] = json!(true);
+                let mut obj = SourceObject::new(id, key.clone(), raw, spec);
+                if matches!(
+                    c.state.as_deref(),
+                    Some("RUNNING" | "PENDING" | "RESIZING" | "RESTARTING")
+                ) {
+                    obj.manual.push(format!(
+                        "cluster `{key}` was running in the source: it was created terminated in the target; start it at cut-over if it is needed"
+                    ));
+                }
+                out.push(obj);
+            }
+            Ok(out)
+        })
+    }
+
+    fn find<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        _: &'a Value,
+    ) -> KindFuture<'a, Option<TargetObject>> {
+        Box::pin(async move {
+            let all: Vec<Cluster> = ctx
+                .target
+                .clusters()
+                .list()
+                .try_collect()
+                .await
+                .map_err(api(|| "listing clusters in the target".into()))?;
+            let hit = all.into_iter().find(|c| {
+                c.custom_tags
+                    .as_ref()
+                    .and_then(|t| t.get(SOURCE_ID_TAG))
+                    .and_then(Value::as_str)
+                    == Some(obj.source_id.as_str())
+            });
+            match hit {
+                Some(c) => target_of(ctx, c).await,
+                None => Ok(None),
+            }
+        })
+    }
+
+    fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
+        Box::pin(async move {
+            match super::scim::found(ctx.target.clusters().get(id).await)
+                .map_err(api(|| format!("reading cluster {id} in the target")))?
+            {
+                Some(c) => target_of(ctx, c).await,
+                None => Ok(None),
+            }
+        })
+    }
+
+    fn create<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        desired: &'a Value,
+    ) -> KindFuture<'a, Created> {
+        Box::pin(async move {
+            let spec: Cluster = from_json(NAME, &obj.key, &without_internal(desired))?;
+            let id = ctx
+                .target
+                .clusters()
+                .create(&spec)
+                .await
+                .map_err(api(|| format!("creating cluster {}", obj.key)))?;
+            if let Err(e) = settle(ctx, &id, &obj.key, desired, None).await {
+                // Never leave a new cluster running: it costs money until cut-over.
+                let _ = ctx.target.clusters().delete(&id).await;
+                return Err(e);
+            }
+            Ok(Created { id, key: None })
+        })
+    }
+
+    fn update<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        t: &'a TargetObject,
+        desired: &'a Value,
+    ) -> KindFuture<'a, ()> {
+        Box::pin(async move {
+            let spec_diff = crate::json::subset_diff(&without_internal(desired), &t.body);
+            if !spec_diff.is_empty() {
+                // `edit` only works on a RUNNING (it restarts) or TERMINATED cluster: stop it
+                // first, so the edit never starts anything.
+                stop_and_wait(ctx, &t.id, &obj.key).await?;
+                let mut spec: Cluster = from_json(NAME, &obj.key, &without_internal(desired))?;
+                spec.cluster_id = Some(t.id.clone());
+                ctx.target
+                    .clusters()
+                    .edit(&spec)
+                    .await
+                    .map_err(api(|| format!("updating cluster {}", obj.key)))?;
+            }
+            settle(ctx, &t.id, &obj.key, desired, Some(&t.body)).await
+        })
+    }
+
+    fn owns(&self, obj: &SourceObject, t: &TargetObject) -> bool {
+        t.body.pointer(&format!("/custom_tags/{SOURCE_ID_TAG}")) == Some(&json!(obj.source_id))
+    }
+
+    fn prechecks<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<Check>> {
+        Box::pin(async move {
+            let all: Vec<Cluster> = ctx
+                .source
+                .clusters()
+                .list()
+                .try_collect()
+                .await
+                .map_err(api(|| "listing clusters in the source".into()))?;
+            let ours: Vec<Cluster> = all
+                .into_iter()
+                .filter(|c| {
+                    !MANAGED_SOURCES.contains(&c.cluster_source.as_deref().unwrap_or("UI"))
+                })
+                .collect();
+            let versions: Vec<(String, String)> = ours
+                .iter()
+                .filter_map(|c| Some((c.spark_version.clone()?, key_of(c, c.cluster_id.as_deref()?))))
+                .collect();
+            let mut nodes = Vec::new();
+            for c in &ours {
+                let mut m = super::to_json(NAME, "", c)?;
+                if let Value::Object(m) = &mut m {
+                    writable_spec(m);
+                }
+                let key = key_of(c, c.cluster_id.as_deref().unwrap_or(""));
+                for f in ["node_type_id", "driver_node_type_id"] {
+                    if let Some(n) = m.get(f).and_then(Value::as_str) {
+                        nodes.push((n.to_string(), key.clone()));
+                    }
+                }
+            }
+            Ok(vec![
+                catalogue_check(ctx, "cluster Spark versions", &versions, true).await,
+                catalogue_check(ctx, "cluster node types", &nodes, false).await,
+            ])
+        })
+    }
+}
+
+/// Whether the target offers every Spark version (or node type) the source's clusters use.
+pub(crate) async fn catalogue_check(
+    ctx: &Ctx,
+    name: &str,
+    wanted: &[(String, String)],
+    versions: bool,
+) -> Check {
+    let offered: Result<BTreeSet<String>, _> = if versions {
+        ctx.target
+            .clusters()
+            .spark_versions()
+            .await
+            .map(|v| v.into_iter().filter_map(|v| v.key).collect())
+    } else {
+        ctx.target
+            .clusters()
+            .list_node_types()
+            .await
+            .map(|v| v.into_iter().filter_map(|v| v.node_type_id).collect())
+    };
+    let what = if versions {
+        "Spark versions"
+    } else {
+        "node types"
+    };
+    match offered {
+        Err(e) => Check::fail(
+            name,
+            "target",
+            format!("cannot list the target's {what}: {e}"),
+            "check the target credentials",
+        ),
+        Ok(offered) => {
+            let missing: Vec<String> = wanted
+                .iter()
+                .filter(|(v, _)| !offered.contains(v))
+                .map(|(v, by)| format!("{v} (cluster {by})"))
+                .collect();
+            if missing.is_empty() {
+                Check::pass(name, "target", format!("the target offers every {what} the source clusters use"))
+            } else {
+                Check::fail(
+                    name,
+                    "target",
+                    format!("{what} the target lacks: {} — these clusters fail at migrate", missing.join(", ")),
+                    format!("change these clusters in the source to {what} the target offers, or leave them out"),
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! A job's settings as the engine migrates them: every reference at a declared path, the
+//! schedule, trigger and continuous mode paused, queueing made explicit, the source-id tag
+//! added, and what cannot be migrated collected as problems.
+//!
+//! Engine-only fields start with `brickport_`: `brickport_keep_<field>` holds a path that is
+//! not a workspace reference (a Git-relative notebook, a `/Repos` path, a DBFS file) so the
+//! notebooks reference does not see it, and is renamed back by [`to_api`]; every other
+//! `brickport_*` field (secret scopes of a job cluster, problems) is dropped by [`to_api`].
+
+use std::collections::BTreeSet;
+
+use serde_json::{Map, Value, json};
+
+use crate::kinds::clusters::{SOURCE_ID_TAG, writable_spec};
+use crate::kinds::notebooks::{in_repos, normalise_path};
+
+/// The most tags a job may have.
+const MAX_TAGS: usize = 25;
+
+/// What the job spec builder found.
+pub struct Built {
+    /// The spec.
+    pub spec: Value,
+    /// Manual actions (unpause at cut-over).
+    pub manual: Vec<String>,
+}
+
+/// The settings as the API takes them: `brickport_keep_x` renamed to `x`, every other
+/// `brickport_*` field dropped, at any depth.
+pub fn to_api(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut out = Map::new();
+            for (k, x) in m {
+                if let Some(orig) = k.strip_prefix("brickport_keep_") {
+                    out.insert(orig.to_string(), to_api(x));
+                } else if !k.starts_with("brickport_") {
+                    out.insert(k.clone(), to_api(x));
+                }
+            }
+            Value::Object(out)
+        }
+        Value::Array(a) => Value::Array(a.iter().map(to_api).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Whether a path in a task points into the workspace tree the notebooks kind migrates.
+fn is_workspace_path(p: &str) -> bool {
+    p.starts_with('/') && !in_repos(&normalise_path(p))
+}
+
+/// Moves `field` of `obj` to `brickport_keep_<field>` unless it is a workspace path (then it
+/// is normalised and left where the reference sees it).
+fn mark_path(obj: &mut Map<String, Value>, field: &str, from_git: bool) {
+    let Some(Value::String(p)) = obj.get(field).cloned() else {
+        return;
+    };
+    if !from_git && is_workspace_path(&p) {
+        obj.insert(field.into(), json!(normalise_path(&p)));
+    } else {
+        obj.remove(field);
+        obj.insert(format!("brickport_keep_{field}"), json!(p));
+    }
+}
+
+/// Shapes one task (and the task inside a for-each task).
+fn task(
+    t: &mut Map<String, Value>,
+    has_git: bool,
+    clusters: &BTreeSet<String>,
+    jobs: &BTreeSet<String>,
+    problems: &mut Vec<String>,
+) {
+    let key = t
+        .get("task_key")
+        .and_then(Value::as_str)
+        .unwrap_or("?")
+        .to_string();
+    if let Some(c) = t.get("existing_cluster_id").and_then(crate::json::as_id)
+        && !clusters.contains(&c)
+    {
+        t.remove("existing_cluster_id");
+        t.insert("brickport_missing_cluster".into(), json!(c));
+        problems.push(format!(
+            "task `{key}` runs on cluster {c}, which no longer exists in the source: point the task at an existing cluster or a job cluster in the source, then run again"
+        ));
+    }
+    if let Some(Value::Object(nc)) = t.get_mut("new_cluster") {
+        writable_spec(nc);
+    }
+    let git = |o: &Map<String, Value>| match o.get("source").and_then(Value::as_str) {
+        Some(s) => s.eq_ignore_ascii_case("GIT"),
+        None => has_git,
+    };
+    if let Some(Value::Object(nt)) = t.get_mut("notebook_task") {
+        let g = git(nt);
+        mark_path(nt, "notebook_path", g);
+    }
+    if let Some(Value::Object(pt)) = t.get_mut("spark_python_task") {
+        let g = git(pt);
+        mark_path(pt, "python_file", g);
+    }
+    if let Some(Value::Object(f)) = t.get_mut("sql_task").and_then(|s| s.get_mut("file")) {
+        let g = git(f);
+        mark_path(f, "path", g);
+    }
+    if let Some(j) = t
+        .get("run_job_task")
+        .and_then(|r| r.get("job_id"))
+        .and_then(crate::json::as_id)
+        && !jobs.contains(&j)
+    {
+        problems.push(format!(
+            "task `{key}` runs job {j}, which does not exist in the source: fix the task in the source, then run again"
+        ));
+        if let Some(Value::Object(r)) = t.get_mut("run_job_task") {
+            r.remove("job_id");
+        }
+    }
+    if let Some(Value::Object(inner)) = t
+        .get_mut("for_each_task")
+        .and_then(|f| f.get_mut("task"))
+    {
+        task(inner, has_git, clusters, jobs, problems);
+    }
+}
+
+/// The spec of a job's settings. `run_as_user_name` is the effective identity the source job
+/// runs as (made explicit when the settings do not name one, so the target job runs as the
+/// same principal and not as the migrating one).
+pub fn build(
+    settings: &Value,
+    source_id: &str,
+    run_as_user_name: Option<&str>,
+    clusters: &BTreeSet<String>,
+    jobs: &BTreeSet<String>,
+) -> Built {
+    let mut s = match settings {
+        Value::Object(m) => m.clone(),
+        _ => Map::new(),
+    };
+    let name = s
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("Untitled")
+        .to_string();
+    // Ignored on write (read as MULTI_TASK); create-only.
+    s.remove("format");
+    s.remove("access_control_list");
+    // 2.2 turns queueing on for new jobs: keep the source's behaviour.
+    s.entry("queue").or_insert(json!({"enabled": false}));
+    if !s.contains_key("run_as")
+        && let Some(who) = run_as_user_name.filter(|w| !w.is_empty())
+    {
+        let field = if uuid_like(who) {
+            "service_principal_name"
+        } else {
+            "user_name"
+        };
+        s.insert("run_as".into(), json!({ field: who }));
+    }
+    let tags = s.entry("tags").or_insert(json!({}));
+    if let Value::Object(t) = tags
+        && t.len() < MAX_TAGS
+    {
+        t.insert(SOURCE_ID_TAG.into(), json!(source_id));
+    }
+    let mut manual = Vec::new();
+    let mut unpaused = Vec::new();
+    for f in ["schedule", "trigger", "continuous"] {
+        if let Some(Value::Object(block)) = s.get_mut(f) {
+            let was = block
+                .get("pause_status")
+                .and_then(Value::as_str)
+                .unwrap_or("UNPAUSED")
+                .to_string();
+            if was != "PAUSED" {
+                unpaused.push(f);
+            }
+            block.insert("pause_status".into(), json!("PAUSED"));
+        }
+    }
+    if !unpaused.is_empty() {
+        manual.push(format!(
+            "unpause at cut-over: job `{name}` ({}) was UNPAUSED in the source; it was created PAUSED",
+            unpaused.join(", ")
+        ));
+    }
+    let has_git = s.get("git_source").is_some_and(|g| !g.is_null());
+    let mut problems = Vec::new();
+    if let Some(Value::Array(tasks)) = s.get_mut("tasks") {
+        for t in tasks.iter_mut().filter_map(Value::as_object_mut) {
+            task(t, has_git, clusters, jobs, &mut problems);
+        }
+    }
+    if let Some(Value::Array(jcs)) = s.get_mut("job_clusters") {
+        for jc in jcs.iter_mut() {
+            if let Some(Value::Object(nc)) = jc.get_mut("new_cluster") {
+                writable_spec(nc);
+            }
+        }
+    }
+    if !problems.is_empty() {
+        s.insert("brickport_problems".into(), json!(problems));
+    }
+    Built {
+        spec: Value::Object(s),
+        manual,
+    }
+}
+
+/// An application id (a UUID) rather than a user name.
+fn uuid_like(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 5
+        && [8, 4, 4, 4, 12]
+            .iter()
+            .zip(&parts)
+            .all(|(n, p)| p.len() == *n && p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_paths_pause_and_problems() {
+        let settings = json!({
+            "name": "j", "format": "MULTI_TASK",
+            "schedule": {"quartz_cron_expression": "0 0 * * * ?", "timezone_id": "UTC", "pause_status": "UNPAUSED"},
+            "tasks": [
+                {"task_key": "a", "existing_cluster_id": "gone", "notebook_task": {"notebook_path": "/Workspace/Shared/nb"}},
+                {"task_key": "b", "notebook_task": {"notebook_path": "rel/nb", "source": "GIT"}},
+                {"task_key": "c", "spark_python_task": {"python_file": "dbfs:/x.py"},
+                 "new_cluster": {"instance_pool_id": "p", "node_type_id": "i3.xlarge", "spark_version": "v",
+                                 "spark_conf": {"k": "{{secrets/sc/key}}"}}},
+            ],
+        });
+        let clusters = BTreeSet::new();
+        let b = build(&settings, "42", Some("11111111-2222-3333-4444-555555555555"), &clusters, &BTreeSet::new());
+        let s = &b.spec;
+        assert_eq!(s["schedule"]["pause_status"], "PAUSED");
+        assert_eq!(b.manual.len(), 1);
+        assert_eq!(s["tags"][SOURCE_ID_TAG], "42");
+        assert_eq!(s["queue"]["enabled"], false);
+        assert_eq!(s["run_as"]["service_principal_name"], "11111111-2222-3333-4444-555555555555");
+        assert_eq!(s["tasks"][0]["notebook_task"]["notebook_path"], "/Shared/nb");
+        assert_eq!(s["brickport_problems"].as_array().unwrap().len(), 1);
+        assert_eq!(s["tasks"][1]["notebook_task"]["brickport_keep_notebook_path"], "rel/nb");
+        assert!(s["tasks"][2]["new_cluster"].get("node_type_id").is_none());
+        assert_eq!(s["tasks"][2]["new_cluster"]["brickport_secret_scopes"], json!(["sc"]));
+        let api = to_api(s);
+        assert_eq!(api["tasks"][1]["notebook_task"]["notebook_path"], "rel/nb");
+        assert_eq!(api["tasks"][2]["spark_python_task"]["python_file"], "dbfs:/x.py");
+        assert!(api["tasks"][2]["new_cluster"].get("brickport_secret_scopes").is_none());
+        assert!(api.get("brickport_problems").is_none());
+        assert!(api.get("format").is_none());
+    }
+}

@@ -1,0 +1,388 @@
+//! Notebooks and workspace files: every one outside `/Repos` (Git folders are the repos
+//! kind's), in every language. Natural key: the path.
+//!
+//! Notebooks move as SOURCE with their language (the API does not say whether a notebook was
+//! born as an `.ipynb`, so JUPYTER cannot be told apart and SOURCE keeps every cell); files move
+//! byte for byte (RAW). Each object's content is exported, written to
+//! `<run_dir>/backups/content/{notebooks,files}/<path>` (0600, folders 0700), imported, and
+//! dropped: one object per worker in memory, never the whole tree.
+//!
+//! Change detection never reads content: the spec holds `modified_at` and `size`, so an
+//! unchanged re-run exports nothing. When the target already has an object at the path (a
+//! crash between import and ledger, or an object the migration did not create), both sides are
+//! exported and compared byte for byte. An object over the API's 10 MB limit fails alone, with
+//! a manual action to copy it by hand.
+
+use std::path::{Path, PathBuf};
+
+use brickport_api::types::workspace::{ExportFormat, Import, ObjectInfo};
+use futures::StreamExt;
+use serde_json::{Value, json};
+
+use super::{Created, Ctx, Kind, KindFuture, Mode, RefBy, Reference, SourceObject, TargetObject, api};
+use crate::EngineError;
+
+/// The kind's name.
+pub const NAME: &str = "notebooks";
+
+/// Notebooks and workspace files.
+pub struct Notebooks;
+
+/// The most the import/export API moves (10 MB).
+pub const MAX_BYTES: i64 = 10 * 1024 * 1024;
+
+/// What a failure for size says (also how the manual action recognises it).
+const TOO_BIG: &str = "over the 10 MB the workspace import/export API moves";
+
+const REFS: &[Reference] = &[Reference {
+    path: "parent",
+    kinds: &[super::workspace_folders::NAME],
+    by: RefBy::Key,
+    required: true,
+    deferred: false,
+}];
+
+/// A workspace path without the `/Workspace` alias prefix and duplicate slashes.
+pub fn normalise_path(p: &str) -> String {
+    if !p.starts_with('/') {
+        return p.to_string();
+    }
+    let parts: Vec<&str> = p.split('/').filter(|s| !s.is_empty()).collect();
+    let parts = match parts.first() {
+        Some(&"Workspace") => &parts[1..],
+        _ => &parts[..],
+    };
+    format!("/{}", parts.join("/"))
+}
+
+/// Whether a path is inside `/Repos` (Git folders).
+pub fn in_repos(path: &str) -> bool {
+    path == "/Repos" || path.starts_with("/Repos/")
+}
+
+/// Every notebook and file (and skipped library/dashboard) under `/`, outside `/Repos` and the
+/// path selection, listing up to `max_concurrency` folders at a time.
+async fn walk(
+    ctx: &Ctx,
+    client: &brickport_api::WorkspaceClient,
+) -> Result<Vec<ObjectInfo>, EngineError> {
+    let width = ctx.opts.max_concurrency.max(1);
+    let mut out = Vec::new();
+    let mut frontier = vec!["/".to_string()];
+    while !frontier.is_empty() {
+        let pages: Vec<Result<Vec<ObjectInfo>, EngineError>> =
+            futures::stream::iter(std::mem::take(&mut frontier))
+                .map(|p| async move {
+                    client
+                        .workspace()
+                        .list(&p)
+                        .await
+                        .map_err(api(|| format!("listing workspace folder {p}")))
+                })
+                .buffer_unordered(width)
+                .collect()
+                .await;
+        for page in pages {
+            for o in page? {
+                let Some(path) = o.path.clone() else { continue };
+                if in_repos(&path) || !ctx.opts.path_selected(&path) {
+                    continue;
+                }
+                match o.object_type.as_deref() {
+                    Some("DIRECTORY") => frontier.push(path),
+                    Some("REPO") => {}
+                    _ => out.push(o),
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
+fn parent_of(path: &str) -> Option<&str> {
+    match path.rfind('/') {
+        Some(0) | None => None,
+        Some(i) => Some(&path[..i]),
+    }
+}
+
+/// Where an object's content is kept in the run directory (path components checked, so a
+/// strange name can never escape the folder).
+fn backup_path(run_dir: &Path, notebook: bool, path: &str) -> Result<PathBuf, EngineError> {
+    let mut p = run_dir
+        .join("backups")
+        .join("content")
+        .join(if notebook { "notebooks" } else { "files" });
+    for part in path.split('/').filter(|s| !s.is_empty()) {
+        if part == "." || part == ".." {
+            return Err(EngineError::Shape {
+                kind: NAME,
+                key: path.to_string(),
+                message: "the path contains `.` or `..`".into(),
+            });
+        }
+        p.push(part);
+    }
+    Ok(p)
+}
+
+fn ensure_dirs(run_dir: &Path, file: &Path) -> Result<(), EngineError> {
+    // Create each level owner-only, from the backups folder down.
+    let base = run_dir.join("backups");
+    let Some(parent) = file.parent() else {
+        return Ok(());
+    };
+    let rel = parent.strip_prefix(&base).unwrap_or(parent);
+    let mut cur = base;
+    crate::backup::ensure_private_dir(&cur)?;
+    for c in rel.components() {
+        cur.push(c);
+        if !cur.is_dir() {
+            crate::backup::ensure_private_dir(&cur)?;
+        }
+    }
+    Ok(())
+}
+
+fn is_notebook(spec: &Value) -> bool {
+    spec["object_type"] == json!("NOTEBOOK")
+}
+
+fn too_big(path: &str, size: impl std::fmt::Display) -> EngineError {
+    EngineError::Shape {
+        kind: NAME,
+        key: path.to_string(),
+        message: format!("{size} bytes: {TOO_BIG}"),
+    }
+}
+
+/// Exports one object's content from a workspace.
+async fn export(
+    client: &brickport_api::WorkspaceClient,
+    path: &str,
+    notebook: bool,
+    side: &str,
+) -> Result<Vec<u8>, EngineError> {
+    let format = if notebook {
+        ExportFormat::Source
+    } else {
+        ExportFormat::Raw
+    };
+    match client.workspace().export(path, format).await {
+        Ok(e) => Ok(e.content),
+        Err(e) if e.error_code() == Some("MAX_NOTEBOOK_SIZE_EXCEEDED") => {
+            Err(too_big(path, "more than 10485760"))
+        }
+        Err(e) => Err(EngineError::api(format!("exporting {path} from the {side}"), e)),
+    }
+}
+
+/// Export from the source, keep a copy in the run directory, import into the target.
+async fn copy(ctx: &Ctx, obj: &SourceObject, overwrite: bool) -> Result<(), EngineError> {
+    let path = obj.key.as_str();
+    let notebook = is_notebook(&obj.spec);
+    if let Some(size) = obj.spec["size"].as_i64()
+        && size > MAX_BYTES
+    {
+        return Err(too_big(path, size));
+    }
+    let content = export(&ctx.source, path, notebook, "source").await?;
+    if content.len() as i64 > MAX_BYTES {
+        return Err(too_big(path, content.len()));
+    }
+    let file = backup_path(&ctx.run_dir, notebook, path)?;
+    ensure_dirs(&ctx.run_dir, &file)?;
+    crate::backup::write_private(&file, &content)?;
+    let import = Import {
+        path: path.to_string(),
+        format: if notebook {
+            ExportFormat::Source
+        } else {
+            ExportFormat::Raw
+        },
+        language: if notebook {
+            obj.spec["language"].as_str().map(str::to_string)
+        } else {
+            None
+        },
+        content,
+        overwrite,
+    };
+    match ctx.target.workspace().import(&import).await {
+        Ok(()) => Ok(()),
+        Err(e) if e.error_code() == Some("MAX_NOTEBOOK_SIZE_EXCEEDED") => {
+            Err(too_big(path, import.content.len()))
+        }
+        Err(e) => Err(EngineError::api(format!("importing {path} into the target"), e)),
+    }
+}
+
+impl Kind for Notebooks {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+    fn phase(&self) -> u8 {
+        2
+    }
+    fn references(&self) -> &'static [Reference] {
+        REFS
+    }
+
+    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
+        Box::pin(async move {
+            let mut out = Vec::new();
+            for o in walk(ctx, &ctx.source).await? {
+                let Some(path) = o.path.clone() else { continue };
+                let id = o
+                    .object_id
+                    .map(|i| i.to_string())
+                    .unwrap_or_else(|| path.clone());
+                let raw = super::to_json(NAME, &path, &o)?;
+                let kind = o.object_type.clone().unwrap_or_default();
+                let mut spec = json!({
+                    "path": path,
+                    "object_type": kind,
+                    "modified_at": o.modified_at,
+                    "size": o.size,
+                });
+                if let Some(l) = &o.language {
+                    spec["language"] = json!(l);
+                }
+                if let Some(p) = parent_of(&path) {
+                    spec["parent"] = json!(p);
+                }
+                let mut obj = SourceObject::new(id, path.clone(), raw, spec);
+                if kind != "NOTEBOOK" && kind != "FILE" {
+                    obj.mode = Mode::Skip(format!(
+                        "{kind} objects cannot be exported through the workspace API"
+                    ));
+                    obj.manual.push(format!(
+                        "re-create the {kind} `{path}` in the target by hand"
+                    ));
+                }
+                out.push(obj);
+            }
+            Ok(out)
+        })
+    }
+
+    fn find<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        _: &'a Value,
+    ) -> KindFuture<'a, Option<TargetObject>> {
+        Box::pin(async move {
+            let path = obj.key.as_str();
+            let Some(t) = super::scim::found(ctx.target.workspace().get_status(path).await)
+                .map_err(api(|| format!("looking up {path} in the target")))?
+            else {
+                return Ok(None);
+            };
+            let id = t.object_id.map(|i| i.to_string()).unwrap_or_default();
+            let kind = t.object_type.clone().unwrap_or_default();
+            let mut body = json!({"path": path, "object_type": kind});
+            if let Some(l) = &t.language {
+                body["language"] = json!(l);
+            }
+            if kind == obj.spec["object_type"] && (kind == "NOTEBOOK" || kind == "FILE") {
+                // Equal only when the bytes are: export both sides (this path is taken only
+                // when the ledger does not already know the object is up to date).
+                let notebook = kind == "NOTEBOOK";
+                let theirs = export(&ctx.target, path, notebook, "target").await?;
+                let ours = export(&ctx.source, path, notebook, "source").await?;
+                body["content"] = json!(if theirs == ours { "same" } else { "different" });
+            }
+            Ok(Some(TargetObject {
+                id,
+                key: path.to_string(),
+                body,
+            }))
+        })
+    }
+
+    fn create<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        _: &'a Value,
+    ) -> KindFuture<'a, Created> {
+        Box::pin(async move {
+            copy(ctx, obj, false).await?;
+            // import answers `{}`: read the new object's id (permissions use it).
+            let o = ctx
+                .target
+                .workspace()
+                .get_status(&obj.key)
+                .await
+                .map_err(api(|| format!("reading the new object {}", obj.key)))?;
+            Ok(Created {
+                id: o.object_id.map(|i| i.to_string()).unwrap_or_default(),
+                key: None,
+            })
+        })
+    }
+
+    fn update<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        t: &'a TargetObject,
+        _: &'a Value,
+    ) -> KindFuture<'a, ()> {
+        Box::pin(async move {
+            if t.body["object_type"] == json!("DIRECTORY") || t.body["object_type"] == json!("REPO") {
+                return Err(EngineError::Shape {
+                    kind: NAME,
+                    key: obj.key.clone(),
+                    message: "the target has a folder at this path: move or delete it, then run again".into(),
+                });
+            }
+            copy(ctx, obj, true).await
+        })
+    }
+
+    fn compare(&self, obj: &SourceObject, _: &Value, t: &TargetObject) -> Vec<String> {
+        let mut diffs = Vec::new();
+        for f in ["object_type", "language"] {
+            if obj.spec.get(f) != t.body.get(f) {
+                diffs.push(f.to_string());
+            }
+        }
+        if t.body["content"] != json!("same") {
+            diffs.push("content".into());
+        }
+        diffs
+    }
+
+    fn manual_on_failure(&self, obj: &SourceObject, error: &str) -> Vec<String> {
+        if error.contains(TOO_BIG) {
+            vec![format!(
+                "copy `{}` by hand (it is {TOO_BIG}): e.g. split it, or move it through a Git folder",
+                obj.key
+            )]
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths() {
+        assert_eq!(normalise_path("/Workspace//Users/a b/x"), "/Users/a b/x");
+        assert_eq!(normalise_path("rel/x"), "rel/x");
+        assert_eq!(parent_of("/a"), None);
+        assert_eq!(parent_of("/a/b"), Some("/a"));
+        let run = Path::new("/r");
+        assert_eq!(
+            backup_path(run, true, "/Users/ü s/nb").unwrap(),
+            Path::new("/r/backups/content/notebooks/Users/ü s/nb")
+        );
+        assert!(backup_path(run, false, "/a/../b").is_err());
+    }
+}

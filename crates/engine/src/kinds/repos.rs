@@ -1,0 +1,218 @@
+//! Git folders (repos): url, provider, path, sparse checkout (fixed at creation) and the
+//! checked-out branch (checked out after creation). Natural key: the path.
+//!
+//! Git credentials (tokens) can never be read, so every Git folder is a manual action: its
+//! users re-authenticate in the target. Uncommitted changes are not transferable by the API.
+
+use brickport_api::types::repos::{Repo, UpdateRepo};
+use futures::TryStreamExt;
+use serde_json::{Value, json};
+
+use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, api, from_json};
+use crate::EngineError;
+use crate::json::pick;
+
+/// The kind's name.
+pub const NAME: &str = "repos";
+
+/// Git folders.
+pub struct Repos;
+
+const FIELDS: &[&str] = &["url", "provider", "path", "branch", "sparse_checkout"];
+
+fn spec(r: &Repo) -> Result<Value, EngineError> {
+    let v = super::to_json(NAME, r.path.as_deref().unwrap_or(""), r)?;
+    let mut s = pick(&v, FIELDS);
+    if let Some(p) = s.get("path").and_then(Value::as_str) {
+        s["path"] = json!(super::notebooks::normalise_path(p));
+    }
+    Ok(s)
+}
+
+fn target(r: Repo) -> Result<Option<TargetObject>, EngineError> {
+    let body = spec(&r)?;
+    Ok(match (r.id, r.path) {
+        (Some(id), Some(path)) => Some(TargetObject {
+            id: id.to_string(),
+            key: super::notebooks::normalise_path(&path),
+            body,
+        }),
+        _ => None,
+    })
+}
+
+fn parse_id(id: &str) -> Result<i64, EngineError> {
+    id.parse().map_err(|_| EngineError::Shape {
+        kind: NAME,
+        key: id.to_string(),
+        message: "a Git folder id must be an integer".into(),
+    })
+}
+
+/// Checks out the source's branch, when it has one.
+async fn checkout(ctx: &Ctx, id: i64, key: &str, desired: &Value) -> Result<(), EngineError> {
+    let Some(branch) = desired.get("branch").and_then(Value::as_str) else {
+        return Ok(());
+    };
+    let up = UpdateRepo {
+        branch: Some(branch.to_string()),
+        ..UpdateRepo::default()
+    };
+    ctx.target
+        .repos()
+        .update(id, &up)
+        .await
+        .map_err(api(|| format!("checking out branch {branch} in Git folder {key}")))
+}
+
+impl Kind for Repos {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+    fn phase(&self) -> u8 {
+        2
+    }
+    fn after(&self) -> &'static [&'static str] {
+        // Git folders outside /Repos live in user or shared folders.
+        &[super::workspace_folders::NAME]
+    }
+
+    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
+        Box::pin(async move {
+            let repos: Vec<Repo> = ctx
+                .source
+                .repos()
+                .list(None)
+                .try_collect()
+                .await
+                .map_err(api(|| "listing Git folders in the source".into()))?;
+            let mut out = Vec::new();
+            for r in repos {
+                let (Some(id), Some(path)) = (r.id, r.path.clone()) else {
+                    continue;
+                };
+                let path = super::notebooks::normalise_path(&path);
+                if !ctx.opts.path_selected(&path) {
+                    continue;
+                }
+                let raw = super::to_json(NAME, &path, &r)?;
+                let mut obj = SourceObject::new(id.to_string(), path.clone(), raw, spec(&r)?);
+                obj.manual.push(format!(
+                    "re-authenticate Git folder `{path}` ({}): Git credentials cannot be migrated; each user sets up a Git credential in the target",
+                    r.url.as_deref().unwrap_or("")
+                ));
+                if r.branch.is_none() {
+                    obj.manual.push(format!(
+                        "Git folder `{path}` had a detached HEAD at commit {} in the source: check out the same tag or commit in the target",
+                        r.head_commit_id.as_deref().unwrap_or("?")
+                    ));
+                }
+                out.push(obj);
+            }
+            Ok(out)
+        })
+    }
+
+    fn find<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        _: &'a Value,
+    ) -> KindFuture<'a, Option<TargetObject>> {
+        Box::pin(async move {
+            let repos: Vec<Repo> = ctx
+                .target
+                .repos()
+                .list(Some(&obj.key))
+                .try_collect()
+                .await
+                .map_err(api(|| format!("looking up Git folder {} in the target", obj.key)))?;
+            match repos.into_iter().find(|r| {
+                r.path.as_deref().map(super::notebooks::normalise_path).as_deref()
+                    == Some(obj.key.as_str())
+            }) {
+                Some(r) => target(r),
+                None => Ok(None),
+            }
+        })
+    }
+
+    fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
+        Box::pin(async move {
+            match super::scim::found(ctx.target.repos().get(parse_id(id)?).await)
+                .map_err(api(|| format!("reading Git folder {id} in the target")))?
+            {
+                Some(r) => target(r),
+                None => Ok(None),
+            }
+        })
+    }
+
+    fn create<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        desired: &'a Value,
+    ) -> KindFuture<'a, Created> {
+        Box::pin(async move {
+            let mut req: Repo = from_json(NAME, &obj.key, &pick(desired, &["url", "provider", "path", "sparse_checkout"]))?;
+            req.branch = None;
+            // In /Repos a Git folder sits at /Repos/{folder}/{name}: make sure the folder is
+            // there (folders under /Repos are not the folders kind's).
+            if super::notebooks::in_repos(&obj.key)
+                && let Some((parent, _)) = obj.key.rsplit_once('/')
+                && parent != "/Repos"
+            {
+                ctx.target
+                    .workspace()
+                    .mkdirs(parent)
+                    .await
+                    .map_err(api(|| format!("creating folder {parent}")))?;
+            }
+            let r = ctx
+                .target
+                .repos()
+                .create(&req)
+                .await
+                .map_err(api(|| format!("creating Git folder {}", obj.key)))?;
+            let id = r.id.ok_or_else(|| EngineError::Shape {
+                kind: NAME,
+                key: obj.key.clone(),
+                message: "the create answer has no id".into(),
+            })?;
+            if r.branch.as_deref() != desired.get("branch").and_then(Value::as_str) {
+                checkout(ctx, id, &obj.key, desired).await?;
+            }
+            Ok(Created {
+                id: id.to_string(),
+                key: None,
+            })
+        })
+    }
+
+    fn update<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        t: &'a TargetObject,
+        desired: &'a Value,
+    ) -> KindFuture<'a, ()> {
+        Box::pin(async move {
+            let fixed: Vec<String> = crate::json::subset_diff(
+                &pick(desired, &["url", "provider", "sparse_checkout"]),
+                &t.body,
+            );
+            if !fixed.is_empty() {
+                return Err(EngineError::Shape {
+                    kind: NAME,
+                    key: obj.key.clone(),
+                    message: format!(
+                        "the target's Git folder differs in {} (fixed at creation): delete it in the target, then run again",
+                        fixed.join(", ")
+                    ),
+                });
+            }
+            checkout(ctx, parse_id(&t.id)?, &obj.key, desired).await
+        })
+    }
+}
