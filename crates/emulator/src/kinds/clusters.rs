@@ -295,20 +295,20 @@ impl ClustersState {
         if let Some(by) = &c.pinned_by_user_name {
             out.insert("pinned_by_user_name".into(), json!(by));
         }
-        if let Phase::Terminating { since, by } = &c.phase {
-            if state == ClusterState::Terminated {
-                let ended = since.saturating_add(d.terminate_ms).max(c.start_time);
-                out.insert("terminated_time".into(), json!(ended));
-                out.insert(
-                    "termination_reason".into(),
-                    match by {
-                        Some(user) => json!({"code": "USER_REQUEST", "type": "SUCCESS",
+        if let Phase::Terminating { since, by } = &c.phase
+            && state == ClusterState::Terminated
+        {
+            let ended = since.saturating_add(d.terminate_ms).max(c.start_time);
+            out.insert("terminated_time".into(), json!(ended));
+            out.insert(
+                "termination_reason".into(),
+                match by {
+                    Some(user) => json!({"code": "USER_REQUEST", "type": "SUCCESS",
                                              "parameters": {"username": user}}),
-                        None => json!({"code": "INACTIVITY", "type": "SUCCESS",
+                    None => json!({"code": "INACTIVITY", "type": "SUCCESS",
                                        "parameters": {"inactivity_duration_min": "120"}}),
-                    },
-                );
-            }
+                },
+            );
         }
         if matches!(state, ClusterState::Running | ClusterState::Resizing) {
             let workers = c

@@ -319,10 +319,10 @@ async fn reset(
     let current = st.jobs.jobs.get(&id).ok_or_else(|| no_such_job(id, v))?;
     // match cloud behaviour: reset replaces everything, except that leaving run_as out
     // keeps the current run_as.
-    if !settings.contains_key("run_as") {
-        if let Some(r) = current.settings.get("run_as") {
-            settings.insert("run_as".into(), r.clone());
-        }
+    if !settings.contains_key("run_as")
+        && let Some(r) = current.settings.get("run_as")
+    {
+        settings.insert("run_as".into(), r.clone());
     }
     validate::check(&settings, &st)?;
     validate::fix_up(&mut settings, false);

@@ -356,7 +356,7 @@ async fn list(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>
     ensure_builtins(&mut st);
     let mut all: Vec<&Policy> = st.policies.policies.values().collect();
     if by_name {
-        all.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+        all.sort_by_key(|a| a.name.to_lowercase());
     } else {
         all.sort_by(|a, b| {
             (a.created_at_timestamp, !a.is_default, &a.name).cmp(&(

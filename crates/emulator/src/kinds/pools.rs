@@ -158,12 +158,12 @@ fn check_sizes(body: &Map<String, Value>) -> ApiResult<()> {
             )));
         }
     }
-    if let (Some(min), Some(max)) = (num("min_idle_instances"), num("max_capacity")) {
-        if max < min {
-            return Err(ApiError::invalid(
-                "max_capacity must be greater than or equal to min_idle_instances.",
-            ));
-        }
+    if let (Some(min), Some(max)) = (num("min_idle_instances"), num("max_capacity"))
+        && max < min
+    {
+        return Err(ApiError::invalid(
+            "max_capacity must be greater than or equal to min_idle_instances.",
+        ));
     }
     if num("idle_instance_autotermination_minutes").is_some_and(|m| m > 10_000) {
         return Err(ApiError::invalid(

@@ -322,12 +322,12 @@ async fn update(
     };
     let mut st = emu.lock();
     let commit = new_commit_id(&mut st);
-    if let Some(cred) = body.get("git_credential_id").and_then(Value::as_i64) {
-        if !st.repos.credentials.contains_key(&cred) {
-            return Err(ApiError::invalid(format!(
-                "Git credential {cred} does not exist."
-            )));
-        }
+    if let Some(cred) = body.get("git_credential_id").and_then(Value::as_i64)
+        && !st.repos.credentials.contains_key(&cred)
+    {
+        return Err(ApiError::invalid(format!(
+            "Git credential {cred} does not exist."
+        )));
     }
     let r = st
         .repos

@@ -103,18 +103,18 @@ pub fn check_spec(
             ));
         }
     }
-    if pool.is_none() {
-        if let Some(driver) = str_field(spec, "driver_node_type_id") {
-            check_node_type(clusters, driver)?;
-        }
+    if pool.is_none()
+        && let Some(driver) = str_field(spec, "driver_node_type_id")
+    {
+        check_node_type(clusters, driver)?;
     }
 
-    if let Some(policy_id) = str_field(spec, "policy_id") {
-        if !policies.contains(policy_id) {
-            return Err(ApiError::invalid(format!(
-                "Cluster policy {policy_id} does not exist."
-            )));
-        }
+    if let Some(policy_id) = str_field(spec, "policy_id")
+        && !policies.contains(policy_id)
+    {
+        return Err(ApiError::invalid(format!(
+            "Cluster policy {policy_id} does not exist."
+        )));
     }
 
     if spec.contains_key("num_workers") && spec.contains_key("autoscale") {
@@ -123,12 +123,12 @@ pub fn check_spec(
             "Only one of num_workers and autoscale may be set.",
         ));
     }
-    if let Some(n) = spec.get("num_workers") {
-        if n.as_i64().is_none_or(|n| n < 0) {
-            return Err(ApiError::invalid(
-                "num_workers must be a non-negative integer.",
-            ));
-        }
+    if let Some(n) = spec.get("num_workers")
+        && n.as_i64().is_none_or(|n| n < 0)
+    {
+        return Err(ApiError::invalid(
+            "num_workers must be a non-negative integer.",
+        ));
     }
     if let Some(a) = spec.get("autoscale") {
         let min = a.get("min_workers").and_then(Value::as_i64);

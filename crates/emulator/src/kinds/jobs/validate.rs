@@ -19,10 +19,10 @@ fn key_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
 
 /// Checks a complete JobSettings against the workspace (clusters and jobs it refers to).
 pub fn check(settings: &Map<String, Value>, st: &State) -> ApiResult<()> {
-    if let Some(name) = settings.get("name").and_then(Value::as_str) {
-        if name.len() > 4096 {
-            return Err(ApiError::invalid("name must be at most 4096 bytes."));
-        }
+    if let Some(name) = settings.get("name").and_then(Value::as_str)
+        && name.len() > 4096
+    {
+        return Err(ApiError::invalid("name must be at most 4096 bytes."));
     }
     if let Some(n) = settings.get("max_concurrent_runs") {
         // Documented: 0..=1000 (0 skips every run).

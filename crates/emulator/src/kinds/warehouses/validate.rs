@@ -65,7 +65,7 @@ pub fn checked_spec(body: &Map<String, Value>) -> ApiResult<Map<String, Value>> 
     let min = int(&spec, "min_num_clusters", 1)?;
     let max = int(&spec, "max_num_clusters", min.max(1))?;
     // Documented: 0 < min <= min(max, 30); min <= max <= 40.
-    if min < 1 || min > 30 || min > max {
+    if !(1..=30).contains(&min) || min > max {
         return Err(ApiError::invalid(
             "min_num_clusters must be at least 1, at most 30 and at most max_num_clusters.",
         ));
@@ -100,18 +100,17 @@ pub fn checked_spec(body: &Map<String, Value>) -> ApiResult<Map<String, Value>> 
             "Serverless compute requires warehouse_type PRO.",
         ));
     }
-    if let Some(p) = spec.get("spot_instance_policy").and_then(Value::as_str) {
-        if ![
+    if let Some(p) = spec.get("spot_instance_policy").and_then(Value::as_str)
+        && ![
             "COST_OPTIMIZED",
             "RELIABILITY_OPTIMIZED",
             "POLICY_UNSPECIFIED",
         ]
         .contains(&p)
-        {
-            return Err(ApiError::invalid(format!(
-                "Invalid spot_instance_policy '{p}'"
-            )));
-        }
+    {
+        return Err(ApiError::invalid(format!(
+            "Invalid spot_instance_policy '{p}'"
+        )));
     }
     let tags = spec
         .get("tags")
