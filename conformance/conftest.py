@@ -66,7 +66,10 @@ class Emulator:
     args: list[str] = field(default_factory=list)
 
     def client(self, token: str = ADMIN_TOKEN, **config) -> WorkspaceClient:
-        """An official-SDK client with a PAT (auth_type=pat: no probing of other methods)."""
+        """An official-SDK client with a PAT (auth_type=pat: no probing of other methods).
+        Retries are bounded so a misbehaving emulator fails a test instead of hanging the suite."""
+        config.setdefault("retry_timeout_seconds", 45)
+        config.setdefault("http_timeout_seconds", 30)
         cfg = Config(host=self.url, token=token, auth_type="pat", **config)
         return WorkspaceClient(config=cfg)
 

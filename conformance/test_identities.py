@@ -71,6 +71,17 @@ def test_users_crud_and_paged_list(emu, w):
     assert len(remaining) == 24
 
 
+def test_list_without_count_follows_the_server_cap(w):
+    # the SDK asks for count=10000; the service caps pages at 100 and the SDK goes on from
+    # startIndex + len(Resources).
+    prefix = unique("many")
+    for i in range(105):
+        w.users.create(user_name=f"{prefix}-{i:03d}@example.com")
+    listed = [u.user_name for u in w.users.list(filter=f'userName sw "{prefix}"')]
+    assert len(listed) == 105
+    assert len(set(listed)) == 105
+
+
 def test_duplicate_user_is_a_conflict(w):
     name = f"{unique('dup')}@example.com"
     w.users.create(user_name=name)

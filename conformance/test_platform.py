@@ -104,3 +104,17 @@ def test_stats_count_requests(emu, w):
     after = emu.stats()
     assert after["requests"] > before["requests"]
     assert after["by_path"].get("/api/preview/scim/v2/Me", 0) >= before["by_path"].get("/api/preview/scim/v2/Me", 0) + 1
+
+
+def test_state_file_survives_a_restart(start_emulator, _workdir):
+    state = os.path.join(_workdir, f"state-{uuid.uuid4().hex[:6]}.json")
+    first = start_emulator("--state", state, "--rate-limits", "off")
+    w = first.client(ADMIN_TOKEN)
+    group = w.groups.create(display_name="persisted-group")
+    w.secrets.create_scope(scope="persisted-scope")
+    first.stop()  # SIGTERM: the emulator saves its state on the way out
+
+    second = start_emulator("--state", state, "--rate-limits", "off")
+    w2 = second.client(ADMIN_TOKEN)
+    assert w2.groups.get(group.id).display_name == "persisted-group"
+    assert "persisted-scope" in {s.name for s in w2.secrets.list_scopes()}

@@ -133,6 +133,15 @@ def test_import_conflicts_and_overwrite(w, home):
     assert "print(3)" in unb64(w.workspace.export(path).content)
 
 
+def test_import_over_10_mb_is_refused(w, home):
+    big = b64("# " + "x" * (10 * 1024 * 1024 + 16))
+    with pytest.raises(DatabricksError) as err:
+        w.workspace.import_(f"{home}/too_big", content=big, format=ImportFormat.SOURCE, language=Language.PYTHON)
+    assert err.value.error_code == "MAX_NOTEBOOK_SIZE_EXCEEDED"
+    with pytest.raises(ResourceDoesNotExist):
+        w.workspace.get_status(f"{home}/too_big")
+
+
 def test_import_into_missing_parent_is_not_found(w, home):
     with pytest.raises(NotFound):
         w.workspace.import_(
