@@ -448,3 +448,310 @@ fn unreachable_workspaces_are_one_clear_line() {
     v("tls").fails_with(&["target workspace", "TLS"]);
     v("cleartext").fails_with(&["target workspace", "plain http"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// migrate, status, plan, verify against emulators
+
+/// A client for seeding an emulator through its API.
+fn api(url: &str, token: &str) -> brickport_api::WorkspaceClient {
+    let cfg = brickport_api::WorkspaceConfig::with_token(url, token).unwrap();
+    brickport_api::WorkspaceClient::new(
+        cfg,
+        brickport_api::ClientOptions::fast(std::time::Duration::from_secs(10)),
+    )
+    .unwrap()
+}
+
+/// Puts a few Phase 1 objects in the source: a user in a group, a folder, a secret scope with
+/// a key, a cluster policy.
+fn seed_source(sb: &Sandbox, url: &str) {
+    let c = api(url, SOURCE_TOKEN);
+    sb.rt.block_on(async {
+        let user = c
+            .post_json(
+                "/api/2.0/preview/scim/v2/Users",
+                &serde_json::json!({"userName": "dana@source.example"}),
+            )
+            .await
+            .unwrap();
+        c.post_json(
+            "/api/2.0/preview/scim/v2/Groups",
+            &serde_json::json!({"displayName": "data-eng", "members": [{"value": user["id"]}]}),
+        )
+        .await
+        .unwrap();
+        c.post_json("/api/2.0/workspace/mkdirs", &serde_json::json!({"path": "/Shared/team"}))
+            .await
+            .unwrap();
+        c.post_json("/api/2.0/secrets/scopes/create", &serde_json::json!({"scope": "app"}))
+            .await
+            .unwrap();
+        c.post_json(
+            "/api/2.0/secrets/put",
+            &serde_json::json!({"scope": "app", "key": "db", "string_value": "source-side-value"}),
+        )
+        .await
+        .unwrap();
+        c.post_json(
+            "/api/2.0/policies/clusters/create",
+            &serde_json::json!({"name": "small", "definition": "{\"autotermination_minutes\": {\"type\": \"fixed\", \"value\": 30}}"}),
+        )
+        .await
+        .unwrap();
+    });
+}
+
+/// Every file under `dir`, recursively, as bytes.
+fn all_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_dir() {
+            out.extend(all_files(&p));
+        } else {
+            out.push((p.clone(), std::fs::read(&p).unwrap()));
+        }
+    }
+    out
+}
+
+#[test]
+fn migrate_then_status_verify_and_a_clean_rerun() {
+    let mut sb = Sandbox::new();
+    let (src, _dst) = sb.two_workspaces(EmulatorOptions::default());
+    seed_source(&sb, &src);
+    let secret_value = "operator-supplied-0x5eed";
+    sb.write(
+        "secrets.json",
+        &format!("{{\"app\": {{\"db\": \"{secret_value}\"}}}}"),
+    );
+    let ws = [
+        "--source-profile",
+        "src",
+        "--target-profile",
+        "dst",
+        "--run-dir",
+        "run",
+    ];
+
+    let out = sb.run(&[&["plan", "--output", "json"][..], &ws].concat());
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.json()["dry_run"], true);
+    assert!(
+        !sb.path().join("run/ledger.sqlite").exists(),
+        "plan wrote a ledger"
+    );
+
+    let out = sb.run(&[&["migrate", "--secret-values", "secrets.json"][..], &ws].concat());
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("run directory: run"), "{out:?}");
+    for needle in ["users", "groups", "secret_scopes", "cluster_policies"] {
+        assert!(out.stdout.contains(needle), "{needle}: {out:?}");
+    }
+    assert!(!out.stdout.contains(secret_value) && !out.stderr.contains(secret_value));
+    for (path, bytes) in all_files(&sb.path().join("run")) {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains(secret_value),
+            "secret value in {}",
+            path.display()
+        );
+        assert!(
+            !text.contains("source-side-value"),
+            "secret value in {}",
+            path.display()
+        );
+        for token in TOKENS {
+            assert!(!text.contains(token), "token in {}", path.display());
+        }
+    }
+
+    let out = sb.run(&[&["status", "--output", "json"][..], &ws].concat());
+    assert_eq!(out.code, 0, "{out:?}");
+    let doc = out.json();
+    assert_eq!(doc["ok"], true);
+    assert_eq!(doc["runs_started"], doc["runs_finished"]);
+    // user, group, folder, scope, policy (at least) were created by the first run.
+    let created: u64 = doc["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["kinds"].as_array().unwrap())
+        .filter_map(|k| k["by_status"]["created"].as_u64())
+        .sum();
+    assert!(created >= 5, "{doc}");
+
+    let out = sb.run(&[&["verify"][..], &ws].concat());
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("0 differ"), "{out:?}");
+
+    // A second run finds everything in place: nothing created.
+    let out = sb.run(&[&["migrate", "--output", "json", "-q"][..], &ws].concat());
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stderr.is_empty(), "-q printed: {out:?}");
+    let doc = out.json();
+    let created: u64 = doc["kinds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["created"].as_u64().unwrap())
+        .sum();
+    assert_eq!(created, 0, "{doc}");
+}
+
+#[test]
+fn a_conflict_finishes_with_exit_1_and_says_which() {
+    let mut sb = Sandbox::new();
+    let (src, dst) = sb.two_workspaces(EmulatorOptions::default());
+    seed_source(&sb, &src);
+    // The target already has a policy of that name, with another definition.
+    let t = api(&dst, TARGET_TOKEN);
+    sb.rt.block_on(async {
+        t.post_json(
+            "/api/2.0/policies/clusters/create",
+            &serde_json::json!({"name": "small", "definition": "{\"autotermination_minutes\": {\"type\": \"fixed\", \"value\": 99}}"}),
+        )
+        .await
+        .unwrap();
+    });
+    let ws = [
+        "--source-profile",
+        "src",
+        "--target-profile",
+        "dst",
+        "--run-dir",
+        "run",
+    ];
+    let out = sb.run(&[&["migrate", "--conflict", "report"][..], &ws].concat());
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stdout.contains("conflict") && out.stdout.contains("small"),
+        "{out:?}"
+    );
+    let out = sb.run(&[&["status"][..], &ws].concat());
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stdout.contains("small"), "{out:?}");
+    let out = sb.run(&[&["verify", "--output", "json"][..], &ws].concat());
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(out.json()["ok"], false);
+}
+
+#[test]
+fn migrate_refuses_to_start_when_the_precheck_fails() {
+    let mut sb = Sandbox::new();
+    let (src, _) = sb.two_workspaces(EmulatorOptions::default());
+    seed_source(&sb, &src);
+    let out = sb.run(&[
+        "migrate",
+        "--source-profile",
+        "src",
+        "--target-profile",
+        "dst-user",
+        "--run-dir",
+        "run",
+    ]);
+    assert_eq!(out.code, 2, "{out:?}");
+    let last = out.stderr.lines().last().unwrap();
+    assert!(
+        last.starts_with("error: the pre-check fails, nothing was migrated"),
+        "{out:?}"
+    );
+    assert!(!sb.path().join("run/ledger.sqlite").exists());
+    sb.write("bad-secrets.json", "{\"app\": \"source-side-value\"}");
+    sb.run(&[
+        "migrate",
+        "--source-profile",
+        "src",
+        "--target-profile",
+        "dst",
+        "--secret-values",
+        "bad-secrets.json",
+    ])
+    .fails_with(&["bad-secrets.json", "`app`"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// brickport emulator, as a child process
+
+#[test]
+fn the_emulator_command_prints_its_url_serves_and_stops_on_sigterm() {
+    use std::io::{BufRead, BufReader, Read};
+    let mut sb = Sandbox::new();
+    let mut child = sb
+        .cmd()
+        .args([
+            "emulator",
+            "--port",
+            "0",
+            "--token",
+            &format!("{SOURCE_TOKEN}:erin@child.example"),
+            "--state",
+            "state.json",
+            "--latency",
+            "1ms",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut url = String::new();
+    stdout.read_line(&mut url).unwrap();
+    let url = url.trim().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url:?}");
+
+    let dst = sb.emulator(
+        &[&format!("{TARGET_TOKEN}:bob@target.example")],
+        EmulatorOptions::default(),
+    );
+    sb.databrickscfg(&format!(
+        "[child]\nhost = {url}\ntoken = {SOURCE_TOKEN}\n[dst]\nhost = {dst}\ntoken = {TARGET_TOKEN}\n"
+    ));
+    let out = sb.run(&[
+        "validate",
+        "--source-profile",
+        "child",
+        "--target-profile",
+        "dst",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("erin@child.example"), "{out:?}");
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "the emulator did not stop cleanly");
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(rest.is_empty(), "more than the URL on stdout: {rest:?}");
+    assert!(!stderr.contains(SOURCE_TOKEN), "{stderr}");
+    assert!(
+        sb.path().join("state.json").is_file(),
+        "--state was not saved"
+    );
+}
+
+#[test]
+fn emulator_options_are_checked() {
+    let sb = Sandbox::new();
+    sb.run(&["emulator", "--faults", "503=2"])
+        .fails_with(&["--faults", "probability"]);
+    sb.run(&["emulator", "--seed", "scale:x"])
+        .fails_with(&["--seed", "scale:N"]);
+    sb.run(&["emulator", "--token", &format!("{BAD_TOKEN}:u:root")])
+        .fails_with(&["--token", "admin"]);
+    sb.run(&["emulator", "--latency", "soon"])
+        .fails_with(&["--latency", "duration"]);
+    sb.run(&["emulator", "--host", "localhost.example"])
+        .fails_with(&["--host", "IP address"]);
+}
