@@ -109,6 +109,9 @@ impl WorkspaceClient {
             .user_agent(USER_AGENT)
             .timeout(options.timeout)
             .connect_timeout(options.connect_timeout)
+            // Drop idle connections before load balancers do (often at 60 s): a write sent on
+            // a connection the far end already closed would come back as "outcome unknown".
+            .pool_idle_timeout(Duration::from_secs(20))
             .build()
             .map_err(|e| ApiError::Config(format!("cannot set up the HTTP client: {e}")))?;
         Ok(WorkspaceClient {

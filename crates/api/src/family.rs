@@ -101,6 +101,26 @@ impl Family {
     }
 }
 
+impl std::str::FromStr for Family {
+    type Err = crate::ApiError;
+
+    /// Parses a short name (`"scim"`, `"jobs"`, …), case-insensitively.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let wanted = s.trim().to_ascii_lowercase();
+        Family::ALL
+            .iter()
+            .copied()
+            .find(|f| f.as_str() == wanted)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Family::ALL.iter().map(|f| f.as_str()).collect();
+                crate::ApiError::Config(format!(
+                    "unknown API family `{s}` (known: {})",
+                    names.join(", ")
+                ))
+            })
+    }
+}
+
 impl std::fmt::Display for Family {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -138,6 +158,9 @@ mod tests {
         );
         for (i, f) in Family::ALL.iter().enumerate() {
             assert_eq!(f.index(), i);
+            assert_eq!(f.as_str().parse::<Family>().unwrap(), *f);
         }
+        let err = "nope".parse::<Family>().unwrap_err().to_string();
+        assert!(err.contains("known: scim, clusters"), "{err}");
     }
 }
