@@ -94,7 +94,7 @@ pub fn status(report: &StatusReport) -> String {
         report.runs_started,
         report.runs_finished,
         if report.runs_started > report.runs_finished {
-            " (a run was interrupted: `brickport migrate` resumes it)"
+            " (interrupted runs: `brickport migrate` resumes where they stopped)"
         } else {
             ""
         }

@@ -755,3 +755,112 @@ fn emulator_options_are_checked() {
     sb.run(&["emulator", "--host", "localhost.example"])
         .fails_with(&["--host", "IP address"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// interrupted runs resume without duplicates
+
+/// Spawns `brickport migrate`, waits until the target has seen `writes` writes, then stops it
+/// with `signal` (`KILL` or `TERM`) and returns its exit code.
+fn interrupt_migrate(
+    sb: &Sandbox,
+    target: usize,
+    writes: u64,
+    signal: &str,
+    args: &[&str],
+) -> Option<i32> {
+    let mut child = sb
+        .cmd()
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while sb.emulators[target].stats().writes < writes {
+        assert!(std::time::Instant::now() < deadline, "no progress");
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("migrate ended before the interruption: {status:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    child.wait().unwrap().code()
+}
+
+#[test]
+fn a_killed_migrate_resumes_with_no_duplicate() {
+    let mut sb = Sandbox::new();
+    let (src, _) = sb.two_workspaces(EmulatorOptions::default());
+    let target_latency = brickport_emulator::Latency::parse("10ms").unwrap();
+    // A slower target, so the run is still writing when it is interrupted.
+    let dst = sb.emulator(
+        &[&format!("{TARGET_TOKEN}:bob@target.example")],
+        EmulatorOptions {
+            latency: target_latency,
+            ..EmulatorOptions::default()
+        },
+    );
+    sb.databrickscfg(&format!(
+        "[src]\nhost = {src}\ntoken = {SOURCE_TOKEN}\n[slow]\nhost = {dst}\ntoken = {TARGET_TOKEN}\n"
+    ));
+    let c = api(&src, SOURCE_TOKEN);
+    const POOLS: usize = 40;
+    sb.rt.block_on(async {
+        for i in 0..POOLS {
+            c.post_json(
+                "/api/2.0/instance-pools/create",
+                &serde_json::json!({"instance_pool_name": format!("pool-{i:02}"), "node_type_id": "m5d.large"}),
+            )
+            .await
+            .unwrap();
+        }
+    });
+    let args = [
+        "migrate",
+        "--source-profile",
+        "src",
+        "--target-profile",
+        "slow",
+        "--run-dir",
+        "run",
+        "--only",
+        "instance_pools",
+    ];
+    let dst_index = sb.emulators.len() - 1;
+    // SIGTERM: the run stops, says how to resume, exit 130.
+    assert_eq!(
+        interrupt_migrate(&sb, dst_index, 5, "TERM", &args),
+        Some(130)
+    );
+    // SIGKILL: no chance to clean up at all.
+    let before = sb.emulators[dst_index].stats().writes;
+    assert_eq!(
+        interrupt_migrate(&sb, dst_index, before + 10, "KILL", &args),
+        None
+    );
+
+    let out = sb.run(&args);
+    assert_eq!(out.code, 0, "{out:?}");
+    let t = api(&dst, TARGET_TOKEN);
+    let pools = sb
+        .rt
+        .block_on(t.get_json("/api/2.0/instance-pools/list", &[]))
+        .unwrap();
+    let mut names: Vec<String> = pools["instance_pools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["instance_pool_name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    let total = names.len();
+    names.dedup();
+    assert_eq!(total, names.len(), "duplicates in the target: {pools}");
+    assert_eq!(total, POOLS);
+    let out = sb.run(&["status", "--run-dir", "run", "--output", "json"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.json()["runs_started"], 3);
+}

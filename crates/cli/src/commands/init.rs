@@ -18,9 +18,7 @@ const TEMPLATE: &str = r#"# brickport configuration. Every key is optional; comm
 # (TOML: plain keys must come before the first [section].)
 
 # Kinds to migrate (default: all of them, in dependency order).
-# kinds = ["users", "groups", "service_principals", "cluster_policies", "instance_pools",
-#          "sql_warehouses", "secret_scopes", "folders", "clusters", "notebooks",
-#          "repos", "jobs", "permissions"]
+{kinds}
 
 # Workspace paths to migrate (prefixes; default: everything) and to leave behind.
 # include = ["/Users/", "/Shared/"]
@@ -69,11 +67,31 @@ profile = "{target}"
 # concurrency = 4
 "#;
 
-/// The example text with the given profile names filled in.
+/// The example text with the given profile names filled in, and the engine's kinds listed.
 pub fn template(source: &str, target: &str) -> String {
     TEMPLATE
         .replace("{source}", source)
         .replace("{target}", target)
+        .replace("{kinds}", &kinds_line())
+}
+
+/// `# kinds = [...]`, wrapped, with every kind the engine knows (so the example never names a
+/// kind that does not exist).
+fn kinds_line() -> String {
+    let mut out = String::from("# kinds = [");
+    let mut line_len = out.len();
+    let names = brickport_engine::kind_names();
+    for (i, name) in names.iter().enumerate() {
+        let item = format!("\"{name}\"{}", if i + 1 < names.len() { ", " } else { "]" });
+        if line_len + item.len() > 92 {
+            out.truncate(out.trim_end().len());
+            out.push_str("\n#          ");
+            line_len = 12;
+        }
+        out.push_str(&item);
+        line_len += item.len();
+    }
+    out
 }
 
 /// Writes the example to `args.path`, unless a file is there and `--force` is absent.
@@ -145,6 +163,9 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}\n{all}"));
         assert_eq!(file.throttle.len(), 2);
         assert!(file.target.unwrap().host.is_some());
-        assert_eq!(file.kinds.unwrap().len(), 13);
+        assert_eq!(
+            file.kinds.unwrap().len(),
+            brickport_engine::kind_names().len()
+        );
     }
 }
