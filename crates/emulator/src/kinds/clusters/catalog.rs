@@ -30,6 +30,45 @@ pub struct NodeType {
     pub instance_type_id: String,
     /// UI category, e.g. `General Purpose`.
     pub category: String,
+    /// GPUs per node.
+    #[serde(default)]
+    pub num_gpus: u32,
+    /// Hidden from new clusters in the UI.
+    #[serde(default)]
+    pub is_deprecated: bool,
+    /// Delta cache available.
+    #[serde(default)]
+    pub is_io_cache_enabled: bool,
+    /// Can run Photon workers.
+    #[serde(default)]
+    pub photon_worker_capable: bool,
+    /// Can run a Photon driver.
+    #[serde(default)]
+    pub photon_driver_capable: bool,
+    /// Supports port forwarding.
+    #[serde(default)]
+    pub support_port_forwarding: bool,
+    /// ARM instance.
+    #[serde(default)]
+    pub is_graviton: bool,
+    /// The cloud instance's disks (the SDK's `select_node_type(local_disk=True)` reads it).
+    #[serde(default)]
+    pub node_instance_type: NodeInstanceType,
+}
+
+/// The `node_instance_type` block of a node type.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NodeInstanceType {
+    /// The cloud instance type.
+    pub instance_type_id: String,
+    /// Local (non-NVMe) disks.
+    pub local_disks: u32,
+    /// Their size.
+    pub local_disk_size_gb: u32,
+    /// Local NVMe disks.
+    pub local_nvme_disks: u32,
+    /// Their size.
+    pub local_nvme_disk_size_gb: u32,
 }
 
 /// The Spark versions a fresh emulated workspace offers.
@@ -70,23 +109,41 @@ pub fn default_spark_versions() -> Vec<SparkVersion> {
 
 /// The node types a fresh emulated workspace offers (AWS-flavoured names).
 pub fn default_node_types() -> Vec<NodeType> {
+    // (id, memory MB, cores, category, NVMe disks, NVMe GB per disk, GPUs)
     [
-        ("i3.xlarge", 31232, 4.0, "Storage Optimized"),
-        ("i3.2xlarge", 62464, 8.0, "Storage Optimized"),
-        ("m5d.large", 8192, 2.0, "General Purpose"),
-        ("m5d.xlarge", 16384, 4.0, "General Purpose"),
-        ("r5d.xlarge", 32768, 4.0, "Memory Optimized"),
-        ("c5d.xlarge", 8192, 4.0, "Compute Optimized"),
-        ("g4dn.xlarge", 16384, 4.0, "GPU Accelerated"),
+        ("i3.xlarge", 31232, 4.0, "Storage Optimized", 1, 950, 0),
+        ("i3.2xlarge", 62464, 8.0, "Storage Optimized", 1, 1900, 0),
+        ("m5d.large", 8192, 2.0, "General Purpose", 1, 75, 0),
+        ("m5d.xlarge", 16384, 4.0, "General Purpose", 1, 150, 0),
+        ("r5d.xlarge", 32768, 4.0, "Memory Optimized", 1, 150, 0),
+        ("c5d.xlarge", 8192, 4.0, "Compute Optimized", 1, 100, 0),
+        ("m5.xlarge", 16384, 4.0, "General Purpose", 0, 0, 0),
+        ("g4dn.xlarge", 16384, 4.0, "GPU Accelerated", 1, 125, 1),
     ]
     .into_iter()
-    .map(|(id, memory_mb, num_cores, category)| NodeType {
-        node_type_id: id.to_string(),
-        memory_mb,
-        num_cores,
-        description: id.to_string(),
-        instance_type_id: id.to_string(),
-        category: category.to_string(),
-    })
+    .map(
+        |(id, memory_mb, num_cores, category, nvme, nvme_gb, gpus)| NodeType {
+            node_type_id: id.to_string(),
+            memory_mb,
+            num_cores,
+            description: id.to_string(),
+            instance_type_id: id.to_string(),
+            category: category.to_string(),
+            num_gpus: gpus,
+            is_deprecated: false,
+            is_io_cache_enabled: nvme > 0,
+            photon_worker_capable: gpus == 0,
+            photon_driver_capable: gpus == 0,
+            support_port_forwarding: true,
+            is_graviton: false,
+            node_instance_type: NodeInstanceType {
+                instance_type_id: id.to_string(),
+                local_disks: 0,
+                local_disk_size_gb: 0,
+                local_nvme_disks: nvme,
+                local_nvme_disk_size_gb: nvme_gb,
+            },
+        },
+    )
     .collect()
 }
