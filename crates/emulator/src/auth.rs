@@ -93,7 +93,10 @@ impl Auth {
         self.issued
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(token.clone(), (caller, Instant::now() + OAUTH_TOKEN_LIFETIME));
+            .insert(
+                token.clone(),
+                (caller, Instant::now() + OAUTH_TOKEN_LIFETIME),
+            );
         Some(token)
     }
 
@@ -135,6 +138,9 @@ mod tests {
         assert_eq!(a.resolve(Some("Bearer nope")), Err(AuthFailure::Invalid));
         assert!(a.issue("cid", "wrong", "x".into()).is_none());
         let t = a.issue("cid", "sec", "tok".into()).unwrap();
-        assert_eq!(a.resolve(Some(&format!("Bearer {t}"))).unwrap().user_name, "cid");
+        assert_eq!(
+            a.resolve(Some(&format!("Bearer {t}"))).unwrap().user_name,
+            "cid"
+        );
     }
 }

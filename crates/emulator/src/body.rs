@@ -159,7 +159,10 @@ mod tests {
         let q = QueryMap::parse(
             "filter_by.cluster_states=RUNNING&filter_by.cluster_states=PENDING&filter_by.is_pinned=true&path=%2FUsers%2Fa%20b",
         );
-        assert_eq!(q.all("filter_by.cluster_states"), vec!["RUNNING", "PENDING"]);
+        assert_eq!(
+            q.all("filter_by.cluster_states"),
+            vec!["RUNNING", "PENDING"]
+        );
         assert_eq!(q.nested("filter_by").bool("is_pinned").unwrap(), Some(true));
         assert_eq!(q.get("path"), Some("/Users/a b"));
         assert!(q.bool("path").is_err());
@@ -177,5 +180,92 @@ mod tests {
         assert_eq!(b.x, None);
         let e = parse_json::<B>(b"{nope").err().unwrap();
         assert_eq!(e.status(), axum::http::StatusCode::BAD_REQUEST);
+    }
+}
+
+/// One part of a `multipart/form-data` body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormPart {
+    /// The field name (`name="…"`).
+    pub name: String,
+    /// The part's bytes.
+    pub data: Vec<u8>,
+}
+
+/// The boundary of a `multipart/form-data` content type, if it is one.
+pub fn multipart_boundary(content_type: &str) -> Option<String> {
+    let (kind, params) = content_type.split_once(';')?;
+    if !kind.trim().eq_ignore_ascii_case("multipart/form-data") {
+        return None;
+    }
+    params.split(';').find_map(|p| {
+        let (k, v) = p.trim().split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case("boundary")
+            .then(|| v.trim().trim_matches('"').to_string())
+    })
+}
+
+fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    if needle.is_empty() || hay.len() < needle.len() {
+        return None;
+    }
+    (from..=hay.len() - needle.len()).find(|&i| &hay[i..i + needle.len()] == needle)
+}
+
+/// Splits a `multipart/form-data` body (the SDKs' workspace upload) into its parts.
+pub fn parse_multipart(body: &[u8], boundary: &str) -> ApiResult<Vec<FormPart>> {
+    let bad = || ApiError::malformed("The multipart/form-data body is malformed.");
+    let delim = format!("--{boundary}").into_bytes();
+    let mut parts = Vec::new();
+    let mut pos = find(body, &delim, 0).ok_or_else(bad)? + delim.len();
+    loop {
+        if body[pos..].starts_with(b"--") {
+            return Ok(parts);
+        }
+        // Skip the CRLF after the delimiter, then read headers up to the blank line.
+        let head_start = find(body, b"\r\n", pos).ok_or_else(bad)? + 2;
+        let head_end = find(body, b"\r\n\r\n", head_start).ok_or_else(bad)?;
+        let headers = String::from_utf8_lossy(&body[head_start..head_end]);
+        let data_start = head_end + 4;
+        let mut end_delim = b"\r\n".to_vec();
+        end_delim.extend_from_slice(&delim);
+        let data_end = find(body, &end_delim, data_start).ok_or_else(bad)?;
+        let name = headers
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition"))
+            .and_then(|l| {
+                let i = l.find("name=\"")? + 6;
+                let rest = &l[i..];
+                rest.find('"').map(|j| rest[..j].to_string())
+            })
+            .unwrap_or_default();
+        parts.push(FormPart {
+            name,
+            data: body[data_start..data_end].to_vec(),
+        });
+        pos = data_end + end_delim.len();
+    }
+}
+
+#[cfg(test)]
+mod multipart_tests {
+    use super::*;
+
+    #[test]
+    fn parses_parts() {
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"path\"\r\n\r\n/a/b\r\n--XyZ\r\nContent-Disposition: form-data; name=\"content\"; filename=\"content\"\r\nContent-Type: application/octet-stream\r\n\r\nline1\r\nline2\r\n--XyZ--\r\n";
+        let b = multipart_boundary("multipart/form-data; boundary=XyZ").unwrap();
+        let parts = parse_multipart(body, &b).unwrap();
+        assert_eq!(parts.len(), 2);
+        assert_eq!(
+            parts[0],
+            FormPart {
+                name: "path".into(),
+                data: b"/a/b".to_vec()
+            }
+        );
+        assert_eq!(parts[1].data, b"line1\r\nline2");
+        assert!(multipart_boundary("application/json").is_none());
     }
 }

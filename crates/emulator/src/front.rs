@@ -119,7 +119,11 @@ pub async fn layer(State(emu): State<AppState>, mut req: Request, next: Next) ->
         req.extensions_mut().insert(OriginalPath(original.clone()));
     }
     let family = ratelimit::family(&method, &path);
-    emu.stats.request(&method, &path, family);
+    // The emulator's own endpoints are not workspace traffic: they are not counted.
+    let counted = !path.starts_with("/_emulator/");
+    if counted {
+        emu.stats.request(&method, &path, family);
+    }
     let is_api = family != "emulator";
     let is_write = method != "GET" && method != "HEAD";
     let is_scim = path.contains("/scim/");
@@ -228,7 +232,9 @@ pub async fn layer(State(emu): State<AppState>, mut req: Request, next: Next) ->
         c.kill();
     }
     let resp = normalise_error(resp, &method, &original).await;
-    emu.stats.status(resp.status().as_u16());
+    if counted {
+        emu.stats.status(resp.status().as_u16());
+    }
     if is_api && is_write && ok {
         emu.mark_dirty();
     }
@@ -252,8 +258,10 @@ fn unauthenticated(status: StatusCode, message: &'static str) -> Response {
         axum::Json(json!({"error_code": status.as_u16(), "message": message})),
     )
         .into_response();
-    r.headers_mut()
-        .insert("X-Databricks-Reason-Phrase", HeaderValue::from_static(message));
+    r.headers_mut().insert(
+        "X-Databricks-Reason-Phrase",
+        HeaderValue::from_static(message),
+    );
     r
 }
 

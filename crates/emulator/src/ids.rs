@@ -136,9 +136,17 @@ mod tests {
         assert_eq!(c.len(), "1114-221320-abcdefgh".len(), "{c}");
         assert!(c.starts_with("1114-22"), "{c}");
         let p = g.policy_id();
-        assert!(p.len() == 16 && p.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase()));
+        assert!(
+            p.len() == 16
+                && p.chars()
+                    .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase())
+        );
         let w = g.warehouse_id();
-        assert!(w.len() == 16 && w.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)));
+        assert!(
+            w.len() == 16
+                && w.chars()
+                    .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+        );
         let u = g.uuid();
         assert_eq!(u.len(), 36);
         assert_eq!(&u[14..15], "4");

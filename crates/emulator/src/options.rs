@@ -92,30 +92,50 @@ impl std::fmt::Debug for TokenSpec {
 
 /// The user a token without a name authenticates as.
 pub const DEFAULT_ADMIN: &str = "admin@example.com";
+/// The user a non-admin token without a name authenticates as.
+pub const DEFAULT_USER: &str = "user@example.com";
 
 impl TokenSpec {
-    /// Parses `TOKEN`, `TOKEN:USER`, `TOKEN:USER:admin` or `TOKEN:USER:user`
-    /// (default user `admin@example.com`, default role admin).
+    /// Parses `TOKEN`, `TOKEN:ROLE`, `TOKEN:USER` or `TOKEN:USER:ROLE`, ROLE being `admin`
+    /// (the default) or `nonadmin` (also `user`). Without a USER, an admin token is
+    /// `admin@example.com` and a non-admin one `user@example.com`.
     pub fn parse(s: &str) -> Result<Self, EmulatorError> {
         let bad = |reason: &str| EmulatorError::Option {
             option: "--token",
             value: "***".into(),
             reason: reason.into(),
         };
+        let role = |r: &str| match r {
+            "admin" => Some(true),
+            "nonadmin" | "non-admin" | "user" => Some(false),
+            _ => None,
+        };
         let mut parts = s.splitn(3, ':');
         let token = parts.next().unwrap_or("").trim();
         if token.is_empty() {
-            return Err(bad("the token is empty; use TOKEN[:USER[:admin|user]]"));
+            return Err(bad("the token is empty; use TOKEN[:USER][:admin|nonadmin]"));
         }
-        let user = parts.next().map(str::trim).filter(|u| !u.is_empty());
-        let is_admin = match parts.next().map(str::trim) {
-            None | Some("admin") => true,
-            Some("user") => false,
-            Some(_) => return Err(bad("the role must be `admin` or `user`")),
+        let second = parts.next().map(str::trim).filter(|u| !u.is_empty());
+        let third = parts.next().map(str::trim);
+        let (user, is_admin) = match (second, third) {
+            (None, _) => (None, true),
+            (Some(x), None) => match role(x) {
+                Some(admin) => (None, admin),
+                None => (Some(x), true),
+            },
+            (Some(u), Some(r)) => (
+                Some(u),
+                role(r).ok_or_else(|| bad("the role must be `admin` or `nonadmin`"))?,
+            ),
+        };
+        let default_user = if is_admin {
+            DEFAULT_ADMIN
+        } else {
+            DEFAULT_USER
         };
         Ok(TokenSpec {
             token: token.to_string(),
-            user_name: user.unwrap_or(DEFAULT_ADMIN).to_string(),
+            user_name: user.unwrap_or(default_user).to_string(),
             is_admin,
         })
     }
@@ -230,12 +250,19 @@ mod tests {
         assert!(!format!("{t:?}").contains("dapi123"));
         let t = TokenSpec::parse("tok").unwrap();
         assert_eq!((t.user_name.as_str(), t.is_admin), (DEFAULT_ADMIN, true));
+        let t = TokenSpec::parse("tok:nonadmin").unwrap();
+        assert_eq!((t.user_name.as_str(), t.is_admin), (DEFAULT_USER, false));
+        let t = TokenSpec::parse("tok:ann@x.com").unwrap();
+        assert_eq!((t.user_name.as_str(), t.is_admin), ("ann@x.com", true));
         assert!(TokenSpec::parse(":x").is_err());
         assert!(TokenSpec::parse("t:u:root").is_err());
         let l = Latency::parse("50ms+20ms").unwrap();
         assert_eq!(l.fixed, Duration::from_millis(50));
         assert_eq!(l.jitter, Duration::from_millis(20));
-        assert_eq!(parse_duration("x", "1.5s").unwrap(), Duration::from_millis(1500));
+        assert_eq!(
+            parse_duration("x", "1.5s").unwrap(),
+            Duration::from_millis(1500)
+        );
         assert!(parse_duration("x", "soon").is_err());
         let c = OAuthClient::parse("id:sec").unwrap();
         assert!(!format!("{c:?}").contains("sec\""));

@@ -243,8 +243,14 @@ mod tests {
     #[test]
     fn families() {
         assert_eq!(family("GET", "/api/preview/scim/v2/Users"), "scim.read");
-        assert_eq!(family("PATCH", "/api/preview/scim/v2/Groups/1"), "scim.write");
-        assert_eq!(family("PUT", "/api/permissions/jobs/1"), "permissions.write");
+        assert_eq!(
+            family("PATCH", "/api/preview/scim/v2/Groups/1"),
+            "scim.write"
+        );
+        assert_eq!(
+            family("PUT", "/api/permissions/jobs/1"),
+            "permissions.write"
+        );
         assert_eq!(family("POST", "/api/workspace/import"), "workspace.import");
         assert_eq!(family("POST", "/api/jobs/create"), "jobs.create");
         assert_eq!(family("GET", "/_emulator/stats"), "emulator");
@@ -253,7 +259,13 @@ mod tests {
     #[test]
     fn bucket_empties_then_says_when() {
         let mut t = BTreeMap::new();
-        t.insert("x".to_string(), Rate { per_second: 0.5, burst: 2.0 });
+        t.insert(
+            "x".to_string(),
+            Rate {
+                per_second: 0.5,
+                burst: 2.0,
+            },
+        );
         let l = Limiter::new(t);
         assert!(l.check("x", 1.0).is_ok());
         assert!(l.check("x", 1.0).is_ok());

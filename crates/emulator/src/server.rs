@@ -161,8 +161,7 @@ async fn restore_original(mut req: Request, next: axum::middleware::Next) -> Res
         Ok(uri) => *req.uri_mut() = uri,
         Err(_) => return not_found(req).await,
     }
-    let resp = next.run(req).await;
-    resp
+    next.run(req).await
 }
 
 /// The whole application: front layer → routes (version-less first, then as sent).
@@ -181,7 +180,10 @@ pub fn app(emu: AppState) -> Router {
         .with_state(emu.clone());
     Router::new()
         .fallback_service(inner)
-        .layer(axum::middleware::from_fn_with_state(emu, crate::front::layer))
+        .layer(axum::middleware::from_fn_with_state(
+            emu,
+            crate::front::layer,
+        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
 }
 
@@ -325,10 +327,12 @@ pub async fn start(opts: EmulatorOptions) -> Result<RunningEmulator, EmulatorErr
             addr: opts.addr,
             source,
         })?;
-    let addr = listener.local_addr().map_err(|source| EmulatorError::Bind {
-        addr: opts.addr,
-        source,
-    })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| EmulatorError::Bind {
+            addr: opts.addr,
+            source,
+        })?;
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let service = app(emu.clone()).into_make_service_with_connect_info::<ConnHandle>();
     let server = tokio::spawn(async move {

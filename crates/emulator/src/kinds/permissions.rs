@@ -120,7 +120,11 @@ mod tests {
         p.init_object("jobs", "1", Some("a@x.com"));
         p.init_object("clusters", "c", Some("a@x.com"));
         p.init_object("cluster-policies", "P", Some("a@x.com"));
-        p.init_object("sql/warehouses", "w", Some("7d1c0a55-6f47-4b4e-9c1c-2b8f7a4c1e11"));
+        p.init_object(
+            "sql/warehouses",
+            "w",
+            Some("7d1c0a55-6f47-4b4e-9c1c-2b8f7a4c1e11"),
+        );
         assert_eq!(p.direct("jobs", "1")[0].permission_level, "IS_OWNER");
         assert_eq!(p.direct("clusters", "c")[0].permission_level, "CAN_MANAGE");
         assert!(p.direct("cluster-policies", "P").is_empty());

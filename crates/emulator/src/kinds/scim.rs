@@ -163,7 +163,10 @@ impl ScimState {
     /// `{value, display, $ref}` for a member id.
     fn member_ref(&self, id: &str) -> Value {
         let (display, coll) = if let Some(u) = self.users.get(id) {
-            (u.display_name.clone().unwrap_or(u.user_name.clone()), "Users")
+            (
+                u.display_name.clone().unwrap_or(u.user_name.clone()),
+                "Users",
+            )
         } else if let Some(s) = self.service_principals.get(id) {
             (
                 s.display_name.clone().unwrap_or(s.application_id.clone()),

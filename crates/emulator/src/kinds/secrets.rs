@@ -115,7 +115,11 @@ fn permission(st: &Ws, scope: &Scope, caller: &Caller) -> u8 {
         .scim
         .user_by_name(&caller.user_name)
         .map(|u| u.id.clone())
-        .or_else(|| st.scim.sp_by_app_id(&caller.user_name).map(|s| s.id.clone()));
+        .or_else(|| {
+            st.scim
+                .sp_by_app_id(&caller.user_name)
+                .map(|s| s.id.clone())
+        });
     if let Some(id) = my_id {
         names.extend(
             st.scim

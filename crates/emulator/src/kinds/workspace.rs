@@ -73,7 +73,9 @@ pub fn normalise(path: &str) -> ApiResult<String> {
         _ => &parts[..],
     };
     if parts.iter().any(|s| *s == "." || *s == "..") {
-        return Err(ApiError::invalid(format!("Path ({p}) must not contain . or ..")));
+        return Err(ApiError::invalid(format!(
+            "Path ({p}) must not contain . or .."
+        )));
     }
     Ok(format!("/{}", parts.join("/")))
 }
@@ -251,7 +253,11 @@ mod tests {
     fn tree() {
         let mut st = State::fresh(1);
         mkdirs(&mut st, "/Shared/x/y").unwrap();
-        let kids: Vec<_> = st.workspace.children("/Shared").map(|(p, _)| p.clone()).collect();
+        let kids: Vec<_> = st
+            .workspace
+            .children("/Shared")
+            .map(|(p, _)| p.clone())
+            .collect();
         assert_eq!(kids, vec!["/Shared/x"]);
         let root_kids = st.workspace.children("/").count();
         assert_eq!(root_kids, 3);

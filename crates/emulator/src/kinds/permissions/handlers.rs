@@ -38,9 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/permissions/sql/warehouses/{id}",
             get(|s, c, Path(id): Path<String>| get_perms(s, c, "warehouses".into(), id))
-                .put(|s, c, Path(id): Path<String>, b| {
-                    put_perms(s, c, "warehouses".into(), id, b)
-                })
+                .put(|s, c, Path(id): Path<String>, b| put_perms(s, c, "warehouses".into(), id, b))
                 .patch(|s, c, Path(id): Path<String>, b| {
                     patch_perms(s, c, "warehouses".into(), id, b)
                 }),
@@ -216,7 +214,11 @@ fn require_manage(st: &Ws, t: &ObjectType, id: &str, caller: &Caller) -> ApiResu
         .scim
         .user_by_name(&caller.user_name)
         .map(|u| u.id.clone())
-        .or_else(|| st.scim.sp_by_app_id(&caller.user_name).map(|s| s.id.clone()));
+        .or_else(|| {
+            st.scim
+                .sp_by_app_id(&caller.user_name)
+                .map(|s| s.id.clone())
+        });
     let mut mine = vec![me, Principal::GroupName("users".into())];
     if let Some(my_id) = my_id {
         mine.extend(
@@ -227,7 +229,11 @@ fn require_manage(st: &Ws, t: &ObjectType, id: &str, caller: &Caller) -> ApiResu
                 .map(|g| Principal::GroupName(g.display_name.clone())),
         );
     }
-    let manage = rank(t, "CAN_MANAGE").max(1);
+    // Types without CAN_MANAGE (cluster policies) are managed by admins only.
+    let manage = match rank(t, "CAN_MANAGE") {
+        0 => usize::MAX,
+        r => r,
+    };
     let best = direct(st, t, id)
         .into_iter()
         .chain(inherited(st, t, id).into_iter().map(|(g, _)| g))
@@ -287,7 +293,9 @@ fn parse_acl(st: &Ws, t: &ObjectType, id: &str, acl: &[Value]) -> ApiResult<Vec<
             )));
         }
         if level == "IS_OWNER" && matches!(principal, Principal::GroupName(_)) {
-            return Err(ApiError::invalid("A group cannot be the owner of an object."));
+            return Err(ApiError::invalid(
+                "A group cannot be the owner of an object.",
+            ));
         }
         if principal == Principal::GroupName("admins".into()) && !is_root_dir(t, id) {
             continue;
@@ -307,7 +315,8 @@ fn parse_acl(st: &Ws, t: &ObjectType, id: &str, acl: &[Value]) -> ApiResult<Vec<
 fn check_rules(t: &ObjectType, id: &str, grants: &[Grant]) -> ApiResult<()> {
     if is_root_dir(t, id)
         && !grants.iter().any(|g| {
-            g.principal == Principal::GroupName("admins".into()) && g.permission_level == "CAN_MANAGE"
+            g.principal == Principal::GroupName("admins".into())
+                && g.permission_level == "CAN_MANAGE"
         })
     {
         return Err(ApiError::invalid(
@@ -315,7 +324,10 @@ fn check_rules(t: &ObjectType, id: &str, grants: &[Grant]) -> ApiResult<()> {
         ));
     }
     if t.has_owner {
-        let owners = grants.iter().filter(|g| g.permission_level == "IS_OWNER").count();
+        let owners = grants
+            .iter()
+            .filter(|g| g.permission_level == "IS_OWNER")
+            .count();
         if owners > 1 {
             return Err(ApiError::invalid(format!(
                 "{} {id} can only have one owner (IS_OWNER).",
@@ -359,7 +371,8 @@ async fn put_perms(
     require_manage(&st, t, &id, &caller)?;
     let mut grants = parse_acl(&st, t, &id, &b.access_control_list)?;
     // match cloud behaviour: a PUT that names no owner keeps the current one.
-    if t.has_owner && !grants.iter().any(|g| g.permission_level == "IS_OWNER")
+    if t.has_owner
+        && !grants.iter().any(|g| g.permission_level == "IS_OWNER")
         && let Some(owner) = st.permissions.owner(t.request, &id).cloned()
     {
         grants.retain(|g| g.principal != owner);
@@ -369,7 +382,10 @@ async fn put_perms(
         });
     }
     if is_root_dir(t, &id) {
-        grants.retain(|g| g.principal != Principal::GroupName("admins".into()) || g.permission_level == "CAN_MANAGE");
+        grants.retain(|g| {
+            g.principal != Principal::GroupName("admins".into())
+                || g.permission_level == "CAN_MANAGE"
+        });
     }
     check_rules(t, &id, &grants)?;
     st.permissions.set_direct(t.request, &id, grants);

@@ -203,9 +203,13 @@ async fn me(
             .user_by_name(&caller.user_name)
             .map(|u| st.scim.user_json(u))
             .or_else(|| {
-                st.scim
-                    .sp_by_app_id(&caller.user_name)
-                    .map(|s| st.scim.sp_json(s))
+                // match cloud behaviour: `Me` of a service principal carries its
+                // applicationId as userName.
+                st.scim.sp_by_app_id(&caller.user_name).map(|s| {
+                    let mut v = st.scim.sp_json(s);
+                    v["userName"] = json!(s.application_id);
+                    v
+                })
             })
             .ok_or_else(|| not_found(Coll::Users, &caller.user_name))?
     };
@@ -258,7 +262,11 @@ async fn create(
     let id = match coll {
         Coll::Users => {
             let user_name = str_field(&body, "userName").ok_or_else(|| {
-                ApiError::scim(StatusCode::BAD_REQUEST, Some("invalidValue"), "userName is required.")
+                ApiError::scim(
+                    StatusCode::BAD_REQUEST,
+                    Some("invalidValue"),
+                    "userName is required.",
+                )
             })?;
             if st.scim.user_by_name(&user_name).is_some() {
                 return Err(conflict(format!(
@@ -309,7 +317,11 @@ async fn create(
         }
         Coll::Groups => {
             let name = str_field(&body, "displayName").ok_or_else(|| {
-                ApiError::scim(StatusCode::BAD_REQUEST, Some("invalidValue"), "displayName is required.")
+                ApiError::scim(
+                    StatusCode::BAD_REQUEST,
+                    Some("invalidValue"),
+                    "displayName is required.",
+                )
             })?;
             if st.scim.group_by_name(&name).is_some() {
                 return Err(conflict(format!("Group with name {name} already exists.")));
@@ -366,7 +378,10 @@ async fn replace(
     match coll {
         // match cloud behaviour: userName and emails cannot change through PUT; ignored.
         Coll::Users => {
-            let u = scim.users.get_mut(&id).ok_or_else(|| not_found(coll, &id))?;
+            let u = scim
+                .users
+                .get_mut(&id)
+                .ok_or_else(|| not_found(coll, &id))?;
             u.display_name = str_field(&body, "displayName");
             u.name = body.get("name").cloned().filter(Value::is_object);
             u.active = active_of(&body);

@@ -19,7 +19,9 @@ fn split_path(path: &str) -> ApiResult<(String, Option<String>)> {
     let Some((attr, rest)) = path.split_once('[') else {
         return Ok((path.trim().to_lowercase(), None));
     };
-    let inner = rest.strip_suffix(']').ok_or_else(|| bad(format!("Invalid path '{path}'.")))?;
+    let inner = rest
+        .strip_suffix(']')
+        .ok_or_else(|| bad(format!("Invalid path '{path}'.")))?;
     let mut parts = inner.splitn(3, char::is_whitespace);
     let (field, op, val) = (parts.next(), parts.next(), parts.next());
     match (field, op.map(str::to_lowercase).as_deref(), val) {
@@ -48,7 +50,11 @@ fn values_of(v: Option<&Value>) -> Vec<String> {
 fn bool_of(v: Option<&Value>) -> ApiResult<bool> {
     match v {
         Some(Value::Bool(b)) => Ok(*b),
-        other => match values_of(other).first().map(|s| s.to_lowercase()).as_deref() {
+        other => match values_of(other)
+            .first()
+            .map(|s| s.to_lowercase())
+            .as_deref()
+        {
             Some("true") => Ok(true),
             Some("false") => Ok(false),
             _ => Err(bad("active must be true or false.")),
@@ -175,7 +181,11 @@ fn apply_one(
             };
             for gid in &targets {
                 let g = scim.groups.get_mut(gid).ok_or_else(|| {
-                    ApiError::scim(StatusCode::NOT_FOUND, None, format!("Group {gid} not found."))
+                    ApiError::scim(
+                        StatusCode::NOT_FOUND,
+                        None,
+                        format!("Group {gid} not found."),
+                    )
                 })?;
                 if op == "remove" {
                     g.members.retain(|m| m != id);
@@ -201,9 +211,7 @@ fn apply_one(
                 Coll::Users => user(scim, id)?.display_name = Some(name),
                 Coll::ServicePrincipals => sp(scim, id)?.display_name = Some(name),
                 Coll::Groups => {
-                    let taken = scim
-                        .group_by_name(&name)
-                        .is_some_and(|g| g.id != id);
+                    let taken = scim.group_by_name(&name).is_some_and(|g| g.id != id);
                     let g = scim
                         .groups
                         .get_mut(id)

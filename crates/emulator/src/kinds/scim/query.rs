@@ -142,10 +142,7 @@ pub fn values_at<'a>(res: &'a Value, path: &str) -> Vec<&'a Value> {
 fn as_text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
-        Value::Object(m) => m
-            .get("value")
-            .map(as_text)
-            .unwrap_or_default(),
+        Value::Object(m) => m.get("value").map(as_text).unwrap_or_default(),
         other => other.to_string(),
     }
 }

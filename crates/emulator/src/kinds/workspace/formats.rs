@@ -54,13 +54,13 @@ pub fn detect_header(content: &[u8], ext: Option<&str>) -> Option<&'static str> 
     let first = String::from_utf8_lossy(first);
     let first = first.trim_start_matches('\u{feff}').trim_end();
     match first {
-        "# Databricks notebook source" => Some(
-            if ext.is_some_and(|e| e.eq_ignore_ascii_case("r")) {
+        "# Databricks notebook source" => {
+            Some(if ext.is_some_and(|e| e.eq_ignore_ascii_case("r")) {
                 "R"
             } else {
                 "PYTHON"
-            },
-        ),
+            })
+        }
         "-- Databricks notebook source" => Some("SQL"),
         "// Databricks notebook source" => Some("SCALA"),
         _ => None,
@@ -123,7 +123,12 @@ pub fn source_from_jupyter(bytes: &[u8]) -> ApiResult<(String, Option<&'static s
         .pointer("/metadata/application~1vnd.databricks.v1+notebook/language")
         .or_else(|| doc.pointer("/metadata/language_info/name"))
         .and_then(Value::as_str)
-        .and_then(|l| LANGUAGES.iter().copied().find(|x| x.eq_ignore_ascii_case(l)));
+        .and_then(|l| {
+            LANGUAGES
+                .iter()
+                .copied()
+                .find(|x| x.eq_ignore_ascii_case(l))
+        });
     let sep = separator_for(lang.unwrap_or("PYTHON"));
     let cells = doc
         .get("cells")
@@ -161,10 +166,22 @@ mod tests {
 
     #[test]
     fn headers() {
-        assert_eq!(detect_header(b"# Databricks notebook source\nx=1", Some("py")), Some("PYTHON"));
-        assert_eq!(detect_header(b"# Databricks notebook source\n", Some("R")), Some("R"));
-        assert_eq!(detect_header(b"-- Databricks notebook source", None), Some("SQL"));
-        assert_eq!(detect_header(b"// Databricks notebook source\n", None), Some("SCALA"));
+        assert_eq!(
+            detect_header(b"# Databricks notebook source\nx=1", Some("py")),
+            Some("PYTHON")
+        );
+        assert_eq!(
+            detect_header(b"# Databricks notebook source\n", Some("R")),
+            Some("R")
+        );
+        assert_eq!(
+            detect_header(b"-- Databricks notebook source", None),
+            Some("SQL")
+        );
+        assert_eq!(
+            detect_header(b"// Databricks notebook source\n", None),
+            Some("SCALA")
+        );
         assert_eq!(detect_header(b"print(1)", Some("py")), None);
         assert_eq!(strip_header("# Databricks notebook source\nx=1"), "x=1");
         assert_eq!(strip_header("x=1"), "x=1");

@@ -1,7 +1,8 @@
 //! The workspace endpoints: list, get-status, export, import, mkdirs, delete.
 
+use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
@@ -12,7 +13,7 @@ use serde_json::{Map, Value, json};
 
 use super::formats::{self, LANGUAGES};
 use super::{MAX_SIZE, Object, mkdirs, no_such_path, normalise, parent};
-use crate::body::{JsonBody, QueryMap};
+use crate::body::{JsonBody, QueryMap, multipart_boundary, parse_json, parse_multipart};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Caller, State as Ws, now_ms};
 
@@ -157,11 +158,7 @@ async fn export(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Response>
         return Err(too_big(bytes.len()));
     }
     if direct {
-        return Ok((
-            [(header::CONTENT_TYPE, "application/octet-stream")],
-            bytes,
-        )
-            .into_response());
+        return Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response());
     }
     Ok(Json(json!({"content": B64.encode(&bytes), "file_type": file_type})).into_response())
 }
@@ -185,11 +182,7 @@ struct Planned {
 }
 
 fn plan(b: &ImportBody, path: String, bytes: Vec<u8>) -> ApiResult<Planned> {
-    let format = b
-        .format
-        .as_deref()
-        .unwrap_or("SOURCE")
-        .to_ascii_uppercase();
+    let format = b.format.as_deref().unwrap_or("SOURCE").to_ascii_uppercase();
     let language = match b.language.as_deref().map(str::to_ascii_uppercase) {
         Some(l) if LANGUAGES.contains(&l.as_str()) => Some(l),
         Some(l) => {
@@ -200,7 +193,9 @@ fn plan(b: &ImportBody, path: String, bytes: Vec<u8>) -> ApiResult<Planned> {
         None => None,
     };
     let (stem, ext) = match path.rsplit_once('.') {
-        Some((s, e)) if !e.contains('/') && !s.ends_with('/') => (s.to_string(), Some(e.to_string())),
+        Some((s, e)) if !e.contains('/') && !s.ends_with('/') => {
+            (s.to_string(), Some(e.to_string()))
+        }
         _ => (path.clone(), None),
     };
     let notebook = |lang: String, body: &[u8]| -> Planned {
@@ -216,16 +211,26 @@ fn plan(b: &ImportBody, path: String, bytes: Vec<u8>) -> ApiResult<Planned> {
         "SOURCE" => {
             // match cloud behaviour: a single SOURCE notebook needs its language.
             let lang = language.ok_or_else(|| {
-                ApiError::invalid("The language field is required when importing a SOURCE notebook.")
+                ApiError::invalid(
+                    "The language field is required when importing a SOURCE notebook.",
+                )
             })?;
             Ok(notebook(lang, &bytes))
         }
-        "HTML" => Ok(notebook(language.unwrap_or_else(|| "PYTHON".into()), &bytes)),
+        "HTML" => Ok(notebook(
+            language.unwrap_or_else(|| "PYTHON".into()),
+            &bytes,
+        )),
         "JUPYTER" => {
             let (body, lang) = formats::source_from_jupyter(&bytes)?;
-            let lang = language.or(lang.map(str::to_string)).unwrap_or_else(|| "PYTHON".into());
+            let lang = language
+                .or(lang.map(str::to_string))
+                .unwrap_or_else(|| "PYTHON".into());
             let mut p = notebook(lang, body.as_bytes());
-            if ext.as_deref().is_some_and(|e| e.eq_ignore_ascii_case("ipynb")) {
+            if ext
+                .as_deref()
+                .is_some_and(|e| e.eq_ignore_ascii_case("ipynb"))
+            {
                 p.path = stem;
             }
             Ok(p)
@@ -239,7 +244,10 @@ fn plan(b: &ImportBody, path: String, bytes: Vec<u8>) -> ApiResult<Planned> {
         "AUTO" => {
             // match cloud behaviour: AUTO makes a notebook of a file with a notebook header
             // (or an .ipynb), stripping the extension; anything else stays a file.
-            if ext.as_deref().is_some_and(|e| e.eq_ignore_ascii_case("ipynb")) {
+            if ext
+                .as_deref()
+                .is_some_and(|e| e.eq_ignore_ascii_case("ipynb"))
+            {
                 let (body, lang) = formats::source_from_jupyter(&bytes)?;
                 let lang = lang.map(str::to_string).unwrap_or_else(|| "PYTHON".into());
                 let mut p = notebook(lang, body.as_bytes());
@@ -271,15 +279,30 @@ fn plan(b: &ImportBody, path: String, bytes: Vec<u8>) -> ApiResult<Planned> {
     }
 }
 
-async fn import(
-    State(emu): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    JsonBody(b): JsonBody<ImportBody>,
-) -> ApiResult<Json<Value>> {
-    if b.path.is_empty() {
-        return Err(ApiError::invalid("Missing required field: path"));
+/// The import request from a JSON body (content base64) or, as the SDKs' `upload` sends it, a
+/// `multipart/form-data` body (content as raw bytes).
+fn import_request(headers: &HeaderMap, body: &[u8]) -> ApiResult<(ImportBody, Vec<u8>)> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if let Some(boundary) = multipart_boundary(ct) {
+        let mut b = ImportBody::default();
+        let mut content = Vec::new();
+        for part in parse_multipart(body, &boundary)? {
+            let text = || String::from_utf8_lossy(&part.data).trim().to_string();
+            match part.name.as_str() {
+                "path" => b.path = text(),
+                "format" => b.format = Some(text()),
+                "language" => b.language = Some(text()),
+                "overwrite" => b.overwrite = text().eq_ignore_ascii_case("true"),
+                "content" => content = part.data.clone(),
+                _ => {}
+            }
+        }
+        return Ok((b, content));
     }
-    let path = normalise(&b.path)?;
+    let b: ImportBody = parse_json(body)?;
     let raw = b.content.as_deref().unwrap_or("");
     // Cheap size check before decoding: base64 is 4/3 of the bytes.
     if raw.len() / 4 * 3 > MAX_SIZE + 3 {
@@ -288,6 +311,20 @@ async fn import(
     let bytes = B64
         .decode(raw.trim())
         .map_err(|_| ApiError::malformed("The content is not valid base64."))?;
+    Ok((b, bytes))
+}
+
+async fn import(
+    State(emu): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    let (b, bytes) = import_request(&headers, &body)?;
+    if b.path.is_empty() {
+        return Err(ApiError::invalid("Missing required field: path"));
+    }
+    let path = normalise(&b.path)?;
     // match cloud behaviour: more than 10 MB is MAX_NOTEBOOK_SIZE_EXCEEDED.
     if bytes.len() > MAX_SIZE {
         return Err(too_big(bytes.len()));
@@ -299,7 +336,8 @@ async fn import(
 }
 
 fn store(st: &mut Ws, p: Planned, overwrite: bool, creator: &str) -> ApiResult<()> {
-    let par = parent(&p.path).ok_or_else(|| ApiError::invalid("Cannot import onto the root folder."))?;
+    let par =
+        parent(&p.path).ok_or_else(|| ApiError::invalid("Cannot import onto the root folder."))?;
     match st.workspace.get(par) {
         // match cloud behaviour: import does not create parents.
         None => {
@@ -308,7 +346,9 @@ fn store(st: &mut Ws, p: Planned, overwrite: bool, creator: &str) -> ApiResult<(
             )));
         }
         Some(o) if !o.is_dir() => {
-            return Err(ApiError::invalid(format!("The parent ({par}) is not a folder.")));
+            return Err(ApiError::invalid(format!(
+                "The parent ({par}) is not a folder."
+            )));
         }
         Some(_) => {}
     }
@@ -325,8 +365,13 @@ fn store(st: &mut Ws, p: Planned, overwrite: bool, creator: &str) -> ApiResult<(
         Some(o) => (o.object_id, o.created_at),
         None => {
             let id = st.ids.next_int();
-            let t = if p.object_type == "NOTEBOOK" { "notebooks" } else { "files" };
-            st.permissions.init_object(t, &id.to_string(), Some(creator));
+            let t = if p.object_type == "NOTEBOOK" {
+                "notebooks"
+            } else {
+                "files"
+            };
+            st.permissions
+                .init_object(t, &id.to_string(), Some(creator));
             (id, now)
         }
     };
@@ -369,15 +414,24 @@ async fn mkdirs_handler(
     Ok(Json(json!({})))
 }
 
-async fn delete(State(emu): State<AppState>, JsonBody(b): JsonBody<PathBody>) -> ApiResult<Json<Value>> {
+async fn delete(
+    State(emu): State<AppState>,
+    JsonBody(b): JsonBody<PathBody>,
+) -> ApiResult<Json<Value>> {
     if b.path.is_empty() {
         return Err(ApiError::invalid("Missing required field: path"));
     }
     let path = normalise(&b.path)?;
     let mut st = emu.lock();
-    let obj = st.workspace.get(&path).cloned().ok_or_else(|| no_such_path(&path))?;
+    let obj = st
+        .workspace
+        .get(&path)
+        .cloned()
+        .ok_or_else(|| no_such_path(&path))?;
     if path == "/" || path == "/Users" || path == "/Shared" || path == "/Repos" {
-        return Err(ApiError::permission_denied(format!("{path} cannot be deleted.")));
+        return Err(ApiError::permission_denied(format!(
+            "{path} cannot be deleted."
+        )));
     }
     let below = st.workspace.descendants(&path);
     if obj.is_dir() && !below.is_empty() && !b.recursive {

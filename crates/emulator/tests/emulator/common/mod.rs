@@ -1,4 +1,5 @@
 //! Test helpers: start an emulator, a plain reqwest client with a token.
+#![allow(dead_code)]
 
 use brickport_emulator::{EmulatorOptions, RateLimitSpec, RunningEmulator, TokenSpec};
 use serde_json::Value;
@@ -11,7 +12,7 @@ pub fn options() -> EmulatorOptions {
     EmulatorOptions {
         tokens: vec![
             TokenSpec::parse(&format!("{ADMIN}:admin@example.com:admin")).unwrap(),
-            TokenSpec::parse(&format!("{USER}:bob@example.com:user")).unwrap(),
+            TokenSpec::parse(&format!("{USER}:bob@example.com:nonadmin")).unwrap(),
         ],
         rate_limits: RateLimitSpec::Off,
         ..EmulatorOptions::default()
@@ -42,7 +43,10 @@ impl Emu {
         format!("{}{}", self.running.url(), path)
     }
     pub fn as_user(&self, token: &str) -> Emu2<'_> {
-        Emu2 { emu: self, token: token.to_string() }
+        Emu2 {
+            emu: self,
+            token: token.to_string(),
+        }
     }
     /// Sends and returns (status, JSON body or Null).
     pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
@@ -54,6 +58,9 @@ impl Emu {
     pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
         self.call("POST", path, Some(body)).await
     }
+    pub async fn stats(&self) -> Value {
+        self.get("/_emulator/stats").await.1
+    }
 }
 
 pub struct Emu2<'a> {
@@ -63,7 +70,14 @@ pub struct Emu2<'a> {
 
 impl Emu2<'_> {
     pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        call(&self.emu.http, &self.emu.url(path), &self.token, method, body).await
+        call(
+            &self.emu.http,
+            &self.emu.url(path),
+            &self.token,
+            method,
+            body,
+        )
+        .await
     }
 }
 
@@ -83,6 +97,10 @@ pub async fn call(
     let resp = req.send().await.unwrap();
     let status = resp.status().as_u16();
     let text = resp.text().await.unwrap();
-    let json = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+    let json = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
     (status, json)
 }

@@ -2,3 +2,7 @@
 
 mod common;
 mod core_behaviour;
+mod permissions;
+mod scim;
+mod secrets;
+mod workspace;
