@@ -137,3 +137,64 @@ async fn changes_in_the_source_update_exactly_those_objects() {
     );
     verify::assert_same(&p.source, &p.target).await;
 }
+
+/// Every file under `dir`, as bytes.
+fn all_files(dir: &std::path::Path, out: &mut Vec<(std::path::PathBuf, Vec<u8>)>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            all_files(&p, out);
+        } else {
+            out.push((p.clone(), std::fs::read(&p).unwrap()));
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_get_placeholders_or_supplied_values_which_never_leak() {
+    use brickport_api::Secret;
+    let p = pair().await;
+    seed::phase1(&p.source, true).await;
+    let mut opts = p.opts();
+    opts.secret_placeholder = "PLACEHOLDER-123".into();
+    opts.secret_values
+        .entry("ops".into())
+        .or_default()
+        .insert("pager-token".into(), Secret::new("supplied-s3cr3t-value"));
+    let report = migrate(&p.source, &p.target, &opts, &NoProgress).await.unwrap();
+    assert!(report.is_success(), "{}", report.to_markdown());
+
+    let s = p.target.secrets();
+    assert_eq!(s.get_secret("app-secrets", "db-password").await.unwrap().expose(), "PLACEHOLDER-123");
+    assert_eq!(s.get_secret("ops", "pager-token").await.unwrap().expose(), "supplied-s3cr3t-value");
+    let manual: Vec<&str> = report.manual_actions.iter().map(|m| m.action.as_str()).collect();
+    assert!(manual.iter().any(|m| m.contains("app-secrets/db-password")), "{manual:?}");
+    assert!(!manual.iter().any(|m| m.contains("ops/pager-token")), "supplied value listed: {manual:?}");
+
+    // New warehouses are stopped.
+    let whs: Vec<_> = futures::TryStreamExt::try_collect::<Vec<_>>(p.target.warehouses().list()).await.unwrap();
+    for w in whs {
+        assert!(matches!(w.state.as_deref(), Some("STOPPED" | "STOPPING")), "{:?} is {:?}", w.name, w.state);
+    }
+
+    // No secret value in the run directory (ledger, backups, reports), which is owner-only.
+    let mut files = Vec::new();
+    all_files(&opts.run_dir, &mut files);
+    assert!(files.iter().any(|(p, _)| p.ends_with("report.json")));
+    assert!(files.iter().any(|(p, _)| p.to_string_lossy().contains("backup_secret_scopes_")));
+    for (path, bytes) in &files {
+        let text = String::from_utf8_lossy(bytes);
+        for leak in ["supplied-s3cr3t-value", "source-value"] {
+            assert!(!text.contains(leak), "{leak} found in {}", path.display());
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            if !path.to_string_lossy().contains("ledger.sqlite") {
+                let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+                assert_eq!(mode, 0o600, "{}", path.display());
+            }
+        }
+    }
+    assert!(!format!("{opts:?}").contains("supplied-s3cr3t-value"), "options Debug leaks a value");
+}

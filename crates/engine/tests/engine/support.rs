@@ -7,7 +7,7 @@ use brickport_emulator::{EmulatorOptions, RateLimitSpec, RunningEmulator};
 use brickport_engine::EngineOptions;
 
 /// Whether the emulator serves secrets and workspace folders yet (being written in parallel).
-pub const FULL: bool = false;
+pub const FULL: bool = true;
 
 pub struct Pair {
     pub src: RunningEmulator,
