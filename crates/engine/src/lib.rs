@@ -32,6 +32,7 @@ pub mod json;
 pub mod kinds;
 pub mod ledger;
 mod options;
+mod order;
 mod process;
 mod progress;
 pub mod report;

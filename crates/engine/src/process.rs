@@ -92,6 +92,18 @@ pub(crate) async fn run_pass(
     obj: &SourceObject,
     link: Option<Outcome>,
 ) -> (ObjectReport, bool) {
+    run_pass_in(rt, kind, obj, link, false).await
+}
+
+/// [`run_pass`]; `cycle` marks an object on a cycle of references to its own kind (jobs
+/// running each other): its first pass leaves those references out, the second completes it.
+pub(crate) async fn run_pass_in(
+    rt: &Runtime,
+    kind: &dyn Kind,
+    obj: &SourceObject,
+    link: Option<Outcome>,
+    cycle: bool,
+) -> (ObjectReport, bool) {
     let started = Instant::now();
     let result = if rt.aborted.load(Ordering::SeqCst) {
         Ok(Done::new(Outcome::Skipped, None)
@@ -99,7 +111,7 @@ pub(crate) async fn run_pass(
     } else {
         let _permit = rt.permits.acquire().await;
         match link {
-            None => first_pass(rt, kind, obj).await,
+            None => first_pass(rt, kind, obj, cycle).await,
             Some(first) => link_pass(rt, kind, obj, first).await,
         }
     };
@@ -133,13 +145,15 @@ pub(crate) async fn run_pass(
         ));
     }
     // Manual actions hold for objects that exist in the target (or were left out on purpose,
-    // like a Key Vault scope to re-create by hand); not for failures or conflicts.
-    if !rt.dry_run && !matches!(done.outcome, Outcome::Failed | Outcome::Conflict) {
-        let _ = rt
-            .ledger
-            .set_manual_actions(kind.name(), &obj.key, &obj.manual);
-    } else if !rt.dry_run {
-        let _ = rt.ledger.set_manual_actions(kind.name(), &obj.key, &[]);
+    // like a Key Vault scope to re-create by hand); for a failure, only what the kind says
+    // the failure calls for (an object too large to move); none for conflicts.
+    let manual = match done.outcome {
+        Outcome::Failed => kind.manual_on_failure(obj, done.detail.as_deref().unwrap_or("")),
+        Outcome::Conflict => Vec::new(),
+        _ => obj.manual.clone(),
+    };
+    if !rt.dry_run {
+        let _ = rt.ledger.set_manual_actions(kind.name(), &obj.key, &manual);
     }
     let mut dropped = obj.dropped.clone();
     dropped.extend(done.dropped_refs.iter().cloned());
@@ -152,7 +166,7 @@ pub(crate) async fn run_pass(
         detail: done.detail,
         diffs: done.diffs,
         dropped,
-        manual: obj.manual.clone(),
+        manual,
         millis: started.elapsed().as_millis() as u64,
     };
     (report, done.needs_link)
@@ -276,6 +290,7 @@ async fn first_pass(
     rt: &Runtime,
     kind: &dyn Kind,
     obj: &SourceObject,
+    cycle: bool,
 ) -> Result<Done, EngineError> {
     let (name, sid, key) = (kind.name(), obj.source_id.as_str(), obj.key.as_str());
     let ledger = &rt.ledger;
@@ -296,7 +311,7 @@ async fn first_pass(
         record(Status::Skipped, None, None, None, None, Some(reason))?;
         return Ok(Done::new(Outcome::Skipped, None).with_detail(reason.clone()));
     }
-    let has_deferred = kind.references().iter().any(|r| r.deferred);
+    let has_deferred = cycle || kind.references().iter().any(|r| r.deferred);
     let hash = json::content_hash(&obj.spec);
     let row = ledger.get(name, sid)?;
     if let Some(r) = &row
@@ -309,10 +324,21 @@ async fn first_pass(
         record(Status::Unchanged, None, None, None, None, None)?;
         return Ok(Done::new(Outcome::Unchanged, r.target_id.clone()));
     }
-    let (desired, unresolved) = rt
-        .ctx
-        .ids
-        .remap(&obj.spec, kind.references(), Pass::First, dry)?;
+    // On a cycle, references to the own kind wait for the second pass (their top-level fields
+    // are left out of the first create, like deferred ones).
+    let self_ref = |r: &crate::kinds::Reference| r.kinds.contains(&name);
+    let refs: Vec<crate::kinds::Reference> = kind
+        .references()
+        .iter()
+        .filter(|r| !(cycle && self_ref(r)))
+        .copied()
+        .collect();
+    let (mut desired, unresolved) = rt.ctx.ids.remap(&obj.spec, &refs, Pass::First, dry)?;
+    if cycle && let serde_json::Value::Object(m) = &mut desired {
+        for r in kind.references().iter().filter(|r| self_ref(r)) {
+            m.remove(r.path.split(['.', '[', '{']).next().unwrap_or(r.path));
+        }
+    }
     if let Some(u) = unresolved.iter().find(|u| u.required)
         && !dry
     {
@@ -335,7 +361,8 @@ async fn first_pass(
     let create_in_flight = row
         .as_ref()
         .is_some_and(|r| r.intent.as_deref() == Some("create"));
-    let ours = obj.mode == Mode::Merge || create_in_flight || row.as_ref().is_some_and(|r| r.owned);
+    let mut ours =
+        obj.mode == Mode::Merge || create_in_flight || row.as_ref().is_some_and(|r| r.owned);
     let hash_now = if has_deferred {
         None
     } else {
@@ -373,6 +400,8 @@ async fn first_pass(
         },
     };
 
+    // Found by the migration's own mark (a tag with the source id): created by it.
+    ours |= kind.owns(obj, &target);
     let diffs = kind.compare(obj, &desired, &target);
     let tid = Some(target.id.as_str());
     let tkey = Some(target.key.as_str());

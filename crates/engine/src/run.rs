@@ -57,17 +57,22 @@ async fn run_kind(
     let started = Instant::now();
     progress.kind_started(kind.name(), objs.len());
     let width = rt.ctx.opts.max_concurrency.max(1);
-    let firsts: Vec<(usize, ObjectReport, bool)> = futures::stream::iter(objs.iter().enumerate())
-        .map(|(i, o)| async move {
-            let (r, link) = run_pass(rt, kind, o, None).await;
-            if !link {
-                progress.object_finished(&r);
-            }
-            (i, r, link)
-        })
-        .buffer_unordered(width)
-        .collect()
-        .await;
+    let firsts: Vec<(usize, ObjectReport, bool)> = if crate::order::has_self_refs(kind) {
+        // Objects referencing each other (jobs running jobs): in dependency order.
+        crate::order::first_passes(rt, kind, objs, progress).await
+    } else {
+        futures::stream::iter(objs.iter().enumerate())
+            .map(|(i, o)| async move {
+                let (r, link) = run_pass(rt, kind, o, None).await;
+                if !link {
+                    progress.object_finished(&r);
+                }
+                (i, r, link)
+            })
+            .buffer_unordered(width)
+            .collect()
+            .await
+    };
     let mut reports: Vec<Option<ObjectReport>> = vec![None; objs.len()];
     let mut to_link = Vec::new();
     for (i, r, link) in firsts {

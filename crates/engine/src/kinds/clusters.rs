@@ -195,8 +195,10 @@ async fn libraries(
     id: &str,
     side: &str,
 ) -> Result<Vec<Value>, EngineError> {
-    let st = super::scim::found(client.libraries().cluster_status(id).await)
-        .map_err(api(|| format!("reading the libraries of cluster {id} in the {side}")))?;
+    let st =
+        super::scim::found(client.libraries().cluster_status(id).await).map_err(api(|| {
+            format!("reading the libraries of cluster {id} in the {side}")
+        }))?;
     let mut libs: Vec<Value> = st
         .and_then(|s| s.library_statuses)
         .unwrap_or_default()
@@ -215,7 +217,10 @@ fn spec_of(c: &Cluster, libs: Vec<Value>, source_id: &str) -> Result<Value, Engi
     let key = c.cluster_id.clone().unwrap_or_default();
     let mut v = super::to_json(NAME, &key, c)?;
     let terminated = matches!(c.state.as_deref(), Some("TERMINATED" | "TERMINATING"));
-    let pinned = c.extra.get("pinned_by_user_name").is_some_and(|p| !p.is_null());
+    let pinned = c
+        .extra
+        .get("pinned_by_user_name")
+        .is_some_and(|p| !p.is_null());
     if let Value::Object(m) = &mut v {
         writable_spec(m);
         let tags = m.entry("custom_tags").or_insert_with(|| json!({}));
@@ -260,7 +265,9 @@ async fn stop_and_wait(ctx: &Ctx, id: &str, key: &str) -> Result<(), EngineError
     cl.delete(id)
         .await
         .map_err(api(|| format!("terminating cluster {key}")))?;
-    for wait in [100u64, 250, 500, 1000, 2000, 4000, 8000, 15000, 30000, 60000] {
+    for wait in [
+        100u64, 250, 500, 1000, 2000, 4000, 8000, 15000, 30000, 60000,
+    ] {
         let c = cl
             .get(id)
             .await
@@ -477,13 +484,16 @@ impl Kind for Clusters {
                 .map_err(api(|| "listing clusters in the source".into()))?;
             let ours: Vec<Cluster> = all
                 .into_iter()
-                .filter(|c| {
-                    !MANAGED_SOURCES.contains(&c.cluster_source.as_deref().unwrap_or("UI"))
-                })
+                .filter(|c| !MANAGED_SOURCES.contains(&c.cluster_source.as_deref().unwrap_or("UI")))
                 .collect();
             let versions: Vec<(String, String)> = ours
                 .iter()
-                .filter_map(|c| Some((c.spark_version.clone()?, key_of(c, c.cluster_id.as_deref()?))))
+                .filter_map(|c| {
+                    Some((
+                        c.spark_version.clone()?,
+                        key_of(c, c.cluster_id.as_deref()?),
+                    ))
+                })
                 .collect();
             let mut nodes = Vec::new();
             for c in &ours {
@@ -545,13 +555,22 @@ pub(crate) async fn catalogue_check(
                 .map(|(v, by)| format!("{v} (cluster {by})"))
                 .collect();
             if missing.is_empty() {
-                Check::pass(name, "target", format!("the target offers every {what} the source clusters use"))
+                Check::pass(
+                    name,
+                    "target",
+                    format!("the target offers every {what} the source clusters use"),
+                )
             } else {
                 Check::fail(
                     name,
                     "target",
-                    format!("{what} the target lacks: {} — these clusters fail at migrate", missing.join(", ")),
-                    format!("change these clusters in the source to {what} the target offers, or leave them out"),
+                    format!(
+                        "{what} the target lacks: {} — these clusters fail at migrate",
+                        missing.join(", ")
+                    ),
+                    format!(
+                        "change these clusters in the source to {what} the target offers, or leave them out"
+                    ),
                 )
             }
         }

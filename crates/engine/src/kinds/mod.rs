@@ -19,8 +19,13 @@ use serde_json::Value;
 use crate::{EngineError, EngineOptions, IdMap};
 
 pub mod cluster_policies;
+pub mod clusters;
 pub mod groups;
 pub mod instance_pools;
+pub mod jobs;
+pub mod notebooks;
+pub mod permissions;
+pub mod repos;
 mod scim;
 pub mod secret_scopes;
 pub mod service_principals;
@@ -30,7 +35,7 @@ pub mod workspace_folders;
 
 /// The table of kinds, in a stable order (the report's order). One line per kind.
 pub fn all() -> Vec<Arc<dyn Kind>> {
-    vec![
+    let mut table: Vec<Arc<dyn Kind>> = vec![
         Arc::new(users::Users),
         Arc::new(service_principals::ServicePrincipals),
         Arc::new(groups::Groups),
@@ -39,7 +44,14 @@ pub fn all() -> Vec<Arc<dyn Kind>> {
         Arc::new(sql_warehouses::SqlWarehouses),
         Arc::new(secret_scopes::SecretScopes),
         Arc::new(workspace_folders::WorkspaceFolders),
-    ]
+        Arc::new(clusters::Clusters),
+        Arc::new(notebooks::Notebooks),
+        Arc::new(repos::Repos),
+        Arc::new(jobs::Jobs),
+    ];
+    // Permissions of every object type, one line each, after the kinds they guard.
+    table.extend(permissions::all());
+    table
 }
 
 /// A boxed future, so [`Kind`] stays object-safe (`Arc<dyn Kind>` in the table).
@@ -220,6 +232,21 @@ pub trait Kind: Send + Sync {
     fn compare(&self, obj: &SourceObject, desired: &Value, target: &TargetObject) -> Vec<String> {
         let _ = obj;
         crate::json::subset_diff(desired, &target.body)
+    }
+    /// Whether a target object found by `find` carries this migration's mark for `obj` (a tag
+    /// holding the source id), so it was created by the migration even when the ledger does not
+    /// say so (a failure between the create and a follow-up call). Such an object is updated,
+    /// never treated as a conflict. The default: no mark.
+    fn owns(&self, obj: &SourceObject, target: &TargetObject) -> bool {
+        let _ = (obj, target);
+        false
+    }
+    /// Manual actions for an object that failed with `error` (an object too large for the API,
+    /// to copy by hand). Recorded in the ledger and the report like any manual action. The
+    /// default: none.
+    fn manual_on_failure(&self, obj: &SourceObject, error: &str) -> Vec<String> {
+        let _ = (obj, error);
+        Vec::new()
     }
 }
 

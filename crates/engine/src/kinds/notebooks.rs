@@ -19,7 +19,9 @@ use brickport_api::types::workspace::{ExportFormat, Import, ObjectInfo};
 use futures::StreamExt;
 use serde_json::{Value, json};
 
-use super::{Created, Ctx, Kind, KindFuture, Mode, RefBy, Reference, SourceObject, TargetObject, api};
+use super::{
+    Created, Ctx, Kind, KindFuture, Mode, RefBy, Reference, SourceObject, TargetObject, api,
+};
 use crate::EngineError;
 
 /// The kind's name.
@@ -110,10 +112,11 @@ fn parent_of(path: &str) -> Option<&str> {
 /// Where an object's content is kept in the run directory (path components checked, so a
 /// strange name can never escape the folder).
 fn backup_path(run_dir: &Path, notebook: bool, path: &str) -> Result<PathBuf, EngineError> {
-    let mut p = run_dir
-        .join("backups")
-        .join("content")
-        .join(if notebook { "notebooks" } else { "files" });
+    let mut p =
+        run_dir
+            .join("backups")
+            .join("content")
+            .join(if notebook { "notebooks" } else { "files" });
     for part in path.split('/').filter(|s| !s.is_empty()) {
         if part == "." || part == ".." {
             return Err(EngineError::Shape {
@@ -174,7 +177,10 @@ async fn export(
         Err(e) if e.error_code() == Some("MAX_NOTEBOOK_SIZE_EXCEEDED") => {
             Err(too_big(path, "more than 10485760"))
         }
-        Err(e) => Err(EngineError::api(format!("exporting {path} from the {side}"), e)),
+        Err(e) => Err(EngineError::api(
+            format!("exporting {path} from the {side}"),
+            e,
+        )),
     }
 }
 
@@ -214,7 +220,10 @@ async fn copy(ctx: &Ctx, obj: &SourceObject, overwrite: bool) -> Result<(), Engi
         Err(e) if e.error_code() == Some("MAX_NOTEBOOK_SIZE_EXCEEDED") => {
             Err(too_big(path, import.content.len()))
         }
-        Err(e) => Err(EngineError::api(format!("importing {path} into the target"), e)),
+        Err(e) => Err(EngineError::api(
+            format!("importing {path} into the target"),
+            e,
+        )),
     }
 }
 
@@ -332,11 +341,14 @@ impl Kind for Notebooks {
         _: &'a Value,
     ) -> KindFuture<'a, ()> {
         Box::pin(async move {
-            if t.body["object_type"] == json!("DIRECTORY") || t.body["object_type"] == json!("REPO") {
+            if t.body["object_type"] == json!("DIRECTORY") || t.body["object_type"] == json!("REPO")
+            {
                 return Err(EngineError::Shape {
                     kind: NAME,
                     key: obj.key.clone(),
-                    message: "the target has a folder at this path: move or delete it, then run again".into(),
+                    message:
+                        "the target has a folder at this path: move or delete it, then run again"
+                            .into(),
                 });
             }
             copy(ctx, obj, true).await

@@ -58,11 +58,9 @@ async fn checkout(ctx: &Ctx, id: i64, key: &str, desired: &Value) -> Result<(), 
         branch: Some(branch.to_string()),
         ..UpdateRepo::default()
     };
-    ctx.target
-        .repos()
-        .update(id, &up)
-        .await
-        .map_err(api(|| format!("checking out branch {branch} in Git folder {key}")))
+    ctx.target.repos().update(id, &up).await.map_err(api(|| {
+        format!("checking out branch {branch} in Git folder {key}")
+    }))
 }
 
 impl Kind for Repos {
@@ -126,9 +124,14 @@ impl Kind for Repos {
                 .list(Some(&obj.key))
                 .try_collect()
                 .await
-                .map_err(api(|| format!("looking up Git folder {} in the target", obj.key)))?;
+                .map_err(api(|| {
+                    format!("looking up Git folder {} in the target", obj.key)
+                }))?;
             match repos.into_iter().find(|r| {
-                r.path.as_deref().map(super::notebooks::normalise_path).as_deref()
+                r.path
+                    .as_deref()
+                    .map(super::notebooks::normalise_path)
+                    .as_deref()
                     == Some(obj.key.as_str())
             }) {
                 Some(r) => target(r),
@@ -155,7 +158,11 @@ impl Kind for Repos {
         desired: &'a Value,
     ) -> KindFuture<'a, Created> {
         Box::pin(async move {
-            let mut req: Repo = from_json(NAME, &obj.key, &pick(desired, &["url", "provider", "path", "sparse_checkout"]))?;
+            let mut req: Repo = from_json(
+                NAME,
+                &obj.key,
+                &pick(desired, &["url", "provider", "path", "sparse_checkout"]),
+            )?;
             req.branch = None;
             // In /Repos a Git folder sits at /Repos/{folder}/{name}: make sure the folder is
             // there (folders under /Repos are not the folders kind's).

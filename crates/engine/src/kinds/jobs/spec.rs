@@ -118,10 +118,7 @@ fn task(
             r.remove("job_id");
         }
     }
-    if let Some(Value::Object(inner)) = t
-        .get_mut("for_each_task")
-        .and_then(|f| f.get_mut("task"))
-    {
+    if let Some(Value::Object(inner)) = t.get_mut("for_each_task").and_then(|f| f.get_mut("task")) {
         task(inner, has_git, clusters, jobs, problems);
     }
 }
@@ -211,7 +208,7 @@ pub fn build(
 }
 
 /// An application id (a UUID) rather than a user name.
-fn uuid_like(s: &str) -> bool {
+pub fn uuid_like(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.len() == 5
         && [8, 4, 4, 4, 12]
@@ -238,22 +235,47 @@ mod tests {
             ],
         });
         let clusters = BTreeSet::new();
-        let b = build(&settings, "42", Some("11111111-2222-3333-4444-555555555555"), &clusters, &BTreeSet::new());
+        let b = build(
+            &settings,
+            "42",
+            Some("11111111-2222-3333-4444-555555555555"),
+            &clusters,
+            &BTreeSet::new(),
+        );
         let s = &b.spec;
         assert_eq!(s["schedule"]["pause_status"], "PAUSED");
         assert_eq!(b.manual.len(), 1);
         assert_eq!(s["tags"][SOURCE_ID_TAG], "42");
         assert_eq!(s["queue"]["enabled"], false);
-        assert_eq!(s["run_as"]["service_principal_name"], "11111111-2222-3333-4444-555555555555");
-        assert_eq!(s["tasks"][0]["notebook_task"]["notebook_path"], "/Shared/nb");
+        assert_eq!(
+            s["run_as"]["service_principal_name"],
+            "11111111-2222-3333-4444-555555555555"
+        );
+        assert_eq!(
+            s["tasks"][0]["notebook_task"]["notebook_path"],
+            "/Shared/nb"
+        );
         assert_eq!(s["brickport_problems"].as_array().unwrap().len(), 1);
-        assert_eq!(s["tasks"][1]["notebook_task"]["brickport_keep_notebook_path"], "rel/nb");
+        assert_eq!(
+            s["tasks"][1]["notebook_task"]["brickport_keep_notebook_path"],
+            "rel/nb"
+        );
         assert!(s["tasks"][2]["new_cluster"].get("node_type_id").is_none());
-        assert_eq!(s["tasks"][2]["new_cluster"]["brickport_secret_scopes"], json!(["sc"]));
+        assert_eq!(
+            s["tasks"][2]["new_cluster"]["brickport_secret_scopes"],
+            json!(["sc"])
+        );
         let api = to_api(s);
         assert_eq!(api["tasks"][1]["notebook_task"]["notebook_path"], "rel/nb");
-        assert_eq!(api["tasks"][2]["spark_python_task"]["python_file"], "dbfs:/x.py");
-        assert!(api["tasks"][2]["new_cluster"].get("brickport_secret_scopes").is_none());
+        assert_eq!(
+            api["tasks"][2]["spark_python_task"]["python_file"],
+            "dbfs:/x.py"
+        );
+        assert!(
+            api["tasks"][2]["new_cluster"]
+                .get("brickport_secret_scopes")
+                .is_none()
+        );
         assert!(api.get("brickport_problems").is_none());
         assert!(api.get("format").is_none());
     }

@@ -1,0 +1,317 @@
+//! Jobs: the full settings (every page of tasks, job clusters, parameters and environments),
+//! every reference rewritten through the id map — clusters, policies, pools, warehouses,
+//! notebooks and workspace files, secret scopes of job clusters, the run-as principal, and the
+//! jobs a `run_job_task` runs. A reference to something not migrated makes the job skipped
+//! with the reason; a reference to something that no longer exists in the source makes it
+//! fail. Never a silent substitution.
+//!
+//! `run_job_task.job_id` is a reference to this same kind, not deferred: the engine creates the
+//! jobs in dependency order, and the jobs on a cycle first without their tasks, then complete
+//! in the second pass (see `crate::run`).
+//!
+//! Schedules, triggers and continuous mode are created PAUSED; a job UNPAUSED in the source
+//! gets the manual action `unpause at cut-over: …` (kept in the ledger for `cutover`).
+//!
+//! Natural key: the source id (names are not unique). Every target job carries the tag
+//! `brickport_source_id` (unless the source job already has the 25 tags a job may hold), and
+//! `find` looks it up among the target jobs of the same name.
+
+use std::collections::BTreeSet;
+
+use brickport_api::types::jobs::{Job, JobListQuery, JobSettings};
+use futures::{StreamExt, TryStreamExt};
+use serde_json::Value;
+
+use super::clusters::SOURCE_ID_TAG;
+use super::{
+    Created, Ctx, Kind, KindFuture, RefBy, Reference, SourceObject, TargetObject, api, from_json,
+};
+use crate::EngineError;
+
+mod spec;
+pub(crate) use spec::uuid_like;
+
+/// The kind's name.
+pub const NAME: &str = "jobs";
+
+/// Jobs.
+pub struct Jobs;
+
+const fn r(path: &'static str, kinds: &'static [&'static str], by: RefBy) -> Reference {
+    Reference {
+        path,
+        kinds,
+        by,
+        required: true,
+        deferred: false,
+    }
+}
+
+const CLUSTERS: &[&str] = &[super::clusters::NAME];
+const POLICIES: &[&str] = &[super::cluster_policies::NAME];
+const POOLS: &[&str] = &[super::instance_pools::NAME];
+const WAREHOUSES: &[&str] = &[super::sql_warehouses::NAME];
+const NOTEBOOKS: &[&str] = &[super::notebooks::NAME];
+const SCOPES: &[&str] = &[super::secret_scopes::NAME];
+const USERS: &[&str] = &[super::users::NAME];
+const SPS: &[&str] = &[super::service_principals::NAME];
+const PRINCIPALS: &[&str] = &[
+    super::users::NAME,
+    super::service_principals::NAME,
+    super::groups::NAME,
+];
+const JOBS: &[&str] = &[NAME];
+
+macro_rules! refs {
+    (tasks: [$($t:literal),*], clusters: [$($c:literal),*]) => {
+        &[
+            r("run_as.user_name", USERS, RefBy::Key),
+            r("run_as.service_principal_name", SPS, RefBy::Key),
+            $(
+                r(concat!($t, "existing_cluster_id"), CLUSTERS, RefBy::Id),
+                r(concat!($t, "notebook_task.notebook_path"), NOTEBOOKS, RefBy::Key),
+                r(concat!($t, "notebook_task.warehouse_id"), WAREHOUSES, RefBy::Id),
+                r(concat!($t, "sql_task.warehouse_id"), WAREHOUSES, RefBy::Id),
+                r(concat!($t, "dbt_task.warehouse_id"), WAREHOUSES, RefBy::Id),
+                r(concat!($t, "spark_python_task.python_file"), NOTEBOOKS, RefBy::Key),
+                r(concat!($t, "sql_task.file.path"), NOTEBOOKS, RefBy::Key),
+                r(concat!($t, "run_job_task.job_id"), JOBS, RefBy::Id),
+            )*
+            $(
+                r(concat!($c, "policy_id"), POLICIES, RefBy::Id),
+                r(concat!($c, "instance_pool_id"), POOLS, RefBy::Id),
+                r(concat!($c, "driver_instance_pool_id"), POOLS, RefBy::Id),
+                r(concat!($c, "single_user_name"), PRINCIPALS, RefBy::Key),
+                r(concat!($c, "init_scripts[].workspace.destination"), NOTEBOOKS, RefBy::Key),
+                r(concat!($c, "brickport_secret_scopes[]"), SCOPES, RefBy::Id),
+            )*
+        ]
+    };
+}
+
+const REFS: &[Reference] = refs!(
+    tasks: ["tasks[].", "tasks[].for_each_task.task."],
+    clusters: [
+        "tasks[].new_cluster.",
+        "tasks[].for_each_task.task.new_cluster.",
+        "job_clusters[].new_cluster."
+    ]
+);
+
+/// A source job with every page of its arrays.
+async fn get_full(ctx: &Ctx, id: i64) -> Result<Job, EngineError> {
+    ctx.source
+        .jobs()
+        .get(id)
+        .await
+        .map_err(api(|| format!("reading job {id} in the source")))
+}
+
+fn parse_id(id: &str) -> Result<i64, EngineError> {
+    id.parse().map_err(|_| EngineError::Shape {
+        kind: NAME,
+        key: id.to_string(),
+        message: "a job id must be an integer".into(),
+    })
+}
+
+/// The body compared with the spec: the settings, without what is ignored on write.
+fn target_of(j: Job) -> Result<Option<TargetObject>, EngineError> {
+    let Some(id) = j.job_id else { return Ok(None) };
+    let settings = j.settings.unwrap_or_default();
+    let name = settings.name.clone().unwrap_or_default();
+    let mut body = super::to_json(NAME, &name, &settings)?;
+    if let Value::Object(m) = &mut body {
+        m.remove("format");
+    }
+    Ok(Some(TargetObject {
+        id: id.to_string(),
+        key: name,
+        body,
+    }))
+}
+
+fn settings_of(obj: &SourceObject, desired: &Value) -> Result<JobSettings, EngineError> {
+    if let Some(p) = desired.get("brickport_problems").and_then(Value::as_array) {
+        let list: Vec<&str> = p.iter().filter_map(Value::as_str).collect();
+        return Err(EngineError::Shape {
+            kind: NAME,
+            key: obj.key.clone(),
+            message: list.join("; "),
+        });
+    }
+    from_json(NAME, &obj.key, &spec::to_api(desired))
+}
+
+impl Kind for Jobs {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+    fn phase(&self) -> u8 {
+        3
+    }
+    fn references(&self) -> &'static [Reference] {
+        REFS
+    }
+    fn after(&self) -> &'static [&'static str] {
+        // Notebooks inside Git folders need the Git folders.
+        &[super::repos::NAME]
+    }
+
+    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
+        Box::pin(async move {
+            let listed: Vec<Job> = ctx
+                .source
+                .jobs()
+                .list(&JobListQuery::default())
+                .try_collect()
+                .await
+                .map_err(api(|| "listing jobs in the source".into()))?;
+            let clusters: BTreeSet<String> = ctx
+                .source
+                .clusters()
+                .list()
+                .try_collect::<Vec<_>>()
+                .await
+                .map_err(api(|| "listing clusters in the source".into()))?
+                .into_iter()
+                .filter_map(|c| c.cluster_id)
+                .collect();
+            let ids: BTreeSet<String> = listed
+                .iter()
+                .filter_map(|j| j.job_id.map(|i| i.to_string()))
+                .collect();
+            let width = ctx.opts.max_concurrency.max(1);
+            // Full settings (every page of every array), a few jobs at a time.
+            let gets: Vec<_> = listed
+                .iter()
+                .filter_map(|j| j.job_id)
+                .map(|id| get_full(ctx, id))
+                .collect();
+            let full: Vec<Result<Job, EngineError>> =
+                futures::stream::iter(gets).buffered(width).collect().await;
+            let mut out = Vec::new();
+            for j in full {
+                let j = j?;
+                let Some(id) = j.job_id else { continue };
+                let settings = j.settings.clone().unwrap_or_default();
+                let name = settings.name.clone().unwrap_or_else(|| "Untitled".into());
+                let key = format!("{name} ({id})");
+                let raw = super::to_json(NAME, &key, &j)?;
+                let sv = super::to_json(NAME, &key, &settings)?;
+                let built = spec::build(
+                    &sv,
+                    &id.to_string(),
+                    j.run_as_user_name.as_deref(),
+                    &clusters,
+                    &ids,
+                );
+                let mut obj = SourceObject::new(id.to_string(), key, raw, built.spec);
+                obj.manual = built.manual;
+                out.push(obj);
+            }
+            Ok(out)
+        })
+    }
+
+    fn find<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        desired: &'a Value,
+    ) -> KindFuture<'a, Option<TargetObject>> {
+        Box::pin(async move {
+            let name = desired
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("Untitled")
+                .to_string();
+            let q = JobListQuery {
+                name: Some(name.clone()),
+                ..JobListQuery::default()
+            };
+            let hits: Vec<Job> = ctx
+                .target
+                .jobs()
+                .list(&q)
+                .try_collect()
+                .await
+                .map_err(api(|| format!("looking up job {name} in the target")))?;
+            let hit = hits.into_iter().find(|j| {
+                j.settings
+                    .as_ref()
+                    .and_then(|s| s.tags.as_ref())
+                    .and_then(|t| t.get(SOURCE_ID_TAG))
+                    .and_then(Value::as_str)
+                    == Some(obj.source_id.as_str())
+            });
+            match hit.and_then(|j| j.job_id) {
+                Some(id) => self.get(ctx, &id.to_string()).await,
+                None => Ok(None),
+            }
+        })
+    }
+
+    fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
+        Box::pin(async move {
+            match super::scim::found(ctx.target.jobs().get(parse_id(id)?).await)
+                .map_err(api(|| format!("reading job {id} in the target")))?
+            {
+                Some(j) => target_of(j),
+                None => Ok(None),
+            }
+        })
+    }
+
+    fn create<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        desired: &'a Value,
+    ) -> KindFuture<'a, Created> {
+        Box::pin(async move {
+            let settings = settings_of(obj, desired)?;
+            let id = ctx
+                .target
+                .jobs()
+                .create(&settings)
+                .await
+                .map_err(api(|| format!("creating job {}", obj.key)))?;
+            Ok(Created {
+                id: id.to_string(),
+                key: None,
+            })
+        })
+    }
+
+    fn update<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        t: &'a TargetObject,
+        desired: &'a Value,
+    ) -> KindFuture<'a, ()> {
+        Box::pin(async move {
+            let settings = settings_of(obj, desired)?;
+            ctx.target
+                .jobs()
+                .reset(parse_id(&t.id)?, &settings)
+                .await
+                .map_err(api(|| format!("updating job {}", obj.key)))
+        })
+    }
+
+    fn compare(&self, obj: &SourceObject, desired: &Value, t: &TargetObject) -> Vec<String> {
+        let mut diffs = crate::json::subset_diff(&spec::to_api(desired), &t.body);
+        if desired.get("brickport_problems").is_some() {
+            diffs.push("(references that no longer exist in the source)".into());
+        }
+        let _ = obj;
+        diffs
+    }
+
+    fn owns(&self, obj: &SourceObject, t: &TargetObject) -> bool {
+        t.body.pointer(&format!("/tags/{SOURCE_ID_TAG}"))
+            == Some(&Value::String(obj.source_id.clone()))
+    }
+}

@@ -1,0 +1,399 @@
+//! Permissions of every migrated object: one generic kind per object type (one table line
+//! each), running after the kind it guards. Each object's permissions are a single ledger
+//! object keyed like the guarded one.
+//!
+//! Only direct grants are replayed (`inherited: true` entries come from the parent folder or
+//! the workspace and are re-derived by the target); the `admins` group's grants are inherited
+//! everywhere and left alone. Principals are mapped through the id map — users by userName,
+//! groups by name, service principals by applicationId (the target's new one); a grant to a
+//! principal that was not migrated is dropped and reported. Objects with exactly one owner
+//! (jobs, warehouses) keep the source owner, mapped; when it cannot be mapped, the migrating
+//! principal is the owner. The target's ACL is replaced (PUT), so it ends equal to the source.
+//!
+//! A workspace without the permissions API (`FEATURE_DISABLED`) is reported once per object
+//! type (one skipped line), not once per object, and the run goes on.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, OnceLock};
+
+use brickport_api::types::permissions::{AccessControlRequest, ObjectPermissions};
+use futures::StreamExt;
+use serde_json::{Value, json};
+
+use super::{
+    Created, Ctx, Kind, KindFuture, Mode, RefBy, Reference, SourceObject, TargetObject, api,
+};
+use crate::EngineError;
+
+/// Permissions of the objects of one kind.
+pub struct Permissions {
+    name: &'static str,
+    guarded: Arc<dyn Kind>,
+    /// The permissions API's type; notebooks and files differ per object (see `request_type`).
+    object_type: &'static str,
+    has_owner: bool,
+    refs: &'static [Reference],
+    me: OnceLock<(String, String)>,
+}
+
+macro_rules! perm_refs {
+    ($kind:expr) => {
+        &[
+            Reference {
+                path: "object_id",
+                kinds: &[$kind],
+                by: RefBy::Id,
+                required: true,
+                deferred: false,
+            },
+            Reference {
+                path: "acl[].user_name",
+                kinds: &[super::users::NAME],
+                by: RefBy::Key,
+                required: false,
+                deferred: false,
+            },
+            Reference {
+                path: "acl[].group_name",
+                kinds: &[super::groups::NAME],
+                by: RefBy::Key,
+                required: false,
+                deferred: false,
+            },
+            Reference {
+                path: "acl[].service_principal_name",
+                kinds: &[super::service_principals::NAME],
+                by: RefBy::Key,
+                required: false,
+                deferred: false,
+            },
+        ]
+    };
+}
+
+/// Every permissions kind, in table order.
+pub fn all() -> Vec<Arc<dyn Kind>> {
+    let k = |name, guarded: Arc<dyn Kind>, object_type, has_owner, refs| -> Arc<dyn Kind> {
+        Arc::new(Permissions {
+            name,
+            guarded,
+            object_type,
+            has_owner,
+            refs,
+            me: OnceLock::new(),
+        })
+    };
+    vec![
+        k(
+            "cluster_policy_permissions",
+            Arc::new(super::cluster_policies::ClusterPolicies),
+            "cluster-policies",
+            false,
+            perm_refs!(super::cluster_policies::NAME),
+        ),
+        k(
+            "instance_pool_permissions",
+            Arc::new(super::instance_pools::InstancePools),
+            "instance-pools",
+            false,
+            perm_refs!(super::instance_pools::NAME),
+        ),
+        k(
+            "sql_warehouse_permissions",
+            Arc::new(super::sql_warehouses::SqlWarehouses),
+            "warehouses",
+            true,
+            perm_refs!(super::sql_warehouses::NAME),
+        ),
+        k(
+            "folder_permissions",
+            Arc::new(super::workspace_folders::WorkspaceFolders),
+            "directories",
+            false,
+            perm_refs!(super::workspace_folders::NAME),
+        ),
+        k(
+            "cluster_permissions",
+            Arc::new(super::clusters::Clusters),
+            "clusters",
+            false,
+            perm_refs!(super::clusters::NAME),
+        ),
+        k(
+            "notebook_permissions",
+            Arc::new(super::notebooks::Notebooks),
+            "notebooks",
+            false,
+            perm_refs!(super::notebooks::NAME),
+        ),
+        k(
+            "repo_permissions",
+            Arc::new(super::repos::Repos),
+            "repos",
+            false,
+            perm_refs!(super::repos::NAME),
+        ),
+        k(
+            "job_permissions",
+            Arc::new(super::jobs::Jobs),
+            "jobs",
+            true,
+            perm_refs!(super::jobs::NAME),
+        ),
+    ]
+}
+
+const PRINCIPAL_FIELDS: [&str; 3] = ["user_name", "group_name", "service_principal_name"];
+
+/// The direct grants of an answer, as sorted `{<principal field>: name, permission_level}`,
+/// without the `admins` group (inherited everywhere, not editable).
+fn direct(p: &ObjectPermissions) -> Vec<Value> {
+    let mut out: Vec<Value> = p
+        .access_control_list
+        .iter()
+        .flatten()
+        .flat_map(|a| a.direct_grants())
+        .filter(|g| g.group_name.as_deref() != Some("admins"))
+        .filter_map(|g| serde_json::to_value(g).ok())
+        .collect();
+    out.sort_by_key(|v| v.to_string());
+    out.dedup();
+    out
+}
+
+fn is_feature_disabled(e: &brickport_api::ApiError) -> bool {
+    e.error_code() == Some("FEATURE_DISABLED")
+}
+
+fn pairs(acl: Option<&Value>, skip_owner: bool) -> BTreeSet<String> {
+    acl.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|g| !(skip_owner && g["permission_level"] == json!("IS_OWNER")))
+        .map(|g| {
+            let who = PRINCIPAL_FIELDS
+                .iter()
+                .find_map(|f| {
+                    g.get(*f)
+                        .and_then(Value::as_str)
+                        .map(|n| format!("{f}={n}"))
+                })
+                .unwrap_or_default();
+            format!("{who} {}", g["permission_level"].as_str().unwrap_or(""))
+        })
+        .collect()
+}
+
+impl Permissions {
+    fn request_type(&self, spec: &Value) -> String {
+        spec.get("request_type")
+            .and_then(Value::as_str)
+            .unwrap_or(self.object_type)
+            .to_string()
+    }
+
+    /// One skipped line standing for the whole object type.
+    fn disabled(&self, side: &str) -> Vec<SourceObject> {
+        let mut o = SourceObject::new("(all)", "(all)", json!({}), json!({}));
+        o.mode = Mode::Skip(format!(
+            "the {side} workspace has no permissions API (FEATURE_DISABLED, e.g. not on the Premium plan): no {} permissions migrated",
+            self.object_type
+        ));
+        o.manual.push(format!(
+            "set the {} permissions by hand in the target, or enable the permissions API and run again",
+            self.object_type
+        ));
+        vec![o]
+    }
+
+    /// The migrating principal in the target, as an ACL entry field and name.
+    async fn me(&self, ctx: &Ctx) -> Result<(String, String), EngineError> {
+        if let Some(m) = self.me.get() {
+            return Ok(m.clone());
+        }
+        let u = ctx
+            .target
+            .scim()
+            .me()
+            .await
+            .map_err(api(|| "reading the target's current user".into()))?;
+        let name = u.user_name.unwrap_or_default();
+        let field = if super::jobs::uuid_like(&name) {
+            "service_principal_name"
+        } else {
+            "user_name"
+        };
+        let m = (field.to_string(), name);
+        let _ = self.me.set(m.clone());
+        Ok(m)
+    }
+
+    async fn put(&self, ctx: &Ctx, obj: &SourceObject, desired: &Value) -> Result<(), EngineError> {
+        let t = self.request_type(desired);
+        let id = desired["object_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let mut acl: Vec<AccessControlRequest> = desired["acl"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|g| serde_json::from_value(g.clone()).ok())
+            .collect();
+        if self.has_owner
+            && !acl
+                .iter()
+                .any(|g| g.permission_level.as_deref() == Some("IS_OWNER"))
+        {
+            let (field, name) = self.me(ctx).await?;
+            acl.push(AccessControlRequest::new(&field, &name, "IS_OWNER"));
+        }
+        ctx.target
+            .permissions()
+            .set(&t, &id, &acl)
+            .await
+            .map(|_| ())
+            .map_err(api(|| {
+                format!("setting the permissions of {t} {}", obj.key)
+            }))
+    }
+}
+
+impl Kind for Permissions {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn phase(&self) -> u8 {
+        self.guarded.phase()
+    }
+    fn references(&self) -> &'static [Reference] {
+        self.refs
+    }
+
+    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
+        Box::pin(async move {
+            // One probe per side on the root folder (it always exists).
+            for (side, client) in [("source", &ctx.source), ("target", &ctx.target)] {
+                if let Err(e) = client.permissions().get("directories", "0").await
+                    && is_feature_disabled(&e)
+                {
+                    return Ok(self.disabled(side));
+                }
+            }
+            let objects = self.guarded.list(ctx).await?;
+            let wanted: Vec<SourceObject> = objects
+                .into_iter()
+                .filter(|o| o.mode == Mode::Migrate)
+                .collect();
+            let width = ctx.opts.max_concurrency.max(1);
+            let read: Vec<(
+                SourceObject,
+                Result<ObjectPermissions, brickport_api::ApiError>,
+            )> = futures::stream::iter(wanted)
+                .map(|o| async move {
+                    let t = match o.spec["object_type"].as_str() {
+                        Some("FILE") if self.object_type == "notebooks" => "files",
+                        _ => self.object_type,
+                    };
+                    let r = ctx.source.permissions().get(t, &o.source_id).await;
+                    (o, r)
+                })
+                .buffered(width)
+                .collect()
+                .await;
+            let mut out = Vec::new();
+            for (o, r) in read {
+                let t = match o.spec["object_type"].as_str() {
+                    Some("FILE") if self.object_type == "notebooks" => "files",
+                    _ => self.object_type,
+                };
+                let spec = json!({"object_id": o.source_id, "request_type": t, "acl": []});
+                let mut p = SourceObject::new(o.source_id.clone(), o.key.clone(), json!({}), spec);
+                match r {
+                    Ok(perms) => {
+                        p.raw = super::to_json(self.name, &o.key, &perms)?;
+                        p.spec["acl"] = Value::Array(direct(&perms));
+                        p.mode = Mode::Merge;
+                    }
+                    Err(e) if is_feature_disabled(&e) => return Ok(self.disabled("source")),
+                    Err(e) if e.is_not_found() => continue,
+                    Err(e) => {
+                        p.mode =
+                            Mode::Skip(format!("cannot read its permissions in the source: {e}"));
+                    }
+                }
+                out.push(p);
+            }
+            Ok(out)
+        })
+    }
+
+    fn find<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        _: &'a SourceObject,
+        desired: &'a Value,
+    ) -> KindFuture<'a, Option<TargetObject>> {
+        Box::pin(async move {
+            let t = self.request_type(desired);
+            let id = desired["object_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let perms = super::scim::found(ctx.target.permissions().get(&t, &id).await).map_err(
+                api(|| format!("reading the permissions of {t} {id} in the target")),
+            )?;
+            Ok(perms.map(|p| TargetObject {
+                id: id.clone(),
+                key: id.clone(),
+                body: json!({"object_id": id, "request_type": t, "acl": direct(&p)}),
+            }))
+        })
+    }
+
+    fn create<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        desired: &'a Value,
+    ) -> KindFuture<'a, Created> {
+        Box::pin(async move {
+            self.put(ctx, obj, desired).await?;
+            Ok(Created {
+                id: desired["object_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                key: None,
+            })
+        })
+    }
+
+    fn update<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        obj: &'a SourceObject,
+        _: &'a TargetObject,
+        desired: &'a Value,
+    ) -> KindFuture<'a, ()> {
+        Box::pin(self.put(ctx, obj, desired))
+    }
+
+    fn compare(&self, _: &SourceObject, desired: &Value, t: &TargetObject) -> Vec<String> {
+        // Without a mappable source owner the migrating principal owns the object: any owner
+        // in the target is then fine.
+        let skip_owner = self.has_owner
+            && !pairs(desired.get("acl"), false)
+                .iter()
+                .any(|p| p.ends_with(" IS_OWNER"));
+        let want = pairs(desired.get("acl"), skip_owner);
+        let have = pairs(t.body.get("acl"), skip_owner);
+        if want == have {
+            Vec::new()
+        } else {
+            let mut d: Vec<String> = want.symmetric_difference(&have).cloned().collect();
+            d.sort();
+            vec![format!("acl ({})", d.join(", "))]
+        }
+    }
+}
