@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 /// An error from the Databricks client.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
     /// The workspace answered with an error status.
     #[error("{}", api_message(.request, *.status, .error_code, .message))]

@@ -51,11 +51,18 @@ impl RetryOptions {
     }
 }
 
-/// Messages that mark an error as transient whatever its status (from the official SDKs).
-const TRANSIENT_MESSAGES: [&str; 3] = [
+/// Messages that mark an error answer as transient whatever its status (the lists of the
+/// official SDKs, reference §3.2–3.3). An answer means the server did not do the work, so
+/// retrying is safe for writes too.
+const TRANSIENT_MESSAGES: [&str; 8] = [
     "REQUEST_LIMIT_EXCEEDED",
     "RPC token bucket limit has been exceeded",
     "Please try again later or try a faster operation.",
+    "UnknownWorkerEnvironmentException",
+    "does not have any associated worker environments",
+    "There is no worker environment with id",
+    "Unknown worker environment",
+    "ClusterNotReadyException",
 ];
 
 /// Whether an error answer from the server may be retried (for reads and writes alike: the
