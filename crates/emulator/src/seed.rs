@@ -9,6 +9,19 @@ use std::path::{Path, PathBuf};
 use crate::error::EmulatorError;
 use crate::state::State;
 
+mod acls;
+mod build;
+mod compute;
+pub mod counts;
+mod identities;
+mod install;
+mod jobs;
+pub mod plan;
+pub mod scale;
+mod secrets;
+mod tree;
+pub mod typical;
+
 /// A seed, as `--seed none|typical|scale:N|FILE.json` gives it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum SeedSpec {
@@ -78,8 +91,8 @@ pub fn apply(st: &mut State, spec: &SeedSpec) -> Result<(), EmulatorError> {
             *st = load_state_file(path)?;
             Ok(())
         }
-        SeedSpec::Typical => Err(EmulatorError::SeedUnavailable("typical".into())),
-        SeedSpec::Scale(n) => Err(EmulatorError::SeedUnavailable(format!("scale:{n}"))),
+        SeedSpec::Typical => typical::typical(st),
+        SeedSpec::Scale(n) => scale::scale(st, *n),
     }
 }
 
@@ -96,7 +109,6 @@ mod tests {
             SeedSpec::parse("w.json").unwrap(),
             SeedSpec::File("w.json".into())
         );
-        let e = apply(&mut State::default(), &SeedSpec::Typical).unwrap_err();
-        assert!(e.to_string().contains("not available yet"));
+        assert!(apply(&mut State::fresh(0), &SeedSpec::Typical).is_ok());
     }
 }

@@ -1,0 +1,77 @@
+//! Generation of a whole workspace from [`Counts`]: the plan, in dependency order, then its
+//! installation into a state. `typical` and `scale:N` are this with different counts.
+
+use super::counts::Counts;
+use super::plan::Plan;
+use super::{acls, compute, identities, install, jobs, tree};
+use crate::error::EmulatorError;
+use crate::ids::IdGen;
+use crate::kinds::policies;
+use crate::state::State;
+
+/// The plan of a workspace with these counts; ids come from `ids`, so the same generator
+/// state gives the same plan.
+pub fn plan(c: &Counts, ids: &mut IdGen) -> Plan {
+    let mut plan = Plan::default();
+    identities::generate(c, ids, &mut plan);
+    tree::generate(c, ids, &mut plan);
+    compute::generate(c, ids, &mut plan);
+    jobs::generate(c, ids, &mut plan);
+    acls::generate(&mut plan);
+    plan
+}
+
+/// Fills `st` with a workspace of these counts. The default (managed) cluster policies are
+/// created first, so their ids do not depend on when a client first lists policies.
+pub fn seed(st: &mut State, c: &Counts) -> Result<(), EmulatorError> {
+    st.ensure_builtins();
+    policies::ensure_builtins(st);
+    let plan = plan(c, &mut st.ids);
+    install::install(st, plan)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[test]
+    fn typical_plan_counts_and_tree() {
+        let c = Counts::TYPICAL;
+        let p = plan(&c, &mut IdGen::new(3));
+        assert_eq!(p.users.len(), 45);
+        assert_eq!(p.groups.iter().filter(|g| !g.account).count(), 12);
+        assert_eq!(p.folders.len(), 87);
+        assert_eq!(p.notebooks.len(), 123);
+        assert_eq!(p.clusters.iter().filter(|c| c.source != "JOB").count(), 8);
+        assert_eq!(p.scopes.iter().map(|s| s.secrets.len()).sum::<usize>(), 15);
+        assert_eq!(p.jobs.len(), 28);
+        let mut paths = BTreeSet::from(["/Users".to_string(), "/Shared".to_string()]);
+        for o in p.folders.iter().chain(&p.notebooks).chain(&p.files) {
+            let parent = o.path.rsplit_once('/').map(|(a, _)| a.to_string()).unwrap();
+            assert!(paths.contains(&parent), "{} has no parent folder", o.path);
+            assert!(paths.insert(o.path.clone()), "duplicate path {}", o.path);
+        }
+        assert_eq!(plan(&c, &mut IdGen::new(3)), p, "deterministic");
+    }
+
+    #[test]
+    fn scale_fills_every_store() {
+        let c = Counts::scaled(3000);
+        let mut st = State::fresh(0);
+        seed(&mut st, &c).unwrap();
+        assert_eq!(st.jobs.jobs.len(), c.jobs);
+        assert_eq!(st.scim.users.len(), c.users);
+        assert_eq!(st.clusters.clusters.len(), c.clusters + c.job_clusters);
+        let secrets: usize = st.secrets.scopes.values().map(|s| s.secrets.len()).sum();
+        assert_eq!((st.secrets.scopes.len(), secrets), (c.scopes, c.secrets));
+        let notebooks = st
+            .workspace
+            .objects
+            .values()
+            .filter(|o| o.object_type == "NOTEBOOK")
+            .count();
+        assert_eq!(notebooks, 3000);
+    }
+}
