@@ -410,6 +410,22 @@ async fn cluster_list_pages_and_filters_pins_and_job_clusters() {
     assert_eq!(l["clusters"][0]["cluster_id"], job_cluster.as_str());
     assert_eq!(count(&l), 1);
 
+    // 2.1 pages at most 100; the legacy 2.0 list answers everything at once.
+    {
+        let mut st = emu.running.emulator().lock();
+        for i in 0..110 {
+            let id = st.ids.cluster_id(0);
+            let s = spec(&format!("bulk{i}")).as_object().unwrap().clone();
+            st.clusters.insert(id, s, "admin@example.com", "UI", false);
+        }
+    }
+    let (_, l) = emu.get("/api/2.1/clusters/list").await;
+    assert_eq!(count(&l), 100);
+    assert!(l["next_page_token"].is_string());
+    let (_, l) = emu.get("/api/2.0/clusters/list").await;
+    assert_eq!(count(&l), 116);
+    assert!(l.get("next_page_token").is_none());
+
     // A job cluster cannot be edited or started by hand.
     let mut edit = spec("x");
     edit["cluster_id"] = json!(job_cluster);

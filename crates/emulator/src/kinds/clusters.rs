@@ -14,6 +14,7 @@ use serde_json::{Map, Value, json};
 pub mod catalog;
 mod handlers;
 pub mod libraries;
+mod list;
 mod validate;
 
 pub use catalog::{NodeType, SparkVersion};
