@@ -158,6 +158,23 @@ fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// Makes the ledger files owner-only (0600): they name every object of the source. SQLite
+/// creates them with the process umask; the run directory is owner-only as well.
+fn restrict(dir: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for f in ["ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm"] {
+            let p = dir.join(f);
+            if p.exists() {
+                let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600));
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
 impl Ledger {
     /// Opens (creating when missing) `ledger.sqlite` in `dir`.
     pub fn open(dir: &Path) -> Result<Ledger, EngineError> {
@@ -172,6 +189,7 @@ impl Ledger {
             .map_err(|e| Self::err_at(&path, e))?;
         conn.execute_batch(SCHEMA)
             .map_err(|e| Self::err_at(&path, e))?;
+        restrict(dir);
         Ok(Ledger {
             path,
             conn: Mutex::new(conn),

@@ -85,8 +85,14 @@ impl ValidationReport {
     }
 }
 
-/// Who the caller is on one workspace and whether it is in `admins`.
-async fn whoami(client: &WorkspaceClient, side: &str, checks: &mut Vec<Check>) -> Option<String> {
+/// Who the caller is on one workspace and whether it is in `admins`; also the id of the
+/// `admins` group (unique per workspace: two hosts answering with the same id are one
+/// workspace behind two names).
+async fn whoami(
+    client: &WorkspaceClient,
+    side: &str,
+    checks: &mut Vec<Check>,
+) -> Option<(String, Option<String>)> {
     let me = match client.scim().me().await {
         Ok(me) => me,
         Err(e) => {
@@ -116,24 +122,22 @@ async fn whoami(client: &WorkspaceClient, side: &str, checks: &mut Vec<Check>) -
         .iter()
         .any(|g| g.display.as_deref() == Some("admins"));
     // `Me` may leave out `groups`; the `admins` group's member list is authoritative.
-    let admin = in_admins_by_me || {
-        match client
-            .scim()
-            .groups()
-            .find_eq("displayName", "admins")
-            .await
-        {
-            Ok(groups) => groups.iter().any(|g| {
-                me.id.is_some()
-                    && g.members
-                        .as_deref()
-                        .unwrap_or_default()
-                        .iter()
-                        .any(|m| m.value == me.id)
-            }),
-            Err(_) => false,
-        }
-    };
+    let admins = client
+        .scim()
+        .groups()
+        .find_eq("displayName", "admins")
+        .await
+        .unwrap_or_default();
+    let admins_id = admins.first().and_then(|g| g.id.clone());
+    let admin = in_admins_by_me
+        || admins.iter().any(|g| {
+            me.id.is_some()
+                && g.members
+                    .as_deref()
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|m| m.value == me.id)
+        });
     if admin {
         checks.push(Check::pass(
             "workspace admin",
@@ -148,7 +152,7 @@ async fn whoami(client: &WorkspaceClient, side: &str, checks: &mut Vec<Check>) -
             format!("use credentials of a workspace admin on the {side} (add {who} to `admins`)"),
         ));
     }
-    Some(who)
+    Some((who, admins_id))
 }
 
 /// Runs the pre-checks. Only fails as a whole when the options are invalid; everything about
@@ -181,10 +185,29 @@ pub async fn validate(
         ));
     }
 
-    let source_principal = whoami(source, "source", &mut checks).await;
-    let target_principal = whoami(target, "target", &mut checks).await;
+    let source_me = whoami(source, "source", &mut checks).await;
+    let target_me = whoami(target, "target", &mut checks).await;
+    let mut same = same_host;
+    if let (Some((_, Some(a))), Some((_, Some(b)))) = (&source_me, &target_me)
+        && a == b
+        && !same_host
+    {
+        same = true;
+        checks.push(Check::fail(
+            "distinct workspaces",
+            "both",
+            format!(
+                "{} and {} answer with the same workspace (the same `admins` group id {a})",
+                source.host(),
+                target.host()
+            ),
+            "name two different workspaces: these two hosts are one workspace",
+        ));
+    }
+    let source_principal = source_me.map(|(w, _)| w);
+    let target_principal = target_me.map(|(w, _)| w);
 
-    if source_principal.is_some() && target_principal.is_some() && !same_host {
+    if source_principal.is_some() && target_principal.is_some() && !same {
         let ledger = if opts.run_dir.join("ledger.sqlite").is_file() {
             Ledger::open(&opts.run_dir)?
         } else {

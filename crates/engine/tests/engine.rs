@@ -13,5 +13,8 @@ mod verify;
 #[path = "engine/phase1.rs"]
 mod phase1;
 
+#[path = "engine/checks.rs"]
+mod checks;
+
 #[path = "engine/resilience.rs"]
 mod resilience;

@@ -161,27 +161,59 @@ async fn secrets_get_placeholders_or_supplied_values_which_never_leak() {
         .entry("ops".into())
         .or_default()
         .insert("pager-token".into(), Secret::new("supplied-s3cr3t-value"));
-    let report = migrate(&p.source, &p.target, &opts, &NoProgress).await.unwrap();
+    let report = migrate(&p.source, &p.target, &opts, &NoProgress)
+        .await
+        .unwrap();
     assert!(report.is_success(), "{}", report.to_markdown());
 
     let s = p.target.secrets();
-    assert_eq!(s.get_secret("app-secrets", "db-password").await.unwrap().expose(), "PLACEHOLDER-123");
-    assert_eq!(s.get_secret("ops", "pager-token").await.unwrap().expose(), "supplied-s3cr3t-value");
-    let manual: Vec<&str> = report.manual_actions.iter().map(|m| m.action.as_str()).collect();
-    assert!(manual.iter().any(|m| m.contains("app-secrets/db-password")), "{manual:?}");
-    assert!(!manual.iter().any(|m| m.contains("ops/pager-token")), "supplied value listed: {manual:?}");
+    assert_eq!(
+        s.get_secret("app-secrets", "db-password")
+            .await
+            .unwrap()
+            .expose(),
+        "PLACEHOLDER-123"
+    );
+    assert_eq!(
+        s.get_secret("ops", "pager-token").await.unwrap().expose(),
+        "supplied-s3cr3t-value"
+    );
+    let manual: Vec<&str> = report
+        .manual_actions
+        .iter()
+        .map(|m| m.action.as_str())
+        .collect();
+    assert!(
+        manual.iter().any(|m| m.contains("app-secrets/db-password")),
+        "{manual:?}"
+    );
+    assert!(
+        !manual.iter().any(|m| m.contains("ops/pager-token")),
+        "supplied value listed: {manual:?}"
+    );
 
     // New warehouses are stopped.
-    let whs: Vec<_> = futures::TryStreamExt::try_collect::<Vec<_>>(p.target.warehouses().list()).await.unwrap();
+    let whs: Vec<_> = futures::TryStreamExt::try_collect::<Vec<_>>(p.target.warehouses().list())
+        .await
+        .unwrap();
     for w in whs {
-        assert!(matches!(w.state.as_deref(), Some("STOPPED" | "STOPPING")), "{:?} is {:?}", w.name, w.state);
+        assert!(
+            matches!(w.state.as_deref(), Some("STOPPED" | "STOPPING")),
+            "{:?} is {:?}",
+            w.name,
+            w.state
+        );
     }
 
     // No secret value in the run directory (ledger, backups, reports), which is owner-only.
     let mut files = Vec::new();
     all_files(&opts.run_dir, &mut files);
     assert!(files.iter().any(|(p, _)| p.ends_with("report.json")));
-    assert!(files.iter().any(|(p, _)| p.to_string_lossy().contains("backup_secret_scopes_")));
+    assert!(
+        files
+            .iter()
+            .any(|(p, _)| p.to_string_lossy().contains("backup_secret_scopes_"))
+    );
     for (path, bytes) in &files {
         let text = String::from_utf8_lossy(bytes);
         for leak in ["supplied-s3cr3t-value", "source-value"] {
@@ -196,5 +228,8 @@ async fn secrets_get_placeholders_or_supplied_values_which_never_leak() {
             }
         }
     }
-    assert!(!format!("{opts:?}").contains("supplied-s3cr3t-value"), "options Debug leaks a value");
+    assert!(
+        !format!("{opts:?}").contains("supplied-s3cr3t-value"),
+        "options Debug leaks a value"
+    );
 }
