@@ -1,7 +1,7 @@
 //! `brickport-api`: a typed client for the Databricks workspace REST API.
 //!
 //! The client is built in layers, one module each: [`config`] resolves a workspace (profiles,
-//! environment, precedence) → [`auth`] turns credentials into a bearer token → [`retry`]
+//! environment, precedence) → `auth` turns credentials into a bearer token → [`retry`]
 //! decides what may be retried → [`throttle`] paces requests per API [`Family`] → [`client`]
 //! is the one request path → [`paginate`] turns paged lists into streams → [`services`] are
 //! the typed handlers (`client.jobs().list(..)`) over the request/response structs in
@@ -9,6 +9,23 @@
 //! map, so an object read from one workspace can be re-created in another without loss.
 //!
 //! The client knows nothing of migration or storage; it only speaks HTTP to one workspace.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), brickport_api::ApiError> {
+//! use brickport_api::types::jobs::JobListQuery;
+//! use brickport_api::{ClientOptions, ResolveRequest, WorkspaceClient, resolve_workspace};
+//! use futures::TryStreamExt;
+//!
+//! let request = ResolveRequest { profile: Some("prod".into()), ..Default::default() };
+//! let client = WorkspaceClient::new(resolve_workspace(request)?, ClientOptions::default())?;
+//! let jobs: Vec<_> = client.jobs().list(&JobListQuery::default()).try_collect().await?;
+//! match client.clusters().get("0923-164208-meows279").await {
+//!     Err(e) if e.is_not_found() => println!("gone"),
+//!     other => println!("{:?}", other?.state),
+//! }
+//! println!("{} jobs, {} requests", jobs.len(), client.stats().total_requests());
+//! # Ok(()) }
+//! ```
 #![deny(missing_docs)]
 
 mod auth;
