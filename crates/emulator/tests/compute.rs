@@ -1077,6 +1077,20 @@ async fn jobs_update_merges_by_key_reset_replaces_and_validation_holds() {
         "INVALID_PARAMETER_VALUE",
     );
 
+    // The hourly creation limit (lowered here) answers 400 INVALID_STATE.
+    emu.running.emulator().lock().jobs.creation_limit_per_hour = Some(0);
+    let r = emu
+        .post("/api/2.2/jobs/create", json!({"name": "one too many"}))
+        .await;
+    assert_error(&r, 400, "INVALID_STATE");
+    assert!(
+        r.1["message"]
+            .as_str()
+            .unwrap()
+            .contains("job creations per 3600 seconds")
+    );
+    emu.running.emulator().lock().jobs.creation_limit_per_hour = None;
+
     let jid = emu
         .ok("/api/2.2/jobs/create", json!({"name": "runme"}))
         .await["job_id"]

@@ -31,7 +31,15 @@ pub struct JobsState {
     pub jobs: BTreeMap<i64, Job>,
     /// Runs started with `run-now`, by run id.
     pub runs: BTreeMap<i64, runs::Run>,
+    /// Job creations allowed per rolling hour; `None` = the documented 10 000. A test can
+    /// lower it to see the service's rate-limit answer.
+    pub creation_limit_per_hour: Option<usize>,
+    /// When recent `jobs/create` calls happened (ms since epoch), for that limit.
+    pub recent_creations: Vec<i64>,
 }
+
+/// The documented default of job creations per workspace per hour.
+pub const DEFAULT_CREATIONS_PER_HOUR: usize = 10_000;
 
 /// One job.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -51,6 +59,23 @@ impl JobsState {
     pub fn contains(&self, id: &str) -> bool {
         id.parse::<i64>()
             .is_ok_and(|id| self.jobs.contains_key(&id))
+    }
+
+    /// Counts one creation at `now`, or refuses it when the hourly limit is reached.
+    fn count_creation(&mut self, now: i64) -> ApiResult<()> {
+        const HOUR_MS: i64 = 3_600_000;
+        let limit = self
+            .creation_limit_per_hour
+            .unwrap_or(DEFAULT_CREATIONS_PER_HOUR);
+        self.recent_creations.retain(|t| *t > now - HOUR_MS);
+        if self.recent_creations.len() >= limit {
+            // match cloud behaviour: too many creations is 400 INVALID_STATE with this text.
+            return Err(ApiError::invalid_state(format!(
+                "There were already {limit} jobs created in past 3600 seconds, exceeding rate limit: {limit} job creations per 3600 seconds."
+            )));
+        }
+        self.recent_creations.push(now);
+        Ok(())
     }
 }
 
@@ -158,6 +183,7 @@ async fn create(
     let mut st = emu.lock();
     validate::check(&body, &st)?;
     validate::fix_up(&mut body, v.at_least(2, 2));
+    st.jobs.count_creation(now_ms())?;
     let id = st.ids.next_int();
     st.jobs.jobs.insert(
         id,

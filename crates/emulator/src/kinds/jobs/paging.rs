@@ -94,6 +94,8 @@ pub fn apply_update(
                 let before = items.as_ref().map_or(0, |i| i.len());
                 if let Some(items) = items {
                     items.retain(|i| i.get(id_key).and_then(Value::as_str) != Some(key));
+                    // [UNVERIFIED] whether the service rejects removing an absent element; we do,
+                    // so a migrator's wrong key shows up instead of silently doing nothing.
                     if items.len() == before {
                         return Err(ApiError::invalid(format!(
                             "Cannot remove {field}: no element with {id_key} '{key}'."
