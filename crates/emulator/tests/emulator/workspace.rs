@@ -289,3 +289,31 @@ async fn multipart_upload_like_the_sdk() {
         b"print('up')\n"
     );
 }
+
+#[tokio::test]
+async fn git_folders_show_in_the_tree_as_repo_objects() {
+    let emu = common::start().await;
+    emu.post(
+        "/api/2.0/workspace/mkdirs",
+        json!({"path": "/Repos/admin@example.com"}),
+    )
+    .await;
+    let (s, repo) = emu
+        .post(
+            "/api/2.0/repos",
+            json!({"url": "https://github.com/example/p.git", "provider": "gitHub",
+                   "path": "/Repos/admin@example.com/p"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{repo}");
+    let (s, st) = emu
+        .get("/api/2.0/workspace/get-status?path=/Repos/admin@example.com/p")
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(st["object_type"], "REPO");
+    assert_eq!(st["object_id"], repo["id"]);
+    let (_, l) = emu
+        .get("/api/2.0/workspace/list?path=/Repos/admin@example.com")
+        .await;
+    assert_eq!(l["objects"][0]["path"], "/Repos/admin@example.com/p");
+}

@@ -56,23 +56,47 @@ pub fn info(path: &str, o: &Object) -> Value {
     Value::Object(m)
 }
 
+/// The REPO object of a Git folder (the repos kind owns Git folders; the tree shows them).
+fn repo_info(path: &str, id: i64) -> Value {
+    json!({"object_type": "REPO", "path": path, "object_id": id, "resource_id": id.to_string()})
+}
+
+/// The object at `path`: a tree object, or a Git folder.
+fn lookup(st: &Ws, path: &str) -> Option<Value> {
+    st.workspace
+        .get(path)
+        .map(|o| info(path, o))
+        .or_else(|| st.repos.at_path(path).map(|r| repo_info(&r.path, r.id)))
+}
+
 async fn list(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>> {
     let path = normalise(q.required("path")?)?;
     let after = q.i64("notebooks_modified_after")?;
     let st = emu.lock();
-    let obj = st.workspace.get(&path).ok_or_else(|| no_such_path(&path))?;
+    let found = lookup(&st, &path).ok_or_else(|| no_such_path(&path))?;
+    let is_dir = found["object_type"] == "DIRECTORY";
     // match cloud behaviour: listing a file or notebook answers the object itself.
-    let objects: Vec<Value> = if obj.is_dir() {
-        st.workspace
+    let objects: Vec<Value> = if is_dir {
+        let mut v: Vec<Value> = st
+            .workspace
             .children(&path)
             .filter(|(_, o)| match after {
                 Some(t) if o.object_type == "NOTEBOOK" => o.modified_at > t,
                 _ => true,
             })
             .map(|(p, o)| info(p, o))
-            .collect()
+            .collect();
+        v.extend(
+            st.repos
+                .iter()
+                .filter(|r| parent(&r.path) == Some(path.as_str()))
+                .map(|r| repo_info(&r.path, r.id)),
+        );
+        v
+    } else if found["object_type"] == "REPO" {
+        Vec::new()
     } else {
-        vec![info(&path, obj)]
+        vec![found]
     };
     // match cloud behaviour: an empty folder answers `{}`, not `{"objects": []}`.
     Ok(Json(if objects.is_empty() {
@@ -85,8 +109,9 @@ async fn list(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>
 async fn get_status(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>> {
     let path = normalise(q.required("path")?)?;
     let st = emu.lock();
-    let obj = st.workspace.get(&path).ok_or_else(|| no_such_path(&path))?;
-    Ok(Json(info(&path, obj)))
+    lookup(&st, &path)
+        .map(Json)
+        .ok_or_else(|| no_such_path(&path))
 }
 
 fn decoded(o: &Object) -> Vec<u8> {
