@@ -150,6 +150,17 @@ async fn typical_is_wired_like_a_real_workspace() {
     );
     assert!(w.users.iter().any(|u| u["entitlements"].is_array()));
     assert!(w.users.iter().any(|u| u["active"] == false));
+    // The account group's one direct grant.
+    let team = &w.tree["/Shared/Team Space"]["object_id"];
+    let acl = emu
+        .get(&format!("/api/2.0/permissions/directories/{team}"))
+        .await;
+    assert!(
+        array(&acl, "access_control_list")
+            .iter()
+            .any(|e| e["group_name"] == account["displayName"]),
+        "{acl}"
+    );
 
     // Direct permissions on most objects of each kind, and ACLs on every scope.
     let mut checks: Vec<(&str, String)> = Vec::new();

@@ -3,7 +3,8 @@
 //! Every object gets the grant its creator would have had (IS_OWNER on jobs and warehouses,
 //! CAN_MANAGE elsewhere, none on policies), and most objects — all but one in four (one in
 //! three for notebooks) — get more: groups, users and service principals with the levels
-//! each object type allows. Items under `/Users/<name>` belong to that user.
+//! each object type allows. Items under `/Users/<name>` belong to that user. Grants name
+//! workspace groups only, except one: the account group has CAN_READ on [`TEAM_SPACE`].
 
 use super::identities::{
     ANALYSTS, DATA_ENGINEERS, DATA_SCIENTISTS, ML_ENGINEERS, PLATFORM_ADMINS, READERS,
@@ -11,6 +12,9 @@ use super::identities::{
 use super::plan::{Acl, Plan};
 use crate::kinds::permissions::types;
 use crate::kinds::permissions::{Grant, Principal};
+
+/// The one folder the account group has a direct grant on (CAN_READ).
+pub const TEAM_SPACE: &str = "/Shared/Team Space";
 
 fn grant(p: Principal, level: &str) -> Grant {
     Grant {
@@ -30,8 +34,15 @@ fn owner_of(path: &str, admin: &str) -> String {
 /// Fills `plan.acls`. Needs everything else.
 pub fn generate(plan: &mut Plan) {
     let admin = plan.users[0].user_name.clone();
-    let group =
-        |i: usize| Principal::GroupName(plan.groups[i % plan.groups.len()].display_name.clone());
+    // Grants name workspace groups (listed first); the account group gets one deliberate
+    // grant below, so a migrator's handling of it is easy to find.
+    let local = plan.groups.iter().filter(|g| !g.account).count();
+    let group = |i: usize| Principal::GroupName(plan.groups[i % local].display_name.clone());
+    let account_group = plan
+        .groups
+        .iter()
+        .find(|g| g.account)
+        .map(|g| Principal::GroupName(g.display_name.clone()));
     let user = |i: usize| Principal::UserName(plan.users[i % plan.users.len()].user_name.clone());
     let sp = |i: usize| {
         Principal::ServicePrincipalName(
@@ -93,7 +104,11 @@ pub fn generate(plan: &mut Plan) {
     }
     for (k, f) in plan.folders.iter().enumerate() {
         let owner = owner_of(&f.path, &admin);
-        let extra = if f.path.starts_with("/Shared/") {
+        let extra = if f.path == TEAM_SPACE {
+            let mut v = vec![grant(group(READERS), "CAN_READ")];
+            v.extend(account_group.clone().map(|g| grant(g, "CAN_READ")));
+            v
+        } else if f.path.starts_with("/Shared/") {
             vec![
                 grant(group(READERS), "CAN_READ"),
                 grant(group(DATA_ENGINEERS + k), "CAN_EDIT"),

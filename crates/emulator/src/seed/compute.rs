@@ -241,7 +241,8 @@ pub fn generate(c: &Counts, ids: &mut IdGen, plan: &mut Plan) {
 /// go round-robin to the extra scopes (or to the named ones when there are none).
 fn scopes(c: &Counts, plan: &Plan) -> Vec<Scope> {
     let admin = plan.users[0].user_name.clone();
-    let group = |i: usize| plan.groups[i % plan.groups.len()].display_name.clone();
+    let local = plan.groups.iter().filter(|g| !g.account).count();
+    let group = |i: usize| plan.groups[i % local].display_name.clone();
     let sp = |i: usize| {
         plan.service_principals[i % plan.service_principals.len()]
             .application_id
