@@ -348,8 +348,17 @@ fn state_message(state: ClusterState, phase: &Phase) -> String {
 }
 
 fn node_json(cluster_id: &str, index: u64, started: i64) -> Value {
+    // The id's random tail; by chars, since a seeded id may be anything.
+    let tail: String = cluster_id
+        .chars()
+        .rev()
+        .take(8)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     json!({
-        "node_id": format!("{}{:02}", &cluster_id[cluster_id.len().saturating_sub(8)..], index),
+        "node_id": format!("{tail}{index:02}"),
         "instance_id": format!("i-0{:015x}", index + 1),
         "private_ip": format!("10.0.0.{}", 10 + index),
         "host_private_ip": format!("10.0.1.{}", 10 + index),
@@ -360,4 +369,44 @@ fn node_json(cluster_id: &str, index: u64, started: i64) -> Value {
 fn new_context_id() -> i64 {
     use rand::Rng;
     rand::rng().random_range(1_000_000_000_000_000_000..i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_follow_the_clock() {
+        let mut st = ClustersState::default();
+        let id = st.insert(
+            "0101-000000-abcdefgh".into(),
+            Map::new(),
+            "a@x.com",
+            "API",
+            true,
+        );
+        let d = Delays {
+            start_ms: 100,
+            terminate_ms: 50,
+        };
+        let c = st.clusters.get_mut(&id).unwrap();
+        c.phase = Phase::Starting { since: 1_000 };
+        let c = c.clone();
+        assert_eq!(st.state_of(&c, 1_050, d), ClusterState::Pending);
+        assert_eq!(st.state_of(&c, 1_100, d), ClusterState::Running);
+        let mut c = c;
+        c.phase = Phase::Terminating {
+            since: 2_000,
+            by: None,
+        };
+        assert_eq!(st.state_of(&c, 2_010, d), ClusterState::Terminating);
+        assert_eq!(st.state_of(&c, 2_050, d), ClusterState::Terminated);
+        c.phase = Phase::Restarting { since: 3_000 };
+        assert_eq!(st.state_of(&c, 3_000, d).title(), "Restarting");
+        // A zero delay means the resting state at once.
+        assert_eq!(
+            st.state_of(&c, 3_000, Delays::default()),
+            ClusterState::Running
+        );
+    }
 }

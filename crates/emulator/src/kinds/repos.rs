@@ -192,11 +192,7 @@ fn check_sparse(v: &Value) -> ApiResult<Value> {
 }
 
 fn view(r: &Repo) -> Value {
-    let mut v = json!(r);
-    if let Some(o) = v.as_object_mut() {
-        o.remove("creator");
-    }
-    v
+    view_value(json!(r))
 }
 
 /// The Git folder and Git credential routes.
@@ -243,6 +239,7 @@ async fn create(
     Ok(Json(view_value(out)))
 }
 
+/// A stored repo as the API shows it (without the creator, which the API does not return).
 fn view_value(mut v: Value) -> Value {
     if let Some(o) = v.as_object_mut() {
         o.remove("creator");
