@@ -26,7 +26,7 @@ pub struct Built {
 }
 
 /// The settings as the API takes them: `brickport_keep_x` renamed to `x`, every other
-/// `brickport_*` field dropped, at any depth.
+/// `brickport_*` field dropped, at any depth — except the `brickport_source_id` tag.
 pub fn to_api(v: &Value) -> Value {
     match v {
         Value::Object(m) => {
@@ -34,7 +34,7 @@ pub fn to_api(v: &Value) -> Value {
             for (k, x) in m {
                 if let Some(orig) = k.strip_prefix("brickport_keep_") {
                     out.insert(orig.to_string(), to_api(x));
-                } else if !k.starts_with("brickport_") {
+                } else if !k.starts_with("brickport_") || k == SOURCE_ID_TAG {
                     out.insert(k.clone(), to_api(x));
                 }
             }
@@ -278,5 +278,9 @@ mod tests {
         );
         assert!(api.get("brickport_problems").is_none());
         assert!(api.get("format").is_none());
+        assert_eq!(
+            api["tags"][SOURCE_ID_TAG], "42",
+            "the source-id tag is not engine-only"
+        );
     }
 }
