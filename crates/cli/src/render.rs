@@ -4,12 +4,17 @@ use std::fmt::Write;
 
 use brickport_engine::{KindSummary, Outcome as ObjOutcome, RunReport, StatusReport};
 
-fn row(out: &mut String, k: &KindSummary, label: &str) {
+fn row(out: &mut String, w: usize, k: &KindSummary, label: &str) {
     let _ = writeln!(
         out,
-        "{:<20} {:>5} {:>7} {:>7} {:>9} {:>7} {:>8} {:>6}",
+        "{:<w$} {:>5} {:>7} {:>7} {:>9} {:>7} {:>8} {:>6}",
         label, k.total, k.created, k.updated, k.unchanged, k.skipped, k.conflicts, k.failed
     );
+}
+
+/// Width of the kind column: the longest name shown.
+fn width<'a>(names: impl Iterator<Item = &'a str>) -> usize {
+    names.map(str::len).max().unwrap_or(0).max("total".len())
 }
 
 /// The per-kind table of a run or a plan, then failures, conflicts and manual actions.
@@ -26,15 +31,16 @@ pub fn run_report(report: &RunReport) -> String {
         report.source,
         report.target
     );
+    let w = width(report.kinds.iter().map(|k| k.kind));
     let _ = writeln!(
         out,
-        "{:<20} {:>5} {:>7} {:>7} {:>9} {:>7} {:>8} {:>6}",
+        "{:<w$} {:>5} {:>7} {:>7} {:>9} {:>7} {:>8} {:>6}",
         "kind", "total", "created", "updated", "unchanged", "skipped", "conflict", "failed"
     );
     for k in &report.kinds {
-        row(&mut out, k, k.kind);
+        row(&mut out, w, k, k.kind);
     }
-    row(&mut out, &report.totals(), "total");
+    row(&mut out, w, &report.totals(), "total");
     let listed = |out: &mut String, title: &str, which: ObjOutcome| {
         let objs: Vec<_> = report
             .objects
@@ -99,6 +105,12 @@ pub fn status(report: &StatusReport) -> String {
             ""
         }
     );
+    let w = width(
+        report
+            .phases
+            .iter()
+            .flat_map(|p| p.kinds.iter().map(|k| k.kind.as_str())),
+    );
     for phase in &report.phases {
         let _ = writeln!(
             out,
@@ -118,7 +130,7 @@ pub fn status(report: &StatusReport) -> String {
                 .collect();
             let _ = writeln!(
                 out,
-                "  {:<20} {:>5}  {}",
+                "  {:<w$} {:>5}  {}",
                 k.kind,
                 k.total,
                 if counts.is_empty() {

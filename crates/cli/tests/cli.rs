@@ -13,16 +13,18 @@ use brickport_emulator::{EmulatorOptions, RunningEmulator, TokenSpec};
 use tempfile::TempDir;
 
 /// Every token any test uses; none may ever be printed.
-const TOKENS: [&str; 4] = [
+const TOKENS: [&str; 5] = [
     "dapi-source-admin-7f3a9c",
     "dapi-target-admin-51be02",
     "dapi-plain-user-c0ffee",
     "dapi-rejected-deadbeef",
+    "oauth-client-secret-9d2e71",
 ];
 const SOURCE_TOKEN: &str = TOKENS[0];
 const TARGET_TOKEN: &str = TOKENS[1];
 const NONADMIN_TOKEN: &str = TOKENS[2];
 const BAD_TOKEN: &str = TOKENS[3];
+const OAUTH_SECRET: &str = TOKENS[4];
 
 /// A temp dir, a `.databrickscfg` in it, emulators, and a way to run the binary there.
 struct Sandbox {
@@ -863,4 +865,60 @@ fn a_killed_migrate_resumes_with_no_duplicate() {
     let out = sb.run(&["status", "--run-dir", "run", "--output", "json"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(out.json()["runs_started"], 3);
+}
+
+#[test]
+fn environment_variables_and_oauth_credentials_name_the_workspaces() {
+    let mut sb = Sandbox::new();
+    let src = sb.emulator(
+        &[&format!("{SOURCE_TOKEN}:alice@source.example")],
+        EmulatorOptions::default(),
+    );
+    let sp = "6f1c2b8e-0000-4000-8000-00000000b0b0";
+    let dst = sb.emulator(
+        &[&format!("{TARGET_TOKEN}:bob@target.example")],
+        EmulatorOptions {
+            oauth_clients: vec![
+                brickport_emulator::OAuthClient::parse(&format!("{sp}:{OAUTH_SECRET}:admin"))
+                    .unwrap(),
+            ],
+            ..EmulatorOptions::default()
+        },
+    );
+    sb.write(
+        "brickport.toml",
+        &format!(
+            "[target]\nhost = \"{dst}\"\nclient_id = \"{sp}\"\nclient_secret_env = \"DST_SECRET\"\n"
+        ),
+    );
+    let out = sb.run_cmd(
+        sb.cmd()
+            .args(["validate"])
+            .env("BRICKPORT_SOURCE_HOST", &src)
+            .env("BRICKPORT_SOURCE_TOKEN", SOURCE_TOKEN)
+            .env("DST_SECRET", OAUTH_SECRET),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("alice@source.example"), "{out:?}");
+    assert!(out.stdout.contains(sp), "{out:?}");
+
+    // DATABRICKS_HOST/DATABRICKS_TOKEN name one workspace; they never stand in for the source.
+    let out = sb.run_cmd(
+        sb.cmd()
+            .args(["validate"])
+            .env("DATABRICKS_HOST", &src)
+            .env("DATABRICKS_TOKEN", SOURCE_TOKEN)
+            .env("DST_SECRET", OAUTH_SECRET),
+    );
+    out.fails_with(&["no source workspace", "BRICKPORT_SOURCE_HOST"]);
+    // A flag beats the environment.
+    sb.databrickscfg(&format!("[other]\nhost = {dst}\ntoken = {TARGET_TOKEN}\n"));
+    let out = sb.run_cmd(
+        sb.cmd()
+            .args(["validate", "--source-profile", "other"])
+            .env("BRICKPORT_SOURCE_HOST", &src)
+            .env("BRICKPORT_SOURCE_TOKEN", SOURCE_TOKEN)
+            .env("DST_SECRET", OAUTH_SECRET),
+    );
+    out.fails_with(&["same workspace"]);
 }

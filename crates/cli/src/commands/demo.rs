@@ -2,15 +2,17 @@
 //! workspace, then the same path an operator takes — validate, migrate, status — and where
 //! the run directory is.
 //!
-//! The emulators are open (they accept any bearer token as their admin) and listen on
-//! 127.0.0.1 only, so there is no credential to configure and none to leak.
+//! The emulators listen on 127.0.0.1 only and live as long as the demo; the source accepts any
+//! bearer token, the target the fixed token `demo` (so its operator is a user of its own), so
+//! there is no credential to configure and none to leak.
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
-use brickport_api::{ClientOptions, WorkspaceClient, WorkspaceConfig};
-use brickport_emulator::{EmulatorOptions, SeedSpec};
+use brickport_api::{ClientOptions, ThrottleOptions, WorkspaceClient, WorkspaceConfig};
+use brickport_emulator::kinds::scim::Group;
+use brickport_emulator::{EmulatorOptions, RateLimitSpec, RunningEmulator, SeedSpec, TokenSpec};
 use brickport_engine::EngineOptions;
 use serde_json::json;
 
@@ -23,12 +25,23 @@ use crate::progress::CliProgress;
 use crate::render;
 use crate::settings::Verbosity;
 
-/// The token the demo's clients send; the open emulators accept any.
-const DEMO_TOKEN: &str = "demo-any-token";
+/// The token the demo's clients send. The source emulator is open (any token is its
+/// admin@example.com); the target accepts only this one, as its operator. Not a secret: both
+/// emulators listen on 127.0.0.1 and live as long as the demo.
+const DEMO_TOKEN: &str = "demo";
+
+/// The operator on the target.
+const TARGET_ADMIN: &str = "operator@target.example";
 
 async fn client(url: &str) -> Result<(WorkspaceClient, WorkspaceConfig)> {
     let config = WorkspaceConfig::with_token(url, DEMO_TOKEN)?;
-    let client = WorkspaceClient::new(config.clone(), ClientOptions::default())?;
+    // Both workspaces are local emulators with their rate limits off: pacing the client
+    // would only make the demo slower without showing anything.
+    let options = ClientOptions {
+        throttle: ThrottleOptions::unlimited(),
+        ..ClientOptions::default()
+    };
+    let client = WorkspaceClient::new(config.clone(), options)?;
     Ok((client, config))
 }
 
@@ -38,6 +51,41 @@ fn default_run_dir() -> PathBuf {
         .map(|d| d.as_secs())
         .unwrap_or_default();
     PathBuf::from("brickport-runs").join(format!("demo-{secs}"))
+}
+
+/// Plays the account admin's part: account groups are managed in the account console and
+/// assigned to workspaces there, never created through a workspace's API (the pre-check
+/// insists they are in the target). In the demo, the source's account groups are assigned to
+/// the target as well, empty (membership of account groups is the account's business).
+/// Returns their names.
+fn assign_account_groups(source: &RunningEmulator, target: &RunningEmulator) -> Vec<String> {
+    let groups: Vec<Group> = source
+        .emulator()
+        .lock()
+        .scim
+        .groups
+        .values()
+        .filter(|g| g.account_group)
+        .cloned()
+        .collect();
+    let mut st = target.emulator().lock();
+    let mut names = Vec::new();
+    for g in groups {
+        if st.scim.group_by_name(&g.display_name).is_some() {
+            continue;
+        }
+        let id = st.ids.scim_id();
+        names.push(g.display_name.clone());
+        st.scim.groups.insert(
+            id.clone(),
+            Group {
+                id,
+                members: Vec::new(),
+                ..g
+            },
+        );
+    }
+    names
 }
 
 /// `brickport demo`.
@@ -51,22 +99,40 @@ pub async fn run(
     let source = brickport_emulator::start(EmulatorOptions {
         seed,
         id_seed: 1,
+        rate_limits: RateLimitSpec::Off,
         ..EmulatorOptions::default()
     })
     .await
     .context("cannot start the source emulator")?;
+    // The target's admin is the operator running the migration, a person of the target
+    // workspace (not the source's admin@example.com, which is migrated like any user).
     let target = brickport_emulator::start(EmulatorOptions {
         id_seed: 2,
+        rate_limits: RateLimitSpec::Off,
+        tokens: vec![TokenSpec {
+            token: DEMO_TOKEN.to_string(),
+            user_name: TARGET_ADMIN.to_string(),
+            is_admin: true,
+        }],
         ..EmulatorOptions::default()
     })
     .await
     .context("cannot start the target emulator")?;
+    let assigned = assign_account_groups(&source, &target);
     let progress = CliProgress::new(verbosity);
     progress.line(&format!(
-        "source workspace: {} (seeded: {}), target workspace: {} (empty)",
+        "source workspace: {} (seeded: {}), target workspace: {} (empty{})",
         source.url(),
         args.seed,
-        target.url()
+        target.url(),
+        if assigned.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; account groups {} assigned to it, as an account admin would",
+                assigned.join(", ")
+            )
+        }
     ));
 
     let (source_client, source_config) = client(source.url()).await?;
@@ -117,7 +183,8 @@ pub async fn run(
         };
         outcome.print(output)?;
         eprintln!(
-            "emulators still serving: source {} target {} (any bearer token) — Ctrl-C to stop",
+            "emulators still serving: source {} (any bearer token), target {} (bearer token \
+             `demo`) — Ctrl-C to stop",
             source.url(),
             target.url()
         );

@@ -39,16 +39,22 @@ pub async fn run(settings: &Settings, select: &SelectArgs) -> Result<Outcome> {
 /// The checks as text lines (shared with `migrate`'s gate and `demo`).
 pub fn text(report: &ValidationReport) -> String {
     let mut text = String::new();
+    let w = report
+        .checks
+        .iter()
+        .map(|c| c.name.len())
+        .max()
+        .unwrap_or(0);
     for c in &report.checks {
         text.push_str(&format!(
-            "{} {:<7} {:<20} {}\n",
+            "{} {:<7} {:<w$} {}\n",
             if c.ok { "ok  " } else { "FAIL" },
             c.workspace,
             c.name,
             c.detail
         ));
         if let (false, Some(fix)) = (c.ok, &c.fix) {
-            text.push_str(&format!("{:<34}fix: {fix}\n", ""));
+            text.push_str(&format!("{:<indent$}fix: {fix}\n", "", indent = w + 14));
         }
     }
     text
