@@ -494,6 +494,15 @@ async fn policies_defaults_validation_and_families() {
         )
         .await;
     assert_error(&r, 400, "INVALID_PARAMETER_VALUE");
+    for def in [
+        json!({"a": "plain"}),
+        json!({"a": {"type": "fixed"}}),
+        json!({"a": {"type": "nope"}}),
+    ] {
+        let body = json!({"name": "bad", "definition": def.to_string()});
+        let r = emu.post("/api/2.0/policies/clusters/create", body).await;
+        assert_error(&r, 400, "INVALID_PARAMETER_VALUE");
+    }
     let def = json!({"spark_version": {"type": "fixed", "value": "15.4.x-scala2.12"}}).to_string();
     let id = emu
         .ok(

@@ -108,11 +108,47 @@ pub fn parse_definition(text: &str, field: &str) -> ApiResult<Map<String, Value>
     // match cloud behaviour: definition is a JSON document carried as a string; anything that
     // is not a JSON object is rejected with INVALID_PARAMETER_VALUE.
     match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(m)) => Ok(m),
+        Ok(Value::Object(m)) => {
+            for (attr, rule) in &m {
+                check_rule(field, attr, rule)?;
+            }
+            Ok(m)
+        }
         Ok(_) => Err(ApiError::invalid(format!(
             "{field} must be a JSON object (a string holding {{\"attribute\": {{\"type\": ...}}}})."
         ))),
         Err(e) => Err(ApiError::invalid(format!("{field} is not valid JSON: {e}"))),
+    }
+}
+
+/// Checks one attribute rule of a definition the way the policy service does: an object with
+/// a known `type` and the keys that type needs.
+fn check_rule(field: &str, attr: &str, rule: &Value) -> ApiResult<()> {
+    let bad = |why: &str| {
+        Err(ApiError::invalid(format!(
+            "Invalid {field}: attribute '{attr}' {why}"
+        )))
+    };
+    let Some(rule) = rule.as_object() else {
+        return bad("must be an object such as {\"type\": \"fixed\", \"value\": ...}.");
+    };
+    let has = |k: &str| rule.contains_key(k);
+    match rule.get("type").and_then(Value::as_str) {
+        Some("fixed") if has("value") => Ok(()),
+        Some("fixed") => bad("has type fixed but no value."),
+        Some("allowlist" | "blocklist") if rule.get("values").is_some_and(Value::is_array) => {
+            Ok(())
+        }
+        Some("allowlist" | "blocklist") => bad("needs a values list."),
+        Some("regex") if rule.get("pattern").is_some_and(Value::is_string) => Ok(()),
+        Some("regex") => bad("has type regex but no pattern."),
+        Some("range") if has("minValue") || has("maxValue") => Ok(()),
+        Some("range") => bad("has type range but neither minValue nor maxValue."),
+        Some("forbidden" | "unlimited") => Ok(()),
+        Some(other) => bad(&format!(
+            "has unknown type '{other}' (use fixed, forbidden, allowlist, blocklist, regex, range or unlimited)."
+        )),
+        None => bad("has no type."),
     }
 }
 
