@@ -109,6 +109,9 @@ pub struct ScimState {
     pub groups: BTreeMap<String, Group>,
 }
 
+/// Member id → ids of the groups listing it.
+pub type ParentIndex = std::collections::HashMap<String, Vec<String>>;
+
 /// The built-in groups every workspace has.
 pub const BUILTIN_GROUPS: &[&str] = &["admins", "users"];
 
@@ -193,19 +196,48 @@ impl ScimState {
     }
 
     /// The groups that list `id` directly (never the implicit `users`).
-    fn parents(&self, id: &str) -> Vec<Value> {
-        self.groups
-            .values()
-            .filter(|g| g.members.iter().any(|m| m == id))
-            .map(|g| {
-                json!({"value": g.id, "display": g.display_name, "type": "direct",
-                       "$ref": format!("Groups/{}", g.id)})
-            })
-            .collect()
+    fn parents(&self, id: &str, index: Option<&ParentIndex>) -> Vec<Value> {
+        let make = |g: &Group| {
+            json!({"value": g.id, "display": g.display_name, "type": "direct",
+                   "$ref": format!("Groups/{}", g.id)})
+        };
+        match index {
+            Some(ix) => ix
+                .get(id)
+                .map(|gids| {
+                    gids.iter()
+                        .filter_map(|gid| self.groups.get(gid))
+                        .map(make)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            None => self
+                .groups
+                .values()
+                .filter(|g| g.members.iter().any(|m| m == id))
+                .map(make)
+                .collect(),
+        }
+    }
+
+    /// Member id → ids of the groups that list it, built once to render many resources.
+    pub fn parent_index(&self) -> ParentIndex {
+        let mut ix = ParentIndex::new();
+        for g in self.groups.values() {
+            for m in &g.members {
+                ix.entry(m.clone()).or_default().push(g.id.clone());
+            }
+        }
+        ix
     }
 
     /// A user as the API returns it.
     pub fn user_json(&self, u: &User) -> Value {
+        self.user_json_with(u, None)
+    }
+
+    /// A user, with a prebuilt [`ParentIndex`].
+    pub fn user_json_with(&self, u: &User, index: Option<&ParentIndex>) -> Value {
         let mut m = Map::new();
         m.insert("schemas".into(), json!([USER_SCHEMA, USER_EXT_SCHEMA]));
         m.insert("id".into(), json!(u.id));
@@ -223,7 +255,7 @@ impl ScimState {
         );
         m.insert("active".into(), json!(u.active));
         common_fields(&mut m, &u.entitlements, &u.roles, &u.external_id);
-        let groups = self.parents(&u.id);
+        let groups = self.parents(&u.id, index);
         if !groups.is_empty() {
             m.insert("groups".into(), Value::Array(groups));
         }
@@ -233,6 +265,11 @@ impl ScimState {
 
     /// A service principal as the API returns it.
     pub fn sp_json(&self, s: &ServicePrincipal) -> Value {
+        self.sp_json_with(s, None)
+    }
+
+    /// A service principal, with a prebuilt [`ParentIndex`].
+    pub fn sp_json_with(&self, s: &ServicePrincipal, index: Option<&ParentIndex>) -> Value {
         let mut m = Map::new();
         m.insert("schemas".into(), json!([SP_SCHEMA]));
         m.insert("id".into(), json!(s.id));
@@ -242,7 +279,7 @@ impl ScimState {
         }
         m.insert("active".into(), json!(s.active));
         common_fields(&mut m, &s.entitlements, &s.roles, &s.external_id);
-        let groups = self.parents(&s.id);
+        let groups = self.parents(&s.id, index);
         if !groups.is_empty() {
             m.insert("groups".into(), Value::Array(groups));
         }
@@ -252,6 +289,11 @@ impl ScimState {
 
     /// A group as the API returns it.
     pub fn group_json(&self, g: &Group) -> Value {
+        self.group_json_with(g, None)
+    }
+
+    /// A group, with a prebuilt [`ParentIndex`].
+    pub fn group_json_with(&self, g: &Group, index: Option<&ParentIndex>) -> Value {
         let mut m = Map::new();
         m.insert("schemas".into(), json!([GROUP_SCHEMA]));
         m.insert("id".into(), json!(g.id));
@@ -265,7 +307,7 @@ impl ScimState {
             m.insert("members".into(), Value::Array(members));
         }
         common_fields(&mut m, &g.entitlements, &g.roles, &g.external_id);
-        let groups = self.parents(&g.id);
+        let groups = self.parents(&g.id, index);
         if !groups.is_empty() {
             m.insert("groups".into(), Value::Array(groups));
         }

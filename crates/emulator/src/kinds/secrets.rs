@@ -28,14 +28,23 @@ pub const MAX_SECRETS: usize = 1000;
 /// Most scopes in one workspace.
 pub const MAX_SCOPES: usize = 1000;
 
-/// One secret (the value is kept base64-encoded).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// One secret (the value is kept base64-encoded). `Debug` never prints the value.
+#[derive(Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Secret {
     /// The value's bytes, base64.
     pub value: String,
     /// Last write (ms).
     pub last_updated_timestamp: i64,
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Secret")
+            .field("value", &"***")
+            .field("last_updated_timestamp", &self.last_updated_timestamp)
+            .finish()
+    }
 }
 
 /// One scope.
@@ -478,4 +487,19 @@ async fn delete_acl(
         )));
     }
     Ok(Json(json!({})))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_a_value() {
+        let s = Secret {
+            value: B64.encode("hunter2"),
+            last_updated_timestamp: 1,
+        };
+        let shown = format!("{s:?}");
+        assert!(!shown.contains(&B64.encode("hunter2")) && shown.contains("***"));
+    }
 }

@@ -9,7 +9,9 @@ use axum::{Extension, Json, Router};
 use serde_json::{Value, json};
 
 use super::query::{self, Filter};
-use super::{Group, LIST_SCHEMA, ScimState, ServicePrincipal, User, created_now, patch};
+use super::{
+    Group, LIST_SCHEMA, ParentIndex, ScimState, ServicePrincipal, User, created_now, patch,
+};
 use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Caller, now_ms};
@@ -106,10 +108,54 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn render(scim: &ScimState, coll: Coll, id: &str) -> Option<Value> {
+    render_with(scim, coll, id, None)
+}
+
+fn render_with(scim: &ScimState, coll: Coll, id: &str, ix: Option<&ParentIndex>) -> Option<Value> {
     match coll {
-        Coll::Users => scim.users.get(id).map(|u| scim.user_json(u)),
-        Coll::Groups => scim.groups.get(id).map(|g| scim.group_json(g)),
-        Coll::ServicePrincipals => scim.service_principals.get(id).map(|s| scim.sp_json(s)),
+        Coll::Users => scim.users.get(id).map(|u| scim.user_json_with(u, ix)),
+        Coll::Groups => scim.groups.get(id).map(|g| scim.group_json_with(g, ix)),
+        Coll::ServicePrincipals => scim
+            .service_principals
+            .get(id)
+            .map(|s| scim.sp_json_with(s, ix)),
+    }
+}
+
+/// A resource without its relations (members, groups): enough to filter and sort on.
+fn light(scim: &ScimState, coll: Coll, id: &str) -> Option<Value> {
+    let strip = |mut v: Value| {
+        if let Some(m) = v.as_object_mut() {
+            m.remove("members");
+            m.remove("groups");
+        }
+        v
+    };
+    match coll {
+        Coll::Users => scim
+            .users
+            .get(id)
+            .map(|u| strip(scim.user_json_with(u, Some(&Default::default())))),
+        Coll::ServicePrincipals => scim
+            .service_principals
+            .get(id)
+            .map(|s| strip(scim.sp_json_with(s, Some(&Default::default())))),
+        Coll::Groups => scim.groups.get(id).map(|g| {
+            let bare = Group {
+                members: Vec::new(),
+                ..g.clone()
+            };
+            // `users` lists everyone implicitly; a renamed copy keeps that out of the way.
+            let mut v = strip(scim.group_json_with(
+                &Group {
+                    display_name: String::new(),
+                    ..bare
+                },
+                Some(&Default::default()),
+            ));
+            v["displayName"] = json!(g.display_name);
+            v
+        }),
     }
 }
 
@@ -148,24 +194,56 @@ async fn list(State(emu): State<AppState>, q: QueryMap, coll: Coll) -> ApiResult
     // moment ago may be missing from lists and filters.
     let delay = emu.settings.scim_visibility_delay.as_millis() as i64;
     let visible_before = now_ms() - delay;
-    let mut items: Vec<Value> = {
+    let sort_by = q.string("sortBy");
+    let (total, mut page) = {
         let st = emu.lock();
-        all_ids(&st.scim, coll, visible_before)
-            .iter()
-            .filter_map(|id| render(&st.scim, coll, id))
-            .collect()
+        let ids = all_ids(&st.scim, coll, visible_before);
+        let ix = st.scim.parent_index();
+        let render = |id: &String| render_with(&st.scim, coll, id, Some(&ix));
+        if filter.is_none() && sort_by.is_none() {
+            // Render only the page: lists of thousands stay cheap.
+            let page: Vec<Value> = ids
+                .iter()
+                .skip(start - 1)
+                .take(count)
+                .filter_map(render)
+                .collect();
+            (ids.len(), page)
+        } else {
+            // Filter and sort on a light rendering (no members or groups) unless the query
+            // looks at those; render fully only the page.
+            let heavy = filter.as_ref().is_some_and(Filter::needs_relations)
+                || sort_by.as_deref().is_some_and(query::is_relation);
+            let mut items: Vec<(String, Value)> = ids
+                .iter()
+                .filter_map(|id| {
+                    let v = if heavy {
+                        render(id)
+                    } else {
+                        light(&st.scim, coll, id)
+                    };
+                    v.map(|v| (id.clone(), v))
+                })
+                .collect();
+            if let Some(f) = &filter {
+                items.retain(|(_, v)| f.matches(v));
+            }
+            if let Some(by) = &sort_by {
+                let desc = q
+                    .get("sortOrder")
+                    .is_some_and(|o| o.eq_ignore_ascii_case("descending"));
+                query::sort_by_key(&mut items, by, desc);
+            }
+            let total = items.len();
+            let page = items
+                .into_iter()
+                .skip(start - 1)
+                .take(count)
+                .filter_map(|(id, v)| if heavy { Some(v) } else { render(&id) })
+                .collect();
+            (total, page)
+        }
     };
-    if let Some(f) = &filter {
-        items.retain(|v| f.matches(v));
-    }
-    if let Some(by) = q.string("sortBy") {
-        let desc = q
-            .get("sortOrder")
-            .is_some_and(|o| o.eq_ignore_ascii_case("descending"));
-        query::sort(&mut items, &by, desc);
-    }
-    let total = items.len();
-    let mut page: Vec<Value> = items.into_iter().skip(start - 1).take(count).collect();
     for v in &mut page {
         query::project(v, q.get("attributes"), q.get("excludedAttributes"));
     }

@@ -103,6 +103,11 @@ impl Filter {
         Ok(Filter(ors))
     }
 
+    /// Whether the filter looks at members or groups (then resources must be fully rendered).
+    pub fn needs_relations(&self) -> bool {
+        self.0.iter().flatten().any(|c| is_relation(&c.attr))
+    }
+
     /// Whether a rendered resource matches.
     pub fn matches(&self, res: &Value) -> bool {
         self.0
@@ -157,6 +162,26 @@ fn cmp_matches(c: &Cmp, res: &Value) -> bool {
         "co" => any(&|v| v.contains(&want)),
         "sw" => any(&|v| v.starts_with(&want)),
         _ => false,
+    }
+}
+
+/// Whether an attribute path is a relation (`members…`, `groups…`).
+pub fn is_relation(attr: &str) -> bool {
+    let first = attr.split('.').next().unwrap_or("").to_ascii_lowercase();
+    first == "members" || first == "groups"
+}
+
+/// Sorts `(key, resource)` pairs by `sort_by` on the resource; `descending` reverses.
+pub fn sort_by_key<K>(items: &mut [(K, Value)], sort_by: &str, descending: bool) {
+    let key = |v: &Value| {
+        values_at(v, sort_by)
+            .first()
+            .map(|x| as_text(x).to_lowercase())
+            .unwrap_or_default()
+    };
+    items.sort_by_cached_key(|(_, v)| key(v));
+    if descending {
+        items.reverse();
     }
 }
 
