@@ -77,8 +77,9 @@ async fn real_main(args: Args) -> Result<()> {
     }
     let seed = SeedSpec::parse(&args.seed).map_err(|e| anyhow::anyhow!("{e}"))?;
     let latency = Duration::from_millis(args.latency_ms);
-    let emulator = |seed: SeedSpec, token: &str| EmulatorOptions {
+    let emulator = |seed: SeedSpec, token: &str, id_seed: u64| EmulatorOptions {
         seed,
+        id_seed,
         tokens: vec![TokenSpec {
             token: token.to_string(),
             user_name: "admin@example.com".into(),
@@ -92,13 +93,14 @@ async fn real_main(args: Args) -> Result<()> {
         ..EmulatorOptions::default()
     };
     eprintln!("starting emulators (seed {}) …", args.seed);
-    let source = brickport_emulator::start(emulator(seed, SOURCE_TOKEN))
+    let source = brickport_emulator::start(emulator(seed, SOURCE_TOKEN, 1))
         .await
         .map_err(|e| anyhow::anyhow!("source emulator: {e}"))?;
-    let target = brickport_emulator::start(emulator(SeedSpec::None, TARGET_TOKEN))
+    let target = brickport_emulator::start(emulator(SeedSpec::None, TARGET_TOKEN, 2))
         .await
         .map_err(|e| anyhow::anyhow!("target emulator: {e}"))?;
 
+    brickport_emulator::account::assign_account_groups(source.emulator(), target.emulator());
     let dir = tempfile::tempdir()?;
     let cfg = run::write_config(dir.path(), source.url(), target.url())?;
     let env = [

@@ -8,6 +8,7 @@
 //! `stats()`, runtime knobs, `shutdown()`).
 #![deny(missing_docs)]
 
+pub mod account;
 pub mod auth;
 pub mod body;
 pub mod error;
