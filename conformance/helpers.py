@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import base64
-import time
 import uuid
+
+from databricks.sdk.service.workspace import ObjectType
 
 
 def unique(prefix: str) -> str:
@@ -25,13 +26,15 @@ def requests_to(emu, path: str) -> int:
     return emu.stats().get("by_path", {}).get(path, 0)
 
 
-def wait_until(predicate, timeout_s: float = 20.0, every_s: float = 0.2, what: str = "condition"):
-    """Polls `predicate` until it returns a truthy value (returned) or the timeout passes."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
-        time.sleep(every_s)
+def walk(w, root="/"):
+    """Every workspace object under `root`, except what is inside /Repos."""
+    out, queue = [], [root]
+    while queue:
+        path = queue.pop()
+        for o in w.workspace.list(path):
+            if o.path == "/Repos" or o.path.startswith("/Repos/"):
+                continue
+            out.append(o)
+            if o.object_type == ObjectType.DIRECTORY:
+                queue.append(o.path)
+    return out

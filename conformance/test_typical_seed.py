@@ -14,6 +14,7 @@ from databricks.sdk.service.compute import ClusterSource
 from databricks.sdk.service.workspace import ObjectType
 
 from conftest import ADMIN_TOKEN
+from helpers import walk
 
 BUILTIN_DIRS = {"/", "/Users", "/Shared", "/Repos"}
 
@@ -23,20 +24,6 @@ def w(start_emulator):
     # only the admin token: its user is the seed's admin@example.com, so no principal is added.
     emu = start_emulator("--seed", "typical", "--rate-limits", "off", tokens=(ADMIN_TOKEN,))
     return emu.client(ADMIN_TOKEN)
-
-
-def walk(w, root="/"):
-    """Every workspace object under `root`, except what is inside /Repos."""
-    out, queue = [], [root]
-    while queue:
-        path = queue.pop()
-        for o in w.workspace.list(path):
-            if o.path == "/Repos" or o.path.startswith("/Repos/"):
-                continue
-            out.append(o)
-            if o.object_type == ObjectType.DIRECTORY:
-                queue.append(o.path)
-    return out
 
 
 def test_users(w):
