@@ -1,6 +1,10 @@
 //! Endpoints outside the workspace REST API: OAuth M2M (`/oidc/v1/token` and its discovery
 //! document), host metadata (`/.well-known/databricks-config`), and the emulator's own
-//! `/_emulator/stats` and `/_emulator/snapshot`.
+//! `/_emulator/stats`, `/_emulator/snapshot` and `/_emulator/knobs` (read or change the runtime
+//! knobs of a running emulator: rate-limit scale and switch, Retry-After, faults, the
+//! permissions feature switch).
+
+use std::sync::atomic::Ordering;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -11,9 +15,11 @@ use base64::Engine;
 use serde_json::{Value, json};
 
 use crate::auth::OAUTH_TOKEN_LIFETIME;
-use crate::body::QueryMap;
+use crate::body::{JsonBody, QueryMap};
+use crate::error::{ApiError, ApiResult};
+use crate::faults::FaultSpec;
 use crate::persist;
-use crate::state::AppState;
+use crate::state::{AppState, Knobs};
 
 /// The workspace id this emulator reports.
 pub const WORKSPACE_ID: &str = "1234567890123456";
@@ -31,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/.well-known/databricks-config", get(host_metadata))
         .route("/_emulator/stats", get(stats))
         .route("/_emulator/snapshot", get(snapshot))
+        .route("/_emulator/knobs", get(get_knobs).post(set_knobs))
 }
 
 fn base_url(headers: &HeaderMap) -> String {
@@ -130,4 +137,72 @@ async fn stats(State(emu): State<AppState>) -> Json<Value> {
 
 async fn snapshot(State(emu): State<AppState>) -> Json<Value> {
     Json(persist::to_json(&emu.lock()))
+}
+
+fn knobs_json(emu: &AppState) -> Value {
+    let k = &emu.knobs;
+    let f = emu.front.faults.spec();
+    json!({
+        "rate_limits_enabled": Knobs::get(&k.rate_limits_enabled),
+        "rate_limit_scale": k.rate_limit_scale(),
+        "retry_after": Knobs::get(&k.retry_after),
+        "faults_enabled": Knobs::get(&k.faults_enabled),
+        "faults": format!("429={},503={},500limit={},reset={},lost={}", f.p429, f.p503, f.p500limit, f.reset, f.lost),
+        "permissions_disabled": Knobs::get(&k.permissions_disabled),
+    })
+}
+
+async fn get_knobs(State(emu): State<AppState>) -> Json<Value> {
+    Json(knobs_json(&emu))
+}
+
+/// `POST /_emulator/knobs` with any of the keys `GET` shows; answers the knobs after the change.
+async fn set_knobs(
+    State(emu): State<AppState>,
+    JsonBody(b): JsonBody<Value>,
+) -> ApiResult<Json<Value>> {
+    let flag = |key: &str| -> ApiResult<Option<bool>> {
+        match b.get(key) {
+            None => Ok(None),
+            Some(Value::Bool(v)) => Ok(Some(*v)),
+            Some(_) => Err(ApiError::invalid(format!("{key} must be true or false"))),
+        }
+    };
+    let faults = match b.get("faults") {
+        None => None,
+        Some(Value::String(spec)) => {
+            Some(FaultSpec::parse(spec).map_err(|e| ApiError::invalid(e.to_string()))?)
+        }
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "faults must be a string like \"503=0.1\"",
+            ));
+        }
+    };
+    let scale = match b.get("rate_limit_scale") {
+        None => None,
+        Some(v) => Some(
+            v.as_f64()
+                .filter(|x| x.is_finite() && *x > 0.0)
+                .ok_or_else(|| ApiError::invalid("rate_limit_scale must be a number > 0"))?,
+        ),
+    };
+    let k = &emu.knobs;
+    for (key, atom) in [
+        ("rate_limits_enabled", &k.rate_limits_enabled),
+        ("retry_after", &k.retry_after),
+        ("faults_enabled", &k.faults_enabled),
+        ("permissions_disabled", &k.permissions_disabled),
+    ] {
+        if let Some(v) = flag(key)? {
+            atom.store(v, Ordering::Relaxed);
+        }
+    }
+    if let Some(s) = scale {
+        k.set_rate_limit_scale(s);
+    }
+    if let Some(f) = faults {
+        emu.front.faults.set_spec(f);
+    }
+    Ok(Json(knobs_json(&emu)))
 }

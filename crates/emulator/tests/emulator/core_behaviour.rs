@@ -382,3 +382,28 @@ async fn bad_options_are_clear_errors() {
     .unwrap();
     assert!(err.to_string().contains("/nonexistent/seed.json"), "{err}");
 }
+
+#[tokio::test]
+async fn knobs_change_at_runtime_over_http() {
+    let emu = common::start().await;
+    let (s, k) = emu
+        .post("/_emulator/knobs", json!({"faults": "503=1"}))
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(k["faults"], "429=0,503=1,500limit=0,reset=0,lost=0");
+    let (s, _) = emu.get("/api/2.0/workspace/list?path=/").await;
+    assert_eq!(s, 503);
+    emu.post("/_emulator/knobs", json!({"faults_enabled": false}))
+        .await;
+    let (s, _) = emu.get("/api/2.0/workspace/list?path=/").await;
+    assert_eq!(s, 200);
+    let (s, e) = emu
+        .post("/_emulator/knobs", json!({"rate_limit_scale": -1}))
+        .await;
+    assert_eq!(
+        (s, e["error_code"].as_str()),
+        (400, Some("INVALID_PARAMETER_VALUE"))
+    );
+    let (_, k) = emu.get("/_emulator/knobs").await;
+    assert_eq!(k["faults_enabled"], false);
+}
