@@ -74,4 +74,25 @@ mod tests {
             .count();
         assert_eq!(notebooks, 3000);
     }
+
+    /// The largest documented size. Slow in debug builds; run it with
+    /// `cargo test --release -p brickport-emulator --lib scale_100000 -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn scale_100000() {
+        let c = Counts::scaled(100_000);
+        let mut st = State::fresh(0);
+        let t = std::time::Instant::now();
+        seed(&mut st, &c).unwrap();
+        eprintln!("scale:100000 seeded in {:?}", t.elapsed());
+        // Peak memory, for the record (Linux only).
+        if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+            status
+                .lines()
+                .filter(|l| l.starts_with("VmHWM"))
+                .for_each(|l| eprintln!("{l}"));
+        }
+        assert_eq!(st.jobs.jobs.len(), c.jobs);
+        assert_eq!(st.scim.users.len(), c.users);
+    }
 }
