@@ -83,6 +83,15 @@ impl IdMap {
         }))
     }
 
+    /// Whether the object with this source key is managed by the migration (created, updated
+    /// or adopted by it), as opposed to merely known in the target.
+    pub fn is_managed(&self, kind: &str, key: &str) -> Result<bool, EngineError> {
+        Ok(self
+            .ledger
+            .get_by_key(kind, key)?
+            .is_some_and(|e| e.status.is_done() && e.target_id.is_some()))
+    }
+
     /// `spec` with every declared reference remapped to the target. In [`Pass::First`] the
     /// top-level fields of deferred references are removed. Unresolvable optional references
     /// are dropped (their array element, or their field); every unresolvable reference is

@@ -260,29 +260,38 @@ async fn create(
     }
     rt.ledger
         .record_intent(kind.name(), &obj.source_id, &obj.key, "create")?;
-    match kind.create(&rt.ctx, obj, desired).await {
-        Ok(c) => Ok(CreateResult::Done(c.id, c.key)),
-        Err(e) if e.is_outcome_unknown() => {
-            // The create may have happened: look before anything is created again.
-            match find_patiently(&rt.ctx, kind, obj, desired).await? {
-                Some(t) => {
-                    // Applied, perhaps only in part (a scope without all its keys).
-                    if !kind.compare(obj, desired, &t).is_empty() {
-                        update_settled(&rt.ctx, kind, obj, &t, desired).await?;
+    // A lost answer whose object is then not found (after patient lookups) was not applied:
+    // creating again is safe. Give up after a few rounds; the next run looks again.
+    let mut rounds = 0;
+    loop {
+        rounds += 1;
+        match kind.create(&rt.ctx, obj, desired).await {
+            Ok(c) => return Ok(CreateResult::Done(c.id, c.key)),
+            Err(e) if e.is_outcome_unknown() => {
+                match find_patiently(&rt.ctx, kind, obj, desired).await? {
+                    Some(t) => {
+                        // Applied, perhaps only in part (a scope without all its keys).
+                        if !kind.compare(obj, desired, &t).is_empty() {
+                            update_settled(&rt.ctx, kind, obj, &t, desired).await?;
+                        }
+                        return Ok(CreateResult::Done(t.id, Some(t.key)));
                     }
-                    Ok(CreateResult::Done(t.id, Some(t.key)))
+                    None if rounds < 3 => continue,
+                    None => {
+                        return Ok(CreateResult::Unknown(format!(
+                            "{e}; not found in the target afterwards: the next run looks it up again"
+                        )));
+                    }
                 }
-                None => Ok(CreateResult::Unknown(format!(
-                    "{e}; not found in the target afterwards: the next run looks it up again"
-                ))),
             }
+            Err(e) if e.is_already_exists() => {
+                return match find_patiently(&rt.ctx, kind, obj, desired).await? {
+                    Some(t) => Ok(CreateResult::Existing(t)),
+                    None => Err(e),
+                };
+            }
+            Err(e) => return Err(e),
         }
-        Err(e) if e.is_already_exists() => match find_patiently(&rt.ctx, kind, obj, desired).await?
-        {
-            Some(t) => Ok(CreateResult::Existing(t)),
-            None => Err(e),
-        },
-        Err(e) => Err(e),
     }
 }
 
@@ -455,8 +464,15 @@ async fn first_pass(
         ConflictPolicy::Fail => (Status::Failed, Outcome::Failed),
         _ => (Status::Conflict, Outcome::Conflict),
     };
-    record(status, None, None, None, None, Some(&detail))?;
-    let mut d = Done::new(outcome, None).with_detail(detail);
+    // Left alone, it still exists under the same natural key: references to it (a user in a
+    // group) map to it — except under `fail`, whose point is to stop the dependents.
+    let (tid, tkey) = if policy == ConflictPolicy::Fail {
+        (None, None)
+    } else {
+        (tid, tkey)
+    };
+    record(status, tid, tkey, None, None, Some(&detail))?;
+    let mut d = Done::new(outcome, tid.map(str::to_string)).with_detail(detail);
     d.diffs = diffs;
     Ok(d)
 }

@@ -16,5 +16,8 @@ mod phase1;
 #[path = "engine/checks.rs"]
 mod checks;
 
+#[path = "engine/typical.rs"]
+mod typical;
+
 #[path = "engine/resilience.rs"]
 mod resilience;

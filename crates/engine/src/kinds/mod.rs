@@ -300,7 +300,7 @@ pub(crate) fn collision_check(
     let target: std::collections::BTreeSet<&String> = target.iter().collect();
     let mut hits = Vec::new();
     for name in source {
-        if target.contains(name) && ctx.ids.target_key(kind, name)?.is_none() {
+        if target.contains(name) && !ctx.ids.is_managed(kind, name)? {
             hits.push(name.clone());
         }
     }
