@@ -80,6 +80,11 @@ pub async fn scenario(
         bail!("brickport migrate did nothing (exit 2); its output:\n{stdout}");
     }
     let kinds = kinds_from_report(&stdout);
+    if exit_code != 0 {
+        for line in unfinished_objects(&stdout) {
+            eprintln!("   not done: {line}");
+        }
+    }
     Ok(Measure {
         name: name.to_string(),
         wall,
@@ -140,4 +145,33 @@ fn kinds_from_report(stdout: &str) -> BTreeMap<String, (u64, u64)> {
         out.insert(name, (n("total"), n("created") + n("updated")));
     }
     out
+}
+
+/// The objects the report says failed or are in conflict, one line each (why a run exits 1).
+fn unfinished_objects(stdout: &str) -> Vec<String> {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(stdout) else {
+        return vec!["(the output is not a JSON report)".into()];
+    };
+    let objects = v.get("objects").or_else(|| v.pointer("/report/objects"));
+    objects
+        .and_then(|o| o.as_array())
+        .into_iter()
+        .flatten()
+        .filter(|o| {
+            matches!(
+                o.get("outcome").and_then(|x| x.as_str()),
+                Some("failed" | "conflict")
+            )
+        })
+        .map(|o| {
+            let f = |k: &str| o.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
+            format!(
+                "{} {} {}: {}",
+                f("kind"),
+                f("key"),
+                f("outcome"),
+                f("detail")
+            )
+        })
+        .collect()
 }
