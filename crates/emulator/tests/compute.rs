@@ -324,10 +324,57 @@ async fn cluster_create_validates_against_catalogue_pools_and_policies() {
 async fn cluster_list_pages_and_filters_pins_and_job_clusters() {
     let emu = start(60_000).await;
     let (_, pols) = emu.get("/api/2.0/policies/clusters/list").await;
-    let policy = pols["policies"][0]["policy_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let by_name = |name: &str| {
+        pols["policies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap()["policy_id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let policy = by_name("Power User Compute");
+
+    // Policies are enforced: fixed values fill in, broken rules are refused.
+    let mut s = spec("personal");
+    s["node_type_id"] = json!("m5d.large");
+    s.as_object_mut().unwrap().remove("num_workers");
+    s["policy_id"] = json!(by_name("Personal Compute"));
+    let pc = emu.ok("/api/2.1/clusters/create", s.clone()).await["cluster_id"].clone();
+    let (_, c) = emu
+        .get(&format!(
+            "/api/2.1/clusters/get?cluster_id={}",
+            pc.as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(c["num_workers"], 0);
+    assert_eq!(
+        c["spark_conf"]["spark.databricks.cluster.profile"],
+        "singleNode"
+    );
+    emu.ok(
+        "/api/2.1/clusters/permanent-delete",
+        json!({"cluster_id": pc}),
+    )
+    .await;
+    s["node_type_id"] = json!("r5d.xlarge");
+    let r = emu.post("/api/2.1/clusters/create", s.clone()).await;
+    assert_error(&r, 400, "INVALID_PARAMETER_VALUE");
+    assert!(
+        r.1["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Validation failed for node_type_id"),
+        "{}",
+        r.1
+    );
+    s["node_type_id"] = json!("m5d.large");
+    s["policy_id"] = json!(by_name("Job Compute"));
+    let r = emu.post("/api/2.1/clusters/create", s).await;
+    assert_error(&r, 400, "INVALID_PARAMETER_VALUE");
+
     let mut ids = Vec::new();
     for i in 0..5 {
         let mut s = spec(&format!("c{i}"));

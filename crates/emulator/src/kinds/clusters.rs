@@ -15,6 +15,7 @@ pub mod catalog;
 mod handlers;
 pub mod libraries;
 mod list;
+mod policy;
 mod validate;
 
 pub use catalog::{NodeType, SparkVersion};

@@ -97,8 +97,9 @@ async fn create(
     JsonBody(body): JsonBody<Map<String, Value>>,
 ) -> ApiResult<Json<Value>> {
     let caller = caller_of(caller);
-    let spec = validate::strip_read_only(body);
+    let mut spec = validate::strip_read_only(body);
     let mut st = emu.lock();
+    super::policy::enforce(&mut spec, &st)?;
     validate::check_spec(&spec, &st.clusters, &st.pools, &st.policies)?;
     let now = now_ms();
     let id = st.ids.cluster_id(now);
@@ -132,7 +133,7 @@ async fn create(
 fn apply_new_spec(
     st: &mut crate::state::State,
     id: &str,
-    spec: Map<String, Value>,
+    mut spec: Map<String, Value>,
     d: Delays,
 ) -> ApiResult<()> {
     let now = now_ms();
@@ -147,6 +148,7 @@ fn apply_new_spec(
     if !matches!(state, ClusterState::Running | ClusterState::Terminated) {
         return Err(unexpected_state(id, state));
     }
+    super::policy::enforce(&mut spec, st)?;
     validate::check_spec(&spec, &st.clusters, &st.pools, &st.policies)?;
     let c = find(&mut st.clusters, id)?;
     c.spec = spec;
@@ -341,6 +343,7 @@ async fn resize(
             ));
         }
     }
+    super::policy::enforce(&mut spec, &st)?;
     validate::check_spec(&spec, &st.clusters, &st.pools, &st.policies)?;
     let c = find(&mut st.clusters, &body.cluster_id)?;
     c.spec = spec;
