@@ -13,6 +13,10 @@
 //! - [`migrate`]`(&source, &target, &opts, &dyn Progress) -> Result<RunReport, EngineError>`:
 //!   the run; per-object failures are in the report ([`RunReport::is_success`]), not an `Err`.
 //! - [`status`]`(run_dir) -> Result<StatusReport, EngineError>`: the dashboard, from the ledger.
+//! - [`verify`]`(&source, &target, &opts) -> Result<VerifyReport, EngineError>`: every
+//!   migrated object compared with the target through the id map; differences can fail it.
+//! - [`cutover`]`(&source, &target, &opts, pause_source) -> Result<CutoverReport, EngineError>`:
+//!   GO LIVE, resumes in the target the jobs active in the source now; idempotent.
 //! - [`Progress`]: callbacks the cli implements (kind started, object finished, kind finished).
 //! - [`kind_names`]: every kind, in table order (for `--only` help and validation).
 //!
@@ -25,6 +29,8 @@
 #![deny(missing_docs)]
 
 pub mod backup;
+pub mod cutover;
+pub mod dashboard;
 mod error;
 pub mod graph;
 pub mod idmap;
@@ -39,7 +45,10 @@ pub mod report;
 mod run;
 mod status;
 mod validate;
+mod verify;
 
+pub use cutover::{CutoverJob, CutoverOutcome, CutoverReport, cutover};
+pub use dashboard::Dashboard;
 pub use error::EngineError;
 pub use idmap::IdMap;
 pub use options::{ConflictPolicy, EngineOptions, SecretValues};
@@ -48,6 +57,7 @@ pub use report::{KindSummary, ObjectReport, Outcome, RunReport};
 pub use run::{Plan, migrate, plan};
 pub use status::{KindStatus, PhaseStatus, Problem, StatusReport, status};
 pub use validate::{Check, ValidationReport, validate};
+pub use verify::{Difference, Mismatch, VerifyKind, VerifyReport, verify};
 
 /// Every kind's name, in table order (`users`, `service_principals`, `groups`, …).
 pub fn kind_names() -> Vec<&'static str> {

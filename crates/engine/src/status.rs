@@ -60,6 +60,9 @@ pub struct StatusReport {
     pub problems: Vec<Problem>,
     /// Manual actions left for the operator.
     pub manual_actions: Vec<ManualAction>,
+    /// The seed's success-metrics dashboard: phase progress, post-migration actions done and
+    /// pending, objects migrated per kind.
+    pub dashboard: crate::dashboard::Dashboard,
 }
 
 /// Reads the ledger of `run_dir` into a dashboard.
@@ -67,6 +70,7 @@ pub fn status(run_dir: &Path) -> Result<StatusReport, EngineError> {
     let ledger = Ledger::open_existing(run_dir)?;
     let entries = ledger.entries(None)?;
     let (runs_started, runs_finished) = ledger.run_counts()?;
+    let manual_actions = ledger.manual_actions()?;
     let mut per_kind: BTreeMap<String, KindStatus> = BTreeMap::new();
     let mut problems = Vec::new();
     for e in &entries {
@@ -123,6 +127,12 @@ pub fn status(run_dir: &Path) -> Result<StatusReport, EngineError> {
         runs_finished,
         phases,
         problems,
-        manual_actions: ledger.manual_actions()?,
+        dashboard: crate::dashboard::build(
+            run_dir,
+            &entries,
+            &manual_actions,
+            &crate::cutover::store::rows(run_dir)?,
+        )?,
+        manual_actions,
     })
 }
