@@ -57,6 +57,37 @@ mod tests {
     }
 
     #[test]
+    fn tiny_scales_stay_wired() {
+        for n in [1, 5, 18, 200] {
+            let p = plan(&Counts::scaled(n), &mut IdGen::new(9));
+            assert_eq!(p.notebooks.len(), n as usize);
+            let notebooks: BTreeSet<&str> = p.notebooks.iter().map(|o| o.path.as_str()).collect();
+            for j in &p.jobs {
+                let tasks = j.settings["tasks"].as_array().unwrap();
+                for t in tasks {
+                    let nt = &t["notebook_task"];
+                    if let (Some(path), true) =
+                        (nt["notebook_path"].as_str(), nt["source"] == "WORKSPACE")
+                    {
+                        assert!(notebooks.contains(path), "scale:{n}: {path}");
+                    }
+                }
+            }
+            let mut st = State::fresh(0);
+            seed(&mut st, &Counts::scaled(n)).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_seeded_state_round_trips_as_a_state_file() {
+        let mut st = State::fresh(0);
+        seed(&mut st, &Counts::TYPICAL).unwrap();
+        let text = serde_json::to_string(&st).unwrap();
+        let back: State = serde_json::from_str(&text).unwrap();
+        assert_eq!(serde_json::to_string(&back).unwrap(), text);
+    }
+
+    #[test]
     fn scale_fills_every_store() {
         let c = Counts::scaled(3000);
         let mut st = State::fresh(0);
