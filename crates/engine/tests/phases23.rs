@@ -357,6 +357,20 @@ async fn failures_stay_alone_and_their_dependents_are_skipped() {
         .node_types
         .retain(|n| n.node_type_id != "g4dn.xlarge");
 
+    // validate says so before anything is written.
+    let v = brickport_engine::validate(&p.source, &p.target, &p.opts())
+        .await
+        .unwrap();
+    let nodes = v
+        .checks
+        .iter()
+        .find(|c| c.name == "cluster node types")
+        .unwrap();
+    assert!(
+        !nodes.ok && nodes.detail.contains("g4dn.xlarge"),
+        "{nodes:?}"
+    );
+
     let r = p.migrate().await;
     let expect = |kind: &str, key: &str, o: Outcome, text: &str| {
         let x = outcome(&r, kind, key);
@@ -482,4 +496,99 @@ async fn runs_dropped_mid_phase_2_and_mid_phase_3_resume_without_duplicates() {
     let again = p.migrate().await;
     assert_eq!(p.dst.stats().writes, before, "a re-run wrote to the target");
     assert!(again.is_success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_typical_workspace_migrates_in_full() {
+    let start = |seed, id_seed| {
+        brickport_emulator::start(EmulatorOptions {
+            id_seed,
+            seed,
+            rate_limits: RateLimitSpec::Off,
+            cluster_start_delay: Duration::from_millis(40),
+            ..EmulatorOptions::default()
+        })
+    };
+    let src = start(brickport_emulator::SeedSpec::Typical, 21)
+        .await
+        .unwrap();
+    let dst = start(brickport_emulator::SeedSpec::None, 22).await.unwrap();
+    let (source, target) = (client(src.url()), client(dst.url()));
+    let p = Pair {
+        src,
+        dst,
+        source,
+        target,
+        dir: tempfile::tempdir().unwrap(),
+    };
+    let report = p.migrate().await;
+    // The typical source gives the migrating admin another display name than the fresh
+    // target: that one SCIM user is a conflict by design (left alone); nothing else.
+    let bad: Vec<_> = report
+        .objects
+        .iter()
+        .filter(|o| matches!(o.outcome, Outcome::Failed | Outcome::Conflict))
+        .filter(|o| !(o.kind == "users" && o.key == "admin@example.com"))
+        .collect();
+    assert!(bad.is_empty(), "{bad:#?}");
+    for kind in ["clusters", "notebooks", "repos", "jobs", "job_permissions"] {
+        let k = report.kinds.iter().find(|k| k.kind == kind).unwrap();
+        assert!(k.total > 0, "the typical seed has {kind}");
+    }
+    let cl = check::assert_clusters(&p.source, &p.target, &[]).await;
+    let jobs = check::assert_jobs(&p.source, &p.target, &cl, &[]).await;
+    let files = check::assert_contents(&p.source, &p.target, &[]).await;
+    let repos = check::assert_repos(&p.source, &p.target).await;
+    // Every object's direct grants, principals mapped.
+    for (s, t) in &cl {
+        check::assert_grants(&p.source, &p.target, "clusters", s, t).await;
+    }
+    for (s, t) in &jobs {
+        check::assert_grants(&p.source, &p.target, "jobs", &s.to_string(), &t.to_string()).await;
+    }
+    for (s, t, kind) in files.values() {
+        let ty = if kind == "NOTEBOOK" {
+            "notebooks"
+        } else {
+            "files"
+        };
+        check::assert_grants(&p.source, &p.target, ty, s, t).await;
+    }
+    for (s, t) in &repos {
+        check::assert_grants(&p.source, &p.target, "repos", s, t).await;
+    }
+    let before = p.dst.stats().writes;
+    p.migrate().await;
+    assert_eq!(p.dst.stats().writes, before, "a re-run wrote to the target");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_without_the_permissions_api_is_reported_once_per_object_type() {
+    let p = Pair::new(Duration::ZERO).await;
+    seed1::phase1(&p.source, true).await;
+    p.dst.set_permissions_disabled(true);
+    let mut opts = p.opts();
+    opts.phase = Some(1);
+    let r = migrate(&p.source, &p.target, &opts, &NoProgress)
+        .await
+        .unwrap();
+    assert!(r.is_success(), "{}", r.to_markdown());
+    for kind in [
+        "cluster_policy_permissions",
+        "instance_pool_permissions",
+        "sql_warehouse_permissions",
+        "folder_permissions",
+    ] {
+        let lines: Vec<_> = r.objects.iter().filter(|o| o.kind == kind).collect();
+        assert_eq!(lines.len(), 1, "{lines:#?}");
+        assert_eq!(lines[0].outcome, Outcome::Skipped);
+        assert!(
+            lines[0]
+                .detail
+                .as_deref()
+                .unwrap()
+                .contains("FEATURE_DISABLED"),
+            "{lines:?}"
+        );
+    }
 }
