@@ -13,6 +13,7 @@ use serde_json::{Map, Value, json};
 use crate::state::{State, now_ms};
 
 mod handlers;
+mod list;
 mod patch;
 pub mod query;
 
