@@ -66,3 +66,16 @@ pub fn found<T>(r: Result<T, ApiError>) -> Result<Option<T>, ApiError> {
         Err(e) => Err(e),
     }
 }
+
+/// The principal running the migration on the target (its userName; an SP's applicationId).
+/// It exists there by construction and is left as it is: changing the caller's own
+/// entitlements could lock the migration out.
+pub async fn target_caller(ctx: &super::Ctx) -> Result<Option<String>, crate::EngineError> {
+    let me = ctx.target.scim().me().await.map_err(super::api(|| {
+        "reading the caller's identity on the target".into()
+    }))?;
+    Ok(me.user_name)
+}
+
+/// The reason given for the caller's own identity.
+pub const CALLER: &str = "the principal running the migration: mapped, left as it is in the target";

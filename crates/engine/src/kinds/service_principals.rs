@@ -70,12 +70,17 @@ impl Kind for ServicePrincipals {
                 .try_collect()
                 .await
                 .map_err(api(|| "listing service principals in the source".into()))?;
+            let caller = super::scim::target_caller(ctx).await?;
             let mut out = Vec::new();
             for sp in sps {
                 let Some(id) = sp.id.clone() else { continue };
                 let key = sp.application_id.clone().unwrap_or_else(|| id.clone());
                 let raw = to_json(NAME, &key, &sp)?;
-                out.push(SourceObject::new(id, key, raw, spec(&sp)));
+                let mut obj = SourceObject::new(id, key, raw, spec(&sp));
+                if caller.as_deref() == Some(obj.key.as_str()) {
+                    obj.mode = super::Mode::MapOnly(super::scim::CALLER.into());
+                }
+                out.push(obj);
             }
             Ok(out)
         })

@@ -62,13 +62,18 @@ impl Kind for Users {
                 .try_collect()
                 .await
                 .map_err(api(|| "listing users in the source".into()))?;
+            let caller = super::scim::target_caller(ctx).await?;
             let mut out = Vec::new();
             for u in users {
                 let (Some(id), Some(name)) = (u.id.clone(), u.user_name.clone()) else {
                     continue;
                 };
                 let raw = to_json(NAME, &name, &u)?;
-                out.push(SourceObject::new(id, name, raw, spec(&u)));
+                let mut obj = SourceObject::new(id, name, raw, spec(&u));
+                if caller.as_deref() == Some(obj.key.as_str()) {
+                    obj.mode = super::Mode::MapOnly(super::scim::CALLER.into());
+                }
+                out.push(obj);
             }
             Ok(out)
         })

@@ -233,3 +233,46 @@ async fn secrets_get_placeholders_or_supplied_values_which_never_leak() {
         "options Debug leaks a value"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn folders_follow_include_and_exclude_prefixes_and_skip_repos() {
+    let p = pair().await;
+    seed::phase1(&p.source, true).await;
+    p.source
+        .workspace()
+        .mkdirs("/Shared/other/deep")
+        .await
+        .unwrap();
+    let mut opts = p.opts();
+    opts.only = vec!["workspace_folders".into()];
+    opts.phase = None;
+    opts.include_paths = vec!["/Shared".into()];
+    opts.exclude_paths = vec!["/Shared/team/reports".into()];
+    let r = migrate(&p.source, &p.target, &opts, &NoProgress)
+        .await
+        .unwrap();
+    assert!(r.is_success(), "{}", r.to_markdown());
+    // Users were not selected and are not in the ledger: reported, not fatal.
+    assert!(
+        r.missing_dependencies
+            .iter()
+            .any(|m| m.starts_with("users")),
+        "{:?}",
+        r.missing_dependencies
+    );
+    let ws = p.target.workspace();
+    for present in ["/Shared/team", "/Shared/empty", "/Shared/other/deep"] {
+        assert_eq!(
+            ws.get_status(present).await.unwrap().object_type.as_deref(),
+            Some("DIRECTORY"),
+            "{present}"
+        );
+    }
+    for absent in ["/Shared/team/reports", "/Users/alice@example.com/projects"] {
+        assert!(
+            ws.get_status(absent).await.unwrap_err().is_not_found(),
+            "{absent} was migrated"
+        );
+    }
+    assert!(r.objects.iter().all(|o| !o.key.starts_with("/Repos")));
+}

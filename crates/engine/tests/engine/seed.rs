@@ -13,6 +13,8 @@ fn values(v: &[&str]) -> Option<Vec<ComplexValue>> {
 }
 
 pub struct Seeded {
+    /// The source SP's applicationId (the target assigns its own on AWS/GCP).
+    #[allow(dead_code)]
     pub sp_app_id: String,
 }
 
