@@ -101,6 +101,16 @@ impl ReposState {
         self.repos.values()
     }
 
+    /// The Git folders directly inside workspace folder `dir` (for a workspace `list`).
+    pub fn children_of(&self, dir: &str) -> impl Iterator<Item = &Repo> {
+        let dir = normalize_path(dir);
+        self.repos.values().filter(move |r| {
+            r.path
+                .rsplit_once('/')
+                .is_some_and(|(parent, _)| parent == dir || (parent.is_empty() && dir == "/"))
+        })
+    }
+
     /// The repo at exactly this path (normalised), if any.
     pub fn at_path(&self, path: &str) -> Option<&Repo> {
         let path = normalize_path(path);
@@ -363,4 +373,33 @@ async fn delete(State(emu): State<AppState>, Path(id): Path<String>) -> ApiResul
     drop(st);
     emu.mark_dirty();
     Ok(Json(json!({})))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_normalise_and_children_are_direct() {
+        assert_eq!(normalize_path("/Workspace//Repos/a/b/"), "/Repos/a/b");
+        let mut st = ReposState::default();
+        let body =
+            |p: &str| json!({"url": "https://github.com/o/r.git", "provider": "github", "path": p});
+        for (i, p) in ["/Repos/a/x", "/Repos/a/y", "/Users/u@x.com/deep/z"]
+            .iter()
+            .enumerate()
+        {
+            let b = body(p);
+            st.create(i as i64, "0".repeat(40), b.as_object().unwrap(), "u@x.com")
+                .unwrap();
+        }
+        assert_eq!(st.children_of("/Workspace/Repos/a").count(), 2);
+        assert_eq!(st.children_of("/Repos").count(), 0);
+        assert_eq!(st.children_of("/Users/u@x.com/deep").count(), 1);
+        assert_eq!(st.at_path("/Workspace/Repos/a/y").map(|r| r.id), Some(1));
+        assert_eq!(
+            st.iter().next().map(|r| r.provider.as_str()),
+            Some("gitHub")
+        );
+    }
 }
