@@ -260,6 +260,17 @@ async fn phases_2_and_3_migrate_everything_then_a_rerun_writes_nothing() {
             .is_file()
     );
 
+    // A plan now finds nothing to do.
+    let plan = brickport_engine::plan(&p.source, &p.target, &p.opts())
+        .await
+        .unwrap();
+    let todo: Vec<_> = plan
+        .objects
+        .iter()
+        .filter(|o| !matches!(o.outcome, Outcome::Unchanged | Outcome::Skipped))
+        .collect();
+    assert!(todo.is_empty(), "{todo:#?}");
+
     // A re-run: nothing to do, nothing written.
     let before = p.dst.stats().writes;
     let again = p.migrate().await;
