@@ -389,17 +389,29 @@ async fn patch_one(
 ) -> ApiResult<Response> {
     require_admin(&caller)?;
     let mut st = emu.lock();
-    if render(&st.scim, coll, &id).is_none() {
+    // A PATCH changes the target and group memberships only: keep those, so a failing
+    // operation leaves everything as it was.
+    let groups = st.scim.groups.clone();
+    let user = st.scim.users.get(&id).cloned();
+    let sp = st.scim.service_principals.get(&id).cloned();
+    let exists = match coll {
+        Coll::Users => user.is_some(),
+        Coll::ServicePrincipals => sp.is_some(),
+        Coll::Groups => groups.contains_key(&id),
+    };
+    if !exists {
         return Err(not_found(coll, &id));
     }
-    // Apply to a copy so a failing operation leaves the resource untouched.
-    let mut scim = ScimState {
-        users: st.scim.users.clone(),
-        service_principals: st.scim.service_principals.clone(),
-        groups: st.scim.groups.clone(),
-    };
-    patch::apply(&mut scim, coll, &id, &body)?;
-    st.scim = scim;
+    if let Err(e) = patch::apply(&mut st.scim, coll, &id, &body) {
+        st.scim.groups = groups;
+        if let Some(u) = user {
+            st.scim.users.insert(id.clone(), u);
+        }
+        if let Some(s) = sp {
+            st.scim.service_principals.insert(id.clone(), s);
+        }
+        return Err(e);
+    }
     // match cloud behaviour: a group PATCH answers 204; users and SPs answer the resource.
     Ok(match coll {
         Coll::Groups => StatusCode::NO_CONTENT.into_response(),
