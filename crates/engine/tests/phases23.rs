@@ -360,6 +360,25 @@ async fn failures_stay_alone_and_their_dependents_are_skipped() {
         })
         .await
         .unwrap();
+    // A job whose owner has left: the migrating principal owns it in the target.
+    let leaver = seed1::user(&p.source, "leaver@example.com", "Leaver", true, &[], &[]).await;
+    let left_behind = jobs
+        .create(&JobSettings {
+            name: Some("left-behind".into()),
+            run_as: Some(json!({"user_name": "alice@example.com"})),
+            ..JobSettings::default()
+        })
+        .await
+        .unwrap();
+    let lb = left_behind.to_string();
+    seed::grant(
+        &p.source,
+        "jobs",
+        &lb,
+        &[("user_name", "leaver@example.com", "IS_OWNER")],
+    )
+    .await;
+    p.source.scim().users().delete(&leaver).await.unwrap();
     // The target's region has no GPU nodes.
     p.dst
         .emulator()
@@ -434,6 +453,17 @@ async fn failures_stay_alone_and_their_dependents_are_skipped() {
         "/Shared/team/huge",
         Outcome::Skipped,
         "which failed",
+    );
+    let lbp = outcome(&r, "job_permissions", &format!("({left_behind})"));
+    assert!(
+        lbp.dropped.iter().any(|d| d.contains("leaver@example.com")),
+        "{lbp:?}"
+    );
+    let tid = lbp.target_id.clone().unwrap();
+    let owner = check::grants(&p.target, "jobs", &tid).await;
+    assert!(
+        owner.contains("user admin@example.com IS_OWNER"),
+        "{owner:?}"
     );
     let t = r.totals();
     assert_eq!(t.failed, 3, "{}", r.to_markdown());
