@@ -336,3 +336,32 @@ fn scale_rejects_an_absurd_n() {
     let e = brickport_emulator::seed::apply(&mut st, &SeedSpec::Scale(2_000_000)).unwrap_err();
     assert!(e.to_string().contains("between 1 and"), "{e}");
 }
+
+#[tokio::test]
+async fn typical_clusters_and_jobs_are_accepted_as_they_are() {
+    // A real workspace's clusters were created under their policies: re-creating each
+    // all-purpose cluster from its own spec must pass the policy checks.
+    let emu = start(SeedSpec::Typical).await;
+    let clusters = emu
+        .paged("/api/2.1/clusters/list", "clusters", "page_token")
+        .await;
+    let mut created = 0;
+    for c in clusters.iter().filter(|c| c["cluster_source"] != "JOB") {
+        let (status, body) = emu.post("/api/2.1/clusters/create", &c["spec"]).await;
+        assert_eq!(status, 200, "{}: {body}", c["cluster_name"]);
+        created += 1;
+    }
+    assert_eq!(created, 8);
+    // The same for jobs: every job's settings are accepted by jobs/create as they are.
+    let jobs = emu
+        .paged("/api/2.2/jobs/list?limit=100", "jobs", "page_token")
+        .await;
+    for j in &jobs {
+        let job = emu
+            .get(&format!("/api/2.2/jobs/get?job_id={}", j["job_id"]))
+            .await;
+        let (status, body) = emu.post("/api/2.2/jobs/create", &job["settings"]).await;
+        assert_eq!(status, 200, "{}: {body}", job["settings"]["name"]);
+    }
+    assert_eq!(jobs.len(), 28);
+}

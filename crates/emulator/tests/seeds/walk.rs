@@ -44,6 +44,21 @@ impl Emu {
         }
     }
 
+    /// POSTs `body` and returns the status and the JSON answer.
+    pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let url = format!("{}{path}", self.running.url());
+        let resp = self
+            .http
+            .post(&url)
+            .bearer_auth("any-token")
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
     /// Every item of a token-paged list (`next_page_token` in the answer, sent back as
     /// `token_param`).
     pub async fn paged(&self, path: &str, key: &str, token_param: &str) -> Vec<Value> {
