@@ -302,3 +302,46 @@ async fn normalise_error(resp: Response, method: &str, path: &str) -> Response {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use axum::Router;
+    use axum::routing::get;
+
+    use super::*;
+    use crate::state::{Emulator, Settings, State as Ws};
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_a_plain_500() {
+        let emu: AppState = Arc::new(Emulator::new(Ws::fresh(0), Settings::default()));
+        let boom: Router = Router::new()
+            .route(
+                "/api/boom",
+                get(|| async {
+                    if true {
+                        panic!("secret internal detail");
+                    }
+                    "unreachable"
+                }),
+            )
+            .with_state(());
+        let app = Router::new()
+            .fallback_service(boom)
+            .layer(axum::middleware::from_fn_with_state(emu.clone(), layer));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let resp = reqwest::Client::new()
+            .get(format!("http://{addr}/api/2.0/boom"))
+            .bearer_auth("any")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 500);
+        let body = resp.text().await.unwrap();
+        assert!(body.contains("INTERNAL_ERROR") && !body.contains("secret internal detail"));
+        assert_eq!(emu.stats.snapshot().by_status["500"], 1);
+    }
+}
