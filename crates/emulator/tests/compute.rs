@@ -1006,6 +1006,15 @@ async fn jobs_list_pages_filters_and_rejects_large_limit() {
         )
         .await;
     }
+    // Forged tokens at the edge of usize answer an empty page, not a crash.
+    let (s, p) = emu
+        .get("/api/2.2/jobs/list?page_token=jobs-18446744073709551615")
+        .await;
+    assert_eq!((s, &p["has_more"]), (200, &json!(false)), "{p}");
+    let (s, _) = emu
+        .get("/api/2.0/repos?next_page_token=repos-18446744073709551615")
+        .await;
+    assert_eq!(s, 200);
     assert_error(
         &emu.get("/api/2.2/jobs/list?limit=101").await,
         400,

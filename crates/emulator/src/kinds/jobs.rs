@@ -283,7 +283,7 @@ async fn list(
         .take(limit)
         .map(|j| base_job(j, expand, v))
         .collect();
-    let has_more = offset + limit < matching.len();
+    let has_more = offset.saturating_add(limit) < matching.len();
     let mut out = Map::new();
     if !page.is_empty() {
         out.insert("jobs".into(), Value::Array(page));

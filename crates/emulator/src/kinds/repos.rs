@@ -295,7 +295,7 @@ async fn list(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>
     if !page.is_empty() {
         out.insert("repos".into(), Value::Array(page));
     }
-    if offset + PAGE_SIZE < all.len() {
+    if offset.saturating_add(PAGE_SIZE) < all.len() {
         out.insert(
             "next_page_token".into(),
             json!(format!("repos-{}", offset + PAGE_SIZE)),

@@ -267,7 +267,7 @@ async fn list(
     if !page.is_empty() {
         out.insert("warehouses".into(), Value::Array(page));
     }
-    if offset + size < all.len() {
+    if offset.saturating_add(size) < all.len() {
         out.insert(
             "next_page_token".into(),
             json!(format!("wh-{}", offset + size)),

@@ -49,14 +49,14 @@ pub fn page_of(
             out.remove(*array);
             continue;
         }
-        let end = (offset + ARRAY_PAGE).min(items.len());
+        let end = offset.saturating_add(ARRAY_PAGE).min(items.len());
         out.insert(
             (*array).to_string(),
             Value::Array(items[offset.min(items.len())..end].to_vec()),
         );
         more |= end < items.len();
     }
-    let next = more.then(|| (offset + ARRAY_PAGE).to_string());
+    let next = more.then(|| offset.saturating_add(ARRAY_PAGE).to_string());
     (out, next)
 }
 

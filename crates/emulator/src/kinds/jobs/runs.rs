@@ -198,7 +198,7 @@ async fn list_runs(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<V
         .take(limit)
         .map(|r| r.view(now, d))
         .collect();
-    let has_more = offset + limit < runs.len();
+    let has_more = offset.saturating_add(limit) < runs.len();
     let mut out = Map::new();
     if !page.is_empty() {
         out.insert("runs".into(), Value::Array(page));

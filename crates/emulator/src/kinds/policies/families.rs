@@ -178,7 +178,7 @@ pub async fn list(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Va
     if !page.is_empty() {
         out.insert("policy_families".into(), json!(page));
     }
-    if offset + size < all.len() {
+    if offset.saturating_add(size) < all.len() {
         out.insert("next_page_token".into(), json!((offset + size).to_string()));
     }
     Ok(Json(Value::Object(out)))
