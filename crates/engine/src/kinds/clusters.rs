@@ -327,6 +327,53 @@ async fn settle(
     Ok(())
 }
 
+/// The source's clusters; with `full`, their libraries too (a brief listing skips them).
+async fn list(ctx: &Ctx, full: bool) -> Result<Vec<SourceObject>, EngineError> {
+    let all: Vec<Cluster> = ctx
+        .source
+        .clusters()
+        .list()
+        .try_collect()
+        .await
+        .map_err(api(|| "listing clusters in the source".into()))?;
+    let mut out = Vec::new();
+    for c in all {
+        let Some(id) = c.cluster_id.clone() else {
+            continue;
+        };
+        let key = key_of(&c, &id);
+        let raw = super::to_json(NAME, &key, &c)?;
+        let source = c.cluster_source.clone().unwrap_or_else(|| "UI".into());
+        if MANAGED_SOURCES.contains(&source.as_str()) {
+            let mut obj = SourceObject::new(id, key, raw, json!({}));
+            obj.mode = Mode::Skip(format!(
+                "cluster_source {source}: managed by the platform (its job, pipeline, model or warehouse re-creates it)"
+            ));
+            out.push(obj);
+            continue;
+        }
+        let libs = if full {
+            libraries(&ctx.source, &id, "source").await?
+        } else {
+            Vec::new()
+        };
+        let mut spec = spec_of(&c, libs, &id)?;
+        // The target cluster always ends terminated, whatever the source's state.
+        spec["brickport_terminated"] = json!(true);
+        let mut obj = SourceObject::new(id, key.clone(), raw, spec);
+        if matches!(
+            c.state.as_deref(),
+            Some("RUNNING" | "PENDING" | "RESIZING" | "RESTARTING")
+        ) {
+            obj.manual.push(format!(
+                "cluster `{key}` was running in the source: it was created terminated in the target; start it at cut-over if it is needed"
+            ));
+        }
+        out.push(obj);
+    }
+    Ok(out)
+}
+
 impl Kind for Clusters {
     fn name(&self) -> &'static str {
         NAME
@@ -339,47 +386,11 @@ impl Kind for Clusters {
     }
 
     fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(async move {
-            let all: Vec<Cluster> = ctx
-                .source
-                .clusters()
-                .list()
-                .try_collect()
-                .await
-                .map_err(api(|| "listing clusters in the source".into()))?;
-            let mut out = Vec::new();
-            for c in all {
-                let Some(id) = c.cluster_id.clone() else {
-                    continue;
-                };
-                let key = key_of(&c, &id);
-                let raw = super::to_json(NAME, &key, &c)?;
-                let source = c.cluster_source.clone().unwrap_or_else(|| "UI".into());
-                if MANAGED_SOURCES.contains(&source.as_str()) {
-                    let mut obj = SourceObject::new(id, key, raw, json!({}));
-                    obj.mode = Mode::Skip(format!(
-                        "cluster_source {source}: managed by the platform (its job, pipeline, model or warehouse re-creates it)"
-                    ));
-                    out.push(obj);
-                    continue;
-                }
-                let libs = libraries(&ctx.source, &id, "source").await?;
-                let mut spec = spec_of(&c, libs, &id)?;
-                // The target cluster always ends terminated, whatever the source's state.
-                spec["brickport_terminated"] = json!(true);
-                let mut obj = SourceObject::new(id, key.clone(), raw, spec);
-                if matches!(
-                    c.state.as_deref(),
-                    Some("RUNNING" | "PENDING" | "RESIZING" | "RESTARTING")
-                ) {
-                    obj.manual.push(format!(
-                        "cluster `{key}` was running in the source: it was created terminated in the target; start it at cut-over if it is needed"
-                    ));
-                }
-                out.push(obj);
-            }
-            Ok(out)
-        })
+        Box::pin(list(ctx, true))
+    }
+
+    fn list_brief<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
+        Box::pin(list(ctx, false))
     }
 
     fn find<'a>(

@@ -214,6 +214,36 @@ impl Kind for Jobs {
         })
     }
 
+    fn list_brief<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
+        Box::pin(async move {
+            // The list's names are enough for the keys: no `get` per job.
+            let listed: Vec<Job> = ctx
+                .source
+                .jobs()
+                .list(&JobListQuery::default())
+                .try_collect()
+                .await
+                .map_err(api(|| "listing jobs in the source".into()))?;
+            Ok(listed
+                .into_iter()
+                .filter_map(|j| {
+                    let id = j.job_id?;
+                    let name = j
+                        .settings
+                        .and_then(|s| s.name)
+                        .unwrap_or_else(|| "Untitled".into());
+                    let key = format!("{name} ({id})");
+                    Some(SourceObject::new(
+                        id.to_string(),
+                        key,
+                        Value::Null,
+                        Value::Null,
+                    ))
+                })
+                .collect())
+        })
+    }
+
     fn find<'a>(
         &'a self,
         ctx: &'a Ctx,

@@ -193,6 +193,12 @@ pub trait Kind: Send + Sync {
     }
     /// Every object of this kind in the source.
     fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>>;
+    /// The objects as [`Kind::list`] gives them — same source ids, keys and modes — without
+    /// what only migrating them needs (full settings, libraries): for kinds that only need to
+    /// know which objects there are (permissions). The default is `list`.
+    fn list_brief<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
+        self.list(ctx)
+    }
     /// The target object with the same natural key, if any.
     fn find<'a>(
         &'a self,

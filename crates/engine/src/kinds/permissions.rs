@@ -280,7 +280,7 @@ impl Kind for Permissions {
                     return Ok(self.disabled(side));
                 }
             }
-            let objects = self.guarded.list(ctx).await?;
+            let objects = self.guarded.list_brief(ctx).await?;
             let wanted: Vec<SourceObject> = objects
                 .into_iter()
                 .filter(|o| o.mode == Mode::Migrate)
