@@ -70,6 +70,8 @@ pub enum ConflictArg {
 }
 
 /// The subcommands.
+// Parsed once per process: the size of the emulator's variant costs nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write a commented example brickport.toml in the current directory.
@@ -161,9 +163,10 @@ pub struct EmulatorArgs {
     /// What the workspace starts with: none, typical, scale:N, or a state JSON file.
     #[arg(long, default_value = "none", value_name = "SEED")]
     pub seed: String,
-    /// Seed of the id generators (two emulators with different seeds hand out different ids).
-    #[arg(long, default_value_t = 0, value_name = "N")]
-    pub id_seed: u64,
+    /// Seed of the id generators, for reproducible ids. Default: a fresh one per start, so two
+    /// emulators are two different workspaces (ids, `admins` group) as real ones are.
+    #[arg(long, value_name = "N")]
+    pub id_seed: Option<u64>,
     /// Delay added to every API request: `0`, `50ms`, `1s`, or `FIXED+JITTER` (`50ms+20ms`);
     /// a bare number is milliseconds.
     #[arg(

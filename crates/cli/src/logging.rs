@@ -4,6 +4,8 @@
 //! verbosity, because its debug output would print request headers, and a header is where
 //! the token travels. `RUST_LOG` is honoured for developers, with the same clamp.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 use crate::settings::Verbosity;
@@ -37,6 +39,7 @@ pub fn init(verbosity: Verbosity) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .without_time()
         .try_init();

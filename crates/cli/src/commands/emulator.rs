@@ -38,7 +38,7 @@ pub fn options(args: &EmulatorArgs) -> Result<EmulatorOptions> {
             .map(|c| OAuthClient::parse(c))
             .collect::<Result<_, _>>()?,
         seed: SeedSpec::parse(&args.seed)?,
-        id_seed: args.id_seed,
+        id_seed: args.id_seed.unwrap_or_else(fresh_seed),
         latency: Latency::parse(&args.latency)?,
         rate_limits: RateLimitSpec::parse(&args.rate_limits)?,
         retry_after: !args.no_retry_after,
@@ -53,6 +53,16 @@ pub fn options(args: &EmulatorArgs) -> Result<EmulatorOptions> {
         permissions_disabled: args.permissions_disabled,
         ..EmulatorOptions::default()
     })
+}
+
+/// A seed that differs between two starts (clock and process id): not for security, only so
+/// that two emulators started side by side do not share ids.
+fn fresh_seed() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or_default();
+    nanos ^ (u64::from(std::process::id()) << 32)
 }
 
 /// Serves until Ctrl-C or SIGTERM, then stops cleanly (saving `--state`).
