@@ -209,7 +209,8 @@ pub struct DemoArgs {
     /// What the source starts with: typical, scale:N, or a JSON seed file.
     #[arg(long, default_value = "typical", value_name = "SEED")]
     pub seed: String,
-    /// Keep both emulators running after the demo, until Ctrl-C (their URLs are printed).
+    /// Keep both emulators running after the demo, until Ctrl-C (their URLs are printed; the
+    /// source accepts any bearer token, the target the token `demo`).
     #[arg(long)]
     pub keep_running: bool,
 }
