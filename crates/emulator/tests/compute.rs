@@ -1142,6 +1142,40 @@ async fn jobs_update_merges_by_key_reset_replaces_and_validation_holds() {
         "INVALID_PARAMETER_VALUE",
     );
 
+    // access_control_list: principals must exist; a named owner replaces the creator.
+    let acl = |who: &str, level: &str| json!({"name": "acl", "access_control_list": [{"user_name": who, "permission_level": level}]});
+    let r = emu
+        .post("/api/2.2/jobs/create", acl("ghost@example.com", "CAN_VIEW"))
+        .await;
+    assert_error(&r, 400, "INVALID_PARAMETER_VALUE");
+    let r = emu
+        .post("/api/2.2/jobs/create", acl("admin@example.com", "CAN_USE"))
+        .await;
+    assert_error(&r, 400, "INVALID_PARAMETER_VALUE");
+    let (_, me) = emu.get("/api/2.0/preview/scim/v2/Me").await;
+    let me = me["userName"].as_str().unwrap().to_string();
+    let owned = emu.ok("/api/2.2/jobs/create", acl(&me, "CAN_MANAGE")).await["job_id"]
+        .as_i64()
+        .unwrap();
+    let grants = emu
+        .running
+        .emulator()
+        .lock()
+        .permissions
+        .direct("jobs", &owned.to_string())
+        .to_vec();
+    let levels: Vec<Value> = grants
+        .iter()
+        .map(|g| serde_json::to_value(g).unwrap())
+        .collect();
+    assert_eq!(
+        levels,
+        [
+            json!({"user_name": me, "permission_level": "IS_OWNER"}),
+            json!({"user_name": me, "permission_level": "CAN_MANAGE"})
+        ]
+    );
+
     // The hourly creation limit (lowered here) answers 400 INVALID_STATE.
     emu.running.emulator().lock().jobs.creation_limit_per_hour = Some(0);
     let r = emu

@@ -130,8 +130,12 @@ fn job_id_of(v: Option<&Value>) -> ApiResult<i64> {
 
 /// The grants a create's `access_control_list` asks for, plus the creator as IS_OWNER when
 /// the list names no owner.
-fn initial_grants(acl: Option<&Value>, creator: &str) -> ApiResult<Vec<Grant>> {
-    let mut grants: Vec<Grant> = match acl {
+fn initial_grants(
+    acl: Option<&Value>,
+    creator: &str,
+    st: &crate::state::State,
+) -> ApiResult<Vec<Grant>> {
+    let parsed: Vec<Grant> = match acl {
         None | Some(Value::Null) => Vec::new(),
         Some(v) => serde_json::from_value(v.clone()).map_err(|e| {
             ApiError::invalid(format!(
@@ -140,14 +144,35 @@ fn initial_grants(acl: Option<&Value>, creator: &str) -> ApiResult<Vec<Grant>> {
         })?,
     };
     let jobs = super::permissions::types::lookup("jobs");
-    if let Some(bad) = grants
-        .iter()
-        .find(|g| jobs.is_some_and(|t| !t.allows(&g.permission_level)))
-    {
-        return Err(ApiError::invalid(format!(
-            "Permission level {} is not valid for jobs: use CAN_VIEW, CAN_MANAGE_RUN, CAN_MANAGE or IS_OWNER.",
-            bad.permission_level
-        )));
+    let mut grants = Vec::new();
+    for g in parsed {
+        if jobs.is_some_and(|t| !t.allows(&g.permission_level)) {
+            return Err(ApiError::invalid(format!(
+                "Permission level {} is not valid for jobs: use CAN_VIEW, CAN_MANAGE_RUN, CAN_MANAGE or IS_OWNER.",
+                g.permission_level
+            )));
+        }
+        // match cloud behaviour: like the permissions API, a grant must name an existing
+        // principal, a group cannot own a job, and `admins` is implicit (dropped).
+        let exists = match &g.principal {
+            Principal::UserName(u) => st.scim.user_by_name(u).is_some(),
+            Principal::GroupName(n) => st.scim.group_by_name(n).is_some(),
+            Principal::ServicePrincipalName(a) => st.scim.sp_by_app_id(a).is_some(),
+        };
+        if !exists {
+            return Err(ApiError::invalid(format!(
+                "Principal {:?} does not exist.",
+                g.principal
+            )));
+        }
+        if g.permission_level == "IS_OWNER" && matches!(g.principal, Principal::GroupName(_)) {
+            return Err(ApiError::invalid(
+                "A group cannot be the owner of an object.",
+            ));
+        }
+        if g.principal != Principal::GroupName("admins".into()) && !grants.contains(&g) {
+            grants.push(g);
+        }
     }
     let owners = grants
         .iter()
@@ -179,8 +204,8 @@ async fn create(
     let v = version_of(version);
     // JobSettings come at the top level of a create, next to access_control_list.
     let acl = body.remove("access_control_list");
-    let grants = initial_grants(acl.as_ref(), &caller.user_name)?;
     let mut st = emu.lock();
+    let grants = initial_grants(acl.as_ref(), &caller.user_name, &st)?;
     validate::check(&body, &st)?;
     validate::fix_up(&mut body, v.at_least(2, 2));
     st.jobs.count_creation(now_ms())?;
