@@ -2,7 +2,9 @@
 
 use std::fmt::Write;
 
-use brickport_engine::{KindSummary, Outcome as ObjOutcome, RunReport, StatusReport};
+use brickport_engine::{
+    Dashboard, KindSummary, Mismatch, Outcome as ObjOutcome, RunReport, StatusReport, VerifyReport,
+};
 
 fn row(out: &mut String, w: usize, k: &KindSummary, label: &str) {
     let _ = writeln!(
@@ -90,7 +92,8 @@ fn manual(out: &mut String, actions: &[brickport_engine::ledger::ManualAction]) 
     }
 }
 
-/// The dashboard: phases, per-kind counts per status, problems, manual actions.
+/// The status: phases, per-kind counts per status, problems, then the dashboard (with the
+/// manual actions, done and pending).
 pub fn status(report: &StatusReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "run directory: {}", report.run_dir.display());
@@ -157,6 +160,125 @@ pub fn status(report: &StatusReport) -> String {
             );
         }
     }
-    manual(&mut out, &report.manual_actions);
+    // The dashboard lists every manual action, grouped, each marked done or pending.
+    dashboard(&mut out, &report.dashboard);
+    out
+}
+
+/// The seed's "Success Metrics Dashboard": phases with their bars, post-migration actions
+/// done and pending, objects migrated per kind.
+fn dashboard(out: &mut String, d: &Dashboard) {
+    use brickport_engine::dashboard::bar;
+    let _ = writeln!(
+        out,
+        "
+MIGRATION COMPLETION STATUS"
+    );
+    for p in &d.phases {
+        let _ = writeln!(
+            out,
+            "  Phase {}: {:<20} {} {:>3}% ({}/{} kinds){}",
+            p.phase,
+            p.title,
+            bar(p.done, p.total),
+            p.percent,
+            p.done,
+            p.total,
+            if p.pending.is_empty() {
+                String::new()
+            } else {
+                format!("  pending: {}", p.pending.join(", "))
+            }
+        );
+    }
+    let pct = (d.post_migration_done * 100)
+        .checked_div(d.post_migration_total)
+        .unwrap_or(100);
+    let _ = writeln!(
+        out,
+        "  Post-Migration Actions        {} {:>3}% ({}/{} tasks)",
+        bar(d.post_migration_done, d.post_migration_total),
+        pct,
+        d.post_migration_done,
+        d.post_migration_total
+    );
+    for g in &d.post_migration {
+        let mark = if g.done == g.total { "✓" } else { "☐" };
+        let _ = writeln!(out, "    {mark} {} ({}/{} done)", g.title, g.done, g.total);
+        for i in &g.items {
+            let _ = writeln!(
+                out,
+                "        {} {} {}: {}",
+                if i.done { "✓" } else { "☐" },
+                i.kind,
+                i.key,
+                i.action
+            );
+        }
+    }
+    if !d.migrated.is_empty() {
+        let _ = writeln!(out, "  Objects migrated:");
+        for (kind, n) in &d.migrated {
+            let _ = writeln!(out, "    {kind:<28} {n:>6}");
+        }
+    }
+}
+
+/// `verify`: the counts, then every difference with what differs.
+pub fn verify(r: &VerifyReport) -> String {
+    let mut out = String::new();
+    let differing = r.differences.len();
+    let _ = writeln!(
+        out,
+        "verify: {} -> {}: {} objects compared, {} match, {} differ",
+        r.source,
+        r.target,
+        r.compared(),
+        r.kinds.iter().map(|k| k.equal).sum::<usize>(),
+        differing
+    );
+    for k in &r.kinds {
+        let _ = writeln!(
+            out,
+            "  {:<28} {:>5} compared {:>5} equal {:>5} differ {:>5} skipped",
+            k.kind, k.compared, k.equal, k.differing, k.skipped
+        );
+    }
+    if differing > 0 {
+        let _ = writeln!(
+            out,
+            "
+differences ({differing}):"
+        );
+    }
+    for d in &r.differences {
+        let what = match d.mismatch {
+            Mismatch::Missing => "missing in the target",
+            Mismatch::Differs => "differs in the target",
+            Mismatch::NotMigrated => "not migrated",
+            Mismatch::NotInLedger => "not in the ledger",
+            Mismatch::GoneFromSource => "gone from the source",
+            Mismatch::Unremapped => "reference not remapped",
+            Mismatch::Unreadable => "cannot be read",
+        };
+        let _ = writeln!(
+            out,
+            "  {} {}: {what}: {}",
+            d.kind,
+            d.key,
+            d.details.join("; ")
+        );
+    }
+    if !r.notes.is_empty() {
+        let _ = writeln!(
+            out,
+            "
+notes ({}):",
+            r.notes.len()
+        );
+        for n in &r.notes {
+            let _ = writeln!(out, "  {n}");
+        }
+    }
     out
 }

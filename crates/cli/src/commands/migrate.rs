@@ -3,14 +3,14 @@
 //!
 //! `migrate` runs the pre-check first and does nothing when it fails (the seed's Pass/Fail
 //! gate). Ctrl-C drops the run's future, which stops it at once; the ledger's intents make the
-//! next `migrate` resume with no duplicate. `verify` is a plan read the other way round: after
-//! a migration every selected object should need nothing (unchanged, adopted or skipped on
-//! purpose); anything the plan would still create or update is a difference.
+//! next `migrate` resume with no duplicate. `verify` is the engine's `verify`: it reads every
+//! migrated object back from the target (a plan would trust the ledger's hashes and miss a
+//! change made in the target).
 
 use std::path::Path;
 
 use anyhow::{Result, bail};
-use brickport_engine::{ObjectReport, Outcome as ObjOutcome, RunReport};
+use brickport_engine::RunReport;
 use serde_json::{Value, json};
 
 use crate::cli::{MigrateArgs, SelectArgs};
@@ -98,56 +98,23 @@ pub async fn migrate(settings: &Settings, args: &MigrateArgs) -> Result<Outcome>
 )]
 pub struct Interrupted;
 
-fn differs(o: &ObjectReport) -> bool {
-    !matches!(
-        o.outcome,
-        ObjOutcome::Unchanged | ObjOutcome::Adopted | ObjOutcome::Skipped
-    )
-}
-
-/// `brickport verify`.
+/// `brickport verify`: the engine's `verify` (every migrated object read back from the target
+/// and compared through the id map, notebooks and files by content); exit 1 when anything
+/// differs, each difference named.
 pub async fn verify(settings: &Settings, select: &SelectArgs) -> Result<Outcome> {
     let pair = connect::pair(settings)?;
     let run_dir = settings.run_dir(&pair.source_config, &pair.target_config);
     let opts = engine_options::build(settings, run_dir.clone(), select, None)?;
-    let report = brickport_engine::plan(&pair.source, &pair.target, &opts).await?;
-    let differences: Vec<&ObjectReport> = report.objects.iter().filter(|o| differs(o)).collect();
-    let ok = differences.is_empty() && report.aborted.is_none();
-    let mut text = format!(
-        "verify: {} -> {}: {} objects compared, {} match, {} differ\n",
-        report.source,
-        report.target,
-        report.objects.len(),
-        report.objects.len() - differences.len(),
-        differences.len()
-    );
-    for o in &differences {
-        let what = match o.outcome {
-            ObjOutcome::Created => "missing in the target",
-            ObjOutcome::Updated => "differs in the target",
-            ObjOutcome::Conflict => "differs (not created by brickport)",
-            ObjOutcome::Failed => "cannot be compared",
-            _ => "differs",
-        };
-        text.push_str(&format!("  {} {}: {what}", o.kind, o.key));
-        if !o.diffs.is_empty() {
-            text.push_str(&format!(" ({})", o.diffs.join(", ")));
-        } else if let Some(d) = &o.detail {
-            text.push_str(&format!(": {d}"));
-        }
-        text.push('\n');
+    let report = brickport_engine::verify(&pair.source, &pair.target, &opts).await?;
+    let mut json = serde_json::to_value(&report).unwrap_or_else(|_| json!({}));
+    if let Some(map) = json.as_object_mut() {
+        map.insert("ok".into(), json!(report.is_success()));
+        map.insert("compared".into(), json!(report.compared()));
+        map.insert("run_dir".into(), json!(run_dir.display().to_string()));
     }
-    let json = json!({
-        "ok": ok,
-        "source": report.source,
-        "target": report.target,
-        "compared": report.objects.len(),
-        "differences": differences,
-        "run_dir": run_dir.display().to_string(),
-    });
     Ok(Outcome {
-        success: ok,
+        success: report.is_success(),
         json,
-        text,
+        text: render::verify(&report),
     })
 }

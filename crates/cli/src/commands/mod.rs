@@ -1,5 +1,6 @@
 //! One module per subcommand; [`run`] dispatches and prints the result.
 
+mod cutover;
 mod demo;
 pub mod emulator;
 mod init;
@@ -65,11 +66,7 @@ async fn with_settings(command: &Command, settings: &Settings) -> Result<Outcome
         Command::Migrate(args) => migrate::migrate(settings, args).await,
         Command::Verify(select) => migrate::verify(settings, select).await,
         Command::Status => status::run(settings),
-        Command::Cutover(_) => bail!(
-            "`brickport cutover` is not available yet in this build: the migrated jobs were \
-             created paused in the target; unpause them there when you cut over (`brickport \
-             status` lists them as manual actions)"
-        ),
+        Command::Cutover(args) => cutover::run(settings, args).await,
         Command::Init(_) | Command::Emulator(_) | Command::Demo(_) => {
             bail!("internal: this command runs without the configuration")
         }

@@ -1,0 +1,109 @@
+//! `brickport cutover`: the seed's GO LIVE on the engine's `cutover` — resume in the target the
+//! migrated jobs that are active in the source now, optionally pause them in the source, and
+//! mark the cut-over done in the run directory. Running it again changes nothing.
+
+use std::fmt::Write;
+
+use anyhow::Result;
+use brickport_engine::{CutoverOutcome, CutoverReport};
+use serde_json::json;
+
+use crate::cli::{CutoverArgs, SelectArgs};
+use crate::connect;
+use crate::engine_options;
+use crate::output::Outcome;
+use crate::settings::Settings;
+
+fn label(o: CutoverOutcome) -> &'static str {
+    match o {
+        CutoverOutcome::Resumed => "resumed",
+        CutoverOutcome::AlreadyDone => "already cut over",
+        CutoverOutcome::PausedInSource => "left paused (paused in the source)",
+        CutoverOutcome::NoSchedule => "nothing to resume (no schedule)",
+        CutoverOutcome::NotMigrated => "not migrated",
+        CutoverOutcome::Failed => "FAILED",
+    }
+}
+
+/// The report for a person: one line per job, then the totals and what is left to do.
+pub fn text(r: &CutoverReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "cutover: {} -> {}", r.source, r.target);
+    for j in &r.jobs {
+        let blocks = if j.resumed.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " [{}{}]",
+                j.resumed.join(", "),
+                if j.source_paused {
+                    "; paused in the source"
+                } else {
+                    ""
+                }
+            )
+        };
+        let _ = writeln!(
+            out,
+            "  {:<36} {}{}{}",
+            label(j.outcome),
+            j.key,
+            blocks,
+            j.detail
+                .as_deref()
+                .map(|d| format!(": {d}"))
+                .unwrap_or_default()
+        );
+    }
+    let n = |o| r.count(o);
+    let _ = writeln!(
+        out,
+        "\n{} jobs: {} resumed, {} already cut over, {} left paused, {} without schedule, {} not migrated, {} failed; {} writes",
+        r.jobs.len(),
+        n(CutoverOutcome::Resumed),
+        n(CutoverOutcome::AlreadyDone),
+        n(CutoverOutcome::PausedInSource),
+        n(CutoverOutcome::NoSchedule),
+        n(CutoverOutcome::NotMigrated),
+        n(CutoverOutcome::Failed),
+        r.writes
+    );
+    let running_in_source = r
+        .jobs
+        .iter()
+        .filter(|j| !j.resumed.is_empty() && !j.source_paused)
+        .count();
+    if running_in_source > 0 {
+        let _ = writeln!(
+            out,
+            "{running_in_source} jobs now run in both workspaces: pause them in the source, or run `brickport cutover --pause-source`"
+        );
+    }
+    if n(CutoverOutcome::Failed) > 0 {
+        let _ = writeln!(
+            out,
+            "some jobs failed: fix what is said above and run `brickport cutover` again (jobs already cut over are left as they are)"
+        );
+    }
+    out
+}
+
+/// `brickport cutover`: exit 0 when no job failed, 1 when some did; an error (no ledger, no
+/// job in it, unreachable workspaces) is exit 2.
+pub async fn run(settings: &Settings, args: &CutoverArgs) -> Result<Outcome> {
+    let pair = connect::pair(settings)?;
+    let run_dir = settings.run_dir(&pair.source_config, &pair.target_config);
+    let opts = engine_options::build(settings, run_dir.clone(), &SelectArgs::default(), None)?;
+    let report =
+        brickport_engine::cutover(&pair.source, &pair.target, &opts, args.pause_source).await?;
+    let mut doc = serde_json::to_value(&report).unwrap_or_else(|_| json!({}));
+    if let Some(m) = doc.as_object_mut() {
+        m.insert("ok".into(), json!(report.is_success()));
+        m.insert("run_dir".into(), json!(run_dir.display().to_string()));
+    }
+    Ok(Outcome {
+        success: report.is_success(),
+        json: doc,
+        text: text(&report),
+    })
+}
