@@ -89,7 +89,38 @@ async fn an_object_the_target_rejects_fails_alone() {
         .node_types
         .retain(|n| n.node_type_id != "m5d.large");
 
-    let opts = p.opts();
+    // A cluster on each pool: the one on the rejected pool must be skipped, with the reason.
+    let pools = p.source.pools().list().await.unwrap();
+    for pool in &pools {
+        let name = pool.instance_pool_name.clone().unwrap();
+        let cluster: brickport_api::types::clusters::Cluster =
+            serde_json::from_value(serde_json::json!({
+                "cluster_name": format!("on-{name}"),
+                "spark_version": "15.4.x-scala2.12",
+                "instance_pool_id": pool.instance_pool_id,
+                "num_workers": 1,
+                "autotermination_minutes": 30,
+            }))
+            .unwrap();
+        p.source.clusters().create(&cluster).await.unwrap();
+    }
+    let mut opts = p.opts();
+    opts.phase = None;
+    let phase1 = [
+        "users",
+        "service_principals",
+        "groups",
+        "cluster_policies",
+        "instance_pools",
+        "sql_warehouses",
+        "secret_scopes",
+        "workspace_folders",
+    ];
+    opts.only = phase1
+        .iter()
+        .chain(&["clusters"])
+        .map(|k| k.to_string())
+        .collect();
     let check = brickport_engine::validate(&p.source, &p.target, &opts)
         .await
         .unwrap();
@@ -125,6 +156,25 @@ async fn an_object_the_target_rejects_fails_alone() {
         .find(|k| k.kind == "instance_pools")
         .unwrap();
     assert_eq!((pools.created, pools.failed), (1, 1));
+    // Its dependent is skipped with the reason; the cluster on the other pool is created.
+    let cluster = |pool: &str| {
+        report
+            .objects
+            .iter()
+            .find(|o| o.kind == "clusters" && o.key.contains(&format!("on-{pool}")))
+            .unwrap()
+    };
+    let dependent = cluster("pool-general");
+    assert_eq!(dependent.outcome, Outcome::Skipped, "{dependent:?}");
+    assert!(
+        dependent
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("pool-general"),
+        "{dependent:?}"
+    );
+    assert_eq!(cluster("pool-small").outcome, Outcome::Created);
     // Everything else arrived.
     let others = report.totals();
     assert_eq!(others.failed, 1);
