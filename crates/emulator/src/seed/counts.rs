@@ -17,8 +17,9 @@
 pub const MAX_SCOPES: usize = crate::kinds::secrets::MAX_SCOPES;
 
 /// The largest `N` accepted by `scale:N`: beyond it the workspace no longer fits comfortably
-/// in memory (about 1 KB per notebook with its folder, grants and jobs).
-pub const MAX_SCALE: u32 = 1_000_000;
+/// in memory (about 6 KB per notebook with its share of folders, grants, jobs and users:
+/// `scale:100000` peaks near 570 MB).
+pub const MAX_SCALE: u32 = 200_000;
 
 /// Object counts of a generated workspace. What is counted where:
 ///

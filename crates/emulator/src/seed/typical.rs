@@ -9,6 +9,9 @@
 //! folders, 8 all-purpose clusters (one RUNNING, two pinned) plus 2 clusters created by job
 //! runs (`cluster_source: JOB`, not counted), and 28 jobs.
 //!
+//! The account group `acct-all-employees` is a member of `readers` and has one direct grant
+//! (CAN_READ on `/Shared/Team Space`); a migrator must map it, not recreate it.
+//!
 //! How folders are counted: the 87 are the workspace `DIRECTORY` objects outside `/Repos`,
 //! i.e. the 45 user homes `/Users/<userName>`, 15 folders under `/Shared` and 27 sub-folders
 //! of user homes. The built-in root `/`, `/Users`, `/Shared` and `/Repos` are not counted,
