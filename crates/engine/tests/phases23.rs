@@ -360,6 +360,22 @@ async fn failures_stay_alone_and_their_dependents_are_skipped() {
         })
         .await
         .unwrap();
+    // A cluster reading a secret from a scope that is not in the source any more.
+    let needs_secret = p
+        .source
+        .clusters()
+        .create(&Cluster {
+            cluster_name: Some("needs-secret".into()),
+            spark_version: Some("15.4.x-scala2.12".into()),
+            node_type_id: Some("i3.xlarge".into()),
+            num_workers: Some(0),
+            spark_env_vars: Some(
+                serde_json::from_value(json!({"TOKEN": "{{secrets/gone-scope/token}}"})).unwrap(),
+            ),
+            ..Cluster::default()
+        })
+        .await
+        .unwrap();
     // A job whose owner has left: the migrating principal owns it in the target.
     let leaver = seed1::user(&p.source, "leaver@example.com", "Leaver", true, &[], &[]).await;
     let left_behind = jobs
@@ -437,6 +453,12 @@ async fn failures_stay_alone_and_their_dependents_are_skipped() {
         "which failed",
     );
     expect(
+        "clusters",
+        &needs_secret,
+        Outcome::Skipped,
+        "secret_scopes `gone-scope`",
+    );
+    expect(
         "cluster_permissions",
         &gpu,
         Outcome::Skipped,
@@ -477,7 +499,8 @@ async fn failures_stay_alone_and_their_dependents_are_skipped() {
     );
 
     // Everything else arrived.
-    let cl = check::assert_clusters(&p.source, &p.target, std::slice::from_ref(&gpu)).await;
+    let cl =
+        check::assert_clusters(&p.source, &p.target, &[gpu.clone(), needs_secret.clone()]).await;
     check::assert_jobs(
         &p.source,
         &p.target,
