@@ -232,6 +232,37 @@ async fn cluster_runs_restarts_on_edit_terminates_and_starts_again() {
         )
         .await;
     assert_error(&bad, 400, "INVALID_PARAMETER_VALUE");
+
+    // Uninstall on a running cluster waits for the next restart.
+    let body = json!({"cluster_id": id, "libraries": [lib]});
+    emu.ok("/api/2.0/libraries/uninstall", body).await;
+    let status = format!("/api/2.0/libraries/cluster-status?cluster_id={id}");
+    let (_, st) = emu.get(&status).await;
+    assert_eq!(st["library_statuses"][0]["status"], "UNINSTALL_ON_RESTART");
+    emu.ok("/api/2.1/clusters/restart", json!({"cluster_id": id}))
+        .await;
+    emu.wait_cluster(&id, "RUNNING").await;
+    assert!(emu.get(&status).await.1.get("library_statuses").is_none());
+
+    // Resize: only a running cluster, RESIZING then RUNNING with the new size.
+    let body = json!({"cluster_id": id, "autoscale": {"min_workers": 1, "max_workers": 3}});
+    emu.ok("/api/2.1/clusters/resize", body).await;
+    emu.wait_cluster(&id, "RUNNING").await;
+    let (_, c) = emu
+        .get(&format!("/api/2.1/clusters/get?cluster_id={id}"))
+        .await;
+    assert_eq!(c["autoscale"]["max_workers"], 3);
+    assert!(c.get("num_workers").is_none());
+    emu.ok("/api/2.1/clusters/delete", json!({"cluster_id": id}))
+        .await;
+    emu.wait_cluster(&id, "TERMINATED").await;
+    let r = emu
+        .post(
+            "/api/2.1/clusters/resize",
+            json!({"cluster_id": id, "num_workers": 1}),
+        )
+        .await;
+    assert_error(&r, 400, "INVALID_STATE");
 }
 
 #[tokio::test]
