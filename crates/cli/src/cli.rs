@@ -80,13 +80,13 @@ pub enum Command {
     Validate(SelectArgs),
     /// Show what migrate would create, update, skip, or find in conflict. Writes nothing.
     Plan(SelectArgs),
-    /// Migrate: backups first, then every phase in dependency order. Resumable.
+    /// Migrate: pre-check, backups, then every phase in dependency order. Resumable.
     Migrate(MigrateArgs),
     /// The migration dashboard of a run directory (phases, counts, manual actions).
     Status,
     /// Compare source and target, with the id map applied.
     Verify(SelectArgs),
-    /// Cut over: unpause the migrated jobs in the target.
+    /// Go live: resume in the target the migrated jobs that are active in the source.
     Cutover(CutoverArgs),
     /// Serve one emulated Databricks workspace on 127.0.0.1, until Ctrl-C.
     Emulator(EmulatorArgs),
@@ -137,7 +137,7 @@ pub struct MigrateArgs {
 /// `brickport cutover`.
 #[derive(Debug, Args)]
 pub struct CutoverArgs {
-    /// Also pause the migrated jobs' schedules in the source.
+    /// Then pause those jobs (schedule, trigger, continuous) in the source.
     #[arg(long)]
     pub pause_source: bool,
 }

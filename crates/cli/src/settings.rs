@@ -85,7 +85,11 @@ impl Settings {
             source_profile: global.source_profile.clone(),
             target_profile: global.target_profile.clone(),
             run_dir: global.run_dir.clone(),
-            env: std::env::vars().collect(),
+            // `vars()` would panic on a variable that is not UTF-8; such a variable cannot be
+            // one of ours, so it is skipped.
+            env: std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect(),
         })
     }
 

@@ -144,7 +144,12 @@ impl Sandbox {
         }
         assert!(!out.stderr.contains("panicked"), "{out:?}");
         if std::env::var_os("SHOW_OUTPUT").is_some() {
-            eprintln!("$ brickport {}\n{}{}", args.join(" "), out.stdout, out.stderr);
+            eprintln!(
+                "$ brickport {}\n{}{}",
+                args.join(" "),
+                out.stdout,
+                out.stderr
+            );
         }
         out
     }
