@@ -3,7 +3,8 @@
 //! across overwrites (they are what `/permissions/notebooks|directories|files/{id}` use; the
 //! root folder is 0).
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -55,6 +56,10 @@ impl Object {
 pub struct WorkspaceState {
     /// Every object, by path (`/` is the root).
     pub objects: BTreeMap<String, Object>,
+    /// object_id → path, a cache checked on every use and rebuilt when it misses, so code
+    /// that edits `objects` directly never leaves it wrong.
+    #[serde(skip)]
+    id_index: RefCell<HashMap<i64, String>>,
 }
 
 /// Normalises a workspace path: `/Workspace` prefix dropped, duplicate and trailing slashes
@@ -105,10 +110,22 @@ impl WorkspaceState {
 
     /// The path and object with a given object id.
     pub fn by_id(&self, object_id: i64) -> Option<(&str, &Object)> {
-        self.objects
+        let cached = |ix: &HashMap<i64, String>| {
+            ix.get(&object_id)
+                .and_then(|p| self.objects.get_key_value(p))
+                .filter(|(_, o)| o.object_id == object_id)
+                .map(|(p, o)| (p.as_str(), o))
+        };
+        if let Some(hit) = cached(&self.id_index.borrow()) {
+            return Some(hit);
+        }
+        let rebuilt: HashMap<i64, String> = self
+            .objects
             .iter()
-            .find(|(_, o)| o.object_id == object_id)
-            .map(|(p, o)| (p.as_str(), o))
+            .map(|(p, o)| (o.object_id, p.clone()))
+            .collect();
+        *self.id_index.borrow_mut() = rebuilt;
+        cached(&self.id_index.borrow())
     }
 
     /// The object type (`NOTEBOOK`, `DIRECTORY`, `FILE`, …) of an object id given as a string.
