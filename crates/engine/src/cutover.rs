@@ -340,6 +340,24 @@ async fn step(
     Ok(())
 }
 
+/// For the jobs kind's `list`: a job already resumed by `cutover` keeps its resumed blocks
+/// UNPAUSED in its spec, so a later `migrate` leaves it running in the target instead of
+/// pausing it again (the spec of every other job has them PAUSED). Reads only.
+pub(crate) fn keep_resumed(
+    run_dir: &std::path::Path,
+    obj: &mut crate::kinds::SourceObject,
+) -> Result<(), EngineError> {
+    let Some(row) = store::lookup(run_dir, &obj.source_id)? else {
+        return Ok(());
+    };
+    for b in &row.blocks {
+        if let Some(Value::Object(block)) = obj.spec.get_mut(b.as_str()) {
+            block.insert("pause_status".into(), Value::String("UNPAUSED".into()));
+        }
+    }
+    Ok(())
+}
+
 /// Cuts over: resumes in `target` the schedules, triggers and continuous modes of the ledger's
 /// jobs that are active in `source` now; with `pause_source`, pauses them in `source` after.
 /// Per-job failures are in the report ([`CutoverReport::is_success`]); an `Err` means nothing

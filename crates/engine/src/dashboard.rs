@@ -215,6 +215,20 @@ pub fn build(
             done,
         });
     }
+    // A job cut over whose action is gone (its source was paused by `--pause-source`, and a
+    // later run no longer sees it active) is still a cut-over done.
+    let listed: BTreeSet<String> = groups
+        .get("cutover")
+        .map(|items| items.iter().map(|i| i.key.clone()).collect())
+        .unwrap_or_default();
+    for r in cut.values().filter(|r| !listed.contains(&r.natural_key)) {
+        groups.entry("cutover").or_default().push(ActionItem {
+            kind: kinds::jobs::NAME.to_string(),
+            key: r.natural_key.clone(),
+            action: format!("unpaused at cut-over ({})", r.blocks.join(", ")),
+            done: true,
+        });
+    }
     if !failed.is_empty() {
         groups.insert("failed", failed);
     }

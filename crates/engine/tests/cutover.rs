@@ -273,6 +273,42 @@ async fn cutover_resumes_exactly_the_active_jobs_once() {
     );
     assert_eq!((p.dst.stats().writes, p.src.stats().writes), (tw, sw));
 
+    // A migrate after the cut-over leaves the resumed jobs running in the target, also a job
+    // whose source changed since (it is updated, not paused again).
+    let rerun = migrate(&p.source, &p.target, &opts, &NoProgress)
+        .await
+        .unwrap();
+    assert!(rerun.is_success(), "{}", rerun.to_markdown());
+    assert_eq!(p.dst.stats().writes, tw, "{}", rerun.to_markdown());
+    p.source
+        .jobs()
+        .update(&UpdateJob {
+            job_id: ids["hourly"],
+            new_settings: Some(JobSettings {
+                max_concurrent_runs: Some(3),
+                ..JobSettings::default()
+            }),
+            fields_to_remove: Vec::new(),
+        })
+        .await
+        .unwrap();
+    let rerun = migrate(&p.source, &p.target, &opts, &NoProgress)
+        .await
+        .unwrap();
+    let hourly = rerun
+        .objects
+        .iter()
+        .find(|o| o.kind == "jobs" && o.key.starts_with("hourly ("))
+        .unwrap();
+    assert_eq!(hourly.outcome, brickport_engine::Outcome::Updated);
+    assert_eq!(
+        pauses(&p.target).await,
+        t,
+        "a re-run paused a cut-over job again"
+    );
+    // The source's actions are gone (paused there now); the cut-overs are still done.
+    assert_eq!(cutover_actions(&opts.run_dir), (3, 3));
+
     // After the cut-over, verify expects the resumed jobs UNPAUSED in the target.
     let v = verify(&p.source, &p.target, &opts).await.unwrap();
     assert!(v.is_success(), "{:#?}", v.differences);

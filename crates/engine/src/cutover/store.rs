@@ -154,13 +154,47 @@ impl CutoverStore {
     }
 }
 
-/// The cut-over rows of a run directory, empty when it has no ledger or no cut-over yet
-/// (for `status` and `verify`, which must not fail because no cut-over happened).
-pub fn rows(run_dir: &Path) -> Result<BTreeMap<String, CutoverRow>, EngineError> {
-    if !run_dir.join("ledger.sqlite").is_file() {
-        return Ok(BTreeMap::new());
+/// The store opened read-only, when the run directory has a ledger with a `cutover` table
+/// (for `status`, `verify` and `plan`, which write nothing and must not fail because no
+/// cut-over happened).
+fn read_only(run_dir: &Path) -> Result<Option<CutoverStore>, EngineError> {
+    let path = run_dir.join("ledger.sqlite");
+    if !path.is_file() {
+        return Ok(None);
     }
-    CutoverStore::open(run_dir)?.all()
+    let err = |e: rusqlite::Error| EngineError::Ledger {
+        path: path.clone(),
+        message: e.to_string(),
+    };
+    let conn = Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(err)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(err)?;
+    let has_table: bool = conn
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'cutover'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map_err(err)?
+        > 0;
+    Ok(has_table.then_some(CutoverStore { path, conn }))
+}
+
+/// The cut-over rows of a run directory, empty when it has no ledger or no cut-over yet.
+pub fn rows(run_dir: &Path) -> Result<BTreeMap<String, CutoverRow>, EngineError> {
+    match read_only(run_dir)? {
+        Some(s) => s.all(),
+        None => Ok(BTreeMap::new()),
+    }
+}
+
+/// The cut-over row of one job, if it was cut over (read-only).
+pub fn lookup(run_dir: &Path, source_id: &str) -> Result<Option<CutoverRow>, EngineError> {
+    match read_only(run_dir)? {
+        Some(s) => s.get(source_id),
+        None => Ok(None),
+    }
 }
 
 #[cfg(test)]
@@ -176,6 +210,9 @@ mod tests {
         ));
         assert!(rows(dir.path()).unwrap().is_empty());
         let _ledger = crate::ledger::Ledger::open(dir.path()).unwrap();
+        // A ledger without a cut-over: read-only readers find nothing and create nothing.
+        assert!(rows(dir.path()).unwrap().is_empty());
+        assert_eq!(lookup(dir.path(), "1").unwrap(), None);
         let s = CutoverStore::open(dir.path()).unwrap();
         assert_eq!(s.get("1").unwrap(), None);
         s.record_resumed("1", "j (1)", "77", &["schedule".into()])
@@ -186,5 +223,9 @@ mod tests {
         assert_eq!(r.target_id, "77");
         assert!(r.source_paused_at.is_some());
         assert_eq!(rows(dir.path()).unwrap().len(), 1);
+        assert_eq!(
+            lookup(dir.path(), "1").unwrap().unwrap().natural_key,
+            "j (1)"
+        );
     }
 }

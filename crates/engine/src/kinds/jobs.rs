@@ -208,6 +208,7 @@ impl Kind for Jobs {
                 );
                 let mut obj = SourceObject::new(id.to_string(), key, raw, built.spec);
                 obj.manual = built.manual;
+                crate::cutover::keep_resumed(&ctx.run_dir, &mut obj)?;
                 out.push(obj);
             }
             Ok(out)
