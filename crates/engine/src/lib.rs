@@ -25,7 +25,8 @@
 //! `kinds/` (one file per kind, one table in `kinds/mod.rs`) → `process` (one object's state
 //! machine, ledger intent/outcome around each write) → `run` (selection, listing, backups,
 //! the scheduler) → `report`. `graph` derives the order from the kinds' declared references,
-//! `idmap` remaps those references through the `ledger`.
+//! `idmap` remaps those references through the `ledger`; `order` runs the objects of a kind
+//! that reference each other (jobs running jobs) in dependency order, cycles in two passes.
 #![deny(missing_docs)]
 
 pub mod backup;

@@ -10,7 +10,9 @@
 //! in the second pass (see `crate::run`).
 //!
 //! Schedules, triggers and continuous mode are created PAUSED; a job UNPAUSED in the source
-//! gets the manual action `unpause at cut-over: …` (kept in the ledger for `cutover`).
+//! gets the manual action `unpause at cut-over: …` (kept in the ledger for `cutover`). Once
+//! `cutover` has resumed a job, its spec keeps the resumed blocks UNPAUSED, so a later
+//! `migrate` does not pause it again.
 //!
 //! Natural key: the source id (names are not unique). Every target job carries the tag
 //! `brickport_source_id` (unless the source job already has the 25 tags a job may hold), and
@@ -208,6 +210,7 @@ impl Kind for Jobs {
                 );
                 let mut obj = SourceObject::new(id.to_string(), key, raw, built.spec);
                 obj.manual = built.manual;
+                // A job `cutover` already resumed stays resumed: its spec says so.
                 crate::cutover::keep_resumed(&ctx.run_dir, &mut obj)?;
                 out.push(obj);
             }
