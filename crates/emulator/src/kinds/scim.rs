@@ -5,7 +5,8 @@
 //! principals and groups is derived on read. The built-in `users` group contains every user
 //! and service principal implicitly.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -108,6 +109,41 @@ pub struct ScimState {
     pub service_principals: BTreeMap<String, ServicePrincipal>,
     /// Groups by id.
     pub groups: BTreeMap<String, Group>,
+    /// Lower-cased name → id caches for the three collections, verified on every use, so code
+    /// that edits the maps directly never makes a lookup wrong.
+    #[serde(skip)]
+    names: RefCell<NameIndex>,
+}
+
+#[derive(Debug, Default)]
+struct NameIndex {
+    users: HashMap<String, String>,
+    sps: HashMap<String, String>,
+    groups: HashMap<String, String>,
+}
+
+/// Finds a resource by a case-insensitive name: a cached id is verified against the map; on a
+/// miss the map is scanned and the cache learns the answer.
+fn find_by<'a, T>(
+    map: &'a BTreeMap<String, T>,
+    cache: &RefCell<NameIndex>,
+    pick: fn(&mut NameIndex) -> &mut HashMap<String, String>,
+    name_of: fn(&T) -> &str,
+    name: &str,
+) -> Option<&'a T> {
+    let key = name.to_lowercase();
+    let cached = pick(&mut cache.borrow_mut()).get(&key).cloned();
+    if let Some(t) = cached
+        .and_then(|id| map.get(&id))
+        .filter(|t| name_of(t).eq_ignore_ascii_case(name))
+    {
+        return Some(t);
+    }
+    let (id, t) = map
+        .iter()
+        .find(|(_, t)| name_of(t).eq_ignore_ascii_case(name))?;
+    pick(&mut cache.borrow_mut()).insert(key, id.clone());
+    Some(t)
 }
 
 /// Member id → ids of the groups listing it.
@@ -119,21 +155,33 @@ pub const BUILTIN_GROUPS: &[&str] = &["admins", "users"];
 impl ScimState {
     /// A user by userName (case-insensitive).
     pub fn user_by_name(&self, user_name: &str) -> Option<&User> {
-        self.users
-            .values()
-            .find(|u| u.user_name.eq_ignore_ascii_case(user_name))
+        find_by(
+            &self.users,
+            &self.names,
+            |n| &mut n.users,
+            |u| &u.user_name,
+            user_name,
+        )
     }
     /// A service principal by applicationId.
     pub fn sp_by_app_id(&self, app_id: &str) -> Option<&ServicePrincipal> {
-        self.service_principals
-            .values()
-            .find(|s| s.application_id.eq_ignore_ascii_case(app_id))
+        find_by(
+            &self.service_principals,
+            &self.names,
+            |n| &mut n.sps,
+            |s| &s.application_id,
+            app_id,
+        )
     }
     /// A group by displayName (case-insensitive).
     pub fn group_by_name(&self, name: &str) -> Option<&Group> {
-        self.groups
-            .values()
-            .find(|g| g.display_name.eq_ignore_ascii_case(name))
+        find_by(
+            &self.groups,
+            &self.names,
+            |n| &mut n.groups,
+            |g| &g.display_name,
+            name,
+        )
     }
     /// Whether an id is any principal.
     pub fn exists(&self, id: &str) -> bool {

@@ -56,8 +56,8 @@ impl Object {
 pub struct WorkspaceState {
     /// Every object, by path (`/` is the root).
     pub objects: BTreeMap<String, Object>,
-    /// object_id → path, a cache checked on every use and rebuilt when it misses, so code
-    /// that edits `objects` directly never leaves it wrong.
+    /// object_id → path, a cache verified on every use (a miss scans and learns), so code that
+    /// edits `objects` directly never makes a lookup wrong.
     #[serde(skip)]
     id_index: RefCell<HashMap<i64, String>>,
 }
@@ -110,22 +110,19 @@ impl WorkspaceState {
 
     /// The path and object with a given object id.
     pub fn by_id(&self, object_id: i64) -> Option<(&str, &Object)> {
-        let cached = |ix: &HashMap<i64, String>| {
-            ix.get(&object_id)
-                .and_then(|p| self.objects.get_key_value(p))
-                .filter(|(_, o)| o.object_id == object_id)
-                .map(|(p, o)| (p.as_str(), o))
-        };
-        if let Some(hit) = cached(&self.id_index.borrow()) {
-            return Some(hit);
+        let cached = self.id_index.borrow().get(&object_id).cloned();
+        if let Some(hit) = cached
+            .and_then(|p| self.objects.get_key_value(&p))
+            .filter(|(_, o)| o.object_id == object_id)
+        {
+            return Some((hit.0.as_str(), hit.1));
         }
-        let rebuilt: HashMap<i64, String> = self
+        let (p, o) = self
             .objects
             .iter()
-            .map(|(p, o)| (o.object_id, p.clone()))
-            .collect();
-        *self.id_index.borrow_mut() = rebuilt;
-        cached(&self.id_index.borrow())
+            .find(|(_, o)| o.object_id == object_id)?;
+        self.id_index.borrow_mut().insert(object_id, p.clone());
+        Some((p.as_str(), o))
     }
 
     /// The object type (`NOTEBOOK`, `DIRECTORY`, `FILE`, …) of an object id given as a string.
