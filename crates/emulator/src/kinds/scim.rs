@@ -475,3 +475,24 @@ pub fn ensure_principal(st: &mut State, name: &str, is_admin: bool, is_sp: bool)
 pub(crate) fn created_now() -> i64 {
     now_ms()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_lookups_survive_direct_edits() {
+        let mut st = State::fresh(3);
+        ensure_principal(&mut st, "a@x.com", false, false);
+        let id = st.scim.user_by_name("A@x.com").unwrap().id.clone();
+        // Someone edits the map directly: the cached id now holds another user.
+        let u = st.scim.users.get_mut(&id).unwrap();
+        u.user_name = "b@x.com".into();
+        assert!(st.scim.user_by_name("a@x.com").is_none());
+        assert_eq!(st.scim.user_by_name("b@x.com").unwrap().id, id);
+        st.scim.users.remove(&id);
+        assert!(st.scim.user_by_name("b@x.com").is_none());
+        assert!(st.scim.group_by_name("ADMINS").is_some());
+        assert!(!st.scim.is_admin("b@x.com"));
+    }
+}
