@@ -395,6 +395,18 @@ async fn failures_stay_alone_and_their_dependents_are_skipped() {
     )
     .await;
     p.source.scim().users().delete(&leaver).await.unwrap();
+    // A job using a pipeline: pipelines are not migrated.
+    let pipeline_job = jobs
+        .create(&JobSettings {
+            name: Some("pipeline-job".into()),
+            tasks: Some(vec![task(
+                "p",
+                json!({"pipeline_task": {"pipeline_id": "0123-pipeline"}}),
+            )]),
+            ..JobSettings::default()
+        })
+        .await
+        .unwrap();
     // The target's region has no GPU nodes.
     p.dst
         .emulator()
@@ -487,8 +499,14 @@ async fn failures_stay_alone_and_their_dependents_are_skipped() {
         owner.contains("user admin@example.com IS_OWNER"),
         "{owner:?}"
     );
+    expect(
+        "jobs",
+        &format!("({pipeline_job})"),
+        Outcome::Failed,
+        "pipeline 0123-pipeline, which brickport does not migrate",
+    );
     let t = r.totals();
-    assert_eq!(t.failed, 3, "{}", r.to_markdown());
+    assert_eq!(t.failed, 4, "{}", r.to_markdown());
     assert_eq!(t.conflicts, 0);
     assert!(
         r.manual_actions.iter().any(|m| m.kind == "notebooks"
@@ -505,7 +523,7 @@ async fn failures_stay_alone_and_their_dependents_are_skipped() {
         &p.source,
         &p.target,
         &cl,
-        &[orphan, after_orphan, huge_job, gpu_job],
+        &[orphan, after_orphan, huge_job, gpu_job, pipeline_job],
     )
     .await;
     check::assert_contents(&p.source, &p.target, &["/Shared/team/huge"]).await;

@@ -105,6 +105,7 @@ pub async fn notebooks(c: &WorkspaceClient) {
         "# Databricks notebook source\n# ✓ ü\n".as_bytes(),
     )
     .await;
+    import(c, "/Shared/team/kpis.sql", None, b"SELECT 42").await;
     import(c, "/Shared/team/config.json", None, br#"{"env": "prod"}"#).await;
     import(c, "/Shared/team/init.sh", None, b"#!/bin/bash\necho hi\n").await;
     let bytes: Vec<u8> = (0..=255u8).cycle().take(3000).collect();
@@ -273,7 +274,7 @@ pub async fn phase23(c: &WorkspaceClient, sp_app_id: &str, gpu: bool) -> Seeded 
             name: Some("nightly".into()),
             tasks: Some(vec![
                 json!({"task_key": "ingest", "existing_cluster_id": etl, "notebook_task": {"notebook_path": "/Shared/team/reports/daily"}}),
-                json!({"task_key": "report", "depends_on": [{"task_key": "ingest"}], "sql_task": {"warehouse_id": wh, "query": {"query_id": "q1"}}}),
+                json!({"task_key": "report", "depends_on": [{"task_key": "ingest"}], "sql_task": {"warehouse_id": wh, "file": {"path": "/Shared/team/kpis.sql", "source": "WORKSPACE"}}}),
                 json!({"task_key": "py", "depends_on": [{"task_key": "ingest"}], "new_cluster": new_cluster, "spark_python_task": {"python_file": "/Shared/team/looks_like_nb.py"}}),
                 json!({"task_key": "shared", "job_cluster_key": "jc", "notebook_task": {"notebook_path": "/Users/alice@example.com/projects/etl"}}),
             ]),

@@ -64,6 +64,37 @@ fn mark_path(obj: &mut Map<String, Value>, field: &str, from_git: bool) {
     }
 }
 
+/// References to objects brickport does not migrate (they live outside the workspace objects
+/// it knows): keeping the source id would point the target job at nothing, or at something
+/// else, so the job fails with the reason instead.
+const NOT_MIGRATED: &[(&str, &str)] = &[
+    ("/sql_task/query/query_id", "SQL query"),
+    ("/sql_task/dashboard/dashboard_id", "SQL dashboard"),
+    ("/sql_task/alert/alert_id", "SQL alert"),
+    ("/pipeline_task/pipeline_id", "pipeline"),
+    ("/dashboard_task/dashboard_id", "dashboard"),
+];
+
+fn not_migrated(whose: &str, what: &str, id: &str) -> String {
+    format!(
+        "{whose} uses {what} {id}, which brickport does not migrate: re-create it in the target, then point the job at it there (and leave this job out), or remove the reference in the source and run again"
+    )
+}
+
+/// Webhook notifications name notification destinations by id: not migrated either.
+fn webhooks(node: &Value, whose: &str, problems: &mut Vec<String>) {
+    let Some(Value::Object(events)) = node.get("webhook_notifications") else {
+        return;
+    };
+    for list in events.values() {
+        for d in list.as_array().into_iter().flatten() {
+            if let Some(id) = d.get("id").and_then(crate::json::as_id) {
+                problems.push(not_migrated(whose, "notification destination", &id));
+            }
+        }
+    }
+}
+
 /// Shapes one task (and the task inside a for-each task).
 fn task(
     t: &mut Map<String, Value>,
@@ -118,6 +149,13 @@ fn task(
             r.remove("job_id");
         }
     }
+    let node = Value::Object(t.clone());
+    for (pointer, what) in NOT_MIGRATED {
+        if let Some(id) = node.pointer(pointer).and_then(crate::json::as_id) {
+            problems.push(not_migrated(&format!("task `{key}`"), what, &id));
+        }
+    }
+    webhooks(&node, &format!("task `{key}`"), problems);
     if let Some(Value::Object(inner)) = t.get_mut("for_each_task").and_then(|f| f.get_mut("task")) {
         task(inner, has_git, clusters, jobs, problems);
     }
@@ -186,6 +224,11 @@ pub fn build(
     }
     let has_git = s.get("git_source").is_some_and(|g| !g.is_null());
     let mut problems = Vec::new();
+    webhooks(
+        &Value::Object(s.clone()),
+        &format!("job `{name}`"),
+        &mut problems,
+    );
     if let Some(Value::Array(tasks)) = s.get_mut("tasks") {
         for t in tasks.iter_mut().filter_map(Value::as_object_mut) {
             task(t, has_git, clusters, jobs, &mut problems);
@@ -229,6 +272,8 @@ mod tests {
             "tasks": [
                 {"task_key": "a", "existing_cluster_id": "gone", "notebook_task": {"notebook_path": "/Workspace/Shared/nb"}},
                 {"task_key": "b", "notebook_task": {"notebook_path": "rel/nb", "source": "GIT"}},
+                {"task_key": "d", "pipeline_task": {"pipeline_id": "p-1"},
+                 "webhook_notifications": {"on_failure": [{"id": "dest-1"}]}},
                 {"task_key": "c", "spark_python_task": {"python_file": "dbfs:/x.py"},
                  "new_cluster": {"instance_pool_id": "p", "node_type_id": "i3.xlarge", "spark_version": "v",
                                  "spark_conf": {"k": "{{secrets/sc/key}}"}}},
@@ -255,24 +300,32 @@ mod tests {
             s["tasks"][0]["notebook_task"]["notebook_path"],
             "/Shared/nb"
         );
-        assert_eq!(s["brickport_problems"].as_array().unwrap().len(), 1);
+        let problems = s["brickport_problems"].as_array().unwrap();
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems[1].as_str().unwrap().contains("pipeline p-1"));
+        assert!(
+            problems[2]
+                .as_str()
+                .unwrap()
+                .contains("notification destination dest-1")
+        );
         assert_eq!(
             s["tasks"][1]["notebook_task"]["brickport_keep_notebook_path"],
             "rel/nb"
         );
-        assert!(s["tasks"][2]["new_cluster"].get("node_type_id").is_none());
+        assert!(s["tasks"][3]["new_cluster"].get("node_type_id").is_none());
         assert_eq!(
-            s["tasks"][2]["new_cluster"]["brickport_secret_scopes"],
+            s["tasks"][3]["new_cluster"]["brickport_secret_scopes"],
             json!(["sc"])
         );
         let api = to_api(s);
         assert_eq!(api["tasks"][1]["notebook_task"]["notebook_path"], "rel/nb");
         assert_eq!(
-            api["tasks"][2]["spark_python_task"]["python_file"],
+            api["tasks"][3]["spark_python_task"]["python_file"],
             "dbfs:/x.py"
         );
         assert!(
-            api["tasks"][2]["new_cluster"]
+            api["tasks"][3]["new_cluster"]
                 .get("brickport_secret_scopes")
                 .is_none()
         );
