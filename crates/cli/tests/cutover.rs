@@ -392,6 +392,29 @@ fn migrate_status_cutover_verify_through_the_binary() {
         job["details"].to_string().contains("timeout_seconds"),
         "{job}"
     );
+
+    // A job deleted from the target cannot be resumed: exit 1, naming it.
+    sb.rt.block_on(async {
+        let late: JobSettings = serde_json::from_value(json!({
+            "name": "late",
+            "schedule": {"quartz_cron_expression": "0 0 * * * ?", "timezone_id": "UTC"},
+        }))
+        .unwrap();
+        sb.source.jobs().create(&late).await.unwrap();
+    });
+    assert_eq!(sb.run(&["migrate", "-q", "--only", "jobs"]).code, 0);
+    sb.rt
+        .block_on(sb.target.jobs().delete(sb.target_job("late")))
+        .unwrap();
+    let out = sb.run(&["cutover"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stdout.contains("FAILED"), "{}", out.stdout);
+    assert!(out.stdout.contains("late ("), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("no longer exists in the target"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]

@@ -333,6 +333,7 @@ pub async fn verify(
         opts: Arc::new(opts.clone()),
         ids: IdMap::new(ledger.clone()),
         run_dir: opts.run_dir.clone(),
+        cache: Default::default(),
     };
     let env = Env {
         ctx: &ctx,
@@ -387,4 +388,35 @@ pub async fn verify(
         differences,
         notes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn source_ids_left_in_the_target_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let l = Ledger::open(dir.path()).unwrap();
+        l.record_outcome(
+            "clusters",
+            "src-1",
+            "etl",
+            Status::Created,
+            Some("tgt-9"),
+            None,
+            None,
+            Some(true),
+            None,
+        )
+        .unwrap();
+        let jobs = crate::kinds::jobs::Jobs;
+        let stale = json!({"tasks": [{"task_key": "a", "existing_cluster_id": "src-1"}]});
+        let found = unremapped(&l, &jobs, &stale).unwrap();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("tasks[].existing_cluster_id `src-1`"), "{found:?}");
+        let fine = json!({"tasks": [{"task_key": "a", "existing_cluster_id": "tgt-9"}]});
+        assert!(unremapped(&l, &jobs, &fine).unwrap().is_empty());
+    }
 }

@@ -426,3 +426,48 @@ async fn verify_holds_after_migrate_and_names_what_changed_in_the_target() {
     assert!(kinds.contains(&("hourly", Mismatch::Missing)), "{kinds:?}");
     assert!(kinds.contains(&("new", Mismatch::NotInLedger)), "{kinds:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_gone_from_the_target_fails_alone_and_is_retried() {
+    let p = Pair::new().await;
+    seed(&p.source).await;
+    let opts = p.opts();
+    migrate(&p.source, &p.target, &opts, &NoProgress)
+        .await
+        .unwrap();
+    let ledger = brickport_engine::ledger::Ledger::open_existing(&opts.run_dir).unwrap();
+    let hourly = ledger
+        .entries(Some("jobs"))
+        .unwrap()
+        .into_iter()
+        .find(|e| e.natural_key.starts_with("hourly ("))
+        .unwrap();
+    let tid: i64 = hourly.target_id.unwrap().parse().unwrap();
+    p.target.jobs().delete(tid).await.unwrap();
+
+    let r = cutover(&p.source, &p.target, &opts, true).await.unwrap();
+    assert!(!r.is_success());
+    let failed: Vec<_> = r
+        .jobs
+        .iter()
+        .filter(|j| j.outcome == CutoverOutcome::Failed)
+        .collect();
+    assert_eq!(failed.len(), 1, "{r:?}");
+    assert!(failed[0].key.starts_with("hourly ("));
+    let detail = failed[0].detail.as_deref().unwrap();
+    assert!(
+        detail.contains("no longer exists in the target"),
+        "{detail}"
+    );
+    assert_eq!(r.count(CutoverOutcome::Resumed), 3);
+    // The failed job was not paused in the source: it still runs somewhere.
+    assert_eq!(
+        pauses(&p.source).await["hourly"],
+        one("schedule", "UNPAUSED")
+    );
+    // Run again: the others are done, the failed one is tried again (and fails again).
+    let again = cutover(&p.source, &p.target, &opts, true).await.unwrap();
+    assert_eq!(again.count(CutoverOutcome::AlreadyDone), 3);
+    assert_eq!(again.count(CutoverOutcome::Failed), 1);
+    assert_eq!(again.writes, 0);
+}
