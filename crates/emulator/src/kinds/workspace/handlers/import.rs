@@ -4,6 +4,7 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, header};
 use axum::{Extension, Json};
 use base64::Engine;
@@ -173,8 +174,16 @@ pub(super) async fn import(
     State(emu): State<AppState>,
     Extension(caller): Extension<Caller>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<Value>> {
+    // A body over the server's limit is far over 10 MB: the same error as any large import.
+    let body = body.map_err(|_| {
+        ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "MAX_NOTEBOOK_SIZE_EXCEEDED",
+            format!("The request body is far over the import limit of {MAX_SIZE} bytes (10 MB)."),
+        )
+    })?;
     let (b, bytes) = import_request(&headers, &body)?;
     if b.path.is_empty() {
         return Err(ApiError::invalid("Missing required field: path"));
