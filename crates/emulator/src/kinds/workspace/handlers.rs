@@ -138,7 +138,7 @@ async fn export(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Response>
             let lang = obj.language.clone().unwrap_or_else(|| "PYTHON".into());
             let body = String::from_utf8_lossy(&decoded(&obj)).into_owned();
             match format.as_str() {
-                "SOURCE" | "AUTO" => (
+                "SOURCE" | "AUTO" | "RAW" => (
                     formats::source_with_header(&lang, &body).into_bytes(),
                     formats::ext_for(&lang).to_string(),
                 ),
