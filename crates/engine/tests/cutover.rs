@@ -471,3 +471,54 @@ async fn a_job_gone_from_the_target_fails_alone_and_is_retried() {
     assert_eq!(again.count(CutoverOutcome::Failed), 1);
     assert_eq!(again.writes, 0);
 }
+
+/// The typical workspace (every kind, secrets, clusters, Git folders, ACLs): `verify` after
+/// `migrate` reports only what the migration itself reported as not done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_after_migrating_the_typical_workspace() {
+    let start = |seed, id_seed| {
+        brickport_emulator::start(EmulatorOptions {
+            id_seed,
+            seed,
+            rate_limits: RateLimitSpec::Off,
+            cluster_start_delay: Duration::from_millis(40),
+            ..EmulatorOptions::default()
+        })
+    };
+    let src = start(brickport_emulator::SeedSpec::Typical, 1)
+        .await
+        .unwrap();
+    let dst = start(brickport_emulator::SeedSpec::None, 2).await.unwrap();
+    let (source, target) = (client(src.url()), client(dst.url()));
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = EngineOptions::new(dir.path().join("run"));
+    opts.max_concurrency = 6;
+    let run = migrate(&source, &target, &opts, &NoProgress).await.unwrap();
+    let not_done: Vec<(String, String)> = run
+        .objects
+        .iter()
+        .filter(|o| {
+            matches!(
+                o.outcome,
+                brickport_engine::Outcome::Failed | brickport_engine::Outcome::Conflict
+            )
+        })
+        .map(|o| (o.kind.to_string(), o.key.clone()))
+        .collect();
+    let v = verify(&source, &target, &opts).await.unwrap();
+    let differing: Vec<(String, String)> = v
+        .differences
+        .iter()
+        .map(|d| (d.kind.clone(), d.key.clone()))
+        .collect();
+    let unexpected: Vec<_> = v
+        .differences
+        .iter()
+        .filter(|d| !not_done.contains(&(d.kind.clone(), d.key.clone())))
+        .collect();
+    assert!(unexpected.is_empty(), "{unexpected:#?}");
+    for nd in &not_done {
+        assert!(differing.contains(nd), "{nd:?} failed but verify passes it");
+    }
+    assert!(v.compared() > 50, "{:?}", v.kinds);
+}
