@@ -415,7 +415,10 @@ mod tests {
         let stale = json!({"tasks": [{"task_key": "a", "existing_cluster_id": "src-1"}]});
         let found = unremapped(&l, &jobs, &stale).unwrap();
         assert_eq!(found.len(), 1, "{found:?}");
-        assert!(found[0].contains("tasks[].existing_cluster_id `src-1`"), "{found:?}");
+        assert!(
+            found[0].contains("tasks[].existing_cluster_id `src-1`"),
+            "{found:?}"
+        );
         let fine = json!({"tasks": [{"task_key": "a", "existing_cluster_id": "tgt-9"}]});
         assert!(unremapped(&l, &jobs, &fine).unwrap().is_empty());
     }
