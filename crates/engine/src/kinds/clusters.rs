@@ -569,7 +569,7 @@ pub(crate) async fn catalogue_check(
                 Check::pass(
                     name,
                     "target",
-                    format!("the target offers every {what} the source clusters use"),
+                    format!("the target offers all the {what} the source clusters use"),
                 )
             } else {
                 Check::fail(
