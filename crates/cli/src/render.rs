@@ -222,6 +222,14 @@ MIGRATION COMPLETION STATUS"
             let _ = writeln!(out, "    {kind:<28} {n:>6}");
         }
     }
+    if !d.skipped.is_empty() {
+        let list: Vec<String> = d.skipped.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        let _ = writeln!(
+            out,
+            "  Objects skipped on purpose (built-ins, excluded, unsupported; see report.md): {}",
+            list.join(", ")
+        );
+    }
 }
 
 /// `verify`: the counts, then every difference with what differs.

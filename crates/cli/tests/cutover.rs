@@ -287,6 +287,12 @@ fn migrate_status_cutover_verify_through_the_binary() {
         out.stdout
     );
     assert!(out.stdout.contains("Objects migrated:"), "{}", out.stdout);
+    // The built-in groups and default policies are mapped, not migrated.
+    assert!(
+        out.stdout.contains("Objects skipped on purpose"),
+        "{}",
+        out.stdout
+    );
     let doc = sb.run(&["status", "--output", "json"]).json();
     assert_eq!(cutover_group(&doc), (0, 3));
     let phases = doc["dashboard"]["phases"].as_array().unwrap();
