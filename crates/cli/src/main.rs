@@ -20,7 +20,20 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    match commands::run(cli) {
+    // A panic is a bug, but it still gets one line and exit 2, not a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        let line = info
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        eprintln!("error: internal error (a bug in brickport, please report it): {line}");
+    }));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| commands::run(cli)));
+    let Ok(result) = result else {
+        return ExitCode::from(2);
+    };
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(err) if err.is::<commands::migrate::Interrupted>() => {
             eprintln!("{err}");
