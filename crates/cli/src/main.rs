@@ -18,8 +18,41 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// Parses the command line; bad usage is one line and exit 2 like every other error
+/// (`--help` and `--version` print as usual).
+fn parse() -> Result<cli::Cli, ExitCode> {
+    use clap::error::ErrorKind;
+    match cli::Cli::try_parse() {
+        Ok(cli) => Ok(cli),
+        Err(e) => match e.kind() {
+            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+                let _ = e.print();
+                Err(ExitCode::SUCCESS)
+            }
+            ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                let _ = e.print();
+                Err(ExitCode::from(2))
+            }
+            _ => {
+                let text = e.to_string();
+                let first = text
+                    .lines()
+                    .map(str::trim)
+                    .find(|l| !l.is_empty())
+                    .unwrap_or("invalid command line");
+                let first = first.strip_prefix("error: ").unwrap_or(first);
+                eprintln!("error: {first} (see `brickport --help`)");
+                Err(ExitCode::from(2))
+            }
+        },
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = match parse() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     // A panic is a bug, but it still gets one line and exit 2, not a backtrace.
     std::panic::set_hook(Box::new(|info| {
         let line = info

@@ -283,6 +283,30 @@ fn missing_workspaces_and_profiles_are_explained() {
 }
 
 #[test]
+fn bad_usage_is_one_line_and_exit_2() {
+    let sb = Sandbox::new();
+    sb.run(&["migrate", "--phase", "4"])
+        .fails_with(&["--phase", "brickport --help"]);
+    sb.run(&["validate", "--bogus"]).fails_with(&["--bogus"]);
+    sb.run(&["migrate", "--conflict", "merge"])
+        .fails_with(&["merge", "--conflict"]);
+    sb.databrickscfg("[a]\nhost = https://a.cloud.databricks.com\ntoken = x\n[b]\nhost = https://b.cloud.databricks.com\ntoken = y\n");
+    sb.run(&[
+        "plan",
+        "--source-profile",
+        "a",
+        "--target-profile",
+        "b",
+        "--only",
+        "users,nope",
+    ])
+    .fails_with(&["unknown kind `nope`", "--only", "users"]);
+    let out = sb.run(&["--help"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("migrate"), "{out:?}");
+}
+
+#[test]
 fn config_blocks_take_tokens_from_the_environment_only() {
     let sb = Sandbox::new();
     sb.write(
