@@ -307,6 +307,30 @@ fn bad_usage_is_one_line_and_exit_2() {
 }
 
 #[test]
+fn flags_override_the_config_file() {
+    let sb = Sandbox::new();
+    sb.databrickscfg("[a]\nhost = https://a.cloud.databricks.com\ntoken = x\n[b]\nhost = https://b.cloud.databricks.com\ntoken = y\n");
+    sb.write(
+        "brickport.toml",
+        "run_dir = \"from-file\"\n\n[source]\nprofile = \"a\"\n\n[target]\nprofile = \"b\"\n",
+    );
+    // status reads the ledger of the run directory only: which one it looked in says who won.
+    sb.run(&["status"]).fails_with(&["no ledger in from-file"]);
+    sb.run(&["status", "--run-dir", "from-flag"])
+        .fails_with(&["no ledger in from-flag"]);
+    // Without any run_dir, the default names both workspaces (here by profile).
+    sb.write(
+        "brickport.toml",
+        "[source]\nprofile = \"a\"\n\n[target]\nprofile = \"b\"\n",
+    );
+    sb.run(&["status"])
+        .fails_with(&["no ledger in brickport-runs/a-to-b"]);
+    // --target-profile beats [target]: a -> a is the same workspace.
+    sb.run(&["validate", "--target-profile", "a"])
+        .fails_with(&["same workspace"]);
+}
+
+#[test]
 fn config_blocks_take_tokens_from_the_environment_only() {
     let sb = Sandbox::new();
     sb.write(
