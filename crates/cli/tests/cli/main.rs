@@ -1,0 +1,14 @@
+//! The `brickport` binary, end to end: real processes, real emulators on 127.0.0.1 port 0.
+//!
+//! Every test runs in its own temp directory with `HOME` and `DATABRICKS_CONFIG_FILE` pointed
+//! into it and every `DATABRICKS_*`/`BRICKPORT_*` variable of the caller's environment
+//! removed, so a developer's real `~/.databrickscfg` can never be touched. Every run checks
+//! that no test token appears on stdout or stderr.
+//!
+//! One test binary; its modules group the tests by command.
+
+mod config;
+mod emulator;
+mod migrate;
+mod support;
+mod validate;

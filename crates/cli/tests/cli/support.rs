@@ -1,0 +1,255 @@
+//! The sandbox every test runs in, the tokens no output may contain, and helpers that seed
+//! emulators through their API.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use assert_cmd::cargo::CommandCargoExt;
+use brickport_emulator::{EmulatorOptions, RunningEmulator, TokenSpec};
+use tempfile::TempDir;
+
+/// Every token any test uses; none may ever be printed.
+pub const TOKENS: [&str; 5] = [
+    "dapi-source-admin-7f3a9c",
+    "dapi-target-admin-51be02",
+    "dapi-plain-user-c0ffee",
+    "dapi-rejected-deadbeef",
+    "oauth-client-secret-9d2e71",
+];
+pub const SOURCE_TOKEN: &str = TOKENS[0];
+pub const TARGET_TOKEN: &str = TOKENS[1];
+pub const NONADMIN_TOKEN: &str = TOKENS[2];
+pub const BAD_TOKEN: &str = TOKENS[3];
+pub const OAUTH_SECRET: &str = TOKENS[4];
+
+/// A temp dir, a `.databrickscfg` in it, emulators, and a way to run the binary there.
+pub struct Sandbox {
+    dir: TempDir,
+    // Declared before the runtime: emulators are dropped while it still runs.
+    pub emulators: Vec<RunningEmulator>,
+    pub rt: tokio::runtime::Runtime,
+}
+
+/// What a finished run printed.
+#[derive(Debug)]
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Sandbox {
+    pub fn new() -> Self {
+        Sandbox {
+            dir: tempfile::tempdir().unwrap(),
+            emulators: Vec::new(),
+            rt: tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap(),
+        }
+    }
+
+    /// Starts an emulator on 127.0.0.1:0 accepting `tokens` (`TOKEN[:USER[:admin|user]]`);
+    /// returns its URL.
+    pub fn emulator(&mut self, tokens: &[&str], opts: EmulatorOptions) -> String {
+        let opts = EmulatorOptions {
+            tokens: tokens
+                .iter()
+                .map(|t| TokenSpec::parse(t).unwrap())
+                .collect(),
+            id_seed: self.emulators.len() as u64 + 1,
+            ..opts
+        };
+        let emu = self.rt.block_on(brickport_emulator::start(opts)).unwrap();
+        let url = emu.url().to_string();
+        self.emulators.push(emu);
+        url
+    }
+
+    /// A source (admin token) and a target (admin + non-admin tokens), with profiles
+    /// `src`, `dst` and `dst-user` in `~/.databrickscfg`.
+    /// The target gets the source's rate-limit setting.
+    pub fn two_workspaces(&mut self, source: EmulatorOptions) -> (String, String) {
+        let rate_limits = source.rate_limits.clone();
+        let src = self.emulator(&[&format!("{SOURCE_TOKEN}:alice@source.example")], source);
+        let dst = self.emulator(
+            &[
+                &format!("{TARGET_TOKEN}:bob@target.example"),
+                &format!("{NONADMIN_TOKEN}:carol@target.example:user"),
+            ],
+            EmulatorOptions {
+                rate_limits,
+                ..EmulatorOptions::default()
+            },
+        );
+        self.databrickscfg(&format!(
+            "[src]\nhost = {src}\ntoken = {SOURCE_TOKEN}\n\n[dst]\nhost = {dst}\ntoken = {TARGET_TOKEN}\n\n\
+             [dst-user]\nhost = {dst}\ntoken = {NONADMIN_TOKEN}\n\n[dst-bad]\nhost = {dst}\ntoken = {BAD_TOKEN}\n"
+        ));
+        (src, dst)
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    /// Writes `~/.databrickscfg` (the sandbox's).
+    pub fn databrickscfg(&self, text: &str) {
+        self.write(".databrickscfg", text);
+    }
+
+    pub fn cmd(&self) -> Command {
+        let mut cmd = Command::cargo_bin("brickport").unwrap();
+        cmd.current_dir(self.dir.path());
+        for (k, _) in std::env::vars() {
+            if k.starts_with("DATABRICKS_") || k.starts_with("BRICKPORT_") || k == "RUST_LOG" {
+                cmd.env_remove(k);
+            }
+        }
+        cmd.env("HOME", self.dir.path());
+        cmd.env(
+            "DATABRICKS_CONFIG_FILE",
+            self.dir.path().join(".databrickscfg"),
+        );
+        cmd
+    }
+
+    /// Runs `brickport ARGS` to completion.
+    pub fn run(&self, args: &[&str]) -> Out {
+        self.run_cmd(self.cmd().args(args))
+    }
+
+    pub fn run_cmd(&self, cmd: &mut Command) -> Out {
+        let output = cmd.output().unwrap();
+        let out = Out {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        };
+        for token in TOKENS {
+            assert!(
+                !out.stdout.contains(token) && !out.stderr.contains(token),
+                "a token was printed: {out:?}"
+            );
+        }
+        assert!(!out.stderr.contains("panicked"), "panic: {out:?}");
+        out
+    }
+}
+
+impl Out {
+    /// Asserts exit code 2 and a single `error:` line containing every `needle`.
+    pub fn fails_with(&self, needles: &[&str]) -> &Self {
+        assert_eq!(self.code, 2, "{self:?}");
+        let lines: Vec<&str> = self.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "expected one error line: {self:?}");
+        assert!(lines[0].starts_with("error: "), "{self:?}");
+        for n in needles {
+            assert!(
+                lines[0].to_lowercase().contains(&n.to_lowercase()),
+                "missing {n:?}: {self:?}"
+            );
+        }
+        self
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {self:?}"))
+    }
+}
+
+/// A client for seeding an emulator through its API.
+pub fn api(url: &str, token: &str) -> brickport_api::WorkspaceClient {
+    let cfg = brickport_api::WorkspaceConfig::with_token(url, token).unwrap();
+    brickport_api::WorkspaceClient::new(
+        cfg,
+        brickport_api::ClientOptions::fast(std::time::Duration::from_secs(10)),
+    )
+    .unwrap()
+}
+
+/// Puts a few Phase 1 objects in the source: a user in a group, a folder, a secret scope with
+/// a key, a cluster policy.
+pub fn seed_source(sb: &Sandbox, url: &str) {
+    let c = api(url, SOURCE_TOKEN);
+    sb.rt.block_on(async {
+        let user = c
+            .post_json(
+                "/api/2.0/preview/scim/v2/Users",
+                &serde_json::json!({"userName": "dana@source.example"}),
+            )
+            .await
+            .unwrap();
+        c.post_json(
+            "/api/2.0/preview/scim/v2/Groups",
+            &serde_json::json!({"displayName": "data-eng", "members": [{"value": user["id"]}]}),
+        )
+        .await
+        .unwrap();
+        c.post_json("/api/2.0/workspace/mkdirs", &serde_json::json!({"path": "/Shared/team"}))
+            .await
+            .unwrap();
+        c.post_json("/api/2.0/secrets/scopes/create", &serde_json::json!({"scope": "app"}))
+            .await
+            .unwrap();
+        c.post_json(
+            "/api/2.0/secrets/put",
+            &serde_json::json!({"scope": "app", "key": "db", "string_value": "source-side-value"}),
+        )
+        .await
+        .unwrap();
+        c.post_json(
+            "/api/2.0/policies/clusters/create",
+            &serde_json::json!({"name": "small", "definition": "{\"autotermination_minutes\": {\"type\": \"fixed\", \"value\": 30}}"}),
+        )
+        .await
+        .unwrap();
+    });
+}
+
+/// A brickport.toml lifting every family's client budget: the emulators are local, and the
+/// tests should not wait on pacing meant for real workspaces.
+pub fn write_fast_config(sb: &Sandbox) {
+    let mut text = String::new();
+    for family in [
+        "scim",
+        "clusters",
+        "pools",
+        "policies",
+        "jobs",
+        "workspace",
+        "permissions",
+        "secrets",
+        "sql",
+        "repos",
+        "other",
+    ] {
+        text.push_str(&format!(
+            "[throttle.{family}]\nrps = 1000\nconcurrency = 16\n\n"
+        ));
+    }
+    sb.write("brickport.toml", &text);
+}
+
+/// Every file under `dir`, recursively, as bytes.
+pub fn all_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_dir() {
+            out.extend(all_files(&p));
+        } else {
+            out.push((p.clone(), std::fs::read(&p).unwrap()));
+        }
+    }
+    out
+}
