@@ -204,6 +204,17 @@ async fn phases_2_and_3_migrate_everything_then_a_rerun_writes_nothing() {
         )
     };
 
+    // A plan against the empty target: everything would be created, nothing fails (the
+    // grants of objects that do not exist yet included), nothing is written.
+    let before = p.dst.stats().writes;
+    let planned = brickport_engine::plan(&p.source, &p.target, &p.opts())
+        .await
+        .unwrap();
+    assert_eq!(p.dst.stats().writes, before, "plan wrote to the target");
+    let t = planned.totals();
+    assert_eq!((t.failed, t.conflicts), (0, 0), "{}", planned.to_markdown());
+    assert!(t.created > 0);
+
     let report = p.migrate().await;
     assert!(report.is_success(), "{}", report.to_markdown());
     let skipped = outcome(&report, "clusters", &job_cluster);

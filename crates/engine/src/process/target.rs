@@ -85,15 +85,17 @@ pub(super) async fn create(
     obj: &SourceObject,
     desired: &serde_json::Value,
 ) -> Result<CreateResult, EngineError> {
+    // A plan comes first: a merged object (a built-in, or the grants of an object) may be
+    // missing from the target only because the plan has not created what it belongs to.
+    if rt.dry_run {
+        return Ok(CreateResult::Planned);
+    }
     if obj.mode == Mode::Merge {
         return Err(EngineError::Shape {
             kind: kind.name(),
             key: obj.key.clone(),
             message: "built-in object not found in the target workspace".into(),
         });
-    }
-    if rt.dry_run {
-        return Ok(CreateResult::Planned);
     }
     rt.ledger
         .record_intent(kind.name(), &obj.source_id, &obj.key, "create")?;
