@@ -213,12 +213,13 @@ impl WorkspaceClient {
         let url = self.url(path);
         let request = format!("{method} {url}");
         let is_read = method == Method::GET || method == Method::HEAD;
+        let lane = crate::throttle::lane_of(family, is_read, path);
         let started = Instant::now();
         let mut attempt: u32 = 0;
         let mut connect_failures: u32 = 0;
         let mut reauthenticated = false;
         loop {
-            let permit = inner.throttle.acquire(family).await;
+            let permit = inner.throttle.acquire(family, lane).await;
             inner.stats.request(family);
             if attempt > 0 {
                 inner.stats.retry(family);
@@ -229,13 +230,13 @@ impl WorkspaceClient {
             drop(permit);
             let (error, hint) = match outcome {
                 Ok(value) => {
-                    inner.throttle.on_success(family);
+                    inner.throttle.on_success(family, lane);
                     return Ok(value);
                 }
                 Err(AttemptError::Answer(error)) => {
                     if error.status() == Some(429) {
                         inner.stats.rate_limited(family);
-                        inner.throttle.on_rate_limited(family);
+                        inner.throttle.on_rate_limited(family, lane);
                     }
                     if error.status() == Some(401) && inner.auth.refreshable() && !reauthenticated {
                         // An OAuth token may have been revoked early: fetch a new one once.

@@ -1,9 +1,14 @@
-//! Client-side throttling per API [`Family`]: a concurrency cap and a requests/s budget.
+//! Client-side throttling per API [`Family`] and lane: a concurrency cap and a requests/s budget.
 //!
-//! The platform rate-limits per workspace and per API family, so each family gets its own
-//! semaphore (in-flight cap) and token bucket (`governor`). After a 429 the family's rate is
-//! halved (down to a floor) and then recovers by 10% every `recover_after` successes, up to
-//! the configured budget — the client backs off as a whole, not just the one request.
+//! The platform rate-limits per workspace and per API family, and some families have separate
+//! published limits for reads and writes (SCIM reads 255/min but writes 30/s; permissions reads
+//! 100/s, writes 30/s; workspace export 60/s, import 30/s; jobs create 20/s). A request is
+//! paced by its *lane* (`scim.read`, `workspace.import`, …) when one is configured, else by its
+//! family, each with its own semaphore (in-flight cap) and token bucket (`governor`). The
+//! defaults sit just under the published limits, so a migration runs at the platform's pace
+//! rather than a fixed 15 requests/s. After a 429 the rate of that lane (or family) is halved
+//! (down to a floor) and then recovers by 10% every `recover_after` successes, up to the
+//! configured budget — the client backs off as a whole, not just the one request.
 
 use std::collections::BTreeMap;
 use std::num::NonZeroU32;
@@ -15,7 +20,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::Family;
 
-/// Limits of one family.
+/// Limits of one family (or lane).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FamilyLimit {
     /// Requests in flight at once (at least 1).
@@ -32,47 +37,93 @@ impl FamilyLimit {
     };
 }
 
+/// The lanes: parts of a family with their own published limit. A lane's name is
+/// `<family>.<part>` (the names the platform's and the emulator's tables use).
+pub const LANES: [&str; 7] = [
+    "scim.read",
+    "scim.write",
+    "permissions.read",
+    "permissions.write",
+    "workspace.export",
+    "workspace.import",
+    "jobs.create",
+];
+
+/// The lane of a request, if its family has lanes: reads and writes for SCIM and permissions,
+/// export and import for the workspace, create for jobs.
+pub fn lane_of(family: Family, is_read: bool, path: &str) -> Option<&'static str> {
+    match family {
+        Family::Scim if is_read => Some("scim.read"),
+        Family::Scim => Some("scim.write"),
+        Family::Permissions if is_read => Some("permissions.read"),
+        Family::Permissions => Some("permissions.write"),
+        Family::Workspace if path.contains("/workspace/export") => Some("workspace.export"),
+        Family::Workspace if path.contains("/workspace/import") => Some("workspace.import"),
+        Family::Jobs if path.contains("/jobs/create") => Some("jobs.create"),
+        _ => None,
+    }
+}
+
 /// Throttling configuration, part of `ClientOptions`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ThrottleOptions {
-    /// Per-family limits; a family missing here is unlimited.
+    /// Per-family limits; a family missing here is unlimited. A family's limit paces the
+    /// requests of that family that have no configured lane.
     pub limits: BTreeMap<Family, FamilyLimit>,
+    /// Per-lane limits (names from [`LANES`]); a lane missing here falls back to its family.
+    pub lanes: BTreeMap<&'static str, FamilyLimit>,
     /// Successes needed for each +10% step of recovery after a 429 (default 20).
     pub recover_after: u32,
     /// Lowest rate (requests/s) that halving after 429s can reach (default 0.5).
     pub min_rate: f64,
 }
 
+/// Share of a published limit the client aims at: requests leave the client at an even pace but
+/// reach the server with jitter, so pacing exactly at the limit would earn occasional 429s.
+const MARGIN: f64 = 0.95;
+
 impl Default for ThrottleOptions {
-    /// Conservative defaults from the published limits (reference §3.1): SCIM reads are
-    /// limited to about 255/min, secrets to 1100/min, permissions writes 30/s, workspace
-    /// import 30/s; the SDKs pace everything at 15/s.
+    /// The published limits (reference §3.1), times a small margin: SCIM reads 255/min and
+    /// writes 30/s, permissions reads 100/s and writes 30/s, workspace export 60/s and import
+    /// 30/s, jobs create 20/s, secrets 1100/min, 30/s for the rest. A family's own limit (what
+    /// its requests without a lane use) is the lowest of its lanes', so overriding a family
+    /// (which drops its lanes) stays on the safe side.
     fn default() -> Self {
+        let lim = |max_concurrent: usize, published: f64| FamilyLimit {
+            max_concurrent,
+            requests_per_second: published * MARGIN,
+        };
         let mut limits = BTreeMap::new();
         let table: [(Family, usize, f64); 11] = [
-            (Family::Scim, 4, 4.0),
-            (Family::Clusters, 8, 10.0),
-            (Family::Pools, 8, 10.0),
-            (Family::Policies, 8, 10.0),
-            (Family::Jobs, 8, 15.0),
-            (Family::Workspace, 8, 25.0),
-            (Family::Permissions, 8, 20.0),
-            (Family::Secrets, 8, 15.0),
-            (Family::Sql, 8, 10.0),
-            (Family::Repos, 8, 10.0),
-            (Family::Other, 8, 10.0),
+            (Family::Scim, 8, 255.0 / 60.0),
+            (Family::Clusters, 32, 30.0),
+            (Family::Pools, 32, 30.0),
+            (Family::Policies, 32, 30.0),
+            (Family::Jobs, 32, 30.0),
+            (Family::Workspace, 32, 30.0),
+            (Family::Permissions, 32, 30.0),
+            (Family::Secrets, 16, 1100.0 / 60.0),
+            (Family::Sql, 32, 30.0),
+            (Family::Repos, 32, 30.0),
+            (Family::Other, 32, 30.0),
         ];
-        for (family, max_concurrent, requests_per_second) in table {
-            limits.insert(
-                family,
-                FamilyLimit {
-                    max_concurrent,
-                    requests_per_second,
-                },
-            );
+        for (family, max_concurrent, published) in table {
+            limits.insert(family, lim(max_concurrent, published));
         }
+        let lanes = [
+            ("scim.read", lim(8, 255.0 / 60.0)),
+            ("scim.write", lim(32, 30.0)),
+            ("permissions.read", lim(32, 100.0)),
+            ("permissions.write", lim(32, 30.0)),
+            ("workspace.export", lim(32, 60.0)),
+            ("workspace.import", lim(32, 30.0)),
+            ("jobs.create", lim(32, 20.0)),
+        ]
+        .into_iter()
+        .collect();
         ThrottleOptions {
             limits,
+            lanes,
             recover_after: 20,
             min_rate: 0.5,
         }
@@ -84,14 +135,18 @@ impl ThrottleOptions {
     pub fn unlimited() -> Self {
         ThrottleOptions {
             limits: BTreeMap::new(),
+            lanes: BTreeMap::new(),
             recover_after: 20,
             min_rate: 0.5,
         }
     }
 
-    /// Sets one family's limits.
+    /// Sets one family's limits, for all its requests: the family's lanes are dropped, so an
+    /// operator's budget for a family is never exceeded by a lane's.
     pub fn set(&mut self, family: Family, limit: FamilyLimit) -> &mut Self {
         self.limits.insert(family, limit);
+        let prefix = format!("{}.", family.as_str());
+        self.lanes.retain(|lane, _| !lane.starts_with(&prefix));
         self
     }
 
@@ -107,6 +162,8 @@ impl ThrottleOptions {
 /// Live throttling state of a client.
 pub(crate) struct Throttle {
     families: Vec<FamilyState>,
+    /// Indexed like [`LANES`]; `None` where the lane is not configured (its family applies).
+    lanes: Vec<Option<FamilyState>>,
     recover_after: u32,
     min_rate: f64,
 }
@@ -139,32 +196,44 @@ fn limiter_for(rate: f64) -> Option<Arc<DefaultDirectRateLimiter>> {
 
 impl Throttle {
     pub(crate) fn new(options: &ThrottleOptions) -> Self {
+        let state = |limit: FamilyLimit| {
+            let permits = limit.max_concurrent.clamp(1, Semaphore::MAX_PERMITS);
+            FamilyState {
+                semaphore: Arc::new(Semaphore::new(permits)),
+                configured_rate: limit.requests_per_second,
+                rate: Mutex::new(RateState {
+                    current: limit.requests_per_second,
+                    successes: 0,
+                    limiter: limiter_for(limit.requests_per_second),
+                }),
+            }
+        };
         let families = Family::ALL
             .iter()
-            .map(|f| {
-                let limit = options.limit(*f);
-                let permits = limit.max_concurrent.clamp(1, Semaphore::MAX_PERMITS);
-                FamilyState {
-                    semaphore: Arc::new(Semaphore::new(permits)),
-                    configured_rate: limit.requests_per_second,
-                    rate: Mutex::new(RateState {
-                        current: limit.requests_per_second,
-                        successes: 0,
-                        limiter: limiter_for(limit.requests_per_second),
-                    }),
-                }
-            })
+            .map(|f| state(options.limit(*f)))
+            .collect();
+        let lanes = LANES
+            .iter()
+            .map(|l| options.lanes.get(l).copied().map(state))
             .collect();
         Throttle {
             families,
+            lanes,
             recover_after: options.recover_after.max(1),
             min_rate: options.min_rate.max(0.01),
         }
     }
 
+    /// The state pacing a request of `family` in `lane`.
+    fn state(&self, family: Family, lane: Option<&str>) -> &FamilyState {
+        lane.and_then(|l| LANES.iter().position(|x| *x == l))
+            .and_then(|i| self.lanes[i].as_ref())
+            .unwrap_or(&self.families[family.index()])
+    }
+
     /// Waits for a concurrency slot, then for the rate budget.
-    pub(crate) async fn acquire(&self, family: Family) -> Permit {
-        let state = &self.families[family.index()];
+    pub(crate) async fn acquire(&self, family: Family, lane: Option<&str>) -> Permit {
+        let state = self.state(family, lane);
         // The semaphore is never closed, so acquiring can only fail in theory; proceeding
         // without a slot is then the harmless fallback.
         let permit = state.semaphore.clone().acquire_owned().await.ok();
@@ -175,9 +244,9 @@ impl Throttle {
         Permit { _permit: permit }
     }
 
-    /// A 429 was received: halve the family's rate.
-    pub(crate) fn on_rate_limited(&self, family: Family) {
-        let state = &self.families[family.index()];
+    /// A 429 was received: halve the rate of the request's lane (or family).
+    pub(crate) fn on_rate_limited(&self, family: Family, lane: Option<&str>) {
+        let state = self.state(family, lane);
         if !state.configured_rate.is_finite() {
             return;
         }
@@ -185,12 +254,12 @@ impl Throttle {
         rate.current = (rate.current / 2.0).max(self.min_rate);
         rate.successes = 0;
         rate.limiter = limiter_for(rate.current);
-        tracing::debug!(family = %family, rate = rate.current, "throttled: halving request rate");
+        tracing::debug!(family = %family, lane, rate = rate.current, "throttled: halving request rate");
     }
 
     /// A request succeeded: let a reduced rate recover gradually.
-    pub(crate) fn on_success(&self, family: Family) {
-        let state = &self.families[family.index()];
+    pub(crate) fn on_success(&self, family: Family, lane: Option<&str>) {
+        let state = self.state(family, lane);
         let mut rate = lock(&state.rate);
         if rate.current >= state.configured_rate {
             return;
@@ -203,7 +272,7 @@ impl Throttle {
         }
     }
 
-    /// The family's current requests/s budget.
+    /// The current requests/s budget of the family's requests without a lane.
     pub(crate) fn current_rate(&self, family: Family) -> f64 {
         lock(&self.families[family.index()].rate).current
     }
@@ -231,15 +300,57 @@ mod tests {
         );
         o.recover_after = 2;
         let t = Throttle::new(&o);
-        t.on_rate_limited(Family::Jobs);
+        t.on_rate_limited(Family::Jobs, None);
         assert_eq!(t.current_rate(Family::Jobs), 4.0);
-        t.on_rate_limited(Family::Jobs);
+        t.on_rate_limited(Family::Jobs, None);
         assert_eq!(t.current_rate(Family::Jobs), 2.0);
         for _ in 0..200 {
-            t.on_success(Family::Jobs);
+            t.on_success(Family::Jobs, None);
         }
         assert_eq!(t.current_rate(Family::Jobs), 8.0);
-        t.on_rate_limited(Family::Other);
+        t.on_rate_limited(Family::Other, None);
         assert!(t.current_rate(Family::Other).is_infinite());
+    }
+
+    #[test]
+    fn lanes_pace_apart_and_a_family_override_drops_them() {
+        let mut o = ThrottleOptions::default();
+        let read = o.lanes["scim.read"].requests_per_second;
+        let write = o.lanes["scim.write"].requests_per_second;
+        assert!(read < 4.25 && write > 20.0, "{read} {write}");
+        assert_eq!(o.limit(Family::Scim).requests_per_second, read);
+        let t = Throttle::new(&o);
+        // A 429 on SCIM reads slows reads only.
+        t.on_rate_limited(Family::Scim, Some("scim.read"));
+        let rate = |lane| lock(&t.state(Family::Scim, Some(lane)).rate).current;
+        assert_eq!(rate("scim.read"), read / 2.0);
+        assert_eq!(rate("scim.write"), write);
+        assert_eq!(
+            lane_of(Family::Workspace, false, "/api/2.0/workspace/import"),
+            Some("workspace.import")
+        );
+        assert_eq!(
+            lane_of(Family::Workspace, true, "/api/2.0/workspace/list"),
+            None
+        );
+        assert_eq!(
+            lane_of(Family::Scim, false, "/api/2.0/preview/scim/v2/Users"),
+            Some("scim.write")
+        );
+        // An operator's family budget covers all its requests.
+        o.set(
+            Family::Scim,
+            FamilyLimit {
+                max_concurrent: 1,
+                requests_per_second: 1.0,
+            },
+        );
+        assert!(!o.lanes.keys().any(|l| l.starts_with("scim.")));
+        assert!(o.lanes.contains_key("permissions.read"));
+        let t = Throttle::new(&o);
+        assert_eq!(
+            lock(&t.state(Family::Scim, Some("scim.write")).rate).current,
+            1.0
+        );
     }
 }
