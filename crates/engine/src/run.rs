@@ -149,6 +149,7 @@ async fn execute(
         opts: Arc::new(opts.clone()),
         ids: IdMap::new(ledger.clone()),
         run_dir: opts.run_dir.clone(),
+        cache: Default::default(),
     };
 
     let mut missing = Vec::new();

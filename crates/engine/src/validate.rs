@@ -219,6 +219,7 @@ pub async fn validate(
             opts: Arc::new(opts.clone()),
             ids: IdMap::new(Arc::new(ledger)),
             run_dir: opts.run_dir.clone(),
+            cache: Default::default(),
         };
         let per_kind = futures::future::join_all(selected.iter().map(|k| {
             let ctx = &ctx;

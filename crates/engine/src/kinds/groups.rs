@@ -11,6 +11,7 @@ use futures::TryStreamExt;
 use serde_json::{Value, json};
 
 use super::scim::{complex, found, value_list, values};
+use super::snapshot::Lookup;
 use super::{
     Created, Ctx, Kind, KindFuture, Mode, RefBy, Reference, SourceObject, TargetObject, api,
     to_json,
@@ -51,11 +52,37 @@ fn target(g: Group) -> Option<TargetObject> {
 async fn find_by_name(ctx: &Ctx, name: &str) -> Result<Option<Group>, crate::EngineError> {
     let groups = ctx.target.scim().groups();
     let err = || format!("looking up group {name} in the target");
-    let hits = groups
-        .find_eq("displayName", name)
-        .await
-        .map_err(api(err))?;
-    match hits.into_iter().next().and_then(|g| g.id) {
+    // The first lookup of a run comes from one listing of the target's groups (SCIM reads
+    // are the slowest family); later ones ask the API.
+    let listed = ctx
+        .cache
+        .first_lookup(NAME, name, || async {
+            let all: Vec<Group> = groups
+                .list(&ScimQuery {
+                    attributes: Some("id,displayName".into()),
+                    ..ScimQuery::default()
+                })
+                .try_collect()
+                .await
+                .map_err(api(|| "listing groups in the target".into()))?;
+            Ok(all
+                .into_iter()
+                .filter_map(|g| Some((g.display_name?, g.id?)))
+                .collect())
+        })
+        .await?;
+    let id = match listed {
+        Lookup::Id(id) => Some(id),
+        Lookup::Absent => None,
+        Lookup::Ask => groups
+            .find_eq("displayName", name)
+            .await
+            .map_err(api(err))?
+            .into_iter()
+            .next()
+            .and_then(|g| g.id),
+    };
+    match id {
         Some(id) => Ok(found(groups.get(&id).await).map_err(api(err))?),
         None => Ok(None),
     }

@@ -29,6 +29,7 @@ pub mod repos;
 mod scim;
 pub mod secret_scopes;
 pub mod service_principals;
+pub mod snapshot;
 pub mod sql_warehouses;
 pub mod users;
 pub mod workspace_folders;
@@ -173,6 +174,8 @@ pub struct Ctx {
     pub ids: IdMap,
     /// The run directory (a kind with content, like notebooks, writes it beside the backups).
     pub run_dir: PathBuf,
+    /// Per-run snapshots of the target (one listing per kind instead of one lookup per object).
+    pub cache: Arc<snapshot::RunCache>,
 }
 
 /// One kind of object. Every operation is one or a few API calls through the typed client;

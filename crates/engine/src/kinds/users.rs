@@ -6,6 +6,7 @@ use futures::TryStreamExt;
 use serde_json::{Value, json};
 
 use super::scim::{complex, find_patiently, found, values};
+use super::snapshot::Lookup;
 use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, api, to_json};
 
 /// The kind's name.
@@ -87,10 +88,36 @@ impl Kind for Users {
     ) -> KindFuture<'a, Option<TargetObject>> {
         Box::pin(async move {
             let users = ctx.target.scim().users();
-            let hits = find_patiently(|| users.find_eq("userName", &obj.key), false)
-                .await
-                .map_err(api(|| format!("looking up user {} in the target", obj.key)))?;
-            match hits.into_iter().next().and_then(|u| u.id) {
+            // The first lookup of a run comes from one listing of the target's users (SCIM
+            // reads are the slowest family); later ones ask the API.
+            let listed = ctx
+                .cache
+                .first_lookup(NAME, &obj.key, || async {
+                    let all: Vec<User> = users
+                        .list(&ScimQuery {
+                            attributes: Some("id,userName".into()),
+                            ..ScimQuery::default()
+                        })
+                        .try_collect()
+                        .await
+                        .map_err(api(|| "listing users in the target".into()))?;
+                    Ok(all
+                        .into_iter()
+                        .filter_map(|u| Some((u.user_name?, u.id?)))
+                        .collect())
+                })
+                .await?;
+            let id = match listed {
+                Lookup::Id(id) => Some(id),
+                Lookup::Absent => None,
+                Lookup::Ask => find_patiently(|| users.find_eq("userName", &obj.key), false)
+                    .await
+                    .map_err(api(|| format!("looking up user {} in the target", obj.key)))?
+                    .into_iter()
+                    .next()
+                    .and_then(|u| u.id),
+            };
+            match id {
                 // The list may leave attributes out; the object itself is authoritative.
                 Some(id) => Ok(found(users.get(&id).await)
                     .map_err(api(|| format!("reading user {} in the target", obj.key)))?
