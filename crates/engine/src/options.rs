@@ -67,13 +67,15 @@ pub struct EngineOptions {
     /// Stop at the first failed object instead of carrying on.
     pub fail_fast: bool,
     /// How many objects are processed at the same time, over all kinds (at least 1). The
-    /// client additionally throttles each API family.
+    /// client additionally throttles each API family, at the workspace's published rates; this
+    /// cap only has to keep enough requests in flight to reach them (at 50–300 ms per request,
+    /// 30 requests/s needs 2–9 in flight per family, and several kinds run at once).
     pub max_concurrency: usize,
 }
 
 impl EngineOptions {
     /// Options with the defaults: every kind and phase, report conflicts, placeholder
-    /// `MIGRATED_PLACEHOLDER`, 8 objects at a time.
+    /// `MIGRATED_PLACEHOLDER`, 32 objects at a time.
     pub fn new(run_dir: impl Into<PathBuf>) -> Self {
         EngineOptions {
             run_dir: run_dir.into(),
@@ -85,7 +87,7 @@ impl EngineOptions {
             secret_placeholder: "MIGRATED_PLACEHOLDER".to_string(),
             secret_values: SecretValues::new(),
             fail_fast: false,
-            max_concurrency: 8,
+            max_concurrency: 32,
         }
     }
 
