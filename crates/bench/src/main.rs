@@ -11,6 +11,7 @@
 //! memory out of brickport's numbers.
 
 mod floor;
+mod load;
 mod mutate;
 mod run;
 
@@ -44,6 +45,16 @@ struct Args {
     /// Skip the re-run scenarios.
     #[arg(long)]
     first_only: bool,
+    /// Instead of a migration: measure one emulator's throughput (latency 0, no rate limits)
+    /// and its memory with the seed.
+    #[arg(long)]
+    emulator_throughput: bool,
+    /// Seconds of load for --emulator-throughput.
+    #[arg(long, default_value_t = 5.0)]
+    load_secs: f64,
+    /// Concurrent clients for --emulator-throughput.
+    #[arg(long, default_value_t = 32)]
+    load_clients: usize,
     /// Also write the measurements as JSON here.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -62,6 +73,13 @@ async fn main() {
 }
 
 async fn real_main(args: Args) -> Result<()> {
+    if args.emulator_throughput {
+        let seed = SeedSpec::parse(&args.seed).map_err(|e| anyhow::anyhow!("{e}"))?;
+        eprintln!("seeding an emulator ({}) and loading it …", args.seed);
+        let t = load::run(seed, args.load_secs, args.load_clients.max(1)).await?;
+        println!("{}", load::render(&args.seed, &t));
+        return Ok(());
+    }
     let bin = match &args.brickport {
         Some(p) => p.clone(),
         None => std::env::current_exe()?
