@@ -2,7 +2,8 @@
 //! document), host metadata (`/.well-known/databricks-config`), and the emulator's own
 //! `/_emulator/stats`, `/_emulator/snapshot` and `/_emulator/knobs` (read or change the runtime
 //! knobs of a running emulator: rate-limit scale and switch, Retry-After, faults, the
-//! permissions feature switch).
+//! permissions feature switch), and `/_emulator/account-groups` (the account console's part,
+//! in [`crate::account`]).
 
 use std::sync::atomic::Ordering;
 
@@ -38,6 +39,10 @@ pub fn routes() -> Router<AppState> {
         .route("/_emulator/stats", get(stats))
         .route("/_emulator/snapshot", get(snapshot))
         .route("/_emulator/knobs", get(get_knobs).post(set_knobs))
+        .route(
+            "/_emulator/account-groups",
+            post(crate::account::assign_over_http),
+        )
 }
 
 fn base_url(headers: &HeaderMap) -> String {

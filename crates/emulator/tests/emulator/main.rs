@@ -1,5 +1,6 @@
 //! Integration tests: each test starts an emulator on 127.0.0.1:0 and talks plain HTTP to it.
 
+mod account_groups;
 mod common;
 mod core_behaviour;
 mod permissions;
