@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -159,6 +159,10 @@ impl ThrottleOptions {
     }
 }
 
+/// After a halving, further 429s within this time do not halve again (they answer requests
+/// sent at the old rate; the platform's `Retry-After` is at least a second).
+const CUT_COOLDOWN: Duration = Duration::from_secs(1);
+
 /// Live throttling state of a client.
 pub(crate) struct Throttle {
     families: Vec<FamilyState>,
@@ -177,6 +181,10 @@ struct FamilyState {
 struct RateState {
     current: f64,
     successes: u32,
+    /// When the rate was last halved: the 429s of requests already in flight then say nothing
+    /// about the new rate, so they do not halve it again (else one burst of 429s would drive the
+    /// rate to the floor, where recovery takes hundreds of requests).
+    last_cut: Option<Instant>,
     limiter: Option<Arc<DefaultDirectRateLimiter>>,
 }
 
@@ -204,6 +212,7 @@ impl Throttle {
                 rate: Mutex::new(RateState {
                     current: limit.requests_per_second,
                     successes: 0,
+                    last_cut: None,
                     limiter: limiter_for(limit.requests_per_second),
                 }),
             }
@@ -251,6 +260,15 @@ impl Throttle {
             return;
         }
         let mut rate = lock(&state.rate);
+        let now = Instant::now();
+        if rate
+            .last_cut
+            .is_some_and(|t| now.duration_since(t) < CUT_COOLDOWN)
+        {
+            rate.successes = 0;
+            return;
+        }
+        rate.last_cut = Some(now);
         rate.current = (rate.current / 2.0).max(self.min_rate);
         rate.successes = 0;
         rate.limiter = limiter_for(rate.current);
@@ -302,6 +320,10 @@ mod tests {
         let t = Throttle::new(&o);
         t.on_rate_limited(Family::Jobs, None);
         assert_eq!(t.current_rate(Family::Jobs), 4.0);
+        // A burst of 429s from requests already in flight halves once.
+        t.on_rate_limited(Family::Jobs, None);
+        assert_eq!(t.current_rate(Family::Jobs), 4.0);
+        lock(&t.families[Family::Jobs.index()].rate).last_cut = None;
         t.on_rate_limited(Family::Jobs, None);
         assert_eq!(t.current_rate(Family::Jobs), 2.0);
         for _ in 0..200 {
