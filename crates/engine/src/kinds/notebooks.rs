@@ -16,7 +16,6 @@
 use std::path::{Path, PathBuf};
 
 use brickport_api::types::workspace::{ExportFormat, Import, ObjectInfo};
-use futures::StreamExt;
 use serde_json::{Value, json};
 
 use super::{
@@ -62,44 +61,15 @@ pub fn in_repos(path: &str) -> bool {
     path == "/Repos" || path.starts_with("/Repos/")
 }
 
-/// Every notebook and file (and skipped library/dashboard) under `/`, outside `/Repos` and the
-/// path selection, listing up to `max_concurrency` folders at a time.
-async fn walk(
-    ctx: &Ctx,
-    client: &brickport_api::WorkspaceClient,
-) -> Result<Vec<ObjectInfo>, EngineError> {
-    let width = ctx.opts.max_concurrency.max(1);
-    let mut out = Vec::new();
-    let mut frontier = vec!["/".to_string()];
-    while !frontier.is_empty() {
-        let pages: Vec<Result<Vec<ObjectInfo>, EngineError>> =
-            futures::stream::iter(std::mem::take(&mut frontier))
-                .map(|p| async move {
-                    client
-                        .workspace()
-                        .list(&p)
-                        .await
-                        .map_err(api(|| format!("listing workspace folder {p}")))
-                })
-                .buffer_unordered(width)
-                .collect()
-                .await;
-        for page in pages {
-            for o in page? {
-                let Some(path) = o.path.clone() else { continue };
-                if in_repos(&path) || !ctx.opts.path_selected(&path) {
-                    continue;
-                }
-                match o.object_type.as_deref() {
-                    Some("DIRECTORY") => frontier.push(path),
-                    Some("REPO") => {}
-                    _ => out.push(o),
-                }
-            }
-        }
-    }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(out)
+/// Every notebook and file (and skipped library/dashboard) under `/` in the source, outside
+/// `/Repos` and the path selection, from the run's shared walk of the tree.
+async fn walk(ctx: &Ctx) -> Result<Vec<ObjectInfo>, EngineError> {
+    let tree = super::workspace_folders::source_tree(ctx).await?;
+    Ok(tree
+        .iter()
+        .filter(|o| !matches!(o.object_type.as_deref(), Some("DIRECTORY" | "REPO")))
+        .cloned()
+        .collect())
 }
 
 fn parent_of(path: &str) -> Option<&str> {
@@ -241,7 +211,7 @@ impl Kind for Notebooks {
     fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
         Box::pin(async move {
             let mut out = Vec::new();
-            for o in walk(ctx, &ctx.source).await? {
+            for o in walk(ctx).await? {
                 let Some(path) = o.path.clone() else { continue };
                 let id = o
                     .object_id

@@ -8,11 +8,15 @@
 //! writes the object, so the snapshot is as current as a lookup would have been. Any later
 //! lookup of the same key (after a create whose answer was lost, or an "already exists") goes
 //! to the API as before, so the engine's patient re-lookups keep their meaning.
+//!
+//! It also holds the source's workspace tree, walked once per run and shared by every kind
+//! that needs it (folders, notebooks and files, and their permissions), instead of once each.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
+use brickport_api::types::workspace::ObjectInfo;
 use tokio::sync::OnceCell;
 
 use crate::EngineError;
@@ -37,6 +41,7 @@ struct Snapshot {
 #[derive(Default)]
 pub struct RunCache {
     snapshots: Mutex<BTreeMap<&'static str, Arc<OnceCell<Snapshot>>>>,
+    source_tree: OnceCell<Arc<Vec<ObjectInfo>>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -44,6 +49,19 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl RunCache {
+    /// The source's workspace tree, walked by `load` on first use (a failed walk is not kept:
+    /// the next caller walks again).
+    pub async fn source_tree<F, Fut>(&self, load: F) -> Result<Arc<Vec<ObjectInfo>>, EngineError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Vec<ObjectInfo>, EngineError>>,
+    {
+        self.source_tree
+            .get_or_try_init(|| async { Ok(Arc::new(load().await?)) })
+            .await
+            .cloned()
+    }
+
     /// The first lookup of `key` among `kind`'s target objects; `load` lists them all as
     /// (natural key, id) and runs once per kind and run.
     pub async fn first_lookup<F, Fut>(

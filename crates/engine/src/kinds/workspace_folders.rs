@@ -24,8 +24,24 @@ fn spec(path: &str) -> Value {
     json!({"path": path, "object_type": "DIRECTORY"})
 }
 
-/// Every folder under `/`, breadth first, listing up to `width` folders at a time.
-pub(crate) async fn walk_folders(
+/// Every folder under `/` in the source, from the run's shared walk of the tree.
+pub(crate) async fn walk_folders(ctx: &Ctx) -> Result<Vec<ObjectInfo>, EngineError> {
+    let tree = source_tree(ctx).await?;
+    Ok(tree
+        .iter()
+        .filter(|o| o.object_type.as_deref() == Some("DIRECTORY"))
+        .cloned()
+        .collect())
+}
+
+/// Every object of the source's workspace outside `/Repos` and the path selection (folders
+/// included, Git folders not entered), sorted by path. Walked once per run, breadth first,
+/// listing up to `max_concurrency` folders at a time, and shared by the kinds that need it.
+pub(crate) async fn source_tree(ctx: &Ctx) -> Result<std::sync::Arc<Vec<ObjectInfo>>, EngineError> {
+    ctx.cache.source_tree(|| walk_tree(ctx, &ctx.source)).await
+}
+
+async fn walk_tree(
     ctx: &Ctx,
     client: &brickport_api::WorkspaceClient,
 ) -> Result<Vec<ObjectInfo>, EngineError> {
@@ -47,14 +63,13 @@ pub(crate) async fn walk_folders(
                 .await;
         for page in pages {
             for o in page? {
-                if o.object_type.as_deref() != Some("DIRECTORY") {
-                    continue;
-                }
                 let Some(path) = o.path.clone() else { continue };
                 if is_repos(&path) || !ctx.opts.path_selected(&path) {
                     continue;
                 }
-                frontier.push(path);
+                if o.object_type.as_deref() == Some("DIRECTORY") {
+                    frontier.push(path);
+                }
                 out.push(o);
             }
         }
@@ -78,7 +93,7 @@ impl Kind for WorkspaceFolders {
     fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
         Box::pin(async move {
             let mut out = Vec::new();
-            for o in walk_folders(ctx, &ctx.source).await? {
+            for o in walk_folders(ctx).await? {
                 let Some(path) = o.path.clone() else { continue };
                 let id = o
                     .object_id
