@@ -9,6 +9,7 @@
 
 mod config;
 mod emulator;
+mod kill;
 mod migrate;
 mod support;
 mod validate;

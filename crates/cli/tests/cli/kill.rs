@@ -1,0 +1,482 @@
+//! `kill -9` of the real `brickport` process during a `typical` migration, then a restart:
+//! no duplicate, nothing missing, and a last run that writes nothing.
+//!
+//! The target is walked over HTTP with the api crate's client, never through the ledger, and
+//! compared object by object (by name or path; clusters and jobs also by the
+//! `brickport_source_id` tag the engine sets) with a walk of the source.
+
+use std::collections::BTreeMap;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use brickport_api::WorkspaceClient;
+use brickport_emulator::{EmulatorOptions, Latency, RateLimitSpec, SeedSpec, StatsSnapshot};
+use serde_json::Value;
+
+use crate::support::*;
+
+const TAG: &str = "brickport_source_id";
+const TARGET_USER: &str = "bob@target.example";
+const SOURCE_USER: &str = "alice@source.example";
+
+/// A typical source, an empty slower target holding the source's account groups; profiles
+/// `src` and `dst`. Returns the sandbox and the target's index in `sb.emulators`.
+fn typical_pair() -> (Sandbox, String, String) {
+    let mut sb = Sandbox::new();
+    // Distinct id seeds: `Sandbox::emulator` numbers them 1, 2.
+    let src = sb.emulator(
+        &[&format!("{SOURCE_TOKEN}:{SOURCE_USER}")],
+        EmulatorOptions {
+            seed: SeedSpec::Typical,
+            rate_limits: RateLimitSpec::Off,
+            cluster_start_delay: Duration::from_millis(40),
+            ..EmulatorOptions::default()
+        },
+    );
+    // A slower target, so the run is still writing when it is killed.
+    let dst = sb.emulator(
+        &[&format!("{TARGET_TOKEN}:{TARGET_USER}")],
+        EmulatorOptions {
+            latency: Latency::parse("5ms").unwrap(),
+            rate_limits: RateLimitSpec::Off,
+            cluster_start_delay: Duration::from_millis(40),
+            ..EmulatorOptions::default()
+        },
+    );
+    let assigned = brickport_emulator::account::assign_account_groups(
+        sb.emulators[0].emulator(),
+        sb.emulators[1].emulator(),
+    );
+    assert!(
+        !assigned.is_empty(),
+        "the typical seed has an account group"
+    );
+    sb.databrickscfg(&format!(
+        "[src]\nhost = {src}\ntoken = {SOURCE_TOKEN}\n\n[dst]\nhost = {dst}\ntoken = {TARGET_TOKEN}\n"
+    ));
+    write_fast_config(&sb);
+    (sb, src, dst)
+}
+
+const WS: [&str; 6] = [
+    "--source-profile",
+    "src",
+    "--target-profile",
+    "dst",
+    "--run-dir",
+    "run",
+];
+
+/// Spawns `brickport ARGS`, waits until the target's stats satisfy `ready(at start, now)`,
+/// then `kill -9`s it. Panics if the run ends first (the kill point was missed). Returns the
+/// target's stats just after the kill.
+fn kill_when(
+    sb: &Sandbox,
+    args: &[&str],
+    what: &str,
+    ready: impl Fn(&StatsSnapshot, &StatsSnapshot) -> bool,
+) -> StatsSnapshot {
+    let start = sb.emulators[1].stats();
+    let mut child = sb
+        .cmd()
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !ready(&start, &sb.emulators[1].stats()) {
+        assert!(Instant::now() < deadline, "no progress towards {what}");
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("migrate ended ({status:?}) before the kill point {what}");
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    Command::new("kill")
+        .args(["-KILL", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), None, "{what}: not killed by the signal");
+    sb.emulators[1].stats()
+}
+
+fn hits(s: &StatsSnapshot, path: &str) -> u64 {
+    s.by_path.get(path).copied().unwrap_or(0)
+}
+
+fn str_of(x: &Value, field: &str) -> String {
+    x[field].as_str().unwrap_or_default().to_string()
+}
+
+fn items(page: &Value, field: &str) -> Vec<Value> {
+    page[field].as_array().cloned().unwrap_or_default()
+}
+
+/// Every item of a token-paged list (`token_param` names the query parameter the API
+/// wants the `next_page_token` in).
+async fn paged(
+    c: &WorkspaceClient,
+    path: &str,
+    query: &[(&str, &str)],
+    field: &str,
+    token_param: &str,
+) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut token = String::new();
+    loop {
+        let mut q = query.to_vec();
+        if !token.is_empty() {
+            q.push((token_param, &token));
+        }
+        let page = c.get_json(path, &q).await.unwrap();
+        out.extend(items(&page, field));
+        match page["next_page_token"].as_str() {
+            Some(t) if !t.is_empty() => token = t.to_string(),
+            _ => return out,
+        }
+    }
+}
+
+/// Every resource of a SCIM collection (1-based `startIndex` paging).
+async fn scim(c: &WorkspaceClient, collection: &str) -> Vec<Value> {
+    let path = format!("/api/2.0/preview/scim/v2/{collection}");
+    let mut out = Vec::new();
+    loop {
+        let start = (out.len() + 1).to_string();
+        let page = c
+            .get_json(&path, &[("startIndex", &start), ("count", "100")])
+            .await
+            .unwrap();
+        let got = items(&page, "Resources");
+        let total = page["totalResults"].as_u64().unwrap() as usize;
+        let empty = got.is_empty();
+        out.extend(got);
+        if empty || out.len() >= total {
+            return out;
+        }
+    }
+}
+
+async fn clusters(c: &WorkspaceClient) -> Vec<Value> {
+    let q = [("page_size", "100")];
+    paged(c, "/api/2.1/clusters/list", &q, "clusters", "page_token").await
+}
+
+/// Every job, in full (`jobs/get`: the list may leave settings out).
+async fn jobs(c: &WorkspaceClient) -> Vec<Value> {
+    let q = [("limit", "100")];
+    let mut out = Vec::new();
+    for j in paged(c, "/api/2.2/jobs/list", &q, "jobs", "page_token").await {
+        let id = j["job_id"].as_i64().unwrap().to_string();
+        let job = c
+            .get_json("/api/2.2/jobs/get", &[("job_id", &id)])
+            .await
+            .unwrap();
+        out.push(job);
+    }
+    out
+}
+
+/// Every migratable object of a workspace, as sorted keys per kind (a key twice: a duplicate).
+async fn walk(c: &WorkspaceClient) -> BTreeMap<&'static str, Vec<String>> {
+    let mut out: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
+    // The caller of each side is its own workspace's token user, not a migrated object.
+    let callers = [TARGET_USER, SOURCE_USER];
+    let users = scim(c, "Users").await;
+    out.insert(
+        "users",
+        users
+            .iter()
+            .map(|u| str_of(u, "userName"))
+            .filter(|n| !callers.contains(&n.as_str()))
+            .collect(),
+    );
+    // Built-in groups are not migrated; account groups are assigned (once) in both.
+    let groups = scim(c, "Groups").await;
+    out.insert(
+        "groups",
+        groups
+            .iter()
+            .map(|g| str_of(g, "displayName"))
+            .filter(|n| n != "admins" && n != "users")
+            .collect(),
+    );
+    let sps = scim(c, "ServicePrincipals").await;
+    out.insert(
+        "service_principals",
+        sps.iter().map(|s| str_of(s, "displayName")).collect(),
+    );
+    let page = c
+        .get_json("/api/2.0/policies/clusters/list", &[])
+        .await
+        .unwrap();
+    out.insert(
+        "cluster_policies",
+        items(&page, "policies")
+            .iter()
+            .filter(|p| p["is_default"] != Value::Bool(true))
+            .map(|p| str_of(p, "name"))
+            .collect(),
+    );
+    let page = c
+        .get_json("/api/2.0/instance-pools/list", &[])
+        .await
+        .unwrap();
+    out.insert(
+        "instance_pools",
+        items(&page, "instance_pools")
+            .iter()
+            .map(|p| str_of(p, "instance_pool_name"))
+            .collect(),
+    );
+    let page = c.get_json("/api/2.0/sql/warehouses", &[]).await.unwrap();
+    out.insert(
+        "sql_warehouses",
+        items(&page, "warehouses")
+            .iter()
+            .map(|w| str_of(w, "name"))
+            .collect(),
+    );
+    let mut scopes = Vec::new();
+    let mut keys = Vec::new();
+    let page = c
+        .get_json("/api/2.0/secrets/scopes/list", &[])
+        .await
+        .unwrap();
+    for s in items(&page, "scopes") {
+        let name = str_of(&s, "name");
+        let page = c
+            .get_json("/api/2.0/secrets/list", &[("scope", &name)])
+            .await
+            .unwrap();
+        for k in items(&page, "secrets") {
+            keys.push(format!("{name}/{}", str_of(&k, "key")));
+        }
+        scopes.push(name);
+    }
+    out.insert("secret_scopes", scopes);
+    out.insert("secrets", keys);
+    // Folders, notebooks and files outside /Repos, by path; the token users' homes are each
+    // workspace's own.
+    let homes = callers.map(|u| format!("/Users/{u}"));
+    // A service principal's home folder is named by its application id, which each workspace
+    // gives it: the workspace's own, not a migrated folder (what is inside would be).
+    let sp_homes: Vec<String> = sps
+        .iter()
+        .map(|s| format!("/Users/{}", str_of(s, "applicationId")))
+        .collect();
+    let mut frontier = vec!["/".to_string()];
+    for kind in ["folders", "notebooks", "files"] {
+        out.insert(kind, Vec::new());
+    }
+    while let Some(dir) = frontier.pop() {
+        let page = c
+            .get_json("/api/2.0/workspace/list", &[("path", &dir)])
+            .await
+            .unwrap();
+        for o in items(&page, "objects") {
+            let path = str_of(&o, "path");
+            if path.starts_with("/Repos") || homes.iter().any(|h| path.starts_with(h.as_str())) {
+                continue;
+            }
+            let kind = match o["object_type"].as_str().unwrap() {
+                "DIRECTORY" => {
+                    frontier.push(path.clone());
+                    if path == "/Users" || path == "/Shared" || sp_homes.contains(&path) {
+                        continue;
+                    }
+                    "folders"
+                }
+                "NOTEBOOK" => "notebooks",
+                "FILE" => "files",
+                other => panic!("unexpected {other} at {path}"),
+            };
+            out.get_mut(kind).unwrap().push(path);
+        }
+    }
+    let repos = paged(c, "/api/2.0/repos", &[], "repos", "next_page_token").await;
+    out.insert("repos", repos.iter().map(|r| str_of(r, "path")).collect());
+    out.insert(
+        "clusters",
+        clusters(c)
+            .await
+            .iter()
+            .filter(|c| c["cluster_source"] != "JOB")
+            .map(|c| str_of(c, "cluster_name"))
+            .collect(),
+    );
+    out.insert(
+        "jobs",
+        jobs(c)
+            .await
+            .iter()
+            .map(|j| str_of(&j["settings"], "name"))
+            .collect(),
+    );
+    for keys in out.values_mut() {
+        keys.sort();
+    }
+    out
+}
+
+/// Source cluster/job id → how many target objects carry it in their `brickport_source_id` tag.
+async fn tagged(src: &WorkspaceClient, dst: &WorkspaceClient) -> Vec<(String, usize)> {
+    let theirs = clusters(dst).await;
+    let mut out = Vec::new();
+    for s in clusters(src).await {
+        if s["cluster_source"] == "JOB" {
+            continue;
+        }
+        let id = str_of(&s, "cluster_id");
+        let n = theirs
+            .iter()
+            .filter(|t| t["custom_tags"][TAG].as_str() == Some(id.as_str()))
+            .count();
+        out.push((format!("cluster {id}"), n));
+    }
+    let theirs = jobs(dst).await;
+    for j in jobs(src).await {
+        let id = j["job_id"].as_i64().unwrap().to_string();
+        let n = theirs
+            .iter()
+            .filter(|t| t["settings"]["tags"][TAG].as_str() == Some(id.as_str()))
+            .count();
+        out.push((format!("job {id}"), n));
+    }
+    out
+}
+
+/// The target holds every migratable source object exactly once.
+fn assert_target_complete(sb: &Sandbox, src: &str, dst: &str, kinds: &[&str]) {
+    let (s, t) = (api(src, SOURCE_TOKEN), api(dst, TARGET_TOKEN));
+    let (ours, theirs) = sb.rt.block_on(async { (walk(&s).await, walk(&t).await) });
+    for kind in kinds {
+        let (a, b) = (&ours[kind], &theirs[kind]);
+        assert!(!a.is_empty(), "the typical source has no {kind}");
+        // Names need not be unique (two clusters or jobs may share one): count each key on
+        // both sides. More in the target: a duplicate; fewer: something missing.
+        let count = |keys: &[String]| {
+            let mut m: BTreeMap<String, usize> = BTreeMap::new();
+            for k in keys {
+                *m.entry(k.clone()).or_default() += 1;
+            }
+            m
+        };
+        let (ca, cb) = (count(a), count(b));
+        let dups: Vec<_> = cb
+            .iter()
+            .filter(|(k, n)| **n > ca.get(*k).copied().unwrap_or(0))
+            .collect();
+        let missing: Vec<_> = ca
+            .iter()
+            .filter(|(k, n)| **n > cb.get(*k).copied().unwrap_or(0))
+            .collect();
+        assert!(
+            dups.is_empty() && missing.is_empty(),
+            "{kind}: in the target more often than in the source {dups:?}; \
+             less often {missing:?}"
+        );
+        assert_eq!(a.len(), b.len(), "{kind}");
+    }
+    if kinds.contains(&"jobs") {
+        let counts = sb.rt.block_on(tagged(&s, &t));
+        assert!(counts.len() > 30, "{counts:?}");
+        let wrong: Vec<_> = counts.iter().filter(|(_, n)| *n != 1).collect();
+        assert!(wrong.is_empty(), "tagged copies in the target: {wrong:?}");
+    }
+}
+
+/// A last run writes nothing, and `status` says everything is done.
+fn assert_nothing_left(sb: &Sandbox, args: &[&str]) {
+    let before = sb.emulators[1].stats();
+    let out = sb.run(args);
+    assert_eq!(out.code, 0, "{out:?}");
+    let after = sb.emulators[1].stats();
+    assert_eq!(
+        after.writes,
+        before.writes,
+        "the last run wrote to the target: {:?}",
+        after
+            .by_path
+            .iter()
+            .filter(|(k, n)| before.by_path.get(*k) != Some(*n))
+            .collect::<Vec<_>>()
+    );
+    let out = sb.run(&[&["status", "--output", "json"][..], &WS].concat());
+    assert_eq!(out.code, 0, "{out:?}");
+    let doc = out.json();
+    assert_eq!(doc["ok"], true, "{doc}");
+    assert_eq!(doc["problems"], serde_json::json!([]), "{doc}");
+}
+
+const PHASE1: [&str; 11] = [
+    "users",
+    "groups",
+    "service_principals",
+    "cluster_policies",
+    "instance_pools",
+    "sql_warehouses",
+    "secret_scopes",
+    "secrets",
+    "folders",
+    "notebooks",
+    "files",
+];
+
+#[test]
+fn phase1_killed_after_10_50_150_writes_resumes_with_no_duplicate() {
+    let (sb, src, dst) = typical_pair();
+    let args = [&["migrate", "--phase", "1"][..], &WS].concat();
+    // Cumulative: each restart goes on from where the last one was killed.
+    for writes in [10, 50, 150] {
+        kill_when(&sb, &args, &format!("{writes} writes"), |_, now| {
+            now.writes >= writes
+        });
+    }
+    let out = sb.run(&args);
+    assert_eq!(out.code, 0, "{out:?}");
+    // Notebooks and files are Phase 2: only Phase 1's kinds are checked here.
+    let kinds: Vec<&str> = PHASE1
+        .iter()
+        .copied()
+        .filter(|k| !matches!(*k, "notebooks" | "files"))
+        .collect();
+    assert_target_complete(&sb, &src, &dst, &kinds);
+    assert_nothing_left(&sb, &args);
+}
+
+/// Phase 2's creates of clusters, notebooks and files (`by_path` counts every method, so
+/// `/api/repos`, read as well, is left out).
+fn phase2_creates(s: &StatsSnapshot) -> u64 {
+    hits(s, "/api/clusters/create") + hits(s, "/api/workspace/import")
+}
+
+#[test]
+fn killed_in_phase_2_and_in_phase_3_resumes_with_no_duplicate() {
+    let (sb, src, dst) = typical_pair();
+    let args = [&["migrate"][..], &WS].concat();
+    // Phase 2: at its first create (in flight: the run never sees the answer), then again
+    // in the middle of it (some creates answered, others in flight).
+    let at = kill_when(&sb, &args, "Phase 2's first create", |_, now| {
+        phase2_creates(now) >= 1
+    });
+    assert_eq!(hits(&at, "/api/jobs/create"), 0, "killed after Phase 2");
+    let at = kill_when(&sb, &args, "Phase 2's middle", |start, now| {
+        phase2_creates(now) >= phase2_creates(start) + 20
+    });
+    assert_eq!(hits(&at, "/api/jobs/create"), 0, "killed after Phase 2");
+    // Phase 3: the same, with jobs.
+    kill_when(&sb, &args, "Phase 3's first create", |_, now| {
+        hits(now, "/api/jobs/create") >= 1
+    });
+    kill_when(&sb, &args, "Phase 3's middle", |start, now| {
+        hits(now, "/api/jobs/create") >= hits(start, "/api/jobs/create") + 5
+    });
+    let out = sb.run(&args);
+    assert_eq!(out.code, 0, "{out:?}");
+    let mut kinds = PHASE1.to_vec();
+    kinds.extend(["repos", "clusters", "jobs"]);
+    assert_target_complete(&sb, &src, &dst, &kinds);
+    assert_nothing_left(&sb, &args);
+}
