@@ -1,0 +1,517 @@
+"""A whole migration as the official SDK sees it: two `brickport emulator` processes (the source
+seeded `typical`, the target empty), the account console's part played over
+`POST /_emulator/account-groups`, then `brickport migrate` between two `.databrickscfg`
+profiles. The SDK then walks BOTH workspaces and checks that the target holds what the source
+holds, every cross-reference mapped by name (no source id survives), and every job PAUSED. A
+second `migrate` must write nothing; `cutover` must resume exactly the jobs active in the
+source.
+
+The tests run in file order and share one migration (module fixture `mig`); the last two
+(re-run, cutover) change what the earlier ones would see, so they stay last.
+
+The run uses a rehearsal config (`[throttle.*]` raised): brickport's default throttles follow
+the real service's published limits, which would make the migration itself take ~25 s here.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from databricks.sdk import WorkspaceClient
+from databricks.sdk.service import compute, jobs
+from databricks.sdk.service.workspace import ExportFormat, ObjectType
+
+from conftest import _binary
+from helpers import walk
+
+SOURCE_TOKEN = "dapi-migration-source-admin"
+TARGET_TOKEN = "dapi-migration-target-admin"
+SOURCE_ID_TAG = "brickport_source_id"
+PLACEHOLDER = "MIGRATED_PLACEHOLDER"  # brickport's default `secret_placeholder`
+THROTTLE_FAMILIES = (
+    "scim", "clusters", "pools", "policies", "jobs", "workspace",
+    "permissions", "secrets", "sql", "repos", "other",
+)
+
+
+@dataclass
+class Migration:
+    src_emu: object
+    tgt_emu: object
+    s: WorkspaceClient
+    t: WorkspaceClient
+    home: Path
+    run_dir: Path
+    assigned: list[str]
+
+    def brickport(self, *args: str) -> subprocess.CompletedProcess:
+        """Runs brickport between the two profiles, isolated from the developer's own settings."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABRICKS_", "BRICKPORT_"))}
+        env["HOME"] = str(self.home)
+        env["DATABRICKS_CONFIG_FILE"] = str(self.home / ".databrickscfg")
+        cmd = [
+            _binary(), *args, "--source-profile", "s", "--target-profile", "t",
+            "--run-dir", str(self.run_dir), "--config", str(self.home / "brickport.toml"), "-q",
+        ]
+        proc = subprocess.run(cmd, env=env, cwd=self.home, capture_output=True, text=True, timeout=300)
+        for token in (SOURCE_TOKEN, TARGET_TOKEN):
+            assert token not in proc.stdout + proc.stderr, "a token was printed"
+        return proc
+
+
+def _post_json(url: str, body) -> tuple[int, dict]:
+    req = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return resp.status, json.loads(resp.read().decode())
+
+
+@pytest.fixture(scope="module")
+def mig(start_emulator, tmp_path_factory) -> Migration:
+    src_emu = start_emulator("--seed", "typical", "--rate-limits", "off", tokens=(SOURCE_TOKEN,))
+    tgt_emu = start_emulator("--seed", "none", "--rate-limits", "off", tokens=(TARGET_TOKEN,))
+    s, t = src_emu.client(SOURCE_TOKEN), tgt_emu.client(TARGET_TOKEN)
+
+    # The account console's part: the source's account groups, assigned to the target.
+    account_groups = [g.display_name for g in s.groups.list() if g.meta and g.meta.resource_type == "Group"]
+    assert account_groups, "the typical seed has account groups"
+    status, answer = _post_json(
+        tgt_emu.url + "/_emulator/account-groups", [{"displayName": n} for n in account_groups]
+    )
+    assert status == 201
+    assert [g["displayName"] for g in answer["Resources"]] == account_groups
+
+    home = tmp_path_factory.mktemp("migration-home")
+    (home / ".databrickscfg").write_text(
+        f"[s]\nhost = {src_emu.url}\ntoken = {SOURCE_TOKEN}\n\n[t]\nhost = {tgt_emu.url}\ntoken = {TARGET_TOKEN}\n"
+    )
+    (home / "brickport.toml").write_text(
+        "concurrency = 16\n"
+        + "".join(f"[throttle.{f}]\nrps = 1000\nconcurrency = 16\n" for f in THROTTLE_FAMILIES)
+    )
+    m = Migration(src_emu, tgt_emu, s, t, home, home / "run", account_groups)
+    proc = m.brickport("migrate")
+    assert proc.returncode == 0, f"migrate exit {proc.returncode}\nstdout:\n{proc.stdout[-4000:]}\nstderr:\n{proc.stderr[-4000:]}"
+    return m
+
+
+# ---------- identities ----------
+
+
+@dataclass
+class Names:
+    """SCIM id → a principal's name, and SP applicationId → displayName, for one workspace."""
+
+    by_id: dict[str, str]
+    sp_by_app: dict[str, str]
+
+
+def _names(w: WorkspaceClient) -> Names:
+    by_id: dict[str, str] = {}
+    sp_by_app: dict[str, str] = {}
+    for u in w.users.list():
+        by_id[u.id] = "user:" + u.user_name
+    for sp in w.service_principals.list():
+        by_id[sp.id] = "sp:" + sp.display_name
+        sp_by_app[sp.application_id] = sp.display_name
+    for g in w.groups.list():
+        by_id[g.id] = "group:" + g.display_name
+    return Names(by_id, sp_by_app)
+
+
+def test_users(mig):
+    src = sorted(u.user_name for u in mig.s.users.list())
+    assert len(src) == 45
+    assert sorted(u.user_name for u in mig.t.users.list()) == src
+
+
+def test_service_principals(mig):
+    src = sorted(sp.display_name for sp in mig.s.service_principals.list())
+    assert src
+    assert sorted(sp.display_name for sp in mig.t.service_principals.list()) == src
+
+
+def test_groups_and_members(mig):
+    sn, tn = _names(mig.s), _names(mig.t)
+    src = {g.display_name: g for g in mig.s.groups.list()}
+    tgt = {g.display_name: g for g in mig.t.groups.list()}
+    assert sorted(tgt) == sorted(src)
+    for name, g in src.items():
+        tg = tgt[name]
+        assert tg.meta.resource_type == g.meta.resource_type, name
+        if g.meta.resource_type == "Group":
+            # An account group's members are the account's business: assigned empty.
+            continue
+        members = sorted(sn.by_id[m.value] for m in g.members or [])
+        assert sorted(tn.by_id[m.value] for m in tg.members or []) == members, name
+
+
+# ---------- enablement objects ----------
+
+
+def test_cluster_policies(mig):
+    def custom(w):
+        return {p.name: json.loads(p.definition or "{}") for p in w.cluster_policies.list() if not p.is_default}
+
+    src = custom(mig.s)
+    assert len(src) == 4
+    assert custom(mig.t) == src
+
+
+def test_instance_pools(mig):
+    def pools(w):
+        return {p.instance_pool_name: (p.node_type_id, p.min_idle_instances, p.max_capacity) for p in w.instance_pools.list()}
+
+    src = pools(mig.s)
+    assert src
+    assert pools(mig.t) == src
+
+
+def test_sql_warehouses_stopped(mig):
+    src = {wh.name: (wh.cluster_size, wh.max_num_clusters) for wh in mig.s.warehouses.list()}
+    tgt_list = list(mig.t.warehouses.list())
+    assert len(src) == 2
+    assert {wh.name: (wh.cluster_size, wh.max_num_clusters) for wh in tgt_list} == src
+    for wh in tgt_list:
+        assert wh.state.value == "STOPPED", (wh.name, wh.state)
+
+
+def test_secret_scopes_keys_and_placeholder_values(mig):
+    def keys(w):
+        return {sc.name: sorted(k.key for k in w.secrets.list_secrets(sc.name)) for sc in w.secrets.list_scopes()}
+
+    src = keys(mig.s)
+    assert sum(len(v) for v in src.values()) == 15
+    assert keys(mig.t) == src
+    # Values cannot be read from the source: every target secret holds the placeholder.
+    for scope, names in src.items():
+        for key in names:
+            got = mig.t.secrets.get_secret(scope, key)
+            assert base64.b64decode(got.value).decode() == PLACEHOLDER, (scope, key)
+
+
+def test_secret_acls(mig):
+    sn, tn = _names(mig.s), _names(mig.t)
+
+    def acls(w, names):
+        out = {}
+        for sc in w.secrets.list_scopes():
+            out[sc.name] = sorted(
+                (names.sp_by_app.get(a.principal, a.principal), a.permission.value) for a in w.secrets.list_acls(sc.name)
+            )
+        return out
+
+    src = acls(mig.s, sn)
+    assert acls(mig.t, tn) == src
+
+
+# ---------- workspace content ----------
+
+
+def _tree(w):
+    return {o.path: o for o in walk(w)}
+
+
+def test_folders(mig):
+    src = {p for p, o in _tree(mig.s).items() if o.object_type == ObjectType.DIRECTORY}
+    tgt = {p for p, o in _tree(mig.t).items() if o.object_type == ObjectType.DIRECTORY}
+    assert len(src) > 87
+    # Creating a service principal gives it a home, /Users/<applicationId>: the target's SPs
+    # have their own application ids, so their homes are the target's, not copies.
+    sp_homes = {f"/Users/{sp.application_id}" for sp in mig.t.service_principals.list()}
+    assert src & sp_homes == set()
+    assert tgt - sp_homes == src
+
+
+def test_notebooks_and_files_same_content(mig):
+    src, tgt = _tree(mig.s), _tree(mig.t)
+    content = {p: o for p, o in src.items() if o.object_type in (ObjectType.NOTEBOOK, ObjectType.FILE)}
+    assert sum(o.object_type == ObjectType.NOTEBOOK for o in content.values()) == 123
+    assert {p for p, o in tgt.items() if o.object_type in (ObjectType.NOTEBOOK, ObjectType.FILE)} == set(content)
+    for path, o in content.items():
+        to = tgt[path]
+        assert to.object_type == o.object_type, path
+        if o.object_type == ObjectType.NOTEBOOK:
+            assert to.language == o.language, path
+            fmt = ExportFormat.SOURCE
+        else:
+            fmt = ExportFormat.AUTO
+        a = mig.s.workspace.export(path, format=fmt).content
+        b = mig.t.workspace.export(path, format=fmt).content
+        assert base64.b64decode(b) == base64.b64decode(a), path
+
+
+def test_repos(mig):
+    def repos(w):
+        return {r.path: (r.url, r.provider, r.branch) for r in w.repos.list()}
+
+    src = repos(mig.s)
+    assert len(src) == 3
+    assert repos(mig.t) == src
+
+
+# ---------- clusters ----------
+#
+# The seed gives two clusters (and two pairs of jobs) the same name, as real workspaces do: an
+# object with a unique name is paired by name, the others are compared as multisets of what
+# they look like with every id replaced by the name of what it points at.
+
+
+def _all_purpose(w) -> list[compute.ClusterDetails]:
+    return [c for c in w.clusters.list() if c.cluster_source in (compute.ClusterSource.UI, compute.ClusterSource.API)]
+
+
+def _unique_by_name(objects, name) -> dict:
+    counts: dict[str, int] = {}
+    for o in objects:
+        counts[name(o)] = counts.get(name(o), 0) + 1
+    return {name(o): o for o in objects if counts[name(o)] == 1}
+
+
+def _ref_names(w) -> dict[str, dict]:
+    """Every id a cluster or a job may hold, per kind, → the name of its object."""
+    return {
+        "policy": {p.policy_id: p.name for p in w.cluster_policies.list()},
+        "pool": {p.instance_pool_id: p.instance_pool_name for p in w.instance_pools.list()},
+        "cluster": {c.cluster_id: c.cluster_name for c in w.clusters.list()},
+        "warehouse": {wh.id: wh.name for wh in w.warehouses.list()},
+        "job": {j.job_id: j.settings.name for j in w.jobs.list()},
+    }
+
+
+def _name_of(refs: dict, kind: str, object_id):
+    """The name of what `object_id` points at; a dangling id shows as such in a failed diff."""
+    if object_id is None:
+        return None
+    return refs[kind].get(object_id, f"<no {kind} {object_id} in this workspace>")
+
+
+def _cluster_shape(c: compute.ClusterDetails, refs: dict) -> tuple:
+    return (
+        c.cluster_name,
+        c.spark_version,
+        c.node_type_id,
+        c.num_workers,
+        (c.autoscale.min_workers, c.autoscale.max_workers) if c.autoscale else None,
+        c.autotermination_minutes,
+        c.single_user_name,
+        c.data_security_mode.value if c.data_security_mode else None,
+        _name_of(refs, "policy", c.policy_id),
+        _name_of(refs, "pool", c.instance_pool_id),
+    )
+
+
+def test_clusters_terminated_and_pinned(mig):
+    src, tgt = _all_purpose(mig.s), _all_purpose(mig.t)
+    assert len(src) == 8
+    assert sorted(c.cluster_name for c in tgt) == sorted(c.cluster_name for c in src)
+    for c in tgt:
+        assert c.state == compute.State.TERMINATED, (c.cluster_name, c.state)
+
+    def pinned(w):
+        pins = w.clusters.list(filter_by=compute.ListClustersFilterBy(is_pinned=True))
+        return sorted(c.cluster_name for c in pins if c.cluster_source in (compute.ClusterSource.UI, compute.ClusterSource.API))
+
+    assert pinned(mig.s), "the seed pins some cluster"
+    assert pinned(mig.t) == pinned(mig.s)
+
+
+def test_clusters_same_shape_references_mapped_by_name(mig):
+    """Policy and pool are the target's objects of the same name; the rest is copied."""
+    rs, rt = _ref_names(mig.s), _ref_names(mig.t)
+    src = sorted(_cluster_shape(c, rs) for c in _all_purpose(mig.s))
+    assert any(shape[8] for shape in src) and any(shape[9] for shape in src), "the seed uses policies and pools"
+    assert sorted(_cluster_shape(c, rt) for c in _all_purpose(mig.t)) == src
+
+
+# ---------- jobs ----------
+
+
+def _jobs(w) -> list[jobs.Job]:
+    return [w.jobs.get(j.job_id) for j in w.jobs.list()]
+
+
+def _active_blocks(settings: jobs.JobSettings) -> frozenset[str]:
+    """The blocks that run the job by themselves; a block without pause_status is UNPAUSED
+    (the API's default)."""
+    return frozenset(
+        block
+        for block in ("schedule", "trigger", "continuous")
+        if getattr(settings, block) is not None
+        and getattr(settings, block).pause_status in (None, jobs.PauseStatus.UNPAUSED)
+    )
+
+
+def _job_shape(j: jobs.Job, refs: dict) -> tuple:
+    """A job with its references as names and its pause statuses left out."""
+    s = j.settings
+    tasks = []
+    for t in s.tasks or []:
+        tasks.append((
+            t.task_key,
+            tuple(sorted(d.task_key for d in t.depends_on or [])),
+            _name_of(refs, "cluster", t.existing_cluster_id),
+            t.job_cluster_key,
+            t.notebook_task.notebook_path if t.notebook_task else None,
+            _name_of(refs, "job", t.run_job_task.job_id) if t.run_job_task else None,
+            _name_of(refs, "warehouse", t.sql_task.warehouse_id) if t.sql_task else None,
+            _name_of(refs, "pool", t.new_cluster.instance_pool_id) if t.new_cluster else None,
+            _name_of(refs, "policy", t.new_cluster.policy_id) if t.new_cluster else None,
+        ))
+    job_clusters = sorted(
+        (jc.job_cluster_key, _name_of(refs, "pool", jc.new_cluster.instance_pool_id), _name_of(refs, "policy", jc.new_cluster.policy_id))
+        for jc in s.job_clusters or []
+    )
+    return (
+        s.name,
+        tuple(sorted(tasks, key=repr)),
+        tuple(job_clusters),
+        s.schedule.quartz_cron_expression if s.schedule else None,
+        s.trigger is not None,
+        s.continuous is not None,
+        s.max_concurrent_runs,
+        (s.git_source.git_url, s.git_source.git_branch) if s.git_source else None,
+        # brickport marks the jobs it creates with their source id (to find them again after a
+        # crash): checked on its own in test_job_references_mapped_by_name.
+        tuple(sorted((k, v) for k, v in (s.tags or {}).items() if k != SOURCE_ID_TAG)),
+    )
+
+
+@pytest.fixture(scope="module")
+def job_lists(mig):
+    return _jobs(mig.s), _jobs(mig.t)
+
+
+def test_jobs_same_names_all_paused(job_lists):
+    src, tgt = job_lists
+    assert len(src) == 28
+    assert sorted(j.settings.name for j in tgt) == sorted(j.settings.name for j in src)
+    assert any(_active_blocks(j.settings) for j in src), "the seed has active jobs"
+    for j in tgt:
+        for block in ("schedule", "trigger", "continuous"):
+            b = getattr(j.settings, block)
+            if b is not None:
+                assert b.pause_status == jobs.PauseStatus.PAUSED, (j.settings.name, block)
+
+
+def test_job_references_mapped_by_name(mig, job_lists):
+    """existing_cluster_id → the target cluster of the same name, run_job_task → the target job
+    of the same name, SQL warehouse → the target warehouse of the same name (each id exists in
+    the target), notebook paths exist in the target."""
+    src, tgt = job_lists
+    rs, rt = _ref_names(mig.s), _ref_names(mig.t)
+    src_shapes = sorted(_job_shape(j, rs) for j in src)
+    seen = {
+        kind: sum(bool(task[i]) for shape in src_shapes for task in shape[1])
+        for kind, i in (("existing cluster", 2), ("notebook", 4), ("run_job", 5), ("sql warehouse", 6))
+    }
+    assert all(seen.values()), f"the seed exercises every reference: {seen}"
+    assert sorted(_job_shape(j, rt) for j in tgt) == src_shapes
+    # The source-id tag, where brickport set it, names a source job of the same name, once.
+    src_names = {str(j.job_id): j.settings.name for j in src}
+    marks = [(j.settings.tags or {}).get(SOURCE_ID_TAG) for j in tgt]
+    for j, mark in zip(tgt, marks):
+        assert mark is None or src_names.get(mark) == j.settings.name, (j.settings.name, mark)
+    assert len({m for m in marks if m}) == len([m for m in marks if m])
+    # Notebooks of a job with a git_source live in its Git repository, not in the workspace.
+    paths = {
+        t.notebook_task.notebook_path
+        for j in tgt
+        for t in j.settings.tasks or []
+        if t.notebook_task and not (t.notebook_task.source == jobs.Source.GIT or (j.settings.git_source and t.notebook_task.source is None))
+    }
+    assert paths
+    for path in paths:
+        assert mig.t.workspace.get_status(path).object_type == ObjectType.NOTEBOOK, path
+
+
+# ---------- permissions ----------
+
+
+def _direct_grants(w, names: Names, object_type: str, object_id: str) -> list[tuple[str, str]]:
+    acl = w.permissions.get(object_type, object_id)
+    out = []
+    for a in acl.access_control_list or []:
+        if a.user_name:
+            who = "user:" + a.user_name
+        elif a.group_name:
+            who = "group:" + a.group_name
+        else:
+            who = "sp:" + names.sp_by_app.get(a.service_principal_name, a.service_principal_name)
+        for p in a.all_permissions or []:
+            if not p.inherited:
+                out.append((who, p.permission_level.value))
+    return sorted(out)
+
+
+def test_direct_grants_of_a_sample(mig, job_lists):
+    sn, tn = _names(mig.s), _names(mig.t)
+    pairs: list[tuple[str, str, str, str]] = []  # (label, type, source id, target id)
+    # Clusters and jobs with a unique name (two objects of one name cannot be told apart here).
+    s_cl, t_cl = (_unique_by_name(_all_purpose(w), lambda c: c.cluster_name) for w in (mig.s, mig.t))
+    pairs += [(f"cluster {n}", "clusters", c.cluster_id, t_cl[n].cluster_id) for n, c in s_cl.items()]
+    s_jobs, t_jobs = (_unique_by_name(js, lambda j: j.settings.name) for js in job_lists)
+    pairs += [(f"job {n}", "jobs", str(j.job_id), str(t_jobs[n].job_id)) for n, j in sorted(s_jobs.items())[:12]]
+    t_wh = {wh.name: wh.id for wh in mig.t.warehouses.list()}
+    pairs += [(f"warehouse {wh.name}", "warehouses", wh.id, t_wh[wh.name]) for wh in mig.s.warehouses.list()]
+    t_pool = {p.instance_pool_name: p.instance_pool_id for p in mig.t.instance_pools.list()}
+    pairs += [
+        (f"pool {p.instance_pool_name}", "instance-pools", p.instance_pool_id, t_pool[p.instance_pool_name])
+        for p in mig.s.instance_pools.list()
+    ]
+    t_pol = {p.name: p.policy_id for p in mig.t.cluster_policies.list()}
+    pairs += [
+        (f"policy {p.name}", "cluster-policies", p.policy_id, t_pol[p.name])
+        for p in mig.s.cluster_policies.list()
+        if not p.is_default
+    ]
+    t_repo = {r.path: r.id for r in mig.t.repos.list()}
+    pairs += [(f"repo {r.path}", "repos", str(r.id), str(t_repo[r.path])) for r in mig.s.repos.list()]
+    s_tree, t_tree = _tree(mig.s), _tree(mig.t)
+    kinds = {ObjectType.NOTEBOOK: "notebooks", ObjectType.DIRECTORY: "directories", ObjectType.FILE: "files"}
+    for kind, api in kinds.items():
+        sample = sorted(p for p, o in s_tree.items() if o.object_type == kind)[::7][:15]
+        pairs += [(p, api, str(s_tree[p].object_id), str(t_tree[p].object_id)) for p in sample]
+    granted = 0
+    for label, object_type, sid, tid in pairs:
+        src = _direct_grants(mig.s, sn, object_type, sid)
+        granted += bool(src)
+        assert _direct_grants(mig.t, tn, object_type, tid) == src, label
+    assert granted >= 10, "the sample holds objects with direct grants"
+
+
+# ---------- re-run and cutover (last: they change the target) ----------
+
+
+def test_migrate_again_writes_nothing(mig):
+    before = mig.tgt_emu.stats()["writes"]
+    proc = mig.brickport("migrate")
+    assert proc.returncode == 0, f"second migrate exit {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    assert mig.tgt_emu.stats()["writes"] == before
+
+
+def test_cutover_resumes_exactly_the_jobs_active_in_the_source(mig):
+    proc = mig.brickport("cutover")
+    assert proc.returncode == 0, f"cutover exit {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+
+    def active(w):
+        return sorted((j.settings.name, sorted(_active_blocks(j.settings))) for j in _jobs(w) if _active_blocks(j.settings))
+
+    src_active = active(mig.s)
+    assert src_active, "the seed has active jobs"
+    assert active(mig.t) == src_active
+    # Every other block in the target is still PAUSED (none absent-and-thus-active).
+    active_names = {name for name, _ in src_active}
+    for j in _jobs(mig.t):
+        if j.settings.name not in active_names:
+            for block in ("schedule", "trigger", "continuous"):
+                b = getattr(j.settings, block)
+                assert b is None or b.pause_status == jobs.PauseStatus.PAUSED, (j.settings.name, block)
