@@ -29,11 +29,22 @@ from databricks.sdk.service import compute, jobs
 from databricks.sdk.service.workspace import ExportFormat, ObjectType
 
 from conftest import _binary
-from helpers import walk
+from workspace_view import (
+    SOURCE_ID_TAG,
+    active_blocks,
+    all_jobs,
+    all_purpose,
+    cluster_shape,
+    direct_grants,
+    job_shape,
+    principal_names,
+    ref_names,
+    tree,
+    unique_by_name,
+)
 
 SOURCE_TOKEN = "dapi-migration-source-admin"
 TARGET_TOKEN = "dapi-migration-target-admin"
-SOURCE_ID_TAG = "brickport_source_id"
 PLACEHOLDER = "MIGRATED_PLACEHOLDER"  # brickport's default `secret_placeholder`
 THROTTLE_FAMILIES = (
     "scim", "clusters", "pools", "policies", "jobs", "workspace",
@@ -49,7 +60,6 @@ class Migration:
     t: WorkspaceClient
     home: Path
     run_dir: Path
-    assigned: list[str]
 
     def brickport(self, *args: str) -> subprocess.CompletedProcess:
         """Runs brickport between the two profiles, isolated from the developer's own settings."""
@@ -97,34 +107,13 @@ def mig(start_emulator, tmp_path_factory) -> Migration:
         "concurrency = 16\n"
         + "".join(f"[throttle.{f}]\nrps = 1000\nconcurrency = 16\n" for f in THROTTLE_FAMILIES)
     )
-    m = Migration(src_emu, tgt_emu, s, t, home, home / "run", account_groups)
+    m = Migration(src_emu, tgt_emu, s, t, home, home / "run")
     proc = m.brickport("migrate")
     assert proc.returncode == 0, f"migrate exit {proc.returncode}\nstdout:\n{proc.stdout[-4000:]}\nstderr:\n{proc.stderr[-4000:]}"
     return m
 
 
 # ---------- identities ----------
-
-
-@dataclass
-class Names:
-    """SCIM id → a principal's name, and SP applicationId → displayName, for one workspace."""
-
-    by_id: dict[str, str]
-    sp_by_app: dict[str, str]
-
-
-def _names(w: WorkspaceClient) -> Names:
-    by_id: dict[str, str] = {}
-    sp_by_app: dict[str, str] = {}
-    for u in w.users.list():
-        by_id[u.id] = "user:" + u.user_name
-    for sp in w.service_principals.list():
-        by_id[sp.id] = "sp:" + sp.display_name
-        sp_by_app[sp.application_id] = sp.display_name
-    for g in w.groups.list():
-        by_id[g.id] = "group:" + g.display_name
-    return Names(by_id, sp_by_app)
 
 
 def test_users(mig):
@@ -140,7 +129,7 @@ def test_service_principals(mig):
 
 
 def test_groups_and_members(mig):
-    sn, tn = _names(mig.s), _names(mig.t)
+    sn, tn = principal_names(mig.s), principal_names(mig.t)
     src = {g.display_name: g for g in mig.s.groups.list()}
     tgt = {g.display_name: g for g in mig.t.groups.list()}
     assert sorted(tgt) == sorted(src)
@@ -148,7 +137,9 @@ def test_groups_and_members(mig):
         tg = tgt[name]
         assert tg.meta.resource_type == g.meta.resource_type, name
         if g.meta.resource_type == "Group":
-            # An account group's members are the account's business: assigned empty.
+            # An account group's members are the account's business: assigned empty, and a
+            # workspace API cannot change them.
+            assert not tg.members, name
             continue
         members = sorted(sn.by_id[m.value] for m in g.members or [])
         assert sorted(tn.by_id[m.value] for m in tg.members or []) == members, name
@@ -199,7 +190,7 @@ def test_secret_scopes_keys_and_placeholder_values(mig):
 
 
 def test_secret_acls(mig):
-    sn, tn = _names(mig.s), _names(mig.t)
+    sn, tn = principal_names(mig.s), principal_names(mig.t)
 
     def acls(w, names):
         out = {}
@@ -216,13 +207,9 @@ def test_secret_acls(mig):
 # ---------- workspace content ----------
 
 
-def _tree(w):
-    return {o.path: o for o in walk(w)}
-
-
 def test_folders(mig):
-    src = {p for p, o in _tree(mig.s).items() if o.object_type == ObjectType.DIRECTORY}
-    tgt = {p for p, o in _tree(mig.t).items() if o.object_type == ObjectType.DIRECTORY}
+    src = {p for p, o in tree(mig.s).items() if o.object_type == ObjectType.DIRECTORY}
+    tgt = {p for p, o in tree(mig.t).items() if o.object_type == ObjectType.DIRECTORY}
     assert len(src) > 87
     # Creating a service principal gives it a home, /Users/<applicationId>: the target's SPs
     # have their own application ids, so their homes are the target's, not copies.
@@ -232,7 +219,7 @@ def test_folders(mig):
 
 
 def test_notebooks_and_files_same_content(mig):
-    src, tgt = _tree(mig.s), _tree(mig.t)
+    src, tgt = tree(mig.s), tree(mig.t)
     content = {p: o for p, o in src.items() if o.object_type in (ObjectType.NOTEBOOK, ObjectType.FILE)}
     assert sum(o.object_type == ObjectType.NOTEBOOK for o in content.values()) == 123
     assert {p for p, o in tgt.items() if o.object_type in (ObjectType.NOTEBOOK, ObjectType.FILE)} == set(content)
@@ -265,52 +252,8 @@ def test_repos(mig):
 # they look like with every id replaced by the name of what it points at.
 
 
-def _all_purpose(w) -> list[compute.ClusterDetails]:
-    return [c for c in w.clusters.list() if c.cluster_source in (compute.ClusterSource.UI, compute.ClusterSource.API)]
-
-
-def _unique_by_name(objects, name) -> dict:
-    counts: dict[str, int] = {}
-    for o in objects:
-        counts[name(o)] = counts.get(name(o), 0) + 1
-    return {name(o): o for o in objects if counts[name(o)] == 1}
-
-
-def _ref_names(w) -> dict[str, dict]:
-    """Every id a cluster or a job may hold, per kind, → the name of its object."""
-    return {
-        "policy": {p.policy_id: p.name for p in w.cluster_policies.list()},
-        "pool": {p.instance_pool_id: p.instance_pool_name for p in w.instance_pools.list()},
-        "cluster": {c.cluster_id: c.cluster_name for c in w.clusters.list()},
-        "warehouse": {wh.id: wh.name for wh in w.warehouses.list()},
-        "job": {j.job_id: j.settings.name for j in w.jobs.list()},
-    }
-
-
-def _name_of(refs: dict, kind: str, object_id):
-    """The name of what `object_id` points at; a dangling id shows as such in a failed diff."""
-    if object_id is None:
-        return None
-    return refs[kind].get(object_id, f"<no {kind} {object_id} in this workspace>")
-
-
-def _cluster_shape(c: compute.ClusterDetails, refs: dict) -> tuple:
-    return (
-        c.cluster_name,
-        c.spark_version,
-        c.node_type_id,
-        c.num_workers,
-        (c.autoscale.min_workers, c.autoscale.max_workers) if c.autoscale else None,
-        c.autotermination_minutes,
-        c.single_user_name,
-        c.data_security_mode.value if c.data_security_mode else None,
-        _name_of(refs, "policy", c.policy_id),
-        _name_of(refs, "pool", c.instance_pool_id),
-    )
-
-
 def test_clusters_terminated_and_pinned(mig):
-    src, tgt = _all_purpose(mig.s), _all_purpose(mig.t)
+    src, tgt = all_purpose(mig.s), all_purpose(mig.t)
     assert len(src) == 8
     assert sorted(c.cluster_name for c in tgt) == sorted(c.cluster_name for c in src)
     for c in tgt:
@@ -326,75 +269,25 @@ def test_clusters_terminated_and_pinned(mig):
 
 def test_clusters_same_shape_references_mapped_by_name(mig):
     """Policy and pool are the target's objects of the same name; the rest is copied."""
-    rs, rt = _ref_names(mig.s), _ref_names(mig.t)
-    src = sorted(_cluster_shape(c, rs) for c in _all_purpose(mig.s))
+    rs, rt = ref_names(mig.s), ref_names(mig.t)
+    src = sorted(cluster_shape(c, rs) for c in all_purpose(mig.s))
     assert any(shape[8] for shape in src) and any(shape[9] for shape in src), "the seed uses policies and pools"
-    assert sorted(_cluster_shape(c, rt) for c in _all_purpose(mig.t)) == src
+    assert sorted(cluster_shape(c, rt) for c in all_purpose(mig.t)) == src
 
 
 # ---------- jobs ----------
 
 
-def _jobs(w) -> list[jobs.Job]:
-    return [w.jobs.get(j.job_id) for j in w.jobs.list()]
-
-
-def _active_blocks(settings: jobs.JobSettings) -> frozenset[str]:
-    """The blocks that run the job by themselves; a block without pause_status is UNPAUSED
-    (the API's default)."""
-    return frozenset(
-        block
-        for block in ("schedule", "trigger", "continuous")
-        if getattr(settings, block) is not None
-        and getattr(settings, block).pause_status in (None, jobs.PauseStatus.UNPAUSED)
-    )
-
-
-def _job_shape(j: jobs.Job, refs: dict) -> tuple:
-    """A job with its references as names and its pause statuses left out."""
-    s = j.settings
-    tasks = []
-    for t in s.tasks or []:
-        tasks.append((
-            t.task_key,
-            tuple(sorted(d.task_key for d in t.depends_on or [])),
-            _name_of(refs, "cluster", t.existing_cluster_id),
-            t.job_cluster_key,
-            t.notebook_task.notebook_path if t.notebook_task else None,
-            _name_of(refs, "job", t.run_job_task.job_id) if t.run_job_task else None,
-            _name_of(refs, "warehouse", t.sql_task.warehouse_id) if t.sql_task else None,
-            _name_of(refs, "pool", t.new_cluster.instance_pool_id) if t.new_cluster else None,
-            _name_of(refs, "policy", t.new_cluster.policy_id) if t.new_cluster else None,
-        ))
-    job_clusters = sorted(
-        (jc.job_cluster_key, _name_of(refs, "pool", jc.new_cluster.instance_pool_id), _name_of(refs, "policy", jc.new_cluster.policy_id))
-        for jc in s.job_clusters or []
-    )
-    return (
-        s.name,
-        tuple(sorted(tasks, key=repr)),
-        tuple(job_clusters),
-        s.schedule.quartz_cron_expression if s.schedule else None,
-        s.trigger is not None,
-        s.continuous is not None,
-        s.max_concurrent_runs,
-        (s.git_source.git_url, s.git_source.git_branch) if s.git_source else None,
-        # brickport marks the jobs it creates with their source id (to find them again after a
-        # crash): checked on its own in test_job_references_mapped_by_name.
-        tuple(sorted((k, v) for k, v in (s.tags or {}).items() if k != SOURCE_ID_TAG)),
-    )
-
-
 @pytest.fixture(scope="module")
 def job_lists(mig):
-    return _jobs(mig.s), _jobs(mig.t)
+    return all_jobs(mig.s), all_jobs(mig.t)
 
 
 def test_jobs_same_names_all_paused(job_lists):
     src, tgt = job_lists
     assert len(src) == 28
     assert sorted(j.settings.name for j in tgt) == sorted(j.settings.name for j in src)
-    assert any(_active_blocks(j.settings) for j in src), "the seed has active jobs"
+    assert any(active_blocks(j.settings) for j in src), "the seed has active jobs"
     for j in tgt:
         for block in ("schedule", "trigger", "continuous"):
             b = getattr(j.settings, block)
@@ -407,14 +300,14 @@ def test_job_references_mapped_by_name(mig, job_lists):
     of the same name, SQL warehouse → the target warehouse of the same name (each id exists in
     the target), notebook paths exist in the target."""
     src, tgt = job_lists
-    rs, rt = _ref_names(mig.s), _ref_names(mig.t)
-    src_shapes = sorted(_job_shape(j, rs) for j in src)
+    rs, rt = ref_names(mig.s), ref_names(mig.t)
+    src_shapes = sorted(job_shape(j, rs) for j in src)
     seen = {
         kind: sum(bool(task[i]) for shape in src_shapes for task in shape[1])
         for kind, i in (("existing cluster", 2), ("notebook", 4), ("run_job", 5), ("sql warehouse", 6))
     }
     assert all(seen.values()), f"the seed exercises every reference: {seen}"
-    assert sorted(_job_shape(j, rt) for j in tgt) == src_shapes
+    assert sorted(job_shape(j, rt) for j in tgt) == src_shapes
     # The source-id tag, where brickport set it, names a source job of the same name, once.
     src_names = {str(j.job_id): j.settings.name for j in src}
     marks = [(j.settings.tags or {}).get(SOURCE_ID_TAG) for j in tgt]
@@ -436,29 +329,13 @@ def test_job_references_mapped_by_name(mig, job_lists):
 # ---------- permissions ----------
 
 
-def _direct_grants(w, names: Names, object_type: str, object_id: str) -> list[tuple[str, str]]:
-    acl = w.permissions.get(object_type, object_id)
-    out = []
-    for a in acl.access_control_list or []:
-        if a.user_name:
-            who = "user:" + a.user_name
-        elif a.group_name:
-            who = "group:" + a.group_name
-        else:
-            who = "sp:" + names.sp_by_app.get(a.service_principal_name, a.service_principal_name)
-        for p in a.all_permissions or []:
-            if not p.inherited:
-                out.append((who, p.permission_level.value))
-    return sorted(out)
-
-
 def test_direct_grants_of_a_sample(mig, job_lists):
-    sn, tn = _names(mig.s), _names(mig.t)
+    sn, tn = principal_names(mig.s), principal_names(mig.t)
     pairs: list[tuple[str, str, str, str]] = []  # (label, type, source id, target id)
     # Clusters and jobs with a unique name (two objects of one name cannot be told apart here).
-    s_cl, t_cl = (_unique_by_name(_all_purpose(w), lambda c: c.cluster_name) for w in (mig.s, mig.t))
+    s_cl, t_cl = (unique_by_name(all_purpose(w), lambda c: c.cluster_name) for w in (mig.s, mig.t))
     pairs += [(f"cluster {n}", "clusters", c.cluster_id, t_cl[n].cluster_id) for n, c in s_cl.items()]
-    s_jobs, t_jobs = (_unique_by_name(js, lambda j: j.settings.name) for js in job_lists)
+    s_jobs, t_jobs = (unique_by_name(js, lambda j: j.settings.name) for js in job_lists)
     pairs += [(f"job {n}", "jobs", str(j.job_id), str(t_jobs[n].job_id)) for n, j in sorted(s_jobs.items())[:12]]
     t_wh = {wh.name: wh.id for wh in mig.t.warehouses.list()}
     pairs += [(f"warehouse {wh.name}", "warehouses", wh.id, t_wh[wh.name]) for wh in mig.s.warehouses.list()]
@@ -475,16 +352,16 @@ def test_direct_grants_of_a_sample(mig, job_lists):
     ]
     t_repo = {r.path: r.id for r in mig.t.repos.list()}
     pairs += [(f"repo {r.path}", "repos", str(r.id), str(t_repo[r.path])) for r in mig.s.repos.list()]
-    s_tree, t_tree = _tree(mig.s), _tree(mig.t)
+    s_tree, t_tree = tree(mig.s), tree(mig.t)
     kinds = {ObjectType.NOTEBOOK: "notebooks", ObjectType.DIRECTORY: "directories", ObjectType.FILE: "files"}
     for kind, api in kinds.items():
         sample = sorted(p for p, o in s_tree.items() if o.object_type == kind)[::7][:15]
         pairs += [(p, api, str(s_tree[p].object_id), str(t_tree[p].object_id)) for p in sample]
     granted = 0
     for label, object_type, sid, tid in pairs:
-        src = _direct_grants(mig.s, sn, object_type, sid)
+        src = direct_grants(mig.s, sn, object_type, sid)
         granted += bool(src)
-        assert _direct_grants(mig.t, tn, object_type, tid) == src, label
+        assert direct_grants(mig.t, tn, object_type, tid) == src, label
     assert granted >= 10, "the sample holds objects with direct grants"
 
 
@@ -503,14 +380,14 @@ def test_cutover_resumes_exactly_the_jobs_active_in_the_source(mig):
     assert proc.returncode == 0, f"cutover exit {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
 
     def active(w):
-        return sorted((j.settings.name, sorted(_active_blocks(j.settings))) for j in _jobs(w) if _active_blocks(j.settings))
+        return sorted((j.settings.name, sorted(active_blocks(j.settings))) for j in all_jobs(w) if active_blocks(j.settings))
 
     src_active = active(mig.s)
     assert src_active, "the seed has active jobs"
     assert active(mig.t) == src_active
     # Every other block in the target is still PAUSED (none absent-and-thus-active).
     active_names = {name for name, _ in src_active}
-    for j in _jobs(mig.t):
+    for j in all_jobs(mig.t):
         if j.settings.name not in active_names:
             for block in ("schedule", "trigger", "continuous"):
                 b = getattr(j.settings, block)
