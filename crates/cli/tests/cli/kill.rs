@@ -20,7 +20,8 @@ const TARGET_USER: &str = "bob@target.example";
 const SOURCE_USER: &str = "alice@source.example";
 
 /// A typical source, an empty slower target holding the source's account groups; profiles
-/// `src` and `dst`. Returns the sandbox and the target's index in `sb.emulators`.
+/// `src` and `dst`. Returns the sandbox (source `emulators[0]`, target `emulators[1]`) and the
+/// two URLs.
 fn typical_pair() -> (Sandbox, String, String) {
     let mut sb = Sandbox::new();
     // Distinct id seeds: `Sandbox::emulator` numbers them 1, 2.
@@ -181,15 +182,15 @@ async fn jobs(c: &WorkspaceClient) -> Vec<Value> {
 /// Every migratable object of a workspace, as sorted keys per kind (a key twice: a duplicate).
 async fn walk(c: &WorkspaceClient) -> BTreeMap<&'static str, Vec<String>> {
     let mut out: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
-    // The caller of each side is its own workspace's token user, not a migrated object.
-    let callers = [TARGET_USER, SOURCE_USER];
+    // The target's caller is the target's own user, not a migrated one (the source's caller
+    // is a source user like any other: it is migrated).
     let users = scim(c, "Users").await;
     out.insert(
         "users",
         users
             .iter()
             .map(|u| str_of(u, "userName"))
-            .filter(|n| !callers.contains(&n.as_str()))
+            .filter(|n| n != TARGET_USER)
             .collect(),
     );
     // Built-in groups are not migrated; account groups are assigned (once) in both.
@@ -257,9 +258,9 @@ async fn walk(c: &WorkspaceClient) -> BTreeMap<&'static str, Vec<String>> {
     }
     out.insert("secret_scopes", scopes);
     out.insert("secrets", keys);
-    // Folders, notebooks and files outside /Repos, by path; the token users' homes are each
-    // workspace's own.
-    let homes = callers.map(|u| format!("/Users/{u}"));
+    // Folders, notebooks and files outside /Repos, by path; the target caller's home is the
+    // target's own.
+    let home = format!("/Users/{TARGET_USER}");
     // A service principal's home folder is named by its application id, which each workspace
     // gives it: the workspace's own, not a migrated folder (what is inside would be).
     let sp_homes: Vec<String> = sps
@@ -277,7 +278,7 @@ async fn walk(c: &WorkspaceClient) -> BTreeMap<&'static str, Vec<String>> {
             .unwrap();
         for o in items(&page, "objects") {
             let path = str_of(&o, "path");
-            if path.starts_with("/Repos") || homes.iter().any(|h| path.starts_with(h.as_str())) {
+            if path.starts_with("/Repos") || path.starts_with(&home) {
                 continue;
             }
             let kind = match o["object_type"].as_str().unwrap() {
@@ -347,10 +348,34 @@ async fn tagged(src: &WorkspaceClient, dst: &WorkspaceClient) -> Vec<(String, us
     out
 }
 
+/// The typical seed's migratable objects, as the walk counts them: 45 users and the source's
+/// token user; 12 workspace groups and the account group; 87 folders and the token user's home.
+const TYPICAL: [(&str, usize); 14] = [
+    ("users", 46),
+    ("groups", 13),
+    ("service_principals", 3),
+    ("cluster_policies", 4),
+    ("instance_pools", 2),
+    ("sql_warehouses", 2),
+    ("secret_scopes", 3),
+    ("secrets", 15),
+    ("folders", 88),
+    ("notebooks", 123),
+    ("files", 5),
+    ("repos", 3),
+    ("clusters", 8),
+    ("jobs", 28),
+];
+
 /// The target holds every migratable source object exactly once.
 fn assert_target_complete(sb: &Sandbox, src: &str, dst: &str, kinds: &[&str]) {
     let (s, t) = (api(src, SOURCE_TOKEN), api(dst, TARGET_TOKEN));
     let (ours, theirs) = sb.rt.block_on(async { (walk(&s).await, walk(&t).await) });
+    // The source walk finds what the typical seed documents (plus the source caller, a user
+    // with a home folder): a walk that missed objects on both sides would prove nothing.
+    for (kind, n) in TYPICAL {
+        assert_eq!(ours[kind].len(), n, "the source walk's {kind}");
+    }
     for kind in kinds {
         let (a, b) = (&ours[kind], &theirs[kind]);
         assert!(!a.is_empty(), "the typical source has no {kind}");
@@ -381,14 +406,14 @@ fn assert_target_complete(sb: &Sandbox, src: &str, dst: &str, kinds: &[&str]) {
     }
     if kinds.contains(&"jobs") {
         let counts = sb.rt.block_on(tagged(&s, &t));
-        assert!(counts.len() > 30, "{counts:?}");
+        assert_eq!(counts.len(), 8 + 28, "{counts:?}");
         let wrong: Vec<_> = counts.iter().filter(|(_, n)| *n != 1).collect();
         assert!(wrong.is_empty(), "tagged copies in the target: {wrong:?}");
     }
 }
 
-/// A last run writes nothing, and `status` says everything is done.
-fn assert_nothing_left(sb: &Sandbox, args: &[&str]) {
+/// A last run writes nothing, and `status` says everything is done (`runs` started in all).
+fn assert_nothing_left(sb: &Sandbox, args: &[&str], runs: i64) {
     let before = sb.emulators[1].stats();
     let out = sb.run(args);
     assert_eq!(out.code, 0, "{out:?}");
@@ -408,9 +433,11 @@ fn assert_nothing_left(sb: &Sandbox, args: &[&str]) {
     let doc = out.json();
     assert_eq!(doc["ok"], true, "{doc}");
     assert_eq!(doc["problems"], serde_json::json!([]), "{doc}");
+    assert_eq!(doc["runs_started"], runs, "{doc}");
 }
 
-const PHASE1: [&str; 11] = [
+/// Phase 1's kinds (as the walk names them).
+const PHASE1: [&str; 9] = [
     "users",
     "groups",
     "service_principals",
@@ -420,8 +447,6 @@ const PHASE1: [&str; 11] = [
     "secret_scopes",
     "secrets",
     "folders",
-    "notebooks",
-    "files",
 ];
 
 #[test]
@@ -436,14 +461,15 @@ fn phase1_killed_after_10_50_150_writes_resumes_with_no_duplicate() {
     }
     let out = sb.run(&args);
     assert_eq!(out.code, 0, "{out:?}");
-    // Notebooks and files are Phase 2: only Phase 1's kinds are checked here.
-    let kinds: Vec<&str> = PHASE1
-        .iter()
-        .copied()
-        .filter(|k| !matches!(*k, "notebooks" | "files"))
-        .collect();
-    assert_target_complete(&sb, &src, &dst, &kinds);
-    assert_nothing_left(&sb, &args);
+    assert_target_complete(&sb, &src, &dst, &PHASE1);
+    let s = sb.emulators[1].stats();
+    assert_eq!(
+        phase2_creates(&s) + hits(&s, "/api/jobs/create"),
+        0,
+        "--phase 1 went on"
+    );
+    // Three killed runs, the one that finished, the last one.
+    assert_nothing_left(&sb, &args, 5);
 }
 
 /// Phase 2's creates of clusters, notebooks and files (`by_path` counts every method, so
@@ -476,7 +502,7 @@ fn killed_in_phase_2_and_in_phase_3_resumes_with_no_duplicate() {
     let out = sb.run(&args);
     assert_eq!(out.code, 0, "{out:?}");
     let mut kinds = PHASE1.to_vec();
-    kinds.extend(["repos", "clusters", "jobs"]);
+    kinds.extend(["notebooks", "files", "repos", "clusters", "jobs"]);
     assert_target_complete(&sb, &src, &dst, &kinds);
-    assert_nothing_left(&sb, &args);
+    assert_nothing_left(&sb, &args, 6);
 }
