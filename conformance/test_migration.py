@@ -336,7 +336,10 @@ def test_direct_grants_of_a_sample(mig, job_lists):
     s_cl, t_cl = (unique_by_name(all_purpose(w), lambda c: c.cluster_name) for w in (mig.s, mig.t))
     pairs += [(f"cluster {n}", "clusters", c.cluster_id, t_cl[n].cluster_id) for n, c in s_cl.items()]
     s_jobs, t_jobs = (unique_by_name(js, lambda j: j.settings.name) for js in job_lists)
-    pairs += [(f"job {n}", "jobs", str(j.job_id), str(t_jobs[n].job_id)) for n, j in sorted(s_jobs.items())[:12]]
+    # Jobs owned by someone other than the migrating admin first: their IS_OWNER must follow.
+    by_owner = sorted(s_jobs.items(), key=lambda kv: (kv[1].creator_user_name == "admin@example.com", kv[0]))
+    assert by_owner[0][1].creator_user_name != "admin@example.com", "the seed has jobs of other owners"
+    pairs += [(f"job {n}", "jobs", str(j.job_id), str(t_jobs[n].job_id)) for n, j in by_owner[:12]]
     t_wh = {wh.name: wh.id for wh in mig.t.warehouses.list()}
     pairs += [(f"warehouse {wh.name}", "warehouses", wh.id, t_wh[wh.name]) for wh in mig.s.warehouses.list()]
     t_pool = {p.instance_pool_name: p.instance_pool_id for p in mig.t.instance_pools.list()}
