@@ -2,8 +2,9 @@
 //! much memory it holds for a seed.
 //!
 //! The emulator is started in this process with no latency and no rate limits, loaded with the
-//! seed, and then `concurrency` clients send `GET /api/2.0/clusters/list` (a small, simple
-//! answer) and `GET /api/2.0/workspace/get-status` as fast as it answers, for `secs` seconds.
+//! seed, and then `concurrency` clients send `GET /api/2.0/preview/scim/v2/Me` and
+//! `GET /api/2.0/workspace/get-status?path=/` (answers of a fixed, small size whatever the seed)
+//! as fast as it answers, for `secs` seconds.
 //! The load generator shares the machine (and this process) with the emulator, so the number
 //! is a lower bound of the emulator's own throughput. Memory is this process's peak RSS
 //! (`VmHWM`) after seeding, which is almost all the emulator's state.
@@ -60,7 +61,7 @@ pub async fn run(seed: SeedSpec, secs: f64, concurrency: usize) -> Result<Throug
         .build()?;
     let base = emu.url().trim_end_matches('/').to_string();
     let urls = Arc::new([
-        format!("{base}/api/2.0/clusters/list"),
+        format!("{base}/api/2.0/preview/scim/v2/Me"),
         format!("{base}/api/2.0/workspace/get-status?path=%2F"),
     ]);
     let done = Arc::new(AtomicU64::new(0));
@@ -73,7 +74,11 @@ pub async fn run(seed: SeedSpec, secs: f64, concurrency: usize) -> Result<Throug
         tasks.push(tokio::spawn(async move {
             let mut n = i;
             while Instant::now() < deadline {
-                let r = http.get(&urls[n % urls.len()]).bearer_auth(token).send().await;
+                let r = http
+                    .get(&urls[n % urls.len()])
+                    .bearer_auth(token)
+                    .send()
+                    .await;
                 match r {
                     Ok(resp) if resp.status().is_success() => {
                         let _ = resp.bytes().await;
