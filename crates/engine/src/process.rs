@@ -327,7 +327,11 @@ async fn first_pass(
             d.detail = Some("would be updated".into());
             return Ok(d);
         }
-        ledger.record_intent(name, sid, key, "update")?;
+        // Finishing a create that was in flight (a scope whose keys were not all put) is
+        // still that create: an "update" intent would forget that this migration made the
+        // object, and a run killed now would find it "not created by this migration".
+        let intent = if create_in_flight { "create" } else { "update" };
+        ledger.record_intent(name, sid, key, intent)?;
         update_settled(&rt.ctx, kind, obj, &target, &desired).await?;
         record(status_of(outcome), tid, tkey, hash_now, Some(true), None)?;
         if !ours {

@@ -506,3 +506,91 @@ fn killed_in_phase_2_and_in_phase_3_resumes_with_no_duplicate() {
     assert_target_complete(&sb, &src, &dst, &kinds);
     assert_nothing_left(&sb, &args, 6);
 }
+
+/// Writes that fill a secret scope after its create (its keys, its ACLs).
+fn scope_fills(s: &StatsSnapshot) -> u64 {
+    hits(s, "/api/secrets/put") + hits(s, "/api/secrets/acls/put")
+}
+
+/// A secret scope is created and filled in several writes. Killed while filling it, then
+/// killed again while the restart fills it: the third run must still know the scope is its
+/// own (finish it), not find "a scope not created by this migration" and leave it half empty.
+#[test]
+fn a_scope_killed_twice_while_filled_is_finished() {
+    let (sb, src, dst) = typical_pair();
+    let args = [&["migrate", "--phase", "1"][..], &WS].concat();
+    kill_when(&sb, &args, "the first scope fill", |_, now| {
+        scope_fills(now) >= 1
+    });
+    kill_when(
+        &sb,
+        &args,
+        "the restart's first scope fill",
+        |start, now| scope_fills(now) > scope_fills(start),
+    );
+    let out = sb.run(&args);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_target_complete(&sb, &src, &dst, &PHASE1);
+    assert_nothing_left(&sb, &args, 4);
+}
+
+/// The stress version: `kill -9` every `BRICKPORT_KILL_STEP` (default 25) target writes, from
+/// the first to the last, until a run finishes. Slow (one restart per step): run it by hand
+/// with `cargo test -p brickport --test cli killed_every -- --ignored`.
+#[test]
+#[ignore = "slow: dozens of restarts"]
+fn killed_every_few_writes_resumes_with_no_duplicate() {
+    let step: u64 = std::env::var("BRICKPORT_KILL_STEP")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(25);
+    let (sb, src, dst) = typical_pair();
+    let args = [&["migrate"][..], &WS].concat();
+    let mut runs = 0;
+    loop {
+        runs += 1;
+        let start = sb.emulators[1].stats().writes;
+        let mut child = sb
+            .cmd()
+            .args(&args)
+            .stdout(std::fs::File::create(sb.path().join("last.out")).unwrap())
+            .stderr(std::fs::File::create(sb.path().join("last.err")).unwrap())
+            .spawn()
+            .unwrap();
+        let finished = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if sb.emulators[1].stats().writes >= start + step {
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        };
+        match finished {
+            Some(status) => {
+                let read = |f: &str| std::fs::read_to_string(sb.path().join(f)).unwrap();
+                assert_eq!(
+                    status.code(),
+                    Some(0),
+                    "run {runs}:\n{}\n{}",
+                    read("last.out"),
+                    read("last.err")
+                );
+                break;
+            }
+            None => {
+                Command::new("kill")
+                    .args(["-KILL", &child.id().to_string()])
+                    .status()
+                    .unwrap();
+                assert_eq!(child.wait().unwrap().code(), None);
+            }
+        }
+        assert!(runs < 200, "no end in sight");
+    }
+    eprintln!("{runs} runs, the last one finished");
+    let mut kinds = PHASE1.to_vec();
+    kinds.extend(["notebooks", "files", "repos", "clusters", "jobs"]);
+    assert_target_complete(&sb, &src, &dst, &kinds);
+    assert_nothing_left(&sb, &args, runs + 1);
+}
