@@ -101,6 +101,16 @@ pub struct ResolveRequest {
     pub config_file: Option<PathBuf>,
     /// The environment to read; `None` reads the process environment.
     pub env: Option<HashMap<String, String>>,
+    /// Where the explicit host was read, in the caller's words (`BRICKPORT_SOURCE_HOST`,
+    /// `brickport.toml [source]`), for messages and [`WorkspaceConfig::source`]; `None`
+    /// says "explicit arguments".
+    pub host_origin: Option<String>,
+    /// Where the explicit credentials were read, in the caller's words, for messages
+    /// (`"the variables BRICKPORT_SOURCE_TOKEN / …"`); `None` says "the explicit arguments".
+    pub credentials_origin: Option<String>,
+    /// How to give credentials next to the explicit host, when it has none (`"set
+    /// BRICKPORT_SOURCE_TOKEN"`); `None` gives a generic hint.
+    pub credentials_fix: Option<String>,
 }
 
 impl std::fmt::Debug for ResolveRequest {
@@ -119,6 +129,9 @@ impl std::fmt::Debug for ResolveRequest {
             .field("client_secret", &self.client_secret)
             .field("config_file", &self.config_file)
             .field("env_keys", &env_keys)
+            .field("host_origin", &self.host_origin)
+            .field("credentials_origin", &self.credentials_origin)
+            .field("credentials_fix", &self.credentials_fix)
             .finish()
     }
 }
@@ -129,6 +142,8 @@ struct Layer {
     credentials: Option<Credentials>,
     profile: Option<String>,
     source: String,
+    /// How to give credentials in this layer, for the message when its host has none.
+    fix: String,
 }
 
 /// Resolves a workspace from a profile, explicit values and the environment (see module doc).
@@ -164,10 +179,18 @@ pub fn resolve_workspace(req: ResolveRequest) -> Result<WorkspaceConfig, ApiErro
             req.token.clone(),
             req.client_id.clone(),
             req.client_secret.clone(),
-            "the explicit arguments",
+            req.credentials_origin
+                .as_deref()
+                .unwrap_or("the explicit arguments"),
         )?,
         profile: None,
-        source: "explicit arguments".into(),
+        source: req
+            .host_origin
+            .clone()
+            .unwrap_or_else(|| "explicit arguments".into()),
+        fix: req.credentials_fix.clone().unwrap_or_else(|| {
+            "give a token, or an OAuth client id and secret, with the host".into()
+        }),
     }];
     layers.push(Layer {
         host: get("DATABRICKS_HOST"),
@@ -179,6 +202,9 @@ pub fn resolve_workspace(req: ResolveRequest) -> Result<WorkspaceConfig, ApiErro
         )?,
         profile: None,
         source: "environment (DATABRICKS_HOST)".into(),
+        fix: "set DATABRICKS_TOKEN (or DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET) next \
+              to DATABRICKS_HOST, or give credentials explicitly"
+            .into(),
     });
     if layers.iter().all(|l| l.host.is_none()) {
         let (name, required) = match get("DATABRICKS_CONFIG_PROFILE") {
@@ -198,6 +224,7 @@ fn empty_layer(source: &str) -> Layer {
         credentials: None,
         profile: None,
         source: source.into(),
+        fix: String::new(),
     }
 }
 
@@ -221,10 +248,8 @@ fn finish(layers: Vec<Layer>) -> Result<WorkspaceConfig, ApiError> {
     };
     let Some(credentials) = explicit.or_else(|| layer.credentials.clone()) else {
         return Err(ApiError::Config(format!(
-            "the workspace host {host} (from {}) has no credentials: give them where the host \
-             comes from (DATABRICKS_TOKEN next to DATABRICKS_HOST, `token` in the profile) or \
-             explicitly (a token, or an OAuth client id and secret)",
-            layer.source
+            "the workspace host {host} (from {}) has no credentials: {}",
+            layer.source, layer.fix
         )));
     };
     Ok(WorkspaceConfig {
@@ -289,14 +314,16 @@ fn profile_layer(
             )));
         }
     };
+    check_syntax(path, &text)?;
     let ini = ini::Ini::load_from_str_noescape(&text).map_err(|e| {
+        // The parser's own wording is Rust debug output (`expecting "[Some(']')]"`): the
+        // position is kept, the wording is ours.
         ApiError::Config(format!(
-            "cannot parse {} at line {}, column {}: {} — fix the file (sections look like \
-             [name], values like `host = https://…`)",
+            "cannot parse {} at line {}, column {}: this is not a valid INI file — fix the file \
+             ({SHAPE})",
             path.display(),
             e.line,
             e.col,
-            e.msg
         ))
     })?;
     let Some(section) = ini.section(Some(name)) else {
@@ -336,6 +363,49 @@ fn profile_layer(
         host,
         credentials: creds,
         profile: Some(name.to_string()),
+        fix: format!(
+            "add `token = …` (or `client_id` and `client_secret`) to the profile {name} in {}",
+            path.display()
+        ),
         source,
     }))
+}
+
+/// What a config file's lines look like, for messages.
+const SHAPE: &str = "sections look like [name], values like `host = https://…`, comments start \
+                     with ; or #";
+
+/// Checks every line of `~/.databrickscfg` before the INI parser sees it: the parser reads a
+/// line without `=` as the start of a key running on into the next lines, so a stray line
+/// would silently swallow the section after it and surface later as "profile not found".
+/// The line's text is never echoed: it may hold a token.
+fn check_syntax(path: &Path, text: &str) -> Result<(), ApiError> {
+    let mut in_section = false;
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with(';') || line.starts_with('#') {
+            continue;
+        }
+        let problem = if line.starts_with('[') {
+            in_section = true;
+            if line.contains(']') {
+                continue;
+            }
+            "opens a section with `[` but has no closing `]`".to_string()
+        } else if line.contains('=') || line.contains(':') {
+            continue;
+        } else if in_section {
+            "is neither a [section] header nor a `key = value` line".to_string()
+        } else {
+            "comes before the first [section] and is neither a [section] header nor a \
+             `key = value` line"
+                .to_string()
+        };
+        return Err(ApiError::Config(format!(
+            "cannot parse {} at line {}: the line {problem} — fix the file ({SHAPE})",
+            path.display(),
+            i + 1
+        )));
+    }
+    Ok(())
 }

@@ -264,6 +264,111 @@ fn malformed_file_names_file_and_line() {
 }
 
 #[test]
+fn malformed_file_is_explained_in_plain_words() {
+    // A section header without its `]`: the line, no parser debug output.
+    let (_d, path) = file("[DEFAULT]\nhost = https://a.example.com\n\n[prod\nhost = x\n");
+    let err = resolve_workspace(ResolveRequest {
+        profile: Some("prod".into()),
+        config_file: Some(path.clone()),
+        env: env(&[]),
+        ..Default::default()
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.starts_with(&format!("cannot parse {} at line 4:", path.display())),
+        "{err}"
+    );
+    assert!(err.contains("no closing `]`"), "{err}");
+    assert!(!err.contains("Some(") && !err.contains("EOF"), "{err}");
+
+    // A stray line before the first section is that line's problem, not "profile not found"
+    // (and its text, which may be a token, is not echoed).
+    let (_d, path) = file("dapi-stray-line\n[src]\nhost = https://a.example.com\ntoken = t\n");
+    let err = resolve_workspace(ResolveRequest {
+        profile: Some("src".into()),
+        config_file: Some(path.clone()),
+        env: env(&[]),
+        ..Default::default()
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.starts_with(&format!("cannot parse {} at line 1:", path.display())),
+        "{err}"
+    );
+    assert!(err.contains("before the first [section]"), "{err}");
+    assert!(!err.contains("dapi-stray-line"), "{err}");
+
+    // Comments, blank lines, `key: value` and keys before any section are fine.
+    let (_d, path) = file("; c\n# c\nx = 1\n\n[src]\nhost: https://a.example.com\ntoken = t\n");
+    let c = resolve_workspace(ResolveRequest {
+        profile: Some("src".into()),
+        config_file: Some(path),
+        env: env(&[]),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(c.host, "https://a.example.com");
+}
+
+#[test]
+fn missing_credentials_are_asked_for_where_the_host_came_from() {
+    // A profile: the profile is named, the DATABRICKS_* variables are not.
+    let (_d, path) = file("[bare]\nhost = https://a.example.com\n");
+    let err = resolve_workspace(ResolveRequest {
+        profile: Some("bare".into()),
+        config_file: Some(path.clone()),
+        env: env(&[]),
+        ..Default::default()
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("to the profile bare in"), "{err}");
+    assert!(!err.contains("DATABRICKS_"), "{err}");
+
+    // An explicit host whose caller says where it came from: its words are used.
+    let err = resolve_workspace(ResolveRequest {
+        host: Some("https://b.example.com".into()),
+        host_origin: Some("BRICKPORT_SOURCE_HOST".into()),
+        credentials_origin: Some("BRICKPORT_SOURCE_TOKEN / _CLIENT_ID / _CLIENT_SECRET".into()),
+        credentials_fix: Some("set BRICKPORT_SOURCE_TOKEN".into()),
+        env: env(&[]),
+        ..Default::default()
+    })
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        err,
+        "the workspace host https://b.example.com (from BRICKPORT_SOURCE_HOST) has no \
+         credentials: set BRICKPORT_SOURCE_TOKEN"
+    );
+    let err = resolve_workspace(ResolveRequest {
+        host: Some("https://b.example.com".into()),
+        client_id: Some("id".into()),
+        credentials_origin: Some("BRICKPORT_SOURCE_TOKEN / _CLIENT_ID / _CLIENT_SECRET".into()),
+        env: env(&[]),
+        ..Default::default()
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.starts_with("BRICKPORT_SOURCE_TOKEN / _CLIENT_ID"),
+        "{err}"
+    );
+    // And the resolved workspace says where its host came from.
+    let c = resolve_workspace(ResolveRequest {
+        host: Some("https://b.example.com".into()),
+        token: Some(Secret::new("t")),
+        host_origin: Some("BRICKPORT_SOURCE_HOST".into()),
+        env: env(&[]),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(c.source, "BRICKPORT_SOURCE_HOST");
+}
+
+#[test]
 fn plain_http_to_a_remote_host_is_refused() {
     let err = resolve_workspace(ResolveRequest {
         env: env(&[
