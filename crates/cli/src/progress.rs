@@ -58,6 +58,17 @@ impl CliProgress {
     }
 }
 
+/// The bar layout: the kind name right-aligned to the longest name the engine knows, so
+/// every bar starts in the same column.
+fn bar_template() -> String {
+    let width = brickport_engine::kind_names()
+        .iter()
+        .map(|k| k.len())
+        .max()
+        .unwrap_or(0);
+    format!("{{prefix:>{width}}} [{{bar:30}}] {{pos}}/{{len}} {{msg}}")
+}
+
 fn counts(s: &KindSummary) -> String {
     let mut parts = vec![
         format!("{} created", s.created),
@@ -107,7 +118,7 @@ impl Progress for CliProgress {
             Mode::Bars { multi, bars } => {
                 let bar = multi.add(ProgressBar::new(total as u64));
                 bar.set_style(
-                    ProgressStyle::with_template("{prefix:>20} [{bar:30}] {pos}/{len} {msg}")
+                    ProgressStyle::with_template(&bar_template())
                         .unwrap_or_else(|_| ProgressStyle::default_bar())
                         .progress_chars("=> "),
                 );
@@ -156,5 +167,24 @@ impl Progress for CliProgress {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bar_labels_are_as_wide_as_the_longest_kind_name() {
+        let template = super::bar_template();
+        assert!(indicatif::ProgressStyle::with_template(&template).is_ok());
+        let width: usize = template
+            .strip_prefix("{prefix:>")
+            .and_then(|t| t.split('}').next())
+            .and_then(|w| w.parse().ok())
+            .unwrap_or_else(|| panic!("no prefix width in {template}"));
+        // Every label fits, so every bar starts in the same column.
+        for kind in brickport_engine::kind_names() {
+            assert!(kind.len() <= width, "{kind} is wider than {width}");
+        }
+        assert!(width >= "cluster_policy_permissions".len(), "{width}");
     }
 }

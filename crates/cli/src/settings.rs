@@ -7,7 +7,7 @@
 //! variables are deliberately ignored: they name one workspace, and brickport needs two.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use brickport_api::{ResolveRequest, Secret, WorkspaceConfig, resolve_workspace};
@@ -145,6 +145,15 @@ impl Settings {
                 token: var("TOKEN").map(Secret::new),
                 client_id: var("CLIENT_ID"),
                 client_secret: var("CLIENT_SECRET").map(Secret::new),
+                host_origin: Some(format!("{p}HOST")),
+                credentials_origin: Some(format!(
+                    "the environment ({p}TOKEN / {p}CLIENT_ID / {p}CLIENT_SECRET)"
+                )),
+                credentials_fix: Some(format!(
+                    "set {p}TOKEN (or {p}CLIENT_ID and {p}CLIENT_SECRET) next to {p}HOST, or \
+                     name the workspace by a profile with --{}-profile",
+                    side.name()
+                )),
                 ..base
             });
         }
@@ -199,6 +208,12 @@ impl Settings {
                     token: from_env("token_env", &block.token_env)?,
                     client_id: block.client_id.clone(),
                     client_secret: from_env("client_secret_env", &block.client_secret_env)?,
+                    host_origin: Some(format!("{file} [{s}]")),
+                    credentials_origin: Some(format!("{file} [{s}]")),
+                    credentials_fix: Some(format!(
+                        "add `token_env = \"VAR\"` (a variable holding the token), or \
+                         `client_id` and `client_secret_env`, to [{s}] in {file}"
+                    )),
                     ..base
                 })
             }
@@ -219,7 +234,7 @@ impl Settings {
         if let Some(dir) = self.explicit_run_dir() {
             return dir;
         }
-        PathBuf::from("brickport-runs").join(format!(
+        PathBuf::from(RUNS_DIR).join(format!(
             "{}-to-{}",
             workspace_slug(source),
             workspace_slug(target)
@@ -232,21 +247,54 @@ impl Settings {
     }
 
     /// The run directory for commands that only read one (`status`): explicit, else the
-    /// default derived from the workspaces when both can be resolved.
+    /// default derived from the workspaces when both can be resolved (the rule `migrate`
+    /// uses), else the only run directory under `./brickport-runs/` (said on stderr).
     pub fn existing_run_dir(&self) -> Result<PathBuf> {
         if let Some(dir) = self.explicit_run_dir() {
             return Ok(dir);
         }
-        let source = self.workspace(Side::Source);
-        let target = self.workspace(Side::Target);
-        match (source, target) {
-            (Ok(s), Ok(t)) => Ok(self.run_dir(&s, &t)),
-            _ => bail!(
-                "no run directory given: pass --run-dir DIR (or `run_dir` in brickport.toml), or \
-                 name both workspaces so the default ./brickport-runs/<source>-to-<target>/ can be found"
-            ),
+        if let (Ok(s), Ok(t)) = (self.workspace(Side::Source), self.workspace(Side::Target)) {
+            return Ok(self.run_dir(&s, &t));
         }
+        let found = run_dirs_in(Path::new(RUNS_DIR));
+        if let [only] = found.as_slice() {
+            if self.verbosity != Verbosity::Quiet {
+                eprintln!(
+                    "using {}, the only run directory in ./{RUNS_DIR}/ (pass --run-dir to choose another)",
+                    only.display()
+                );
+            }
+            return Ok(only.clone());
+        }
+        let seen = if found.is_empty() {
+            format!("./{RUNS_DIR}/ holds none")
+        } else {
+            let names: Vec<String> = found.iter().map(|d| d.display().to_string()).collect();
+            format!("found: {}", names.join(", "))
+        };
+        bail!(
+            "no run directory given: pass --run-dir DIR (or `run_dir` in brickport.toml), or \
+             name both workspaces so the default ./{RUNS_DIR}/<source>-to-<target>/ can be found \
+             ({seen})"
+        )
     }
+}
+
+/// Where run directories go by default (relative to the working directory).
+const RUNS_DIR: &str = "brickport-runs";
+
+/// The subdirectories of `dir`, sorted; none when it cannot be read.
+fn run_dirs_in(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
 }
 
 /// A short, filesystem-safe name for a workspace: its profile, else its host name.

@@ -120,11 +120,27 @@ pub fn run(args: &InitArgs, source: Option<&str>, target: Option<&str>) -> Resul
     Ok(Outcome {
         success: true,
         json: json!({ "written": path.display().to_string() }),
-        text: format!(
-            "wrote {}: set the [source] and [target] profiles, then run `brickport validate`\n",
-            path.display()
-        ),
+        text: format!("wrote {}: {}\n", path.display(), next_step(source, target)),
     })
+}
+
+/// What the user still has to do: only the profiles not given on the command line need
+/// setting (the others were just written into the file).
+fn next_step(source: Option<&str>, target: Option<&str>) -> String {
+    match (source, target) {
+        (Some(s), Some(t)) => {
+            format!("source profile `{s}`, target profile `{t}`; next, run `brickport validate`")
+        }
+        (Some(s), None) => {
+            format!("source profile `{s}`; set the [target] profile, then run `brickport validate`")
+        }
+        (None, Some(t)) => {
+            format!("target profile `{t}`; set the [source] profile, then run `brickport validate`")
+        }
+        (None, None) => {
+            "set the [source] and [target] profiles, then run `brickport validate`".to_string()
+        }
+    }
 }
 
 #[cfg(test)]

@@ -11,5 +11,6 @@ mod config;
 mod emulator;
 mod kill;
 mod migrate;
+mod polish;
 mod support;
 mod validate;
