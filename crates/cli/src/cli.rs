@@ -132,6 +132,11 @@ pub struct MigrateArgs {
     /// What to do with an object that exists in the target and differs.
     #[arg(long, value_enum)]
     pub conflict: Option<ConflictArg>,
+    /// Compare every object with the target, even those unchanged in the source since the last
+    /// run (skipped without a request by default), and repair drift made in the target by hand
+    /// (objects this migration created; the conflict policy for the rest). Slower: one read each.
+    #[arg(long)]
+    pub recheck: bool,
 }
 
 /// `brickport cutover`.

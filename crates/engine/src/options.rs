@@ -71,6 +71,10 @@ pub struct EngineOptions {
     /// cap only has to keep enough requests in flight to reach them (at 50–300 ms per request,
     /// 30 requests/s needs 2–9 in flight per family, and several kinds run at once).
     pub max_concurrency: usize,
+    /// Compare every object with the target, even one whose source is unchanged since the
+    /// last run (which is otherwise done without a request): drift made by hand in the target
+    /// is then repaired for objects this migration owns (the conflict policy for the rest).
+    pub recheck: bool,
 }
 
 impl EngineOptions {
@@ -88,6 +92,7 @@ impl EngineOptions {
             secret_values: SecretValues::new(),
             fail_fast: false,
             max_concurrency: 32,
+            recheck: false,
         }
     }
 

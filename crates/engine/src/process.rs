@@ -1,8 +1,10 @@
 //! One object's migration: the state machine every kind goes through.
 //!
 //! First pass: unchanged since the last run (same content hash, no write in flight) → done
-//! without a call. Otherwise remap references; locate the target object (by the ledger's
-//! target id, else by natural key — this also resolves a write whose outcome is unknown);
+//! without a call (the target is not read: drift made there by hand is seen by `verify`, or
+//! repaired with `recheck`, which skips this shortcut). Otherwise remap references; locate
+//! the target object (by the ledger's target id, else by natural key — this also resolves a
+//! write whose outcome is unknown);
 //! create it, or compare and update it, or apply the conflict policy. An intent is recorded
 //! before every write and the outcome after it. Second pass (kinds with deferred
 //! references only): with every object of the kind in place, remap everything and update.
@@ -22,6 +24,10 @@ use crate::ledger::{Ledger, Status};
 use crate::options::ConflictPolicy;
 use crate::report::{ObjectReport, Outcome};
 use target::{CreateResult, create, locate, update_settled};
+
+/// The detail of an object found unchanged by its source hash alone (the report counts them).
+pub(crate) const NOT_REREAD: &str = "unchanged in the source since the last run: not re-read \
+     from the target (`verify` or `migrate --recheck` checks the target)";
 
 /// What every object task shares during a run.
 pub(crate) struct Runtime {
@@ -201,6 +207,10 @@ async fn first_pass(
         record(Status::Skipped, None, None, None, None, Some(reason))?;
         return Ok(Done::new(Outcome::Skipped, None).with_detail(reason.clone()));
     }
+    if let Some(reason) = left_alone(rt, kind, obj)? {
+        record(Status::Skipped, None, None, None, None, Some(&reason))?;
+        return Ok(Done::new(Outcome::Skipped, None).with_detail(reason));
+    }
     let has_deferred = cycle || kind.references().iter().any(|r| r.deferred);
     let hash = json::content_hash(&obj.spec);
     let row = ledger.get(name, sid)?;
@@ -210,9 +220,10 @@ async fn first_pass(
         && r.content_hash.as_deref() == Some(hash.as_str())
         && r.target_id.is_some()
         && !matches!(obj.mode, Mode::MapOnly(_))
+        && !rt.ctx.opts.recheck
     {
         record(Status::Unchanged, None, None, None, None, None)?;
-        return Ok(Done::new(Outcome::Unchanged, r.target_id.clone()));
+        return Ok(Done::new(Outcome::Unchanged, r.target_id.clone()).with_detail(NOT_REREAD));
     }
     // On a cycle, references to the own kind wait for the second pass (their top-level fields
     // are left out of the first create, like deferred ones).
@@ -360,6 +371,35 @@ async fn first_pass(
     let mut d = Done::new(outcome, tid.map(str::to_string)).with_detail(detail);
     d.diffs = diffs;
     Ok(d)
+}
+
+/// For the grants of an object ([`Kind::grants_of`]): why they are left alone, when that
+/// object was left alone as a conflict (policy `report` or `skip`) — replacing its ACL would
+/// change an object the migration does not own.
+fn left_alone(
+    rt: &Runtime,
+    kind: &dyn Kind,
+    obj: &SourceObject,
+) -> Result<Option<String>, EngineError> {
+    let Some(guarded) = kind.grants_of() else {
+        return Ok(None);
+    };
+    let Some(row) = rt.ledger.get(guarded, &obj.source_id)? else {
+        return Ok(None);
+    };
+    // A conflict left alone keeps its target id (references map to it); a skip for any other
+    // reason (a missing dependency) has none, and the grants' own reference says so.
+    let conflict = match row.status {
+        Status::Conflict => true,
+        Status::Skipped => row.target_id.is_some() && !row.owned,
+        _ => false,
+    };
+    Ok(conflict.then(|| {
+        format!(
+            "its object was left alone as a conflict ({guarded} `{}`): its grants are not written",
+            row.natural_key
+        )
+    }))
 }
 
 async fn link_pass(

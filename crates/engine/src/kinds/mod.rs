@@ -194,6 +194,12 @@ pub trait Kind: Send + Sync {
     fn after(&self) -> &'static [&'static str] {
         &[]
     }
+    /// The kind whose objects these are the grants of (permissions kinds), keyed by the same
+    /// source id: the grants of an object left alone as a conflict are left alone too. The
+    /// default: none.
+    fn grants_of(&self) -> Option<&'static str> {
+        None
+    }
     /// Every object of this kind in the source.
     fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>>;
     /// The objects as [`Kind::list`] gives them — same source ids, keys and modes — without

@@ -266,6 +266,9 @@ impl Kind for Permissions {
     fn phase(&self) -> u8 {
         self.guarded.phase()
     }
+    fn grants_of(&self) -> Option<&'static str> {
+        Some(self.guarded.name())
+    }
     fn references(&self) -> &'static [Reference] {
         self.refs
     }

@@ -1,0 +1,183 @@
+//! What a re-run sees of the target: drift made there by hand is left alone by a plain
+//! `migrate` (unchanged sources are not re-read) and repaired by `recheck`; the grants of an
+//! object left alone as a conflict are not written; `plan` and `migrate` count folders and
+//! groups alike on an empty target.
+
+#[allow(dead_code)]
+#[path = "cutover/support.rs"]
+mod support;
+
+#[allow(dead_code)]
+#[path = "engine/seed.rs"]
+mod seed;
+
+use brickport_api::types::jobs::{JobListQuery, JobSettings, UpdateJob};
+use brickport_api::types::permissions::AccessControlRequest;
+use brickport_api::types::policies::Policy;
+use brickport_api::types::workspace::{ExportFormat, Import};
+use brickport_engine::{ConflictPolicy, NoProgress, Outcome, RunReport, migrate, verify};
+use futures::TryStreamExt;
+use serde_json::json;
+use support::*;
+
+fn outcome(r: &RunReport, kind: &str, key: &str) -> Outcome {
+    r.objects
+        .iter()
+        .find(|o| o.kind == kind && o.key.starts_with(key))
+        .unwrap_or_else(|| panic!("no {kind} {key} in {}", r.to_markdown()))
+        .outcome
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drift_in_the_target_is_left_by_migrate_and_repaired_by_recheck() {
+    let p = Pair::new().await;
+    seed(&p.source).await;
+    let mut opts = p.opts();
+    let run = migrate(&p.source, &p.target, &opts, &NoProgress)
+        .await
+        .unwrap();
+    assert!(run.is_success(), "{}", run.to_markdown());
+
+    // Someone edits the notebook and a job in the target.
+    p.target
+        .workspace()
+        .import(&Import {
+            path: NB.into(),
+            format: ExportFormat::Source,
+            language: Some("PYTHON".into()),
+            content: b"# Databricks notebook source\nprint(2)\n".to_vec(),
+            overwrite: true,
+        })
+        .await
+        .unwrap();
+    let hourly = p
+        .target
+        .jobs()
+        .list(&JobListQuery {
+            name: Some("hourly".into()),
+            ..JobListQuery::default()
+        })
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap();
+    p.target
+        .jobs()
+        .update(&UpdateJob {
+            job_id: hourly[0].job_id.unwrap(),
+            new_settings: Some(JobSettings {
+                max_concurrent_runs: Some(7),
+                ..JobSettings::default()
+            }),
+            fields_to_remove: Vec::new(),
+        })
+        .await
+        .unwrap();
+
+    // The fast default: unchanged sources, no request to the target, the drift stays.
+    let writes = p.dst.stats().writes;
+    let r = migrate(&p.source, &p.target, &opts, &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(outcome(&r, "notebooks", NB), Outcome::Unchanged);
+    assert_eq!(outcome(&r, "jobs", "hourly"), Outcome::Unchanged);
+    assert_eq!(p.dst.stats().writes, writes);
+    assert!(
+        !verify(&p.source, &p.target, &opts)
+            .await
+            .unwrap()
+            .is_success()
+    );
+
+    // With recheck every object is compared with the target: both are restored.
+    opts.recheck = true;
+    let r = migrate(&p.source, &p.target, &opts, &NoProgress)
+        .await
+        .unwrap();
+    assert!(r.is_success(), "{}", r.to_markdown());
+    assert_eq!(outcome(&r, "notebooks", NB), Outcome::Updated);
+    assert_eq!(outcome(&r, "jobs", "hourly"), Outcome::Updated);
+    let t = r.totals();
+    assert_eq!(
+        t.updated,
+        2,
+        "only the two edited objects: {}",
+        r.to_markdown()
+    );
+    let v = verify(&p.source, &p.target, &opts).await.unwrap();
+    assert!(v.is_success(), "{:#?}", v.differences);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grants_of_an_object_left_alone_as_a_conflict_are_not_written() {
+    let p = Pair::new().await;
+    seed::group(&p.source, "data-eng", &[], &[]).await;
+    let policy = |value: i64| Policy {
+        name: Some("small-clusters".into()),
+        definition: Some(json!({"num_workers": {"type": "fixed", "value": value}}).to_string()),
+        ..Policy::default()
+    };
+    let sid = p.source.policies().create(&policy(2)).await.unwrap();
+    let grant = |g: &str| vec![AccessControlRequest::new("group_name", g, "CAN_USE")];
+    p.source
+        .permissions()
+        .set("cluster-policies", &sid, &grant("data-eng"))
+        .await
+        .unwrap();
+    // The target's own policy of that name, with its own grant.
+    seed::group(&p.target, "target-team", &[], &[]).await;
+    let tid = p.target.policies().create(&policy(9)).await.unwrap();
+    p.target
+        .permissions()
+        .set("cluster-policies", &tid, &grant("target-team"))
+        .await
+        .unwrap();
+    let acl = || async {
+        let got = p
+            .target
+            .permissions()
+            .get("cluster-policies", &tid)
+            .await
+            .unwrap();
+        let mut groups: Vec<String> = got
+            .access_control_list
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|a| a.group_name)
+            .filter(|g| g != "admins")
+            .collect();
+        groups.sort();
+        groups
+    };
+
+    let mut opts = p.opts();
+    opts.only = ["groups", "cluster_policies", "cluster_policy_permissions"]
+        .map(String::from)
+        .to_vec();
+    for policy in [ConflictPolicy::Report, ConflictPolicy::Skip] {
+        opts.conflict_policy = policy;
+        let r = migrate(&p.source, &p.target, &opts, &NoProgress)
+            .await
+            .unwrap();
+        let perm = r
+            .objects
+            .iter()
+            .find(|o| o.kind == "cluster_policy_permissions" && o.key == "small-clusters")
+            .unwrap();
+        assert_eq!(perm.outcome, Outcome::Skipped, "{policy:?}: {perm:?}");
+        assert!(
+            perm.detail
+                .as_deref()
+                .is_some_and(|d| d.contains("left alone as a conflict")),
+            "{perm:?}"
+        );
+        assert_eq!(acl().await, ["target-team"], "{policy:?}");
+    }
+
+    // Overwritten, the policy is the migration's: its grants follow.
+    opts.conflict_policy = ConflictPolicy::Overwrite;
+    let r = migrate(&p.source, &p.target, &opts, &NoProgress)
+        .await
+        .unwrap();
+    assert!(r.is_success(), "{}", r.to_markdown());
+    assert_eq!(acl().await, ["data-eng"]);
+}
