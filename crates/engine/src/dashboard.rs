@@ -115,6 +115,14 @@ fn group_of(a: &ManualAction) -> &'static str {
     }
 }
 
+/// Whether a manual action is done: the one rule behind `status`, `migrate`'s summary and
+/// `report.md`/`report.json` ([`crate::ledger::Ledger::manual_actions`] applies it). Only a
+/// cut-over's unpause can be seen done: its job is in the `cutover` record (`cut_keys`, the
+/// natural keys of the jobs resumed).
+pub fn is_done(a: &ManualAction, cut_keys: &BTreeSet<String>) -> bool {
+    group_of(a) == "cutover" && cut_keys.contains(&a.key)
+}
+
 /// Kinds that ran to the end of a finished run (from the runs' summaries).
 fn finished_kinds(run_dir: &Path) -> Result<BTreeSet<String>, EngineError> {
     let path = run_dir.join("ledger.sqlite");
@@ -203,16 +211,13 @@ pub fn build(
     for p in phases.values_mut() {
         p.percent = (p.done * 100).checked_div(p.total).unwrap_or(0) as u8;
     }
-    let cut_keys: BTreeSet<&str> = cut.values().map(|r| r.natural_key.as_str()).collect();
     let mut groups: BTreeMap<&str, Vec<ActionItem>> = BTreeMap::new();
     for a in actions {
-        let g = group_of(a);
-        let done = g == "cutover" && cut_keys.contains(a.key.as_str());
-        groups.entry(g).or_default().push(ActionItem {
+        groups.entry(group_of(a)).or_default().push(ActionItem {
             kind: a.kind.clone(),
             key: a.key.clone(),
             action: a.action.clone(),
-            done,
+            done: a.done,
         });
     }
     // A job cut over whose action is gone (its source was paused by `--pause-source`, and a
@@ -280,6 +285,7 @@ mod tests {
             kind: "k".into(),
             key: "x".into(),
             action: s.into(),
+            done: false,
         };
         assert_eq!(
             group_of(&a(
@@ -302,5 +308,12 @@ mod tests {
             "clusters"
         );
         assert_eq!(group_of(&a("copy `/x` by hand")), "other");
+        let cut = BTreeSet::from(["x".to_string()]);
+        assert!(is_done(&a("unpause at cut-over: job `j` (schedule)"), &cut));
+        assert!(!is_done(
+            &a("unpause at cut-over: job `j` (schedule)"),
+            &BTreeSet::new()
+        ));
+        assert!(!is_done(&a("set the value of secret `s/k`"), &cut));
     }
 }

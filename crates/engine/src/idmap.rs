@@ -10,6 +10,10 @@ use crate::json;
 use crate::kinds::{RefBy, Reference};
 use crate::ledger::{Entry, Ledger, Status};
 
+/// The words of an unresolved reason whose object was never migrated (its kind neither
+/// selected nor in the ledger): [`crate::RunReport::waiting_for_dependencies`] counts them.
+pub(crate) const NEVER_MIGRATED: &str = "which is not migrated (migrate ";
+
 /// The id map of a run directory: a view of the ledger.
 #[derive(Debug, Clone)]
 pub struct IdMap {
@@ -67,6 +71,12 @@ impl IdMap {
         let first = kinds.first().map(|s| s.to_string()).unwrap_or_default();
         let kind = seen.as_ref().map(|e| e.kind.clone()).unwrap_or(first);
         Ok((seen, kind))
+    }
+
+    /// The ledger under the map (kinds record facts of their own in it, like the secret keys
+    /// that received a supplied value).
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
     }
 
     /// The target id of a source object, when it exists in the target.
@@ -144,7 +154,7 @@ impl IdMap {
                                 }
                             ),
                             None => format!(
-                                "depends on {kind} `{id}`, which is not migrated (migrate {} first)",
+                                "depends on {kind} `{id}`, {NEVER_MIGRATED}{} first)",
                                 r.kinds.join(" / ")
                             ),
                         };

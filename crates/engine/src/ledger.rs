@@ -55,6 +55,13 @@ CREATE TABLE IF NOT EXISTS manual_actions (
     action TEXT NOT NULL,
     PRIMARY KEY (kind, key, action)
 );
+-- Secret keys that received a value from `--secret-values` (in any run): the fact only,
+-- never the value nor anything derived from it.
+CREATE TABLE IF NOT EXISTS secrets_supplied (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    PRIMARY KEY (scope, key)
+);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     started_at TEXT NOT NULL,
@@ -326,8 +333,10 @@ impl Ledger {
         tx.commit().map_err(|e| self.err(e))
     }
 
-    /// Every manual action.
+    /// Every manual action, each marked done or pending by [`crate::dashboard::is_done`]
+    /// (the one rule `status`, `migrate` and the reports share).
     pub fn manual_actions(&self) -> Result<Vec<ManualAction>, EngineError> {
+        let cut = self.cutover_keys()?;
         let conn = self.conn();
         let map = |e: rusqlite::Error| self.err(e);
         let mut st = conn
@@ -339,10 +348,75 @@ impl Ledger {
                     kind: r.get(0)?,
                     key: r.get(1)?,
                     action: r.get(2)?,
+                    done: false,
                 })
             })
             .map_err(map)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(map)
+        let mut out = rows.collect::<Result<Vec<_>, _>>().map_err(map)?;
+        for a in &mut out {
+            a.done = crate::dashboard::is_done(a, &cut);
+        }
+        Ok(out)
+    }
+
+    /// The natural keys of the jobs `cutover` resumed (none before the first cut-over, whose
+    /// store creates the `cutover` table in this same file).
+    fn cutover_keys(&self) -> Result<std::collections::BTreeSet<String>, EngineError> {
+        let conn = self.conn();
+        let map = |e: rusqlite::Error| self.err(e);
+        let has: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'cutover'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(map)?;
+        if has == 0 {
+            return Ok(Default::default());
+        }
+        let mut st = conn
+            .prepare("SELECT natural_key FROM cutover")
+            .map_err(map)?;
+        let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(map)?;
+        rows.collect::<Result<_, _>>().map_err(map)
+    }
+
+    /// Records that secret `scope/key` received a value the operator supplied (the fact only).
+    pub fn record_secret_supplied(&self, scope: &str, key: &str) -> Result<(), EngineError> {
+        self.conn()
+            .execute(
+                "INSERT OR IGNORE INTO secrets_supplied (scope, key) VALUES (?1, ?2)",
+                params![scope, key],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Forgets that secret `scope/key` holds a supplied value (it was put with the placeholder).
+    pub fn forget_secret_supplied(&self, scope: &str, key: &str) -> Result<(), EngineError> {
+        self.conn()
+            .execute(
+                "DELETE FROM secrets_supplied WHERE scope = ?1 AND key = ?2",
+                params![scope, key],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// The keys of `scope` that received a supplied value in some run.
+    pub fn secrets_supplied(
+        &self,
+        scope: &str,
+    ) -> Result<std::collections::BTreeSet<String>, EngineError> {
+        let conn = self.conn();
+        let map = |e: rusqlite::Error| self.err(e);
+        let mut st = conn
+            .prepare("SELECT key FROM secrets_supplied WHERE scope = ?1")
+            .map_err(map)?;
+        let rows = st
+            .query_map(params![scope], |r| r.get::<_, String>(0))
+            .map_err(map)?;
+        rows.collect::<Result<_, _>>().map_err(map)
     }
 
     /// Records the start of a run; returns its id.
@@ -445,6 +519,17 @@ mod tests {
         assert_eq!(l.entries(None).unwrap().len(), 1);
         assert_eq!(l.manual_actions().unwrap()[0].action, "set s/k");
         assert_eq!(l.run_counts().unwrap(), (1, 1));
+        l.record_secret_supplied("s", "k").unwrap();
+        l.record_secret_supplied("s", "k").unwrap();
+        assert_eq!(
+            l.secrets_supplied("s")
+                .unwrap()
+                .into_iter()
+                .collect::<Vec<_>>(),
+            ["k"]
+        );
+        l.forget_secret_supplied("s", "k").unwrap();
+        assert!(l.secrets_supplied("s").unwrap().is_empty());
         let none = tempfile::tempdir().unwrap();
         assert!(matches!(
             Ledger::open_existing(none.path()),

@@ -156,10 +156,13 @@ pub(crate) async fn run_pass_in(
     }
     // Manual actions hold for objects that exist in the target (or were left out on purpose,
     // like a Key Vault scope to re-create by hand); for a failure, only what the kind says
-    // the failure calls for (an object too large to move); none for conflicts.
+    // the failure calls for (an object too large to move); none for conflicts, nor for an
+    // object skipped for another reason (a missing dependency, the conflict policy): it is
+    // not in the target, so "unpause the job created PAUSED" would be false.
     let manual = match done.outcome {
         Outcome::Failed => kind.manual_on_failure(obj, done.detail.as_deref().unwrap_or("")),
         Outcome::Conflict => Vec::new(),
+        Outcome::Skipped if !matches!(obj.mode, Mode::Skip(_)) => Vec::new(),
         _ => obj.manual.clone(),
     };
     if !rt.dry_run {

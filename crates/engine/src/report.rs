@@ -158,15 +158,50 @@ impl RunReport {
             t.skipped += k.skipped;
             t.failed += k.failed;
             t.conflicts += k.conflicts;
-            t.millis = t.millis.max(k.millis);
         }
+        // Kinds run at the same time: the sum (or the largest) of their times is not the
+        // run's; the total is the run's wall time.
+        t.millis = self.wall_millis();
         t
     }
 
-    /// Whether every object is done (nothing failed, nothing in conflict, not aborted).
+    /// The run's wall time, from `started_at` to `finished_at` (0 when unreadable).
+    pub fn wall_millis(&self) -> u64 {
+        let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).ok();
+        match (at(&self.started_at), at(&self.finished_at)) {
+            (Some(a), Some(b)) => (b - a).num_milliseconds().max(0) as u64,
+            _ => 0,
+        }
+    }
+
+    /// The objects skipped because they reference a kind that was never migrated (neither
+    /// selected nor in the ledger: see [`RunReport::missing_dependencies`]).
+    pub fn waiting_for_dependencies(&self) -> Vec<&ObjectReport> {
+        self.objects
+            .iter()
+            .filter(|o| {
+                o.outcome == Outcome::Skipped
+                    && o.detail
+                        .as_deref()
+                        .is_some_and(|d| d.contains(crate::idmap::NEVER_MIGRATED))
+            })
+            .collect()
+    }
+
+    /// Whether every object is done: nothing failed, nothing in conflict, not aborted, and
+    /// no selected object left out because a kind it needs was never migrated (the operator
+    /// asked for it and it is not in the target; the fix is to migrate that kind first).
     pub fn is_success(&self) -> bool {
         let t = self.totals();
-        t.failed == 0 && t.conflicts == 0 && self.aborted.is_none()
+        t.failed == 0
+            && t.conflicts == 0
+            && self.aborted.is_none()
+            && self.waiting_for_dependencies().is_empty()
+    }
+
+    /// The manual actions not done yet.
+    pub fn pending_actions(&self) -> Vec<&ManualAction> {
+        self.manual_actions.iter().filter(|a| !a.done).collect()
     }
 
     /// The report in Markdown.
@@ -185,15 +220,25 @@ impl RunReport {
         if let Some(a) = &self.aborted {
             s.push_str(&format!("**Aborted:** {a}\n\n"));
         }
-        s.push_str("| kind | phase | total | created | updated | unchanged | skipped | failed | conflicts | ms |\n");
+        s.push_str(
+            "Times: a kind's is the wall time from its start to its last object, waiting for \
+             rate limits included; kinds run at the same time, so they overlap. The total is \
+             the run's wall time.\n\n",
+        );
+        s.push_str("| kind | phase | total | created | updated | unchanged | skipped | failed | conflicts | wall ms |\n");
         s.push_str("|---|---|---|---|---|---|---|---|---|---|\n");
-        let mut rows = self.kinds.clone();
-        rows.push(self.totals());
-        for k in &rows {
+        let mut rows: Vec<(String, &KindSummary)> = self
+            .kinds
+            .iter()
+            .map(|k| (k.phase.to_string(), k))
+            .collect();
+        let totals = self.totals();
+        rows.push((String::new(), &totals));
+        for (phase, k) in &rows {
             s.push_str(&format!(
                 "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                 k.kind,
-                k.phase,
+                phase,
                 k.total,
                 k.created,
                 k.updated,
@@ -208,6 +253,13 @@ impl RunReport {
             s.push_str("\n## Missing dependencies\n\n");
             for m in &self.missing_dependencies {
                 s.push_str(&format!("- {m}\n"));
+            }
+            let waiting = self.waiting_for_dependencies().len();
+            if waiting > 0 {
+                s.push_str(&format!(
+                    "\n**Not migrated:** {waiting} selected objects were skipped because they \
+                     need these kinds; migrate them first, then run again.\n"
+                ));
             }
         }
         let notable: Vec<&ObjectReport> = self
@@ -235,12 +287,20 @@ impl RunReport {
             }
         }
         if !self.manual_actions.is_empty() {
-            s.push_str("\n## Manual actions\n\n");
+            let pending = self.pending_actions().len();
+            s.push_str(&format!(
+                "\n## Manual actions ({pending} pending, {} done)\n\n",
+                self.manual_actions.len() - pending
+            ));
             for m in &self.manual_actions {
-                s.push_str(&format!("- [ ] {} `{}`: {}\n", m.kind, m.key, m.action));
+                let mark = if m.done { "x" } else { " " };
+                s.push_str(&format!(
+                    "- [{mark}] {} `{}`: {}\n",
+                    m.kind, m.key, m.action
+                ));
             }
         }
-        s.push_str("\n## Every object\n\n| kind | object | outcome | target id | ms |\n|---|---|---|---|---|\n");
+        s.push_str("\n## Every object\n\n| kind | object | outcome | target id | ms (its own passes) |\n|---|---|---|---|---|\n");
         for o in &self.objects {
             s.push_str(&format!(
                 "| {} | `{}` | {} | {} | {} |\n",
@@ -267,4 +327,60 @@ impl RunReport {
 
 fn md_cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(kind: &'static str, phase: u8, total: usize, millis: u64) -> KindSummary {
+        KindSummary {
+            kind,
+            phase,
+            total,
+            created: total,
+            millis,
+            ..KindSummary::default()
+        }
+    }
+
+    #[test]
+    fn the_totals_row_has_no_phase_and_the_runs_wall_time() {
+        let r = RunReport {
+            source: "s".into(),
+            target: "t".into(),
+            started_at: "2026-11-25T18:00:00.000Z".into(),
+            finished_at: "2026-11-25T18:00:50.250Z".into(),
+            dry_run: false,
+            kinds: vec![kind("users", 1, 4, 700), kind("jobs", 3, 2, 28958)],
+            objects: Vec::new(),
+            missing_dependencies: Vec::new(),
+            manual_actions: vec![
+                ManualAction {
+                    kind: "jobs".into(),
+                    key: "a (1)".into(),
+                    action: "unpause at cut-over: job `a` (schedule)".into(),
+                    done: true,
+                },
+                ManualAction {
+                    kind: "jobs".into(),
+                    key: "b (2)".into(),
+                    action: "unpause at cut-over: job `b` (schedule)".into(),
+                    done: false,
+                },
+            ],
+            backups: Vec::new(),
+            aborted: None,
+        };
+        assert_eq!(r.totals().millis, 50_250);
+        let md = r.to_markdown();
+        assert!(md.contains("| total |  | 6 | 6 |"), "{md}");
+        assert!(md.contains("| 50250 |"), "{md}");
+        assert!(md.contains("| jobs | 3 | 2 |"), "{md}");
+        assert!(md.contains("wall ms"), "{md}");
+        assert!(md.contains("## Manual actions (1 pending, 1 done)"), "{md}");
+        assert!(md.contains("- [x] jobs `a (1)`"), "{md}");
+        assert!(md.contains("- [ ] jobs `b (2)`"), "{md}");
+        assert_eq!(r.pending_actions().len(), 1);
+    }
 }

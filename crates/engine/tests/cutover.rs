@@ -9,7 +9,7 @@
 mod support;
 
 use brickport_api::types::jobs::{JobListQuery, JobSettings, UpdateJob};
-use brickport_engine::{CutoverOutcome, NoProgress, cutover, migrate, verify};
+use brickport_engine::{CutoverOutcome, NoProgress, cutover, migrate, status, verify};
 use futures::TryStreamExt;
 use support::*;
 
@@ -89,6 +89,31 @@ async fn cutover_resumes_exactly_the_active_jobs_once() {
     // Three of the four actions are done; the job paused in the source since stays pending.
     assert_eq!(cutover_actions(&opts.run_dir), (3, 4));
 
+    // A migrate after the cut-over says what `status` says: the resumed jobs' unpause actions
+    // are done (one rule for both), in the report it returns and in report.md.
+    let after = migrate(&p.source, &p.target, &opts, &NoProgress)
+        .await
+        .unwrap();
+    assert!(after.is_success(), "{}", after.to_markdown());
+    let unpause: Vec<_> = after
+        .manual_actions
+        .iter()
+        .filter(|a| a.action.starts_with("unpause at cut-over"))
+        .collect();
+    let done = unpause.iter().filter(|a| a.done).count();
+    assert_eq!((done, unpause.len()), cutover_actions(&opts.run_dir));
+    assert_eq!(done, 3, "{unpause:?}");
+    assert!(
+        after
+            .pending_actions()
+            .iter()
+            .all(|a| !a.action.starts_with("unpause at cut-over")),
+        "{unpause:?}"
+    );
+    let md = std::fs::read_to_string(opts.run_dir.join("report.md")).unwrap();
+    assert!(!md.contains("- [ ] jobs"), "{md}");
+    assert_eq!(md.matches("- [x] jobs").count(), 3, "{md}");
+
     // A second cutover writes nothing, anywhere.
     let (tw, sw) = (p.dst.stats().writes, p.src.stats().writes);
     let again = cutover(&p.source, &p.target, &opts, false).await.unwrap();
@@ -158,6 +183,28 @@ async fn cutover_resumes_exactly_the_active_jobs_once() {
     // After the cut-over, verify expects the resumed jobs UNPAUSED in the target.
     let v = verify(&p.source, &p.target, &opts).await.unwrap();
     assert!(v.is_success(), "{:#?}", v.differences);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_alone_without_their_dependencies_are_not_a_success_and_ask_nothing() {
+    let p = Pair::new().await;
+    seed(&p.source).await;
+    let mut opts = p.opts();
+    opts.only = vec!["jobs".into()];
+    let r = migrate(&p.source, &p.target, &opts, &NoProgress)
+        .await
+        .unwrap();
+    let t = r.totals();
+    assert_eq!((t.total, t.skipped), (6, 6), "{}", r.to_markdown());
+    assert!(!r.missing_dependencies.is_empty());
+    assert_eq!(r.waiting_for_dependencies().len(), 6);
+    // Nothing was migrated: not a success, and no "unpause the job created PAUSED" for jobs
+    // that were never created.
+    assert!(!r.is_success(), "{}", r.to_markdown());
+    assert!(r.manual_actions.is_empty(), "{:?}", r.manual_actions);
+    assert!(status(&opts.run_dir).unwrap().manual_actions.is_empty());
+    let md = r.to_markdown();
+    assert!(md.contains("**Not migrated:** 6 selected objects"), "{md}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,8 +1,12 @@
 //! Secret scopes: Databricks-backed scopes with every key and their ACLs. Secret values cannot
 //! be read from the source, so each key gets the operator's value when one is supplied, else
 //! the configured placeholder — listed as a manual action. Values are never in the spec, the
-//! ledger, a backup or a report: the spec only says whether a value was supplied. Azure Key
-//! Vault scopes are read-only mirrors: they are left out and listed as a manual action.
+//! ledger, a backup or a report: the spec only says whether a value was supplied. The ledger
+//! remembers which keys received a supplied value (the fact, nothing derived from the value),
+//! so a later run without `--secret-values` does not ask for them again. A supplied value for
+//! a scope or key the source does not have fails the pre-check (a typo would otherwise leave
+//! the real key with the placeholder, unnoticed). Azure Key Vault scopes are read-only
+//! mirrors: they are left out and listed as a manual action.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -158,6 +162,12 @@ async fn fill(
         s.put_secret(scope, key, &value_for(ctx, scope, key))
             .await
             .map_err(api(|| format!("putting secret {scope}/{key}")))?;
+        let ledger = ctx.ids.ledger();
+        if supplied {
+            ledger.record_secret_supplied(scope, key)?;
+        } else {
+            ledger.forget_secret_supplied(scope, key)?;
+        }
     }
     let have_acls = have.map(acl_pairs).unwrap_or_default();
     for (principal, permission) in acl_pairs(desired) {
@@ -215,12 +225,14 @@ impl Kind for SecretScopes {
                     continue;
                 }
                 let (keys, acls) = contents(&ctx.source, &name, "source").await?;
+                // Keys that got a supplied value in an earlier run hold it still.
+                let before = ctx.ids.ledger().secrets_supplied(&name)?;
                 let mut manual = Vec::new();
                 let key_specs: Vec<Value> = keys
                     .iter()
                     .map(|k| {
                         let supplied = ctx.opts.secret_value(&name, k).is_some();
-                        if !supplied {
+                        if !supplied && !before.contains(k) {
                             manual.push(format!(
                                 "set the value of secret `{name}/{k}` (it holds the placeholder)"
                             ));
@@ -337,19 +349,25 @@ impl Kind for SecretScopes {
                 .map_err(api(|| "listing secret scopes in the source".into()))?;
             let mut too_big = Vec::new();
             let mut names = Vec::new();
+            // Keys per Databricks-backed scope (the only scopes a value can be put into).
+            let mut keys: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
             for sc in &scopes {
                 let Some(name) = sc.name.clone() else {
                     continue;
                 };
                 if sc.backend_type.as_deref().unwrap_or("DATABRICKS") == "DATABRICKS" {
-                    let n = s
+                    let listed: BTreeSet<String> = s
                         .list_secrets(&name)
                         .await
                         .map_err(api(|| format!("listing the keys of scope {name}")))?
-                        .len();
+                        .into_iter()
+                        .filter_map(|m| m.key)
+                        .collect();
+                    let n = listed.len();
                     if n > MAX_KEYS {
                         too_big.push(format!("{name} ({n} keys)"));
                     }
+                    keys.insert(name.clone(), listed);
                 }
                 names.push(name);
             }
@@ -380,7 +398,89 @@ impl Kind for SecretScopes {
                     "split these scopes in the source, or leave them out; they will be skipped",
                 )
             });
+            if !ctx.opts.secret_values.is_empty() {
+                checks.push(supplied_check(&ctx.opts.secret_values, &keys));
+            }
             Ok(checks)
         })
+    }
+}
+
+/// Every supplied value must name a key of a Databricks-backed scope of the source: a name
+/// that matches nothing is a typo whose key would keep the placeholder, unnoticed. It fails
+/// the pre-check (fixing the file is quick; finding the placeholder after cut-over is not).
+/// Names only, never a value.
+fn supplied_check(
+    supplied: &crate::SecretValues,
+    keys: &BTreeMap<String, BTreeSet<String>>,
+) -> Check {
+    let mut unknown = Vec::new();
+    for (scope, values) in supplied {
+        match keys.get(scope) {
+            None => unknown.push(format!(
+                "scope `{scope}` (not a Databricks-backed scope of the source)"
+            )),
+            Some(have) => unknown.extend(
+                values
+                    .keys()
+                    .filter(|k| !have.contains(*k))
+                    .map(|k| format!("key `{scope}/{k}` (the scope has no such key)")),
+            ),
+        }
+    }
+    let n: usize = supplied.values().map(|v| v.len()).sum();
+    if unknown.is_empty() {
+        return Check::pass(
+            "secret values",
+            "source",
+            format!("the {n} supplied secret values each name a key of the source"),
+        );
+    }
+    let scopes: Vec<&str> = keys.keys().map(String::as_str).collect();
+    Check::fail(
+        "secret values",
+        "source",
+        format!(
+            "--secret-values names what the source does not have: {}",
+            unknown.join("; ")
+        ),
+        format!(
+            "correct the names in the secret values file, or remove those entries (scopes in the source: {})",
+            if scopes.is_empty() {
+                "none".to_string()
+            } else {
+                scopes.join(", ")
+            }
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn supplied_values_must_name_source_keys() {
+        let keys = BTreeMap::from([("apis".to_string(), BTreeSet::from(["stripe".to_string()]))]);
+        let mut supplied = crate::SecretValues::new();
+        supplied
+            .entry("apis".into())
+            .or_default()
+            .insert("stripe".into(), Secret::new("TOPSECRET-1".to_string()));
+        assert!(supplied_check(&supplied, &keys).ok);
+        supplied
+            .entry("apsi".into())
+            .or_default()
+            .insert("stripe".into(), Secret::new("TOPSECRET-2".to_string()));
+        supplied
+            .entry("apis".into())
+            .or_default()
+            .insert("strpe".into(), Secret::new("TOPSECRET-3".to_string()));
+        let c = supplied_check(&supplied, &keys);
+        assert!(!c.ok);
+        let text = format!("{c:?}");
+        assert!(text.contains("scope `apsi`"), "{text}");
+        assert!(text.contains("key `apis/strpe`"), "{text}");
+        assert!(!text.contains("TOPSECRET"), "{text}");
     }
 }

@@ -93,4 +93,7 @@ pub struct ManualAction {
     pub key: String,
     /// What to do.
     pub action: String,
+    /// Whether it is done (only a cut-over's unpause can be seen done: see
+    /// [`crate::dashboard::is_done`]).
+    pub done: bool,
 }

@@ -27,6 +27,41 @@ async fn validate_reports_identity_admin_and_refuses_one_workspace_twice() {
             .any(|c| c.name == "pool node types" && c.ok)
     );
 
+    // A supplied secret value for a scope or key the source does not have (a typo) fails the
+    // pre-check, naming it, never the value; correct names pass.
+    let mut typo = opts.clone();
+    let value = || brickport_api::Secret::new("typo-s3cr3t");
+    typo.secret_values
+        .entry("opz".into())
+        .or_default()
+        .insert("pager-token".into(), value());
+    typo.secret_values
+        .entry("ops".into())
+        .or_default()
+        .insert("pager-tokn".into(), value());
+    let bad = validate(&p.source, &p.target, &typo).await.unwrap();
+    let c = bad
+        .failures()
+        .into_iter()
+        .find(|c| c.name == "secret values")
+        .unwrap_or_else(|| panic!("no failing secret values check: {:#?}", bad.checks));
+    assert!(c.detail.contains("scope `opz`"), "{}", c.detail);
+    assert!(c.detail.contains("key `ops/pager-tokn`"), "{}", c.detail);
+    assert!(!format!("{:?}", bad.checks).contains("typo-s3cr3t"));
+    let mut right = opts.clone();
+    right
+        .secret_values
+        .entry("ops".into())
+        .or_default()
+        .insert("pager-token".into(), value());
+    let good = validate(&p.source, &p.target, &right).await.unwrap();
+    assert!(good.ok(), "{:#?}", good.failures());
+    assert!(
+        good.checks
+            .iter()
+            .any(|c| c.name == "secret values" && c.ok)
+    );
+
     // The same workspace on both sides is refused, by host …
     let same = validate(&p.source, &client(p.src.url()), &opts)
         .await

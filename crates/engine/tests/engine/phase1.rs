@@ -192,6 +192,37 @@ async fn secrets_get_placeholders_or_supplied_values_which_never_leak() {
         "supplied value listed: {manual:?}"
     );
 
+    // A later run without the values file: the key still holds the supplied value (nothing
+    // is written) and is not reported as holding the placeholder, in the run or in status.
+    let mut again_opts = opts.clone();
+    again_opts.secret_values.clear();
+    let again = migrate(&p.source, &p.target, &again_opts, &NoProgress)
+        .await
+        .unwrap();
+    assert!(again.is_success(), "{}", again.to_markdown());
+    assert_eq!(
+        s.get_secret("ops", "pager-token").await.unwrap().expose(),
+        "supplied-s3cr3t-value"
+    );
+    for list in [
+        again.manual_actions.clone(),
+        brickport_engine::status(&opts.run_dir)
+            .unwrap()
+            .manual_actions,
+    ] {
+        let actions: Vec<&str> = list.iter().map(|m| m.action.as_str()).collect();
+        assert!(
+            !actions.iter().any(|m| m.contains("ops/pager-token")),
+            "a key holding its supplied value is said to hold the placeholder: {actions:?}"
+        );
+        assert!(
+            actions
+                .iter()
+                .any(|m| m.contains("app-secrets/db-password")),
+            "{actions:?}"
+        );
+    }
+
     // New warehouses are stopped.
     let whs: Vec<_> = futures::TryStreamExt::try_collect::<Vec<_>>(p.target.warehouses().list())
         .await
