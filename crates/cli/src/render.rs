@@ -71,8 +71,19 @@ pub fn run_report(report: &RunReport) -> String {
     if !report.missing_dependencies.is_empty() {
         let _ = writeln!(
             out,
-            "\nmissing dependencies (not selected and not migrated before): {}",
-            report.missing_dependencies.join(", ")
+            "\nmissing dependencies (not selected and not migrated before):"
+        );
+        for m in &report.missing_dependencies {
+            let _ = writeln!(out, "  {m}");
+        }
+    }
+    let waiting = report.waiting_for_dependencies();
+    if !waiting.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nnot migrated: {} selected objects were skipped because they need a kind above; \
+             migrate it first (or select it too), then run again",
+            waiting.len()
         );
     }
     if let Some(why) = &report.aborted {
@@ -82,12 +93,28 @@ pub fn run_report(report: &RunReport) -> String {
     out
 }
 
+/// The manual actions still pending (the rule that marks one done is the dashboard's, so this
+/// agrees with `status`), and how many are done.
 fn manual(out: &mut String, actions: &[brickport_engine::ledger::ManualAction]) {
-    if actions.is_empty() {
+    let pending: Vec<_> = actions.iter().filter(|a| !a.done).collect();
+    let done = actions.len() - pending.len();
+    if pending.is_empty() {
+        if done > 0 {
+            let _ = writeln!(out, "\nmanual actions: all {done} done");
+        }
         return;
     }
-    let _ = writeln!(out, "\nmanual actions left ({}):", actions.len());
-    for a in actions {
+    let _ = writeln!(
+        out,
+        "\nmanual actions left ({}{}):",
+        pending.len(),
+        if done > 0 {
+            format!("; {done} done, see `brickport status`")
+        } else {
+            String::new()
+        }
+    );
+    for a in pending {
         let _ = writeln!(out, "  {} {}: {}", a.kind, a.key, a.action);
     }
 }

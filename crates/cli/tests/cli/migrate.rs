@@ -279,3 +279,78 @@ fn a_killed_migrate_resumes_with_no_duplicate() {
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(out.json()["runs_started"], 3);
 }
+
+/// UAT 2 and 14: a values file naming a scope the source does not have fails the pre-check
+/// (nothing migrated); jobs migrated alone, without the notebooks they run, are all skipped:
+/// exit 1, the missing dependencies one per line, and no "unpause" for jobs never created.
+#[test]
+fn a_secret_values_typo_and_jobs_without_their_dependencies_do_not_pass() {
+    let mut sb = Sandbox::new();
+    let (src, dst) = sb.two_workspaces(EmulatorOptions {
+        rate_limits: brickport_emulator::RateLimitSpec::Off,
+        ..EmulatorOptions::default()
+    });
+    write_fast_config(&sb);
+    seed_source(&sb, &src);
+    let c = api(&src, SOURCE_TOKEN);
+    sb.rt.block_on(async {
+        c.post_json(
+            "/api/2.0/workspace/import",
+            &serde_json::json!({"path": "/Shared/team/nb", "format": "SOURCE", "language": "PYTHON",
+                "content": "IyBEYXRhYnJpY2tzIG5vdGVib29rIHNvdXJjZQpwcmludCgxKQo="}),
+        )
+        .await
+        .unwrap();
+        c.post_json(
+            "/api/2.1/jobs/create",
+            &serde_json::json!({"name": "nightly",
+                "schedule": {"quartz_cron_expression": "0 0 * * * ?", "timezone_id": "UTC", "pause_status": "UNPAUSED"},
+                "tasks": [{"task_key": "t", "notebook_task": {"notebook_path": "/Shared/team/nb"}}]}),
+        )
+        .await
+        .unwrap();
+    });
+    let ws = [
+        "--source-profile",
+        "src",
+        "--target-profile",
+        "dst",
+        "--run-dir",
+        "run",
+    ];
+    sb.write("typo.json", "{\"nosuchscope\": {\"db\": \"typo-v4lue\"}}");
+    let out = sb.run(&[&["migrate", "--secret-values", "typo.json"][..], &ws].concat());
+    assert_ne!(out.code, 0, "{out:?}");
+    let all = format!("{}{}", out.stdout, out.stderr);
+    assert!(all.contains("nosuchscope"), "{out:?}");
+    assert!(!all.contains("typo-v4lue"), "{out:?}");
+    let t = api(&dst, TARGET_TOKEN);
+    let scopes = sb
+        .rt
+        .block_on(t.get_json("/api/2.0/secrets/scopes/list", &[]))
+        .unwrap();
+    assert!(
+        scopes["scopes"].as_array().is_none_or(|a| a.is_empty()),
+        "migrated after a failed pre-check: {scopes}"
+    );
+
+    let out = sb.run(&[&["migrate", "--only", "jobs"][..], &ws].concat());
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(!out.stdout.contains("unpause at cut-over"), "{out:?}");
+    let block = out
+        .stdout
+        .split("missing dependencies (not selected and not migrated before):\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no missing dependencies block: {out:?}"));
+    let lines: Vec<&str> = block.lines().take_while(|l| l.starts_with("  ")).collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.trim_start().starts_with("notebooks ")),
+        "{out:?}"
+    );
+    assert!(
+        out.stdout.contains("not migrated: 1 selected objects"),
+        "{out:?}"
+    );
+}
