@@ -310,7 +310,12 @@ async fn first_pass(
     let tid = Some(target.id.as_str());
     let tkey = Some(target.key.as_str());
     if diffs.is_empty() {
-        let outcome = if create_in_flight {
+        let made = if create_in_flight || ours {
+            None
+        } else {
+            made_by_this_run(rt, kind, obj)?
+        };
+        let outcome = if create_in_flight || made.is_some() {
             Outcome::Created
         } else if ours {
             Outcome::Unchanged
@@ -323,6 +328,9 @@ async fn first_pass(
         d.dropped_refs = done_refs;
         if outcome == Outcome::Adopted {
             d.detail = Some("existed in the target, equal: adopted".into());
+        }
+        if let Some(m) = made {
+            d.detail = Some(m);
         }
         return Ok(d);
     }
@@ -376,6 +384,28 @@ async fn first_pass(
     Ok(d)
 }
 
+/// Why an object found in the target counts as created: the target made it when this run
+/// created the object it comes with ([`Kind::made_with`]: a user's home folder).
+fn made_by_this_run(
+    rt: &Runtime,
+    kind: &dyn Kind,
+    obj: &SourceObject,
+) -> Result<Option<String>, EngineError> {
+    let Some((kinds, key)) = kind.made_with(obj) else {
+        return Ok(None);
+    };
+    for k in kinds {
+        if let Some(row) = rt.ledger.get_by_key(k, &key)?
+            && row.status == Status::Created
+        {
+            return Ok(Some(format!(
+                "made by the target with {k} `{key}`, created by this run"
+            )));
+        }
+    }
+    Ok(None)
+}
+
 /// For the grants of an object ([`Kind::grants_of`]): why they are left alone, when that
 /// object was left alone as a conflict (policy `report` or `skip`) — replacing its ACL would
 /// change an object the migration does not own.
@@ -420,6 +450,12 @@ async fn link_pass(
     let row = rt.ledger.get(name, sid)?;
     let known_id = row.as_ref().and_then(|r| r.target_id.clone());
     if rt.dry_run && known_id.is_none() {
+        // A plan: an object already in the target (the `admins` group) gets the references
+        // to objects the run creates (its members) in the second pass, so `migrate` updates it.
+        if matches!(first, Outcome::Unchanged | Outcome::Adopted) && !unresolved.is_empty() {
+            return Ok(Done::new(Outcome::Updated, None)
+                .with_detail("would be updated: it gets references to objects the run creates"));
+        }
         return Ok(Done::new(first, None));
     }
     if let Some(u) = unresolved.iter().find(|u| u.required) {

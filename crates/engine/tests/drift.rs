@@ -15,7 +15,7 @@ use brickport_api::types::jobs::{JobListQuery, JobSettings, UpdateJob};
 use brickport_api::types::permissions::AccessControlRequest;
 use brickport_api::types::policies::Policy;
 use brickport_api::types::workspace::{ExportFormat, Import};
-use brickport_engine::{ConflictPolicy, NoProgress, Outcome, RunReport, migrate, verify};
+use brickport_engine::{ConflictPolicy, NoProgress, Outcome, RunReport, migrate, plan, verify};
 use futures::TryStreamExt;
 use serde_json::json;
 use support::*;
@@ -180,4 +180,82 @@ async fn grants_of_an_object_left_alone_as_a_conflict_are_not_written() {
         .unwrap();
     assert!(r.is_success(), "{}", r.to_markdown());
     assert_eq!(acl().await, ["data-eng"]);
+}
+
+/// On an empty target, `plan` and `migrate` count folders and groups alike: each folder is
+/// created by its own call (parents first), so none is counted `unchanged` because a deeper
+/// folder's `mkdirs` made it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plan_and_migrate_count_folders_and_groups_alike() {
+    let start = |seed, id_seed| {
+        brickport_emulator::start(brickport_emulator::EmulatorOptions {
+            id_seed,
+            seed,
+            rate_limits: brickport_emulator::RateLimitSpec::Off,
+            ..brickport_emulator::EmulatorOptions::default()
+        })
+    };
+    let src = start(brickport_emulator::SeedSpec::Typical, 1)
+        .await
+        .unwrap();
+    let dst = start(brickport_emulator::SeedSpec::None, 2).await.unwrap();
+    let (source, target) = (client(src.url()), client(dst.url()));
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = brickport_engine::EngineOptions::new(dir.path().join("run"));
+    opts.max_concurrency = 8;
+    opts.only = ["users", "service_principals", "groups", "workspace_folders"]
+        .map(String::from)
+        .to_vec();
+    let planned = plan(&source, &target, &opts).await.unwrap();
+    let run = migrate(&source, &target, &opts, &NoProgress).await.unwrap();
+    assert!(run.is_success(), "{}", run.to_markdown());
+    let counts = |r: &RunReport, kind: &str| {
+        let k = r.kinds.iter().find(|k| k.kind == kind).unwrap();
+        (k.total, k.created, k.updated, k.unchanged, k.skipped)
+    };
+    for kind in ["workspace_folders", "groups"] {
+        assert_eq!(
+            counts(&planned, kind),
+            counts(&run, kind),
+            "{kind}: plan\n{}\nmigrate\n{}",
+            planned.to_markdown(),
+            run.to_markdown()
+        );
+    }
+    let (total, created, ..) = counts(&run, "workspace_folders");
+    assert!(created > 40 && created < total, "{total} {created}");
+}
+
+/// Deep folders created at the same time: each is created by its own call, parents first,
+/// so none is found already made by a deeper folder's `mkdirs` and counted `unchanged`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_new_folder_counts_created_once() {
+    let p = Pair::new().await;
+    let mut paths = Vec::new();
+    for i in 0..20 {
+        let deep = format!("/Shared/c{i}/a/b/c/d/e");
+        p.source.workspace().mkdirs(&deep).await.unwrap();
+        let mut path = deep.as_str();
+        while path != "/Shared" {
+            paths.push(path.to_string());
+            path = path.rsplit_once('/').unwrap().0;
+        }
+    }
+    let mut opts = p.opts();
+    opts.only = vec!["workspace_folders".into()];
+    opts.max_concurrency = 64;
+    let r = migrate(&p.source, &p.target, &opts, &NoProgress)
+        .await
+        .unwrap();
+    assert!(r.is_success(), "{}", r.to_markdown());
+    for path in &paths {
+        let o = r.objects.iter().find(|o| &o.key == path).unwrap();
+        assert_eq!(o.outcome, Outcome::Created, "{o:?}");
+    }
+    let k = r
+        .kinds
+        .iter()
+        .find(|k| k.kind == "workspace_folders")
+        .unwrap();
+    assert_eq!(k.created, paths.len());
 }

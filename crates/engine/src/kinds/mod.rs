@@ -200,6 +200,14 @@ pub trait Kind: Send + Sync {
     fn grants_of(&self) -> Option<&'static str> {
         None
     }
+    /// The objects whose creation makes the target create `obj` by itself, as (kinds, natural
+    /// key): a user's home folder comes with the user. Found in the target after such an
+    /// object was created by this run, `obj` counts as created (as `plan` predicts), not
+    /// adopted. The default: none.
+    fn made_with(&self, obj: &SourceObject) -> Option<(&'static [&'static str], String)> {
+        let _ = obj;
+        None
+    }
     /// Every object of this kind in the source.
     fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>>;
     /// The objects as [`Kind::list`] gives them — same source ids, keys and modes — without

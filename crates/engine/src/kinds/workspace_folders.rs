@@ -1,12 +1,19 @@
 //! Workspace folders: every folder, empty ones included, outside `/Repos` (Git folders are the
 //! repos kind's). Natural key: the path. Notebooks, files and repos need their folders first.
 //! Folders honour the include/exclude path prefixes of the options.
+//!
+//! A folder references its parent folder (when that is listed too): the engine then runs a
+//! parent before its children (`order.rs`), so each folder is created by its own call and
+//! counted `created` once — `mkdirs` would otherwise create the parents of a deeper folder
+//! first, and the parent itself would then be found and counted `unchanged`, unlike in `plan`.
+//! A home folder `/Users/<name>` is made by the target with its user: after this run created
+//! the user, it counts as created too (`Kind::made_with`), as `plan` says.
 
 use brickport_api::types::workspace::ObjectInfo;
 use futures::StreamExt;
 use serde_json::{Value, json};
 
-use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, api};
+use super::{Created, Ctx, Kind, KindFuture, RefBy, Reference, SourceObject, TargetObject, api};
 use crate::EngineError;
 
 /// The kind's name.
@@ -20,8 +27,29 @@ fn is_repos(path: &str) -> bool {
     path == "/Repos" || path.starts_with("/Repos/")
 }
 
-fn spec(path: &str) -> Value {
-    json!({"path": path, "object_type": "DIRECTORY"})
+/// The parent folder's source id, a reference to this kind (resolved before the folder runs).
+const REFS: &[Reference] = &[Reference {
+    path: "parent",
+    kinds: &[NAME],
+    by: RefBy::Id,
+    // A folder whose parent failed is skipped with that reason (not created by a `mkdirs`
+    // of its own, which would make the parent anyway).
+    required: true,
+    deferred: false,
+}];
+
+fn spec(path: &str, parent: Option<&str>) -> Value {
+    let mut v = json!({"path": path, "object_type": "DIRECTORY"});
+    if let Some(p) = parent {
+        v["parent"] = json!(p);
+    }
+    v
+}
+
+/// The parent of a workspace path (`/a/b` → `/a`; none for `/a`).
+fn parent_of(path: &str) -> Option<&str> {
+    let (parent, _) = path.rsplit_once('/')?;
+    (!parent.is_empty()).then_some(parent)
 }
 
 /// Every folder under `/` in the source, from the run's shared walk of the tree.
@@ -90,20 +118,59 @@ impl Kind for WorkspaceFolders {
         &[super::users::NAME, super::service_principals::NAME]
     }
 
+    fn references(&self) -> &'static [Reference] {
+        REFS
+    }
+
     fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
         Box::pin(async move {
+            let folders = walk_folders(ctx).await?;
+            let ids: std::collections::BTreeMap<String, String> = folders
+                .iter()
+                .filter_map(|o| {
+                    let path = o.path.clone()?;
+                    let id = o.object_id.map(|i| i.to_string());
+                    Some((path.clone(), id.unwrap_or(path)))
+                })
+                .collect();
             let mut out = Vec::new();
-            for o in walk_folders(ctx).await? {
+            for o in folders {
                 let Some(path) = o.path.clone() else { continue };
-                let id = o
-                    .object_id
-                    .map(|i| i.to_string())
-                    .unwrap_or_else(|| path.clone());
+                let Some(id) = ids.get(&path).cloned() else {
+                    continue;
+                };
+                // Only a listed parent: `/`, or one outside the path selection, is not migrated.
+                let parent = parent_of(&path).and_then(|p| ids.get(p));
                 let raw = super::to_json(NAME, &path, &o)?;
-                out.push(SourceObject::new(id, path.clone(), raw, spec(&path)));
+                out.push(SourceObject::new(
+                    id,
+                    path.clone(),
+                    raw,
+                    spec(&path, parent.map(String::as_str)),
+                ));
             }
             Ok(out)
         })
+    }
+
+    fn made_with(&self, obj: &SourceObject) -> Option<(&'static [&'static str], String)> {
+        // `/Users/<userName or applicationId>`: the target makes it with the principal.
+        let name = obj.key.strip_prefix("/Users/")?;
+        (!name.is_empty() && !name.contains('/')).then(|| {
+            (
+                &[super::users::NAME, super::service_principals::NAME][..],
+                name.to_string(),
+            )
+        })
+    }
+
+    fn compare(&self, _: &SourceObject, desired: &Value, t: &TargetObject) -> Vec<String> {
+        // The parent reference orders the run; the target's folder has no such field.
+        let mut want = desired.clone();
+        if let Value::Object(m) = &mut want {
+            m.remove("parent");
+        }
+        crate::json::subset_diff(&want, &t.body)
     }
 
     fn find<'a>(
