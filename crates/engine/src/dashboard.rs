@@ -3,7 +3,8 @@
 //! them), and the objects migrated per kind. Part of [`crate::StatusReport`].
 //!
 //! A kind is *done* when it ran to the end of a finished run (or has objects in the ledger)
-//! and none of its objects failed, is in conflict or is pending. Manual actions are recorded
+//! and none of its objects failed, is in conflict, is pending, or was skipped because it needs
+//! a kind never migrated ([`waits_for_a_kind`]). Manual actions are recorded
 //! by the kinds as sentences; they are grouped here by how those sentences begin. Only the
 //! cut-over's "unpause" actions can be seen done (the `cutover` table); brickport cannot see a
 //! secret set or a Git credential added, so those stay pending until the operator is done.
@@ -96,7 +97,7 @@ const GROUPS: [(&str, &str); 6] = [
     ("git", "Git folders to re-authenticate"),
     ("cutover", "jobs to unpause at cut-over"),
     ("clusters", "clusters that were running in the source"),
-    ("failed", "failed or in-conflict objects to fix"),
+    ("failed", "failed, in-conflict or waiting objects to fix"),
     ("other", "other manual actions"),
 ];
 
@@ -121,6 +122,15 @@ fn group_of(a: &ManualAction) -> &'static str {
 /// natural keys of the jobs resumed).
 pub fn is_done(a: &ManualAction, cut_keys: &BTreeSet<String>) -> bool {
     group_of(a) == "cutover" && cut_keys.contains(&a.key)
+}
+
+/// Whether an object was skipped because it needs a kind that was never migrated (neither
+/// selected nor in the ledger): not skipped on purpose, it waits for that kind.
+pub fn waits_for_a_kind(e: &Entry) -> bool {
+    e.status == Status::Skipped
+        && e.last_error
+            .as_deref()
+            .is_some_and(|m| m.contains(crate::idmap::NEVER_MIGRATED))
 }
 
 /// Kinds that ran to the end of a finished run (from the runs' summaries).
@@ -170,7 +180,7 @@ pub fn build(
         seen.insert(&e.kind);
         if e.status.is_done() {
             *migrated.entry(&e.kind).or_default() += 1;
-        } else if e.status == Status::Skipped {
+        } else if e.status == Status::Skipped && !waits_for_a_kind(e) {
             *skipped.entry(&e.kind).or_default() += 1;
         } else {
             bad.insert(&e.kind);

@@ -56,7 +56,8 @@ pub struct StatusReport {
     pub runs_finished: i64,
     /// Per phase, per kind counts.
     pub phases: Vec<PhaseStatus>,
-    /// Failed, in-conflict and pending objects.
+    /// Failed, in-conflict and pending objects, and objects skipped because they need a kind
+    /// never migrated.
     pub problems: Vec<Problem>,
     /// Manual actions left for the operator.
     pub manual_actions: Vec<ManualAction>,
@@ -86,7 +87,8 @@ pub fn status(run_dir: &Path) -> Result<StatusReport, EngineError> {
         if matches!(
             e.status,
             Status::Failed | Status::Conflict | Status::Pending
-        ) {
+        ) || crate::dashboard::waits_for_a_kind(e)
+        {
             problems.push(Problem {
                 kind: e.kind.clone(),
                 key: e.natural_key.clone(),
@@ -95,6 +97,12 @@ pub fn status(run_dir: &Path) -> Result<StatusReport, EngineError> {
             });
         }
     }
+    // Kinds with objects waiting for a kind never migrated: their phase is not complete.
+    let waiting: std::collections::BTreeSet<&str> = entries
+        .iter()
+        .filter(|e| crate::dashboard::waits_for_a_kind(e))
+        .map(|e| e.kind.as_str())
+        .collect();
     let mut phases: BTreeMap<u8, Vec<KindStatus>> = BTreeMap::new();
     for k in kinds::all() {
         let ks = per_kind.remove(k.name()).unwrap_or_else(|| KindStatus {
@@ -113,7 +121,11 @@ pub fn status(run_dir: &Path) -> Result<StatusReport, EngineError> {
                 .flat_map(|k| k.by_status.iter())
                 .filter(|(s, _)| matches!(s, Status::Failed | Status::Conflict | Status::Pending))
                 .map(|(_, n)| *n)
-                .sum();
+                .sum::<usize>()
+                + waiting
+                    .iter()
+                    .filter(|k| kinds.iter().any(|x| &x.kind == *k))
+                    .count();
             PhaseStatus {
                 phase,
                 complete: total > 0 && bad == 0,
