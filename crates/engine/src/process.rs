@@ -38,6 +38,9 @@ pub(crate) struct Runtime {
     pub permits: tokio::sync::Semaphore,
     pub aborted: AtomicBool,
     pub abort_reason: Mutex<Option<String>>,
+    /// (kind, source id) of the objects this run left alone as conflicts: their grants are
+    /// not written. Kept here too because a plan records nothing in the ledger.
+    pub left_alone: Mutex<std::collections::BTreeSet<(&'static str, String)>>,
 }
 
 impl Runtime {
@@ -379,6 +382,12 @@ async fn first_pass(
         (tid, tkey)
     };
     record(status, tid, tkey, None, None, Some(&detail))?;
+    if policy != ConflictPolicy::Fail {
+        rt.left_alone
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert((name, sid.to_string()));
+    }
     let mut d = Done::new(outcome, tid.map(str::to_string)).with_detail(detail);
     d.diffs = diffs;
     Ok(d)
@@ -417,6 +426,20 @@ fn left_alone(
     let Some(guarded) = kind.grants_of() else {
         return Ok(None);
     };
+    let reason = |key: &str| {
+        format!(
+            "its object was left alone as a conflict ({guarded} `{key}`): its grants are not written"
+        )
+    };
+    let this_run = rt
+        .left_alone
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .contains(&(guarded, obj.source_id.clone()));
+    if this_run {
+        return Ok(Some(reason(&obj.key)));
+    }
+    // An earlier run's conflict (the grants migrated on their own, `--only …_permissions`).
     let Some(row) = rt.ledger.get(guarded, &obj.source_id)? else {
         return Ok(None);
     };
@@ -427,12 +450,7 @@ fn left_alone(
         Status::Skipped => row.target_id.is_some() && !row.owned,
         _ => false,
     };
-    Ok(conflict.then(|| {
-        format!(
-            "its object was left alone as a conflict ({guarded} `{}`): its grants are not written",
-            row.natural_key
-        )
-    }))
+    Ok(conflict.then(|| reason(&row.natural_key)))
 }
 
 async fn link_pass(

@@ -199,6 +199,7 @@ async fn execute(
         permits: tokio::sync::Semaphore::new(opts.max_concurrency.max(1)),
         aborted: AtomicBool::new(false),
         abort_reason: Mutex::new(None),
+        left_alone: Default::default(),
     };
     progress.run_started(&selected.iter().map(|k| k.name()).collect::<Vec<_>>());
 
