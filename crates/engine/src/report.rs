@@ -249,6 +249,22 @@ impl RunReport {
                 k.millis
             ));
         }
+        let not_reread = self
+            .objects
+            .iter()
+            .filter(|o| {
+                o.outcome == Outcome::Unchanged
+                    && o.detail.as_deref() == Some(crate::process::NOT_REREAD)
+            })
+            .count();
+        if not_reread > 0 {
+            s.push_str(&format!(
+                "\n**Not re-read:** {not_reread} objects are unchanged in the source since the last \
+                 run and were not read from the target, so a change made there by hand is not \
+                 seen: `brickport verify` checks the target, `brickport migrate --recheck` \
+                 repairs it.\n"
+            ));
+        }
         if !self.missing_dependencies.is_empty() {
             s.push_str("\n## Missing dependencies\n\n");
             for m in &self.missing_dependencies {

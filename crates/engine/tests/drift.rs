@@ -82,6 +82,11 @@ async fn drift_in_the_target_is_left_by_migrate_and_repaired_by_recheck() {
     assert_eq!(outcome(&r, "jobs", "hourly"), Outcome::Unchanged);
     assert_eq!(p.dst.stats().writes, writes);
     assert!(
+        r.to_markdown().contains("**Not re-read:** "),
+        "{}",
+        r.to_markdown()
+    );
+    assert!(
         !verify(&p.source, &p.target, &opts)
             .await
             .unwrap()
@@ -103,6 +108,7 @@ async fn drift_in_the_target_is_left_by_migrate_and_repaired_by_recheck() {
         "only the two edited objects: {}",
         r.to_markdown()
     );
+    assert!(!r.to_markdown().contains("Not re-read"));
     let v = verify(&p.source, &p.target, &opts).await.unwrap();
     assert!(v.is_success(), "{:#?}", v.differences);
 }
