@@ -10,14 +10,18 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+#[cfg(test)]
 use brickport_api::Secret;
-use brickport_api::types::secrets::{CreateScope, SecretValue};
+use brickport_api::types::secrets::CreateScope;
 use serde_json::{Value, json};
 
 use super::{
     Created, Ctx, Kind, KindFuture, Mode, RefBy, Reference, SourceObject, TargetObject, api,
 };
 use crate::{Check, EngineError};
+
+mod contents;
+use contents::{acl_pairs, acls_json, contents, fill, key_names};
 
 /// The kind's name.
 pub const NAME: &str = "secret_scopes";
@@ -40,79 +44,6 @@ const REFS: &[Reference] = &[Reference {
 /// The most keys a scope may hold.
 const MAX_KEYS: usize = 1000;
 
-/// Keys and ACLs of one scope, read from a workspace.
-async fn contents(
-    client: &brickport_api::WorkspaceClient,
-    scope: &str,
-    side: &str,
-) -> Result<(Vec<String>, Vec<(String, String)>), EngineError> {
-    let s = client.secrets();
-    let mut keys: Vec<String> = s
-        .list_secrets(scope)
-        .await
-        .map_err(api(|| {
-            format!("listing the keys of scope {scope} in the {side}")
-        }))?
-        .into_iter()
-        .filter_map(|m| m.key)
-        .collect();
-    keys.sort();
-    let mut acls: Vec<(String, String)> = s
-        .list_acls(scope)
-        .await
-        .map_err(api(|| {
-            format!("listing the ACLs of scope {scope} in the {side}")
-        }))?
-        .into_iter()
-        .filter_map(|a| Some((a.principal?, a.permission?)))
-        .collect();
-    acls.sort();
-    Ok((keys, acls))
-}
-
-fn acls_json(acls: &[(String, String)]) -> Value {
-    Value::Array(
-        acls.iter()
-            .map(|(p, l)| json!({"principal": p, "permission": l}))
-            .collect(),
-    )
-}
-
-fn acl_pairs(v: &Value) -> BTreeMap<String, String> {
-    v.get("acls")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| {
-                    Some((
-                        x["principal"].as_str()?.to_string(),
-                        x["permission"].as_str()?.to_string(),
-                    ))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn key_names(v: &Value) -> BTreeSet<String> {
-    v.get("keys")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|k| k["key"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The value to put for a key: the operator's, else the placeholder.
-fn value_for(ctx: &Ctx, scope: &str, key: &str) -> SecretValue {
-    match ctx.opts.secret_value(scope, key) {
-        Some(v) => SecretValue::String(v.clone()),
-        None => SecretValue::String(Secret::new(ctx.opts.secret_placeholder.clone())),
-    }
-}
-
 async fn find_target(ctx: &Ctx, name: &str) -> Result<Option<TargetObject>, EngineError> {
     let scopes = ctx
         .target
@@ -133,54 +64,6 @@ async fn find_target(ctx: &Ctx, name: &str) -> Result<Option<TargetObject>, Engi
             "acls": acls_json(&acls),
         }),
     }))
-}
-
-/// Puts the missing keys (and every supplied value), then the missing or different ACLs.
-async fn fill(
-    ctx: &Ctx,
-    scope: &str,
-    desired: &Value,
-    have: Option<&Value>,
-) -> Result<(), EngineError> {
-    let s = ctx.target.secrets();
-    let present = have.map(key_names).unwrap_or_default();
-    for k in desired
-        .get("keys")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let Some(key) = k["key"].as_str() else {
-            continue;
-        };
-        let supplied = k["supplied"].as_bool() == Some(true);
-        // An existing key may already hold the real value set by the operator: only
-        // overwrite it with a value the operator supplied.
-        if present.contains(key) && !supplied {
-            continue;
-        }
-        s.put_secret(scope, key, &value_for(ctx, scope, key))
-            .await
-            .map_err(api(|| format!("putting secret {scope}/{key}")))?;
-        let ledger = ctx.ids.ledger();
-        if supplied {
-            ledger.record_secret_supplied(scope, key)?;
-        } else {
-            ledger.forget_secret_supplied(scope, key)?;
-        }
-    }
-    let have_acls = have.map(acl_pairs).unwrap_or_default();
-    for (principal, permission) in acl_pairs(desired) {
-        if have_acls.get(&principal) == Some(&permission) {
-            continue;
-        }
-        s.put_acl(scope, &principal, &permission)
-            .await
-            .map_err(api(|| {
-                format!("granting {permission} on scope {scope} to {principal}")
-            }))?;
-    }
-    Ok(())
 }
 
 impl Kind for SecretScopes {

@@ -1,0 +1,164 @@
+//! The spec of a cluster as the engine compares and sends it: read-only fields stripped, the
+//! pool rule applied (a pool-backed cluster leaves node types, elastic disk and cloud attributes
+//! to its pool), workspace init-script paths normalised, the secret scopes named in
+//! `spark_conf` / `spark_env_vars` collected, and the installed libraries, pinning and state
+//! recorded in engine-only `brickport_*` fields that [`without_internal`] drops before a call.
+//! [`writable_spec`] also serves the job clusters of a job.
+
+use std::collections::BTreeSet;
+
+use brickport_api::types::clusters::Cluster;
+use serde_json::{Map, Value, json};
+
+use super::{NAME, SOURCE_ID_TAG};
+use crate::EngineError;
+use crate::kinds::api;
+
+/// Fields the service owns (reference §6): never sent back.
+const READ_ONLY: &[&str] = &[
+    "cluster_id",
+    "state",
+    "state_message",
+    "start_time",
+    "terminated_time",
+    "termination_reason",
+    "last_restarted_time",
+    "last_state_loss_time",
+    "last_activity_time",
+    "driver",
+    "executors",
+    "spark_context_id",
+    "jdbc_port",
+    "cluster_cores",
+    "cluster_memory_mb",
+    "cluster_source",
+    "creator_user_name",
+    "default_tags",
+    "cluster_log_status",
+    "spec",
+    "effective_spark_version",
+    "init_scripts_safe_mode",
+    "pinned_by_user_name",
+    "disk_spec",
+];
+
+/// The secret scopes named by `{{secrets/<scope>/<key>}}` in a string.
+fn scopes_in(s: &str, out: &mut BTreeSet<String>) {
+    let mut rest = s;
+    while let Some(i) = rest.find("{{secrets/") {
+        rest = &rest[i + "{{secrets/".len()..];
+        if let Some(end) = rest.find('/') {
+            out.insert(rest[..end].trim().to_string());
+        }
+    }
+}
+
+/// A ClusterSpec (cluster or job cluster) made writable: read-only fields dropped, the pool
+/// rule applied, workspace paths normalised, secret scopes collected into
+/// `brickport_secret_scopes` (an engine-only field, removed before any call).
+pub(crate) fn writable_spec(m: &mut Map<String, Value>) {
+    for k in READ_ONLY {
+        m.remove(*k);
+    }
+    if m.get("instance_pool_id").is_some_and(|p| !p.is_null()) {
+        // The GET fills these in from the pool; create rejects them next to a pool.
+        for k in ["node_type_id", "driver_node_type_id", "enable_elastic_disk"] {
+            m.remove(k);
+        }
+        m.remove("azure_attributes");
+        for (block, keep) in [
+            ("aws_attributes", "instance_profile_arn"),
+            ("gcp_attributes", "google_service_account"),
+        ] {
+            let kept = m.get(block).and_then(|b| b.get(keep)).cloned();
+            m.remove(block);
+            if let Some(v) = kept {
+                m.insert(block.into(), json!({ keep: v }));
+            }
+        }
+    }
+    if let Some(Value::Array(scripts)) = m.get_mut("init_scripts") {
+        for s in scripts {
+            if let Some(Value::String(d)) = s.pointer_mut("/workspace/destination") {
+                *d = crate::kinds::notebooks::normalise_path(d);
+            }
+        }
+    }
+    let mut scopes = BTreeSet::new();
+    for block in ["spark_conf", "spark_env_vars"] {
+        if let Some(Value::Object(vars)) = m.get(block) {
+            for v in vars.values() {
+                if let Some(s) = v.as_str() {
+                    scopes_in(s, &mut scopes);
+                }
+            }
+        }
+    }
+    if !scopes.is_empty() {
+        m.insert("brickport_secret_scopes".into(), json!(scopes));
+    }
+}
+
+/// `v` without the engine-only top-level fields (`brickport_*`).
+pub(crate) fn without_internal(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(k, _)| !k.starts_with("brickport_"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// The libraries of a cluster (as install requests), sorted, without cluster-wide legacy ones
+/// and those being uninstalled.
+pub(super) async fn libraries(
+    client: &brickport_api::WorkspaceClient,
+    id: &str,
+    side: &str,
+) -> Result<Vec<Value>, EngineError> {
+    let st = crate::kinds::scim::found(client.libraries().cluster_status(id).await).map_err(
+        api(|| format!("reading the libraries of cluster {id} in the {side}")),
+    )?;
+    let mut libs: Vec<Value> = st
+        .and_then(|s| s.library_statuses)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|l| l.is_library_for_all_clusters != Some(true))
+        .filter(|l| !matches!(l.status.as_deref(), Some("UNINSTALL_ON_RESTART")))
+        .filter_map(|l| l.library)
+        .collect();
+    libs.sort_by_key(|l| crate::json::canonical(l).to_string());
+    libs.dedup();
+    Ok(libs)
+}
+
+/// The spec of a cluster as read (source or target), with the state facts compared.
+pub(super) fn spec_of(
+    c: &Cluster,
+    libs: Vec<Value>,
+    source_id: &str,
+) -> Result<Value, EngineError> {
+    let key = c.cluster_id.clone().unwrap_or_default();
+    let mut v = crate::kinds::to_json(NAME, &key, c)?;
+    let terminated = matches!(c.state.as_deref(), Some("TERMINATED" | "TERMINATING"));
+    let pinned = c
+        .extra
+        .get("pinned_by_user_name")
+        .is_some_and(|p| !p.is_null());
+    if let Value::Object(m) = &mut v {
+        writable_spec(m);
+        let tags = m.entry("custom_tags").or_insert_with(|| json!({}));
+        if let Value::Object(t) = tags {
+            t.insert(SOURCE_ID_TAG.into(), json!(source_id));
+        }
+        if !libs.is_empty() {
+            m.insert("brickport_libraries".into(), Value::Array(libs));
+        }
+        m.insert("brickport_pinned".into(), json!(pinned));
+        m.insert("brickport_terminated".into(), json!(terminated));
+    }
+    Ok(v)
+}
