@@ -276,7 +276,7 @@ impl WorkspaceClient {
                     last: Box::new(error),
                 });
             }
-            tracing::debug!(%request, attempt, wait_ms = wait.as_millis() as u64, error = %error, "retrying");
+            tracing::info!(%request, attempt, wait_ms = wait.as_millis() as u64, error = %error, "retrying");
             tokio::time::sleep(wait).await;
             attempt += 1;
         }

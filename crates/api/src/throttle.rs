@@ -272,7 +272,7 @@ impl Throttle {
         rate.current = (rate.current / 2.0).max(self.min_rate);
         rate.successes = 0;
         rate.limiter = limiter_for(rate.current);
-        tracing::debug!(family = %family, lane, rate = rate.current, "throttled: halving request rate");
+        tracing::info!(family = %family, lane, rate = rate.current, "the workspace is throttling: halving the request rate");
     }
 
     /// A request succeeded: let a reduced rate recover gradually.

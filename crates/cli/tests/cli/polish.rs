@@ -176,3 +176,34 @@ fn status_alone_reads_the_run_migrate_just_made() {
     );
     assert!(!out.stdout.is_empty(), "{out:?}");
 }
+
+#[test]
+fn verbose_says_when_the_workspace_throttles_and_requests_are_retried() {
+    let mut sb = Sandbox::new();
+    // A source answering one request in five with 429 or 503: the client retries and
+    // slows down, and with `-v` the user can see why the run is slow.
+    let faults = brickport_emulator::FaultSpec::parse("429=0.1,503=0.1").unwrap();
+    sb.two_workspaces(EmulatorOptions {
+        faults,
+        fault_seed: 8,
+        ..EmulatorOptions::default()
+    });
+    let args = [
+        "validate",
+        "--source-profile",
+        "src",
+        "--target-profile",
+        "dst",
+    ];
+    let out = sb.run(&[&args[..], &["-v"]].concat());
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("retrying"), "{out:?}");
+    assert!(
+        out.stderr.contains("the workspace is throttling"),
+        "{out:?}"
+    );
+    // Without -v the same run is silent about it.
+    let out = sb.run(&args);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(!out.stderr.contains("retrying"), "{out:?}");
+}
