@@ -22,7 +22,7 @@ const SOURCE_USER: &str = "alice@source.example";
 /// A typical source, an empty slower target holding the source's account groups; profiles
 /// `src` and `dst`. Returns the sandbox (source `emulators[0]`, target `emulators[1]`) and the
 /// two URLs.
-fn typical_pair() -> (Sandbox, String, String) {
+fn typical_pair(latency: &str) -> (Sandbox, String, String) {
     let mut sb = Sandbox::new();
     // Distinct id seeds: `Sandbox::emulator` numbers them 1, 2.
     let src = sb.emulator(
@@ -38,7 +38,7 @@ fn typical_pair() -> (Sandbox, String, String) {
     let dst = sb.emulator(
         &[&format!("{TARGET_TOKEN}:{TARGET_USER}")],
         EmulatorOptions {
-            latency: Latency::parse("5ms").unwrap(),
+            latency: Latency::parse(latency).unwrap(),
             rate_limits: RateLimitSpec::Off,
             cluster_start_delay: Duration::from_millis(40),
             ..EmulatorOptions::default()
@@ -451,7 +451,7 @@ const PHASE1: [&str; 9] = [
 
 #[test]
 fn phase1_killed_after_10_50_150_writes_resumes_with_no_duplicate() {
-    let (sb, src, dst) = typical_pair();
+    let (sb, src, dst) = typical_pair("5ms");
     let args = [&["migrate", "--phase", "1"][..], &WS].concat();
     // Cumulative: each restart goes on from where the last one was killed.
     for writes in [10, 50, 150] {
@@ -480,7 +480,7 @@ fn phase2_creates(s: &StatsSnapshot) -> u64 {
 
 #[test]
 fn killed_in_phase_2_and_in_phase_3_resumes_with_no_duplicate() {
-    let (sb, src, dst) = typical_pair();
+    let (sb, src, dst) = typical_pair("5ms");
     let args = [&["migrate"][..], &WS].concat();
     // Phase 2: at its first create (in flight: the run never sees the answer), then again
     // in the middle of it (some creates answered, others in flight).
@@ -517,7 +517,7 @@ fn scope_fills(s: &StatsSnapshot) -> u64 {
 /// own (finish it), not find "a scope not created by this migration" and leave it half empty.
 #[test]
 fn a_scope_killed_twice_while_filled_is_finished() {
-    let (sb, src, dst) = typical_pair();
+    let (sb, src, dst) = typical_pair("5ms");
     let args = [&["migrate", "--phase", "1"][..], &WS].concat();
     kill_when(&sb, &args, "the first scope fill", |_, now| {
         scope_fills(now) >= 1
@@ -535,7 +535,11 @@ fn a_scope_killed_twice_while_filled_is_finished() {
 }
 
 /// The stress version: `kill -9` every `BRICKPORT_KILL_STEP` (default 25) target writes, from
-/// the first to the last, until a run finishes. Slow (one restart per step): run it by hand
+/// the first to the last, until a run finishes; the target's latency is
+/// `BRICKPORT_KILL_LATENCY` (default `5ms`). A step must leave each run time for some answers:
+/// with a slow target (20 ms) and a step of 9, every run is killed while its first writes are
+/// all still in flight, so no run gets further than the last (observed: 190 runs, 2 000
+/// writes, no end; a request whose client died is, it seems, never applied). Slow (one restart per step): run it by hand
 /// with `cargo test -p brickport --test cli killed_every -- --ignored`.
 #[test]
 #[ignore = "slow: dozens of restarts"]
@@ -544,7 +548,8 @@ fn killed_every_few_writes_resumes_with_no_duplicate() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(25);
-    let (sb, src, dst) = typical_pair();
+    let latency = std::env::var("BRICKPORT_KILL_LATENCY").unwrap_or_else(|_| "5ms".into());
+    let (sb, src, dst) = typical_pair(&latency);
     let args = [&["migrate"][..], &WS].concat();
     let mut runs = 0;
     loop {
@@ -557,10 +562,15 @@ fn killed_every_few_writes_resumes_with_no_duplicate() {
             .stderr(std::fs::File::create(sb.path().join("last.err")).unwrap())
             .spawn()
             .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(120);
         let finished = loop {
             if let Some(status) = child.try_wait().unwrap() {
                 break Some(status);
             }
+            assert!(
+                Instant::now() < deadline,
+                "run {runs}: no {step} writes in 120 s (stuck?)"
+            );
             if sb.emulators[1].stats().writes >= start + step {
                 break None;
             }
@@ -584,9 +594,13 @@ fn killed_every_few_writes_resumes_with_no_duplicate() {
                     .status()
                     .unwrap();
                 assert_eq!(child.wait().unwrap().code(), None);
+                eprintln!(
+                    "run {runs} killed after {} writes",
+                    sb.emulators[1].stats().writes
+                );
             }
         }
-        assert!(runs < 200, "no end in sight");
+        assert!(runs < 1000, "no end in sight");
     }
     eprintln!("{runs} runs, the last one finished");
     let mut kinds = PHASE1.to_vec();
