@@ -539,8 +539,9 @@ fn a_scope_killed_twice_while_filled_is_finished() {
 /// `BRICKPORT_KILL_LATENCY` (default `5ms`). A step must leave each run time for some answers:
 /// with a slow target (20 ms) and a step of 9, every run is killed while its first writes are
 /// all still in flight, so no run gets further than the last (observed: 190 runs, 2 000
-/// writes, no end; a request whose client died is, it seems, never applied). Slow (one restart per step): run it by hand
-/// with `cargo test -p brickport --test cli killed_every -- --ignored`.
+/// writes, no end; a request whose client died is, it seems, never applied). Slow (one
+/// restart per step): run it by hand with
+/// `cargo test -p brickport --test cli killed_every -- --ignored`.
 #[test]
 #[ignore = "slow: dozens of restarts"]
 fn killed_every_few_writes_resumes_with_no_duplicate() {
