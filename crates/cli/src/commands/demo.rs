@@ -11,8 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
 use brickport_api::{ClientOptions, ThrottleOptions, WorkspaceClient, WorkspaceConfig};
-use brickport_emulator::kinds::scim::Group;
-use brickport_emulator::{EmulatorOptions, RateLimitSpec, RunningEmulator, SeedSpec, TokenSpec};
+use brickport_emulator::{EmulatorOptions, RateLimitSpec, SeedSpec, TokenSpec};
 use brickport_engine::EngineOptions;
 use serde_json::json;
 
@@ -53,41 +52,6 @@ fn default_run_dir() -> PathBuf {
     PathBuf::from("brickport-runs").join(format!("demo-{secs}"))
 }
 
-/// Plays the account admin's part: account groups are managed in the account console and
-/// assigned to workspaces there, never created through a workspace's API (the pre-check
-/// insists they are in the target). In the demo, the source's account groups are assigned to
-/// the target as well, empty (membership of account groups is the account's business).
-/// Returns their names.
-fn assign_account_groups(source: &RunningEmulator, target: &RunningEmulator) -> Vec<String> {
-    let groups: Vec<Group> = source
-        .emulator()
-        .lock()
-        .scim
-        .groups
-        .values()
-        .filter(|g| g.account_group)
-        .cloned()
-        .collect();
-    let mut st = target.emulator().lock();
-    let mut names = Vec::new();
-    for g in groups {
-        if st.scim.group_by_name(&g.display_name).is_some() {
-            continue;
-        }
-        let id = st.ids.scim_id();
-        names.push(g.display_name.clone());
-        st.scim.groups.insert(
-            id.clone(),
-            Group {
-                id,
-                members: Vec::new(),
-                ..g
-            },
-        );
-    }
-    names
-}
-
 /// `brickport demo`.
 pub async fn run(
     args: &DemoArgs,
@@ -118,7 +82,11 @@ pub async fn run(
     })
     .await
     .context("cannot start the target emulator")?;
-    let assigned = assign_account_groups(&source, &target);
+    // The account admin's part: account groups are assigned to workspaces in the account
+    // console, never created through a workspace's API (the pre-check insists they are in the
+    // target), so the demo assigns the source's to the target, empty.
+    let assigned =
+        brickport_emulator::account::assign_account_groups(source.emulator(), target.emulator());
     let progress = CliProgress::new(verbosity);
     progress.line(&format!(
         "source workspace: {} (seeded: {}), target workspace: {} (empty{})",
