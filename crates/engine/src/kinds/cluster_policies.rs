@@ -56,22 +56,11 @@ fn spec(p: &Policy) -> Result<Value, crate::EngineError> {
 
 fn target(p: Policy) -> Result<Option<TargetObject>, crate::EngineError> {
     let body = spec(&p)?;
-    Ok(match (p.policy_id, p.name) {
-        (Some(id), Some(name)) => Some(TargetObject {
-            id,
-            key: name,
-            body,
-        }),
-        _ => None,
-    })
+    Ok(TargetObject::from_parts(p.policy_id, p.name, body))
 }
 
 async fn all(ctx: &Ctx, source: bool) -> Result<Vec<Policy>, crate::EngineError> {
-    let (client, side) = if source {
-        (&ctx.source, "source")
-    } else {
-        (&ctx.target, "target")
-    };
+    let (client, side) = ctx.side(source);
     client
         .policies()
         .list()

@@ -54,22 +54,15 @@ fn spec(p: &InstancePool) -> Result<Value, crate::EngineError> {
 
 fn target(p: InstancePool) -> Result<Option<TargetObject>, crate::EngineError> {
     let body = spec(&p)?;
-    Ok(match (p.instance_pool_id, p.instance_pool_name) {
-        (Some(id), Some(name)) => Some(TargetObject {
-            id,
-            key: name,
-            body,
-        }),
-        _ => None,
-    })
+    Ok(TargetObject::from_parts(
+        p.instance_pool_id,
+        p.instance_pool_name,
+        body,
+    ))
 }
 
 async fn all(ctx: &Ctx, source: bool) -> Result<Vec<InstancePool>, crate::EngineError> {
-    let (client, side) = if source {
-        (&ctx.source, "source")
-    } else {
-        (&ctx.target, "target")
-    };
+    let (client, side) = ctx.side(source);
     client
         .pools()
         .list()

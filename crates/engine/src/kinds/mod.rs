@@ -152,6 +152,18 @@ pub struct TargetObject {
     pub body: Value,
 }
 
+impl TargetObject {
+    /// A target object from an id and a key as the api returns them (both optional there):
+    /// `None` when either is missing, since such an object cannot be matched or mapped.
+    pub fn from_parts(id: Option<String>, key: Option<String>, body: Value) -> Option<Self> {
+        Some(TargetObject {
+            id: id?,
+            key: key?,
+            body,
+        })
+    }
+}
+
 /// What `create` returns.
 #[derive(Debug, Clone)]
 pub struct Created {
@@ -176,6 +188,17 @@ pub struct Ctx {
     pub run_dir: PathBuf,
     /// Per-run snapshots of the target (one listing per kind instead of one lookup per object).
     pub cache: Arc<snapshot::RunCache>,
+}
+
+impl Ctx {
+    /// The source's or the target's client, with the word error messages use for it.
+    pub fn side(&self, source: bool) -> (&WorkspaceClient, &'static str) {
+        if source {
+            (&self.source, "source")
+        } else {
+            (&self.target, "target")
+        }
+    }
 }
 
 /// One kind of object. Every operation is one or a few API calls through the typed client;

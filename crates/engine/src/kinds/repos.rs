@@ -31,14 +31,11 @@ fn spec(r: &Repo) -> Result<Value, EngineError> {
 
 fn target(r: Repo) -> Result<Option<TargetObject>, EngineError> {
     let body = spec(&r)?;
-    Ok(match (r.id, r.path) {
-        (Some(id), Some(path)) => Some(TargetObject {
-            id: id.to_string(),
-            key: super::notebooks::normalise_path(&path),
-            body,
-        }),
-        _ => None,
-    })
+    Ok(TargetObject::from_parts(
+        r.id.map(|id| id.to_string()),
+        r.path.map(|p| super::notebooks::normalise_path(&p)),
+        body,
+    ))
 }
 
 fn parse_id(id: &str) -> Result<i64, EngineError> {

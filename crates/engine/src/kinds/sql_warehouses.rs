@@ -37,22 +37,11 @@ fn spec(w: &Warehouse) -> Result<Value, crate::EngineError> {
 
 fn target(w: Warehouse) -> Result<Option<TargetObject>, crate::EngineError> {
     let body = spec(&w)?;
-    Ok(match (w.id, w.name) {
-        (Some(id), Some(name)) => Some(TargetObject {
-            id,
-            key: name,
-            body,
-        }),
-        _ => None,
-    })
+    Ok(TargetObject::from_parts(w.id, w.name, body))
 }
 
 async fn all(ctx: &Ctx, source: bool) -> Result<Vec<Warehouse>, crate::EngineError> {
-    let (client, side) = if source {
-        (&ctx.source, "source")
-    } else {
-        (&ctx.target, "target")
-    };
+    let (client, side) = ctx.side(source);
     let list: Vec<Warehouse> = client
         .warehouses()
         .list()
