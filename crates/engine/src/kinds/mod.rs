@@ -217,6 +217,12 @@ pub trait Kind: Send + Sync {
     fn after(&self) -> &'static [&'static str] {
         &[]
     }
+    /// Whether an object needs only the one object [`Kind::made_with`] names from the kinds in
+    /// [`Kind::after`] (a home folder needs its own user), rather than those whole kinds
+    /// finished. The default: the whole kinds.
+    fn after_by_object(&self) -> bool {
+        false
+    }
     /// The kind whose objects these are the grants of (permissions kinds), keyed by the same
     /// source id: the grants of an object left alone as a conflict are left alone too. The
     /// default: none.

@@ -118,6 +118,11 @@ impl Kind for WorkspaceFolders {
         &[super::users::NAME, super::service_principals::NAME]
     }
 
+    fn after_by_object(&self) -> bool {
+        // Only `/Users/<name>` needs a principal, its own (see `made_with`).
+        true
+    }
+
     fn references(&self) -> &'static [Reference] {
         REFS
     }
