@@ -47,6 +47,7 @@ mod run;
 mod status;
 mod validate;
 mod verify;
+mod waits;
 
 pub use cutover::{CutoverJob, CutoverOutcome, CutoverReport, cutover};
 pub use dashboard::Dashboard;

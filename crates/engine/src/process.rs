@@ -41,6 +41,8 @@ pub(crate) struct Runtime {
     /// (kind, source id) of the objects this run left alone as conflicts: their grants are
     /// not written. Kept here too because a plan records nothing in the ledger.
     pub left_alone: Mutex<std::collections::BTreeSet<(&'static str, String)>>,
+    /// Which objects have settled and which kinds finished: what objects wait for.
+    pub waits: crate::waits::Waits,
 }
 
 impl Runtime {
@@ -117,6 +119,13 @@ pub(crate) async fn run_pass_in(
     link: Option<Outcome>,
     cycle: bool,
 ) -> (ObjectReport, bool) {
+    // Wait for what it references before taking a permit (see `waits`).
+    for w in crate::waits::prerequisites(kind, obj, link.is_some()) {
+        if rt.aborted.load(Ordering::SeqCst) {
+            break;
+        }
+        rt.waits.wait(&w).await;
+    }
     let started = Instant::now();
     let result = if rt.aborted.load(Ordering::SeqCst) {
         Ok(Done::new(Outcome::Skipped, None)
@@ -149,6 +158,10 @@ pub(crate) async fn run_pass_in(
             Done::new(Outcome::Failed, None).with_detail(msg)
         }
     };
+    if link.is_none() {
+        // Its ledger row is written: whoever references it may go on.
+        rt.waits.settle(kind.name(), obj);
+    }
     if done.outcome == Outcome::Failed && rt.ctx.opts.fail_fast && !rt.dry_run {
         rt.abort(format!(
             "{} `{}` failed: {}",

@@ -24,6 +24,7 @@ use crate::ledger::Ledger;
 use crate::process::{Runtime, run_pass};
 use crate::progress::Progress;
 use crate::report::{KindSummary, ObjectReport, RunReport};
+use crate::waits::Waits;
 use crate::{EngineError, EngineOptions};
 
 /// What `plan` returns: a [`RunReport`] whose outcomes are what `migrate` would do
@@ -32,19 +33,6 @@ pub type Plan = RunReport;
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-/// Lists every selected kind in the source, concurrently.
-async fn list_all(
-    ctx: &Ctx,
-    selected: &[Arc<dyn Kind>],
-) -> Result<BTreeMap<&'static str, Vec<SourceObject>>, EngineError> {
-    let lists = futures::future::try_join_all(selected.iter().map(|k| async move {
-        let objs = k.list(ctx).await?;
-        Ok::<_, EngineError>((k.name(), objs))
-    }))
-    .await?;
-    Ok(lists.into_iter().collect())
 }
 
 /// Runs one kind: every object's first pass, then the second pass where needed.
@@ -132,7 +120,8 @@ async fn execute(
     let started_at = now();
     let table = kinds::all();
     let selected = graph::select(&table, &opts.only, opts.phase)?;
-    let waves = graph::waves(&selected)?;
+    // Refuses a cycle between kinds (a kind table bug): object waits rely on there being none.
+    graph::waves(&selected)?;
     let ledger = Arc::new(if dry_run {
         if opts.run_dir.join("ledger.sqlite").is_file() {
             Ledger::open(&opts.run_dir)?
@@ -163,25 +152,6 @@ async fn execute(
         }
     }
 
-    let listings = list_all(&ctx, &selected).await?;
-    let mut backups = Vec::new();
-    if !dry_run {
-        let stamp = chrono::Utc::now();
-        for k in &selected {
-            let objs = listings
-                .get(k.name())
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            let raw = objs.iter().map(|o| o.raw.clone()).collect();
-            backups.push(backup::write_backup(
-                &opts.run_dir,
-                k.name(),
-                source.host(),
-                stamp,
-                raw,
-            )?);
-        }
-    }
     let selection = format!(
         "only={:?} phase={:?} dry_run={dry_run}",
         opts.only, opts.phase
@@ -191,7 +161,7 @@ async fn execute(
     } else {
         Some(ledger.start_run(&selection)?)
     };
-
+    let chosen: BTreeSet<&'static str> = selected.iter().map(|k| k.name()).collect();
     let rt = Runtime {
         ctx,
         ledger: ledger.clone(),
@@ -200,53 +170,75 @@ async fn execute(
         aborted: AtomicBool::new(false),
         abort_reason: Mutex::new(None),
         left_alone: Default::default(),
+        waits: Waits::new(
+            table
+                .iter()
+                .map(|k| k.name())
+                .filter(|n| !chosen.contains(n)),
+        ),
     };
     progress.run_started(&selected.iter().map(|k| k.name()).collect::<Vec<_>>());
 
-    // Dependencies inside the selection; a kind starts when all of them are finished.
-    let chosen: BTreeSet<&'static str> = selected.iter().map(|k| k.name()).collect();
-    let mut waiting: BTreeMap<&'static str, BTreeSet<&'static str>> = selected
-        .iter()
-        .map(|k| {
-            (
-                k.name(),
-                graph::dependencies(k.as_ref())
-                    .intersection(&chosen)
-                    .copied()
-                    .collect(),
-            )
-        })
-        .collect();
-    debug_assert!(!waves.is_empty() || selected.is_empty());
-    let by_name: BTreeMap<&'static str, &Arc<dyn Kind>> =
-        selected.iter().map(|k| (k.name(), k)).collect();
-    let empty = Vec::new();
+    // Every kind is listed at once, and starts as soon as its own listing is backed up: its
+    // objects wait one by one for what they reference (`waits`), not for whole kinds. A
+    // listing that fails ends the run (dropping the kinds in flight: the ledger's intents
+    // make the next run resume cleanly).
+    let stamp = chrono::Utc::now();
+    let rt = &rt;
+    let mut listing = FuturesUnordered::new();
+    for k in &selected {
+        let ctx = &rt.ctx;
+        listing.push(async move {
+            let mut objs = k.list(ctx).await?;
+            // The backup keeps the full objects; the run needs only their specs.
+            let raw: Vec<serde_json::Value> = objs
+                .iter_mut()
+                .map(|o| std::mem::take(&mut o.raw))
+                .collect();
+            let backup = if dry_run {
+                None
+            } else {
+                Some(backup::write_backup(
+                    &opts.run_dir,
+                    k.name(),
+                    source.host(),
+                    stamp,
+                    raw,
+                )?)
+            };
+            Ok::<_, EngineError>((k.as_ref(), objs, backup))
+        });
+    }
     let mut running = FuturesUnordered::new();
     let mut results: BTreeMap<&'static str, (KindSummary, Vec<ObjectReport>)> = BTreeMap::new();
+    let mut backups_by_kind = BTreeMap::new();
     loop {
-        let ready: Vec<&'static str> = waiting
-            .iter()
-            .filter(|(_, deps)| deps.is_empty())
-            .map(|(n, _)| *n)
-            .collect();
-        for n in ready {
-            waiting.remove(n);
-            if rt.aborted.load(std::sync::atomic::Ordering::SeqCst) {
-                continue;
+        tokio::select! {
+            Some(listed) = listing.next() => {
+                let (kind, objs, backup): (&dyn Kind, Vec<SourceObject>, _) = listed?;
+                if let Some(b) = backup {
+                    backups_by_kind.insert(kind.name(), b);
+                }
+                if rt.aborted.load(std::sync::atomic::Ordering::SeqCst) {
+                    rt.waits.finish(kind.name());
+                    continue;
+                }
+                running.push(async move {
+                    let out = run_kind(rt, kind, &objs, progress).await;
+                    rt.waits.finish(kind.name());
+                    (kind.name(), out)
+                });
             }
-            let kind = by_name[n].as_ref();
-            let objs = listings.get(n).unwrap_or(&empty);
-            let rt = &rt;
-            running.push(async move { (n, run_kind(rt, kind, objs, progress).await) });
-        }
-        let Some((name, out)) = running.next().await else {
-            break;
-        };
-        results.insert(name, out);
-        for deps in waiting.values_mut() {
-            deps.remove(name);
+            Some((name, out)) = running.next() => {
+                results.insert(name, out);
+            }
+            else => break,
         }
     }
+    let backups: Vec<_> = selected
+        .iter()
+        .filter_map(|k| backups_by_kind.remove(k.name()))
+        .collect();
 
     let mut kinds_out = Vec::new();
     let mut objects = Vec::new();
