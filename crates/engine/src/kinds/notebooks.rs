@@ -254,9 +254,7 @@ impl Kind for Notebooks {
     ) -> KindFuture<'a, Option<TargetObject>> {
         Box::pin(async move {
             let path = obj.key.as_str();
-            let Some(t) = super::scim::found(ctx.target.workspace().get_status(path).await)
-                .map_err(api(|| format!("looking up {path} in the target")))?
-            else {
+            let Some(t) = super::workspace_folders::target_object(ctx, path, false).await? else {
                 return Ok(None);
             };
             let id = t.object_id.map(|i| i.to_string()).unwrap_or_default();

@@ -11,6 +11,15 @@
 //!
 //! It also holds the source's workspace tree, walked once per run and shared by every kind
 //! that needs it (folders, notebooks and files, and their permissions), instead of once each.
+//!
+//! Workspace paths (folders, notebooks, files) get the same first-lookup rule, per folder
+//! rather than per kind: the first lookup of a path lists its parent folder in the target once
+//! per run and every child's first lookup is answered from that listing. Only a path's own
+//! processing writes it, after its first lookup, so the listing is as current as a
+//! `get-status` would have been. Better still, a folder this run created with `mkdirs` (after
+//! its lookup found it absent) was empty then: its children's first lookups are `Absent`
+//! without a request. Home folders `/Users/<name>` are the exception the caller keeps out: the
+//! target makes them (not empty, at a moment of its own) when this run creates their user.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
@@ -37,11 +46,53 @@ struct Snapshot {
     asked: Mutex<HashSet<String>>,
 }
 
+/// What the run knows about a workspace path's first lookup.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PathLookup {
+    /// In the target, as its parent folder's listing gave it.
+    Found(Box<ObjectInfo>),
+    /// Not in the target: its parent folder was absent, did not list it, or was created empty
+    /// by this run.
+    Absent,
+    /// Already looked up once this run (or not a path with a parent): ask the API.
+    Ask,
+}
+
+/// A folder's children by normalised path; `None` when the folder itself is absent.
+type Listing = Option<HashMap<String, ObjectInfo>>;
+
+/// The target's workspace tree as far as this run looked at it.
+#[derive(Default)]
+struct Tree {
+    /// Paths whose first lookup was answered already.
+    asked: Mutex<HashSet<String>>,
+    /// Folders this run created with `mkdirs` after their lookup found them absent.
+    created_empty: Mutex<HashSet<String>>,
+    /// Each parent folder's listing, taken on the first lookup of one of its children.
+    listings: Mutex<HashMap<String, Arc<OnceCell<Listing>>>>,
+}
+
 /// The run's snapshots, one per kind, each listed on first use.
 #[derive(Default)]
 pub struct RunCache {
     snapshots: Mutex<BTreeMap<&'static str, Arc<OnceCell<Snapshot>>>>,
     source_tree: OnceCell<Arc<Vec<ObjectInfo>>>,
+    tree: Tree,
+}
+
+/// The folder holding a workspace path (`/a/b` → `/a`, `/a` → `/`; none for `/` or a
+/// relative path), both normalised.
+fn folder_of(path: &str) -> Option<(String, String)> {
+    if !path.starts_with('/') {
+        return None;
+    }
+    let path = super::notebooks::normalise_path(path);
+    let (parent, name) = path.rsplit_once('/')?;
+    if name.is_empty() {
+        return None;
+    }
+    let parent = if parent.is_empty() { "/" } else { parent };
+    Some((parent.to_string(), path))
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -91,6 +142,63 @@ impl RunCache {
             None => Lookup::Absent,
         })
     }
+
+    /// The first lookup of a workspace path: `Absent` with no request when its parent folder
+    /// was created empty by this run ([`RunCache::created_empty`]), else from its parent's
+    /// listing, which `list` reads (`None`: the folder is absent) once per folder and run. A
+    /// failed listing is not kept. Home folders made by the target must not come here.
+    pub async fn first_path_lookup<F, Fut>(
+        &self,
+        path: &str,
+        list: F,
+    ) -> Result<PathLookup, EngineError>
+    where
+        F: FnOnce(String) -> Fut,
+        Fut: Future<Output = Result<Option<Vec<ObjectInfo>>, EngineError>>,
+    {
+        let Some((parent, path)) = folder_of(path) else {
+            return Ok(PathLookup::Ask);
+        };
+        if lock(&self.tree.created_empty).contains(&parent) {
+            return Ok(self.first_answer(&path, None));
+        }
+        let cell = lock(&self.tree.listings)
+            .entry(parent.clone())
+            .or_default()
+            .clone();
+        let listing = cell
+            .get_or_try_init(|| async {
+                let objects = list(parent).await?;
+                Ok::<_, EngineError>(objects.map(|objects| {
+                    objects
+                        .into_iter()
+                        .filter_map(|o| {
+                            Some((super::notebooks::normalise_path(o.path.as_deref()?), o))
+                        })
+                        .collect()
+                }))
+            })
+            .await?;
+        let found = listing.as_ref().and_then(|l| l.get(&path)).cloned();
+        Ok(self.first_answer(&path, found))
+    }
+
+    /// `Ask` when `path` had its first answer already; else `found` (or `Absent`).
+    fn first_answer(&self, path: &str, found: Option<ObjectInfo>) -> PathLookup {
+        if !lock(&self.tree.asked).insert(path.to_string()) {
+            return PathLookup::Ask;
+        }
+        found.map_or(PathLookup::Absent, |o| PathLookup::Found(Box::new(o)))
+    }
+
+    /// Records that this run created the folder at `path` with `mkdirs` after its lookup
+    /// found it absent: it was empty, so its children's first lookups need no request. Not
+    /// for a home folder the target may make and fill by itself.
+    pub fn created_empty(&self, path: &str) {
+        if let Some((_, path)) = folder_of(path) {
+            lock(&self.tree.created_empty).insert(path);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -125,5 +233,89 @@ mod tests {
             Lookup::Id("1".into())
         );
         assert_eq!(loads.load(Ordering::SeqCst), 2);
+    }
+
+    fn info(path: &str, kind: &str, id: i64) -> ObjectInfo {
+        ObjectInfo {
+            path: Some(path.into()),
+            object_type: Some(kind.into()),
+            object_id: Some(id),
+            ..Default::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn lists_each_folder_once_and_trusts_only_a_paths_first_lookup() {
+        let cache = RunCache::default();
+        let listed = Mutex::new(Vec::new());
+        let log = &listed;
+        let list = |folder: String| async move {
+            lock(log).push(folder.clone());
+            Ok(match folder.as_str() {
+                "/" => Some(vec![info("/Shared", "DIRECTORY", 1)]),
+                "/Shared" => Some(vec![
+                    info("/Workspace/Shared/nb", "NOTEBOOK", 2),
+                    info("/Shared/dir", "DIRECTORY", 3),
+                ]),
+                _ => None,
+            })
+        };
+        let found = |id| PathLookup::Found(Box::new(info("", "", id)));
+        let id_of = |l: PathLookup| match l {
+            PathLookup::Found(o) => found(o.object_id.unwrap()),
+            other => other,
+        };
+        let look = |p: &'static str| cache.first_path_lookup(p, list);
+        assert_eq!(id_of(look("/Shared").await.unwrap()), found(1));
+        assert_eq!(id_of(look("/Shared/nb").await.unwrap()), found(2));
+        assert_eq!(id_of(look("/Shared/dir/").await.unwrap()), found(3));
+        assert_eq!(look("/Shared/other").await.unwrap(), PathLookup::Absent);
+        // An absent folder's children are absent.
+        assert_eq!(look("/Gone/x").await.unwrap(), PathLookup::Absent);
+        assert_eq!(look("/Gone/y").await.unwrap(), PathLookup::Absent);
+        assert_eq!(*lock(&listed), ["/", "/Shared", "/Gone"]);
+        // A second lookup of a path (after an "already exists", a lost answer) asks the API.
+        assert_eq!(look("/Shared/nb").await.unwrap(), PathLookup::Ask);
+        assert_eq!(look("/Shared/other").await.unwrap(), PathLookup::Ask);
+        assert_eq!(look("/Gone/x").await.unwrap(), PathLookup::Ask);
+        assert_eq!(look("/").await.unwrap(), PathLookup::Ask);
+        assert_eq!(lock(&listed).len(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_folder_created_empty_answers_its_childrens_first_lookups() {
+        let cache = RunCache::default();
+        let lists = AtomicUsize::new(0);
+        let list = |_: String| async {
+            lists.fetch_add(1, Ordering::SeqCst);
+            Ok(None)
+        };
+        // The folder's own lookup lists its parent; once created, its children need nothing.
+        assert_eq!(
+            cache.first_path_lookup("/a", list).await.unwrap(),
+            PathLookup::Absent
+        );
+        cache.created_empty("/a");
+        for p in ["/a/nb", "/a/b", "/Workspace/a/c"] {
+            assert_eq!(
+                cache.first_path_lookup(p, list).await.unwrap(),
+                PathLookup::Absent
+            );
+        }
+        assert_eq!(lists.load(Ordering::SeqCst), 1);
+        assert_eq!(
+            cache.first_path_lookup("/a/b", list).await.unwrap(),
+            PathLookup::Ask
+        );
+        assert_eq!(
+            cache.first_path_lookup("/a", list).await.unwrap(),
+            PathLookup::Ask
+        );
+        // A folder not created by the run is listed.
+        assert_eq!(
+            cache.first_path_lookup("/z/nb", list).await.unwrap(),
+            PathLookup::Absent
+        );
+        assert_eq!(lists.load(Ordering::SeqCst), 2);
     }
 }

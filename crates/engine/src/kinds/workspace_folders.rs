@@ -8,11 +8,16 @@
 //! first, and the parent itself would then be found and counted `unchanged`, unlike in `plan`.
 //! A home folder `/Users/<name>` is made by the target with its user: after this run created
 //! the user, it counts as created too (`Kind::made_with`), as `plan` says.
+//!
+//! A path's first lookup (folders here, notebooks and files too) is answered from its parent's
+//! listing, or needs nothing when this run created the parent empty (`snapshot.rs`); a home
+//! folder, which the target may make at any moment of the run, is always asked for.
 
 use brickport_api::types::workspace::ObjectInfo;
 use futures::StreamExt;
 use serde_json::{Value, json};
 
+use super::snapshot::PathLookup;
 use super::{Created, Ctx, Kind, KindFuture, RefBy, Reference, SourceObject, TargetObject, api};
 use crate::EngineError;
 
@@ -106,6 +111,32 @@ async fn walk_tree(
     Ok(out)
 }
 
+/// The target's object at a workspace path: the run's first lookup of it from its parent's
+/// listing (or nothing, when this run created the parent empty), later ones by `get-status`.
+/// `ask_only` (a home folder) always asks.
+pub(crate) async fn target_object(
+    ctx: &Ctx,
+    path: &str,
+    ask_only: bool,
+) -> Result<Option<ObjectInfo>, EngineError> {
+    if !ask_only {
+        let first = ctx
+            .cache
+            .first_path_lookup(path, |folder| async move {
+                super::scim::found(ctx.target.workspace().list(&folder).await)
+                    .map_err(api(|| format!("listing folder {folder} in the target")))
+            })
+            .await?;
+        match first {
+            PathLookup::Found(o) => return Ok(Some(*o)),
+            PathLookup::Absent => return Ok(None),
+            PathLookup::Ask => {}
+        }
+    }
+    super::scim::found(ctx.target.workspace().get_status(path).await)
+        .map_err(api(|| format!("looking up {path} in the target")))
+}
+
 impl Kind for WorkspaceFolders {
     fn name(&self) -> &'static str {
         NAME
@@ -185,8 +216,9 @@ impl Kind for WorkspaceFolders {
         _: &'a Value,
     ) -> KindFuture<'a, Option<TargetObject>> {
         Box::pin(async move {
-            let found = super::scim::found(ctx.target.workspace().get_status(&obj.key).await)
-                .map_err(api(|| format!("looking up {} in the target", obj.key)))?;
+            // A home folder may be made by the target after its parent `/Users` was listed.
+            let home = self.made_with(obj).is_some();
+            let found = target_object(ctx, &obj.key, home).await?;
             Ok(found.map(|o| TargetObject {
                 id: o.object_id.map(|i| i.to_string()).unwrap_or_default(),
                 key: obj.key.clone(),
@@ -206,6 +238,11 @@ impl Kind for WorkspaceFolders {
             ws.mkdirs(&obj.key)
                 .await
                 .map_err(api(|| format!("creating folder {}", obj.key)))?;
+            // Created after its lookup found it absent: empty, so its children are absent
+            // (not so a home folder, which the target may make and fill by itself).
+            if self.made_with(obj).is_none() {
+                ctx.cache.created_empty(&obj.key);
+            }
             // mkdirs answers `{}`: read the new folder's id (permissions use it).
             let o = ws
                 .get_status(&obj.key)
