@@ -15,6 +15,7 @@ pub mod error;
 pub mod faults;
 pub mod front;
 pub mod ids;
+pub mod indexed;
 pub mod kinds;
 pub mod meta;
 pub mod options;

@@ -5,12 +5,10 @@
 //! principals and groups is derived on read. The built-in `users` group contains every user
 //! and service principal implicitly.
 
-use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
-
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use crate::indexed::{IndexKeys, Indexed};
 use crate::state::{State, now_ms};
 
 mod handlers;
@@ -99,51 +97,64 @@ pub struct Group {
     pub created_ms: i64,
 }
 
-/// The SCIM store.
+/// The SCIM store. Each collection is indexed by its lower-cased name (userName,
+/// applicationId, displayName); groups also by member id, which gives every principal's
+/// `groups[]` without a scan (see [`Indexed`]).
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ScimState {
     /// Users by id.
-    pub users: BTreeMap<String, User>,
+    pub users: Indexed<User>,
     /// Service principals by id.
-    pub service_principals: BTreeMap<String, ServicePrincipal>,
+    pub service_principals: Indexed<ServicePrincipal>,
     /// Groups by id.
-    pub groups: BTreeMap<String, Group>,
-    /// Lower-cased name → id caches for the three collections, verified on every use, so code
-    /// that edits the maps directly never makes a lookup wrong.
-    #[serde(skip)]
-    names: RefCell<NameIndex>,
+    pub groups: Indexed<Group>,
 }
 
-#[derive(Debug, Default)]
-struct NameIndex {
-    users: HashMap<String, String>,
-    sps: HashMap<String, String>,
-    groups: HashMap<String, String>,
+/// The index of names (lower-cased) in every collection.
+const BY_NAME: usize = 0;
+/// The index of member ids in groups.
+const BY_MEMBER: usize = 1;
+
+impl IndexKeys for User {
+    const INDEXES: usize = 1;
+    fn index_keys(&self, _: &str, out: &mut Vec<(usize, String)>) {
+        out.push((BY_NAME, self.user_name.to_lowercase()));
+    }
 }
 
-/// Finds a resource by a case-insensitive name: a cached id is verified against the map; on a
-/// miss the map is scanned and the cache learns the answer.
-fn find_by<'a, T>(
-    map: &'a BTreeMap<String, T>,
-    cache: &RefCell<NameIndex>,
-    pick: fn(&mut NameIndex) -> &mut HashMap<String, String>,
+impl IndexKeys for ServicePrincipal {
+    const INDEXES: usize = 1;
+    fn index_keys(&self, _: &str, out: &mut Vec<(usize, String)>) {
+        out.push((BY_NAME, self.application_id.to_lowercase()));
+    }
+}
+
+impl IndexKeys for Group {
+    const INDEXES: usize = 2;
+    fn index_keys(&self, _: &str, out: &mut Vec<(usize, String)>) {
+        out.push((BY_NAME, self.display_name.to_lowercase()));
+        out.extend(self.members.iter().map(|m| (BY_MEMBER, m.clone())));
+    }
+}
+
+/// Finds a resource by a case-insensitive name (ASCII case, as before the index existed): the
+/// first in id order.
+fn find_by<'a, T: IndexKeys + Clone>(
+    map: &'a Indexed<T>,
     name_of: fn(&T) -> &str,
     name: &str,
 ) -> Option<&'a T> {
-    let key = name.to_lowercase();
-    let cached = pick(&mut cache.borrow_mut()).get(&key).cloned();
-    if let Some(t) = cached
-        .and_then(|id| map.get(&id))
-        .filter(|t| name_of(t).eq_ignore_ascii_case(name))
-    {
-        return Some(t);
-    }
-    let (id, t) = map
+    map.lookup(BY_NAME, &name.to_lowercase())
         .iter()
-        .find(|(_, t)| name_of(t).eq_ignore_ascii_case(name))?;
-    pick(&mut cache.borrow_mut()).insert(key, id.clone());
-    Some(t)
+        .filter_map(|id| map.get(id))
+        .find(|t| name_of(t).eq_ignore_ascii_case(name))
+}
+
+/// The ids whose name (lower-cased) is exactly `lower`: what a SCIM `eq` filter on the name
+/// attribute matches.
+pub(crate) fn ids_named<T: IndexKeys + Clone>(map: &Indexed<T>, lower: &str) -> Vec<String> {
+    map.lookup(BY_NAME, lower)
 }
 
 /// Member id → ids of the groups listing it.
@@ -155,33 +166,15 @@ pub const BUILTIN_GROUPS: &[&str] = &["admins", "users"];
 impl ScimState {
     /// A user by userName (case-insensitive).
     pub fn user_by_name(&self, user_name: &str) -> Option<&User> {
-        find_by(
-            &self.users,
-            &self.names,
-            |n| &mut n.users,
-            |u| &u.user_name,
-            user_name,
-        )
+        find_by(&self.users, |u| &u.user_name, user_name)
     }
     /// A service principal by applicationId.
     pub fn sp_by_app_id(&self, app_id: &str) -> Option<&ServicePrincipal> {
-        find_by(
-            &self.service_principals,
-            &self.names,
-            |n| &mut n.sps,
-            |s| &s.application_id,
-            app_id,
-        )
+        find_by(&self.service_principals, |s| &s.application_id, app_id)
     }
     /// A group by displayName (case-insensitive).
     pub fn group_by_name(&self, name: &str) -> Option<&Group> {
-        find_by(
-            &self.groups,
-            &self.names,
-            |n| &mut n.groups,
-            |g| &g.display_name,
-            name,
-        )
+        find_by(&self.groups, |g| &g.display_name, name)
     }
     /// Whether an id is any principal.
     pub fn exists(&self, id: &str) -> bool {
@@ -262,8 +255,9 @@ impl ScimState {
                 .unwrap_or_default(),
             None => self
                 .groups
-                .values()
-                .filter(|g| g.members.iter().any(|m| m == id))
+                .lookup(BY_MEMBER, id)
+                .iter()
+                .filter_map(|gid| self.groups.get(gid))
                 .map(make)
                 .collect(),
         }
@@ -371,8 +365,10 @@ impl ScimState {
 
     /// Removes `id` from every group's members.
     pub fn forget_member(&mut self, id: &str) {
-        for g in self.groups.values_mut() {
-            g.members.retain(|m| m != id);
+        for gid in self.groups.lookup(BY_MEMBER, id) {
+            if let Some(g) = self.groups.get_mut(&gid) {
+                g.members.retain(|m| m != id);
+            }
         }
     }
 }
@@ -459,12 +455,14 @@ pub fn ensure_principal(st: &mut State, name: &str, is_admin: bool, is_sp: bool)
             id
         }
     };
+    let admins_id = st
+        .scim
+        .groups
+        .values()
+        .find(|g| g.display_name == "admins")
+        .map(|g| g.id.clone());
     if is_admin
-        && let Some(admins) = st
-            .scim
-            .groups
-            .values_mut()
-            .find(|g| g.display_name == "admins")
+        && let Some(admins) = admins_id.and_then(|a| st.scim.groups.get_mut(&a))
         && !admins.members.contains(&id)
     {
         admins.members.push(id);

@@ -3,12 +3,10 @@
 //! across overwrites (they are what `/permissions/notebooks|directories|files/{id}` use; the
 //! root folder is 0).
 
-use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
-
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ApiResult};
+use crate::indexed::{IndexKeys, Indexed};
 use crate::state::{State, now_ms};
 
 pub mod formats;
@@ -54,12 +52,15 @@ impl Object {
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct WorkspaceState {
-    /// Every object, by path (`/` is the root).
-    pub objects: BTreeMap<String, Object>,
-    /// object_id → path, a cache verified on every use (a miss scans and learns), so code that
-    /// edits `objects` directly never makes a lookup wrong.
-    #[serde(skip)]
-    id_index: RefCell<HashMap<i64, String>>,
+    /// Every object, by path (`/` is the root), indexed by object id.
+    pub objects: Indexed<Object>,
+}
+
+impl IndexKeys for Object {
+    const INDEXES: usize = 1;
+    fn index_keys(&self, _: &str, out: &mut Vec<(usize, String)>) {
+        out.push((0, self.object_id.to_string()));
+    }
 }
 
 /// Normalises a workspace path: `/Workspace` prefix dropped, duplicate and trailing slashes
@@ -110,19 +111,11 @@ impl WorkspaceState {
 
     /// The path and object with a given object id.
     pub fn by_id(&self, object_id: i64) -> Option<(&str, &Object)> {
-        let cached = self.id_index.borrow().get(&object_id).cloned();
-        if let Some(hit) = cached
-            .and_then(|p| self.objects.get_key_value(&p))
-            .filter(|(_, o)| o.object_id == object_id)
-        {
-            return Some((hit.0.as_str(), hit.1));
-        }
-        let (p, o) = self
-            .objects
-            .iter()
-            .find(|(_, o)| o.object_id == object_id)?;
-        self.id_index.borrow_mut().insert(object_id, p.clone());
-        Some((p.as_str(), o))
+        self.objects
+            .lookup(0, &object_id.to_string())
+            .first()
+            .and_then(|p| self.objects.get_key_value(p))
+            .map(|(p, o)| (p.as_str(), o))
     }
 
     /// The object type (`NOTEBOOK`, `DIRECTORY`, `FILE`, …) of an object id given as a string.
@@ -147,20 +140,39 @@ impl WorkspaceState {
         out
     }
 
-    /// The direct children of a folder.
+    /// The direct children of a folder, in path order. Each child's own subtree is jumped
+    /// over, so the cost is the number of children, not the size of the subtree.
     pub fn children<'a>(&'a self, dir: &'a str) -> impl Iterator<Item = (&'a String, &'a Object)> {
         let prefix = if dir == "/" {
             "/".to_string()
         } else {
             format!("{dir}/")
         };
-        let p2 = prefix.clone();
-        self.objects
-            .range(prefix.clone()..)
-            .take_while(move |(p, _)| p.starts_with(&prefix))
-            .filter(move |(p, _)| {
-                p.len() > p2.len() && !p[p2.len()..].contains('/') && p.as_str() != "/"
-            })
+        let mut from = prefix.clone();
+        std::iter::from_fn(move || {
+            loop {
+                let (p, o) = self
+                    .objects
+                    .range::<str, _>((
+                        std::ops::Bound::Excluded(from.as_str()),
+                        std::ops::Bound::Unbounded,
+                    ))
+                    .next()?;
+                if !p.starts_with(&prefix) {
+                    return None;
+                }
+                let rest = &p[prefix.len()..];
+                match rest.find('/') {
+                    // Inside a child's subtree: jump past it. Every path in it starts with
+                    // `<child>/`, and they sort together, below `<child>/` + the last char.
+                    Some(i) => from = format!("{prefix}{}/{}", &rest[..i], char::MAX),
+                    None => {
+                        from = p.clone();
+                        return Some((p, o));
+                    }
+                }
+            }
+        })
     }
 
     /// Every object under a folder (not the folder itself).

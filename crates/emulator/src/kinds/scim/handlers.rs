@@ -390,20 +390,21 @@ async fn patch_one(
     require_admin(&caller)?;
     let mut st = emu.lock();
     // A PATCH changes the target and group memberships only: keep those, so a failing
-    // operation leaves everything as it was.
-    let groups = st.scim.groups.clone();
+    // operation leaves everything as it was (the groups record only what they change).
+    st.scim.groups.record();
     let user = st.scim.users.get(&id).cloned();
     let sp = st.scim.service_principals.get(&id).cloned();
     let exists = match coll {
         Coll::Users => user.is_some(),
         Coll::ServicePrincipals => sp.is_some(),
-        Coll::Groups => groups.contains_key(&id),
+        Coll::Groups => st.scim.groups.contains_key(&id),
     };
     if !exists {
+        st.scim.groups.commit();
         return Err(not_found(coll, &id));
     }
     if let Err(e) = patch::apply(&mut st.scim, coll, &id, &body) {
-        st.scim.groups = groups;
+        st.scim.groups.rollback();
         if let Some(u) = user {
             st.scim.users.insert(id.clone(), u);
         }
@@ -412,6 +413,7 @@ async fn patch_one(
         }
         return Err(e);
     }
+    st.scim.groups.commit();
     // match cloud behaviour: a group PATCH answers 204; users and SPs answer the resource.
     Ok(match coll {
         Coll::Groups => StatusCode::NO_CONTENT.into_response(),

@@ -52,27 +52,68 @@ fn light(scim: &ScimState, coll: Coll, id: &str) -> Option<Value> {
     }
 }
 
-fn all_ids(scim: &ScimState, coll: Coll, visible_before: i64) -> Vec<String> {
+/// Whether a resource is visible to lists yet (the eventual-consistency window).
+fn visible(scim: &ScimState, coll: Coll, id: &str, visible_before: i64) -> bool {
+    let created = match coll {
+        Coll::Users => scim.users.get(id).map(|u| u.created_ms),
+        Coll::Groups => scim.groups.get(id).map(|g| g.created_ms),
+        Coll::ServicePrincipals => scim.service_principals.get(id).map(|s| s.created_ms),
+    };
+    created.is_some_and(|c| c <= visible_before)
+}
+
+/// The visible ids of a collection, in id order, without copying them.
+fn visible_ids<'a>(
+    scim: &'a ScimState,
+    coll: Coll,
+    visible_before: i64,
+) -> Box<dyn Iterator<Item = &'a String> + 'a> {
     match coll {
-        Coll::Users => scim
-            .users
-            .values()
-            .filter(|u| u.created_ms <= visible_before)
-            .map(|u| u.id.clone())
-            .collect(),
-        Coll::Groups => scim
-            .groups
-            .values()
-            .filter(|g| g.created_ms <= visible_before)
-            .map(|g| g.id.clone())
-            .collect(),
-        Coll::ServicePrincipals => scim
-            .service_principals
-            .values()
-            .filter(|s| s.created_ms <= visible_before)
-            .map(|s| s.id.clone())
-            .collect(),
+        Coll::Users => Box::new(
+            scim.users
+                .iter()
+                .filter(move |(_, u)| u.created_ms <= visible_before)
+                .map(|(id, _)| id),
+        ),
+        Coll::Groups => Box::new(
+            scim.groups
+                .iter()
+                .filter(move |(_, g)| g.created_ms <= visible_before)
+                .map(|(id, _)| id),
+        ),
+        Coll::ServicePrincipals => Box::new(
+            scim.service_principals
+                .iter()
+                .filter(move |(_, s)| s.created_ms <= visible_before)
+                .map(|(id, _)| id),
+        ),
     }
+}
+
+/// The candidates of a filter that is one `eq` on the collection's name attribute (what a
+/// migrator asks: "is there a user with this userName?"), from the name index; `None` when
+/// the filter is anything else (then every resource is a candidate).
+fn named_candidates(
+    scim: &ScimState,
+    coll: Coll,
+    filter: Option<&Filter>,
+    visible_before: i64,
+) -> Option<Vec<String>> {
+    let want = filter?.single_eq()?;
+    let (attr, ids) = match coll {
+        Coll::Users => ("userName", super::ids_named(&scim.users, want)),
+        Coll::Groups => ("displayName", super::ids_named(&scim.groups, want)),
+        Coll::ServicePrincipals => (
+            "applicationId",
+            super::ids_named(&scim.service_principals, want),
+        ),
+    };
+    filter?.single_eq_on(attr)?;
+    Some(
+        ids.into_iter()
+            .filter(|id| visible(scim, coll, id, visible_before))
+            .collect(),
+    )
 }
 
 /// `GET /Users`, `/Groups`, `/ServicePrincipals`.
@@ -91,26 +132,31 @@ pub async fn list(State(emu): State<AppState>, q: QueryMap, coll: Coll) -> ApiRe
     let sort_by = q.string("sortBy");
     let (total, mut page) = {
         let st = emu.lock();
-        let ids = all_ids(&st.scim, coll, visible_before);
-        let ix = st.scim.parent_index();
-        let render = |id: &String| render_with(&st.scim, coll, id, Some(&ix));
+        // Each resource's `groups[]` comes from the groups' member index: no per-request build.
+        let render = |id: &String| render_with(&st.scim, coll, id, None);
+        let named = named_candidates(&st.scim, coll, filter.as_ref(), visible_before);
         if filter.is_none() && sort_by.is_none() {
-            // Render only the page: lists of thousands stay cheap.
-            let page: Vec<Value> = ids
-                .iter()
+            // Render only the page: lists of thousands stay cheap. Counting walks the ids
+            // without copying them.
+            let total = visible_ids(&st.scim, coll, visible_before).count();
+            let page: Vec<Value> = visible_ids(&st.scim, coll, visible_before)
                 .skip(start - 1)
                 .take(count)
                 .filter_map(render)
                 .collect();
-            (ids.len(), page)
+            (total, page)
         } else {
+            let ids: Vec<&String> = match &named {
+                Some(ids) => ids.iter().collect(),
+                None => visible_ids(&st.scim, coll, visible_before).collect(),
+            };
             // Filter and sort on a light rendering (no members or groups) unless the query
             // looks at those; render fully only the page.
             let heavy = filter.as_ref().is_some_and(Filter::needs_relations)
                 || sort_by.as_deref().is_some_and(query::is_relation);
             let mut items: Vec<(String, Value)> = ids
                 .iter()
-                .filter_map(|id| {
+                .filter_map(|&id| {
                     let v = if heavy {
                         render(id)
                     } else {

@@ -13,6 +13,8 @@ struct Cmp {
     attr: String,
     op: String,
     value: String,
+    /// `value` lower-cased once (comparisons are case-insensitive).
+    value_lower: String,
 }
 
 /// A parsed filter: OR of ANDs of comparisons (`and` binds tighter than `or`).
@@ -87,7 +89,13 @@ impl Filter {
             let raw = &toks[i + 2];
             let value = raw.strip_prefix('"').unwrap_or(raw).to_string();
             if let Some(last) = ors.last_mut() {
-                last.push(Cmp { attr, op, value });
+                let value_lower = value.to_lowercase();
+                last.push(Cmp {
+                    attr,
+                    op,
+                    value,
+                    value_lower,
+                });
             }
             i += 3;
             if i == toks.len() {
@@ -101,6 +109,23 @@ impl Filter {
             i += 1;
         }
         Ok(Filter(ors))
+    }
+
+    /// The wanted value, lower-cased, when the filter is a single `eq` comparison.
+    pub fn single_eq(&self) -> Option<&str> {
+        match self.0.as_slice() {
+            [ands] => match ands.as_slice() {
+                [c] if c.op == "eq" => Some(c.value_lower.as_str()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// `Some(())` when the filter is a single `eq` on `attr` (case-insensitive attribute name).
+    pub fn single_eq_on(&self, attr: &str) -> Option<()> {
+        self.single_eq()?;
+        self.0[0][0].attr.eq_ignore_ascii_case(attr).then_some(())
     }
 
     /// Whether the filter looks at members or groups (then resources must be fully rendered).
@@ -154,13 +179,13 @@ fn as_text(v: &Value) -> String {
 
 fn cmp_matches(c: &Cmp, res: &Value) -> bool {
     let vals = values_at(res, &c.attr);
-    let want = c.value.to_lowercase();
+    let want = &c.value_lower;
     let any = |f: &dyn Fn(&str) -> bool| vals.iter().any(|v| f(&as_text(v).to_lowercase()));
     match c.op.as_str() {
         "eq" => any(&|v| v == want),
         "ne" => !any(&|v| v == want),
-        "co" => any(&|v| v.contains(&want)),
-        "sw" => any(&|v| v.starts_with(&want)),
+        "co" => any(&|v| v.contains(want.as_str())),
+        "sw" => any(&|v| v.starts_with(want.as_str())),
         _ => false,
     }
 }
