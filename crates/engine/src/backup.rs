@@ -2,13 +2,34 @@
 //! `backups/backup_<type>_<timestamp>.json` = `{timestamp, source_workspace, object_type,
 //! count, objects}`. Files are owner-only (0600) in an owner-only run directory (0700): they
 //! hold the source's configuration. Secret values are never in them (kinds never list one).
+//!
+//! Durability, and why it differs by file:
+//! - A listing backup ([`write_backup`], one file per kind, before any target write) is
+//!   fsynced, file and directory: it is the record of the source as it was before the
+//!   migration, and must survive even a machine crash during the migration that follows.
+//!   A dozen fsyncs per run.
+//! - Every other file ([`write_private`]: notebook and file content copies, one per object,
+//!   and reports) is replaced atomically (temporary file, then rename) but not fsynced one
+//!   by one: once `write` returns the kernel holds the data, so a killed brickport loses
+//!   nothing, and the source still holds what a copy copies. [`sync_written`] makes them
+//!   durable in one batch; [`crate::Ledger::finish_run`] calls it, so a run recorded as
+//!   finished has its files on disk. A machine crash during a run can lose the newest
+//!   copies (the ledger may lose its last records too, see [`crate::ledger`]).
+//! - Directories are created and made owner-only once: [`ensure_private_dir`] only reads
+//!   the mode of a directory that is already private (a `chmod` per notebook dirtied the
+//!   inode every time).
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use serde_json::{Value, json};
 
 use crate::EngineError;
+
+/// Files written by [`write_private`] and not yet fsynced, for [`sync_written`].
+static UNSYNCED: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
 
 fn io_err(path: &Path, e: impl std::fmt::Display) -> EngineError {
     EngineError::Io {
@@ -17,8 +38,25 @@ fn io_err(path: &Path, e: impl std::fmt::Display) -> EngineError {
     }
 }
 
+/// Whether `dir` is already a directory only its owner can use (0700).
+fn is_private_dir(dir: &Path) -> bool {
+    let Ok(m) = std::fs::symlink_metadata(dir) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        m.is_dir() && m.permissions().mode() & 0o777 == 0o700
+    }
+    #[cfg(not(unix))]
+    m.is_dir()
+}
+
 /// Creates `dir` (and its parents) when missing and makes it owner-only (0700).
 pub fn ensure_private_dir(dir: &Path) -> Result<(), EngineError> {
+    if is_private_dir(dir) {
+        return Ok(());
+    }
     std::fs::create_dir_all(dir).map_err(|e| {
         io_err(
             dir,
@@ -34,9 +72,24 @@ pub fn ensure_private_dir(dir: &Path) -> Result<(), EngineError> {
     Ok(())
 }
 
-/// Writes a file readable by its owner only (0600), replacing it atomically.
+/// Writes a file readable by its owner only (0600), replacing it atomically. Not fsynced
+/// here: see the module doc and [`sync_written`].
 pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), EngineError> {
-    let tmp = path.with_extension("tmp");
+    write_atomically(path, bytes, false)?;
+    UNSYNCED
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(path.to_path_buf());
+    Ok(())
+}
+
+/// Writes `path` through a temporary file renamed over it; with `sync`, fsyncs the file
+/// before the rename and its directory after.
+fn write_atomically(path: &Path, bytes: &[u8], sync: bool) -> Result<(), EngineError> {
+    // Beside the file, named after its whole name: `a.py` and `a.sql` written at once must
+    // not share one temporary file.
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = path.with_file_name(format!(".{name}.brickport-tmp"));
     {
         let mut opts = std::fs::OpenOptions::new();
         opts.write(true).create(true).truncate(true);
@@ -49,14 +102,79 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), EngineError> {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            // `mode` only applies to new files; an old tmp file keeps its mode otherwise.
-            f.set_permissions(std::fs::Permissions::from_mode(0o600))
-                .map_err(|e| io_err(&tmp, e))?;
+            // `mode` only applies to new files (and is narrowed by the umask): an old tmp
+            // file keeps its mode. Checked first, as a chmod dirties the inode.
+            let mode = f
+                .metadata()
+                .map_err(|e| io_err(&tmp, e))?
+                .permissions()
+                .mode();
+            if mode & 0o777 != 0o600 {
+                f.set_permissions(std::fs::Permissions::from_mode(0o600))
+                    .map_err(|e| io_err(&tmp, e))?;
+            }
         }
         f.write_all(bytes).map_err(|e| io_err(&tmp, e))?;
-        f.sync_all().map_err(|e| io_err(&tmp, e))?;
+        if sync {
+            f.sync_all().map_err(|e| io_err(&tmp, e))?;
+        }
     }
-    std::fs::rename(&tmp, path).map_err(|e| io_err(path, e))
+    std::fs::rename(&tmp, path).map_err(|e| io_err(path, e))?;
+    if sync && let Some(dir) = path.parent() {
+        sync_dir(dir)?;
+    }
+    Ok(())
+}
+
+/// Fsyncs a directory, so the names (renames) in it are on disk.
+fn sync_dir(dir: &Path) -> Result<(), EngineError> {
+    #[cfg(unix)]
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| io_err(dir, format!("cannot flush the directory to disk ({e})")))?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// Makes every file [`write_private`] wrote under `root` (and not synced since) durable:
+/// fsyncs each file, then each directory holding one, once. Files since replaced or removed
+/// are skipped. On an error the files not yet synced stay listed for the next call.
+pub fn sync_written(root: &Path) -> Result<(), EngineError> {
+    let files: Vec<PathBuf> = {
+        let mut all = UNSYNCED.lock().unwrap_or_else(|p| p.into_inner());
+        let mine: Vec<PathBuf> = all
+            .iter()
+            .filter(|p| p.starts_with(root))
+            .cloned()
+            .collect();
+        for p in &mine {
+            all.remove(p);
+        }
+        mine
+    };
+    let mut dirs = BTreeSet::new();
+    for (i, f) in files.iter().enumerate() {
+        let synced = match std::fs::File::open(f) {
+            Ok(file) => file.sync_all(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = synced {
+            let mut all = UNSYNCED.lock().unwrap_or_else(|p| p.into_inner());
+            all.extend(files[i..].iter().cloned());
+            return Err(io_err(f, format!("cannot flush the file to disk ({e})")));
+        }
+        if let Some(d) = f.parent() {
+            dirs.insert(d.to_path_buf());
+        }
+    }
+    for d in &dirs {
+        if d.is_dir() {
+            sync_dir(d)?;
+        }
+    }
+    Ok(())
 }
 
 /// Writes one backup file; returns its path.
@@ -79,8 +197,15 @@ pub fn write_backup(
         "objects": objects,
     });
     let bytes = serde_json::to_vec_pretty(&doc).map_err(|e| io_err(&path, e))?;
-    write_private(&path, &bytes)?;
+    write_atomically(&path, &bytes, true)?;
     Ok(path)
+}
+
+/// How many files under `root` wait for [`sync_written`] (for tests).
+#[cfg(test)]
+pub(crate) fn unsynced_under(root: &Path) -> usize {
+    let all = UNSYNCED.lock().unwrap_or_else(|p| p.into_inner());
+    all.iter().filter(|p| p.starts_with(root)).count()
 }
 
 #[cfg(test)]
@@ -114,5 +239,45 @@ mod tests {
             assert_eq!(mode(&run), 0o700);
             assert_eq!(mode(&run.join("backups")), 0o700);
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn private_files_are_owner_only_complete_and_synced_in_one_batch() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().unwrap();
+        let run = root.path().join("run");
+        let deep = run.join("backups/content/notebooks/a");
+        ensure_private_dir(&deep).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&deep), 0o700);
+        // A directory left wider than 0700 is narrowed again, not skipped.
+        std::fs::set_permissions(&deep, std::fs::Permissions::from_mode(0o755)).unwrap();
+        ensure_private_dir(&deep).unwrap();
+        assert_eq!(mode(&deep), 0o700);
+
+        // A stale temporary file with a wide mode does not leak its mode to the copy.
+        let a = deep.join("a.py");
+        let stale = deep.join(".a.py.brickport-tmp");
+        std::fs::write(&stale, b"old").unwrap();
+        std::fs::set_permissions(&stale, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write_private(&a, b"print(1)").unwrap();
+        write_private(&deep.join("a.sql"), b"select 1").unwrap();
+        assert_eq!(std::fs::read(&a).unwrap(), b"print(1)");
+        assert_eq!(std::fs::read(deep.join("a.sql")).unwrap(), b"select 1");
+        assert_eq!(mode(&a), 0o600);
+        assert_eq!(mode(&deep.join("a.sql")), 0o600);
+        assert!(
+            !stale.exists(),
+            "the temporary file is renamed over the copy"
+        );
+
+        // Both wait for the batch sync; a sync of another root leaves them listed.
+        assert_eq!(unsynced_under(&run), 2);
+        sync_written(&root.path().join("elsewhere")).unwrap();
+        assert_eq!(unsynced_under(&run), 2);
+        std::fs::remove_file(deep.join("a.sql")).unwrap();
+        sync_written(&run).unwrap();
+        assert_eq!(unsynced_under(&run), 0);
     }
 }

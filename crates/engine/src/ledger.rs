@@ -5,17 +5,31 @@
 //! (status, target id, content hash) and clears the intent. A row whose intent is still set
 //! when a run starts is a write whose outcome is unknown (the process died, or the client
 //! answered `OutcomeUnknown`): the engine then looks the object up in the target by natural
-//! key before creating anything again. SQLite in WAL mode makes each of those records durable
-//! against a killed process. No secret value is ever stored here.
+//! key before creating anything again. No secret value is ever stored here.
+//!
+//! Durability: each call is one SQLite transaction (autocommit, or one explicit transaction
+//! where several statements belong together) in WAL mode with `synchronous=NORMAL`. When
+//! [`Ledger::record_intent`] returns, the intent is in the write-ahead log, in the kernel's
+//! page cache: it survives the brickport process being killed at any point (the kernel
+//! writes the file out), and another connection sees it at once. It does *not* survive a
+//! power loss or kernel crash: the last transactions before one may be lost (never
+//! corrupted; SQLite rolls the log back to its last complete commit). That costs nothing
+//! a re-run cannot repair: a write whose intent was lost with the machine is found by its
+//! natural key in the target like any object the ledger does not know (and adopted), and
+//! an fsync per record would cost more than the write it protects. Statements are parsed
+//! once per connection (`prepare_cached`, all of them in `ledger/sql.rs`).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use sql::*;
+
 use crate::EngineError;
 
 mod entry;
+mod sql;
 
 pub use entry::{Entry, ManualAction, Status};
 
@@ -31,45 +45,6 @@ impl std::fmt::Debug for Ledger {
         f.debug_struct("Ledger").field("path", &self.path).finish()
     }
 }
-
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS objects (
-    kind TEXT NOT NULL,
-    source_id TEXT NOT NULL,
-    natural_key TEXT NOT NULL,
-    target_id TEXT,
-    target_key TEXT,
-    content_hash TEXT,
-    status TEXT NOT NULL,
-    intent TEXT,
-    owned INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    PRIMARY KEY (kind, source_id)
-);
-CREATE INDEX IF NOT EXISTS objects_by_key ON objects (kind, natural_key);
-CREATE TABLE IF NOT EXISTS manual_actions (
-    kind TEXT NOT NULL,
-    key TEXT NOT NULL,
-    action TEXT NOT NULL,
-    PRIMARY KEY (kind, key, action)
-);
--- Secret keys that received a value from `--secret-values` (in any run): the fact only,
--- never the value nor anything derived from it.
-CREATE TABLE IF NOT EXISTS secrets_supplied (
-    scope TEXT NOT NULL,
-    key TEXT NOT NULL,
-    PRIMARY KEY (scope, key)
-);
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    selection TEXT NOT NULL,
-    summary TEXT
-);
-";
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
@@ -99,9 +74,11 @@ impl Ledger {
         let conn = Connection::open(&path).map_err(|e| Self::err_at(&path, e))?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(|e| Self::err_at(&path, e))?;
-        // NORMAL in WAL mode survives a killed process (only a power loss can drop the tail).
+        // NORMAL in WAL mode survives a killed process (only a power loss can drop the tail);
+        // FULL would fsync on every commit, twice per migrated object.
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(|e| Self::err_at(&path, e))?;
+        conn.set_prepared_statement_cache_capacity(CACHE_CAPACITY);
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(|e| Self::err_at(&path, e))?;
         conn.execute_batch(SCHEMA)
@@ -117,6 +94,7 @@ impl Ledger {
     pub fn open_memory() -> Result<Ledger, EngineError> {
         let path = PathBuf::from(":memory:");
         let conn = Connection::open_in_memory().map_err(|e| Self::err_at(&path, e))?;
+        conn.set_prepared_statement_cache_capacity(CACHE_CAPACITY);
         conn.execute_batch(SCHEMA)
             .map_err(|e| Self::err_at(&path, e))?;
         Ok(Ledger {
@@ -173,64 +151,62 @@ impl Ledger {
         })
     }
 
-    const COLS: &'static str = "kind, source_id, natural_key, target_id, target_key, content_hash, \
-        status, intent, owned, last_error, created_at, updated_at";
+    /// Runs one write statement from the statement cache.
+    fn exec(&self, sql: &str, p: impl rusqlite::Params) -> Result<(), EngineError> {
+        let conn = self.conn();
+        let mut st = conn.prepare_cached(sql).map_err(|e| self.err(e))?;
+        st.execute(p).map(|_| ()).map_err(|e| self.err(e))
+    }
+
+    /// Reads at most one row with a statement from the statement cache.
+    fn one<T>(
+        &self,
+        sql: &str,
+        p: impl rusqlite::Params,
+        f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Option<T>, EngineError> {
+        let conn = self.conn();
+        let mut st = conn.prepare_cached(sql).map_err(|e| self.err(e))?;
+        st.query_row(p, f).optional().map_err(|e| self.err(e))
+    }
+
+    /// Reads every row with a statement from the statement cache.
+    fn all<T>(
+        &self,
+        conn: &Connection,
+        sql: &str,
+        p: impl rusqlite::Params,
+        f: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, EngineError> {
+        let map = |e: rusqlite::Error| self.err(e);
+        let mut st = conn.prepare_cached(sql).map_err(map)?;
+        let rows = st.query_map(p, f).map_err(map)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(map)
+    }
 
     /// The row of one object.
     pub fn get(&self, kind: &str, source_id: &str) -> Result<Option<Entry>, EngineError> {
-        let sql = format!(
-            "SELECT {} FROM objects WHERE kind = ?1 AND source_id = ?2",
-            Self::COLS
-        );
-        self.conn()
-            .query_row(&sql, params![kind, source_id], Self::row)
-            .optional()
-            .map_err(|e| self.err(e))
+        self.one(GET, params![kind, source_id], Self::row)
     }
 
     /// The row of one object, found by its natural key in the source.
     pub fn get_by_key(&self, kind: &str, key: &str) -> Result<Option<Entry>, EngineError> {
-        let sql = format!(
-            "SELECT {} FROM objects WHERE kind = ?1 AND natural_key = ?2 ORDER BY updated_at DESC LIMIT 1",
-            Self::COLS
-        );
-        self.conn()
-            .query_row(&sql, params![kind, key], Self::row)
-            .optional()
-            .map_err(|e| self.err(e))
+        self.one(GET_BY_KEY, params![kind, key], Self::row)
     }
 
     /// Every row (of one kind, or all).
     pub fn entries(&self, kind: Option<&str>) -> Result<Vec<Entry>, EngineError> {
         let conn = self.conn();
-        let mut out = Vec::new();
-        let map = |e: rusqlite::Error| self.err(e);
         match kind {
-            Some(k) => {
-                let sql = format!(
-                    "SELECT {} FROM objects WHERE kind = ?1 ORDER BY natural_key",
-                    Self::COLS
-                );
-                let mut st = conn.prepare(&sql).map_err(map)?;
-                for r in st.query_map(params![k], Self::row).map_err(map)? {
-                    out.push(r.map_err(map)?);
-                }
-            }
-            None => {
-                let sql = format!(
-                    "SELECT {} FROM objects ORDER BY kind, natural_key",
-                    Self::COLS
-                );
-                let mut st = conn.prepare(&sql).map_err(map)?;
-                for r in st.query_map([], Self::row).map_err(map)? {
-                    out.push(r.map_err(map)?);
-                }
-            }
+            Some(k) => self.all(&conn, ENTRIES_OF, params![k], Self::row),
+            None => self.all(&conn, ENTRIES, [], Self::row),
         }
-        Ok(out)
     }
 
     /// Records that a write is about to go out. Keeps the known target id and ownership.
+    ///
+    /// When this returns, the intent is committed to the write-ahead log: a second
+    /// connection sees it, and it survives this process being killed (see the module doc).
     pub fn record_intent(
         &self,
         kind: &str,
@@ -238,18 +214,10 @@ impl Ledger {
         natural_key: &str,
         intent: &str,
     ) -> Result<(), EngineError> {
-        let t = now();
-        self.conn()
-            .execute(
-                "INSERT INTO objects (kind, source_id, natural_key, status, intent, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?5)
-                 ON CONFLICT (kind, source_id) DO UPDATE SET
-                   natural_key = excluded.natural_key, status = 'pending',
-                   intent = excluded.intent, updated_at = excluded.updated_at",
-                params![kind, source_id, natural_key, intent, t],
-            )
-            .map(|_| ())
-            .map_err(|e| self.err(e))
+        self.exec(
+            RECORD_INTENT,
+            params![kind, source_id, natural_key, intent, now()],
+        )
     }
 
     /// Records an outcome and clears the intent. `target_id`/`target_key`/`hash` of `None`
@@ -267,92 +235,68 @@ impl Ledger {
         owned: Option<bool>,
         error: Option<&str>,
     ) -> Result<(), EngineError> {
-        let t = now();
-        self.conn()
-            .execute(
-                "INSERT INTO objects (kind, source_id, natural_key, target_id, target_key, content_hash,
-                    status, intent, owned, last_error, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, COALESCE(?8, 0), ?9, ?10, ?10)
-                 ON CONFLICT (kind, source_id) DO UPDATE SET
-                   natural_key = excluded.natural_key,
-                   target_id = COALESCE(excluded.target_id, objects.target_id),
-                   target_key = COALESCE(excluded.target_key, objects.target_key),
-                   content_hash = COALESCE(excluded.content_hash, objects.content_hash),
-                   status = excluded.status, intent = NULL,
-                   owned = COALESCE(?8, objects.owned),
-                   last_error = excluded.last_error, updated_at = excluded.updated_at",
-                params![
-                    kind,
-                    source_id,
-                    natural_key,
-                    target_id,
-                    target_key,
-                    hash,
-                    status.as_str(),
-                    owned.map(i64::from),
-                    error,
-                    t
-                ],
-            )
-            .map(|_| ())
-            .map_err(|e| self.err(e))
+        self.exec(
+            RECORD_OUTCOME,
+            params![
+                kind,
+                source_id,
+                natural_key,
+                target_id,
+                target_key,
+                hash,
+                status.as_str(),
+                owned.map(i64::from),
+                error,
+                now()
+            ],
+        )
     }
 
     /// Forgets the content hash of an object, so the next run compares it with the target.
     pub fn clear_hash(&self, kind: &str, source_id: &str) -> Result<(), EngineError> {
-        self.conn()
-            .execute(
-                "UPDATE objects SET content_hash = NULL WHERE kind = ?1 AND source_id = ?2",
-                params![kind, source_id],
-            )
-            .map(|_| ())
-            .map_err(|e| self.err(e))
+        self.exec(CLEAR_HASH, params![kind, source_id])
     }
 
-    /// Replaces the manual actions of one object.
+    /// Replaces the manual actions of one object (one transaction: a reader never sees the
+    /// object without its actions, and the commit is paid once).
     pub fn set_manual_actions(
         &self,
         kind: &str,
         key: &str,
         actions: &[String],
     ) -> Result<(), EngineError> {
+        let map = |e: rusqlite::Error| self.err(e);
         let mut conn = self.conn();
-        let tx = conn.transaction().map_err(|e| self.err(e))?;
-        tx.execute(
-            "DELETE FROM manual_actions WHERE kind = ?1 AND key = ?2",
-            params![kind, key],
-        )
-        .map_err(|e| self.err(e))?;
-        for a in actions {
-            tx.execute(
-                "INSERT OR IGNORE INTO manual_actions (kind, key, action) VALUES (?1, ?2, ?3)",
-                params![kind, key, a],
-            )
-            .map_err(|e| self.err(e))?;
+        let tx = conn.transaction().map_err(map)?;
+        tx.prepare_cached(DELETE_MANUAL)
+            .and_then(|mut st| st.execute(params![kind, key]))
+            .map_err(map)?;
+        {
+            let mut st = tx.prepare_cached(INSERT_MANUAL).map_err(map)?;
+            for a in actions {
+                st.execute(params![kind, key, a]).map_err(map)?;
+            }
         }
-        tx.commit().map_err(|e| self.err(e))
+        tx.commit().map_err(map)
     }
 
     /// Every manual action, each marked done or pending by [`crate::dashboard::is_done`]
     /// (the one rule `status`, `migrate` and the reports share).
     pub fn manual_actions(&self) -> Result<Vec<ManualAction>, EngineError> {
-        let cut = self.cutover_keys()?;
-        let conn = self.conn();
         let map = |e: rusqlite::Error| self.err(e);
-        let mut st = conn
-            .prepare("SELECT kind, key, action FROM manual_actions ORDER BY kind, key, action")
-            .map_err(map)?;
-        let rows = st
-            .query_map([], |r| {
-                Ok(ManualAction {
-                    kind: r.get(0)?,
-                    key: r.get(1)?,
-                    action: r.get(2)?,
-                    done: false,
-                })
+        let mut conn = self.conn();
+        // One read transaction: the cut-over keys and the actions come from one snapshot.
+        let tx = conn.transaction().map_err(map)?;
+        let cut = self.cutover_keys(&tx)?;
+        let mut out = self.all(&tx, MANUAL_ACTIONS, [], |r| {
+            Ok(ManualAction {
+                kind: r.get(0)?,
+                key: r.get(1)?,
+                action: r.get(2)?,
+                done: false,
             })
-            .map_err(map)?;
-        let mut out = rows.collect::<Result<Vec<_>, _>>().map_err(map)?;
+        })?;
+        tx.commit().map_err(map)?;
         for a in &mut out {
             a.done = crate::dashboard::is_done(a, &cut);
         }
@@ -361,46 +305,30 @@ impl Ledger {
 
     /// The natural keys of the jobs `cutover` resumed (none before the first cut-over, whose
     /// store creates the `cutover` table in this same file).
-    fn cutover_keys(&self) -> Result<std::collections::BTreeSet<String>, EngineError> {
-        let conn = self.conn();
+    fn cutover_keys(
+        &self,
+        conn: &Connection,
+    ) -> Result<std::collections::BTreeSet<String>, EngineError> {
         let map = |e: rusqlite::Error| self.err(e);
         let has: i64 = conn
-            .query_row(
-                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'cutover'",
-                [],
-                |r| r.get(0),
-            )
+            .prepare_cached(HAS_CUTOVER)
+            .and_then(|mut st| st.query_row([], |r| r.get(0)))
             .map_err(map)?;
         if has == 0 {
             return Ok(Default::default());
         }
-        let mut st = conn
-            .prepare("SELECT natural_key FROM cutover")
-            .map_err(map)?;
-        let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(map)?;
-        rows.collect::<Result<_, _>>().map_err(map)
+        let keys = self.all(conn, CUTOVER_KEYS, [], |r| r.get::<_, String>(0))?;
+        Ok(keys.into_iter().collect())
     }
 
     /// Records that secret `scope/key` received a value the operator supplied (the fact only).
     pub fn record_secret_supplied(&self, scope: &str, key: &str) -> Result<(), EngineError> {
-        self.conn()
-            .execute(
-                "INSERT OR IGNORE INTO secrets_supplied (scope, key) VALUES (?1, ?2)",
-                params![scope, key],
-            )
-            .map(|_| ())
-            .map_err(|e| self.err(e))
+        self.exec(SECRET_SUPPLIED, params![scope, key])
     }
 
     /// Forgets that secret `scope/key` holds a supplied value (it was put with the placeholder).
     pub fn forget_secret_supplied(&self, scope: &str, key: &str) -> Result<(), EngineError> {
-        self.conn()
-            .execute(
-                "DELETE FROM secrets_supplied WHERE scope = ?1 AND key = ?2",
-                params![scope, key],
-            )
-            .map(|_| ())
-            .map_err(|e| self.err(e))
+        self.exec(SECRET_FORGOTTEN, params![scope, key])
     }
 
     /// The keys of `scope` that received a supplied value in some run.
@@ -409,131 +337,45 @@ impl Ledger {
         scope: &str,
     ) -> Result<std::collections::BTreeSet<String>, EngineError> {
         let conn = self.conn();
-        let map = |e: rusqlite::Error| self.err(e);
-        let mut st = conn
-            .prepare("SELECT key FROM secrets_supplied WHERE scope = ?1")
-            .map_err(map)?;
-        let rows = st
-            .query_map(params![scope], |r| r.get::<_, String>(0))
-            .map_err(map)?;
-        rows.collect::<Result<_, _>>().map_err(map)
+        let keys = self.all(&conn, SECRETS_SUPPLIED, params![scope], |r| {
+            r.get::<_, String>(0)
+        })?;
+        Ok(keys.into_iter().collect())
     }
 
     /// Records the start of a run; returns its id.
     pub fn start_run(&self, selection: &str) -> Result<i64, EngineError> {
         let conn = self.conn();
-        conn.execute(
-            "INSERT INTO runs (started_at, selection) VALUES (?1, ?2)",
-            params![now(), selection],
-        )
-        .map_err(|e| self.err(e))?;
-        Ok(conn.last_insert_rowid())
+        let mut st = conn.prepare_cached(START_RUN).map_err(|e| self.err(e))?;
+        st.insert(params![now(), selection])
+            .map_err(|e| self.err(e))
     }
 
     /// Records the end of a run with its summary (JSON).
+    ///
+    /// First makes the run's content copies durable ([`crate::backup::sync_written`]): a
+    /// finished run in the ledger means its files in the run directory are on disk.
     pub fn finish_run(&self, id: i64, summary: &str) -> Result<(), EngineError> {
-        self.conn()
-            .execute(
-                "UPDATE runs SET finished_at = ?1, summary = ?2 WHERE id = ?3",
-                params![now(), summary, id],
-            )
-            .map(|_| ())
-            .map_err(|e| self.err(e))
+        if let Some(dir) = self.run_dir() {
+            crate::backup::sync_written(dir)?;
+        }
+        self.exec(FINISH_RUN, params![now(), summary, id])
+    }
+
+    /// The run directory of a ledger on disk (none for one in memory).
+    fn run_dir(&self) -> Option<&Path> {
+        if self.path == Path::new(":memory:") {
+            return None;
+        }
+        self.path.parent()
     }
 
     /// The number of runs started, and how many finished.
     pub fn run_counts(&self) -> Result<(i64, i64), EngineError> {
-        self.conn()
-            .query_row("SELECT COUNT(*), COUNT(finished_at) FROM runs", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .map_err(|e| self.err(e))
+        let counts = self.one(RUN_COUNTS, [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(counts.unwrap_or((0, 0)))
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn intent_then_outcome_round_trips() {
-        let dir = tempfile::tempdir().unwrap();
-        let l = Ledger::open(dir.path()).unwrap();
-        l.record_intent("users", "1", "a@x", "create").unwrap();
-        let e = l.get("users", "1").unwrap().unwrap();
-        assert_eq!(e.status, Status::Pending);
-        assert_eq!(e.intent.as_deref(), Some("create"));
-        assert_eq!(e.target_id, None);
-        l.record_outcome(
-            "users",
-            "1",
-            "a@x",
-            Status::Created,
-            Some("77"),
-            None,
-            Some("h1"),
-            Some(true),
-            None,
-        )
-        .unwrap();
-        let e = l.get_by_key("users", "a@x").unwrap().unwrap();
-        assert_eq!(e.status, Status::Created);
-        assert_eq!(e.intent, None);
-        assert_eq!(e.target_id.as_deref(), Some("77"));
-        assert!(e.owned);
-        // An update intent keeps the target id; a later outcome without ids keeps them too.
-        l.record_intent("users", "1", "a@x", "update").unwrap();
-        l.record_outcome(
-            "users",
-            "1",
-            "a@x",
-            Status::Updated,
-            None,
-            None,
-            Some("h2"),
-            None,
-            None,
-        )
-        .unwrap();
-        let e = l.get("users", "1").unwrap().unwrap();
-        assert_eq!(e.target_id.as_deref(), Some("77"));
-        assert_eq!(e.content_hash.as_deref(), Some("h2"));
-        assert!(e.owned);
-        l.clear_hash("users", "1").unwrap();
-        assert_eq!(l.get("users", "1").unwrap().unwrap().content_hash, None);
-    }
-
-    #[test]
-    fn survives_reopen_and_keeps_manual_actions() {
-        let dir = tempfile::tempdir().unwrap();
-        {
-            let l = Ledger::open(dir.path()).unwrap();
-            l.record_intent("secret_scopes", "s", "s", "create")
-                .unwrap();
-            l.set_manual_actions("secret_scopes", "s", &["set s/k".into()])
-                .unwrap();
-            let id = l.start_run("all").unwrap();
-            l.finish_run(id, "{}").unwrap();
-        }
-        let l = Ledger::open_existing(dir.path()).unwrap();
-        assert_eq!(l.entries(None).unwrap().len(), 1);
-        assert_eq!(l.manual_actions().unwrap()[0].action, "set s/k");
-        assert_eq!(l.run_counts().unwrap(), (1, 1));
-        l.record_secret_supplied("s", "k").unwrap();
-        l.record_secret_supplied("s", "k").unwrap();
-        assert_eq!(
-            l.secrets_supplied("s")
-                .unwrap()
-                .into_iter()
-                .collect::<Vec<_>>(),
-            ["k"]
-        );
-        l.forget_secret_supplied("s", "k").unwrap();
-        assert!(l.secrets_supplied("s").unwrap().is_empty());
-        let none = tempfile::tempdir().unwrap();
-        assert!(matches!(
-            Ledger::open_existing(none.path()),
-            Err(EngineError::NoLedger(_))
-        ));
-    }
-}
+mod tests;

@@ -1,0 +1,117 @@
+//! The ledger's SQL: its schema and every statement, as constants so each is parsed once per
+//! connection and then served from rusqlite's statement cache (`prepare_cached` keys on the
+//! text; a `format!` per call would still hit the cache but allocate every time).
+
+/// The tables (created when missing; never altered, so old ledgers open unchanged).
+pub(super) const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS objects (
+    kind TEXT NOT NULL,
+    source_id TEXT NOT NULL,
+    natural_key TEXT NOT NULL,
+    target_id TEXT,
+    target_key TEXT,
+    content_hash TEXT,
+    status TEXT NOT NULL,
+    intent TEXT,
+    owned INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (kind, source_id)
+);
+CREATE INDEX IF NOT EXISTS objects_by_key ON objects (kind, natural_key);
+CREATE TABLE IF NOT EXISTS manual_actions (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    action TEXT NOT NULL,
+    PRIMARY KEY (kind, key, action)
+);
+-- Secret keys that received a value from `--secret-values` (in any run): the fact only,
+-- never the value nor anything derived from it.
+CREATE TABLE IF NOT EXISTS secrets_supplied (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    PRIMARY KEY (scope, key)
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    selection TEXT NOT NULL,
+    summary TEXT
+);
+";
+
+/// The columns of an [`super::Entry`], in the order `Ledger::row` reads them.
+macro_rules! cols {
+    () => {
+        "kind, source_id, natural_key, target_id, target_key, content_hash, \
+         status, intent, owned, last_error, created_at, updated_at"
+    };
+}
+
+pub(super) const GET: &str = concat!(
+    "SELECT ",
+    cols!(),
+    " FROM objects WHERE kind = ?1 AND source_id = ?2"
+);
+pub(super) const GET_BY_KEY: &str = concat!(
+    "SELECT ",
+    cols!(),
+    " FROM objects WHERE kind = ?1 AND natural_key = ?2 ORDER BY updated_at DESC LIMIT 1"
+);
+pub(super) const ENTRIES_OF: &str = concat!(
+    "SELECT ",
+    cols!(),
+    " FROM objects WHERE kind = ?1 ORDER BY natural_key"
+);
+pub(super) const ENTRIES: &str = concat!(
+    "SELECT ",
+    cols!(),
+    " FROM objects ORDER BY kind, natural_key"
+);
+
+pub(super) const RECORD_INTENT: &str = "\
+INSERT INTO objects (kind, source_id, natural_key, status, intent, created_at, updated_at)
+VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?5)
+ON CONFLICT (kind, source_id) DO UPDATE SET
+  natural_key = excluded.natural_key, status = 'pending',
+  intent = excluded.intent, updated_at = excluded.updated_at";
+
+pub(super) const RECORD_OUTCOME: &str = "\
+INSERT INTO objects (kind, source_id, natural_key, target_id, target_key, content_hash,
+    status, intent, owned, last_error, created_at, updated_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, COALESCE(?8, 0), ?9, ?10, ?10)
+ON CONFLICT (kind, source_id) DO UPDATE SET
+  natural_key = excluded.natural_key,
+  target_id = COALESCE(excluded.target_id, objects.target_id),
+  target_key = COALESCE(excluded.target_key, objects.target_key),
+  content_hash = COALESCE(excluded.content_hash, objects.content_hash),
+  status = excluded.status, intent = NULL,
+  owned = COALESCE(?8, objects.owned),
+  last_error = excluded.last_error, updated_at = excluded.updated_at";
+
+pub(super) const CLEAR_HASH: &str =
+    "UPDATE objects SET content_hash = NULL WHERE kind = ?1 AND source_id = ?2";
+
+pub(super) const DELETE_MANUAL: &str = "DELETE FROM manual_actions WHERE kind = ?1 AND key = ?2";
+pub(super) const INSERT_MANUAL: &str =
+    "INSERT OR IGNORE INTO manual_actions (kind, key, action) VALUES (?1, ?2, ?3)";
+pub(super) const MANUAL_ACTIONS: &str =
+    "SELECT kind, key, action FROM manual_actions ORDER BY kind, key, action";
+pub(super) const HAS_CUTOVER: &str =
+    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'cutover'";
+pub(super) const CUTOVER_KEYS: &str = "SELECT natural_key FROM cutover";
+
+pub(super) const SECRET_SUPPLIED: &str =
+    "INSERT OR IGNORE INTO secrets_supplied (scope, key) VALUES (?1, ?2)";
+pub(super) const SECRET_FORGOTTEN: &str =
+    "DELETE FROM secrets_supplied WHERE scope = ?1 AND key = ?2";
+pub(super) const SECRETS_SUPPLIED: &str = "SELECT key FROM secrets_supplied WHERE scope = ?1";
+
+pub(super) const START_RUN: &str = "INSERT INTO runs (started_at, selection) VALUES (?1, ?2)";
+pub(super) const FINISH_RUN: &str = "UPDATE runs SET finished_at = ?1, summary = ?2 WHERE id = ?3";
+pub(super) const RUN_COUNTS: &str = "SELECT COUNT(*), COUNT(finished_at) FROM runs";
+
+/// Statements kept prepared per connection: every one above, with room to spare.
+pub(super) const CACHE_CAPACITY: usize = 32;
