@@ -258,7 +258,9 @@ impl Ledger {
     }
 
     /// Replaces the manual actions of one object (one transaction: a reader never sees the
-    /// object without its actions, and the commit is paid once).
+    /// object without its actions, and the commit is paid once). Called for every object
+    /// processed, most often with the actions it already has (none): then nothing is
+    /// written and the transaction stays a read.
     pub fn set_manual_actions(
         &self,
         kind: &str,
@@ -266,14 +268,21 @@ impl Ledger {
         actions: &[String],
     ) -> Result<(), EngineError> {
         let map = |e: rusqlite::Error| self.err(e);
+        let wanted: std::collections::BTreeSet<&str> = actions.iter().map(String::as_str).collect();
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(map)?;
+        let current = self.all(&tx, MANUAL_OF, params![kind, key], |r| {
+            r.get::<_, String>(0)
+        })?;
+        if current.len() == wanted.len() && current.iter().all(|a| wanted.contains(a.as_str())) {
+            return tx.commit().map_err(map);
+        }
         tx.prepare_cached(DELETE_MANUAL)
             .and_then(|mut st| st.execute(params![kind, key]))
             .map_err(map)?;
         {
             let mut st = tx.prepare_cached(INSERT_MANUAL).map_err(map)?;
-            for a in actions {
+            for a in &wanted {
                 st.execute(params![kind, key, a]).map_err(map)?;
             }
         }

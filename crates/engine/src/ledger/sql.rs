@@ -94,6 +94,7 @@ ON CONFLICT (kind, source_id) DO UPDATE SET
 pub(super) const CLEAR_HASH: &str =
     "UPDATE objects SET content_hash = NULL WHERE kind = ?1 AND source_id = ?2";
 
+pub(super) const MANUAL_OF: &str = "SELECT action FROM manual_actions WHERE kind = ?1 AND key = ?2";
 pub(super) const DELETE_MANUAL: &str = "DELETE FROM manual_actions WHERE kind = ?1 AND key = ?2";
 pub(super) const INSERT_MANUAL: &str =
     "INSERT OR IGNORE INTO manual_actions (kind, key, action) VALUES (?1, ?2, ?3)";

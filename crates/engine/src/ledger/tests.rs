@@ -167,5 +167,10 @@ fn manual_actions_are_replaced_and_read_in_one_snapshot() {
         .map(|a| a.action)
         .collect();
     assert_eq!(got, ["c"]);
+    // The same actions again change nothing; none clears them.
+    l.set_manual_actions("jobs", "j", &["c".into()]).unwrap();
+    assert_eq!(l.manual_actions().unwrap().len(), 1);
+    l.set_manual_actions("jobs", "j", &[]).unwrap();
+    assert!(l.manual_actions().unwrap().is_empty());
     assert_eq!(l.run_counts().unwrap(), (0, 0));
 }
