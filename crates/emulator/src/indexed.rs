@@ -1,4 +1,4 @@
-//! [`Indexed`]: a `BTreeMap<String, T>` with secondary indexes that stay right whoever edits it.
+//! [`Indexed`]: a `BTreeMap<K, T>` with secondary indexes that stay right whoever edits it.
 //!
 //! The stores are edited in many places (handlers, seeding, account groups, tests), so an index
 //! kept by hand would drift. Here the map is only reachable read-only (through `Deref`); every
@@ -9,6 +9,7 @@
 //! never a scan of the whole map — which is what keeps a request's cost independent of the size
 //! of the workspace.
 
+use std::borrow::Borrow;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Deref;
@@ -20,34 +21,47 @@ use serde::{Deserialize, Serialize};
 pub trait IndexKeys {
     /// How many indexes the entries have.
     const INDEXES: usize;
-    /// Pushes the keys of the entry stored under `map_key` onto `out`.
-    fn index_keys(&self, map_key: &str, out: &mut Vec<(usize, String)>);
+    /// Pushes the entry's keys onto `out`.
+    fn index_keys(&self, out: &mut Vec<(usize, String)>);
 }
 
 /// A map with secondary indexes (see the module doc). Serialises as the plain map.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(
     transparent,
-    bound(serialize = "T: Serialize", deserialize = "T: Deserialize<'de>")
+    bound(
+        serialize = "T: Serialize, K: Serialize",
+        deserialize = "T: Deserialize<'de>, K: Deserialize<'de>"
+    )
 )]
-pub struct Indexed<T> {
-    map: BTreeMap<String, T>,
+pub struct Indexed<T, K: Ord = String> {
+    map: BTreeMap<K, T>,
     #[serde(skip)]
-    ix: RefCell<Ix>,
+    ix: RefCell<Ix<K>>,
     /// While recording ([`Indexed::record`]): the original of every entry touched since.
     #[serde(skip)]
-    journal: Option<BTreeMap<String, Option<T>>>,
+    journal: Option<BTreeMap<K, Option<T>>>,
 }
 
 /// The indexes: per index, key → map keys (sorted, so answers come in map order).
-#[derive(Debug, Default)]
-struct Ix {
+#[derive(Debug)]
+struct Ix<K> {
     built: bool,
-    by: Vec<HashMap<String, Vec<String>>>,
-    pending: BTreeSet<String>,
+    by: Vec<HashMap<String, Vec<K>>>,
+    pending: BTreeSet<K>,
 }
 
-impl<T> Default for Indexed<T> {
+impl<K> Default for Ix<K> {
+    fn default() -> Self {
+        Ix {
+            built: false,
+            by: Vec::new(),
+            pending: BTreeSet::new(),
+        }
+    }
+}
+
+impl<T, K: Ord> Default for Indexed<T, K> {
     fn default() -> Self {
         Indexed {
             map: BTreeMap::new(),
@@ -57,7 +71,7 @@ impl<T> Default for Indexed<T> {
     }
 }
 
-impl<T: Clone> Clone for Indexed<T> {
+impl<T: Clone, K: Ord + Clone> Clone for Indexed<T, K> {
     fn clone(&self) -> Self {
         Indexed {
             map: self.map.clone(),
@@ -67,15 +81,15 @@ impl<T: Clone> Clone for Indexed<T> {
     }
 }
 
-impl<T> Deref for Indexed<T> {
-    type Target = BTreeMap<String, T>;
+impl<T, K: Ord> Deref for Indexed<T, K> {
+    type Target = BTreeMap<K, T>;
     fn deref(&self) -> &Self::Target {
         &self.map
     }
 }
 
-impl<T> From<BTreeMap<String, T>> for Indexed<T> {
-    fn from(map: BTreeMap<String, T>) -> Self {
+impl<T, K: Ord> From<BTreeMap<K, T>> for Indexed<T, K> {
+    fn from(map: BTreeMap<K, T>) -> Self {
         Indexed {
             map,
             ix: RefCell::default(),
@@ -84,7 +98,7 @@ impl<T> From<BTreeMap<String, T>> for Indexed<T> {
     }
 }
 
-impl<T: IndexKeys + Clone> Indexed<T> {
+impl<T: IndexKeys + Clone, K: Ord + Clone> Indexed<T, K> {
     /// Starts recording the originals of the entries changed from now on, so that
     /// [`Indexed::rollback`] can undo a failed multi-step change at the cost of what it touched
     /// (not a copy of the whole map).
@@ -124,11 +138,15 @@ impl<T: IndexKeys + Clone> Indexed<T> {
     }
 
     /// Takes `k`'s entry out of the indexes and marks it pending (it is about to change).
-    fn touch(&mut self, k: &str) {
+    fn touch<Q>(&mut self, k: &Q)
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized + ToOwned<Owned = K>,
+    {
         if let Some(j) = &mut self.journal
             && !j.contains_key(k)
         {
-            j.insert(k.to_string(), self.map.get(k).cloned());
+            j.insert(k.to_owned(), self.map.get(k).cloned());
         }
         let ix = self.ix.get_mut();
         if !ix.built {
@@ -136,10 +154,10 @@ impl<T: IndexKeys + Clone> Indexed<T> {
         }
         if let Some(t) = self.map.get(k) {
             let mut keys = Vec::new();
-            t.index_keys(k, &mut keys);
+            t.index_keys(&mut keys);
             for (n, key) in keys {
                 if let Some(ids) = ix.by.get_mut(n).and_then(|m| m.get_mut(&key)) {
-                    if let Ok(i) = ids.binary_search_by(|x| x.as_str().cmp(k)) {
+                    if let Ok(i) = ids.binary_search_by(|x| x.borrow().cmp(k)) {
                         ids.remove(i);
                     }
                     if ids.is_empty() {
@@ -148,7 +166,7 @@ impl<T: IndexKeys + Clone> Indexed<T> {
                 }
             }
         }
-        ix.pending.insert(k.to_string());
+        ix.pending.insert(k.to_owned());
     }
 
     /// Forgets the indexes: the next lookup rebuilds them.
@@ -157,7 +175,11 @@ impl<T: IndexKeys + Clone> Indexed<T> {
     }
 
     /// The entry under `k`, to change.
-    pub fn get_mut(&mut self, k: &str) -> Option<&mut T> {
+    pub fn get_mut<Q>(&mut self, k: &Q) -> Option<&mut T>
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized + ToOwned<Owned = K>,
+    {
         if !self.map.contains_key(k) {
             return None;
         }
@@ -166,40 +188,44 @@ impl<T: IndexKeys + Clone> Indexed<T> {
     }
 
     /// Inserts (or replaces) the entry under `k`.
-    pub fn insert(&mut self, k: String, t: T) -> Option<T> {
+    pub fn insert(&mut self, k: K, t: T) -> Option<T> {
         self.touch(&k);
         self.map.insert(k, t)
     }
 
     /// Removes the entry under `k`.
-    pub fn remove(&mut self, k: &str) -> Option<T> {
+    pub fn remove<Q>(&mut self, k: &Q) -> Option<T>
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized + ToOwned<Owned = K>,
+    {
         self.touch(k);
         self.map.remove(k)
     }
 
     /// Every entry, to change (drops the indexes).
-    pub fn values_mut(&mut self) -> std::collections::btree_map::ValuesMut<'_, String, T> {
+    pub fn values_mut(&mut self) -> std::collections::btree_map::ValuesMut<'_, K, T> {
         self.record_all();
         self.drop_indexes();
         self.map.values_mut()
     }
 
     /// Every entry with its key, to change (drops the indexes).
-    pub fn iter_mut(&mut self) -> std::collections::btree_map::IterMut<'_, String, T> {
+    pub fn iter_mut(&mut self) -> std::collections::btree_map::IterMut<'_, K, T> {
         self.record_all();
         self.drop_indexes();
         self.map.iter_mut()
     }
 
     /// Keeps the entries `f` accepts (drops the indexes).
-    pub fn retain(&mut self, f: impl FnMut(&String, &mut T) -> bool) {
+    pub fn retain(&mut self, f: impl FnMut(&K, &mut T) -> bool) {
         self.record_all();
         self.drop_indexes();
         self.map.retain(f);
     }
 
     /// The map keys whose entries have `key` in index `n`, in map order.
-    pub fn lookup(&self, n: usize, key: &str) -> Vec<String> {
+    pub fn lookup(&self, n: usize, key: &str) -> Vec<K> {
         let mut ix = self.ix.borrow_mut();
         self.sync(&mut ix);
         ix.by
@@ -217,8 +243,8 @@ impl<T: IndexKeys + Clone> Indexed<T> {
     }
 
     /// Brings the indexes up to date: a full build the first time, else the pending entries.
-    fn sync(&self, ix: &mut Ix) {
-        let todo: Vec<String> = if ix.built {
+    fn sync(&self, ix: &mut Ix<K>) {
+        let todo: Vec<K> = if ix.built {
             if ix.pending.is_empty() {
                 return;
             }
@@ -237,7 +263,7 @@ impl<T: IndexKeys + Clone> Indexed<T> {
                 continue;
             };
             keys.clear();
-            t.index_keys(&k, &mut keys);
+            t.index_keys(&mut keys);
             for (n, key) in keys.drain(..) {
                 let Some(m) = ix.by.get_mut(n) else {
                     continue;
@@ -263,7 +289,7 @@ mod tests {
 
     impl IndexKeys for Item {
         const INDEXES: usize = 2;
-        fn index_keys(&self, _: &str, out: &mut Vec<(usize, String)>) {
+        fn index_keys(&self, out: &mut Vec<(usize, String)>) {
             out.push((0, self.name.clone()));
             out.extend(self.tags.iter().map(|t| (1, t.clone())));
         }

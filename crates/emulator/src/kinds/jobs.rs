@@ -288,27 +288,29 @@ async fn list(
         .filter(|n| !n.is_empty())
         .map(str::to_lowercase);
     let st = emu.lock();
-    let matching: Vec<&Job> = st
-        .jobs
-        .jobs
-        .values()
-        .filter(|j| {
-            // match cloud behaviour: the name filter is exact but case-insensitive.
-            name.as_deref().is_none_or(|n| {
-                j.settings
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .is_some_and(|jn| jn.to_lowercase() == n)
-            })
+    // One pass that stops after the page: no copy of the whole collection per page.
+    let mut matching = st.jobs.jobs.values().filter(|j| {
+        // match cloud behaviour: the name filter is exact but case-insensitive.
+        name.as_deref().is_none_or(|n| {
+            j.settings
+                .get("name")
+                .and_then(Value::as_str)
+                .is_some_and(|jn| {
+                    if jn.is_ascii() && n.is_ascii() {
+                        jn.eq_ignore_ascii_case(n)
+                    } else {
+                        jn.to_lowercase() == n
+                    }
+                })
         })
-        .collect();
+    });
     let page: Vec<Value> = matching
-        .iter()
+        .by_ref()
         .skip(offset)
         .take(limit)
         .map(|j| base_job(j, expand, v))
         .collect();
-    let has_more = offset.saturating_add(limit) < matching.len();
+    let has_more = matching.next().is_some();
     let mut out = Map::new();
     if !page.is_empty() {
         out.insert("jobs".into(), Value::Array(page));

@@ -16,6 +16,7 @@ use serde_json::{Map, Value, json};
 use super::clusters::caller_of;
 use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
+use crate::indexed::{IndexKeys, Indexed};
 use crate::state::{AppState, Caller};
 
 pub mod credentials;
@@ -29,10 +30,26 @@ pub const PAGE_SIZE: usize = 20;
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ReposState {
-    /// Every Git folder, by id.
-    pub repos: BTreeMap<i64, Repo>,
+    /// Every Git folder, by id, indexed by path and by parent folder.
+    pub repos: Indexed<Repo, i64>,
     /// Every Git credential, by id (tokens are never stored).
     pub credentials: BTreeMap<i64, GitCredential>,
+}
+
+/// The index of Git folders by path.
+const BY_PATH: usize = 0;
+/// The index of Git folders by parent folder (`/` for a top-level one).
+const BY_PARENT: usize = 1;
+
+impl IndexKeys for Repo {
+    const INDEXES: usize = 2;
+    fn index_keys(&self, out: &mut Vec<(usize, String)>) {
+        out.push((BY_PATH, self.path.clone()));
+        if let Some((parent, _)) = self.path.rsplit_once('/') {
+            let parent = if parent.is_empty() { "/" } else { parent };
+            out.push((BY_PARENT, parent.to_string()));
+        }
+    }
 }
 
 /// One Git folder.
@@ -101,20 +118,23 @@ impl ReposState {
         self.repos.values()
     }
 
-    /// The Git folders directly inside workspace folder `dir` (for a workspace `list`).
+    /// The Git folders directly inside workspace folder `dir` (for a workspace `list`), in id
+    /// order.
     pub fn children_of(&self, dir: &str) -> impl Iterator<Item = &Repo> {
         let dir = normalize_path(dir);
-        self.repos.values().filter(move |r| {
-            r.path
-                .rsplit_once('/')
-                .is_some_and(|(parent, _)| parent == dir || (parent.is_empty() && dir == "/"))
-        })
+        self.repos
+            .lookup(BY_PARENT, &dir)
+            .into_iter()
+            .filter_map(|id| self.repos.get(&id))
     }
 
     /// The repo at exactly this path (normalised), if any.
     pub fn at_path(&self, path: &str) -> Option<&Repo> {
         let path = normalize_path(path);
-        self.repos.values().find(|r| r.path == path)
+        self.repos
+            .lookup(BY_PATH, &path)
+            .first()
+            .and_then(|id| self.repos.get(id))
     }
 
     /// Creates a Git folder from a create body after validation (handler and seeds), returning

@@ -118,21 +118,21 @@ const BY_MEMBER: usize = 1;
 
 impl IndexKeys for User {
     const INDEXES: usize = 1;
-    fn index_keys(&self, _: &str, out: &mut Vec<(usize, String)>) {
+    fn index_keys(&self, out: &mut Vec<(usize, String)>) {
         out.push((BY_NAME, self.user_name.to_lowercase()));
     }
 }
 
 impl IndexKeys for ServicePrincipal {
     const INDEXES: usize = 1;
-    fn index_keys(&self, _: &str, out: &mut Vec<(usize, String)>) {
+    fn index_keys(&self, out: &mut Vec<(usize, String)>) {
         out.push((BY_NAME, self.application_id.to_lowercase()));
     }
 }
 
 impl IndexKeys for Group {
     const INDEXES: usize = 2;
-    fn index_keys(&self, _: &str, out: &mut Vec<(usize, String)>) {
+    fn index_keys(&self, out: &mut Vec<(usize, String)>) {
         out.push((BY_NAME, self.display_name.to_lowercase()));
         out.extend(self.members.iter().map(|m| (BY_MEMBER, m.clone())));
     }
@@ -203,6 +203,15 @@ impl ScimState {
                         .get(m)
                         .is_some_and(|sub| self.in_group(id, sub, depth + 1))
             })
+    }
+
+    /// The groups that list `id` directly, in id order (from the member index, no scan).
+    pub fn groups_of(&self, id: &str) -> Vec<&Group> {
+        self.groups
+            .lookup(BY_MEMBER, id)
+            .iter()
+            .filter_map(|gid| self.groups.get(gid))
+            .collect()
     }
 
     /// `{value, display, $ref}` for a member id.

@@ -134,9 +134,8 @@ fn permission(st: &Ws, scope: &Scope, caller: &Caller) -> u8 {
     if let Some(id) = my_id {
         names.extend(
             st.scim
-                .groups
-                .values()
-                .filter(|g| g.members.contains(&id))
+                .groups_of(&id)
+                .into_iter()
                 .map(|g| g.display_name.clone()),
         );
     }

@@ -58,7 +58,7 @@ pub struct WorkspaceState {
 
 impl IndexKeys for Object {
     const INDEXES: usize = 1;
-    fn index_keys(&self, _: &str, out: &mut Vec<(usize, String)>) {
+    fn index_keys(&self, out: &mut Vec<(usize, String)>) {
         out.push((0, self.object_id.to_string()));
     }
 }
@@ -292,5 +292,32 @@ mod tests {
         assert_eq!(anc.len(), 3);
         assert_eq!(*anc.last().unwrap(), 0);
         assert_eq!(st.workspace.descendants("/Shared").len(), 2);
+    }
+
+    #[test]
+    fn children_skip_subtrees_but_not_siblings_that_sort_inside_them() {
+        let mut st = State::fresh(1);
+        // `a b` and `a.py` sort between `a` and `a/…`; `a0` after it.
+        for dir in ["/S/a/x/y", "/S/a b", "/S/a.py", "/S/a0", "/S/b/c"] {
+            mkdirs(&mut st, dir).unwrap();
+        }
+        let kids: Vec<_> = st
+            .workspace
+            .children("/S")
+            .map(|(p, _)| p.clone())
+            .collect();
+        assert_eq!(kids, ["/S/a", "/S/a b", "/S/a.py", "/S/a0", "/S/b"]);
+        // A deeper object whose folder is missing is not a child.
+        st.workspace.objects.remove("/S/b");
+        let kids: Vec<_> = st
+            .workspace
+            .children("/S")
+            .map(|(p, _)| p.clone())
+            .collect();
+        assert_eq!(kids, ["/S/a", "/S/a b", "/S/a.py", "/S/a0"]);
+        let id = st.workspace.get("/S/a/x").unwrap().object_id;
+        assert_eq!(st.workspace.by_id(id).unwrap().0, "/S/a/x");
+        st.workspace.objects.remove("/S/a/x");
+        assert!(st.workspace.by_id(id).is_none());
     }
 }

@@ -31,9 +31,9 @@ fn obj(pairs: Value) -> Map<String, Value> {
 }
 
 /// Installs every object of `plan` into `st`.
-pub fn install(st: &mut State, plan: Plan) -> Result<(), EmulatorError> {
+pub fn install(st: &mut State, mut plan: Plan) -> Result<(), EmulatorError> {
     identities(st, &plan);
-    tree(st, &plan)?;
+    tree(st, &mut plan)?;
     compute(st, &plan)?;
     super::secrets::install(st, &plan)?;
     for j in plan.jobs {
@@ -139,33 +139,30 @@ fn ws_object(
     }
 }
 
-fn tree(st: &mut State, plan: &Plan) -> Result<(), EmulatorError> {
+/// Moves the tree out of the plan (each planned object is freed as it is stored, so the seeded
+/// workspace's content is never held twice at once: that was most of the peak memory).
+fn tree(st: &mut State, plan: &mut Plan) -> Result<(), EmulatorError> {
     // The built-in folders date from the seed's epoch too, so two seeded workspaces are equal.
     for o in st.workspace.objects.values_mut() {
         o.created_at = o.created_at.min(SEED_EPOCH_MS);
         o.modified_at = o.modified_at.min(SEED_EPOCH_MS);
     }
-    for f in &plan.folders {
-        st.workspace.objects.insert(
-            f.path.clone(),
-            ws_object(f.object_id, "DIRECTORY", None, None),
-        );
+    for f in std::mem::take(&mut plan.folders) {
+        st.workspace
+            .objects
+            .insert(f.path, ws_object(f.object_id, "DIRECTORY", None, None));
     }
-    for n in &plan.notebooks {
+    for n in std::mem::take(&mut plan.notebooks) {
         // The store keeps a notebook's source without its header line.
         let text = String::from_utf8_lossy(&n.content);
         let body = workspace::formats::strip_header(&text);
         let lang = n.language.map(|l| l.as_str());
-        st.workspace.objects.insert(
-            n.path.clone(),
-            ws_object(n.object_id, "NOTEBOOK", lang, Some(body.as_bytes())),
-        );
+        let object = ws_object(n.object_id, "NOTEBOOK", lang, Some(body.as_bytes()));
+        st.workspace.objects.insert(n.path, object);
     }
-    for f in &plan.files {
-        st.workspace.objects.insert(
-            f.path.clone(),
-            ws_object(f.object_id, "FILE", None, Some(&f.content)),
-        );
+    for f in std::mem::take(&mut plan.files) {
+        let object = ws_object(f.object_id, "FILE", None, Some(&f.content));
+        st.workspace.objects.insert(f.path, object);
     }
     for r in &plan.repos {
         // `/Repos/<folder>` is a plain folder holding the Git folders (not counted as one of

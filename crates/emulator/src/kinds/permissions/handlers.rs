@@ -223,9 +223,8 @@ fn require_manage(st: &Ws, t: &ObjectType, id: &str, caller: &Caller) -> ApiResu
     if let Some(my_id) = my_id {
         mine.extend(
             st.scim
-                .groups
-                .values()
-                .filter(|g| g.members.contains(&my_id))
+                .groups_of(&my_id)
+                .into_iter()
                 .map(|g| Principal::GroupName(g.display_name.clone())),
         );
     }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::formats;
-use super::{MAX_SIZE, Object, mkdirs, no_such_path, normalise, parent};
+use super::{MAX_SIZE, Object, mkdirs, no_such_path, normalise};
 use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Caller, State as Ws};
@@ -89,8 +89,7 @@ async fn list(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>
             .collect();
         v.extend(
             st.repos
-                .iter()
-                .filter(|r| parent(&r.path) == Some(path.as_str()))
+                .children_of(&path)
                 .map(|r| repo_info(&r.path, r.id)),
         );
         v
