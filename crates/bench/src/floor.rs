@@ -58,6 +58,8 @@ pub struct Row {
     pub families: BTreeMap<String, (u64, f64)>,
     /// kind → (listed, written).
     pub kinds: BTreeMap<String, (u64, u64)>,
+    /// `side METHOD path` → requests (in the JSON output only: what each family's count is made of).
+    pub paths: BTreeMap<String, u64>,
 }
 
 impl Row {
@@ -100,6 +102,14 @@ impl Row {
             peak_rss_mb: m.max_rss_kb as f64 / 1024.0,
             families,
             kinds: m.kinds.clone(),
+            paths: [("source", &m.source), ("target", &m.target)]
+                .into_iter()
+                .flat_map(|(side, st)| {
+                    st.by_path
+                        .iter()
+                        .map(move |(p, n)| (format!("{side} {p}"), *n))
+                })
+                .collect(),
         }
     }
 }

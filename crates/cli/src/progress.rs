@@ -114,7 +114,8 @@ impl Progress for CliProgress {
     fn kind_started(&self, kind: &'static str, total: usize) {
         match &self.mode {
             Mode::Silent => {}
-            Mode::Lines => eprintln!("{kind}: {total} in the source"),
+            // The count is told by `kind_listed` (a streamed kind is still being listed).
+            Mode::Lines => {}
             Mode::Bars { multi, bars } => {
                 let bar = multi.add(ProgressBar::new(total as u64));
                 bar.set_style(
@@ -125,6 +126,18 @@ impl Progress for CliProgress {
                 bar.set_prefix(kind);
                 if let Ok(mut bars) = bars.lock() {
                     bars.insert(kind, bar);
+                }
+            }
+        }
+    }
+
+    fn kind_listed(&self, kind: &'static str, total: usize) {
+        match &self.mode {
+            Mode::Silent => {}
+            Mode::Lines => eprintln!("{kind}: {total} in the source"),
+            Mode::Bars { bars, .. } => {
+                if let Some(bar) = bars.lock().ok().and_then(|b| b.get(kind).cloned()) {
+                    bar.set_length(total as u64);
                 }
             }
         }

@@ -9,8 +9,14 @@ pub trait Progress: Send + Sync {
     fn run_started(&self, kinds: &[&'static str]) {
         let _ = kinds;
     }
-    /// A kind starts; `total` objects were listed in the source.
+    /// A kind starts; `total` objects were listed in the source (0 for a kind migrated while
+    /// it is listed, [`crate::kinds::Kind::streamed`]: its count comes with `kind_listed`).
     fn kind_started(&self, kind: &'static str, total: usize);
+    /// The kind is listed whole: `total` objects in the source. For most kinds, right after
+    /// `kind_started`; for a streamed kind, when its listing ends.
+    fn kind_listed(&self, kind: &'static str, total: usize) {
+        let _ = (kind, total);
+    }
     /// One object is done (whatever its outcome).
     fn object_finished(&self, report: &ObjectReport);
     /// A kind is done.

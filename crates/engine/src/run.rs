@@ -14,6 +14,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use brickport_api::WorkspaceClient;
+use futures::future::LocalBoxFuture;
 use futures::stream::{FuturesUnordered, StreamExt};
 
 use crate::backup;
@@ -31,6 +32,16 @@ use crate::{EngineError, EngineOptions};
 /// (`dry_run` is true; nothing was written).
 pub type Plan = RunReport;
 
+mod streamed;
+
+/// A kind run to its end: its summary, its objects' reports, its backup (none in a plan).
+type KindDone = (
+    &'static str,
+    KindSummary,
+    Vec<ObjectReport>,
+    Option<std::path::PathBuf>,
+);
+
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
@@ -44,6 +55,7 @@ async fn run_kind(
 ) -> (KindSummary, Vec<ObjectReport>) {
     let started = Instant::now();
     progress.kind_started(kind.name(), objs.len());
+    progress.kind_listed(kind.name(), objs.len());
     let width = rt.ctx.opts.max_concurrency.max(1);
     let firsts: Vec<(usize, ObjectReport, bool)> = if crate::order::has_self_refs(kind) {
         // Objects referencing each other (jobs running jobs): in dependency order.
@@ -78,35 +90,54 @@ async fn run_kind(
         .buffer_unordered(width)
         .collect()
         .await;
-    for (i, mut r) in linked {
-        if let Some(first) = reports[i].take() {
-            r.millis += first.millis;
-            if r.detail.is_none() {
-                r.detail = first.detail;
-            }
-            let mut dropped = first.dropped;
-            for d in r.dropped.drain(..) {
-                if !dropped.contains(&d) {
-                    dropped.push(d);
-                }
-            }
-            r.dropped = dropped;
-        }
+    for (i, r) in linked {
+        let r = match reports[i].take() {
+            Some(first) => merge_link(first, r),
+            None => r,
+        };
         reports[i] = Some(r);
     }
     let reports: Vec<ObjectReport> = reports.into_iter().flatten().collect();
+    let summary = summarise(kind, objs.len(), &reports, started, progress);
+    (summary, reports)
+}
+
+/// An object's report after its second pass, with what its first pass said.
+fn merge_link(first: ObjectReport, mut r: ObjectReport) -> ObjectReport {
+    r.millis += first.millis;
+    if r.detail.is_none() {
+        r.detail = first.detail;
+    }
+    let mut dropped = first.dropped;
+    for d in r.dropped.drain(..) {
+        if !dropped.contains(&d) {
+            dropped.push(d);
+        }
+    }
+    r.dropped = dropped;
+    r
+}
+
+/// The kind's summary line, told to `progress`.
+fn summarise(
+    kind: &dyn Kind,
+    total: usize,
+    reports: &[ObjectReport],
+    started: Instant,
+    progress: &dyn Progress,
+) -> KindSummary {
     let mut summary = KindSummary {
         kind: kind.name(),
         phase: kind.phase(),
-        total: objs.len(),
+        total,
         ..KindSummary::default()
     };
-    for r in &reports {
+    for r in reports {
         summary.count(r.outcome);
     }
     summary.millis = started.elapsed().as_millis() as u64;
     progress.kind_finished(&summary);
-    (summary, reports)
+    summary
 }
 
 /// Shared by `migrate` and `plan`.
@@ -185,52 +216,64 @@ async fn execute(
     // make the next run resume cleanly).
     let stamp = chrono::Utc::now();
     let rt = &rt;
+    let write_backup = |kind: &'static str, raw: Vec<serde_json::Value>| {
+        if dry_run {
+            Ok(None)
+        } else {
+            backup::write_backup(&opts.run_dir, kind, source.host(), stamp, raw).map(Some)
+        }
+    };
     let mut listing = FuturesUnordered::new();
+    let mut running: FuturesUnordered<LocalBoxFuture<'_, Result<KindDone, EngineError>>> =
+        FuturesUnordered::new();
     for k in &selected {
-        let ctx = &rt.ctx;
+        let k: &dyn Kind = k.as_ref();
+        if k.streamed() {
+            // Migrated while listed; backed up once listed whole.
+            running.push(Box::pin(async move {
+                let (summary, reports, raw) =
+                    streamed::run(rt, k, k.list_stream(&rt.ctx), progress).await?;
+                rt.waits.finish(k.name());
+                Ok((k.name(), summary, reports, write_backup(k.name(), raw)?))
+            }));
+            continue;
+        }
         listing.push(async move {
-            let mut objs = k.list(ctx).await?;
+            let mut objs = k.list(&rt.ctx).await?;
             // The backup keeps the full objects; the run needs only their specs.
-            let raw: Vec<serde_json::Value> = objs
+            let raw = objs
                 .iter_mut()
                 .map(|o| std::mem::take(&mut o.raw))
                 .collect();
-            let backup = if dry_run {
-                None
-            } else {
-                Some(backup::write_backup(
-                    &opts.run_dir,
-                    k.name(),
-                    source.host(),
-                    stamp,
-                    raw,
-                )?)
-            };
-            Ok::<_, EngineError>((k.as_ref(), objs, backup))
+            let backup = write_backup(k.name(), raw)?;
+            Ok::<_, EngineError>((k, objs, backup))
         });
     }
-    let mut running = FuturesUnordered::new();
     let mut results: BTreeMap<&'static str, (KindSummary, Vec<ObjectReport>)> = BTreeMap::new();
     let mut backups_by_kind = BTreeMap::new();
     loop {
         tokio::select! {
             Some(listed) = listing.next() => {
-                let (kind, objs, backup): (&dyn Kind, Vec<SourceObject>, _) = listed?;
-                if let Some(b) = backup {
-                    backups_by_kind.insert(kind.name(), b);
-                }
+                let (kind, objs, backup) = listed?;
                 if rt.aborted.load(std::sync::atomic::Ordering::SeqCst) {
+                    if let Some(b) = backup {
+                        backups_by_kind.insert(kind.name(), b);
+                    }
                     rt.waits.finish(kind.name());
                     continue;
                 }
-                running.push(async move {
-                    let out = run_kind(rt, kind, &objs, progress).await;
+                running.push(Box::pin(async move {
+                    let (summary, reports) = run_kind(rt, kind, &objs, progress).await;
                     rt.waits.finish(kind.name());
-                    (kind.name(), out)
-                });
+                    Ok((kind.name(), summary, reports, backup))
+                }));
             }
-            Some((name, out)) = running.next() => {
-                results.insert(name, out);
+            Some(done) = running.next() => {
+                let (name, summary, reports, backup) = done?;
+                if let Some(b) = backup {
+                    backups_by_kind.insert(name, b);
+                }
+                results.insert(name, (summary, reports));
             }
             else => break,
         }

@@ -160,7 +160,14 @@ pub(crate) fn prerequisites(kind: &dyn Kind, obj: &SourceObject, full: bool) -> 
         if r.deferred && !full {
             continue;
         }
-        let kinds: Vec<&'static str> = r.kinds.iter().copied().filter(|k| *k != own).collect();
+        // References to the own kind are ordered by the kind itself, except in a streamed kind
+        // (a folder's parent), where they are acyclic and waited for here.
+        let kinds: Vec<&'static str> = r
+            .kinds
+            .iter()
+            .copied()
+            .filter(|k| *k != own || kind.streamed())
+            .collect();
         if kinds.is_empty() {
             continue;
         }
@@ -282,22 +289,33 @@ mod tests {
             ]
         );
 
-        // A folder waits for its principal only when it is a home folder; its parent is its
-        // own kind (ordered inside the kind).
+        // A folder (a streamed kind) waits for its parent folder, and for its principal only
+        // when it is a home folder.
         let folders = find("workspace_folders");
+        let parent = |id: &str| Wait::Object {
+            kinds: vec!["workspace_folders"],
+            by: RefBy::Id,
+            value: id.into(),
+        };
         let mut home = obj("f1", "/Users/a@x");
         home.spec = json!({"path": "/Users/a@x", "parent": "f0"});
         assert_eq!(
             prerequisites(folders.as_ref(), &home, false),
-            vec![Wait::Object {
-                kinds: vec!["users", "service_principals"],
-                by: RefBy::Key,
-                value: "a@x".into()
-            }]
+            vec![
+                parent("f0"),
+                Wait::Object {
+                    kinds: vec!["users", "service_principals"],
+                    by: RefBy::Key,
+                    value: "a@x".into()
+                }
+            ]
         );
         let mut shared = obj("f2", "/Shared/x");
         shared.spec = json!({"path": "/Shared/x", "parent": "f3"});
-        assert!(prerequisites(folders.as_ref(), &shared, false).is_empty());
+        assert_eq!(
+            prerequisites(folders.as_ref(), &shared, false),
+            vec![parent("f3")]
+        );
 
         // Group members are deferred: only the second pass waits for them, and not for groups.
         let groups = find("groups");

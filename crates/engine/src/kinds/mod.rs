@@ -30,6 +30,7 @@ mod scim;
 pub mod secret_scopes;
 pub mod service_principals;
 pub mod snapshot;
+pub mod source_walk;
 pub mod sql_warehouses;
 pub mod users;
 pub mod workspace_folders;
@@ -57,6 +58,20 @@ pub fn all() -> Vec<Arc<dyn Kind>> {
 
 /// A boxed future, so [`Kind`] stays object-safe (`Arc<dyn Kind>` in the table).
 pub type KindFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, EngineError>> + Send + 'a>>;
+
+/// A kind's source objects as they are listed (see [`Kind::list_stream`]).
+pub type ObjectStream<'a> =
+    Pin<Box<dyn futures::Stream<Item = Result<SourceObject, EngineError>> + Send + 'a>>;
+
+/// A listing future as a stream (the default of the streaming listings).
+fn batch_stream<'a>(list: KindFuture<'a, Vec<SourceObject>>) -> ObjectStream<'a> {
+    use futures::TryStreamExt;
+    Box::pin(
+        futures::stream::once(list)
+            .map_ok(|v| futures::stream::iter(v.into_iter().map(Ok)))
+            .try_flatten(),
+    )
+}
 
 /// How a reference names the referenced object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -244,6 +259,22 @@ pub trait Kind: Send + Sync {
     /// know which objects there are (permissions). The default is `list`.
     fn list_brief<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
         self.list(ctx)
+    }
+    /// Whether the kind's objects are migrated while it is still being listed
+    /// ([`Kind::list_stream`] yields them as they come, parents before children). Its
+    /// references to its own kind are then waited for object by object, so they must not form
+    /// a cycle (a folder's parent). The default: listed whole first.
+    fn streamed(&self) -> bool {
+        false
+    }
+    /// [`Kind::list`] as a stream. The default yields `list`'s objects once it is complete;
+    /// a [`Kind::streamed`] kind yields each object as soon as it is listed.
+    fn list_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
+        batch_stream(self.list(ctx))
+    }
+    /// [`Kind::list_brief`] as a stream (see [`Kind::list_stream`]).
+    fn list_brief_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
+        batch_stream(self.list_brief(ctx))
     }
     /// The target object with the same natural key, if any.
     fn find<'a>(

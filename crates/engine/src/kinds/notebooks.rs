@@ -16,10 +16,12 @@
 use std::path::{Path, PathBuf};
 
 use brickport_api::types::workspace::{ExportFormat, Import, ObjectInfo};
+use futures::TryStreamExt;
 use serde_json::{Value, json};
 
 use super::{
-    Created, Ctx, Kind, KindFuture, Mode, RefBy, Reference, SourceObject, TargetObject, api,
+    Created, Ctx, Kind, KindFuture, Mode, ObjectStream, RefBy, Reference, SourceObject,
+    TargetObject, api,
 };
 use crate::EngineError;
 
@@ -62,14 +64,54 @@ pub fn in_repos(path: &str) -> bool {
 }
 
 /// Every notebook and file (and skipped library/dashboard) under `/` in the source, outside
-/// `/Repos` and the path selection, from the run's shared walk of the tree.
-async fn walk(ctx: &Ctx) -> Result<Vec<ObjectInfo>, EngineError> {
-    let tree = super::workspace_folders::source_tree(ctx).await?;
-    Ok(tree
-        .iter()
-        .filter(|o| !matches!(o.object_type.as_deref(), Some("DIRECTORY" | "REPO")))
-        .cloned()
-        .collect())
+/// `/Repos` and the path selection, as the run's shared walk of the tree lists them.
+fn object_stream(ctx: &Ctx) -> ObjectStream<'_> {
+    let walk = super::workspace_folders::source_walk(ctx).stream();
+    Box::pin(
+        walk.try_filter(|o| {
+            std::future::ready(!matches!(
+                o.object_type.as_deref(),
+                Some("DIRECTORY" | "REPO")
+            ))
+        })
+        .and_then(|o| std::future::ready(source_object(&o)))
+        .try_filter_map(|o| std::future::ready(Ok(o))),
+    )
+}
+
+/// A listed workspace object as a source object (`None` without a path).
+fn source_object(o: &ObjectInfo) -> Result<Option<SourceObject>, EngineError> {
+    let Some(path) = o.path.clone() else {
+        return Ok(None);
+    };
+    let id = o
+        .object_id
+        .map(|i| i.to_string())
+        .unwrap_or_else(|| path.clone());
+    let raw = super::to_json(NAME, &path, o)?;
+    let kind = o.object_type.clone().unwrap_or_default();
+    let mut spec = json!({
+        "path": path,
+        "object_type": kind,
+        "modified_at": o.modified_at,
+        "size": o.size,
+    });
+    if let Some(l) = &o.language {
+        spec["language"] = json!(l);
+    }
+    if let Some(p) = parent_of(&path) {
+        spec["parent"] = json!(p);
+    }
+    let mut obj = SourceObject::new(id, path.clone(), raw, spec);
+    if kind != "NOTEBOOK" && kind != "FILE" {
+        obj.mode = Mode::Skip(format!(
+            "{kind} objects cannot be exported through the workspace API"
+        ));
+        obj.manual.push(format!(
+            "re-create the {kind} `{path}` in the target by hand"
+        ));
+    }
+    Ok(Some(obj))
 }
 
 fn parent_of(path: &str) -> Option<&str> {
@@ -208,42 +250,20 @@ impl Kind for Notebooks {
         REFS
     }
 
+    fn streamed(&self) -> bool {
+        true
+    }
+
     fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(async move {
-            let mut out = Vec::new();
-            for o in walk(ctx).await? {
-                let Some(path) = o.path.clone() else { continue };
-                let id = o
-                    .object_id
-                    .map(|i| i.to_string())
-                    .unwrap_or_else(|| path.clone());
-                let raw = super::to_json(NAME, &path, &o)?;
-                let kind = o.object_type.clone().unwrap_or_default();
-                let mut spec = json!({
-                    "path": path,
-                    "object_type": kind,
-                    "modified_at": o.modified_at,
-                    "size": o.size,
-                });
-                if let Some(l) = &o.language {
-                    spec["language"] = json!(l);
-                }
-                if let Some(p) = parent_of(&path) {
-                    spec["parent"] = json!(p);
-                }
-                let mut obj = SourceObject::new(id, path.clone(), raw, spec);
-                if kind != "NOTEBOOK" && kind != "FILE" {
-                    obj.mode = Mode::Skip(format!(
-                        "{kind} objects cannot be exported through the workspace API"
-                    ));
-                    obj.manual.push(format!(
-                        "re-create the {kind} `{path}` in the target by hand"
-                    ));
-                }
-                out.push(obj);
-            }
-            Ok(out)
-        })
+        Box::pin(object_stream(ctx).try_collect())
+    }
+
+    fn list_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
+        object_stream(ctx)
+    }
+
+    fn list_brief_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
+        object_stream(ctx)
     }
 
     fn find<'a>(

@@ -17,11 +17,12 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
 
 use brickport_api::types::permissions::{AccessControlRequest, ObjectPermissions};
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use serde_json::{Value, json};
 
 use super::{
-    Created, Ctx, Kind, KindFuture, Mode, RefBy, Reference, SourceObject, TargetObject, api,
+    Created, Ctx, Kind, KindFuture, Mode, ObjectStream, RefBy, Reference, SourceObject,
+    TargetObject, api,
 };
 use crate::EngineError;
 
@@ -206,18 +207,43 @@ impl Permissions {
         vec![o]
     }
 
+    /// One object's grants as read in the source (`None`: the object is gone since it was
+    /// listed).
+    async fn read_source(
+        &self,
+        ctx: &Ctx,
+        o: SourceObject,
+    ) -> Result<Option<SourceObject>, EngineError> {
+        let t = match o.spec["object_type"].as_str() {
+            Some("FILE") if self.object_type == "notebooks" => "files",
+            _ => self.object_type,
+        };
+        let r = ctx.source.permissions().get(t, &o.source_id).await;
+        let spec = json!({"object_id": o.source_id, "request_type": t, "acl": []});
+        let mut p = SourceObject::new(o.source_id.clone(), o.key.clone(), json!({}), spec);
+        match r {
+            Ok(perms) => {
+                p.raw = super::to_json(self.name, &o.key, &perms)?;
+                p.spec["acl"] = Value::Array(direct(&perms));
+                p.mode = Mode::Merge;
+            }
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) if is_feature_disabled(&e) => {
+                p.mode = Mode::Skip("the permissions API is disabled in the source".into());
+            }
+            Err(e) => {
+                p.mode = Mode::Skip(format!("cannot read its permissions in the source: {e}"));
+            }
+        }
+        Ok(Some(p))
+    }
+
     /// The migrating principal in the target, as an ACL entry field and name.
     async fn me(&self, ctx: &Ctx) -> Result<(String, String), EngineError> {
         if let Some(m) = self.me.get() {
             return Ok(m.clone());
         }
-        let u = ctx
-            .target
-            .scim()
-            .me()
-            .await
-            .map_err(api(|| "reading the target's current user".into()))?;
-        let name = u.user_name.unwrap_or_default();
+        let name = super::scim::target_caller(ctx).await?.unwrap_or_default();
         let field = if super::jobs::uuid_like(&name) {
             "service_principal_name"
         } else {
@@ -259,6 +285,23 @@ impl Permissions {
     }
 }
 
+/// The side whose workspace has the permissions API disabled, if any: one probe per side on
+/// the root folder (it always exists), once per run for every permissions kind.
+async fn disabled_side(ctx: &Ctx) -> Option<&'static str> {
+    ctx.cache
+        .permissions_probe(|| async {
+            for (side, client) in [("source", &ctx.source), ("target", &ctx.target)] {
+                if let Err(e) = client.permissions().get("directories", "0").await
+                    && is_feature_disabled(&e)
+                {
+                    return Some(side);
+                }
+            }
+            None
+        })
+        .await
+}
+
 impl Kind for Permissions {
     fn name(&self) -> &'static str {
         self.name
@@ -273,62 +316,32 @@ impl Kind for Permissions {
         self.refs
     }
 
+    fn streamed(&self) -> bool {
+        self.guarded.streamed()
+    }
+
     fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(async move {
-            // One probe per side on the root folder (it always exists).
-            for (side, client) in [("source", &ctx.source), ("target", &ctx.target)] {
-                if let Err(e) = client.permissions().get("directories", "0").await
-                    && is_feature_disabled(&e)
-                {
-                    return Ok(self.disabled(side));
+        Box::pin(self.list_stream(ctx).try_collect())
+    }
+
+    fn list_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
+        let width = ctx.opts.max_concurrency.max(1);
+        let probed = async move {
+            Ok::<_, EngineError>(match disabled_side(ctx).await {
+                Some(side) => {
+                    futures::stream::iter(self.disabled(side).into_iter().map(Ok)).boxed()
                 }
-            }
-            let objects = self.guarded.list_brief(ctx).await?;
-            let wanted: Vec<SourceObject> = objects
-                .into_iter()
-                .filter(|o| o.mode == Mode::Migrate)
-                .collect();
-            let width = ctx.opts.max_concurrency.max(1);
-            let read: Vec<(
-                SourceObject,
-                Result<ObjectPermissions, brickport_api::ApiError>,
-            )> = futures::stream::iter(wanted)
-                .map(|o| async move {
-                    let t = match o.spec["object_type"].as_str() {
-                        Some("FILE") if self.object_type == "notebooks" => "files",
-                        _ => self.object_type,
-                    };
-                    let r = ctx.source.permissions().get(t, &o.source_id).await;
-                    (o, r)
-                })
-                .buffered(width)
-                .collect()
-                .await;
-            let mut out = Vec::new();
-            for (o, r) in read {
-                let t = match o.spec["object_type"].as_str() {
-                    Some("FILE") if self.object_type == "notebooks" => "files",
-                    _ => self.object_type,
-                };
-                let spec = json!({"object_id": o.source_id, "request_type": t, "acl": []});
-                let mut p = SourceObject::new(o.source_id.clone(), o.key.clone(), json!({}), spec);
-                match r {
-                    Ok(perms) => {
-                        p.raw = super::to_json(self.name, &o.key, &perms)?;
-                        p.spec["acl"] = Value::Array(direct(&perms));
-                        p.mode = Mode::Merge;
-                    }
-                    Err(e) if is_feature_disabled(&e) => return Ok(self.disabled("source")),
-                    Err(e) if e.is_not_found() => continue,
-                    Err(e) => {
-                        p.mode =
-                            Mode::Skip(format!("cannot read its permissions in the source: {e}"));
-                    }
-                }
-                out.push(p);
-            }
-            Ok(out)
-        })
+                None => self
+                    .guarded
+                    .list_brief_stream(ctx)
+                    .try_filter(|o| std::future::ready(o.mode == Mode::Migrate))
+                    .map_ok(move |o| self.read_source(ctx, o))
+                    .try_buffered(width)
+                    .try_filter_map(|o| std::future::ready(Ok(o)))
+                    .boxed(),
+            })
+        };
+        Box::pin(futures::stream::once(probed).try_flatten())
     }
 
     fn find<'a>(

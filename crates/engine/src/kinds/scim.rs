@@ -71,10 +71,14 @@ pub fn found<T>(r: Result<T, ApiError>) -> Result<Option<T>, ApiError> {
 /// It exists there by construction and is left as it is: changing the caller's own
 /// entitlements could lock the migration out.
 pub async fn target_caller(ctx: &super::Ctx) -> Result<Option<String>, crate::EngineError> {
-    let me = ctx.target.scim().me().await.map_err(super::api(|| {
-        "reading the caller's identity on the target".into()
-    }))?;
-    Ok(me.user_name)
+    ctx.cache
+        .target_caller(|| async {
+            let me = ctx.target.scim().me().await.map_err(super::api(|| {
+                "reading the caller's identity on the target".into()
+            }))?;
+            Ok(me.user_name)
+        })
+        .await
 }
 
 /// The reason given for the caller's own identity.

@@ -76,8 +76,10 @@ struct Tree {
 #[derive(Default)]
 pub struct RunCache {
     snapshots: Mutex<BTreeMap<&'static str, Arc<OnceCell<Snapshot>>>>,
-    source_tree: OnceCell<Arc<Vec<ObjectInfo>>>,
+    source_walk: std::sync::OnceLock<Arc<super::source_walk::SourceWalk>>,
     tree: Tree,
+    target_caller: OnceCell<Option<String>>,
+    permissions_probe: OnceCell<Option<&'static str>>,
 }
 
 /// The folder holding a workspace path (`/a/b` → `/a`, `/a` → `/`; none for `/` or a
@@ -100,17 +102,33 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl RunCache {
-    /// The source's workspace tree, walked by `load` on first use (a failed walk is not kept:
-    /// the next caller walks again).
-    pub async fn source_tree<F, Fut>(&self, load: F) -> Result<Arc<Vec<ObjectInfo>>, EngineError>
+    /// The userName (an SP's applicationId) of the principal running the migration on the
+    /// target, read once per run however many objects ask at the same time (SCIM reads are
+    /// the slowest family: 255/min).
+    pub async fn target_caller<F, Fut>(&self, load: F) -> Result<Option<String>, EngineError>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<Vec<ObjectInfo>, EngineError>>,
+        Fut: Future<Output = Result<Option<String>, EngineError>>,
     {
-        self.source_tree
-            .get_or_try_init(|| async { Ok(Arc::new(load().await?)) })
-            .await
-            .cloned()
+        self.target_caller.get_or_try_init(load).await.cloned()
+    }
+
+    /// Which side has the permissions API disabled (`probe` runs once per run).
+    pub async fn permissions_probe<F, Fut>(&self, probe: F) -> Option<&'static str>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Option<&'static str>>,
+    {
+        *self.permissions_probe.get_or_init(probe).await
+    }
+
+    /// The run's walk of the source's workspace tree, started by `start` on first use and
+    /// shared by every kind that reads the tree.
+    pub fn source_walk(
+        &self,
+        start: impl FnOnce() -> Arc<super::source_walk::SourceWalk>,
+    ) -> Arc<super::source_walk::SourceWalk> {
+        self.source_walk.get_or_init(start).clone()
     }
 
     /// The first lookup of `key` among `kind`'s target objects; `load` lists them all as

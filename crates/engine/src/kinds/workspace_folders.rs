@@ -14,11 +14,14 @@
 //! folder, which the target may make at any moment of the run, is always asked for.
 
 use brickport_api::types::workspace::ObjectInfo;
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use serde_json::{Value, json};
 
 use super::snapshot::PathLookup;
-use super::{Created, Ctx, Kind, KindFuture, RefBy, Reference, SourceObject, TargetObject, api};
+use super::source_walk::SourceWalk;
+use super::{
+    Created, Ctx, Kind, KindFuture, ObjectStream, RefBy, Reference, SourceObject, TargetObject, api,
+};
 use crate::EngineError;
 
 /// The kind's name.
@@ -26,11 +29,6 @@ pub const NAME: &str = "workspace_folders";
 
 /// Workspace folders.
 pub struct WorkspaceFolders;
-
-/// Git folders live under `/Repos` and are recreated through the Repos API, not as folders.
-fn is_repos(path: &str) -> bool {
-    path == "/Repos" || path.starts_with("/Repos/")
-}
 
 /// The parent folder's source id, a reference to this kind (resolved before the folder runs).
 const REFS: &[Reference] = &[Reference {
@@ -57,58 +55,48 @@ fn parent_of(path: &str) -> Option<&str> {
     (!parent.is_empty()).then_some(parent)
 }
 
-/// Every folder under `/` in the source, from the run's shared walk of the tree.
-pub(crate) async fn walk_folders(ctx: &Ctx) -> Result<Vec<ObjectInfo>, EngineError> {
-    let tree = source_tree(ctx).await?;
-    Ok(tree
-        .iter()
-        .filter(|o| o.object_type.as_deref() == Some("DIRECTORY"))
-        .cloned()
-        .collect())
+/// The run's walk of the source's workspace tree: every object outside `/Repos` and the path
+/// selection (folders included, Git folders not entered), streamed as it is listed and shared
+/// by the kinds that need it (see `source_walk`).
+pub(crate) fn source_walk(ctx: &Ctx) -> std::sync::Arc<SourceWalk> {
+    ctx.cache.source_walk(|| {
+        let opts = ctx.opts.clone();
+        SourceWalk::start(
+            ctx.source.clone(),
+            ctx.opts.max_concurrency,
+            std::sync::Arc::new(move |p: &str| opts.path_selected(p)),
+        )
+    })
 }
 
-/// Every object of the source's workspace outside `/Repos` and the path selection (folders
-/// included, Git folders not entered), sorted by path. Walked once per run, breadth first,
-/// listing up to `max_concurrency` folders at a time, and shared by the kinds that need it.
-pub(crate) async fn source_tree(ctx: &Ctx) -> Result<std::sync::Arc<Vec<ObjectInfo>>, EngineError> {
-    ctx.cache.source_tree(|| walk_tree(ctx, &ctx.source)).await
-}
-
-async fn walk_tree(
-    ctx: &Ctx,
-    client: &brickport_api::WorkspaceClient,
-) -> Result<Vec<ObjectInfo>, EngineError> {
-    let width = ctx.opts.max_concurrency.max(1);
-    let mut out = Vec::new();
-    let mut frontier = vec!["/".to_string()];
-    while !frontier.is_empty() {
-        let pages: Vec<Result<Vec<ObjectInfo>, EngineError>> =
-            futures::stream::iter(frontier.drain(..))
-                .map(|p| async move {
-                    client
-                        .workspace()
-                        .list(&p)
-                        .await
-                        .map_err(api(|| format!("listing workspace folder {p}")))
-                })
-                .buffer_unordered(width)
-                .collect()
-                .await;
-        for page in pages {
-            for o in page? {
-                let Some(path) = o.path.clone() else { continue };
-                if is_repos(&path) || !ctx.opts.path_selected(&path) {
-                    continue;
-                }
-                if o.object_type.as_deref() == Some("DIRECTORY") {
-                    frontier.push(path);
-                }
-                out.push(o);
-            }
-        }
-    }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(out)
+/// The folders of the source as they are listed, each with its parent's source id when the
+/// parent is listed too (a parent comes before its children).
+fn folder_stream(ctx: &Ctx) -> ObjectStream<'_> {
+    let walk = source_walk(ctx).stream();
+    let ids = std::collections::HashMap::<String, String>::new();
+    Box::pin(
+        walk.try_filter(|o| std::future::ready(o.object_type.as_deref() == Some("DIRECTORY")))
+            .scan(ids, |ids, o| {
+                let item = o.and_then(|o| {
+                    let Some(path) = o.path.clone() else {
+                        return Ok(None);
+                    };
+                    let id = o.object_id.map(|i| i.to_string()).unwrap_or(path.clone());
+                    ids.insert(path.clone(), id.clone());
+                    // Only a listed parent: `/`, or one outside the path selection, is not migrated.
+                    let parent = parent_of(&path).and_then(|p| ids.get(p)).cloned();
+                    let raw = super::to_json(NAME, &path, o.as_ref())?;
+                    Ok(Some(SourceObject::new(
+                        id,
+                        path.clone(),
+                        raw,
+                        spec(&path, parent.as_deref()),
+                    )))
+                });
+                std::future::ready(Some(item))
+            })
+            .try_filter_map(|o| std::future::ready(Ok(o))),
+    )
 }
 
 /// The target's object at a workspace path: the run's first lookup of it from its parent's
@@ -158,35 +146,20 @@ impl Kind for WorkspaceFolders {
         REFS
     }
 
+    fn streamed(&self) -> bool {
+        true
+    }
+
     fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(async move {
-            let folders = walk_folders(ctx).await?;
-            let ids: std::collections::BTreeMap<String, String> = folders
-                .iter()
-                .filter_map(|o| {
-                    let path = o.path.clone()?;
-                    let id = o.object_id.map(|i| i.to_string());
-                    Some((path.clone(), id.unwrap_or(path)))
-                })
-                .collect();
-            let mut out = Vec::new();
-            for o in folders {
-                let Some(path) = o.path.clone() else { continue };
-                let Some(id) = ids.get(&path).cloned() else {
-                    continue;
-                };
-                // Only a listed parent: `/`, or one outside the path selection, is not migrated.
-                let parent = parent_of(&path).and_then(|p| ids.get(p));
-                let raw = super::to_json(NAME, &path, &o)?;
-                out.push(SourceObject::new(
-                    id,
-                    path.clone(),
-                    raw,
-                    spec(&path, parent.map(String::as_str)),
-                ));
-            }
-            Ok(out)
-        })
+        Box::pin(folder_stream(ctx).try_collect())
+    }
+
+    fn list_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
+        folder_stream(ctx)
+    }
+
+    fn list_brief_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
+        folder_stream(ctx)
     }
 
     fn made_with(&self, obj: &SourceObject) -> Option<(&'static [&'static str], String)> {
