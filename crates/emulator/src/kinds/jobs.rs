@@ -17,6 +17,7 @@ use super::clusters::caller_of;
 use super::permissions::{Grant, Principal};
 use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
+use crate::indexed::{IndexKeys, Indexed};
 use crate::state::{ApiVersion, AppState, Caller, now_ms};
 
 pub mod paging;
@@ -27,8 +28,8 @@ mod validate;
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct JobsState {
-    /// Every job, by id.
-    pub jobs: BTreeMap<i64, Job>,
+    /// Every job, by id, indexed by lower-cased name (the `jobs/list?name=` filter).
+    pub jobs: Indexed<Job, i64>,
     /// Runs started with `run-now`, by run id.
     pub runs: BTreeMap<i64, runs::Run>,
     /// Job creations allowed per rolling hour; `None` = the documented 10 000. A test can
@@ -52,6 +53,15 @@ pub struct Job {
     pub created_time: i64,
     /// The JobSettings.
     pub settings: Map<String, Value>,
+}
+
+impl IndexKeys for Job {
+    const INDEXES: usize = 1;
+    fn index_keys(&self, out: &mut Vec<(usize, String)>) {
+        if let Some(name) = self.settings.get("name").and_then(Value::as_str) {
+            out.push((0, name.to_lowercase()));
+        }
+    }
 }
 
 impl JobsState {
@@ -288,22 +298,14 @@ async fn list(
         .filter(|n| !n.is_empty())
         .map(str::to_lowercase);
     let st = emu.lock();
-    // One pass that stops after the page: no copy of the whole collection per page.
-    let mut matching = st.jobs.jobs.values().filter(|j| {
-        // match cloud behaviour: the name filter is exact but case-insensitive.
-        name.as_deref().is_none_or(|n| {
-            j.settings
-                .get("name")
-                .and_then(Value::as_str)
-                .is_some_and(|jn| {
-                    if jn.is_ascii() && n.is_ascii() {
-                        jn.eq_ignore_ascii_case(n)
-                    } else {
-                        jn.to_lowercase() == n
-                    }
-                })
-        })
-    });
+    // match cloud behaviour: the name filter is exact but case-insensitive (the name index
+    // holds lower-cased names). One pass that stops after the page: no copy of the whole
+    // collection per page.
+    let named: Option<Vec<i64>> = name.as_deref().map(|n| st.jobs.jobs.lookup(0, n));
+    let mut matching: Box<dyn Iterator<Item = &Job>> = match &named {
+        Some(ids) => Box::new(ids.iter().filter_map(|id| st.jobs.jobs.get(id))),
+        None => Box::new(st.jobs.jobs.values()),
+    };
     let page: Vec<Value> = matching
         .by_ref()
         .skip(offset)

@@ -67,15 +67,15 @@ pub async fn list(
         })
         .collect();
     if by_name {
-        rows.sort_by(|a, b| {
-            let name = |c: &Cluster| {
-                c.spec
-                    .get("cluster_name")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_lowercase()
-            };
-            name(a.0).cmp(&name(b.0)).then(a.0.seq.cmp(&b.0.seq))
+        // Each name is lower-cased once, not once per comparison.
+        rows.sort_by_cached_key(|(c, _)| {
+            let name = c
+                .spec
+                .get("cluster_name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_lowercase();
+            (name, c.seq)
         });
     } else {
         // match cloud behaviour: active clusters first, then terminated ones, newest first.
