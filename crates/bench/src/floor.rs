@@ -60,6 +60,8 @@ pub struct Row {
     pub kinds: BTreeMap<String, (u64, u64)>,
     /// `side METHOD path` → requests (in the JSON output only: what each family's count is made of).
     pub paths: BTreeMap<String, u64>,
+    /// (seconds, requests so far per `side/family`), once a second (JSON output only).
+    pub timeline: Vec<(f64, BTreeMap<String, u64>)>,
 }
 
 impl Row {
@@ -110,6 +112,7 @@ impl Row {
                         .map(move |(p, n)| (format!("{side} {p}"), *n))
                 })
                 .collect(),
+            timeline: m.timeline.clone(),
         }
     }
 }

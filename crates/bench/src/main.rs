@@ -42,6 +42,9 @@ struct Args {
     /// throttling scenario).
     #[arg(long)]
     halve_after_secs: Option<f64>,
+    /// brickport's `concurrency` (objects in flight over all kinds); its default when absent.
+    #[arg(long)]
+    concurrency: Option<u32>,
     /// Skip the re-run scenarios.
     #[arg(long)]
     first_only: bool,
@@ -120,7 +123,7 @@ async fn real_main(args: Args) -> Result<()> {
 
     brickport_emulator::account::assign_account_groups(source.emulator(), target.emulator());
     let dir = tempfile::tempdir()?;
-    let cfg = run::write_config(dir.path(), source.url(), target.url())?;
+    let cfg = run::write_config(dir.path(), source.url(), target.url(), args.concurrency)?;
     let env = [
         ("BENCH_SOURCE_TOKEN", SOURCE_TOKEN),
         ("BENCH_TARGET_TOKEN", TARGET_TOKEN),

@@ -20,14 +20,24 @@ pub struct Measure {
     pub target: StatsSnapshot,
     /// Per kind: objects listed, and objects written (created + updated).
     pub kinds: BTreeMap<String, (u64, u64)>,
+    /// (seconds since the start, requests so far per `side/family`), once a second.
+    pub timeline: Vec<(f64, BTreeMap<String, u64>)>,
 }
 
 /// Writes the brickport.toml the child uses: both sides by host, tokens from env vars.
-pub fn write_config(dir: &Path, source: &str, target: &str) -> Result<PathBuf> {
+pub fn write_config(
+    dir: &Path,
+    source: &str,
+    target: &str,
+    concurrency: Option<u32>,
+) -> Result<PathBuf> {
     let path = dir.join("brickport.toml");
     let run_dir = dir.join("run");
+    let concurrency = concurrency
+        .map(|c| format!("concurrency = {c}\n"))
+        .unwrap_or_default();
     let text = format!(
-        "run_dir = {run:?}\n\n[source]\nhost = {source:?}\ntoken_env = \"BENCH_SOURCE_TOKEN\"\n\n[target]\nhost = {target:?}\ntoken_env = \"BENCH_TARGET_TOKEN\"\n",
+        "{concurrency}run_dir = {run:?}\n\n[source]\nhost = {source:?}\ntoken_env = \"BENCH_SOURCE_TOKEN\"\n\n[target]\nhost = {target:?}\ntoken_env = \"BENCH_TARGET_TOKEN\"\n",
         run = run_dir.display().to_string(),
     );
     std::fs::write(&path, text)?;
@@ -63,14 +73,33 @@ pub async fn scenario(
         .spawn()
         .with_context(|| format!("cannot run {}", bin.display()))?;
     let pid = child.id() as libc::pid_t;
-    let waiter = tokio::task::spawn_blocking(move || wait_with_rusage(pid, child));
-    if let Some(secs) = halve_after_secs {
-        tokio::time::sleep(Duration::from_secs_f64(secs)).await;
-        eprintln!("   halving both emulators' rate limits");
-        source.set_rate_limit_scale(0.5);
-        target.set_rate_limit_scale(0.5);
-    }
-    let (exit_code, cpu, max_rss_kb, stdout) = waiter.await??;
+    let mut waiter = tokio::task::spawn_blocking(move || wait_with_rusage(pid, child));
+    // Every second: the requests so far per side and family (what was busy when), and the
+    // halving of the rate limits when asked for.
+    let mut timeline = Vec::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut halved = false;
+    let (exit_code, cpu, max_rss_kb, stdout) = loop {
+        tokio::select! {
+            done = &mut waiter => break done??,
+            _ = tick.tick() => {
+                let t = started.elapsed().as_secs_f64();
+                if let Some(secs) = halve_after_secs && !halved && t >= secs {
+                    eprintln!("   halving both emulators' rate limits");
+                    source.set_rate_limit_scale(0.5);
+                    target.set_rate_limit_scale(0.5);
+                    halved = true;
+                }
+                let mut counts = BTreeMap::new();
+                for (side, e) in [("source", source), ("target", target)] {
+                    for (fam, n) in e.stats().by_family {
+                        counts.insert(format!("{side}/{fam}"), n);
+                    }
+                }
+                timeline.push((t, counts));
+            }
+        }
+    };
     let wall = started.elapsed();
     if halve_after_secs.is_some() {
         source.set_rate_limit_scale(1.0);
@@ -94,6 +123,7 @@ pub async fn scenario(
         source: source.stats(),
         target: target.stats(),
         kinds,
+        timeline,
     })
 }
 

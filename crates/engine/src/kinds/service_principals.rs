@@ -8,6 +8,7 @@ use futures::TryStreamExt;
 use serde_json::{Value, json};
 
 use super::scim::{complex, found, values};
+use super::snapshot::Lookup;
 use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, api, to_json};
 
 /// The kind's name.
@@ -50,6 +51,62 @@ fn request(desired: &Value, with_app_id: bool) -> ServicePrincipal {
         ]),
         ..ServicePrincipal::default()
     }
+}
+
+/// The first lookup of a service principal this run, from one listing of the target's (SCIM
+/// reads are the slowest family): by applicationId, else by a display name only one of them
+/// has. [`Lookup::Ask`] when the API must be asked (a later lookup of the same principal).
+async fn first_lookup(
+    ctx: &Ctx,
+    application_id: &str,
+    display_name: Option<&str>,
+) -> Result<Lookup, crate::EngineError> {
+    let load = || async {
+        let all: Vec<ServicePrincipal> = ctx
+            .target
+            .scim()
+            .service_principals()
+            .list(&ScimQuery {
+                attributes: Some("id,applicationId,displayName".into()),
+                ..ScimQuery::default()
+            })
+            .try_collect()
+            .await
+            .map_err(api(|| "listing service principals in the target".into()))?;
+        let mut names = std::collections::HashMap::<String, Vec<String>>::new();
+        let mut out = Vec::new();
+        for sp in all {
+            let Some(id) = sp.id else { continue };
+            if let Some(name) = sp.display_name {
+                names.entry(name).or_default().push(id.clone());
+            }
+            if let Some(app) = sp.application_id {
+                out.push((format!("app:{app}"), id));
+            }
+        }
+        // Only a display name held by a single principal identifies one.
+        out.extend(
+            names
+                .into_iter()
+                .filter(|(_, ids)| ids.len() == 1)
+                .map(|(name, mut ids)| (format!("name:{name}"), ids.remove(0))),
+        );
+        Ok(out)
+    };
+    match ctx
+        .cache
+        .first_lookup(NAME, &format!("app:{application_id}"), load)
+        .await?
+    {
+        Lookup::Absent => {}
+        other => return Ok(other),
+    }
+    let Some(name) = display_name else {
+        return Ok(Lookup::Absent);
+    };
+    ctx.cache
+        .first_lookup(NAME, &format!("name:{name}"), load)
+        .await
 }
 
 impl Kind for ServicePrincipals {
@@ -95,20 +152,28 @@ impl Kind for ServicePrincipals {
         Box::pin(async move {
             let sps = ctx.target.scim().service_principals();
             let err = || format!("looking up service principal {} in the target", obj.key);
-            let mut hits = sps
-                .find_eq("applicationId", &obj.key)
-                .await
-                .map_err(api(err))?;
-            if hits.is_empty()
-                && let Some(name) = obj.spec["displayName"].as_str()
-            {
-                let by_name = sps.find_eq("displayName", name).await.map_err(api(err))?;
-                // A display name is not unique: only a single match identifies it.
-                if by_name.len() == 1 {
-                    hits = by_name;
+            let name = obj.spec["displayName"].as_str();
+            let found_id = match first_lookup(ctx, &obj.key, name).await? {
+                Lookup::Id(id) => Some(id),
+                Lookup::Absent => None,
+                Lookup::Ask => {
+                    let mut hits = sps
+                        .find_eq("applicationId", &obj.key)
+                        .await
+                        .map_err(api(err))?;
+                    if hits.is_empty()
+                        && let Some(name) = name
+                    {
+                        let by_name = sps.find_eq("displayName", name).await.map_err(api(err))?;
+                        // A display name is not unique: only a single match identifies it.
+                        if by_name.len() == 1 {
+                            hits = by_name;
+                        }
+                    }
+                    hits.into_iter().next().and_then(|s| s.id)
                 }
-            }
-            match hits.into_iter().next().and_then(|s| s.id) {
+            };
+            match found_id {
                 Some(id) => Ok(found(sps.get(&id).await)
                     .map_err(api(err))?
                     .and_then(target)),

@@ -159,11 +159,13 @@ async fn walk_tree(
         let r = client.workspace().list(&p).await;
         (p, r)
     };
-    let mut queue = vec!["/".to_string()];
+    // Breadth first: every top-level folder's content comes early, not one subtree after
+    // another (the objects of `/Users/<name>` wait for their user to be created).
+    let mut queue = std::collections::VecDeque::from(["/".to_string()]);
     let mut running = FuturesUnordered::new();
     loop {
         while running.len() < width
-            && let Some(p) = queue.pop()
+            && let Some(p) = queue.pop_front()
         {
             running.push(list(p));
         }
@@ -178,7 +180,7 @@ async fn walk_tree(
                 continue;
             }
             if o.object_type.as_deref() == Some("DIRECTORY") {
-                queue.push(p.to_string());
+                queue.push_back(p.to_string());
             }
             keep.push(o);
         }

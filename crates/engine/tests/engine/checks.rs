@@ -283,16 +283,17 @@ async fn fail_fast_stops_after_the_first_failure() {
     );
     let t = r.totals();
     assert_eq!(t.failed, 1);
-    // Nothing after the failure was attempted: kinds already listed report their objects
-    // as not attempted.
-    let attempted = r
+    // The run stopped: the objects not started before the failure are reported as not
+    // attempted (kinds run side by side, so how many started before it depends on timing).
+    let not_attempted = r
         .objects
         .iter()
         .filter(|o| {
-            !o.detail
-                .as_deref()
-                .is_some_and(|d| d.starts_with("not attempted"))
+            o.outcome == Outcome::Skipped
+                && o.detail
+                    .as_deref()
+                    .is_some_and(|d| d.starts_with("not attempted"))
         })
         .count();
-    assert!(attempted < 40, "{}", r.to_markdown());
+    assert!(not_attempted > 0, "{}", r.to_markdown());
 }
