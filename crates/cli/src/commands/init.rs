@@ -37,7 +37,7 @@ const TEMPLATE: &str = r#"# brickport configuration. Every key is optional; comm
 # secret_placeholder = "MIGRATED_PLACEHOLDER"
 
 # Objects migrated at the same time, across all kinds.
-# concurrency = 32
+# concurrency = 128
 
 # Stop at the first object that fails (default: log it, skip its dependents, go on).
 # fail_fast = false
