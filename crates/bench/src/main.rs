@@ -45,6 +45,11 @@ struct Args {
     /// brickport's `concurrency` (objects in flight over all kinds); its default when absent.
     #[arg(long)]
     concurrency: Option<u32>,
+    /// No rate limits in the emulators and none in brickport's client (every family at
+    /// 100,000 requests/s): for measuring memory and CPU at sizes whose rate-limited run
+    /// would take hours. The floor column is then meaningless.
+    #[arg(long)]
+    unthrottled: bool,
     /// Skip the re-run scenarios.
     #[arg(long)]
     first_only: bool,
@@ -122,8 +127,18 @@ async fn real_main(args: Args) -> Result<()> {
         .map_err(|e| anyhow::anyhow!("target emulator: {e}"))?;
 
     brickport_emulator::account::assign_account_groups(source.emulator(), target.emulator());
+    if args.unthrottled {
+        source.set_rate_limits_enabled(false);
+        target.set_rate_limits_enabled(false);
+    }
     let dir = tempfile::tempdir()?;
-    let cfg = run::write_config(dir.path(), source.url(), target.url(), args.concurrency)?;
+    let cfg = run::write_config(
+        dir.path(),
+        source.url(),
+        target.url(),
+        args.concurrency,
+        args.unthrottled,
+    )?;
     let env = [
         ("BENCH_SOURCE_TOKEN", SOURCE_TOKEN),
         ("BENCH_TARGET_TOKEN", TARGET_TOKEN),

@@ -30,6 +30,7 @@ pub fn write_config(
     source: &str,
     target: &str,
     concurrency: Option<u32>,
+    unthrottled: bool,
 ) -> Result<PathBuf> {
     let path = dir.join("brickport.toml");
     let run_dir = dir.join("run");
@@ -40,6 +41,26 @@ pub fn write_config(
         "{concurrency}run_dir = {run:?}\n\n[source]\nhost = {source:?}\ntoken_env = \"BENCH_SOURCE_TOKEN\"\n\n[target]\nhost = {target:?}\ntoken_env = \"BENCH_TARGET_TOKEN\"\n",
         run = run_dir.display().to_string(),
     );
+    let mut text = text;
+    if unthrottled {
+        for family in [
+            "scim",
+            "clusters",
+            "pools",
+            "policies",
+            "jobs",
+            "workspace",
+            "permissions",
+            "secrets",
+            "sql",
+            "repos",
+            "other",
+        ] {
+            text.push_str(&format!(
+                "\n[throttle.{family}]\nrps = 100000\nconcurrency = 64\n"
+            ));
+        }
+    }
     std::fs::write(&path, text)?;
     Ok(path)
 }
