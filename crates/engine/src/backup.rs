@@ -4,10 +4,13 @@
 //! hold the source's configuration. Secret values are never in them (kinds never list one).
 //!
 //! Durability, and why it differs by file:
-//! - A listing backup ([`write_backup`], one file per kind, before any target write) is
-//!   fsynced, file and directory: it is the record of the source as it was before the
-//!   migration, and must survive even a machine crash during the migration that follows.
-//!   A dozen fsyncs per run.
+//! - A listing backup (one file per kind) is fsynced, file and directory: it is the record
+//!   of the source as it was before the migration, and must survive even a machine crash
+//!   during the migration that follows. A dozen fsyncs per run. Most kinds are backed up
+//!   whole ([`write_backup`]) before any of their objects is written; a kind migrated while
+//!   it is listed (folders, notebooks, their permissions) is written object by object as
+//!   listed ([`BackupWriter`], so a large workspace's listing is never all in memory) and
+//!   the file appears, complete, when its listing ends.
 //! - Every other file ([`write_private`]: notebook and file content copies, one per object,
 //!   and reports) is replaced atomically (temporary file, then rename) but not fsynced one
 //!   by one: once `write` returns the kernel holds the data, so a killed brickport loses
@@ -27,6 +30,9 @@ use std::sync::Mutex;
 use serde_json::{Value, json};
 
 use crate::EngineError;
+
+mod writer;
+pub use writer::BackupWriter;
 
 /// Files written by [`write_private`] and not yet fsynced, for [`sync_written`].
 static UNSYNCED: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
@@ -88,6 +94,21 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), EngineError> {
 fn write_atomically(path: &Path, bytes: &[u8], sync: bool) -> Result<(), EngineError> {
     // Beside the file, named after its whole name: `a.py` and `a.sql` written at once must
     // not share one temporary file.
+    let (mut f, tmp) = open_private_tmp(path)?;
+    f.write_all(bytes).map_err(|e| io_err(&tmp, e))?;
+    if sync {
+        f.sync_all().map_err(|e| io_err(&tmp, e))?;
+    }
+    drop(f);
+    std::fs::rename(&tmp, path).map_err(|e| io_err(path, e))?;
+    if sync && let Some(dir) = path.parent() {
+        sync_dir(dir)?;
+    }
+    Ok(())
+}
+
+/// The temporary file that becomes `path` once renamed, opened for writing, owner-only.
+fn open_private_tmp(path: &Path) -> Result<(std::fs::File, PathBuf), EngineError> {
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let tmp = path.with_file_name(format!(".{name}.brickport-tmp"));
     {
@@ -98,7 +119,7 @@ fn write_atomically(path: &Path, bytes: &[u8], sync: bool) -> Result<(), EngineE
             use std::os::unix::fs::OpenOptionsExt;
             opts.mode(0o600);
         }
-        let mut f = opts.open(&tmp).map_err(|e| io_err(&tmp, e))?;
+        let f = opts.open(&tmp).map_err(|e| io_err(&tmp, e))?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -114,16 +135,8 @@ fn write_atomically(path: &Path, bytes: &[u8], sync: bool) -> Result<(), EngineE
                     .map_err(|e| io_err(&tmp, e))?;
             }
         }
-        f.write_all(bytes).map_err(|e| io_err(&tmp, e))?;
-        if sync {
-            f.sync_all().map_err(|e| io_err(&tmp, e))?;
-        }
+        Ok((f, tmp))
     }
-    std::fs::rename(&tmp, path).map_err(|e| io_err(path, e))?;
-    if sync && let Some(dir) = path.parent() {
-        sync_dir(dir)?;
-    }
-    Ok(())
 }
 
 /// Fsyncs a directory, so the names (renames) in it are on disk.
@@ -177,6 +190,18 @@ pub fn sync_written(root: &Path) -> Result<(), EngineError> {
     Ok(())
 }
 
+/// The path of a kind's backup file.
+fn backup_path(
+    run_dir: &Path,
+    object_type: &str,
+    timestamp: chrono::DateTime<chrono::Utc>,
+) -> Result<PathBuf, EngineError> {
+    let dir = run_dir.join("backups");
+    ensure_private_dir(&dir)?;
+    let stamp = timestamp.format("%Y%m%dT%H%M%S%.3fZ");
+    Ok(dir.join(format!("backup_{object_type}_{stamp}.json")))
+}
+
 /// Writes one backup file; returns its path.
 pub fn write_backup(
     run_dir: &Path,
@@ -185,10 +210,7 @@ pub fn write_backup(
     timestamp: chrono::DateTime<chrono::Utc>,
     objects: Vec<Value>,
 ) -> Result<PathBuf, EngineError> {
-    let dir = run_dir.join("backups");
-    ensure_private_dir(&dir)?;
-    let stamp = timestamp.format("%Y%m%dT%H%M%S%.3fZ");
-    let path = dir.join(format!("backup_{object_type}_{stamp}.json"));
+    let path = backup_path(run_dir, object_type, timestamp)?;
     let doc = json!({
         "timestamp": timestamp.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "source_workspace": source_workspace,

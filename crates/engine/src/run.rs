@@ -229,12 +229,22 @@ async fn execute(
     for k in &selected {
         let k: &dyn Kind = k.as_ref();
         if k.streamed() {
-            // Migrated while listed; backed up once listed whole.
+            // Migrated while listed, backed up object by object.
+            let writer = if dry_run {
+                None
+            } else {
+                Some(backup::BackupWriter::create(
+                    &opts.run_dir,
+                    k.name(),
+                    source.host(),
+                    stamp,
+                )?)
+            };
             running.push(Box::pin(async move {
-                let (summary, reports, raw) =
-                    streamed::run(rt, k, k.list_stream(&rt.ctx), progress).await?;
+                let (summary, reports, backup) =
+                    streamed::run(rt, k, k.list_stream(&rt.ctx), progress, writer).await?;
                 rt.waits.finish(k.name());
-                Ok((k.name(), summary, reports, write_backup(k.name(), raw)?))
+                Ok((k.name(), summary, reports, backup))
             }));
             continue;
         }
