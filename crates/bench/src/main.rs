@@ -151,45 +151,33 @@ async fn real_main(args: Args) -> Result<()> {
         rates,
     };
 
+    let harness = run::Harness {
+        bin: &bin,
+        cfg: &cfg,
+        env: &env,
+        source: &source,
+        target: &target,
+    };
     let mut results = Vec::new();
-    let first = run::scenario(
-        "first run",
-        &bin,
-        &cfg,
-        &env,
-        &source,
-        &target,
-        args.halve_after_secs,
-    )
-    .await?;
+    let first = run::scenario(&harness, "first run", args.halve_after_secs, &[]).await?;
     results.push(floor::Row::new(&first, &setup));
     if !args.first_only {
-        let again = run::scenario(
-            "re-run, nothing changed",
-            &bin,
-            &cfg,
-            &env,
-            &source,
-            &target,
+        let again = run::scenario(&harness, "re-run, nothing changed", None, &[]).await?;
+        results.push(floor::Row::new(&again, &setup));
+        let resumed = run::scenario(
+            &harness,
+            "re-run, nothing changed, --resume",
             None,
+            &["--resume"],
         )
         .await?;
-        results.push(floor::Row::new(&again, &setup));
+        results.push(floor::Row::new(&resumed, &setup));
         let changed = mutate::change_one_percent(&source).await?;
         eprintln!(
             "changed {} notebooks and {} jobs in the source",
             changed.notebooks, changed.jobs
         );
-        let third = run::scenario(
-            "re-run, 1% changed",
-            &bin,
-            &cfg,
-            &env,
-            &source,
-            &target,
-            None,
-        )
-        .await?;
+        let third = run::scenario(&harness, "re-run, 1% changed", None, &[]).await?;
         results.push(floor::Row::new(&third, &setup));
     }
     println!(

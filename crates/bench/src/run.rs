@@ -65,16 +65,29 @@ pub fn write_config(
     Ok(path)
 }
 
-/// Runs one `brickport migrate`, with the emulators' counters reset first.
+/// What every scenario runs against: the binary, its config and environment, the emulators.
+pub struct Harness<'a> {
+    pub bin: &'a Path,
+    pub cfg: &'a Path,
+    pub env: &'a [(&'a str, &'a str)],
+    pub source: &'a RunningEmulator,
+    pub target: &'a RunningEmulator,
+}
+
+/// Runs one `brickport migrate [migrate_args]`, with the emulators' counters reset first.
 pub async fn scenario(
+    h: &Harness<'_>,
     name: &str,
-    bin: &Path,
-    cfg: &Path,
-    env: &[(&str, &str)],
-    source: &RunningEmulator,
-    target: &RunningEmulator,
     halve_after_secs: Option<f64>,
+    migrate_args: &[&str],
 ) -> Result<Measure> {
+    let Harness {
+        bin,
+        cfg,
+        env,
+        source,
+        target,
+    } = *h;
     eprintln!("== {name}");
     source.emulator().stats.reset();
     target.emulator().stats.reset();
@@ -84,7 +97,8 @@ pub async fn scenario(
         .arg("-q")
         .arg("--output")
         .arg("json")
-        .arg("migrate");
+        .arg("migrate")
+        .args(migrate_args);
     for (k, v) in env {
         cmd.env(k, v);
     }

@@ -137,6 +137,12 @@ pub struct MigrateArgs {
     /// (objects this migration created; the conflict policy for the rest). Slower: one read each.
     #[arg(long)]
     pub recheck: bool,
+    /// Continue a run that stopped: objects the ledger has as done are not read again from
+    /// the source where it cannot say whether they changed (permissions, job settings), so a
+    /// re-run costs little more than the listing. Changes made to those since are not
+    /// carried; a run without it carries them.
+    #[arg(long, conflicts_with = "recheck")]
+    pub resume: bool,
 }
 
 /// `brickport cutover`.

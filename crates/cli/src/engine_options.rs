@@ -64,6 +64,7 @@ pub fn build(
     opts.fail_fast =
         migrate.is_some_and(|m| m.fail_fast) || settings.file.fail_fast.unwrap_or(false);
     opts.recheck = migrate.is_some_and(|m| m.recheck);
+    opts.resume = migrate.is_some_and(|m| m.resume);
     if let Some(path) = migrate.and_then(|m| m.secret_values.as_deref()) {
         opts.secret_values = read_secret_values(path)?;
     }

@@ -75,6 +75,13 @@ pub struct EngineOptions {
     /// last run (which is otherwise done without a request): drift made by hand in the target
     /// is then repaired for objects this migration owns (the conflict policy for the rest).
     pub recheck: bool,
+    /// Continue a run that stopped: an object the ledger has as done is not read again from
+    /// the source where the source cannot say whether it changed — permissions (an ACL has no
+    /// modification time) and job settings (a job neither) — so a re-run costs little more
+    /// than the listing. Notebooks and files are still compared by modification time and
+    /// every other kind by content. Changes made since to what is not re-read are not carried:
+    /// a plain run (without it) carries them.
+    pub resume: bool,
 }
 
 impl EngineOptions {
@@ -95,6 +102,7 @@ impl EngineOptions {
             fail_fast: false,
             max_concurrency: 128,
             recheck: false,
+            resume: false,
         }
     }
 

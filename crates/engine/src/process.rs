@@ -29,6 +29,10 @@ use target::{CreateResult, create, locate, update_settled};
 pub(crate) const NOT_REREAD: &str = "unchanged in the source since the last run: not re-read \
      from the target (`verify` or `migrate --recheck` checks the target)";
 
+/// The detail of an object not read again from the source (`resume`).
+pub(crate) const RESUMED: &str = "done in an earlier run: not read again from the source \
+     (--resume; a run without it carries changes made since)";
+
 /// What every object task shares during a run.
 pub(crate) struct Runtime {
     pub ctx: Ctx,
@@ -181,7 +185,8 @@ pub(crate) async fn run_pass_in(
         Outcome::Skipped if !matches!(obj.mode, Mode::Skip(_)) => Vec::new(),
         _ => obj.manual.clone(),
     };
-    if !rt.dry_run {
+    // A resumed object was not read again: the ledger keeps the manual actions it has.
+    if !rt.dry_run && obj.mode != Mode::Resumed {
         let _ = rt.ledger.set_manual_actions(kind.name(), &obj.key, &manual);
     }
     let mut dropped = obj.dropped.clone();
@@ -233,6 +238,19 @@ async fn first_pass(
     let has_deferred = cycle || kind.references().iter().any(|r| r.deferred);
     let hash = json::content_hash(&obj.spec);
     let row = ledger.get(name, sid)?;
+    if obj.mode == Mode::Resumed {
+        // Its spec is only the listing's: never written. The listing found it done.
+        let done = row
+            .as_ref()
+            .filter(|r| r.intent.is_none() && r.status.is_done())
+            .and_then(|r| r.target_id.clone());
+        let Some(tid) = done else {
+            let why = "no longer done in the ledger: run again without --resume";
+            return Ok(Done::new(Outcome::Skipped, None).with_detail(why));
+        };
+        record(Status::Unchanged, None, None, None, None, None)?;
+        return Ok(Done::new(Outcome::Unchanged, Some(tid)).with_detail(RESUMED));
+    }
     if let Some(r) = &row
         && r.intent.is_none()
         && r.status.is_done()

@@ -21,3 +21,6 @@ mod typical;
 
 #[path = "engine/resilience.rs"]
 mod resilience;
+
+#[path = "engine/resume.rs"]
+mod resume;

@@ -184,15 +184,27 @@ impl Kind for Jobs {
                 .filter_map(|j| j.job_id.map(|i| i.to_string()))
                 .collect();
             let width = ctx.opts.max_concurrency.max(1);
+            // Done in an earlier run and resuming: the list's name is enough (no `get`).
+            let mut out = Vec::new();
+            let mut to_get = Vec::new();
+            for j in &listed {
+                let Some(id) = j.job_id else { continue };
+                if SourceObject::resumable(ctx, NAME, &id.to_string())? {
+                    let name = j.settings.as_ref().and_then(|s| s.name.clone());
+                    let key = format!("{} ({id})", name.as_deref().unwrap_or("Untitled"));
+                    // The backup gets what the list showed.
+                    let raw = super::to_json(NAME, &key, j)?;
+                    let mut obj = SourceObject::new(id.to_string(), key, raw, Value::Null);
+                    obj.mode = super::Mode::Resumed;
+                    out.push(obj);
+                } else {
+                    to_get.push(id);
+                }
+            }
             // Full settings (every page of every array), a few jobs at a time.
-            let gets: Vec<_> = listed
-                .iter()
-                .filter_map(|j| j.job_id)
-                .map(|id| get_full(ctx, id))
-                .collect();
+            let gets: Vec<_> = to_get.into_iter().map(|id| get_full(ctx, id)).collect();
             let full: Vec<Result<Job, EngineError>> =
                 futures::stream::iter(gets).buffered(width).collect().await;
-            let mut out = Vec::new();
             for j in full {
                 let j = j?;
                 let Some(id) = j.job_id else { continue };

@@ -115,6 +115,25 @@ pub enum Mode {
     MapOnly(String),
     /// Leave it out entirely (excluded by path, unsupported variant), with this reason.
     Skip(String),
+    /// Done in an earlier run, by the ledger, and not read again from the source
+    /// ([`crate::EngineOptions::resume`]): its spec is only what the listing had, so it is
+    /// never written; the run reports it unchanged.
+    Resumed,
+}
+
+impl SourceObject {
+    /// The object stands as the ledger has it, when `resume` is on and the ledger has it done
+    /// (no write in flight, present in the target): listing it need not read it again.
+    pub(crate) fn resumable(ctx: &Ctx, kind: &str, source_id: &str) -> Result<bool, EngineError> {
+        if !ctx.opts.resume {
+            return Ok(false);
+        }
+        Ok(ctx
+            .ids
+            .ledger()
+            .get(kind, source_id)?
+            .is_some_and(|r| r.intent.is_none() && r.status.is_done() && r.target_id.is_some()))
+    }
 }
 
 /// One object listed in the source.

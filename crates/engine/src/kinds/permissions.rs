@@ -218,6 +218,14 @@ impl Permissions {
             Some("FILE") if self.object_type == "notebooks" => "files",
             _ => self.object_type,
         };
+        if SourceObject::resumable(ctx, self.name, &o.source_id)? {
+            let spec = json!({"object_id": o.source_id, "request_type": t});
+            // The backup says it was not read (the run that read it backed it up).
+            let raw = json!({"object_id": o.source_id, "not_read_again": "--resume"});
+            let mut p = SourceObject::new(o.source_id.clone(), o.key.clone(), raw, spec);
+            p.mode = Mode::Resumed;
+            return Ok(Some(p));
+        }
         let r = ctx.source.permissions().get(t, &o.source_id).await;
         let spec = json!({"object_id": o.source_id, "request_type": t, "acl": []});
         let mut p = SourceObject::new(o.source_id.clone(), o.key.clone(), json!({}), spec);

@@ -9,7 +9,7 @@ use brickport_engine::{KindSummary, ObjectReport, Outcome, Progress, kind_names,
 
 use crate::support::{Pair, client};
 
-async fn typical_pair(visibility: Duration) -> Pair {
+pub async fn typical_pair(visibility: Duration) -> Pair {
     let start = |seed: SeedSpec, id_seed| {
         brickport_emulator::start(EmulatorOptions {
             id_seed,
