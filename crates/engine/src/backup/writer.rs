@@ -52,7 +52,11 @@ impl BackupWriter {
 
     /// Appends one object.
     pub fn push(&mut self, object: &Value) -> Result<(), EngineError> {
-        let sep: &[u8] = if self.count == 0 { b"\n    " } else { b",\n    " };
+        let sep: &[u8] = if self.count == 0 {
+            b"\n    "
+        } else {
+            b",\n    "
+        };
         self.write(sep)?;
         let json = serde_json::to_vec(object).map_err(|e| io_err(&self.tmp, e))?;
         self.write(&json)?;
@@ -98,7 +102,10 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
             .filter(|n| !n.starts_with('.'))
             .collect();
-        assert!(visible.is_empty(), "no backup before it is complete: {visible:?}");
+        assert!(
+            visible.is_empty(),
+            "no backup before it is complete: {visible:?}"
+        );
         let path = w.finish().unwrap();
 
         let streamed: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
