@@ -69,7 +69,11 @@ async fn resume_reads_no_acl_or_job_again_and_a_plain_run_carries_what_it_skippe
     let (o, detail) = outcome(&resumed, "notebook_permissions", &nb);
     assert_eq!(o, Outcome::Unchanged);
     assert!(detail.contains("--resume"), "{detail}");
-    let jobs: Vec<_> = resumed.objects.iter().filter(|o| o.kind == "jobs").collect();
+    let jobs: Vec<_> = resumed
+        .objects
+        .iter()
+        .filter(|o| o.kind == "jobs")
+        .collect();
     assert!(
         jobs.iter()
             .filter(|j| first.objects.iter().any(|f| f.kind == "jobs"
@@ -94,7 +98,10 @@ async fn resume_reads_no_acl_or_job_again_and_a_plain_run_carries_what_it_skippe
     let plain = migrate(&p.source, &p.target, &opts, &NoProgress)
         .await
         .unwrap();
-    assert_eq!(outcome(&plain, "notebook_permissions", &nb).0, Outcome::Updated);
+    assert_eq!(
+        outcome(&plain, "notebook_permissions", &nb).0,
+        Outcome::Updated
+    );
     let target_acl = p
         .target
         .permissions()
