@@ -248,7 +248,12 @@ impl Throttle {
         let permit = state.semaphore.clone().acquire_owned().await.ok();
         let limiter = lock(&state.rate).limiter.clone();
         if let Some(limiter) = limiter {
-            limiter.until_ready().await;
+            // On the runtime's own timer: governor's `until_ready` sleeps on a timer thread
+            // of its own, one cross-thread wake-up per paced request.
+            while let Err(not_until) = limiter.check() {
+                let now = governor::clock::Clock::now(limiter.clock());
+                tokio::time::sleep(not_until.wait_time_from(now)).await;
+            }
         }
         Permit { _permit: permit }
     }

@@ -35,7 +35,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             cli.global.source_profile.as_deref(),
             cli.global.target_profile.as_deref(),
         )?,
-        Command::Emulator(args) => runtime()?.block_on(emulator::run(args, output))?,
+        Command::Emulator(args) => server_runtime()?.block_on(emulator::run(args, output))?,
         Command::Demo(args) => runtime()?.block_on(demo::run(
             args,
             cli.global.run_dir.as_deref(),
@@ -51,8 +51,20 @@ pub fn run(cli: Cli) -> Result<u8> {
     Ok(outcome.exit_code())
 }
 
-/// The async runtime the commands run on.
+/// The async runtime the commands run on: one thread. A migration waits on the network and
+/// the rate limits, not on the CPU (well under a core at the published limits); on several
+/// threads most of brickport's CPU went into waking and parking them for every answer
+/// (brickport-bench, scale:1000 at 50 ms).
 fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// `brickport emulator` serves whoever connects (the conformance suite, a user's scripts): on
+/// every core.
+fn server_runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
