@@ -5,6 +5,8 @@
 
 // mimalloc: the run allocates and frees many small JSON values per request from several
 // threads; glibc's malloc/free were the top of brickport's CPU profile (brickport-bench).
+// (`--features system-alloc` keeps the system's, for heap profilers such as heaptrack.)
+#[cfg(not(feature = "system-alloc"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

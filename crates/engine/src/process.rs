@@ -39,7 +39,10 @@ pub(crate) struct Runtime {
     pub ledger: std::sync::Arc<Ledger>,
     /// A plan: nothing is written, to the target or the ledger.
     pub dry_run: bool,
-    pub permits: tokio::sync::Semaphore,
+    /// Each kind's slots (`max_concurrency` objects in flight per kind). Per kind, not for the
+    /// whole run: objects queued on one saturated API family (clusters, the workspace) must
+    /// not hold the slots the other kinds' objects need to use the other families.
+    pub permits: std::collections::BTreeMap<&'static str, tokio::sync::Semaphore>,
     pub aborted: AtomicBool,
     pub abort_reason: Mutex<Option<String>>,
     /// (kind, source id) of the objects this run left alone as conflicts: their grants are
@@ -135,7 +138,10 @@ pub(crate) async fn run_pass_in(
         Ok(Done::new(Outcome::Skipped, None)
             .with_detail("not attempted: the run was aborted after a failure (fail_fast)"))
     } else {
-        let _permit = rt.permits.acquire().await;
+        let _permit = match rt.permits.get(kind.name()) {
+            Some(p) => p.acquire().await.ok(),
+            None => None,
+        };
         match link {
             None => first_pass(rt, kind, obj, cycle).await,
             Some(first) => link_pass(rt, kind, obj, first).await,

@@ -197,7 +197,13 @@ async fn execute(
         ctx,
         ledger: ledger.clone(),
         dry_run,
-        permits: tokio::sync::Semaphore::new(opts.max_concurrency.max(1)),
+        permits: selected
+            .iter()
+            .map(|k| {
+                let slots = tokio::sync::Semaphore::new(opts.max_concurrency.max(1));
+                (k.name(), slots)
+            })
+            .collect(),
         aborted: AtomicBool::new(false),
         abort_reason: Mutex::new(None),
         left_alone: Default::default(),

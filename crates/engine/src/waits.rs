@@ -12,7 +12,7 @@
 //!   until all the kinds it may point at are *finished* (a value no listed object has: a
 //!   deleted cluster, a principal outside the source);
 //! - the kinds named by [`Kind::after`] finished (Git folders before jobs), or, with
-//!   [`Kind::after_by_object`], only the object [`Kind::made_with`] names.
+//!   [`Kind::after_by_object`], only the object [`Kind::after_object`] names.
 //!
 //! References to the object's own kind are not waited for here: the kind's own ordering
 //! handles them (`order` for jobs running jobs, the second pass for deferred ones). An object
@@ -183,7 +183,7 @@ pub(crate) fn prerequisites(kind: &dyn Kind, obj: &SourceObject, full: bool) -> 
         }
     }
     if kind.after_by_object() {
-        if let Some((kinds, key)) = kind.made_with(obj) {
+        if let Some((kinds, key)) = kind.after_object(obj) {
             out.push(Wait::Object {
                 kinds: kinds.to_vec(),
                 by: RefBy::Key,
@@ -330,6 +330,18 @@ mod tests {
                 value: "u1".into()
             }]
         );
+
+        // A Git folder needs only the folder it is in; none under /Repos.
+        let repos = find("repos");
+        assert_eq!(
+            prerequisites(repos.as_ref(), &obj("r1", "/Users/a@x/proj"), false),
+            vec![Wait::Object {
+                kinds: vec!["workspace_folders"],
+                by: RefBy::Key,
+                value: "/Users/a@x".into()
+            }]
+        );
+        assert!(prerequisites(repos.as_ref(), &obj("r2", "/Repos/a@x/proj"), false).is_empty());
 
         // Jobs need every Git folder (notebooks inside them), as a whole kind.
         let jobs = find("jobs");

@@ -251,11 +251,16 @@ pub trait Kind: Send + Sync {
     fn after(&self) -> &'static [&'static str] {
         &[]
     }
-    /// Whether an object needs only the one object [`Kind::made_with`] names from the kinds in
-    /// [`Kind::after`] (a home folder needs its own user), rather than those whole kinds
+    /// Whether an object needs only the one object [`Kind::after_object`] names from the kinds
+    /// in [`Kind::after`] (a home folder needs its own user), rather than those whole kinds
     /// finished. The default: the whole kinds.
     fn after_by_object(&self) -> bool {
         false
+    }
+    /// With [`Kind::after_by_object`]: the one object of the [`Kind::after`] kinds `obj` needs,
+    /// as (kinds, natural key), if any. The default: the object it is made with.
+    fn after_object(&self, obj: &SourceObject) -> Option<(&'static [&'static str], String)> {
+        self.made_with(obj)
     }
     /// The kind whose objects these are the grants of (permissions kinds), keyed by the same
     /// source id: the grants of an object left alone as a conflict are left alone too. The

@@ -72,6 +72,17 @@ impl Kind for Repos {
         &[super::workspace_folders::NAME]
     }
 
+    fn after_by_object(&self) -> bool {
+        // A Git folder needs only the folder it is in (none under /Repos: the API makes those).
+        true
+    }
+
+    fn after_object(&self, obj: &SourceObject) -> Option<(&'static [&'static str], String)> {
+        let (parent, _) = obj.key.rsplit_once('/')?;
+        (!parent.is_empty() && !super::notebooks::in_repos(&obj.key))
+            .then(|| (&[super::workspace_folders::NAME][..], parent.to_string()))
+    }
+
     fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
         Box::pin(async move {
             let repos: Vec<Repo> = ctx
