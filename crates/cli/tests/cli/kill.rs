@@ -231,6 +231,9 @@ fn phase1_killed_after_10_50_150_writes_resumes_with_no_duplicate() {
     assert_nothing_left(&sb, &args, 5);
 }
 
+/// Phase 2's creates in a whole run of the `typical` seed: 8 clusters, 128 notebooks and files.
+const PHASE2_CREATES: u64 = 8 + 128;
+
 /// Phase 2's creates of clusters, notebooks and files (`by_path` counts every method, so
 /// `/api/repos`, read as well, is left out).
 fn phase2_creates(s: &StatsSnapshot) -> u64 {
@@ -243,17 +246,20 @@ fn killed_in_phase_2_and_in_phase_3_resumes_with_no_duplicate() {
     let args = [&["migrate"][..], &WS].concat();
     // Phase 2: at its first create (in flight: the run never sees the answer), then again
     // in the middle of it (some creates answered, others in flight).
+    // (Objects of different phases overlap: a job starts once what it references is done,
+    // so jobs may already be created here; what matters is that Phase 2 is unfinished.)
     let at = kill_when(&sb, &args, "Phase 2's first create", |_, now| {
         phase2_creates(now) >= 1
     });
-    assert_eq!(hits(&at, "/api/jobs/create"), 0, "killed after Phase 2");
+    assert!(phase2_creates(&at) < PHASE2_CREATES, "killed after Phase 2");
     let at = kill_when(&sb, &args, "Phase 2's middle", |start, now| {
         phase2_creates(now) >= phase2_creates(start) + 20
     });
-    assert_eq!(hits(&at, "/api/jobs/create"), 0, "killed after Phase 2");
+    assert!(phase2_creates(&at) < PHASE2_CREATES, "killed after Phase 2");
     // Phase 3: the same, with jobs.
-    kill_when(&sb, &args, "Phase 3's first create", |_, now| {
-        hits(now, "/api/jobs/create") >= 1
+    // Relative to the run's start: earlier runs may already have created jobs.
+    kill_when(&sb, &args, "Phase 3's next create", |start, now| {
+        hits(now, "/api/jobs/create") > hits(start, "/api/jobs/create")
     });
     kill_when(&sb, &args, "Phase 3's middle", |start, now| {
         hits(now, "/api/jobs/create") >= hits(start, "/api/jobs/create") + 5
