@@ -14,7 +14,7 @@
 //! type (one skipped line), not once per object, and the run goes on.
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use brickport_api::types::permissions::{AccessControlRequest, ObjectPermissions};
 use futures::{StreamExt, TryStreamExt};
@@ -34,7 +34,6 @@ pub struct Permissions {
     object_type: &'static str,
     has_owner: bool,
     refs: &'static [Reference],
-    me: OnceLock<(String, String)>,
 }
 
 macro_rules! perm_refs {
@@ -81,7 +80,6 @@ pub fn all() -> Vec<Arc<dyn Kind>> {
             object_type,
             has_owner,
             refs,
-            me: OnceLock::new(),
         })
     };
     vec![
@@ -246,20 +244,16 @@ impl Permissions {
         Ok(Some(p))
     }
 
-    /// The migrating principal in the target, as an ACL entry field and name.
+    /// The migrating principal in the target, as an ACL entry field and name (read once per
+    /// run, in the run's cache).
     async fn me(&self, ctx: &Ctx) -> Result<(String, String), EngineError> {
-        if let Some(m) = self.me.get() {
-            return Ok(m.clone());
-        }
         let name = super::scim::target_caller(ctx).await?.unwrap_or_default();
         let field = if super::jobs::uuid_like(&name) {
             "service_principal_name"
         } else {
             "user_name"
         };
-        let m = (field.to_string(), name);
-        let _ = self.me.set(m.clone());
-        Ok(m)
+        Ok((field.to_string(), name))
     }
 
     async fn put(&self, ctx: &Ctx, obj: &SourceObject, desired: &Value) -> Result<(), EngineError> {

@@ -51,10 +51,6 @@ impl Drop for SourceWalk {
 /// selection; `/Repos` (Git folders, migrated through the Repos API) is never entered.
 pub type Filter = Arc<dyn Fn(&str) -> bool + Send + Sync>;
 
-fn is_repos(path: &str) -> bool {
-    path == "/Repos" || path.starts_with("/Repos/")
-}
-
 impl SourceWalk {
     /// Starts walking `client`'s tree from `/`, up to `width` folders listed at a time.
     pub fn start(client: WorkspaceClient, width: usize, selected: Filter) -> Arc<SourceWalk> {
@@ -176,7 +172,7 @@ async fn walk_tree(
         let mut keep = Vec::with_capacity(page.len());
         for o in page {
             let Some(p) = o.path.as_deref() else { continue };
-            if is_repos(p) || !selected(p) {
+            if super::notebooks::in_repos(p) || !selected(p) {
                 continue;
             }
             if o.object_type.as_deref() == Some("DIRECTORY") {
