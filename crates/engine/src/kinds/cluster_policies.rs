@@ -5,6 +5,7 @@
 use brickport_api::types::policies::Policy;
 use serde_json::Value;
 
+use super::snapshot::Lookup;
 use super::{
     Created, Ctx, Kind, KindFuture, Mode, SourceObject, TargetObject, api, from_json, to_json,
 };
@@ -101,13 +102,31 @@ impl Kind for ClusterPolicies {
         _: &'a Value,
     ) -> KindFuture<'a, Option<TargetObject>> {
         Box::pin(async move {
-            match all(ctx, false)
-                .await?
-                .into_iter()
-                .find(|p| p.name.as_deref() == Some(&obj.key))
-            {
-                Some(p) => target(p),
-                None => Ok(None),
+            // The first lookup of a run comes from one listing of the target (a listing
+            // per object made the run quadratic in requests and memory).
+            let listed = ctx
+                .cache
+                .first_lookup(NAME, &obj.key, || async {
+                    Ok(all(ctx, false)
+                        .await?
+                        .into_iter()
+                        .filter_map(|o| Some((o.name?, o.policy_id?)))
+                        .collect())
+                })
+                .await?;
+            match listed {
+                Lookup::Id(id) => self.get(ctx, &id).await,
+                Lookup::Absent => Ok(None),
+                Lookup::Ask => {
+                    match all(ctx, false)
+                        .await?
+                        .into_iter()
+                        .find(|p| p.name.as_deref() == Some(&obj.key))
+                    {
+                        Some(p) => target(p),
+                        None => Ok(None),
+                    }
+                }
             }
         })
     }

@@ -22,6 +22,7 @@ use brickport_api::types::clusters::Cluster;
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 
+use super::snapshot::Lookup;
 use super::{
     Created, Ctx, Kind, KindFuture, Mode, RefBy, Reference, SourceObject, TargetObject, api,
     from_json,
@@ -99,17 +100,19 @@ fn key_of(c: &Cluster, id: &str) -> String {
     format!("{} ({id})", c.cluster_name.as_deref().unwrap_or(""))
 }
 
+/// The source id a target cluster carries in its tag, if any.
+fn tag_of(c: &Cluster) -> Option<&str> {
+    c.custom_tags
+        .as_ref()
+        .and_then(|t| t.get(SOURCE_ID_TAG))
+        .and_then(Value::as_str)
+}
+
 async fn target_of(ctx: &Ctx, c: Cluster) -> Result<Option<TargetObject>, EngineError> {
     let Some(id) = c.cluster_id.clone() else {
         return Ok(None);
     };
-    let source_id = c
-        .custom_tags
-        .as_ref()
-        .and_then(|t| t.get(SOURCE_ID_TAG))
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
+    let source_id = tag_of(&c).unwrap_or("").to_string();
     let libs = libraries(&ctx.target, &id, "target").await?;
     Ok(Some(TargetObject {
         key: key_of(&c, &source_id),
@@ -259,23 +262,43 @@ impl Kind for Clusters {
         _: &'a Value,
     ) -> KindFuture<'a, Option<TargetObject>> {
         Box::pin(async move {
-            let all: Vec<Cluster> = ctx
-                .target
-                .clusters()
-                .list()
-                .try_collect()
-                .await
-                .map_err(api(|| "listing clusters in the target".into()))?;
-            let hit = all.into_iter().find(|c| {
-                c.custom_tags
-                    .as_ref()
-                    .and_then(|t| t.get(SOURCE_ID_TAG))
-                    .and_then(Value::as_str)
-                    == Some(obj.source_id.as_str())
-            });
-            match hit {
-                Some(c) => target_of(ctx, c).await,
-                None => Ok(None),
+            // The first lookup of a run comes from one listing of the target's clusters
+            // (listing them per cluster made the run quadratic in requests and memory).
+            let listed = ctx
+                .cache
+                .first_lookup(NAME, &obj.source_id, || async {
+                    ctx.target
+                        .clusters()
+                        .list()
+                        .try_filter_map(|c| async move {
+                            Ok(tag_of(&c)
+                                .zip(c.cluster_id.as_deref())
+                                .map(|(t, id)| (t.to_string(), id.to_string())))
+                        })
+                        .try_collect()
+                        .await
+                        .map_err(api(|| "listing clusters in the target".into()))
+                })
+                .await?;
+            match listed {
+                Lookup::Id(id) => self.get(ctx, &id).await,
+                Lookup::Absent => Ok(None),
+                Lookup::Ask => {
+                    let hit = ctx
+                        .target
+                        .clusters()
+                        .list()
+                        .try_filter(|c| {
+                            std::future::ready(tag_of(c) == Some(obj.source_id.as_str()))
+                        })
+                        .try_next()
+                        .await
+                        .map_err(api(|| "listing clusters in the target".into()))?;
+                    match hit {
+                        Some(c) => target_of(ctx, c).await,
+                        None => Ok(None),
+                    }
+                }
             }
         })
     }

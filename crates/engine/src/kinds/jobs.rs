@@ -25,6 +25,7 @@ use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
 use super::clusters::SOURCE_ID_TAG;
+use super::snapshot::Lookup;
 use super::{
     Created, Ctx, Kind, KindFuture, RefBy, Reference, SourceObject, TargetObject, api, from_json,
 };
@@ -143,6 +144,15 @@ fn settings_of(obj: &SourceObject, desired: &Value) -> Result<JobSettings, Engin
         });
     }
     from_json(NAME, &obj.key, &spec::to_api(desired))
+}
+
+/// The source id a target job carries in its tag, if any.
+fn tag_of(j: &Job) -> Option<&str> {
+    j.settings
+        .as_ref()
+        .and_then(|s| s.tags.as_ref())
+        .and_then(|t| t.get(SOURCE_ID_TAG))
+        .and_then(Value::as_str)
 }
 
 impl Kind for Jobs {
@@ -272,27 +282,47 @@ impl Kind for Jobs {
                 .and_then(Value::as_str)
                 .unwrap_or("Untitled")
                 .to_string();
-            let q = JobListQuery {
-                name: Some(name.clone()),
-                ..JobListQuery::default()
+            // The first lookup of a run comes from one listing of the target's jobs (one
+            // `list?name=` per job costs a request each on a 30/s family).
+            let listed = ctx
+                .cache
+                .first_lookup(NAME, &obj.source_id, || async {
+                    ctx.target
+                        .jobs()
+                        .list(&JobListQuery::default())
+                        .try_filter_map(|j| async move {
+                            Ok(tag_of(&j)
+                                .zip(j.job_id)
+                                .map(|(t, id)| (t.to_string(), id.to_string())))
+                        })
+                        .try_collect()
+                        .await
+                        .map_err(api(|| "listing jobs in the target".into()))
+                })
+                .await?;
+            let id = match listed {
+                Lookup::Id(id) => Some(id),
+                Lookup::Absent => None,
+                Lookup::Ask => {
+                    let q = JobListQuery {
+                        name: Some(name.clone()),
+                        ..JobListQuery::default()
+                    };
+                    ctx.target
+                        .jobs()
+                        .list(&q)
+                        .try_filter(|j| {
+                            std::future::ready(tag_of(j) == Some(obj.source_id.as_str()))
+                        })
+                        .try_next()
+                        .await
+                        .map_err(api(|| format!("looking up job {name} in the target")))?
+                        .and_then(|j| j.job_id)
+                        .map(|id| id.to_string())
+                }
             };
-            let hits: Vec<Job> = ctx
-                .target
-                .jobs()
-                .list(&q)
-                .try_collect()
-                .await
-                .map_err(api(|| format!("looking up job {name} in the target")))?;
-            let hit = hits.into_iter().find(|j| {
-                j.settings
-                    .as_ref()
-                    .and_then(|s| s.tags.as_ref())
-                    .and_then(|t| t.get(SOURCE_ID_TAG))
-                    .and_then(Value::as_str)
-                    == Some(obj.source_id.as_str())
-            });
-            match hit.and_then(|j| j.job_id) {
-                Some(id) => self.get(ctx, &id.to_string()).await,
+            match id {
+                Some(id) => self.get(ctx, &id).await,
                 None => Ok(None),
             }
         })

@@ -8,6 +8,7 @@ use brickport_api::types::repos::{Repo, UpdateRepo};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 
+use super::snapshot::Lookup;
 use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, api, from_json};
 use crate::EngineError;
 use crate::json::pick;
@@ -126,6 +127,30 @@ impl Kind for Repos {
         _: &'a Value,
     ) -> KindFuture<'a, Option<TargetObject>> {
         Box::pin(async move {
+            // The first lookup of a run comes from one listing of the target's Git folders.
+            let listed = ctx
+                .cache
+                .first_lookup(NAME, &obj.key, || async {
+                    ctx.target
+                        .repos()
+                        .list(None)
+                        .try_filter_map(|r| async move {
+                            Ok(r.path
+                                .as_deref()
+                                .map(super::notebooks::normalise_path)
+                                .zip(r.id)
+                                .map(|(p, id)| (p, id.to_string())))
+                        })
+                        .try_collect()
+                        .await
+                        .map_err(api(|| "listing Git folders in the target".into()))
+                })
+                .await?;
+            match listed {
+                Lookup::Id(id) => return self.get(ctx, &id).await,
+                Lookup::Absent => return Ok(None),
+                Lookup::Ask => {}
+            }
             let repos: Vec<Repo> = ctx
                 .target
                 .repos()

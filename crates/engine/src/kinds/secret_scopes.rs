@@ -15,6 +15,7 @@ use brickport_api::Secret;
 use brickport_api::types::secrets::CreateScope;
 use serde_json::{Value, json};
 
+use super::snapshot::Lookup;
 use super::{
     Created, Ctx, Kind, KindFuture, Mode, RefBy, Reference, SourceObject, TargetObject, api,
 };
@@ -45,13 +46,33 @@ const REFS: &[Reference] = &[Reference {
 const MAX_KEYS: usize = 1000;
 
 async fn find_target(ctx: &Ctx, name: &str) -> Result<Option<TargetObject>, EngineError> {
-    let scopes = ctx
-        .target
-        .secrets()
-        .list_scopes()
-        .await
-        .map_err(api(|| "listing secret scopes in the target".into()))?;
-    if !scopes.iter().any(|s| s.name.as_deref() == Some(name)) {
+    let list = || async {
+        ctx.target
+            .secrets()
+            .list_scopes()
+            .await
+            .map_err(api(|| "listing secret scopes in the target".into()))
+    };
+    // The first lookup of a run comes from one listing of the target's scopes.
+    let listed = ctx
+        .cache
+        .first_lookup(NAME, name, || async {
+            Ok(list()
+                .await?
+                .into_iter()
+                .filter_map(|s| s.name.map(|n| (n.clone(), n)))
+                .collect())
+        })
+        .await?;
+    let exists = match listed {
+        Lookup::Id(_) => true,
+        Lookup::Absent => false,
+        Lookup::Ask => list()
+            .await?
+            .iter()
+            .any(|s| s.name.as_deref() == Some(name)),
+    };
+    if !exists {
         return Ok(None);
     }
     let (keys, acls) = contents(&ctx.target, name, "target").await?;

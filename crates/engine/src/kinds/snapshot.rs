@@ -146,8 +146,13 @@ impl RunCache {
         let cell = lock(&self.snapshots).entry(kind).or_default().clone();
         let snap = cell
             .get_or_try_init(|| async {
+                let mut ids = HashMap::new();
+                // The first object listed under a key wins, as in a lookup.
+                for (k, id) in load().await? {
+                    ids.entry(k).or_insert(id);
+                }
                 Ok::<_, EngineError>(Snapshot {
-                    ids: load().await?.into_iter().collect(),
+                    ids,
                     asked: Mutex::new(HashSet::new()),
                 })
             })
