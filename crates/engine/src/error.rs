@@ -54,6 +54,9 @@ pub enum EngineError {
     /// `fail_fast` was set and an object failed.
     #[error("aborted after the first failure (fail_fast): {0}")]
     Aborted(String),
+    /// brickport broke one of its own rules (a bug); the message says which.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl EngineError {

@@ -328,14 +328,17 @@ impl Kind for Permissions {
 
     fn list_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
         let width = ctx.opts.max_concurrency.max(1);
+        // Opened before the probe: a stream of the shared source tree walk must be open from
+        // the start for the walk to keep its entries (see `source_walk`); dropped unread when
+        // the API is disabled.
+        let brief = self.guarded.list_brief_stream(ctx);
         let probed = async move {
             Ok::<_, EngineError>(match disabled_side(ctx).await {
                 Some(side) => {
+                    drop(brief);
                     futures::stream::iter(self.disabled(side).into_iter().map(Ok)).boxed()
                 }
-                None => self
-                    .guarded
-                    .list_brief_stream(ctx)
+                None => brief
                     .try_filter(|o| std::future::ready(o.mode == Mode::Migrate))
                     .map_ok(move |o| self.read_source(ctx, o))
                     .try_buffered(width)

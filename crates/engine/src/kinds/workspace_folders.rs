@@ -61,10 +61,15 @@ fn parent_of(path: &str) -> Option<&str> {
 pub(crate) fn source_walk(ctx: &Ctx) -> std::sync::Arc<SourceWalk> {
     ctx.cache.source_walk(|| {
         let opts = ctx.opts.clone();
+        // Its readers: the selected kinds that stream the tree (it drops what all have read).
+        let consumers = crate::graph::select(&super::all(), &opts.only, opts.phase)
+            .map(|kinds| kinds.iter().filter(|k| k.streamed()).count())
+            .unwrap_or(0);
         SourceWalk::start(
             ctx.source.clone(),
             ctx.opts.max_concurrency,
             std::sync::Arc::new(move |p: &str| opts.path_selected(p)),
+            super::source_walk::Pacing::for_consumers(consumers),
         )
     })
 }
