@@ -4,11 +4,21 @@
 //! line) goes to stderr, so `brickport ... --output json | jq` always sees one JSON document.
 
 use std::io::Write;
+use std::sync::Mutex;
 
 use anyhow::{Context, Result};
 use serde_json::Value;
 
 use crate::cli::OutputFormat;
+
+/// Writes a JSON document to stdout.
+type WriteJson = Box<dyn FnOnce(&mut dyn Write) -> std::io::Result<()> + Send>;
+
+/// The JSON document of an outcome too large to hold as a [`Value`] (a run's report lists
+/// every object: hundreds of thousands), written straight to stdout by [`Outcome::print`].
+/// Held here rather than in [`Outcome`] because every command builds an `Outcome` literal
+/// (a new field would change them all); there is one command, so one outcome, per process.
+static STREAMED: Mutex<Option<WriteJson>> = Mutex::new(None);
 
 /// The result of a command that ran to its end.
 #[derive(Debug)]
@@ -32,6 +42,21 @@ impl Outcome {
         }
     }
 
+    /// A result whose JSON document is written by `json` when printed (streamed to stdout,
+    /// never built as a [`Value`]); its `json` field is `Null`.
+    pub fn streamed(
+        success: bool,
+        text: String,
+        json: impl FnOnce(&mut dyn Write) -> std::io::Result<()> + Send + 'static,
+    ) -> Outcome {
+        *STREAMED.lock().unwrap_or_else(|p| p.into_inner()) = Some(Box::new(json));
+        Outcome {
+            success,
+            json: Value::Null,
+            text,
+        }
+    }
+
     /// Writes the result to stdout in `format`.
     pub fn print(&self, format: OutputFormat) -> Result<()> {
         if self.json.is_null() && self.text.is_empty() {
@@ -39,9 +64,18 @@ impl Outcome {
         }
         let mut out = std::io::stdout().lock();
         let written = match format {
-            OutputFormat::Json => serde_json::to_writer_pretty(&mut out, &self.json)
-                .map_err(std::io::Error::from)
-                .and_then(|()| writeln!(out)),
+            OutputFormat::Json => {
+                let streamed = match self.json {
+                    Value::Null => STREAMED.lock().unwrap_or_else(|p| p.into_inner()).take(),
+                    _ => None,
+                };
+                match streamed {
+                    Some(write) => write(&mut out),
+                    None => serde_json::to_writer_pretty(&mut out, &self.json)
+                        .map_err(std::io::Error::from),
+                }
+                .and_then(|()| writeln!(out))
+            }
             OutputFormat::Text => out.write_all(self.text.as_bytes()),
         };
         match written.and_then(|()| out.flush()) {

@@ -44,8 +44,9 @@ pub fn run_report(report: &RunReport) -> String {
     }
     row(&mut out, w, &report.totals(), "total");
     let listed = |out: &mut String, title: &str, which: ObjOutcome| {
+        // Failed and conflicting objects are among the notable ones (kept in memory).
         let objs: Vec<_> = report
-            .objects
+            .notable()
             .iter()
             .filter(|o| o.outcome == which)
             .collect();

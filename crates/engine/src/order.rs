@@ -61,13 +61,15 @@ pub(crate) fn plan(kind: &dyn Kind, objs: &[SourceObject]) -> (Vec<BTreeSet<usiz
     (deps, on_cycle)
 }
 
-/// Every object's first pass, in dependency order, as `(index, report, needs second pass)`.
+/// Every object's first pass, in dependency order. An object done after it goes to `done` as
+/// it finishes; those that need a second pass are returned, `(index, first pass's report)`.
 pub(crate) async fn first_passes(
     rt: &Runtime,
     kind: &dyn Kind,
     objs: &[SourceObject],
     progress: &dyn Progress,
-) -> Vec<(usize, ObjectReport, bool)> {
+    done: &mut dyn FnMut(ObjectReport),
+) -> Vec<(usize, ObjectReport)> {
     let (deps, cycle) = plan(kind, objs);
     // Cycle members wait for nobody; every other object for all it references.
     let mut waiting: Vec<BTreeSet<usize>> = deps
@@ -77,7 +79,7 @@ pub(crate) async fn first_passes(
         .collect();
     let mut started = vec![false; objs.len()];
     let mut running = FuturesUnordered::new();
-    let mut out = Vec::with_capacity(objs.len());
+    let mut to_link = Vec::new();
     loop {
         for i in 0..objs.len() {
             if !started[i] && waiting[i].is_empty() {
@@ -98,9 +100,13 @@ pub(crate) async fn first_passes(
         for w in waiting.iter_mut() {
             w.remove(&i);
         }
-        out.push((i, r, link));
+        if link {
+            to_link.push((i, r));
+        } else {
+            done(r);
+        }
     }
-    out
+    to_link
 }
 
 #[cfg(test)]

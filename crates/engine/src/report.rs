@@ -1,15 +1,28 @@
 //! The run's report: per-object outcomes, per-kind counts, manual actions; written as
 //! `report.json` and `report.md` in the run directory.
+//!
+//! The per-object lines are not kept in memory (a large workspace has hundreds of thousands):
+//! they are on disk (`log`), read back one at a time by whatever writes them out: the report
+//! files, the cli's JSON (the report's `Serialize` streams them) and [`RunReport::objects`].
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::EngineError;
 use crate::ledger::ManualAction;
 
+mod files;
+mod log;
+mod markdown;
+mod spill;
+
+pub(crate) use log::ObjectLog;
+pub use log::Objects;
+pub(crate) use spill::Spill;
+
 /// What happened to one object in this run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// Created in the target.
@@ -117,7 +130,10 @@ impl KindSummary {
 }
 
 /// The result of `migrate` (also what `plan` returns, with would-be outcomes).
-#[derive(Debug, Clone, Serialize)]
+///
+/// Serialized (`report.json`, the cli's `--output json`) with every object under `objects`,
+/// read back from disk while it is written.
+#[derive(Debug, Clone)]
 pub struct RunReport {
     /// The source workspace's host.
     pub source: String,
@@ -131,8 +147,8 @@ pub struct RunReport {
     pub dry_run: bool,
     /// The kinds processed, with their counts, in table order.
     pub kinds: Vec<KindSummary>,
-    /// Every object's outcome.
-    pub objects: Vec<ObjectReport>,
+    /// Every object's outcome, on disk (see [`RunReport::objects_iter`]).
+    pub(crate) log: ObjectLog,
     /// Dependencies of the selected kinds that are neither selected nor in the ledger.
     pub missing_dependencies: Vec<String>,
     /// Manual actions left (from the whole ledger, not only this run).
@@ -144,6 +160,29 @@ pub struct RunReport {
 }
 
 impl RunReport {
+    /// Every object's outcome, read back from disk one at a time: kinds in table order,
+    /// objects by key inside a kind.
+    pub fn objects_iter(&self) -> Objects<'_> {
+        self.log.iter()
+    }
+
+    /// Every object's outcome, all read back (fine for a small run or a test; a large run's
+    /// reader should use [`RunReport::objects_iter`]).
+    pub fn objects(&self) -> Result<Vec<ObjectReport>, EngineError> {
+        self.objects_iter().collect()
+    }
+
+    /// How many objects the report lists.
+    pub fn object_count(&self) -> usize {
+        self.log.len()
+    }
+
+    /// The objects failed, in conflict, skipped or with dropped attributes (kept in memory),
+    /// in the report's order.
+    pub fn notable(&self) -> &[ObjectReport] {
+        &self.log.notable
+    }
+
     /// The totals over all kinds.
     pub fn totals(&self) -> KindSummary {
         let mut t = KindSummary {
@@ -177,7 +216,7 @@ impl RunReport {
     /// The objects skipped because they reference a kind that was never migrated (neither
     /// selected nor in the ledger: see [`RunReport::missing_dependencies`]).
     pub fn waiting_for_dependencies(&self) -> Vec<&ObjectReport> {
-        self.objects
+        self.notable()
             .iter()
             .filter(|o| {
                 o.outcome == Outcome::Skipped
@@ -204,145 +243,16 @@ impl RunReport {
         self.manual_actions.iter().filter(|a| !a.done).collect()
     }
 
-    /// The report in Markdown.
+    /// The report in Markdown, as one string (a large run's is large: [`RunReport::write`]
+    /// streams it to its file instead). An object that cannot be read back ends it with a
+    /// line saying so.
     pub fn to_markdown(&self) -> String {
-        let mut s = String::new();
-        let title = if self.dry_run {
-            "Plan"
-        } else {
-            "Migration report"
-        };
-        s.push_str(&format!("# {title}: {} → {}\n\n", self.source, self.target));
-        s.push_str(&format!(
-            "Started {}, finished {}.\n\n",
-            self.started_at, self.finished_at
-        ));
-        if let Some(a) = &self.aborted {
-            s.push_str(&format!("**Aborted:** {a}\n\n"));
+        let mut out = Vec::new();
+        if let Err(e) = self.write_markdown(&mut out) {
+            out.extend_from_slice(format!("\n(the report stops here: {e})\n").as_bytes());
         }
-        s.push_str(
-            "Times: a kind's is the wall time from its start to its last object, waiting for \
-             rate limits included; kinds run at the same time, so they overlap. The total is \
-             the run's wall time.\n\n",
-        );
-        s.push_str("| kind | phase | total | created | updated | unchanged | skipped | failed | conflicts | wall ms |\n");
-        s.push_str("|---|---|---|---|---|---|---|---|---|---|\n");
-        let mut rows: Vec<(String, &KindSummary)> = self
-            .kinds
-            .iter()
-            .map(|k| (k.phase.to_string(), k))
-            .collect();
-        let totals = self.totals();
-        rows.push((String::new(), &totals));
-        for (phase, k) in &rows {
-            s.push_str(&format!(
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-                k.kind,
-                phase,
-                k.total,
-                k.created,
-                k.updated,
-                k.unchanged,
-                k.skipped,
-                k.failed,
-                k.conflicts,
-                k.millis
-            ));
-        }
-        let not_reread = self
-            .objects
-            .iter()
-            .filter(|o| {
-                o.outcome == Outcome::Unchanged
-                    && o.detail.as_deref() == Some(crate::process::NOT_REREAD)
-            })
-            .count();
-        if not_reread > 0 {
-            s.push_str(&format!(
-                "\n**Not re-read:** {not_reread} objects are unchanged in the source since the last \
-                 run and were not read from the target, so a change made there by hand is not \
-                 seen: `brickport verify` checks the target, `brickport migrate --recheck` \
-                 repairs it.\n"
-            ));
-        }
-        if !self.missing_dependencies.is_empty() {
-            s.push_str("\n## Missing dependencies\n\n");
-            for m in &self.missing_dependencies {
-                s.push_str(&format!("- {m}\n"));
-            }
-            let waiting = self.waiting_for_dependencies().len();
-            if waiting > 0 {
-                s.push_str(&format!(
-                    "\n**Not migrated:** {waiting} selected objects were skipped because they \
-                     need these kinds; migrate them first, then run again.\n"
-                ));
-            }
-        }
-        let notable: Vec<&ObjectReport> = self
-            .objects
-            .iter()
-            .filter(|o| {
-                !matches!(
-                    o.outcome,
-                    Outcome::Unchanged | Outcome::Created | Outcome::Updated | Outcome::Adopted
-                ) || !o.dropped.is_empty()
-            })
-            .collect();
-        if !notable.is_empty() {
-            s.push_str("\n## Failed, skipped, in conflict, or with dropped attributes\n\n");
-            s.push_str("| kind | object | outcome | detail | dropped |\n|---|---|---|---|---|\n");
-            for o in notable {
-                s.push_str(&format!(
-                    "| {} | `{}` | {} | {} | {} |\n",
-                    o.kind,
-                    o.key,
-                    o.outcome.as_str(),
-                    md_cell(o.detail.as_deref().unwrap_or("")),
-                    md_cell(&o.dropped.join(", "))
-                ));
-            }
-        }
-        if !self.manual_actions.is_empty() {
-            let pending = self.pending_actions().len();
-            s.push_str(&format!(
-                "\n## Manual actions ({pending} pending, {} done)\n\n",
-                self.manual_actions.len() - pending
-            ));
-            for m in &self.manual_actions {
-                let mark = if m.done { "x" } else { " " };
-                s.push_str(&format!(
-                    "- [{mark}] {} `{}`: {}\n",
-                    m.kind, m.key, m.action
-                ));
-            }
-        }
-        s.push_str("\n## Every object\n\n| kind | object | outcome | target id | ms (its own passes) |\n|---|---|---|---|---|\n");
-        for o in &self.objects {
-            s.push_str(&format!(
-                "| {} | `{}` | {} | {} | {} |\n",
-                o.kind,
-                o.key,
-                o.outcome.as_str(),
-                o.target_id.as_deref().unwrap_or(""),
-                o.millis
-            ));
-        }
-        s
+        String::from_utf8_lossy(&out).into_owned()
     }
-
-    /// Writes `report.json` and `report.md` into `dir` (owner-only).
-    pub fn write(&self, dir: &Path) -> Result<(), EngineError> {
-        let json = serde_json::to_vec_pretty(self).map_err(|e| EngineError::Io {
-            path: dir.join("report.json"),
-            message: e.to_string(),
-        })?;
-        crate::backup::write_private(&dir.join("report.json"), &json)?;
-        crate::backup::write_private(&dir.join("report.md"), self.to_markdown().as_bytes())
-    }
-}
-
-fn md_cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
 }
 
 #[cfg(test)]
@@ -369,7 +279,7 @@ mod tests {
             finished_at: "2026-11-25T18:00:50.250Z".into(),
             dry_run: false,
             kinds: vec![kind("users", 1, 4, 700), kind("jobs", 3, 2, 28958)],
-            objects: Vec::new(),
+            log: ObjectLog::default(),
             missing_dependencies: Vec::new(),
             manual_actions: vec![
                 ManualAction {
@@ -398,5 +308,95 @@ mod tests {
         assert!(md.contains("- [x] jobs `a (1)`"), "{md}");
         assert!(md.contains("- [ ] jobs `b (2)`"), "{md}");
         assert_eq!(r.pending_actions().len(), 1);
+    }
+
+    fn obj(kind: &'static str, key: &str, outcome: Outcome, detail: Option<&str>) -> ObjectReport {
+        ObjectReport {
+            kind,
+            key: key.into(),
+            source_id: key.into(),
+            target_id: None,
+            outcome,
+            detail: detail.map(str::to_string),
+            diffs: Vec::new(),
+            dropped: Vec::new(),
+            manual: Vec::new(),
+            millis: 1,
+        }
+    }
+
+    #[test]
+    fn the_files_list_every_object_in_order_streamed_from_disk_and_are_owner_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let spill = Spill::create(Some(dir.path())).unwrap();
+        spill.push(obj("jobs", "b", Outcome::Failed, Some("boom")));
+        spill.push(obj("users", "u", Outcome::Created, None));
+        spill.push(obj(
+            "jobs",
+            "a",
+            Outcome::Unchanged,
+            Some(crate::process::NOT_REREAD),
+        ));
+        let waiting = format!("needs clusters: {}", crate::idmap::NEVER_MIGRATED);
+        spill.push(obj("jobs", "c", Outcome::Skipped, Some(&waiting)));
+        let r = RunReport {
+            source: "s".into(),
+            target: "t".into(),
+            started_at: "2026-11-25T18:00:00.000Z".into(),
+            finished_at: "2026-11-25T18:00:01.000Z".into(),
+            dry_run: false,
+            kinds: vec![kind("users", 1, 1, 1), kind("jobs", 3, 3, 1)],
+            log: spill.finish(&["users", "jobs"]).unwrap(),
+            missing_dependencies: vec!["clusters".into()],
+            manual_actions: Vec::new(),
+            backups: Vec::new(),
+            aborted: None,
+        };
+        assert_eq!(r.waiting_for_dependencies().len(), 1);
+        assert!(!r.is_success());
+        r.write(dir.path()).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("report.json")).unwrap())
+                .unwrap();
+        let keys: Vec<&str> = json["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["key"].as_str().unwrap())
+            .collect();
+        assert_eq!(keys, ["u", "a", "b", "c"]);
+        assert_eq!(json["objects"][2]["outcome"], "failed");
+        assert_eq!(json["objects"][2]["detail"], "boom");
+        assert_eq!(json["kinds"][1]["kind"], "jobs");
+        assert_eq!(json["aborted"], serde_json::Value::Null);
+        // The streamed document is the one the report serializes to.
+        assert_eq!(json, serde_json::to_value(&r).unwrap());
+        let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+        assert_eq!(md, r.to_markdown());
+        assert!(md.contains("**Not re-read:** 1 objects"), "{md}");
+        assert!(md.contains("**Not migrated:** 1 selected objects"), "{md}");
+        assert!(md.contains("| jobs | `b` | failed | boom |  |"), "{md}");
+        let every = md.split("## Every object").nth(1).unwrap();
+        let order: Vec<usize> = ["`u`", "`a`", "`b`", "`c`"]
+            .iter()
+            .map(|k| every.find(k).unwrap())
+            .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{md}");
+        #[cfg(unix)]
+        for f in ["report.json", "report.md"] {
+            use std::os::unix::fs::PermissionsExt;
+            let p = dir.path().join(f);
+            assert_eq!(
+                std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+        // Only the two reports are left: the spill files are unnamed.
+        let mut names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["report.json", "report.md"]);
     }
 }

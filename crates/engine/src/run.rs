@@ -24,7 +24,7 @@ use crate::kinds::{self, Ctx, Kind, SourceObject};
 use crate::ledger::Ledger;
 use crate::process::{Runtime, run_pass};
 use crate::progress::Progress;
-use crate::report::{KindSummary, ObjectReport, RunReport};
+use crate::report::{KindSummary, ObjectReport, RunReport, Spill};
 use crate::waits::Waits;
 use crate::{EngineError, EngineOptions};
 
@@ -34,16 +34,46 @@ pub type Plan = RunReport;
 
 mod streamed;
 
-/// A kind run to its end: its summary, its objects' reports, its backup (none in a plan).
-type KindDone = (
-    &'static str,
-    KindSummary,
-    Vec<ObjectReport>,
-    Option<std::path::PathBuf>,
-);
+/// A kind run to its end: its summary and its backup (none in a plan).
+type KindDone = (&'static str, KindSummary, Option<std::path::PathBuf>);
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// A kind's finished objects: counted, then handed to the run's spill file (a report is not
+/// kept once counted: a large kind's would not fit in memory).
+struct Tally<'a> {
+    summary: KindSummary,
+    spill: &'a Spill,
+}
+
+impl<'a> Tally<'a> {
+    fn new(kind: &dyn Kind, spill: &'a Spill) -> Self {
+        Tally {
+            summary: KindSummary {
+                kind: kind.name(),
+                phase: kind.phase(),
+                ..KindSummary::default()
+            },
+            spill,
+        }
+    }
+
+    /// One object done (after its second pass if it has one).
+    fn done(&mut self, r: ObjectReport) {
+        self.summary.count(r.outcome);
+        self.spill.push(r);
+    }
+
+    /// The kind's summary line, told to `progress`.
+    fn finish(self, total: usize, started: Instant, progress: &dyn Progress) -> KindSummary {
+        let mut summary = self.summary;
+        summary.total = total;
+        summary.millis = started.elapsed().as_millis() as u64;
+        progress.kind_finished(&summary);
+        summary
+    }
 }
 
 /// Runs one kind: every object's first pass, then the second pass where needed.
@@ -52,54 +82,52 @@ async fn run_kind(
     kind: &dyn Kind,
     objs: &[SourceObject],
     progress: &dyn Progress,
-) -> (KindSummary, Vec<ObjectReport>) {
+    spill: &Spill,
+) -> KindSummary {
     let started = Instant::now();
     progress.kind_started(kind.name(), objs.len());
     progress.kind_listed(kind.name(), objs.len());
     let width = rt.ctx.opts.max_concurrency.max(1);
-    let firsts: Vec<(usize, ObjectReport, bool)> = if crate::order::has_self_refs(kind) {
+    let mut tally = Tally::new(kind, spill);
+    // Objects that need a second pass, with their first pass's report.
+    let to_link: Vec<(usize, ObjectReport)> = if crate::order::has_self_refs(kind) {
         // Objects referencing each other (jobs running jobs): in dependency order.
-        crate::order::first_passes(rt, kind, objs, progress).await
+        crate::order::first_passes(rt, kind, objs, progress, &mut |r| tally.done(r)).await
     } else {
-        futures::stream::iter(objs.iter().enumerate())
-            .map(|(i, o)| async move {
-                let (r, link) = run_pass(rt, kind, o, None).await;
-                if !link {
-                    progress.object_finished(&r);
-                }
-                (i, r, link)
+        let mut firsts = std::pin::pin!(
+            futures::stream::iter(objs.iter().enumerate())
+                .map(|(i, o)| async move {
+                    let (r, link) = run_pass(rt, kind, o, None).await;
+                    if !link {
+                        progress.object_finished(&r);
+                    }
+                    (i, r, link)
+                })
+                .buffer_unordered(width)
+        );
+        let mut to_link = Vec::new();
+        while let Some((i, r, link)) = firsts.next().await {
+            if link {
+                to_link.push((i, r));
+            } else {
+                tally.done(r);
+            }
+        }
+        to_link
+    };
+    let mut linked = std::pin::pin!(
+        futures::stream::iter(to_link)
+            .map(|(i, first)| async move {
+                let (r, _) = run_pass(rt, kind, &objs[i], Some(first.outcome)).await;
+                progress.object_finished(&r);
+                merge_link(first, r)
             })
             .buffer_unordered(width)
-            .collect()
-            .await
-    };
-    let mut reports: Vec<Option<ObjectReport>> = vec![None; objs.len()];
-    let mut to_link = Vec::new();
-    for (i, r, link) in firsts {
-        if link {
-            to_link.push((i, r.outcome));
-        }
-        reports[i] = Some(r);
+    );
+    while let Some(r) = linked.next().await {
+        tally.done(r);
     }
-    let linked: Vec<(usize, ObjectReport)> = futures::stream::iter(to_link)
-        .map(|(i, first)| async move {
-            let (r, _) = run_pass(rt, kind, &objs[i], Some(first)).await;
-            progress.object_finished(&r);
-            (i, r)
-        })
-        .buffer_unordered(width)
-        .collect()
-        .await;
-    for (i, r) in linked {
-        let r = match reports[i].take() {
-            Some(first) => merge_link(first, r),
-            None => r,
-        };
-        reports[i] = Some(r);
-    }
-    let reports: Vec<ObjectReport> = reports.into_iter().flatten().collect();
-    let summary = summarise(kind, objs.len(), &reports, started, progress);
-    (summary, reports)
+    tally.finish(objs.len(), started, progress)
 }
 
 /// An object's report after its second pass, with what its first pass said.
@@ -116,28 +144,6 @@ fn merge_link(first: ObjectReport, mut r: ObjectReport) -> ObjectReport {
     }
     r.dropped = dropped;
     r
-}
-
-/// The kind's summary line, told to `progress`.
-fn summarise(
-    kind: &dyn Kind,
-    total: usize,
-    reports: &[ObjectReport],
-    started: Instant,
-    progress: &dyn Progress,
-) -> KindSummary {
-    let mut summary = KindSummary {
-        kind: kind.name(),
-        phase: kind.phase(),
-        total,
-        ..KindSummary::default()
-    };
-    for r in reports {
-        summary.count(r.outcome);
-    }
-    summary.millis = started.elapsed().as_millis() as u64;
-    progress.kind_finished(&summary);
-    summary
 }
 
 /// Shared by `migrate` and `plan`.
@@ -193,7 +199,11 @@ async fn execute(
         Some(ledger.start_run(&selection)?)
     };
     let chosen: BTreeSet<&'static str> = selected.iter().map(|k| k.name()).collect();
-    let rt = Runtime {
+    // Every object's report goes to disk as it finishes (see `report::log`): in the run
+    // directory, or the system's temporary directory for a plan (which writes nothing there).
+    let spilled = Spill::create((!dry_run).then_some(opts.run_dir.as_path()))?;
+    let spill = &spilled;
+    let runtime = Runtime {
         ctx,
         ledger: ledger.clone(),
         dry_run,
@@ -221,7 +231,7 @@ async fn execute(
     // listing that fails ends the run (dropping the kinds in flight: the ledger's intents
     // make the next run resume cleanly).
     let stamp = chrono::Utc::now();
-    let rt = &rt;
+    let rt = &runtime;
     let write_backup = |kind: &'static str, raw: Vec<serde_json::Value>| {
         if dry_run {
             Ok(None)
@@ -247,10 +257,10 @@ async fn execute(
                 )?)
             };
             running.push(Box::pin(async move {
-                let (summary, reports, backup) =
-                    streamed::run(rt, k, k.list_stream(&rt.ctx), progress, writer).await?;
+                let (summary, backup) =
+                    streamed::run(rt, k, k.list_stream(&rt.ctx), progress, writer, spill).await?;
                 rt.waits.finish(k.name());
-                Ok((k.name(), summary, reports, backup))
+                Ok((k.name(), summary, backup))
             }));
             continue;
         }
@@ -265,7 +275,7 @@ async fn execute(
             Ok::<_, EngineError>((k, objs, backup))
         });
     }
-    let mut results: BTreeMap<&'static str, (KindSummary, Vec<ObjectReport>)> = BTreeMap::new();
+    let mut results: BTreeMap<&'static str, KindSummary> = BTreeMap::new();
     let mut backups_by_kind = BTreeMap::new();
     loop {
         tokio::select! {
@@ -279,17 +289,17 @@ async fn execute(
                     continue;
                 }
                 running.push(Box::pin(async move {
-                    let (summary, reports) = run_kind(rt, kind, &objs, progress).await;
+                    let summary = run_kind(rt, kind, &objs, progress, spill).await;
                     rt.waits.finish(kind.name());
-                    Ok((kind.name(), summary, reports, backup))
+                    Ok((kind.name(), summary, backup))
                 }));
             }
             Some(done) = running.next() => {
-                let (name, summary, reports, backup) = done?;
+                let (name, summary, backup) = done?;
                 if let Some(b) = backup {
                     backups_by_kind.insert(name, b);
                 }
-                results.insert(name, (summary, reports));
+                results.insert(name, summary);
             }
             else => break,
         }
@@ -299,20 +309,32 @@ async fn execute(
         .filter_map(|k| backups_by_kind.remove(k.name()))
         .collect();
 
-    let mut kinds_out = Vec::new();
-    let mut objects = Vec::new();
-    for k in &selected {
-        if let Some((s, mut r)) = results.remove(k.name()) {
-            r.sort_by(|a, b| a.key.cmp(&b.key));
-            kinds_out.push(s);
-            objects.extend(r);
-        }
-    }
+    let kinds_out: Vec<KindSummary> = selected
+        .iter()
+        .filter_map(|k| results.remove(k.name()))
+        .collect();
     let aborted = rt
         .abort_reason
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .clone();
+    // The run's working state (caches, waits) is no longer needed: freed before the reports
+    // are sorted and written.
+    drop(running);
+    drop(listing);
+    drop(runtime);
+    // Kinds in the order of `kinds` (table order); objects by key inside a kind.
+    let order: Vec<&'static str> = selected
+        .iter()
+        .map(|k| k.name())
+        .chain(
+            table
+                .iter()
+                .map(|k| k.name())
+                .filter(|n| !chosen.contains(n)),
+        )
+        .collect();
+    let log = spilled.finish(&order)?;
     let report = RunReport {
         source: source.host().to_string(),
         target: target.host().to_string(),
@@ -320,7 +342,7 @@ async fn execute(
         finished_at: now(),
         dry_run,
         kinds: kinds_out,
-        objects,
+        log,
         missing_dependencies: missing,
         manual_actions: ledger.manual_actions()?,
         backups,

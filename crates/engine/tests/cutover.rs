@@ -167,8 +167,9 @@ async fn cutover_resumes_exactly_the_active_jobs_once() {
         .await
         .unwrap();
     let hourly = rerun
-        .objects
-        .iter()
+        .objects()
+        .unwrap()
+        .into_iter()
         .find(|o| o.kind == "jobs" && o.key.starts_with("hourly ("))
         .unwrap();
     assert_eq!(hourly.outcome, brickport_engine::Outcome::Updated);

@@ -21,8 +21,9 @@ use serde_json::json;
 use support::*;
 
 fn outcome(r: &RunReport, kind: &str, key: &str) -> Outcome {
-    r.objects
-        .iter()
+    r.objects()
+        .unwrap()
+        .into_iter()
         .find(|o| o.kind == kind && o.key.starts_with(key))
         .unwrap_or_else(|| panic!("no {kind} {key} in {}", r.to_markdown()))
         .outcome
@@ -171,8 +172,9 @@ async fn grants_of_an_object_left_alone_as_a_conflict_are_not_written() {
                 .unwrap()
         };
         let perm = r
-            .objects
-            .iter()
+            .objects()
+            .unwrap()
+            .into_iter()
             .find(|o| o.kind == "cluster_policy_permissions" && o.key == "small-clusters")
             .unwrap();
         assert_eq!(perm.outcome, Outcome::Skipped, "{policy:?}: {perm:?}");
@@ -261,7 +263,12 @@ async fn every_new_folder_counts_created_once() {
         .unwrap();
     assert!(r.is_success(), "{}", r.to_markdown());
     for path in &paths {
-        let o = r.objects.iter().find(|o| &o.key == path).unwrap();
+        let o = r
+            .objects()
+            .unwrap()
+            .into_iter()
+            .find(|o| &o.key == path)
+            .unwrap();
         assert_eq!(o.outcome, Outcome::Created, "{o:?}");
     }
     let k = r

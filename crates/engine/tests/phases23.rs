@@ -87,9 +87,10 @@ impl Pair {
     }
 }
 
-fn outcome<'a>(r: &'a RunReport, kind: &str, key_part: &str) -> &'a brickport_engine::ObjectReport {
-    r.objects
-        .iter()
+fn outcome(r: &RunReport, kind: &str, key_part: &str) -> brickport_engine::ObjectReport {
+    r.objects()
+        .unwrap()
+        .into_iter()
         .find(|o| o.kind == kind && o.key.contains(key_part))
         .unwrap_or_else(|| panic!("no {kind} `{key_part}` in the report"))
 }
@@ -276,8 +277,9 @@ async fn phases_2_and_3_migrate_everything_then_a_rerun_writes_nothing() {
         .await
         .unwrap();
     let todo: Vec<_> = plan
-        .objects
-        .iter()
+        .objects()
+        .unwrap()
+        .into_iter()
         .filter(|o| !matches!(o.outcome, Outcome::Unchanged | Outcome::Skipped))
         .collect();
     assert!(todo.is_empty(), "{todo:#?}");
@@ -618,8 +620,9 @@ async fn the_typical_workspace_migrates_in_full() {
     // The typical source gives the migrating admin another display name than the fresh
     // target: that one SCIM user is a conflict by design (left alone); nothing else.
     let bad: Vec<_> = report
-        .objects
-        .iter()
+        .objects()
+        .unwrap()
+        .into_iter()
         .filter(|o| matches!(o.outcome, Outcome::Failed | Outcome::Conflict))
         .filter(|o| !(o.kind == "users" && o.key == "admin@example.com"))
         .collect();
@@ -672,7 +675,12 @@ async fn a_target_without_the_permissions_api_is_reported_once_per_object_type()
         "sql_warehouse_permissions",
         "folder_permissions",
     ] {
-        let lines: Vec<_> = r.objects.iter().filter(|o| o.kind == kind).collect();
+        let lines: Vec<_> = r
+            .objects()
+            .unwrap()
+            .into_iter()
+            .filter(|o| o.kind == kind)
+            .collect();
         assert_eq!(lines.len(), 1, "{lines:#?}");
         assert_eq!(lines[0].outcome, Outcome::Skipped);
         assert!(

@@ -134,8 +134,9 @@ async fn verify_after_migrating_the_typical_workspace() {
     opts.max_concurrency = 6;
     let run = migrate(&source, &target, &opts, &NoProgress).await.unwrap();
     let not_done: Vec<(String, String)> = run
-        .objects
-        .iter()
+        .objects()
+        .unwrap()
+        .into_iter()
         .filter(|o| {
             matches!(
                 o.outcome,

@@ -53,8 +53,9 @@ async fn first_lookups_list_each_folder_once_and_nothing_under_a_folder_the_run_
     let sent = |path: &str| after.get(path).unwrap_or(&0) - before.get(path).unwrap_or(&0);
 
     let outcome = |key: &str| {
-        run.objects
-            .iter()
+        run.objects()
+            .unwrap()
+            .into_iter()
             .find(|o| o.key == key)
             .unwrap_or_else(|| panic!("no {key} in {}", run.to_markdown()))
             .outcome

@@ -11,7 +11,8 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 use brickport_engine::RunReport;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::json;
 
 use crate::cli::{MigrateArgs, SelectArgs};
 use crate::commands::{emulator::wait_for_stop, validate};
@@ -22,14 +23,29 @@ use crate::progress::CliProgress;
 use crate::render;
 use crate::settings::Settings;
 
-/// The report as JSON, with the run directory added.
-fn report_json(report: &RunReport, run_dir: &Path) -> Value {
-    let mut json = serde_json::to_value(report).unwrap_or_else(|_| json!({}));
-    if let Some(map) = json.as_object_mut() {
-        map.insert("ok".into(), json!(report.is_success()));
-        map.insert("run_dir".into(), json!(run_dir.display().to_string()));
-    }
-    json
+/// The `--output json` document of a run or a plan: the report's fields, then `ok` and
+/// `run_dir`.
+#[derive(Serialize)]
+struct RunJson {
+    #[serde(flatten)]
+    report: RunReport,
+    ok: bool,
+    run_dir: String,
+}
+
+/// A run's or a plan's outcome. Its JSON document is streamed to stdout when printed, every
+/// object read back from disk one at a time (a large workspace's report does not fit in
+/// memory as a `Value`).
+fn run_outcome(report: RunReport, run_dir: &Path, text: String) -> Outcome {
+    let ok = report.is_success();
+    let doc = RunJson {
+        report,
+        ok,
+        run_dir: run_dir.display().to_string(),
+    };
+    Outcome::streamed(ok, text, move |out| {
+        serde_json::to_writer_pretty(out, &doc).map_err(std::io::Error::from)
+    })
 }
 
 /// `brickport plan`.
@@ -38,11 +54,8 @@ pub async fn plan(settings: &Settings, select: &SelectArgs) -> Result<Outcome> {
     let run_dir = settings.run_dir(&pair.source_config, &pair.target_config);
     let opts = engine_options::build(settings, run_dir.clone(), select, None)?;
     let report = brickport_engine::plan(&pair.source, &pair.target, &opts).await?;
-    Ok(Outcome {
-        success: report.is_success(),
-        json: report_json(&report, &run_dir),
-        text: render::run_report(&report),
-    })
+    let text = render::run_report(&report);
+    Ok(run_outcome(report, &run_dir, text))
 }
 
 /// `brickport migrate`.
@@ -83,11 +96,7 @@ pub async fn migrate(settings: &Settings, args: &MigrateArgs) -> Result<Outcome>
         "\nrun directory: {} (report.md, report.json, ledger.sqlite, backups/)\n",
         run_dir.display()
     ));
-    Ok(Outcome {
-        success: report.is_success(),
-        json: report_json(&report, &run_dir),
-        text,
-    })
+    Ok(run_outcome(report, &run_dir, text))
 }
 
 /// A run stopped by Ctrl-C or SIGTERM (exit 130).

@@ -101,6 +101,18 @@ fn migrate_then_status_verify_and_a_clean_rerun() {
         .map(|k| k["created"].as_u64().unwrap())
         .sum();
     assert_eq!(created, 0, "{doc}");
+    // The streamed document lists every object once, then `ok` and `run_dir`.
+    let total: u64 = doc["kinds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["total"].as_u64().unwrap())
+        .sum();
+    let objects = doc["objects"].as_array().unwrap();
+    assert_eq!(objects.len() as u64, total, "{doc}");
+    assert!(objects.iter().all(|o| o["outcome"].is_string()), "{doc}");
+    assert_eq!(doc["ok"], true, "{doc}");
+    assert!(doc["run_dir"].is_string(), "{doc}");
 }
 
 #[test]

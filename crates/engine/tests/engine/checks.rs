@@ -144,8 +144,9 @@ async fn plan_writes_nothing_and_status_reads_the_ledger() {
     assert!(planned.dry_run);
     let would = |k: &str| {
         planned
-            .objects
-            .iter()
+            .objects()
+            .unwrap()
+            .into_iter()
             .find(|o| o.key == k)
             .map(|o| o.outcome)
     };
@@ -197,7 +198,12 @@ async fn clashing_policy(p: &crate::support::Pair) {
 }
 
 fn outcome_of(r: &brickport_engine::RunReport, key: &str) -> Outcome {
-    r.objects.iter().find(|o| o.key == key).unwrap().outcome
+    r.objects()
+        .unwrap()
+        .into_iter()
+        .find(|o| o.key == key)
+        .unwrap()
+        .outcome
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -230,8 +236,9 @@ async fn conflicts_follow_the_policy_and_equal_objects_are_adopted() {
     assert_eq!(outcome_of(&r, "pool-small"), Outcome::Adopted);
     assert_eq!(outcome_of(&r, "small-clusters"), Outcome::Conflict);
     let c = r
-        .objects
-        .iter()
+        .objects()
+        .unwrap()
+        .into_iter()
         .find(|o| o.key == "small-clusters")
         .unwrap();
     assert!(c.diffs.iter().any(|d| d == "definition"), "{c:?}");
@@ -286,8 +293,9 @@ async fn fail_fast_stops_after_the_first_failure() {
     // The run stopped: the objects not started before the failure are reported as not
     // attempted (kinds run side by side, so how many started before it depends on timing).
     let not_attempted = r
-        .objects
-        .iter()
+        .objects()
+        .unwrap()
+        .into_iter()
         .filter(|o| {
             o.outcome == Outcome::Skipped
                 && o.detail

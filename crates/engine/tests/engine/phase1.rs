@@ -15,8 +15,9 @@ async fn phase1_migrates_everything_then_is_idempotent() {
         .await
         .unwrap();
     let failed: Vec<_> = report
-        .objects
-        .iter()
+        .objects()
+        .unwrap()
+        .into_iter()
         .filter(|o| o.outcome == Outcome::Failed || o.outcome == Outcome::Conflict)
         .collect();
     assert!(failed.is_empty(), "failures: {failed:#?}");
@@ -108,8 +109,8 @@ async fn changes_in_the_source_update_exactly_those_objects() {
     let again = migrate(&p.source, &p.target, &opts, &NoProgress)
         .await
         .unwrap();
-    let mut updated: Vec<(&str, &str)> = again
-        .objects
+    let objects = again.objects().unwrap();
+    let mut updated: Vec<(&str, &str)> = objects
         .iter()
         .filter(|o| o.outcome == Outcome::Updated)
         .map(|o| (o.kind, o.key.as_str()))
@@ -305,5 +306,10 @@ async fn folders_follow_include_and_exclude_prefixes_and_skip_repos() {
             "{absent} was migrated"
         );
     }
-    assert!(r.objects.iter().all(|o| !o.key.starts_with("/Repos")));
+    assert!(
+        r.objects()
+            .unwrap()
+            .into_iter()
+            .all(|o| !o.key.starts_with("/Repos"))
+    );
 }

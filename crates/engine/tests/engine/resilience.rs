@@ -138,8 +138,9 @@ async fn an_object_the_target_rejects_fails_alone() {
         .await
         .unwrap();
     let failed: Vec<_> = report
-        .objects
-        .iter()
+        .objects()
+        .unwrap()
+        .into_iter()
         .filter(|o| o.outcome == Outcome::Failed)
         .collect();
     assert_eq!(failed.len(), 1, "{}", report.to_markdown());
@@ -159,8 +160,9 @@ async fn an_object_the_target_rejects_fails_alone() {
     // Its dependent is skipped with the reason; the cluster on the other pool is created.
     let cluster = |pool: &str| {
         report
-            .objects
-            .iter()
+            .objects()
+            .unwrap()
+            .into_iter()
             .find(|o| o.kind == "clusters" && o.key.contains(&format!("on-{pool}")))
             .unwrap()
     };

@@ -10,8 +10,9 @@ use crate::typical::typical_pair;
 
 fn outcome(r: &RunReport, kind: &str, sid: &str) -> (Outcome, String) {
     let o = r
-        .objects
-        .iter()
+        .objects()
+        .unwrap()
+        .into_iter()
         .find(|o| o.kind == kind && o.source_id == sid)
         .unwrap_or_else(|| panic!("{kind} {sid} not in the report"));
     (o.outcome, o.detail.clone().unwrap_or_default())
@@ -28,8 +29,9 @@ async fn resume_reads_no_acl_or_job_again_and_a_plain_run_carries_what_it_skippe
 
     // A notebook whose grants were written, and a user to grant it to.
     let (nb, nb_target) = first
-        .objects
-        .iter()
+        .objects()
+        .unwrap()
+        .into_iter()
         .filter(|o| {
             o.kind == "notebook_permissions"
                 && matches!(o.outcome, Outcome::Created | Outcome::Updated)
@@ -38,8 +40,9 @@ async fn resume_reads_no_acl_or_job_again_and_a_plain_run_carries_what_it_skippe
         .next()
         .expect("a notebook's grants were written");
     let user = first
-        .objects
-        .iter()
+        .objects()
+        .unwrap()
+        .into_iter()
         .find(|o| o.kind == "users" && o.outcome == Outcome::Created)
         .expect("a user was created")
         .key
@@ -70,15 +73,20 @@ async fn resume_reads_no_acl_or_job_again_and_a_plain_run_carries_what_it_skippe
     assert_eq!(o, Outcome::Unchanged);
     assert!(detail.contains("--resume"), "{detail}");
     let jobs: Vec<_> = resumed
-        .objects
-        .iter()
+        .objects()
+        .unwrap()
+        .into_iter()
         .filter(|o| o.kind == "jobs")
         .collect();
     assert!(
         jobs.iter()
-            .filter(|j| first.objects.iter().any(|f| f.kind == "jobs"
-                && f.source_id == j.source_id
-                && matches!(f.outcome, Outcome::Created | Outcome::Updated)))
+            .filter(|j| first
+                .objects()
+                .unwrap()
+                .into_iter()
+                .any(|f| f.kind == "jobs"
+                    && f.source_id == j.source_id
+                    && matches!(f.outcome, Outcome::Created | Outcome::Updated)))
             .all(|j| j.outcome == Outcome::Unchanged),
         "jobs done before stay unchanged"
     );

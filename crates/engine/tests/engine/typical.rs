@@ -34,11 +34,79 @@ pub async fn typical_pair(visibility: Duration) -> Pair {
 /// principal running the migration, another display name and entitlements than the fresh
 /// target: it is mapped and left alone, not a conflict.)
 fn only_admin_conflicts(r: &brickport_engine::RunReport) -> bool {
-    let caller = r.objects.iter().find(|o| o.key == "admin@example.com");
+    let caller = r
+        .objects()
+        .unwrap()
+        .into_iter()
+        .find(|o| o.key == "admin@example.com");
     caller.is_some_and(|o| o.outcome == Outcome::Skipped)
-        && r.objects
-            .iter()
+        && r.objects()
+            .unwrap()
+            .into_iter()
             .all(|o| !matches!(o.outcome, Outcome::Failed | Outcome::Conflict))
+}
+
+/// `report.json` and `report.md` (owner-only) list every object of the run once, with the
+/// outcome the report gives it, kinds in the report's order and keys sorted inside a kind.
+fn report_files_list_every_object(r: &brickport_engine::RunReport, dir: &std::path::Path) {
+    let objects = r.objects().unwrap();
+    let total: usize = r.kinds.iter().map(|k| k.total).sum();
+    assert_eq!(objects.len(), total);
+    assert_eq!(r.object_count(), total);
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap();
+    let listed: Vec<(String, String, String)> = json["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            let f = |k: &str| o[k].as_str().unwrap().to_string();
+            (f("kind"), f("key"), f("outcome"))
+        })
+        .collect();
+    let expected: Vec<(String, String, String)> = objects
+        .iter()
+        .map(|o| (o.kind.into(), o.key.clone(), o.outcome.as_str().into()))
+        .collect();
+    assert_eq!(listed, expected);
+    // Kinds in the report's order, keys sorted inside each.
+    let place = |k: &str| r.kinds.iter().position(|s| s.kind == k).unwrap();
+    assert!(
+        objects
+            .windows(2)
+            .all(|w| (place(w[0].kind), &w[0].key) <= (place(w[1].kind), &w[1].key))
+    );
+    // Each kind's counts agree with its objects.
+    for k in &r.kinds {
+        let n = |o: Outcome| {
+            objects
+                .iter()
+                .filter(|x| x.kind == k.kind && x.outcome == o)
+                .count()
+        };
+        assert_eq!(
+            (n(Outcome::Created), n(Outcome::Failed)),
+            (k.created, k.failed)
+        );
+    }
+    assert_eq!(json["kinds"].as_array().unwrap().len(), r.kinds.len());
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    let every = md.split("## Every object").nth(1).unwrap();
+    for o in &objects {
+        let row = format!("| {} | `{}` | {} |", o.kind, o.key, o.outcome.as_str());
+        assert!(every.contains(&row), "{row} missing from report.md");
+    }
+    assert_eq!(
+        every.lines().filter(|l| l.starts_with("| ")).count(),
+        objects.len() + 1,
+        "one row per object, and the header"
+    );
+    #[cfg(unix)]
+    for f in ["report.json", "report.md"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join(f)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{f}");
+    }
 }
 
 #[derive(Default)]
@@ -74,7 +142,11 @@ async fn typical_workspace_phase1_every_kind_in_the_table() {
     let mut kinds = report.kinds.clone();
     kinds.sort_by_key(|k| k.kind);
     assert_eq!(finished, kinds);
-    assert_eq!(*rec.objects.lock().unwrap(), report.objects.len());
+    assert_eq!(
+        *rec.objects.lock().unwrap(),
+        report.objects().unwrap().len()
+    );
+    report_files_list_every_object(&report, &opts.run_dir);
 
     // For every Phase 1 kind of the table: objects listed, and a plan now finds nothing to do.
     for kind in kind_names() {
@@ -87,8 +159,9 @@ async fn typical_workspace_phase1_every_kind_in_the_table() {
         only.phase = None;
         let again = plan(&p.source, &p.target, &only).await.unwrap();
         let todo: Vec<_> = again
-            .objects
-            .iter()
+            .objects()
+            .unwrap()
+            .into_iter()
             .filter(|o| o.outcome != Outcome::Unchanged && o.outcome != Outcome::Skipped)
             .filter(|o| o.key != "admin@example.com")
             .collect();

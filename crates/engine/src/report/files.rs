@@ -1,0 +1,89 @@
+//! Writing a report out: its `Serialize` (the `objects` array read back from disk while it is
+//! serialized, so `report.json` and the cli's JSON are streamed), and the report's files.
+
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use serde::ser::{Error as _, SerializeSeq, SerializeStruct};
+use serde::{Serialize, Serializer};
+
+use super::{ObjectLog, RunReport};
+use crate::EngineError;
+
+impl RunReport {
+    /// Writes `report.json` and `report.md` into `dir` (owner-only), streaming the objects
+    /// from disk; each file replaced atomically.
+    pub fn write(&self, dir: &Path) -> Result<(), EngineError> {
+        write_private_streamed(&dir.join("report.json"), |w| {
+            serde_json::to_writer_pretty(w, self).map_err(std::io::Error::from)
+        })?;
+        write_private_streamed(&dir.join("report.md"), |w| self.write_markdown(w))
+    }
+}
+
+impl Serialize for RunReport {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_struct("RunReport", 11)?;
+        m.serialize_field("source", &self.source)?;
+        m.serialize_field("target", &self.target)?;
+        m.serialize_field("started_at", &self.started_at)?;
+        m.serialize_field("finished_at", &self.finished_at)?;
+        m.serialize_field("dry_run", &self.dry_run)?;
+        m.serialize_field("kinds", &self.kinds)?;
+        m.serialize_field("objects", &AllObjects(&self.log))?;
+        m.serialize_field("missing_dependencies", &self.missing_dependencies)?;
+        m.serialize_field("manual_actions", &self.manual_actions)?;
+        m.serialize_field("backups", &self.backups)?;
+        m.serialize_field("aborted", &self.aborted)?;
+        m.end()
+    }
+}
+
+/// The `objects` array, read back from disk while it is serialized.
+struct AllObjects<'a>(&'a ObjectLog);
+
+impl Serialize for AllObjects<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for o in self.0.iter() {
+            seq.serialize_element(&o.map_err(S::Error::custom)?)?;
+        }
+        seq.end()
+    }
+}
+
+/// Writes `path` (owner-only, 0600) through `write`, buffered, via a temporary file renamed
+/// over it. Like [`crate::backup::write_private`] (not fsynced), without the whole file in
+/// memory.
+fn write_private_streamed(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> Result<(), EngineError> {
+    let err = |p: &Path, e: std::io::Error| EngineError::Io {
+        path: p.to_path_buf(),
+        message: e.to_string(),
+    };
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = path.with_file_name(format!(".{name}.brickport-tmp"));
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let file = opts.open(&tmp).map_err(|e| err(&tmp, e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // `mode` applies to new files only: a stale temporary file keeps its own.
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| err(&tmp, e))?;
+    }
+    let mut out = BufWriter::with_capacity(64 * 1024, file);
+    write(&mut out)
+        .and_then(|()| out.flush())
+        .map_err(|e| err(&tmp, e))?;
+    drop(out);
+    std::fs::rename(&tmp, path).map_err(|e| err(path, e))
+}

@@ -1,0 +1,129 @@
+//! `report.md`: the per-kind table, what needs attention, then every object (read back from
+//! disk one at a time, so the document is never all in memory).
+
+use std::io::Write;
+
+use super::{KindSummary, RunReport};
+
+impl RunReport {
+    /// Writes the report in Markdown to `w`. A read-back error of the objects comes out as an
+    /// I/O error.
+    pub fn write_markdown<W: Write>(&self, w: &mut W) -> std::io::Result<()> {
+        let title = if self.dry_run {
+            "Plan"
+        } else {
+            "Migration report"
+        };
+        writeln!(w, "# {title}: {} → {}\n", self.source, self.target)?;
+        writeln!(
+            w,
+            "Started {}, finished {}.\n",
+            self.started_at, self.finished_at
+        )?;
+        if let Some(a) = &self.aborted {
+            writeln!(w, "**Aborted:** {a}\n")?;
+        }
+        w.write_all(
+            b"Times: a kind's is the wall time from its start to its last object, waiting for \
+              rate limits included; kinds run at the same time, so they overlap. The total is \
+              the run's wall time.\n\n",
+        )?;
+        w.write_all(b"| kind | phase | total | created | updated | unchanged | skipped | failed | conflicts | wall ms |\n")?;
+        w.write_all(b"|---|---|---|---|---|---|---|---|---|---|\n")?;
+        let mut rows: Vec<(String, &KindSummary)> = self
+            .kinds
+            .iter()
+            .map(|k| (k.phase.to_string(), k))
+            .collect();
+        let totals = self.totals();
+        rows.push((String::new(), &totals));
+        for (phase, k) in &rows {
+            writeln!(
+                w,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                k.kind,
+                phase,
+                k.total,
+                k.created,
+                k.updated,
+                k.unchanged,
+                k.skipped,
+                k.failed,
+                k.conflicts,
+                k.millis
+            )?;
+        }
+        let not_reread = self.log.not_reread;
+        if not_reread > 0 {
+            writeln!(
+                w,
+                "\n**Not re-read:** {not_reread} objects are unchanged in the source since the last \
+                 run and were not read from the target, so a change made there by hand is not \
+                 seen: `brickport verify` checks the target, `brickport migrate --recheck` \
+                 repairs it."
+            )?;
+        }
+        if !self.missing_dependencies.is_empty() {
+            w.write_all(b"\n## Missing dependencies\n\n")?;
+            for m in &self.missing_dependencies {
+                writeln!(w, "- {m}")?;
+            }
+            let waiting = self.waiting_for_dependencies().len();
+            if waiting > 0 {
+                writeln!(
+                    w,
+                    "\n**Not migrated:** {waiting} selected objects were skipped because they \
+                     need these kinds; migrate them first, then run again."
+                )?;
+            }
+        }
+        let notable = self.notable();
+        if !notable.is_empty() {
+            w.write_all(b"\n## Failed, skipped, in conflict, or with dropped attributes\n\n")?;
+            w.write_all(
+                b"| kind | object | outcome | detail | dropped |\n|---|---|---|---|---|\n",
+            )?;
+            for o in notable {
+                writeln!(
+                    w,
+                    "| {} | `{}` | {} | {} | {} |",
+                    o.kind,
+                    o.key,
+                    o.outcome.as_str(),
+                    md_cell(o.detail.as_deref().unwrap_or("")),
+                    md_cell(&o.dropped.join(", "))
+                )?;
+            }
+        }
+        if !self.manual_actions.is_empty() {
+            let pending = self.pending_actions().len();
+            writeln!(
+                w,
+                "\n## Manual actions ({pending} pending, {} done)\n",
+                self.manual_actions.len() - pending
+            )?;
+            for m in &self.manual_actions {
+                let mark = if m.done { "x" } else { " " };
+                writeln!(w, "- [{mark}] {} `{}`: {}", m.kind, m.key, m.action)?;
+            }
+        }
+        w.write_all(b"\n## Every object\n\n| kind | object | outcome | target id | ms (its own passes) |\n|---|---|---|---|---|\n")?;
+        for o in self.objects_iter() {
+            let o = o.map_err(|e| std::io::Error::other(e.to_string()))?;
+            writeln!(
+                w,
+                "| {} | `{}` | {} | {} | {} |",
+                o.kind,
+                o.key,
+                o.outcome.as_str(),
+                o.target_id.as_deref().unwrap_or(""),
+                o.millis
+            )?;
+        }
+        Ok(())
+    }
+}
+
+fn md_cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
