@@ -27,7 +27,8 @@ use serde_json::Value;
 use super::clusters::SOURCE_ID_TAG;
 use super::snapshot::Lookup;
 use super::{
-    Created, Ctx, Kind, KindFuture, RefBy, Reference, SourceObject, TargetObject, api, from_json,
+    Created, Ctx, Kind, KindFuture, ObjectStream, RefBy, Reference, SourceObject, TargetObject,
+    api, from_json,
 };
 use crate::EngineError;
 
@@ -146,6 +147,44 @@ fn settings_of(obj: &SourceObject, desired: &Value) -> Result<JobSettings, Engin
     from_json(NAME, &obj.key, &spec::to_api(desired))
 }
 
+/// A job done in an earlier run, when resuming: what the list showed is its backup.
+fn resumed(j: &Job) -> Result<SourceObject, EngineError> {
+    let id = j.job_id.unwrap_or_default();
+    let name = j.settings.as_ref().and_then(|s| s.name.clone());
+    let key = format!("{} ({id})", name.as_deref().unwrap_or("Untitled"));
+    let raw = super::to_json(NAME, &key, j)?;
+    let mut obj = SourceObject::new(id.to_string(), key, raw, Value::Null);
+    obj.mode = super::Mode::Resumed;
+    Ok(obj)
+}
+
+/// A job as read in full, with its spec (`clusters`, `jobs`: the source's ids).
+fn full(
+    ctx: &Ctx,
+    j: Job,
+    clusters: &BTreeSet<String>,
+    jobs: &BTreeSet<String>,
+) -> Result<SourceObject, EngineError> {
+    let id = j.job_id.unwrap_or_default();
+    let settings = j.settings.clone().unwrap_or_default();
+    let name = settings.name.clone().unwrap_or_else(|| "Untitled".into());
+    let key = format!("{name} ({id})");
+    let raw = super::to_json(NAME, &key, &j)?;
+    let sv = super::to_json(NAME, &key, &settings)?;
+    let built = spec::build(
+        &sv,
+        &id.to_string(),
+        j.run_as_user_name.as_deref(),
+        clusters,
+        jobs,
+    );
+    let mut obj = SourceObject::new(id.to_string(), key, raw, built.spec);
+    obj.manual = built.manual;
+    // A job `cutover` already resumed stays resumed: its spec says so.
+    crate::cutover::keep_resumed(&ctx.run_dir, &mut obj)?;
+    Ok(obj)
+}
+
 /// The source id a target job carries in its tag, if any.
 fn tag_of(j: &Job) -> Option<&str> {
     j.settings
@@ -171,103 +210,82 @@ impl Kind for Jobs {
     }
 
     fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(async move {
-            let listed: Vec<Job> = ctx
-                .source
-                .jobs()
-                .list(&JobListQuery::default())
-                .try_collect()
+        Box::pin(self.list_stream(ctx).try_collect())
+    }
+
+    fn list_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
+        // Each job's full settings are read one by one and handed on as they come, so a big
+        // workspace's jobs are not all in memory at once (the caller backs each up and keeps
+        // only its spec).
+        let width = ctx.opts.max_concurrency.max(1);
+        let listed = async move {
+            let mut ids = BTreeSet::new();
+            // Done in an earlier run and resuming: the list's entry is enough (no `get`).
+            let mut entries: Vec<(i64, Option<Job>)> = Vec::new();
+            let mut pages = std::pin::pin!(ctx.source.jobs().list(&JobListQuery::default()));
+            while let Some(j) = pages
+                .try_next()
                 .await
-                .map_err(api(|| "listing jobs in the source".into()))?;
+                .map_err(api(|| "listing jobs in the source".into()))?
+            {
+                let Some(id) = j.job_id else { continue };
+                ids.insert(id.to_string());
+                let resumed = SourceObject::resumable(ctx, NAME, &id.to_string())?;
+                entries.push((id, resumed.then_some(j)));
+            }
             let clusters: BTreeSet<String> = ctx
                 .source
                 .clusters()
                 .list()
-                .try_collect::<Vec<_>>()
+                .try_filter_map(|c| async move { Ok(c.cluster_id) })
+                .try_collect()
                 .await
-                .map_err(api(|| "listing clusters in the source".into()))?
-                .into_iter()
-                .filter_map(|c| c.cluster_id)
-                .collect();
-            let ids: BTreeSet<String> = listed
-                .iter()
-                .filter_map(|j| j.job_id.map(|i| i.to_string()))
-                .collect();
-            let width = ctx.opts.max_concurrency.max(1);
-            // Done in an earlier run and resuming: the list's name is enough (no `get`).
-            let mut out = Vec::new();
-            let mut to_get = Vec::new();
-            for j in &listed {
-                let Some(id) = j.job_id else { continue };
-                if SourceObject::resumable(ctx, NAME, &id.to_string())? {
-                    let name = j.settings.as_ref().and_then(|s| s.name.clone());
-                    let key = format!("{} ({id})", name.as_deref().unwrap_or("Untitled"));
-                    // The backup gets what the list showed.
-                    let raw = super::to_json(NAME, &key, j)?;
-                    let mut obj = SourceObject::new(id.to_string(), key, raw, Value::Null);
-                    obj.mode = super::Mode::Resumed;
-                    out.push(obj);
-                } else {
-                    to_get.push(id);
-                }
-            }
-            // Full settings (every page of every array), a few jobs at a time.
-            let gets: Vec<_> = to_get.into_iter().map(|id| get_full(ctx, id)).collect();
-            let full: Vec<Result<Job, EngineError>> =
-                futures::stream::iter(gets).buffered(width).collect().await;
-            for j in full {
-                let j = j?;
-                let Some(id) = j.job_id else { continue };
-                let settings = j.settings.clone().unwrap_or_default();
-                let name = settings.name.clone().unwrap_or_else(|| "Untitled".into());
-                let key = format!("{name} ({id})");
-                let raw = super::to_json(NAME, &key, &j)?;
-                let sv = super::to_json(NAME, &key, &settings)?;
-                let built = spec::build(
-                    &sv,
-                    &id.to_string(),
-                    j.run_as_user_name.as_deref(),
-                    &clusters,
-                    &ids,
-                );
-                let mut obj = SourceObject::new(id.to_string(), key, raw, built.spec);
-                obj.manual = built.manual;
-                // A job `cutover` already resumed stays resumed: its spec says so.
-                crate::cutover::keep_resumed(&ctx.run_dir, &mut obj)?;
-                out.push(obj);
-            }
-            Ok(out)
-        })
+                .map_err(api(|| "listing clusters in the source".into()))?;
+            let known = std::sync::Arc::new((ids, clusters));
+            Ok::<_, EngineError>(
+                futures::stream::iter(entries)
+                    .map(move |(id, listed)| {
+                        let known = known.clone();
+                        async move {
+                            match listed {
+                                Some(j) => resumed(&j),
+                                None => full(ctx, get_full(ctx, id).await?, &known.1, &known.0),
+                            }
+                        }
+                    })
+                    .buffered(width),
+            )
+        };
+        Box::pin(futures::stream::once(listed).try_flatten())
     }
 
     fn list_brief<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(async move {
-            // The list's names are enough for the keys: no `get` per job.
-            let listed: Vec<Job> = ctx
-                .source
+        Box::pin(self.list_brief_stream(ctx).try_collect())
+    }
+
+    fn list_brief_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
+        // The list's names are enough for the keys: no `get` per job, and each page's jobs
+        // are handed on as they come.
+        Box::pin(
+            ctx.source
                 .jobs()
                 .list(&JobListQuery::default())
-                .try_collect()
-                .await
-                .map_err(api(|| "listing jobs in the source".into()))?;
-            Ok(listed
-                .into_iter()
-                .filter_map(|j| {
-                    let id = j.job_id?;
+                .map_err(|e| EngineError::api("listing jobs in the source", e))
+                .try_filter_map(|j| async move {
+                    let Some(id) = j.job_id else { return Ok(None) };
                     let name = j
                         .settings
                         .and_then(|s| s.name)
                         .unwrap_or_else(|| "Untitled".into());
                     let key = format!("{name} ({id})");
-                    Some(SourceObject::new(
+                    Ok(Some(SourceObject::new(
                         id.to_string(),
                         key,
                         Value::Null,
                         Value::Null,
-                    ))
-                })
-                .collect())
-        })
+                    )))
+                }),
+        )
     }
 
     fn find<'a>(
