@@ -6,11 +6,11 @@
 //! Durability, and why it differs by file:
 //! - A listing backup (one file per kind) is fsynced, file and directory: it is the record
 //!   of the source as it was before the migration, and must survive even a machine crash
-//!   during the migration that follows. A dozen fsyncs per run. Most kinds are backed up
-//!   whole ([`write_backup`]) before any of their objects is written; a kind migrated while
-//!   it is listed (folders, notebooks, their permissions) is written object by object as
-//!   listed ([`BackupWriter`], so a large workspace's listing is never all in memory) and
-//!   the file appears, complete, when its listing ends.
+//!   during the migration that follows. A dozen fsyncs per run. Every kind is written object
+//!   by object as it is listed ([`BackupWriter`], so a large workspace's listing is never all
+//!   in memory), and the file appears, complete, when the listing ends: before any object of
+//!   the kind is written to the target, or, for the kinds migrated while listed (folders,
+//!   notebooks, their permissions), as their listing ends.
 //! - Every other file ([`write_private`]: notebook and file content copies, one per object,
 //!   and reports) is replaced atomically (temporary file, then rename) but not fsynced one
 //!   by one: once `write` returns the kernel holds the data, so a killed brickport loses
@@ -27,7 +27,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::EngineError;
 
@@ -202,7 +202,7 @@ fn backup_path(
     Ok(dir.join(format!("backup_{object_type}_{stamp}.json")))
 }
 
-/// Writes one backup file; returns its path.
+/// Writes one backup file of `objects` at once; returns its path.
 pub fn write_backup(
     run_dir: &Path,
     object_type: &str,
@@ -210,17 +210,11 @@ pub fn write_backup(
     timestamp: chrono::DateTime<chrono::Utc>,
     objects: Vec<Value>,
 ) -> Result<PathBuf, EngineError> {
-    let path = backup_path(run_dir, object_type, timestamp)?;
-    let doc = json!({
-        "timestamp": timestamp.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "source_workspace": source_workspace,
-        "object_type": object_type,
-        "count": objects.len(),
-        "objects": objects,
-    });
-    let bytes = serde_json::to_vec_pretty(&doc).map_err(|e| io_err(&path, e))?;
-    write_atomically(&path, &bytes, true)?;
-    Ok(path)
+    let mut w = BackupWriter::create(run_dir, object_type, source_workspace, timestamp)?;
+    for o in &objects {
+        w.push(o)?;
+    }
+    w.finish()
 }
 
 /// How many files under `root` wait for [`sync_written`] (for tests).
@@ -233,6 +227,7 @@ pub(crate) fn unsynced_under(root: &Path) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn backup_has_seed_format_and_owner_only_modes() {

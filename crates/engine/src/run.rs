@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use brickport_api::WorkspaceClient;
 use futures::future::LocalBoxFuture;
-use futures::stream::{FuturesUnordered, StreamExt};
+use futures::stream::{FuturesUnordered, StreamExt, TryStreamExt};
 
 use crate::backup;
 use crate::graph;
@@ -232,11 +232,11 @@ async fn execute(
     // make the next run resume cleanly).
     let stamp = chrono::Utc::now();
     let rt = &runtime;
-    let write_backup = |kind: &'static str, raw: Vec<serde_json::Value>| {
+    let new_writer = |kind: &'static str| {
         if dry_run {
             Ok(None)
         } else {
-            backup::write_backup(&opts.run_dir, kind, source.host(), stamp, raw).map(Some)
+            backup::BackupWriter::create(&opts.run_dir, kind, source.host(), stamp).map(Some)
         }
     };
     let mut listing = FuturesUnordered::new();
@@ -246,16 +246,7 @@ async fn execute(
         let k: &dyn Kind = k.as_ref();
         if k.streamed() {
             // Migrated while listed, backed up object by object.
-            let writer = if dry_run {
-                None
-            } else {
-                Some(backup::BackupWriter::create(
-                    &opts.run_dir,
-                    k.name(),
-                    source.host(),
-                    stamp,
-                )?)
-            };
+            let writer = new_writer(k.name())?;
             running.push(Box::pin(async move {
                 let (summary, backup) =
                     streamed::run(rt, k, k.list_stream(&rt.ctx), progress, writer, spill).await?;
@@ -265,13 +256,19 @@ async fn execute(
             continue;
         }
         listing.push(async move {
-            let mut objs = k.list(&rt.ctx).await?;
-            // The backup keeps the full objects; the run needs only their specs.
-            let raw = objs
-                .iter_mut()
-                .map(|o| std::mem::take(&mut o.raw))
-                .collect();
-            let backup = write_backup(k.name(), raw)?;
+            // The backup keeps the full objects, written one by one as listed (a big kind's
+            // are never all in memory); the run needs only their specs.
+            let mut writer = new_writer(k.name())?;
+            let mut objs = Vec::new();
+            let mut listed = std::pin::pin!(k.list_stream(&rt.ctx));
+            while let Some(mut o) = listed.try_next().await? {
+                let raw = std::mem::take(&mut o.raw);
+                if let Some(w) = &mut writer {
+                    w.push(&raw)?;
+                }
+                objs.push(o);
+            }
+            let backup = writer.map(backup::BackupWriter::finish).transpose()?;
             Ok::<_, EngineError>((k, objs, backup))
         });
     }

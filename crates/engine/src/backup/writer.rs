@@ -1,7 +1,6 @@
-//! A backup file written object by object, for kinds migrated while they are listed: the same
-//! format as [`super::write_backup`] (`count` comes last, which JSON readers do not mind), and
-//! the same durability (fsynced, then renamed into place, so the file is either complete or
-//! absent).
+//! A backup file written object by object as its kind is listed: the seed's format (`count`
+//! comes last, which JSON readers do not mind), fsynced, then renamed into place, so the file
+//! is either complete or absent.
 
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
@@ -88,7 +87,7 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn writes_the_same_document_as_a_whole_backup_and_only_when_finished() {
+    fn writes_the_seed_format_and_only_when_finished() {
         let root = tempfile::tempdir().unwrap();
         let run = root.path().join("run");
         super::super::ensure_private_dir(&run).unwrap();
@@ -109,16 +108,16 @@ mod tests {
         let path = w.finish().unwrap();
 
         let streamed: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-        let whole = super::super::write_backup(
-            &root.path().join("other"),
-            "notebooks",
-            "https://src",
-            t,
-            vec![json!({"path": "/a", "n": 1}), json!({"path": "/b \"q\""})],
-        )
-        .unwrap();
-        let whole: Value = serde_json::from_slice(&std::fs::read(&whole).unwrap()).unwrap();
-        assert_eq!(streamed, whole);
+        assert_eq!(
+            streamed,
+            json!({
+                "timestamp": t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                "source_workspace": "https://src",
+                "object_type": "notebooks",
+                "count": 2,
+                "objects": [{"path": "/a", "n": 1}, {"path": "/b \"q\""}],
+            })
+        );
         assert_eq!(streamed["count"], 2);
         #[cfg(unix)]
         {
