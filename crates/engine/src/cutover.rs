@@ -350,11 +350,13 @@ pub(crate) fn keep_resumed(
     let Some(row) = store::lookup(run_dir, &obj.source_id)? else {
         return Ok(());
     };
+    let mut spec = obj.spec();
     for b in &row.blocks {
-        if let Some(Value::Object(block)) = obj.spec.get_mut(b.as_str()) {
+        if let Some(Value::Object(block)) = spec.get_mut(b.as_str()) {
             block.insert("pause_status".into(), Value::String("UNPAUSED".into()));
         }
     }
+    obj.set_spec(&spec);
     Ok(())
 }
 

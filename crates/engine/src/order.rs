@@ -34,10 +34,11 @@ pub(crate) fn plan(kind: &dyn Kind, objs: &[SourceObject]) -> (Vec<BTreeSet<usiz
     let deps: Vec<BTreeSet<usize>> = objs
         .iter()
         .map(|o| {
+            let spec = o.spec();
             kind.references()
                 .iter()
                 .filter(|r| !r.deferred && r.kinds.contains(&kind.name()))
-                .flat_map(|r| json::strings_at(&o.spec, r.path))
+                .flat_map(|r| json::strings_at(&spec, r.path))
                 .filter_map(|id| index.get(id.as_str()).copied())
                 .collect()
         })

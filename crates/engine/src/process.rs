@@ -242,7 +242,8 @@ async fn first_pass(
         return Ok(Done::new(Outcome::Skipped, None).with_detail(reason));
     }
     let has_deferred = cycle || kind.references().iter().any(|r| r.deferred);
-    let hash = json::content_hash(&obj.spec);
+    let spec = obj.spec();
+    let hash = json::content_hash(&spec);
     let row = ledger.get(name, sid)?;
     if obj.mode == Mode::Resumed {
         // Its spec is only the listing's: never written. The listing found it done.
@@ -277,7 +278,7 @@ async fn first_pass(
         .filter(|r| !(cycle && self_ref(r)))
         .copied()
         .collect();
-    let (mut desired, unresolved) = rt.ctx.ids.remap(&obj.spec, &refs, Pass::First, dry)?;
+    let (mut desired, unresolved) = rt.ctx.ids.remap(&spec, &refs, Pass::First, dry)?;
     if cycle && let serde_json::Value::Object(m) = &mut desired {
         for r in kind.references().iter().filter(|r| self_ref(r)) {
             m.remove(r.path.split(['.', '[', '{']).next().unwrap_or(r.path));
@@ -497,11 +498,12 @@ async fn link_pass(
     first: Outcome,
 ) -> Result<Done, EngineError> {
     let (name, sid, key) = (kind.name(), obj.source_id.as_str(), obj.key.as_str());
-    let hash = json::content_hash(&obj.spec);
+    let spec = obj.spec();
+    let hash = json::content_hash(&spec);
     let (desired, unresolved) =
         rt.ctx
             .ids
-            .remap(&obj.spec, kind.references(), Pass::Full, rt.dry_run)?;
+            .remap(&spec, kind.references(), Pass::Full, rt.dry_run)?;
     let row = rt.ledger.get(name, sid)?;
     let known_id = row.as_ref().and_then(|r| r.target_id.clone());
     if rt.dry_run && known_id.is_none() {
@@ -591,7 +593,7 @@ fn first_pass_body(
     let (mut body, _) = rt
         .ctx
         .ids
-        .remap(&obj.spec, kind.references(), Pass::First, false)?;
+        .remap(&obj.spec(), kind.references(), Pass::First, false)?;
     if let serde_json::Value::Object(m) = &mut body {
         for r in kind.references() {
             if r.deferred || r.kinds.contains(&kind.name()) {

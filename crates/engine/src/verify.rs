@@ -216,7 +216,7 @@ async fn check(
     let (mut desired, unresolved) =
         env.ctx
             .ids
-            .remap(&obj.spec, kind.references(), Pass::Full, false)?;
+            .remap(&obj.spec(), kind.references(), Pass::Full, false)?;
     let required: Vec<String> = unresolved
         .iter()
         .filter(|u| u.required)

@@ -155,6 +155,7 @@ impl Waits {
 /// (`full`: deferred references too).
 pub(crate) fn prerequisites(kind: &dyn Kind, obj: &SourceObject, full: bool) -> Vec<Wait> {
     let own = kind.name();
+    let spec = obj.spec();
     let mut out = Vec::new();
     for r in kind.references() {
         if r.deferred && !full {
@@ -171,7 +172,7 @@ pub(crate) fn prerequisites(kind: &dyn Kind, obj: &SourceObject, full: bool) -> 
         if kinds.is_empty() {
             continue;
         }
-        for value in json::strings_at(&obj.spec, r.path) {
+        for value in json::strings_at(&spec, r.path) {
             let w = Wait::Object {
                 kinds: kinds.clone(),
                 by: r.by,
@@ -266,7 +267,7 @@ mod tests {
 
         let perms = find("notebook_permissions");
         let mut o = obj("n1", "/a/nb");
-        o.spec = json!({"object_id": "n1", "acl": [{"user_name": "a@x"}, {"group_name": "g"}]});
+        o.set_spec(&json!({"object_id": "n1", "acl": [{"user_name": "a@x"}, {"group_name": "g"}]}));
         let w = prerequisites(perms.as_ref(), &o, false);
         assert_eq!(
             w,
@@ -298,7 +299,7 @@ mod tests {
             value: id.into(),
         };
         let mut home = obj("f1", "/Users/a@x");
-        home.spec = json!({"path": "/Users/a@x", "parent": "f0"});
+        home.set_spec(&json!({"path": "/Users/a@x", "parent": "f0"}));
         assert_eq!(
             prerequisites(folders.as_ref(), &home, false),
             vec![
@@ -311,7 +312,7 @@ mod tests {
             ]
         );
         let mut shared = obj("f2", "/Shared/x");
-        shared.spec = json!({"path": "/Shared/x", "parent": "f3"});
+        shared.set_spec(&json!({"path": "/Shared/x", "parent": "f3"}));
         assert_eq!(
             prerequisites(folders.as_ref(), &shared, false),
             vec![parent("f3")]
@@ -320,7 +321,7 @@ mod tests {
         // Group members are deferred: only the second pass waits for them, and not for groups.
         let groups = find("groups");
         let mut g = obj("g1", "g");
-        g.spec = json!({"displayName": "g", "members": [{"value": "u1"}]});
+        g.set_spec(&json!({"displayName": "g", "members": [{"value": "u1"}]}));
         assert!(prerequisites(groups.as_ref(), &g, false).is_empty());
         assert_eq!(
             prerequisites(groups.as_ref(), &g, true),

@@ -17,9 +17,11 @@ use brickport_api::WorkspaceClient;
 use serde_json::Value;
 
 use crate::{EngineError, EngineOptions, IdMap};
+use compact_spec::CompactSpec;
 
 pub mod cluster_policies;
 pub mod clusters;
+mod compact_spec;
 pub mod groups;
 pub mod instance_pools;
 pub mod jobs;
@@ -122,6 +124,16 @@ pub enum Mode {
 }
 
 impl SourceObject {
+    /// The writable content, references still in source ids (parsed on each call).
+    pub fn spec(&self) -> Value {
+        self.spec.value()
+    }
+
+    /// Replaces the writable content.
+    pub fn set_spec(&mut self, spec: &Value) {
+        self.spec = CompactSpec::new(spec);
+    }
+
     /// The object stands as the ledger has it, when `resume` is on and the ledger has it done
     /// (no write in flight, present in the target): listing it need not read it again.
     pub(crate) fn resumable(ctx: &Ctx, kind: &str, source_id: &str) -> Result<bool, EngineError> {
@@ -146,7 +158,8 @@ pub struct SourceObject {
     /// The full object as read, for the backup. Never a secret value.
     pub raw: Value,
     /// The writable content, references still in source ids. Hashed to detect changes.
-    pub spec: Value,
+    /// Kept as text until read ([`SourceObject::spec`]).
+    spec: CompactSpec,
     /// What to do with it.
     pub mode: Mode,
     /// Attributes of the source that cannot be carried over (reported).
@@ -167,7 +180,7 @@ impl SourceObject {
             source_id: source_id.into(),
             key: key.into(),
             raw,
-            spec,
+            spec: CompactSpec::new(&spec),
             mode: Mode::Migrate,
             dropped: Vec::new(),
             manual: Vec::new(),

@@ -199,8 +199,9 @@ async fn export(
 /// Export from the source, keep a copy in the run directory, import into the target.
 async fn copy(ctx: &Ctx, obj: &SourceObject, overwrite: bool) -> Result<(), EngineError> {
     let path = obj.key.as_str();
-    let notebook = is_notebook(&obj.spec);
-    if let Some(size) = obj.spec["size"].as_i64()
+    let spec = obj.spec();
+    let notebook = is_notebook(&spec);
+    if let Some(size) = spec["size"].as_i64()
         && size > MAX_BYTES
     {
         return Err(too_big(path, size));
@@ -220,7 +221,7 @@ async fn copy(ctx: &Ctx, obj: &SourceObject, overwrite: bool) -> Result<(), Engi
             ExportFormat::Raw
         },
         language: if notebook {
-            obj.spec["language"].as_str().map(str::to_string)
+            spec["language"].as_str().map(str::to_string)
         } else {
             None
         },
@@ -283,7 +284,7 @@ impl Kind for Notebooks {
             if let Some(l) = &t.language {
                 body["language"] = json!(l);
             }
-            if kind == obj.spec["object_type"] && (kind == "NOTEBOOK" || kind == "FILE") {
+            if kind == obj.spec()["object_type"] && (kind == "NOTEBOOK" || kind == "FILE") {
                 // Equal only when the bytes are: export both sides (this path is taken only
                 // when the ledger does not already know the object is up to date).
                 let notebook = kind == "NOTEBOOK";
@@ -345,8 +346,9 @@ impl Kind for Notebooks {
 
     fn compare(&self, obj: &SourceObject, _: &Value, t: &TargetObject) -> Vec<String> {
         let mut diffs = Vec::new();
+        let spec = obj.spec();
         for f in ["object_type", "language"] {
-            if obj.spec.get(f) != t.body.get(f) {
+            if spec.get(f) != t.body.get(f) {
                 diffs.push(f.to_string());
             }
         }

@@ -212,7 +212,7 @@ impl Permissions {
         ctx: &Ctx,
         o: SourceObject,
     ) -> Result<Option<SourceObject>, EngineError> {
-        let t = match o.spec["object_type"].as_str() {
+        let t = match o.spec()["object_type"].as_str() {
             Some("FILE") if self.object_type == "notebooks" => "files",
             _ => self.object_type,
         };
@@ -225,12 +225,13 @@ impl Permissions {
             return Ok(Some(p));
         }
         let r = ctx.source.permissions().get(t, &o.source_id).await;
-        let spec = json!({"object_id": o.source_id, "request_type": t, "acl": []});
-        let mut p = SourceObject::new(o.source_id.clone(), o.key.clone(), json!({}), spec);
+        let mut spec = json!({"object_id": o.source_id, "request_type": t, "acl": []});
+        let mut p = SourceObject::new(o.source_id.clone(), o.key.clone(), json!({}), spec.clone());
         match r {
             Ok(perms) => {
                 p.raw = super::to_json(self.name, &o.key, &perms)?;
-                p.spec["acl"] = Value::Array(direct(&perms));
+                spec["acl"] = Value::Array(direct(&perms));
+                p.set_spec(&spec);
                 p.mode = Mode::Merge;
             }
             Err(e) if e.is_not_found() => return Ok(None),

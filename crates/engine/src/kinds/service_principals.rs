@@ -152,7 +152,8 @@ impl Kind for ServicePrincipals {
         Box::pin(async move {
             let sps = ctx.target.scim().service_principals();
             let err = || format!("looking up service principal {} in the target", obj.key);
-            let name = obj.spec["displayName"].as_str();
+            let spec = obj.spec();
+            let name = spec["displayName"].as_str();
             let found_id = match first_lookup(ctx, &obj.key, name).await? {
                 Lookup::Id(id) => Some(id),
                 Lookup::Absent => None,
