@@ -24,8 +24,8 @@ use serde_json::{Value, json};
 
 use super::snapshot::Lookup;
 use super::{
-    Created, Ctx, Kind, KindFuture, Mode, RefBy, Reference, SourceObject, TargetObject, api,
-    from_json,
+    Created, Ctx, Kind, KindFuture, Mode, ObjectStream, RefBy, Reference, SourceObject,
+    TargetObject, api, from_json,
 };
 use crate::{Check, EngineError};
 
@@ -190,50 +190,57 @@ async fn settle(
 }
 
 /// The source's clusters; with `full`, their libraries too (a brief listing skips them).
-async fn list(ctx: &Ctx, full: bool) -> Result<Vec<SourceObject>, EngineError> {
-    let all: Vec<Cluster> = ctx
-        .source
-        .clusters()
-        .list()
-        .try_collect()
-        .await
-        .map_err(api(|| "listing clusters in the source".into()))?;
-    let mut out = Vec::new();
-    for c in all {
-        let Some(id) = c.cluster_id.clone() else {
-            continue;
-        };
-        let key = key_of(&c, &id);
-        let raw = super::to_json(NAME, &key, &c)?;
-        let source = c.cluster_source.clone().unwrap_or_else(|| "UI".into());
-        if MANAGED_SOURCES.contains(&source.as_str()) {
-            let mut obj = SourceObject::new(id, key, raw, json!({}));
-            obj.mode = Mode::Skip(format!(
-                "cluster_source {source}: managed by the platform (its job, pipeline, model or warehouse re-creates it)"
-            ));
-            out.push(obj);
-            continue;
-        }
-        let libs = if full {
-            libraries(&ctx.source, &id, "source").await?
-        } else {
-            Vec::new()
-        };
-        let mut spec = spec_of(&c, libs, &id)?;
-        // The target cluster always ends terminated, whatever the source's state.
-        spec["brickport_terminated"] = json!(true);
-        let mut obj = SourceObject::new(id, key.clone(), raw, spec);
-        if matches!(
-            c.state.as_deref(),
-            Some("RUNNING" | "PENDING" | "RESIZING" | "RESTARTING")
-        ) {
-            obj.manual.push(format!(
-                "cluster `{key}` was running in the source: it was created terminated in the target; start it at cut-over if it is needed"
-            ));
-        }
-        out.push(obj);
+/// The source's clusters as listed, page by page; with `full`, each with its libraries (read
+/// a few clusters at a time).
+fn list(ctx: &Ctx, full: bool) -> ObjectStream<'_> {
+    let width = ctx.opts.max_concurrency.max(1);
+    Box::pin(
+        ctx.source
+            .clusters()
+            .list()
+            .map_err(|e| EngineError::api("listing clusters in the source", e))
+            .map_ok(move |c| source_object(ctx, c, full))
+            .try_buffered(width)
+            .try_filter_map(|o| std::future::ready(Ok(o))),
+    )
+}
+
+async fn source_object(
+    ctx: &Ctx,
+    c: Cluster,
+    full: bool,
+) -> Result<Option<SourceObject>, EngineError> {
+    let Some(id) = c.cluster_id.clone() else {
+        return Ok(None);
+    };
+    let key = key_of(&c, &id);
+    let raw = super::to_json(NAME, &key, &c)?;
+    let source = c.cluster_source.clone().unwrap_or_else(|| "UI".into());
+    if MANAGED_SOURCES.contains(&source.as_str()) {
+        let mut obj = SourceObject::new(id, key, raw, json!({}));
+        obj.mode = Mode::Skip(format!(
+            "cluster_source {source}: managed by the platform (its job, pipeline, model or warehouse re-creates it)"
+        ));
+        return Ok(Some(obj));
     }
-    Ok(out)
+    let libs = if full {
+        libraries(&ctx.source, &id, "source").await?
+    } else {
+        Vec::new()
+    };
+    let mut spec = spec_of(&c, libs, &id)?;
+    // The target cluster always ends terminated, whatever the source's state.
+    spec["brickport_terminated"] = json!(true);
+    let mut obj = SourceObject::new(id, key.clone(), raw, spec);
+    if matches!(
+        c.state.as_deref(),
+        Some("RUNNING" | "PENDING" | "RESIZING" | "RESTARTING")
+    ) {
+        obj.manual.push(format!(
+            "cluster `{key}` was running in the source: it was created terminated in the target; start it at cut-over if it is needed"
+        ));
+    }
+    Ok(Some(obj))
 }
 
 impl Kind for Clusters {
@@ -248,11 +255,19 @@ impl Kind for Clusters {
     }
 
     fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(list(ctx, true))
+        Box::pin(list(ctx, true).try_collect())
+    }
+
+    fn list_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
+        list(ctx, true)
+    }
+
+    fn list_brief_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
+        list(ctx, false)
     }
 
     fn list_brief<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(list(ctx, false))
+        Box::pin(list(ctx, false).try_collect())
     }
 
     fn find<'a>(

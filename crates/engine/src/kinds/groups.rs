@@ -13,10 +13,10 @@ use serde_json::{Value, json};
 use super::scim::{complex, found, value_list, values};
 use super::snapshot::Lookup;
 use super::{
-    Created, Ctx, Kind, KindFuture, Mode, RefBy, Reference, SourceObject, TargetObject, api,
-    to_json,
+    Created, Ctx, Kind, KindFuture, Mode, ObjectStream, RefBy, Reference, SourceObject,
+    TargetObject, api, to_json,
 };
-use crate::Check;
+use crate::{Check, EngineError};
 
 /// The kind's name.
 pub const NAME: &str = "groups";
@@ -100,39 +100,40 @@ impl Kind for Groups {
     }
 
     fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(async move {
-            let groups: Vec<Group> = ctx
-                .source
+        Box::pin(self.list_stream(ctx).try_collect())
+    }
+
+    fn list_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
+        // Page by page: a big workspace's groups (and their member lists) are never all in
+        // memory as read.
+        Box::pin(
+            ctx.source
                 .scim()
                 .groups()
                 .list(&ScimQuery::default())
-                .try_collect()
-                .await
-                .map_err(api(|| "listing groups in the source".into()))?;
-            let mut out = Vec::new();
-            for g in groups {
-                let (Some(id), Some(name)) = (g.id.clone(), g.display_name.clone()) else {
-                    continue;
-                };
-                let raw = to_json(NAME, &name, &g)?;
-                let mut obj = SourceObject::new(id, name.clone(), raw, spec(&g));
-                obj.mode = if name == "users" {
-                    Mode::MapOnly(
-                        "built-in group `users` (holds every user): never modified".into(),
-                    )
-                } else if g.is_account_group() {
-                    Mode::MapOnly(
-                        "account group: managed at the account level, not recreated".into(),
-                    )
-                } else if name == "admins" {
-                    Mode::Merge
-                } else {
-                    Mode::Migrate
-                };
-                out.push(obj);
-            }
-            Ok(out)
-        })
+                .map_err(|e| EngineError::api("listing groups in the source", e))
+                .try_filter_map(|g| async move {
+                    let (Some(id), Some(name)) = (g.id.clone(), g.display_name.clone()) else {
+                        return Ok(None);
+                    };
+                    let raw = to_json(NAME, &name, &g)?;
+                    let mut obj = SourceObject::new(id, name.clone(), raw, spec(&g));
+                    obj.mode = if name == "users" {
+                        Mode::MapOnly(
+                            "built-in group `users` (holds every user): never modified".into(),
+                        )
+                    } else if g.is_account_group() {
+                        Mode::MapOnly(
+                            "account group: managed at the account level, not recreated".into(),
+                        )
+                    } else if name == "admins" {
+                        Mode::Merge
+                    } else {
+                        Mode::Migrate
+                    };
+                    Ok(Some(obj))
+                }),
+        )
     }
 
     fn find<'a>(

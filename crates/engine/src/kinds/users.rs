@@ -7,7 +7,10 @@ use serde_json::{Value, json};
 
 use super::scim::{complex, find_patiently, found, values};
 use super::snapshot::Lookup;
-use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, api, to_json};
+use super::{
+    Created, Ctx, Kind, KindFuture, ObjectStream, SourceObject, TargetObject, api, to_json,
+};
+use crate::EngineError;
 
 /// The kind's name.
 pub const NAME: &str = "users";
@@ -54,30 +57,36 @@ impl Kind for Users {
     }
 
     fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(async move {
-            let users: Vec<User> = ctx
-                .source
-                .scim()
-                .users()
-                .list(&ScimQuery::default())
-                .try_collect()
-                .await
-                .map_err(api(|| "listing users in the source".into()))?;
+        Box::pin(self.list_stream(ctx).try_collect())
+    }
+
+    fn list_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
+        // Page by page: a big workspace's users are never all in memory as read.
+        let listed = async move {
             let caller = super::scim::target_caller(ctx).await?;
-            let mut out = Vec::new();
-            for u in users {
-                let (Some(id), Some(name)) = (u.id.clone(), u.user_name.clone()) else {
-                    continue;
-                };
-                let raw = to_json(NAME, &name, &u)?;
-                let mut obj = SourceObject::new(id, name, raw, spec(&u));
-                if caller.as_deref() == Some(obj.key.as_str()) {
-                    obj.mode = super::Mode::MapOnly(super::scim::CALLER.into());
-                }
-                out.push(obj);
-            }
-            Ok(out)
-        })
+            Ok::<_, EngineError>(
+                ctx.source
+                    .scim()
+                    .users()
+                    .list(&ScimQuery::default())
+                    .map_err(|e| EngineError::api("listing users in the source", e))
+                    .try_filter_map(move |u| {
+                        let caller = caller.clone();
+                        async move {
+                            let (Some(id), Some(name)) = (u.id.clone(), u.user_name.clone()) else {
+                                return Ok(None);
+                            };
+                            let raw = to_json(NAME, &name, &u)?;
+                            let mut obj = SourceObject::new(id, name, raw, spec(&u));
+                            if caller.as_deref() == Some(obj.key.as_str()) {
+                                obj.mode = super::Mode::MapOnly(super::scim::CALLER.into());
+                            }
+                            Ok(Some(obj))
+                        }
+                    }),
+            )
+        };
+        Box::pin(futures::stream::once(listed).try_flatten())
     }
 
     fn find<'a>(
