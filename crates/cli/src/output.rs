@@ -4,7 +4,6 @@
 //! line) goes to stderr, so `brickport ... --output json | jq` always sees one JSON document.
 
 use std::io::Write;
-use std::sync::Mutex;
 
 use anyhow::{Context, Result};
 use serde_json::Value;
@@ -14,11 +13,29 @@ use crate::cli::OutputFormat;
 /// Writes a JSON document to stdout.
 type WriteJson = Box<dyn FnOnce(&mut dyn Write) -> std::io::Result<()> + Send>;
 
-/// The JSON document of an outcome too large to hold as a [`Value`] (a run's report lists
-/// every object: hundreds of thousands), written straight to stdout by [`Outcome::print`].
-/// Held here rather than in [`Outcome`] because every command builds an `Outcome` literal
-/// (a new field would change them all); there is one command, so one outcome, per process.
-static STREAMED: Mutex<Option<WriteJson>> = Mutex::new(None);
+/// A command's result as JSON.
+pub enum Document {
+    /// Built in memory.
+    Value(Value),
+    /// Written straight to stdout when printed, never built as a [`Value`]: a run's report
+    /// lists every object (hundreds of thousands), read back from disk one at a time.
+    Streamed(WriteJson),
+}
+
+impl From<Value> for Document {
+    fn from(v: Value) -> Self {
+        Document::Value(v)
+    }
+}
+
+impl std::fmt::Debug for Document {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Document::Value(v) => v.fmt(f),
+            Document::Streamed(_) => f.write_str("Streamed(..)"),
+        }
+    }
+}
 
 /// The result of a command that ran to its end.
 #[derive(Debug)]
@@ -27,7 +44,7 @@ pub struct Outcome {
     /// finished but some objects failed or some checks do not hold (exit 1).
     pub success: bool,
     /// The result as one JSON document.
-    pub json: Value,
+    pub json: Document,
     /// The result for a person, ending with a newline.
     pub text: String,
 }
@@ -37,45 +54,38 @@ impl Outcome {
     pub fn printed() -> Outcome {
         Outcome {
             success: true,
-            json: Value::Null,
+            json: Value::Null.into(),
             text: String::new(),
         }
     }
 
-    /// A result whose JSON document is written by `json` when printed (streamed to stdout,
-    /// never built as a [`Value`]); its `json` field is `Null`.
+    /// A result whose JSON document is written by `json` when printed.
     pub fn streamed(
         success: bool,
         text: String,
         json: impl FnOnce(&mut dyn Write) -> std::io::Result<()> + Send + 'static,
     ) -> Outcome {
-        *STREAMED.lock().unwrap_or_else(|p| p.into_inner()) = Some(Box::new(json));
         Outcome {
             success,
-            json: Value::Null,
+            json: Document::Streamed(Box::new(json)),
             text,
         }
     }
 
     /// Writes the result to stdout in `format`.
-    pub fn print(&self, format: OutputFormat) -> Result<()> {
-        if self.json.is_null() && self.text.is_empty() {
+    pub fn print(self, format: OutputFormat) -> Result<()> {
+        if matches!(self.json, Document::Value(Value::Null)) && self.text.is_empty() {
             return Ok(());
         }
         let mut out = std::io::stdout().lock();
         let written = match format {
-            OutputFormat::Json => {
-                let streamed = match self.json {
-                    Value::Null => STREAMED.lock().unwrap_or_else(|p| p.into_inner()).take(),
-                    _ => None,
-                };
-                match streamed {
-                    Some(write) => write(&mut out),
-                    None => serde_json::to_writer_pretty(&mut out, &self.json)
-                        .map_err(std::io::Error::from),
+            OutputFormat::Json => match self.json {
+                Document::Streamed(write) => write(&mut out),
+                Document::Value(v) => {
+                    serde_json::to_writer_pretty(&mut out, &v).map_err(std::io::Error::from)
                 }
-                .and_then(|()| writeln!(out))
             }
+            .and_then(|()| writeln!(out)),
             OutputFormat::Text => out.write_all(self.text.as_bytes()),
         };
         match written.and_then(|()| out.flush()) {

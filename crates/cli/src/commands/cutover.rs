@@ -103,7 +103,7 @@ pub async fn run(settings: &Settings, args: &CutoverArgs) -> Result<Outcome> {
     }
     Ok(Outcome {
         success: report.is_success(),
-        json: doc,
+        json: doc.into(),
         text: text(&report),
     })
 }

@@ -146,7 +146,7 @@ pub async fn run(
     if args.keep_running {
         let outcome = Outcome {
             success: ok,
-            json: json.clone(),
+            json: json.clone().into(),
             text: text.clone(),
         };
         outcome.print(output)?;
@@ -168,7 +168,7 @@ pub async fn run(
     target.shutdown().await?;
     Ok(Outcome {
         success: ok,
-        json,
+        json: json.into(),
         text,
     })
 }

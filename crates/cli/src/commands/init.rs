@@ -119,7 +119,7 @@ pub fn run(args: &InitArgs, source: Option<&str>, target: Option<&str>) -> Resul
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(Outcome {
         success: true,
-        json: json!({ "written": path.display().to_string() }),
+        json: json!({ "written": path.display().to_string() }).into(),
         text: format!("wrote {}: {}\n", path.display(), next_step(source, target)),
     })
 }

@@ -123,7 +123,7 @@ pub async fn verify(settings: &Settings, select: &SelectArgs) -> Result<Outcome>
     }
     Ok(Outcome {
         success: report.is_success(),
-        json,
+        json: json.into(),
         text: render::verify(&report),
     })
 }

@@ -47,8 +47,9 @@ pub fn run(cli: Cli) -> Result<u8> {
             runtime()?.block_on(with_settings(command, &settings))?
         }
     };
+    let code = outcome.exit_code();
     outcome.print(output)?;
-    Ok(outcome.exit_code())
+    Ok(code)
 }
 
 /// The async runtime the commands run on: one thread. A migration waits on the network and

@@ -21,7 +21,7 @@ pub fn run(settings: &Settings) -> Result<Outcome> {
     }
     Ok(Outcome {
         success: ok,
-        json,
+        json: json.into(),
         text: render::status(&report),
     })
 }

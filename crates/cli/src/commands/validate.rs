@@ -75,7 +75,7 @@ pub fn outcome(report: &ValidationReport) -> Outcome {
     }
     Outcome {
         success: ok,
-        json,
+        json: json.into(),
         text,
     }
 }
