@@ -73,11 +73,40 @@ pub fn visit_mut(v: &mut Value, path: &str, f: &mut dyn FnMut(&mut Value)) {
     visit(v, &steps(path), f);
 }
 
+/// [`visit`] for reading: no copy of the value (a job's spec is read for every reference
+/// path it declares, for every object).
+fn visit_ref(v: &Value, steps: &[Step<'_>], f: &mut dyn FnMut(&Value)) {
+    let Some((first, rest)) = steps.split_first() else {
+        f(v);
+        return;
+    };
+    match first {
+        Step::Field(name) => {
+            if let Some(child) = v.get(*name) {
+                visit_ref(child, rest, f);
+            }
+        }
+        Step::Each => {
+            if let Value::Array(items) = v {
+                for item in items {
+                    visit_ref(item, rest, f);
+                }
+            }
+        }
+        Step::Values => {
+            if let Value::Object(map) = v {
+                for item in map.values() {
+                    visit_ref(item, rest, f);
+                }
+            }
+        }
+    }
+}
+
 /// Every value found at `path`, as strings (numbers are turned into their decimal text).
 pub fn strings_at(v: &Value, path: &str) -> Vec<String> {
-    let mut copy = v.clone();
     let mut out = Vec::new();
-    visit_mut(&mut copy, path, &mut |x| {
+    visit_ref(v, &steps(path), &mut |x| {
         if let Some(s) = as_id(x) {
             out.push(s);
         }
