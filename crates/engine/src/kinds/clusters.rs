@@ -223,6 +223,12 @@ async fn source_object(
         ));
         return Ok(Some(obj));
     }
+    if full && SourceObject::resumable(ctx, NAME, &id)? {
+        // Done in an earlier run and resuming: its libraries are not read again.
+        let mut obj = SourceObject::new(id, key, raw, Value::Null);
+        obj.mode = Mode::Resumed;
+        return Ok(Some(obj));
+    }
     let libs = if full {
         libraries(&ctx.source, &id, "source").await?
     } else {

@@ -1,5 +1,5 @@
-//! `resume`: a re-run that does not read permissions or job settings again for what the
-//! ledger has done, and what it does not carry (an ACL changed since) — which a plain run does.
+//! `resume`: a re-run that does not read permissions, job settings or cluster libraries again
+//! for what the ledger has done, and what it does not carry (an ACL changed since) — which a plain run does.
 
 use std::time::Duration;
 
@@ -68,6 +68,10 @@ async fn resume_reads_no_acl_or_job_again_and_a_plain_run_carries_what_it_skippe
     assert!(
         !reads.keys().any(|k| k == "/api/jobs/get"),
         "job settings read again: {reads:?}"
+    );
+    assert!(
+        !reads.keys().any(|k| k == "/api/libraries/cluster-status"),
+        "cluster libraries read again: {reads:?}"
     );
     let (o, detail) = outcome(&resumed, "notebook_permissions", &nb);
     assert_eq!(o, Outcome::Unchanged);
