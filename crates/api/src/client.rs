@@ -7,7 +7,7 @@
 //! live side by side.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::Method;
 use serde::Serialize;
@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::auth::Authenticator;
 use crate::error_body::parse_error_body;
-use crate::retry::{backoff, is_retryable_answer, parse_retry_after};
+use crate::retry::{CallClock, is_quota_refusal, is_retryable_answer, parse_retry_after};
 use crate::stats::StatsCounters;
 use crate::throttle::Throttle;
 use crate::transport::{Failure, classify, innermost};
@@ -214,12 +214,13 @@ impl WorkspaceClient {
         let request = format!("{method} {url}");
         let is_read = method == Method::GET || method == Method::HEAD;
         let lane = crate::throttle::lane_of(family, is_read, path);
-        let started = Instant::now();
+        let mut clock = CallClock::start();
         let mut attempt: u32 = 0;
         let mut connect_failures: u32 = 0;
         let mut reauthenticated = false;
         loop {
-            let permit = inner.throttle.acquire(family, lane).await;
+            let mut permit = inner.throttle.acquire(family, lane).await;
+            clock.queued(permit.quota_wait());
             inner.stats.request(family);
             if attempt > 0 {
                 inner.stats.retry(family);
@@ -227,6 +228,12 @@ impl WorkspaceClient {
             let outcome = self
                 .attempt(&method, &url, &request, query, body.as_deref())
                 .await;
+            if let Err(AttemptError::Answer(e)) = &outcome
+                && e.status().is_some_and(|s| (400..500).contains(&s))
+            {
+                // A definite refusal: nothing was created, nothing counts against a quota.
+                permit.refused();
+            }
             drop(permit);
             let (error, hint) = match outcome {
                 Ok(value) => {
@@ -244,6 +251,11 @@ impl WorkspaceClient {
                         reauthenticated = true;
                         attempt += 1;
                         continue;
+                    }
+                    if is_quota_refusal(&error) {
+                        inner
+                            .throttle
+                            .on_quota_refused(lane, inner.retry.quota_pause);
                     }
                     if !is_retryable_answer(&error) {
                         return Err(error);
@@ -266,16 +278,14 @@ impl WorkspaceClient {
                 }
                 Err(AttemptError::Fatal(error)) => return Err(error),
             };
-            let wait = backoff(&inner.retry, attempt, hint);
-            let elapsed = started.elapsed();
-            if elapsed + wait > inner.retry.budget {
+            let Some(wait) = clock.next_wait(&inner.retry, attempt, hint, &error) else {
                 return Err(ApiError::RetryBudgetExhausted {
                     request,
                     attempts: attempt + 1,
-                    elapsed,
+                    elapsed: clock.elapsed(),
                     last: Box::new(error),
                 });
-            }
+            };
             tracing::info!(%request, attempt, wait_ms = wait.as_millis() as u64, error = %error, "retrying");
             tokio::time::sleep(wait).await;
             attempt += 1;

@@ -2,7 +2,8 @@
 //!
 //! The client is built in layers, one module each: [`config`] resolves a workspace (profiles,
 //! environment, precedence) → `auth` turns credentials into a bearer token → [`retry`]
-//! decides what may be retried → [`throttle`] paces requests per API [`Family`] → [`client`]
+//! decides what may be retried → [`throttle`] paces requests per API [`Family`] (and keeps
+//! job creations within the hourly quota) → [`client`]
 //! is the one request path → [`paginate`] turns paged lists into streams → [`services`] are
 //! the typed handlers (`client.jobs().list(..)`) over the request/response structs in
 //! [`types`]. Every typed struct keeps the fields it does not model in a flattened `extra`
@@ -36,6 +37,7 @@ mod error_body;
 mod family;
 mod host;
 pub mod paginate;
+mod quota;
 pub mod retry;
 mod secret;
 pub mod services;
@@ -53,4 +55,4 @@ pub use paginate::ApiStream;
 pub use retry::RetryOptions;
 pub use secret::Secret;
 pub use stats::{FamilyStats, Stats};
-pub use throttle::{FamilyLimit, ThrottleOptions};
+pub use throttle::{CreationQuota, FamilyLimit, ThrottleOptions};

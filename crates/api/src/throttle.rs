@@ -9,6 +9,11 @@
 //! rather than a fixed 15 requests/s. After a 429 the rate of that lane (or family) is halved
 //! (down to a floor) and then recovers by 10% every `recover_after` successes, up to the
 //! configured budget — the client backs off as a whole, not just the one request.
+//!
+//! The `jobs.create` lane also has a sliding-window quota ([`CreationQuota`], default 10,000
+//! per hour, the platform's resource quota; `quota.rs`). A create waits for room in
+//! the window before it waits for a concurrency slot, so a full window never holds a slot
+//! that other requests of the family could use.
 
 use std::collections::BTreeMap;
 use std::num::NonZeroU32;
@@ -19,6 +24,8 @@ use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::Family;
+pub use crate::quota::CreationQuota;
+use crate::quota::{Slot, Window};
 
 /// Limits of one family (or lane).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -76,6 +83,10 @@ pub struct ThrottleOptions {
     pub recover_after: u32,
     /// Lowest rate (requests/s) that halving after 429s can reach (default 0.5).
     pub min_rate: f64,
+    /// The quota of job creations (`jobs/create` requests) per sliding window; `None` for no
+    /// quota. Default: the platform's 10,000 per hour. Independent of [`Self::set`]: an
+    /// operator's requests/s budget for jobs does not lift the hourly quota.
+    pub job_creations: Option<CreationQuota>,
 }
 
 /// Share of a published limit the client aims at: requests leave the client at an even pace but
@@ -126,6 +137,7 @@ impl Default for ThrottleOptions {
             lanes,
             recover_after: 20,
             min_rate: 0.5,
+            job_creations: Some(CreationQuota::JOBS_PER_HOUR),
         }
     }
 }
@@ -138,6 +150,7 @@ impl ThrottleOptions {
             lanes: BTreeMap::new(),
             recover_after: 20,
             min_rate: 0.5,
+            job_creations: None,
         }
     }
 
@@ -170,7 +183,12 @@ pub(crate) struct Throttle {
     lanes: Vec<Option<FamilyState>>,
     recover_after: u32,
     min_rate: f64,
+    /// The quota of the `jobs.create` lane, when there is one.
+    job_creations: Option<Arc<Window>>,
 }
+
+/// The lane the job-creation quota applies to.
+const QUOTA_LANE: &str = "jobs.create";
 
 struct FamilyState {
     semaphore: Arc<Semaphore>,
@@ -188,9 +206,28 @@ struct RateState {
     limiter: Option<Arc<DefaultDirectRateLimiter>>,
 }
 
-/// Held while a request is in flight; releases the family's concurrency slot on drop.
+/// Held while a request is in flight; releases the family's concurrency slot on drop, and
+/// counts a job creation against the quota then (unless [`Permit::refused`] says the server
+/// created nothing).
 pub(crate) struct Permit {
     _permit: Option<OwnedSemaphorePermit>,
+    quota: Option<Slot>,
+    quota_wait: Duration,
+}
+
+impl Permit {
+    /// The server refused the request (a 4xx answer): it created nothing, so it does not
+    /// count against a quota.
+    pub(crate) fn refused(&mut self) {
+        if let Some(slot) = self.quota.take() {
+            slot.give_back();
+        }
+    }
+
+    /// How long this request waited for room in a quota's window.
+    pub(crate) fn quota_wait(&self) -> Duration {
+        self.quota_wait
+    }
 }
 
 fn limiter_for(rate: f64) -> Option<Arc<DefaultDirectRateLimiter>> {
@@ -230,6 +267,7 @@ impl Throttle {
             lanes,
             recover_after: options.recover_after.max(1),
             min_rate: options.min_rate.max(0.01),
+            job_creations: options.job_creations.map(Window::new),
         }
     }
 
@@ -240,8 +278,16 @@ impl Throttle {
             .unwrap_or(&self.families[family.index()])
     }
 
-    /// Waits for a concurrency slot, then for the rate budget.
+    /// Waits for room in the lane's quota (if any), then for a concurrency slot, then for
+    /// the rate budget.
     pub(crate) async fn acquire(&self, family: Family, lane: Option<&str>) -> Permit {
+        let (quota, quota_wait) = match &self.job_creations {
+            Some(window) if lane == Some(QUOTA_LANE) => {
+                let (slot, waited) = window.acquire().await;
+                (Some(slot), waited)
+            }
+            _ => (None, Duration::ZERO),
+        };
         let state = self.state(family, lane);
         // The semaphore is never closed, so acquiring can only fail in theory; proceeding
         // without a slot is then the harmless fallback.
@@ -255,7 +301,21 @@ impl Throttle {
                 tokio::time::sleep(not_until.wait_time_from(now)).await;
             }
         }
-        Permit { _permit: permit }
+        Permit {
+            _permit: permit,
+            quota,
+            quota_wait,
+        }
+    }
+
+    /// The server refused a request of `lane` for its quota (someone else is using it too):
+    /// hold the lane's creations back for `pause`.
+    pub(crate) fn on_quota_refused(&self, lane: Option<&str>, pause: Duration) {
+        if lane == Some(QUOTA_LANE)
+            && let Some(window) = &self.job_creations
+        {
+            window.pause(pause);
+        }
     }
 
     /// A 429 was received: halve the rate of the request's lane (or family).

@@ -5,6 +5,7 @@ mod auth;
 mod config;
 mod errors;
 mod paging;
+mod quota;
 mod redaction;
 mod retry;
 mod server;
