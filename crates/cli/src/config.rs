@@ -98,6 +98,9 @@ pub struct ThrottleBlock {
     pub rps: Option<Rate>,
     /// Requests in flight at once.
     pub concurrency: Option<Concurrency>,
+    /// Job creations per rolling hour (only under `[throttle.jobs]`): the workspace's quota,
+    /// 10,000 unless the workspace has another.
+    pub jobs_created_per_hour: Option<HourlyQuota>,
 }
 
 /// A key whose presence is an error (a literal credential). Deserialising it always fails,
@@ -145,6 +148,22 @@ impl<'de> Deserialize<'de> for Concurrency {
             )));
         }
         Ok(Concurrency(v as u32))
+    }
+}
+
+/// A number of creations per hour: an integer from 1 to 1,000,000,000.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct HourlyQuota(pub u64);
+
+impl<'de> Deserialize<'de> for HourlyQuota {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = i64::deserialize(d)?;
+        if !(1..=1_000_000_000).contains(&v) {
+            return Err(de::Error::custom(format!(
+                "a quota per hour must be an integer from 1 to 1000000000, got {v}"
+            )));
+        }
+        Ok(HourlyQuota(v as u64))
     }
 }
 
@@ -216,11 +235,33 @@ pub fn parse(path: &Path, text: &str) -> Result<FileConfig> {
     let is_json = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    if is_json {
-        parse_json(path, text)
+    let file = if is_json {
+        parse_json(path, text)?
     } else {
-        parse_toml(path, text)
+        parse_toml(path, text)?
+    };
+    check_quota_family(path, text, &file)?;
+    Ok(file)
+}
+
+/// `jobs_created_per_hour` is a quota of the jobs API: under another family it would
+/// silently do nothing, so it is refused there.
+fn check_quota_family(path: &Path, text: &str, file: &FileConfig) -> Result<()> {
+    for (family, block) in &file.throttle {
+        if family.0 != Family::Jobs && block.jobs_created_per_hour.is_some() {
+            let name = family.0.as_str();
+            let line = text
+                .find("jobs_created_per_hour")
+                .map(|offset| line_of(text, offset));
+            bail!(where_what(
+                path,
+                line,
+                Some(&format!("throttle.{name}.jobs_created_per_hour")),
+                "the job-creation quota belongs under [throttle.jobs], not under another family"
+            ));
+        }
     }
+    Ok(())
 }
 
 fn parse_toml(path: &Path, text: &str) -> Result<FileConfig> {
@@ -336,6 +377,10 @@ mod tests {
         .unwrap();
         assert_eq!(f.source.unwrap().profile.as_deref(), Some("a"));
         assert_eq!(f.throttle[&FamilyKey(Family::Jobs)].rps, Some(Rate(2.5)));
+        assert_eq!(
+            f.throttle[&FamilyKey(Family::Jobs)].jobs_created_per_hour,
+            None
+        );
         let e = parse(
             Path::new("config.json"),
             "{\n  \"source\": {\"profile\": \"a\"},\n  \"exlude\": []\n}",
@@ -346,5 +391,32 @@ mod tests {
             e.contains("config.json line 3") && e.contains("exlude"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn job_creation_quota_under_jobs_only() {
+        let f = parse(
+            Path::new("b.toml"),
+            "[throttle.jobs]\nrps = 5\njobs_created_per_hour = 2000\n",
+        )
+        .unwrap();
+        let jobs = f.throttle[&FamilyKey(Family::Jobs)];
+        assert_eq!(jobs.jobs_created_per_hour, Some(HourlyQuota(2000)));
+        assert_eq!(jobs.rps, Some(Rate(5.0)));
+        let e = toml_err("[throttle.jobs]\njobs_created_per_hour = 0\n");
+        assert!(e.contains("line 2"), "{e}");
+        assert!(e.contains("throttle.jobs.jobs_created_per_hour"), "{e}");
+        assert!(e.contains("from 1 to"), "{e}");
+        let e = toml_err("[throttle.scim]\nrps = 2\njobs_created_per_hour = 100\n");
+        assert!(e.contains("line 3"), "{e}");
+        assert!(e.contains("throttle.scim.jobs_created_per_hour"), "{e}");
+        assert!(e.contains("[throttle.jobs]"), "{e}");
+        let e = parse(
+            Path::new("c.json"),
+            r#"{"throttle": {"sql": {"jobs_created_per_hour": 5}}}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("throttle.sql.jobs_created_per_hour"), "{e}");
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! Each side gets its own client (its own throttle budgets: the platform limits per
 //! workspace). The `[throttle.<family>]` blocks of the config file override the api's
-//! conservative defaults family by family.
+//! conservative defaults family by family; `[throttle.jobs] jobs_created_per_hour` sets the
+//! hourly quota of job creations.
 
 use anyhow::{Context, Result, bail};
 use brickport_api::{
@@ -38,6 +39,9 @@ pub fn client_options(settings: &Settings) -> ClientOptions {
                 requests_per_second: block.rps.map(|r| r.0).unwrap_or(base.requests_per_second),
             },
         );
+    }
+    if let Some(quota) = settings.job_creation_quota() {
+        throttle.job_creations = Some(quota);
     }
     ClientOptions {
         throttle,

@@ -8,12 +8,15 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use brickport_api::{ResolveRequest, Secret, WorkspaceConfig, resolve_workspace};
+use brickport_api::{
+    CreationQuota, Family, ResolveRequest, Secret, WorkspaceConfig, resolve_workspace,
+};
 
 use crate::cli::GlobalArgs;
-use crate::config::{self, FileConfig, WorkspaceBlock};
+use crate::config::{self, FamilyKey, FileConfig, WorkspaceBlock};
 
 /// How much goes to stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -220,6 +223,20 @@ impl Settings {
         }
     }
 
+    /// The job-creation quota `[throttle.jobs] jobs_created_per_hour` asks for, when it is
+    /// set (else the client keeps the platform's 10,000 per hour).
+    pub fn job_creation_quota(&self) -> Option<CreationQuota> {
+        let per_hour = self
+            .file
+            .throttle
+            .get(&FamilyKey(Family::Jobs))?
+            .jobs_created_per_hour?;
+        Some(CreationQuota {
+            max: usize::try_from(per_hour.0).unwrap_or(usize::MAX),
+            window: Duration::from_secs(3600),
+        })
+    }
+
     /// The config file's name for messages (`brickport.toml` when there is none).
     pub fn config_name(&self) -> String {
         self.config_path
@@ -334,5 +351,42 @@ pub fn workspace_slug(ws: &WorkspaceConfig) -> String {
         "workspace".into()
     } else {
         slug
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(toml: &str) -> Settings {
+        Settings {
+            verbosity: Verbosity::Quiet,
+            config_path: None,
+            file: config::parse(Path::new("brickport.toml"), toml).unwrap(),
+            source_profile: None,
+            target_profile: None,
+            run_dir: None,
+            env: HashMap::new(),
+        }
+    }
+
+    #[test]
+    fn the_job_creation_quota_reaches_the_clients() {
+        let s = settings("[throttle.jobs]\nconcurrency = 4\njobs_created_per_hour = 1234\n");
+        let quota = CreationQuota {
+            max: 1234,
+            window: Duration::from_secs(3600),
+        };
+        assert_eq!(s.job_creation_quota(), Some(quota));
+        let options = crate::connect::client_options(&s);
+        assert_eq!(options.throttle.job_creations, Some(quota));
+        assert_eq!(options.throttle.limit(Family::Jobs).max_concurrent, 4);
+        // Unset: the platform's quota stays.
+        let s = settings("[throttle.jobs]\nrps = 3\n");
+        assert_eq!(s.job_creation_quota(), None);
+        assert_eq!(
+            crate::connect::client_options(&s).throttle.job_creations,
+            Some(CreationQuota::JOBS_PER_HOUR)
+        );
     }
 }
