@@ -3,7 +3,9 @@
 //! A migration cannot finish faster than the busiest API family allows: for each workspace and
 //! family, requests sent divided by that family's rate limit. The floor is the largest of
 //! those, plus one round trip per dependency level of the kinds graph (a level cannot start
-//! before the one it depends on has answered).
+//! before the one it depends on has answered). Job creations also have an hourly quota
+//! (10,000 per workspace per rolling hour): creations past it wait for the window, so each
+//! further quota's worth costs an hour whatever the requests/s.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -20,6 +22,44 @@ pub struct Setup {
     pub latency: Duration,
     pub levels: usize,
     pub rates: BTreeMap<String, f64>,
+    /// The quota of the `jobs.create` family, when the emulators enforce one.
+    pub job_quota: Option<JobQuota>,
+}
+
+/// At most `max` job creations per `window`.
+#[derive(Debug, Clone, Copy)]
+pub struct JobQuota {
+    pub max: u64,
+    pub window: Duration,
+}
+
+impl JobQuota {
+    /// The emulators' (and the platform's) default: 10,000 per hour.
+    pub const PLATFORM: JobQuota = JobQuota {
+        max: brickport_emulator::kinds::jobs::DEFAULT_CREATIONS_PER_HOUR as u64,
+        window: Duration::from_secs(3600),
+    };
+}
+
+/// The family whose requests the job quota counts.
+const QUOTA_FAMILY: &str = "jobs.create";
+
+/// Seconds to send `n` requests at `rate` per second, under `quota` when there is one: the
+/// i-th creation (from 0) cannot go before `floor(i / max)` windows have passed, so each
+/// quota's worth beyond the first costs a window, and the last window's share is paced.
+fn family_seconds(n: u64, rate: f64, quota: Option<JobQuota>) -> f64 {
+    if rate <= 0.0 {
+        return 0.0;
+    }
+    let paced = n as f64 / rate;
+    match quota {
+        Some(q) if q.max > 0 && n > q.max => {
+            let windows = (n - 1) / q.max;
+            let last = n - windows * q.max;
+            (windows as f64 * q.window.as_secs_f64() + last as f64 / rate).max(paced)
+        }
+        _ => paced,
+    }
 }
 
 /// The emulators' default per-family rates (requests per second).
@@ -69,9 +109,10 @@ impl Row {
         let mut families = BTreeMap::new();
         for (side, stats) in [("source", &m.source), ("target", &m.target)] {
             for (fam, n) in &stats.by_family {
+                let quota = setup.job_quota.filter(|_| fam == QUOTA_FAMILY);
                 let secs = match setup.rates.get(fam) {
-                    Some(r) if *r > 0.0 => *n as f64 / r,
-                    _ => 0.0,
+                    Some(r) => family_seconds(*n, *r, quota),
+                    None => 0.0,
                 };
                 families.insert(format!("{side}/{fam}"), (*n, secs));
             }
@@ -124,9 +165,13 @@ fn per(x: f64, n: u64) -> f64 {
 /// The Markdown tables for BENCHMARKS.md.
 pub fn render(seed: &str, latency_ms: u64, setup: &Setup, rows: &[Row]) -> String {
     let mut s = String::new();
+    let quota = match setup.job_quota {
+        Some(q) => format!("{} job creations per {} s", q.max, q.window.as_secs()),
+        None => "no job-creation quota".to_string(),
+    };
     let _ = writeln!(
         s,
-        "### seed `{seed}`, latency {latency_ms} ms, default rate limits, {} dependency levels\n",
+        "### seed `{seed}`, latency {latency_ms} ms, default rate limits, {quota}, {} dependency levels\n",
         setup.levels
     );
     let _ = writeln!(
@@ -172,4 +217,25 @@ pub fn render(seed: &str, latency_ms: u64, setup: &Setup, rows: &[Row]) -> Strin
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn creations_past_the_quota_cost_a_window_each() {
+        let q = Some(JobQuota::PLATFORM);
+        // Within the quota: the rate alone.
+        assert_eq!(family_seconds(10_000, 20.0, q), 500.0);
+        // 22,764 creations: two full windows, then 2,764 at 20/s.
+        assert_eq!(family_seconds(22_764, 20.0, q), 7200.0 + 2764.0 / 20.0);
+        assert_eq!(family_seconds(22_764, 20.0, None), 22_764.0 / 20.0);
+        // A rate too slow to reach the quota within a window: the rate binds.
+        let tight = Some(JobQuota {
+            max: 10,
+            window: Duration::from_secs(1),
+        });
+        assert_eq!(family_seconds(100, 1.0, tight), 100.0);
+    }
 }

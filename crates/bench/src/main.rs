@@ -5,7 +5,8 @@
 //! process against them, and prints one table per scenario: wall time, requests per API family
 //! on each side, requests per migrated object, the rate-limit floor (per workspace and family,
 //! requests divided by the family's rate; the floor is the largest, plus one round trip per
-//! dependency level of the kinds graph), wall / floor, and the child's CPU time and peak RSS.
+//! dependency level of the kinds graph; job creations past the hourly quota cost a window
+//! each), wall / floor, and the child's CPU time and peak RSS.
 //! Scenarios: the first run, a re-run with nothing changed, a re-run after changing 1% of the
 //! notebooks and jobs in the source. Running brickport as a child keeps the emulators' CPU and
 //! memory out of brickport's numbers.
@@ -46,8 +47,9 @@ struct Args {
     #[arg(long)]
     concurrency: Option<u32>,
     /// No rate limits in the emulators and none in brickport's client (every family at
-    /// 100,000 requests/s): for measuring memory and CPU at sizes whose rate-limited run
-    /// would take hours. The floor column is then meaningless.
+    /// 100,000 requests/s, and no hourly job-creation quota on either side): for measuring
+    /// memory and CPU at sizes whose rate-limited run would take hours. The floor column is
+    /// then meaningless.
     #[arg(long)]
     unthrottled: bool,
     /// Skip the re-run scenarios.
@@ -130,6 +132,10 @@ async fn real_main(args: Args) -> Result<()> {
     if args.unthrottled {
         source.set_rate_limits_enabled(false);
         target.set_rate_limits_enabled(false);
+        // The hourly job-creation quota is not a rate limit: lifted separately.
+        for e in [&source, &target] {
+            e.emulator().lock().jobs.creation_limit_per_hour = Some(usize::MAX);
+        }
     }
     let dir = tempfile::tempdir()?;
     let cfg = run::write_config(
@@ -149,6 +155,7 @@ async fn real_main(args: Args) -> Result<()> {
         latency,
         levels,
         rates,
+        job_quota: (!args.unthrottled).then_some(floor::JobQuota::PLATFORM),
     };
 
     let harness = run::Harness {
