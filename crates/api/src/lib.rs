@@ -36,6 +36,7 @@ mod error;
 mod error_body;
 mod family;
 mod host;
+mod pacer;
 pub mod paginate;
 mod quota;
 pub mod retry;

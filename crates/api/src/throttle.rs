@@ -4,7 +4,8 @@
 //! published limits for reads and writes (SCIM reads 255/min but writes 30/s; permissions reads
 //! 100/s, writes 30/s; workspace export 60/s, import 30/s; jobs create 20/s). A request is
 //! paced by its *lane* (`scim.read`, `workspace.import`, …) when one is configured, else by its
-//! family, each with its own semaphore (in-flight cap) and token bucket (`governor`). The
+//! family, each with its own semaphore (in-flight cap) and requests/s budget ([`Pacer`]: each
+//! request reserves its own send time, so a waiting request wakes once). The
 //! defaults sit just under the published limits, so a migration runs at the platform's pace
 //! rather than a fixed 15 requests/s. After a 429 the rate of that lane (or family) is halved
 //! (down to a floor) and then recovers by 10% every `recover_after` successes, up to the
@@ -16,14 +17,13 @@
 //! that other requests of the family could use.
 
 use std::collections::BTreeMap;
-use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::Family;
+use crate::pacer::Pacer;
 pub use crate::quota::CreationQuota;
 use crate::quota::{Slot, Window};
 
@@ -203,7 +203,18 @@ struct RateState {
     /// about the new rate, so they do not halve it again (else one burst of 429s would drive the
     /// rate to the floor, where recovery takes hundreds of requests).
     last_cut: Option<Instant>,
-    limiter: Option<Arc<DefaultDirectRateLimiter>>,
+    pacer: Option<Arc<Pacer>>,
+}
+
+impl RateState {
+    /// Moves to `rate`, keeping the slots already given out.
+    fn set(&mut self, rate: f64) {
+        self.current = rate;
+        match &self.pacer {
+            Some(p) => p.set_rate(rate),
+            None => self.pacer = Pacer::new(rate, Instant::now()).map(Arc::new),
+        }
+    }
 }
 
 /// Held while a request is in flight; releases the family's concurrency slot on drop, and
@@ -230,15 +241,6 @@ impl Permit {
     }
 }
 
-fn limiter_for(rate: f64) -> Option<Arc<DefaultDirectRateLimiter>> {
-    if !rate.is_finite() || rate <= 0.0 {
-        return None;
-    }
-    let period = Duration::from_secs_f64(1.0 / rate);
-    let burst = NonZeroU32::new(rate.floor().max(1.0) as u32).unwrap_or(NonZeroU32::MIN);
-    Quota::with_period(period).map(|q| Arc::new(RateLimiter::direct(q.allow_burst(burst))))
-}
-
 impl Throttle {
     pub(crate) fn new(options: &ThrottleOptions) -> Self {
         let state = |limit: FamilyLimit| {
@@ -250,7 +252,7 @@ impl Throttle {
                     current: limit.requests_per_second,
                     successes: 0,
                     last_cut: None,
-                    limiter: limiter_for(limit.requests_per_second),
+                    pacer: Pacer::new(limit.requests_per_second, Instant::now()).map(Arc::new),
                 }),
             }
         };
@@ -292,13 +294,12 @@ impl Throttle {
         // The semaphore is never closed, so acquiring can only fail in theory; proceeding
         // without a slot is then the harmless fallback.
         let permit = state.semaphore.clone().acquire_owned().await.ok();
-        let limiter = lock(&state.rate).limiter.clone();
-        if let Some(limiter) = limiter {
-            // On the runtime's own timer: governor's `until_ready` sleeps on a timer thread
-            // of its own, one cross-thread wake-up per paced request.
-            while let Err(not_until) = limiter.check() {
-                let now = governor::clock::Clock::now(limiter.clock());
-                tokio::time::sleep(not_until.wait_time_from(now)).await;
+        let pacer = lock(&state.rate).pacer.clone();
+        if let Some(pacer) = pacer {
+            // One sleep, on the runtime's own timer, until this request's own slot.
+            let wait = pacer.reserve(Instant::now());
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
             }
         }
         Permit {
@@ -334,9 +335,9 @@ impl Throttle {
             return;
         }
         rate.last_cut = Some(now);
-        rate.current = (rate.current / 2.0).max(self.min_rate);
+        let halved = (rate.current / 2.0).max(self.min_rate);
+        rate.set(halved);
         rate.successes = 0;
-        rate.limiter = limiter_for(rate.current);
         tracing::info!(family = %family, lane, rate = rate.current, "the workspace is throttling: halving the request rate");
     }
 
@@ -350,8 +351,8 @@ impl Throttle {
         rate.successes += 1;
         if rate.successes >= self.recover_after {
             rate.successes = 0;
-            rate.current = (rate.current * 1.1).min(state.configured_rate);
-            rate.limiter = limiter_for(rate.current);
+            let raised = (rate.current * 1.1).min(state.configured_rate);
+            rate.set(raised);
         }
     }
 

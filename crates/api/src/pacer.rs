@@ -1,0 +1,130 @@
+//! A requests-per-second budget that gives each request its own send time.
+//!
+//! A limiter answering "not yet, try at T" wakes every waiting request at T, and all but one
+//! go back to sleep: with 32 requests of a saturated family waiting at 30/s, that is ~1,000
+//! wake-ups a second, each polling a deep chain of futures — most of brickport's CPU in a
+//! rate-bound run. Here a request *reserves* the next free slot (the generic cell rate
+//! algorithm: a theoretical arrival time advanced by one period per request, with a burst
+//! tolerance) and sleeps once, until exactly its slot.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// The pacing of one family (or lane).
+#[derive(Debug)]
+pub(crate) struct Pacer {
+    state: Mutex<State>,
+}
+
+#[derive(Debug)]
+struct State {
+    /// Time between two requests at the sustained rate.
+    period: Duration,
+    /// How far ahead of the sustained rate a burst may go (a second's worth of requests).
+    tolerance: Duration,
+    /// When the next request would be due at the sustained rate with no burst left.
+    due: Instant,
+}
+
+fn timing(rate: f64) -> Option<(Duration, Duration)> {
+    if !rate.is_finite() || rate <= 0.0 {
+        return None;
+    }
+    let period = Duration::from_secs_f64(1.0 / rate);
+    let burst = rate.floor().max(1.0) as u32;
+    Some((period, period * (burst - 1)))
+}
+
+impl Pacer {
+    /// A pacer at `rate` requests/s; `None` when the rate sets no limit (infinite or ≤ 0).
+    pub(crate) fn new(rate: f64, now: Instant) -> Option<Pacer> {
+        let (period, tolerance) = timing(rate)?;
+        Some(Pacer {
+            state: Mutex::new(State {
+                period,
+                tolerance,
+                due: now,
+            }),
+        })
+    }
+
+    /// Changes the rate; requests already given a slot keep it, the next ones follow the new
+    /// rate (a lowered rate allows no fresh burst).
+    pub(crate) fn set_rate(&self, rate: f64) {
+        if let Some((period, tolerance)) = timing(rate) {
+            let mut s = lock(&self.state);
+            s.period = period;
+            s.tolerance = tolerance;
+        }
+    }
+
+    /// Reserves the next slot for a request arriving at `now`; returns how long to wait for it
+    /// (zero within the burst).
+    pub(crate) fn reserve(&self, now: Instant) -> Duration {
+        let mut s = lock(&self.state);
+        let due = s.due.max(now);
+        let send_at = due.checked_sub(s.tolerance).unwrap_or(now).max(now);
+        s.due = due + s.period;
+        send_at - now
+    }
+}
+
+/// A poisoned lock only means another task panicked mid-update of plain numbers.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_goes_at_once_then_one_request_per_period_each_with_its_own_slot() {
+        let t0 = Instant::now();
+        let p = Pacer::new(4.0, t0).unwrap();
+        // A second's worth (4) at once.
+        for _ in 0..4 {
+            assert_eq!(p.reserve(t0), Duration::ZERO);
+        }
+        // Then each request gets the next slot: 250 ms apart, all reserved at t0.
+        let waits: Vec<Duration> = (0..3).map(|_| p.reserve(t0)).collect();
+        assert_eq!(
+            waits,
+            vec![
+                Duration::from_millis(250),
+                Duration::from_millis(500),
+                Duration::from_millis(750)
+            ]
+        );
+    }
+
+    #[test]
+    fn an_idle_pacer_refills_its_burst_and_no_limit_means_no_pacer() {
+        let t0 = Instant::now();
+        let p = Pacer::new(2.0, t0).unwrap();
+        assert_eq!(p.reserve(t0), Duration::ZERO);
+        assert_eq!(p.reserve(t0), Duration::ZERO);
+        assert_eq!(p.reserve(t0), Duration::from_millis(500));
+        // Long idle: the burst is back, not a backlog of slots.
+        let later = t0 + Duration::from_secs(10);
+        assert_eq!(p.reserve(later), Duration::ZERO);
+        assert_eq!(p.reserve(later), Duration::ZERO);
+        assert!(p.reserve(later) > Duration::ZERO);
+        assert!(Pacer::new(f64::INFINITY, t0).is_none());
+        assert!(Pacer::new(0.0, t0).is_none());
+    }
+
+    #[test]
+    fn a_lowered_rate_spaces_the_next_requests_wider() {
+        let t0 = Instant::now();
+        let p = Pacer::new(10.0, t0).unwrap();
+        for _ in 0..10 {
+            p.reserve(t0);
+        }
+        p.set_rate(1.0);
+        // No burst at 1/s: the next slot is where the backlog ends, then a second apart.
+        let a = p.reserve(t0);
+        let b = p.reserve(t0);
+        assert_eq!(b - a, Duration::from_secs(1), "{a:?} {b:?}");
+    }
+}
