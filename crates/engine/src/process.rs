@@ -142,9 +142,11 @@ pub(crate) async fn run_pass_in(
             Some(p) => p.acquire().await.ok(),
             None => None,
         };
+        // Boxed: the pass's state is large, and most of the objects in flight are still
+        // waiting above; inline, every one of them would carry room for it.
         match link {
-            None => first_pass(rt, kind, obj, cycle).await,
-            Some(first) => link_pass(rt, kind, obj, first).await,
+            None => Box::pin(first_pass(rt, kind, obj, cycle)).await,
+            Some(first) => Box::pin(link_pass(rt, kind, obj, first)).await,
         }
     };
     let done = match result {

@@ -43,7 +43,7 @@ pub enum Lookup {
 
 struct Snapshot {
     ids: HashMap<String, String>,
-    asked: Mutex<HashSet<String>>,
+    asked: Mutex<HashSet<u64>>,
 }
 
 /// What the run knows about a workspace path's first lookup.
@@ -64,10 +64,12 @@ type Listing = Option<HashMap<String, ObjectInfo>>;
 /// The target's workspace tree as far as this run looked at it.
 #[derive(Default)]
 struct Tree {
-    /// Paths whose first lookup was answered already.
-    asked: Mutex<HashSet<String>>,
-    /// Folders this run created with `mkdirs` after their lookup found them absent.
-    created_empty: Mutex<HashSet<String>>,
+    /// Paths whose first lookup was answered already (by [`digest`]: a big workspace has
+    /// hundreds of thousands).
+    asked: Mutex<HashSet<u64>>,
+    /// Folders this run created with `mkdirs` after their lookup found them absent (by
+    /// [`digest`]).
+    created_empty: Mutex<HashSet<u64>>,
     /// Each parent folder's listing, taken on the first lookup of one of its children.
     listings: Mutex<HashMap<String, Arc<OnceCell<Listing>>>>,
 }
@@ -95,6 +97,14 @@ fn folder_of(path: &str) -> Option<(String, String)> {
     }
     let parent = if parent.is_empty() { "/" } else { parent };
     Some((parent.to_string(), path))
+}
+
+/// A key's 64-bit digest, for the sets that only say whether a key was seen: two keys of a
+/// run colliding is a one-in-10^9 event at a million keys, and would only cost a lookup
+/// (`Ask`) or, for `created_empty`, a create that finds the path taken and looks it up.
+fn digest(key: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(key)
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -157,7 +167,7 @@ impl RunCache {
                 })
             })
             .await?;
-        if !lock(&snap.asked).insert(key.to_string()) {
+        if !lock(&snap.asked).insert(digest(key)) {
             return Ok(Lookup::Ask);
         }
         Ok(match snap.ids.get(key) {
@@ -182,7 +192,7 @@ impl RunCache {
         let Some((parent, path)) = folder_of(path) else {
             return Ok(PathLookup::Ask);
         };
-        if lock(&self.tree.created_empty).contains(&parent) {
+        if lock(&self.tree.created_empty).contains(&digest(&parent)) {
             return Ok(self.first_answer(&path, None));
         }
         let cell = lock(&self.tree.listings)
@@ -208,7 +218,7 @@ impl RunCache {
 
     /// `Ask` when `path` had its first answer already; else `found` (or `Absent`).
     fn first_answer(&self, path: &str, found: Option<ObjectInfo>) -> PathLookup {
-        if !lock(&self.tree.asked).insert(path.to_string()) {
+        if !lock(&self.tree.asked).insert(digest(path)) {
             return PathLookup::Ask;
         }
         found.map_or(PathLookup::Absent, |o| PathLookup::Found(Box::new(o)))
@@ -219,7 +229,7 @@ impl RunCache {
     /// for a home folder the target may make and fill by itself.
     pub fn created_empty(&self, path: &str) {
         if let Some((_, path)) = folder_of(path) {
-            lock(&self.tree.created_empty).insert(path);
+            lock(&self.tree.created_empty).insert(digest(&path));
         }
     }
 }
