@@ -119,9 +119,18 @@ pub async fn scenario(
     let mut timeline = Vec::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut halved = false;
-    let (exit_code, cpu, max_rss_kb, stdout) = loop {
+    // The child's peak RSS from the kernel's high-water mark of its own memory (see
+    // `high_water_kb` for why not `wait4`'s), read every 100 ms while it runs.
+    let mut hwm_tick = tokio::time::interval(Duration::from_millis(100));
+    let mut hwm_kb = 0i64;
+    let (exit_code, cpu, rusage_rss_kb, stdout) = loop {
         tokio::select! {
             done = &mut waiter => break done??,
+            _ = hwm_tick.tick() => {
+                if let Some(kb) = high_water_kb(pid) {
+                    hwm_kb = hwm_kb.max(kb);
+                }
+            }
             _ = tick.tick() => {
                 let t = started.elapsed().as_secs_f64();
                 if let Some(secs) = halve_after_secs && !halved && t >= secs {
@@ -141,6 +150,7 @@ pub async fn scenario(
         }
     };
     let wall = started.elapsed();
+    let max_rss_kb = if hwm_kb > 0 { hwm_kb } else { rusage_rss_kb };
     if halve_after_secs.is_some() {
         source.set_rate_limit_scale(1.0);
         target.set_rate_limit_scale(1.0);
@@ -167,8 +177,20 @@ pub async fn scenario(
     })
 }
 
-/// Waits for the child with `wait4`, so its own CPU time and peak RSS are known (not the sum
-/// over every child this process ever had).
+/// The peak resident memory of process `pid` since its `exec`, in kB (`VmHWM`), if readable.
+///
+/// `wait4`'s `ru_maxrss` is no good here: the child starts as a copy of this process (which
+/// holds both seeded emulators: ~500 MB at `scale:100000`), and Linux folds the high-water
+/// mark of the memory it had before `exec` into the figure, so every run "peaked" at this
+/// process's size. `VmHWM` belongs to the memory the child got at `exec`.
+fn high_water_kb(pid: libc::pid_t) -> Option<i64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Waits for the child with `wait4`, so its own CPU time is known (not the sum over every
+/// child this process ever had); its peak RSS too where `/proc` is not readable.
 fn wait_with_rusage(
     pid: libc::pid_t,
     mut child: std::process::Child,
