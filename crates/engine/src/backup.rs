@@ -37,7 +37,7 @@ pub use writer::BackupWriter;
 /// Files written by [`write_private`] and not yet fsynced, for [`sync_written`].
 static UNSYNCED: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
 
-fn io_err(path: &Path, e: impl std::fmt::Display) -> EngineError {
+pub(crate) fn io_err(path: &Path, e: impl std::fmt::Display) -> EngineError {
     EngineError::Io {
         path: path.to_path_buf(),
         message: e.to_string(),
@@ -108,7 +108,7 @@ fn write_atomically(path: &Path, bytes: &[u8], sync: bool) -> Result<(), EngineE
 }
 
 /// The temporary file that becomes `path` once renamed, opened for writing, owner-only.
-fn open_private_tmp(path: &Path) -> Result<(std::fs::File, PathBuf), EngineError> {
+pub(crate) fn open_private_tmp(path: &Path) -> Result<(std::fs::File, PathBuf), EngineError> {
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let tmp = path.with_file_name(format!(".{name}.brickport-tmp"));
     {

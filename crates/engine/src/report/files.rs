@@ -9,6 +9,7 @@ use serde::{Serialize, Serializer};
 
 use super::{ObjectLog, RunReport};
 use crate::EngineError;
+use crate::backup::{io_err, open_private_tmp};
 
 impl RunReport {
     /// Writes `report.json` and `report.md` into `dir` (owner-only), streaming the objects
@@ -59,31 +60,11 @@ fn write_private_streamed(
     path: &Path,
     write: impl FnOnce(&mut BufWriter<std::fs::File>) -> std::io::Result<()>,
 ) -> Result<(), EngineError> {
-    let err = |p: &Path, e: std::io::Error| EngineError::Io {
-        path: p.to_path_buf(),
-        message: e.to_string(),
-    };
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = path.with_file_name(format!(".{name}.brickport-tmp"));
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let file = opts.open(&tmp).map_err(|e| err(&tmp, e))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        // `mode` applies to new files only: a stale temporary file keeps its own.
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| err(&tmp, e))?;
-    }
+    let (file, tmp) = open_private_tmp(path)?;
     let mut out = BufWriter::with_capacity(64 * 1024, file);
     write(&mut out)
         .and_then(|()| out.flush())
-        .map_err(|e| err(&tmp, e))?;
+        .map_err(|e| io_err(&tmp, e))?;
     drop(out);
-    std::fs::rename(&tmp, path).map_err(|e| err(path, e))
+    std::fs::rename(&tmp, path).map_err(|e| io_err(path, e))
 }
