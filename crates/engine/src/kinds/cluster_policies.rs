@@ -5,7 +5,7 @@
 use brickport_api::types::policies::Policy;
 use serde_json::Value;
 
-use super::snapshot::Lookup;
+use super::snapshot::find_listed;
 use super::{
     Created, Ctx, Kind, KindFuture, Mode, SourceObject, TargetObject, api, from_json, to_json,
 };
@@ -101,34 +101,14 @@ impl Kind for ClusterPolicies {
         obj: &'a SourceObject,
         _: &'a Value,
     ) -> KindFuture<'a, Option<TargetObject>> {
-        Box::pin(async move {
-            // The first lookup of a run comes from one listing of the target (a listing
-            // per object made the run quadratic in requests and memory).
-            let listed = ctx
-                .cache
-                .first_lookup(NAME, &obj.key, || async {
-                    Ok(all(ctx, false)
-                        .await?
-                        .into_iter()
-                        .filter_map(|o| Some((o.name?, o.policy_id?)))
-                        .collect())
-                })
-                .await?;
-            match listed {
-                Lookup::Id(id) => self.get(ctx, &id).await,
-                Lookup::Absent => Ok(None),
-                Lookup::Ask => {
-                    match all(ctx, false)
-                        .await?
-                        .into_iter()
-                        .find(|p| p.name.as_deref() == Some(&obj.key))
-                    {
-                        Some(p) => target(p),
-                        None => Ok(None),
-                    }
-                }
-            }
-        })
+        Box::pin(find_listed(
+            ctx,
+            self,
+            &obj.key,
+            || all(ctx, false),
+            |p| Some((p.name.clone()?, p.policy_id.clone()?)),
+            target,
+        ))
     }
 
     fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {

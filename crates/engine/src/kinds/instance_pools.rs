@@ -4,7 +4,7 @@
 use brickport_api::types::pools::InstancePool;
 use serde_json::Value;
 
-use super::snapshot::Lookup;
+use super::snapshot::find_listed;
 use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, api, from_json, to_json};
 use crate::Check;
 use crate::json::pick;
@@ -105,35 +105,19 @@ impl Kind for InstancePools {
         obj: &'a SourceObject,
         _: &'a Value,
     ) -> KindFuture<'a, Option<TargetObject>> {
-        Box::pin(async move {
-            // The first lookup of a run comes from one listing of the target (a listing
-            // per object made the run quadratic in requests and memory).
-            let listed = ctx
-                .cache
-                .first_lookup(NAME, &obj.key, || async {
-                    Ok(all(ctx, false)
-                        .await?
-                        .into_iter()
-                        .filter(|o| o.state.as_deref() != Some("DELETED"))
-                        .filter_map(|o| Some((o.instance_pool_name?, o.instance_pool_id?)))
-                        .collect())
-                })
-                .await?;
-            match listed {
-                Lookup::Id(id) => self.get(ctx, &id).await,
-                Lookup::Absent => Ok(None),
-                Lookup::Ask => {
-                    match all(ctx, false)
-                        .await?
-                        .into_iter()
-                        .find(|p| p.instance_pool_name.as_deref() == Some(&obj.key))
-                    {
-                        Some(p) => target(p),
-                        None => Ok(None),
-                    }
+        Box::pin(find_listed(
+            ctx,
+            self,
+            &obj.key,
+            || all(ctx, false),
+            |p| {
+                if p.state.as_deref() == Some("DELETED") {
+                    return None;
                 }
-            }
-        })
+                Some((p.instance_pool_name.clone()?, p.instance_pool_id.clone()?))
+            },
+            target,
+        ))
     }
 
     fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {

@@ -99,6 +99,43 @@ fn folder_of(path: &str) -> Option<(String, String)> {
     Some((parent.to_string(), path))
 }
 
+/// `find` for a kind whose target objects all come in one listing (`list`), found by a key
+/// (`keyed` gives an object's key and id): the first lookup of a run answers from the run's
+/// snapshot of that listing and reads a hit with the kind's `get`; a later one looks through
+/// a fresh listing (a listing per object made runs quadratic in requests and memory).
+pub(crate) async fn find_listed<T, L, Fut, K>(
+    ctx: &super::Ctx,
+    kind: &dyn super::Kind,
+    key: &str,
+    list: L,
+    keyed: K,
+    target: impl FnOnce(T) -> Result<Option<super::TargetObject>, EngineError>,
+) -> Result<Option<super::TargetObject>, EngineError>
+where
+    L: Fn() -> Fut,
+    Fut: Future<Output = Result<Vec<T>, EngineError>>,
+    K: Fn(&T) -> Option<(String, String)>,
+{
+    let listed = ctx
+        .cache
+        .first_lookup(kind.name(), key, || async {
+            Ok(list().await?.iter().filter_map(&keyed).collect())
+        })
+        .await?;
+    match listed {
+        Lookup::Id(id) => kind.get(ctx, &id).await,
+        Lookup::Absent => Ok(None),
+        Lookup::Ask => match list()
+            .await?
+            .into_iter()
+            .find(|o| keyed(o).is_some_and(|(k, _)| k == key))
+        {
+            Some(o) => target(o),
+            None => Ok(None),
+        },
+    }
+}
+
 /// A key's 64-bit digest, for the sets that only say whether a key was seen: two keys of a
 /// run colliding is a one-in-10^9 event at a million keys, and would only cost a lookup
 /// (`Ask`) or, for `created_empty`, a create that finds the path taken and looks it up.
