@@ -18,6 +18,8 @@
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use crate::throttle::lock;
+
 /// The granularity of send times.
 pub(crate) const TICK: Duration = Duration::from_millis(100);
 
@@ -102,11 +104,6 @@ impl Pacer {
         s.due = due + s.period;
         send_at - now
     }
-}
-
-/// A poisoned lock only means another task panicked mid-update of plain numbers.
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 #[cfg(test)]

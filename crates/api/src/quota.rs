@@ -18,6 +18,8 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
+use crate::throttle::lock;
+
 /// A quota of `max` per `window` (e.g. 10,000 job creations per 3,600 s).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CreationQuota {
@@ -187,11 +189,6 @@ impl Drop for Slot {
             self.window.settle(true);
         }
     }
-}
-
-/// A poisoned lock only means another task panicked mid-update of plain numbers.
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 #[cfg(test)]

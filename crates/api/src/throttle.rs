@@ -364,7 +364,7 @@ impl Throttle {
 
 /// A poisoned lock only means another task panicked mid-update of plain numbers; the state is
 /// still usable.
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
