@@ -71,7 +71,7 @@ const WS: [&str; 6] = [
 
 /// Spawns `brickport ARGS`, waits until the target's stats satisfy `ready(at start, now)`,
 /// then `kill -9`s it. Panics if the run ends first (the kill point was missed). Returns the
-/// target's stats just after the kill.
+/// target's stats once the killed run's last requests have arrived.
 fn kill_when(
     sb: &Sandbox,
     args: &[&str],
@@ -100,7 +100,29 @@ fn kill_when(
         .unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), None, "{what}: not killed by the signal");
-    sb.emulators[1].stats()
+    settle(sb)
+}
+
+/// The target's stats once requests the killed process had already sent stop arriving.
+///
+/// They can reach the emulator after the kill (they sit in the socket, or wait out the
+/// latency); counted in the next restart's `start` they could meet its kill point before
+/// that restart has done anything — not even recorded its run.
+fn settle(sb: &Sandbox) -> StatsSnapshot {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut last = sb.emulators[1].stats();
+    loop {
+        std::thread::sleep(Duration::from_millis(200));
+        let now = sb.emulators[1].stats();
+        if now.requests == last.requests {
+            return now;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the target still receives requests 10 s after the kill"
+        );
+        last = now;
+    }
 }
 
 fn hits(s: &StatsSnapshot, path: &str) -> u64 {
