@@ -45,6 +45,7 @@ mod progress;
 pub mod report;
 mod run;
 mod status;
+mod tmpfile;
 mod validate;
 mod verify;
 mod waits;

@@ -82,6 +82,11 @@ pub struct EngineOptions {
     /// every other kind by content. Changes made since to what is not re-read are not carried:
     /// a plain run (without it) carries them.
     pub resume: bool,
+    /// How many objects of a listed-whole kind (users, groups, jobs…) wait for their turn in
+    /// memory; past that, the kind's objects wait in an unnamed owner-only temporary file in
+    /// the run directory and are read back one at a time (flat memory at any size, for a
+    /// little CPU per object).
+    pub listed_in_memory: usize,
 }
 
 impl EngineOptions {
@@ -103,6 +108,7 @@ impl EngineOptions {
             max_concurrency: 128,
             recheck: false,
             resume: false,
+            listed_in_memory: 1_000,
         }
     }
 

@@ -7,15 +7,17 @@
 //!
 //! Kinds without such references do not come here (`run` keeps its plain concurrent pass).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use futures::stream::{FuturesUnordered, StreamExt};
 
+use crate::EngineError;
 use crate::json;
-use crate::kinds::{Kind, SourceObject};
-use crate::process::{Runtime, run_pass_in};
+use crate::kinds::Kind;
+use crate::process::{Runtime, run_listed_pass};
 use crate::progress::Progress;
 use crate::report::ObjectReport;
+use crate::run::Listed;
 
 /// Whether the kind has non-deferred references to itself.
 pub(crate) fn has_self_refs(kind: &dyn Kind) -> bool {
@@ -25,26 +27,40 @@ pub(crate) fn has_self_refs(kind: &dyn Kind) -> bool {
 }
 
 /// For every object, the objects of the listing it references; and whether it is on a cycle.
-pub(crate) fn plan(kind: &dyn Kind, objs: &[SourceObject]) -> (Vec<BTreeSet<usize>>, Vec<bool>) {
-    let index: BTreeMap<&str, usize> = objs
-        .iter()
-        .enumerate()
-        .map(|(i, o)| (o.source_id.as_str(), i))
-        .collect();
-    let deps: Vec<BTreeSet<usize>> = objs
-        .iter()
-        .map(|o| {
-            let spec = o.spec();
+/// Reads every object once (they may be on disk).
+pub(crate) fn plan(
+    kind: &dyn Kind,
+    objs: &Listed,
+) -> Result<(Vec<BTreeSet<usize>>, Vec<bool>), EngineError> {
+    let mut ids: Vec<String> = Vec::with_capacity(objs.len());
+    let mut refs: Vec<Vec<String>> = Vec::with_capacity(objs.len());
+    for o in objs.iter() {
+        let o = o?;
+        let spec = o.spec();
+        refs.push(
             kind.references()
                 .iter()
                 .filter(|r| !r.deferred && r.kinds.contains(&kind.name()))
                 .flat_map(|r| json::strings_at(&spec, r.path))
+                .collect(),
+        );
+        ids.push(o.source_id.clone());
+    }
+    let index: BTreeMap<&str, usize> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    let deps: Vec<BTreeSet<usize>> = refs
+        .iter()
+        .map(|r| {
+            r.iter()
                 .filter_map(|id| index.get(id.as_str()).copied())
                 .collect()
         })
         .collect();
     // An object is on a cycle when it can reach itself.
-    let on_cycle = (0..objs.len())
+    let on_cycle = (0..deps.len())
         .map(|start| {
             let mut seen = BTreeSet::new();
             let mut stack: Vec<usize> = deps[start].iter().copied().collect();
@@ -59,47 +75,59 @@ pub(crate) fn plan(kind: &dyn Kind, objs: &[SourceObject]) -> (Vec<BTreeSet<usiz
             false
         })
         .collect();
-    (deps, on_cycle)
+    Ok((deps, on_cycle))
 }
 
-/// Every object's first pass, in dependency order. An object done after it goes to `done` as
-/// it finishes; those that need a second pass are returned, `(index, first pass's report)`.
+/// Every object's first pass, in dependency order, at most [`crate::run::waiting_window`]
+/// taken up at a time. An object done after it goes to `done` as it finishes;
+/// those that need a second pass are returned, `(index, first pass's report)`.
 pub(crate) async fn first_passes(
     rt: &Runtime,
     kind: &dyn Kind,
-    objs: &[SourceObject],
+    objs: &Listed,
     progress: &dyn Progress,
     done: &mut dyn FnMut(ObjectReport),
-) -> Vec<(usize, ObjectReport)> {
-    let (deps, cycle) = plan(kind, objs);
-    // Cycle members wait for nobody; every other object for all it references.
-    let mut waiting: Vec<BTreeSet<usize>> = deps
-        .iter()
-        .enumerate()
-        .map(|(i, d)| if cycle[i] { BTreeSet::new() } else { d.clone() })
-        .collect();
-    let mut started = vec![false; objs.len()];
+) -> Result<Vec<(usize, ObjectReport)>, EngineError> {
+    let (deps, cycle) = plan(kind, objs)?;
+    let width = crate::run::waiting_window(rt);
+    // Cycle members wait for nobody; every other object for all it references. Started
+    // objects never wait for unstarted ones of this kind, so the window cannot deadlock.
+    let mut left: Vec<usize> = vec![0; deps.len()];
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); deps.len()];
+    for (i, d) in deps.iter().enumerate() {
+        if cycle[i] {
+            continue;
+        }
+        left[i] = d.len();
+        for &j in d {
+            dependents[j].push(i);
+        }
+    }
+    let mut ready: VecDeque<usize> = (0..deps.len()).filter(|&i| left[i] == 0).collect();
     let mut running = FuturesUnordered::new();
     let mut to_link = Vec::new();
     loop {
-        for i in 0..objs.len() {
-            if !started[i] && waiting[i].is_empty() {
-                started[i] = true;
-                let (o, c) = (&objs[i], cycle[i]);
-                running.push(async move {
-                    let (r, link) = run_pass_in(rt, kind, o, None, c).await;
-                    if !link {
-                        progress.object_finished(&r);
-                    }
-                    (i, r, link)
-                });
-            }
+        while running.len() < width
+            && let Some(i) = ready.pop_front()
+        {
+            let c = cycle[i];
+            running.push(async move {
+                let (r, link) = run_listed_pass(rt, kind, objs, i, None, c).await?;
+                if !link {
+                    progress.object_finished(&r);
+                }
+                Ok::<_, EngineError>((i, r, link))
+            });
         }
-        let Some((i, r, link)) = running.next().await else {
+        let Some(next) = running.next().await else {
             break;
         };
-        for w in waiting.iter_mut() {
-            w.remove(&i);
+        let (i, r, link) = next?;
+        for &d in &dependents[i] {
+            left[d] -= 1;
+            if left[d] == 0 {
+                ready.push_back(d);
+            }
         }
         if link {
             to_link.push((i, r));
@@ -107,12 +135,13 @@ pub(crate) async fn first_passes(
             done(r);
         }
     }
-    to_link
+    Ok(to_link)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kinds::SourceObject;
     use crate::kinds::jobs::Jobs;
     use serde_json::json;
 
@@ -136,7 +165,7 @@ mod tests {
             job("6", &["4"]),
             job("7", &["7"]),
         ];
-        let (deps, cycle) = plan(&Jobs, &objs);
+        let (deps, cycle) = plan(&Jobs, &Listed::in_memory(objs)).unwrap();
         assert_eq!(deps[0], BTreeSet::from([1]));
         assert_eq!(cycle, vec![false, false, false, true, true, false, true]);
     }

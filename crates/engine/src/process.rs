@@ -23,6 +23,7 @@ use crate::kinds::{Ctx, Kind, Mode, SourceObject, TargetObject};
 use crate::ledger::{Ledger, Status};
 use crate::options::ConflictPolicy;
 use crate::report::{ObjectReport, Outcome};
+use crate::run::Listed;
 use target::{CreateResult, create, locate, update_settled};
 
 /// The detail of an object found unchanged by its source hash alone (the report counts them).
@@ -127,21 +128,65 @@ pub(crate) async fn run_pass_in(
     cycle: bool,
 ) -> (ObjectReport, bool) {
     // Wait for what it references before taking a permit (see `waits`).
-    for w in crate::waits::prerequisites(kind, obj, link.is_some()) {
+    wait_for(rt, crate::waits::prerequisites(kind, obj, link.is_some())).await;
+    let permit = permit(rt, kind).await;
+    pass_with(rt, kind, obj, link, cycle, permit).await
+}
+
+/// [`run_pass_in`] for object `i` of a listed-whole kind: read once to learn what it waits
+/// for, and again only once it has a permit, so the objects waiting (most of a big kind) are
+/// not in memory. An `Err`: the object could not be read back.
+pub(crate) async fn run_listed_pass(
+    rt: &Runtime,
+    kind: &dyn Kind,
+    objs: &Listed,
+    i: usize,
+    link: Option<Outcome>,
+    cycle: bool,
+) -> Result<(ObjectReport, bool), EngineError> {
+    let waits = crate::waits::prerequisites(kind, &*objs.get(i)?, link.is_some());
+    wait_for(rt, waits).await;
+    let permit = permit(rt, kind).await;
+    let obj = objs.get(i)?;
+    Ok(pass_with(rt, kind, &obj, link, cycle, permit).await)
+}
+
+/// Waits until each of `waits` is settled (or the run is aborted).
+async fn wait_for(rt: &Runtime, waits: Vec<crate::waits::Wait>) {
+    for w in waits {
         if rt.aborted.load(Ordering::SeqCst) {
             break;
         }
         rt.waits.wait(&w).await;
     }
+}
+
+/// One of the kind's slots (none once the run is aborted, or for a kind without slots).
+async fn permit<'a>(rt: &'a Runtime, kind: &dyn Kind) -> Option<tokio::sync::SemaphorePermit<'a>> {
+    if rt.aborted.load(Ordering::SeqCst) {
+        return None;
+    }
+    match rt.permits.get(kind.name()) {
+        Some(p) => p.acquire().await.ok(),
+        None => None,
+    }
+}
+
+/// The pass itself, holding `permit`, once what the object references is settled.
+async fn pass_with(
+    rt: &Runtime,
+    kind: &dyn Kind,
+    obj: &SourceObject,
+    link: Option<Outcome>,
+    cycle: bool,
+    permit: Option<tokio::sync::SemaphorePermit<'_>>,
+) -> (ObjectReport, bool) {
     let started = Instant::now();
     let result = if rt.aborted.load(Ordering::SeqCst) {
         Ok(Done::new(Outcome::Skipped, None)
             .with_detail("not attempted: the run was aborted after a failure (fail_fast)"))
     } else {
-        let _permit = match rt.permits.get(kind.name()) {
-            Some(p) => p.acquire().await.ok(),
-            None => None,
-        };
+        let _permit = permit;
         // Boxed: the pass's state is large, and most of the objects in flight are still
         // waiting above; inline, every one of them would carry room for it.
         match link {

@@ -20,9 +20,9 @@ use futures::stream::{FuturesUnordered, StreamExt, TryStreamExt};
 use crate::backup;
 use crate::graph;
 use crate::idmap::IdMap;
-use crate::kinds::{self, Ctx, Kind, SourceObject};
+use crate::kinds::{self, Ctx, Kind};
 use crate::ledger::Ledger;
-use crate::process::{Runtime, run_pass};
+use crate::process::{Runtime, run_listed_pass};
 use crate::progress::Progress;
 use crate::report::{KindSummary, ObjectReport, RunReport, Spill};
 use crate::waits::Waits;
@@ -32,7 +32,10 @@ use crate::{EngineError, EngineOptions};
 /// (`dry_run` is true; nothing was written).
 pub type Plan = RunReport;
 
+mod listed;
 mod streamed;
+
+pub(crate) use listed::Listed;
 
 /// A kind run to its end: its summary and its backup (none in a plan).
 type KindDone = (&'static str, KindSummary, Option<std::path::PathBuf>);
@@ -76,37 +79,50 @@ impl<'a> Tally<'a> {
     }
 }
 
-/// Runs one kind: every object's first pass, then the second pass where needed.
+/// How many objects of a listed-whole kind are taken up at once: more than its slots
+/// (`max_concurrency`), so that objects whose references are settled do not queue behind
+/// objects still waiting for theirs; a waiting object holds only what it waits for (see
+/// [`run_listed_pass`]).
+pub(crate) fn waiting_window(rt: &Runtime) -> usize {
+    rt.ctx.opts.max_concurrency.max(1).max(WAITING)
+}
+
+/// See [`waiting_window`].
+const WAITING: usize = 1_024;
+
+/// Runs one kind: every object's first pass, then the second pass where needed. Objects are
+/// taken from `objs` as their turn comes (at most `max_concurrency` of them out at once); an
+/// `Err` means they could not be read back (the run stops, as for a ledger error).
 async fn run_kind(
     rt: &Runtime,
     kind: &dyn Kind,
-    objs: &[SourceObject],
+    objs: &Listed,
     progress: &dyn Progress,
     spill: &Spill,
-) -> KindSummary {
+) -> Result<KindSummary, EngineError> {
     let started = Instant::now();
     progress.kind_started(kind.name(), objs.len());
     progress.kind_listed(kind.name(), objs.len());
-    let width = rt.ctx.opts.max_concurrency.max(1);
+    let waiting = waiting_window(rt);
     let mut tally = Tally::new(kind, spill);
     // Objects that need a second pass, with their first pass's report.
     let to_link: Vec<(usize, ObjectReport)> = if crate::order::has_self_refs(kind) {
         // Objects referencing each other (jobs running jobs): in dependency order.
-        crate::order::first_passes(rt, kind, objs, progress, &mut |r| tally.done(r)).await
+        crate::order::first_passes(rt, kind, objs, progress, &mut |r| tally.done(r)).await?
     } else {
         let mut firsts = std::pin::pin!(
-            futures::stream::iter(objs.iter().enumerate())
-                .map(|(i, o)| async move {
-                    let (r, link) = run_pass(rt, kind, o, None).await;
+            futures::stream::iter(0..objs.len())
+                .map(|i| async move {
+                    let (r, link) = run_listed_pass(rt, kind, objs, i, None, false).await?;
                     if !link {
                         progress.object_finished(&r);
                     }
-                    (i, r, link)
+                    Ok::<_, EngineError>((i, r, link))
                 })
-                .buffer_unordered(width)
+                .buffer_unordered(waiting)
         );
         let mut to_link = Vec::new();
-        while let Some((i, r, link)) = firsts.next().await {
+        while let Some((i, r, link)) = firsts.try_next().await? {
             if link {
                 to_link.push((i, r));
             } else {
@@ -118,16 +134,16 @@ async fn run_kind(
     let mut linked = std::pin::pin!(
         futures::stream::iter(to_link)
             .map(|(i, first)| async move {
-                let (r, _) = run_pass(rt, kind, &objs[i], Some(first.outcome)).await;
+                let (r, _) = run_listed_pass(rt, kind, objs, i, Some(first.outcome), false).await?;
                 progress.object_finished(&r);
-                merge_link(first, r)
+                Ok::<_, EngineError>(merge_link(first, r))
             })
-            .buffer_unordered(width)
+            .buffer_unordered(waiting)
     );
-    while let Some(r) = linked.next().await {
+    while let Some(r) = linked.try_next().await? {
         tally.done(r);
     }
-    tally.finish(objs.len(), started, progress)
+    Ok(tally.finish(objs.len(), started, progress))
 }
 
 /// An object's report after its second pass, with what its first pass said.
@@ -239,6 +255,14 @@ async fn execute(
             backup::BackupWriter::create(&opts.run_dir, kind, source.host(), stamp).map(Some)
         }
     };
+    // A big listed-whole kind waits on disk (see `listed`): in the run directory, or the
+    // system's temporary directory for a plan (which writes nothing there).
+    let waiting_dir = if dry_run {
+        std::env::temp_dir()
+    } else {
+        opts.run_dir.clone()
+    };
+    let waiting_dir = &waiting_dir;
     let mut listing = FuturesUnordered::new();
     let mut running: FuturesUnordered<LocalBoxFuture<'_, Result<KindDone, EngineError>>> =
         FuturesUnordered::new();
@@ -259,15 +283,16 @@ async fn execute(
             // The backup keeps the full objects, written one by one as listed (a big kind's
             // are never all in memory); the run needs only their specs.
             let mut writer = new_writer(k.name())?;
-            let mut objs = Vec::new();
+            let mut objs = Listed::new(waiting_dir, opts.listed_in_memory);
             let mut listed = std::pin::pin!(k.list_stream(&rt.ctx));
             while let Some(mut o) = listed.try_next().await? {
                 let raw = std::mem::take(&mut o.raw);
                 if let Some(w) = &mut writer {
                     w.push(&raw)?;
                 }
-                objs.push(o);
+                objs.push(o)?;
             }
+            objs.seal()?;
             let backup = writer.map(backup::BackupWriter::finish).transpose()?;
             Ok::<_, EngineError>((k, objs, backup))
         });
@@ -286,7 +311,7 @@ async fn execute(
                     continue;
                 }
                 running.push(Box::pin(async move {
-                    let summary = run_kind(rt, kind, &objs, progress, spill).await;
+                    let summary = run_kind(rt, kind, &objs, progress, spill).await?;
                     rt.waits.finish(kind.name());
                     Ok((kind.name(), summary, backup))
                 }));

@@ -7,8 +7,8 @@
 
 use serde_json::Value;
 
-/// A spec as compact JSON text.
-#[derive(Clone, PartialEq, Eq)]
+/// A spec as compact JSON text (serialised as that text, in a string).
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CompactSpec(Box<str>);
 
 impl CompactSpec {

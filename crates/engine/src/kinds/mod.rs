@@ -105,7 +105,7 @@ pub struct Reference {
 }
 
 /// What the engine does with a listed object.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Mode {
     /// Migrate it: find or create, then keep equal.
     Migrate,
@@ -149,13 +149,17 @@ impl SourceObject {
 }
 
 /// One object listed in the source.
-#[derive(Debug, Clone)]
+///
+/// Serialised (without `raw`, which has gone to the backup by then) only to wait on disk for
+/// its turn ([`crate::run`]'s listed objects): never a secret value in it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SourceObject {
     /// Its id in the source (the ledger's key).
     pub source_id: String,
     /// Its natural key (what `find` looks for in the target).
     pub key: String,
     /// The full object as read, for the backup. Never a secret value.
+    #[serde(skip)]
     pub raw: Value,
     /// The writable content, references still in source ids. Hashed to detect changes.
     /// Kept as text until read ([`SourceObject::spec`]).

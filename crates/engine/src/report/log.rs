@@ -16,7 +16,7 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -25,56 +25,20 @@ use serde::Deserialize;
 use super::{ObjectReport, Outcome};
 use crate::EngineError;
 
+/// What the file holds, for error messages.
+const LABEL: &str = "the run's object reports";
+
 /// Where an unnamed file lives, for error messages (it has no name of its own).
 pub(super) fn io_err(dir: &Path, what: &str, e: impl std::fmt::Display) -> EngineError {
-    EngineError::Io {
-        path: dir.to_path_buf(),
-        message: format!("the run's object reports (a temporary file here): {what}: {e}"),
-    }
+    crate::tmpfile::io_err(dir, LABEL, what, e)
 }
 
 /// An unnamed, owner-only temporary file in `dir` (the system's temporary directory if none).
 pub(super) fn private_tmp(dir: &Path) -> Result<File, EngineError> {
-    let f = tempfile::tempfile_in(dir).map_err(|e| {
-        io_err(
-            dir,
-            "cannot create it",
-            format!("{e}; check the directory is writable and has free space"),
-        )
-    })?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = f
-            .metadata()
-            .map_err(|e| io_err(dir, "cannot read its mode", e))?
-            .permissions()
-            .mode();
-        if mode & 0o777 != 0o600 {
-            f.set_permissions(std::fs::Permissions::from_mode(0o600))
-                .map_err(|e| io_err(dir, "cannot make it owner-only", e))?;
-        }
-    }
-    Ok(f)
+    crate::tmpfile::private_tmp(dir, LABEL)
 }
 
-/// Reads `file` from `pos` on, without moving the file's own offset (readers of one file
-/// share it: each has its own position).
-pub(super) struct At<'a> {
-    pub(super) file: &'a File,
-    pub(super) pos: u64,
-}
-
-impl Read for At<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        #[cfg(unix)]
-        let n = std::os::unix::fs::FileExt::read_at(self.file, buf, self.pos)?;
-        #[cfg(windows)]
-        let n = std::os::windows::fs::FileExt::seek_read(self.file, buf, self.pos)?;
-        self.pos += n as u64;
-        Ok(n)
-    }
-}
+pub(super) use crate::tmpfile::At;
 
 /// Every object's report of a finished run, in the report's order, on disk; the notable ones
 /// also in memory.
