@@ -342,16 +342,23 @@ async fn step(
 
 /// For the jobs kind's `list`: a job already resumed by `cutover` keeps its resumed blocks
 /// UNPAUSED in its spec, so a later `migrate` leaves it running in the target instead of
-/// pausing it again (the spec of every other job has them PAUSED). Reads only.
+/// pausing it again (the spec of every other job has them PAUSED). Reads only, once per run
+/// (`ctx`'s cache: opening the ledger again for every job cost more than the job's request).
 pub(crate) fn keep_resumed(
-    run_dir: &std::path::Path,
+    ctx: &crate::kinds::Ctx,
     obj: &mut crate::kinds::SourceObject,
 ) -> Result<(), EngineError> {
-    let Some(row) = store::lookup(run_dir, &obj.source_id)? else {
+    let resumed = ctx.cache.cutover_resumed(|| {
+        Ok(store::rows(&ctx.run_dir)?
+            .into_iter()
+            .map(|(id, row)| (id, row.blocks))
+            .collect())
+    })?;
+    let Some(blocks) = resumed.get(&obj.source_id) else {
         return Ok(());
     };
     let mut spec = obj.spec();
-    for b in &row.blocks {
+    for b in blocks {
         if let Some(Value::Object(block)) = spec.get_mut(b.as_str()) {
             block.insert("pause_status".into(), Value::String("UNPAUSED".into()));
         }

@@ -82,7 +82,11 @@ pub struct RunCache {
     tree: Tree,
     target_caller: OnceCell<Option<String>>,
     permissions_probe: OnceCell<Option<&'static str>>,
+    cutover_resumed: Mutex<Option<Arc<CutoverResumed>>>,
 }
+
+/// The blocks `cutover` resumed in the target, by the job's source id.
+pub type CutoverResumed = BTreeMap<String, Vec<String>>;
 
 /// The folder holding a workspace path (`/a/b` → `/a`, `/a` → `/`; none for `/` or a
 /// relative path), both normalised.
@@ -167,6 +171,24 @@ impl RunCache {
         Fut: Future<Output = Option<&'static str>>,
     {
         *self.permissions_probe.get_or_init(probe).await
+    }
+
+    /// What `cutover` resumed, read by `load` once per run (an error is not kept: the next
+    /// caller reads again).
+    pub fn cutover_resumed(
+        &self,
+        load: impl FnOnce() -> Result<CutoverResumed, EngineError>,
+    ) -> Result<Arc<CutoverResumed>, EngineError> {
+        let mut slot = self
+            .cutover_resumed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(r) = &*slot {
+            return Ok(r.clone());
+        }
+        let r = Arc::new(load()?);
+        *slot = Some(r.clone());
+        Ok(r)
     }
 
     /// The run's walk of the source's workspace tree, started by `start` on first use and
