@@ -91,8 +91,9 @@ pub(crate) fn waiting_window(rt: &Runtime) -> usize {
 const WAITING: usize = 1_024;
 
 /// Runs one kind: every object's first pass, then the second pass where needed. Objects are
-/// taken from `objs` as their turn comes (at most `max_concurrency` of them out at once); an
-/// `Err` means they could not be read back (the run stops, as for a ledger error).
+/// taken from `objs` as their turn comes ([`waiting_window`] at once, `max_concurrency` of
+/// them in a pass); an `Err` means they could not be read back (the run stops, as for a
+/// ledger error).
 async fn run_kind(
     rt: &Runtime,
     kind: &dyn Kind,
