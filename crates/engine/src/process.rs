@@ -217,7 +217,11 @@ async fn pass_with(
     };
     if link.is_none() {
         // Its ledger row is written: whoever references it may go on.
-        rt.waits.settle(kind.name(), obj);
+        // No object references an ACL (`waits`' test holds every kind to it): the grants
+        // kinds, half the objects of a big run, are not remembered.
+        if kind.grants_of().is_none() {
+            rt.waits.settle(kind.name(), obj);
+        }
     }
     if done.outcome == Outcome::Failed && rt.ctx.opts.fail_fast && !rt.dry_run {
         rt.abort(format!(

@@ -389,33 +389,27 @@ impl Kind for Clusters {
 
     fn prechecks<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<Check>> {
         Box::pin(async move {
-            let all: Vec<Cluster> = ctx
-                .source
-                .clusters()
-                .list()
-                .try_collect()
-                .await
-                .map_err(api(|| "listing clusters in the source".into()))?;
-            let ours: Vec<Cluster> = all
-                .into_iter()
-                .filter(|c| !MANAGED_SOURCES.contains(&c.cluster_source.as_deref().unwrap_or("UI")))
-                .collect();
-            let versions: Vec<(String, String)> = ours
-                .iter()
-                .filter_map(|c| {
-                    Some((
-                        c.spark_version.clone()?,
-                        key_of(c, c.cluster_id.as_deref()?),
-                    ))
-                })
-                .collect();
+            // Page by page, keeping only what the checks need (a big workspace's clusters
+            // are tens of MB).
+            let mut versions: Vec<(String, String)> = Vec::new();
             let mut nodes = Vec::new();
-            for c in &ours {
-                let mut m = super::to_json(NAME, "", c)?;
+            let mut listed = std::pin::pin!(ctx.source.clusters().list());
+            while let Some(c) = listed
+                .try_next()
+                .await
+                .map_err(api(|| "listing clusters in the source".into()))?
+            {
+                if MANAGED_SOURCES.contains(&c.cluster_source.as_deref().unwrap_or("UI")) {
+                    continue;
+                }
+                if let (Some(v), Some(id)) = (c.spark_version.clone(), c.cluster_id.as_deref()) {
+                    versions.push((v, key_of(&c, id)));
+                }
+                let mut m = super::to_json(NAME, "", &c)?;
                 if let Value::Object(m) = &mut m {
                     writable_spec(m);
                 }
-                let key = key_of(c, c.cluster_id.as_deref().unwrap_or(""));
+                let key = key_of(&c, c.cluster_id.as_deref().unwrap_or(""));
                 for f in ["node_type_id", "driver_node_type_id"] {
                     if let Some(n) = m.get(f).and_then(Value::as_str) {
                         nodes.push((n.to_string(), key.clone()));

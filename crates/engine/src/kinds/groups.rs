@@ -263,21 +263,23 @@ impl Kind for Groups {
 
     fn prechecks<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<Check>> {
         Box::pin(async move {
-            let groups: Vec<Group> = ctx
+            // Page by page, keeping only the account groups' names: a big workspace's groups
+            // with their members are tens of MB.
+            let account_groups: Vec<String> = ctx
                 .source
                 .scim()
                 .groups()
                 .list(&ScimQuery::default())
+                .try_filter_map(|g| async move {
+                    Ok(g.is_account_group().then_some(g.display_name).flatten())
+                })
                 .try_collect()
                 .await
                 .map_err(api(|| "listing groups in the source".into()))?;
             let mut missing = Vec::new();
-            for g in groups.iter().filter(|g| g.is_account_group()) {
-                let Some(name) = g.display_name.as_deref() else {
-                    continue;
-                };
-                if find_by_name(ctx, name).await?.is_none() {
-                    missing.push(name.to_string());
+            for name in account_groups {
+                if find_by_name(ctx, &name).await?.is_none() {
+                    missing.push(name);
                 }
             }
             Ok(vec![if missing.is_empty() {

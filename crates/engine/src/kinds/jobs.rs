@@ -221,7 +221,9 @@ impl Kind for Jobs {
         let listed = async move {
             let mut ids = BTreeSet::new();
             // Done in an earlier run and resuming: the list's entry is enough (no `get`).
-            let mut entries: Vec<(i64, Option<Job>)> = Vec::new();
+            // Boxed: a `Job` is large, and every listed job has an entry (22,000 at
+            // scale:100000), most of them `None`.
+            let mut entries: Vec<(i64, Option<Box<Job>>)> = Vec::new();
             let mut pages = std::pin::pin!(ctx.source.jobs().list(&JobListQuery::default()));
             while let Some(j) = pages
                 .try_next()
@@ -231,7 +233,7 @@ impl Kind for Jobs {
                 let Some(id) = j.job_id else { continue };
                 ids.insert(id.to_string());
                 let resumed = SourceObject::resumable(ctx, NAME, &id.to_string())?;
-                entries.push((id, resumed.then_some(j)));
+                entries.push((id, resumed.then(|| Box::new(j))));
             }
             let clusters: BTreeSet<String> = ctx
                 .source
