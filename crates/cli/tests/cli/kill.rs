@@ -100,29 +100,7 @@ fn kill_when(
         .unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), None, "{what}: not killed by the signal");
-    settle(sb)
-}
-
-/// The target's stats once requests the killed process had already sent stop arriving.
-///
-/// They can reach the emulator after the kill (they sit in the socket, or wait out the
-/// latency); counted in the next restart's `start` they could meet its kill point before
-/// that restart has done anything — not even recorded its run.
-fn settle(sb: &Sandbox) -> StatsSnapshot {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut last = sb.emulators[1].stats();
-    loop {
-        std::thread::sleep(Duration::from_millis(200));
-        let now = sb.emulators[1].stats();
-        if now.requests == last.requests {
-            return now;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the target still receives requests 10 s after the kill"
-        );
-        last = now;
-    }
+    sb.settled_stats(1)
 }
 
 fn hits(s: &StatsSnapshot, path: &str) -> u64 {
@@ -384,7 +362,7 @@ fn killed_every_few_writes_resumes_with_no_duplicate() {
                 assert_eq!(child.wait().unwrap().code(), None);
                 eprintln!(
                     "run {runs} killed after {} writes",
-                    sb.emulators[1].stats().writes
+                    sb.settled_stats(1).writes
                 );
             }
         }

@@ -187,7 +187,8 @@ fn migrate_refuses_to_start_when_the_precheck_fails() {
 }
 
 /// Spawns `brickport migrate`, waits until the target has seen `writes` writes, then stops it
-/// with `signal` (`KILL` or `TERM`) and returns its exit code.
+/// with `signal` (`KILL` or `TERM`) and returns its exit code once the requests it had sent
+/// have all arrived (see `Sandbox::settled_stats`).
 fn interrupt_migrate(
     sb: &Sandbox,
     target: usize,
@@ -214,7 +215,9 @@ fn interrupt_migrate(
         .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
         .unwrap();
-    child.wait().unwrap().code()
+    let code = child.wait().unwrap().code();
+    sb.settled_stats(target);
+    code
 }
 
 #[test]

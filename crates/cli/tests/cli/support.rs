@@ -122,6 +122,28 @@ impl Sandbox {
         cmd
     }
 
+    /// Emulator `i`'s stats once requests a stopped brickport had already sent stop arriving.
+    ///
+    /// They can reach the emulator after the process is gone (they sit in the socket, or wait
+    /// out the latency); counted in the next run's starting stats they could meet its
+    /// interruption point before that run has done anything — not even recorded its run.
+    pub fn settled_stats(&self, i: usize) -> brickport_emulator::StatsSnapshot {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let mut last = self.emulators[i].stats();
+        loop {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            let now = self.emulators[i].stats();
+            if now.requests == last.requests {
+                return now;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "emulator {i} still receives requests 10 s after brickport stopped"
+            );
+            last = now;
+        }
+    }
+
     /// Runs `brickport ARGS` to completion.
     pub fn run(&self, args: &[&str]) -> Out {
         self.run_cmd(self.cmd().args(args))
