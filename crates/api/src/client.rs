@@ -93,8 +93,6 @@ enum AttemptError {
     Lost(ApiError, String),
     /// The server answered with an error.
     Answer(ApiError),
-    /// Anything else (an undecodable success body): never retried.
-    Fatal(ApiError),
 }
 
 /// The `User-Agent` of every request.
@@ -140,7 +138,9 @@ impl WorkspaceClient {
 
     /// `GET path?query` → JSON.
     pub async fn get_json(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, ApiError> {
-        self.call(Method::GET, path, &owned(query), None).await
+        self.call(Method::GET, path, &owned(query), None)
+            .await?
+            .json()
     }
 
     /// `POST path` with a JSON body → JSON.
@@ -161,7 +161,9 @@ impl WorkspaceClient {
 
     /// `DELETE path?query` → JSON.
     pub async fn delete_json(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, ApiError> {
-        self.call(Method::DELETE, path, &owned(query), None).await
+        self.call(Method::DELETE, path, &owned(query), None)
+            .await?
+            .json()
     }
 
     /// Any method, with optional query and JSON body → JSON.
@@ -176,7 +178,7 @@ impl WorkspaceClient {
             Some(b) => Some(encode(&method, &self.url(path), b)?),
             None => None,
         };
-        self.call(method, path, &owned(query), body).await
+        self.call(method, path, &owned(query), body).await?.json()
     }
 
     /// Typed request used by the services: encodes `body`, decodes the answer into `T`.
@@ -192,22 +194,23 @@ impl WorkspaceClient {
             Some(b) => Some(encode(&method, &url, b)?),
             None => None,
         };
-        let value = self.call(method.clone(), path, query, body).await?;
-        decode(&format!("{method} {url}"), value)
+        // Straight from the bytes: through a `Value` first, a big unpaginated answer (every
+        // policy, a folder of 36,000 homes) held 5–7× its size at once.
+        self.call(method, path, query, body).await?.decode()
     }
 
     fn url(&self, path: &str) -> String {
         format!("{}/{}", self.inner.host, path.trim_start_matches('/'))
     }
 
-    /// The request path with throttling and retries; returns the JSON answer.
+    /// The request path with throttling and retries; returns the success answer's body.
     async fn call(
         &self,
         method: Method,
         path: &str,
         query: &[(String, String)],
         body: Option<Vec<u8>>,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Body, ApiError> {
         let inner = &self.inner;
         let family = Family::from_path(path);
         let url = self.url(path);
@@ -276,7 +279,6 @@ impl WorkspaceClient {
                     }
                     (error, None)
                 }
-                Err(AttemptError::Fatal(error)) => return Err(error),
             };
             let Some(wait) = clock.next_wait(&inner.retry, attempt, hint, &error) else {
                 return Err(ApiError::RetryBudgetExhausted {
@@ -300,7 +302,7 @@ impl WorkspaceClient {
         request: &str,
         query: &[(String, String)],
         body: Option<&[u8]>,
-    ) -> Result<Value, AttemptError> {
+    ) -> Result<Body, AttemptError> {
         let inner = &self.inner;
         let token = inner
             .auth
@@ -346,7 +348,11 @@ impl WorkspaceClient {
             )
         })?;
         if (200..300).contains(&status) {
-            return parse_body(request, &bytes, &content_type).map_err(AttemptError::Fatal);
+            return Ok(Body {
+                request: request.to_string(),
+                bytes: Vec::from(bytes),
+                content_type,
+            });
         }
         let parsed = parse_error_body(status, &bytes, reason.as_deref());
         Err(AttemptError::Answer(ApiError::Api {
@@ -395,19 +401,53 @@ fn encode(
     })
 }
 
-/// A success body as JSON: empty ⇒ `{}`, whatever the Content-Type.
-fn parse_body(request: &str, bytes: &[u8], content_type: &str) -> Result<Value, ApiError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Value::Object(Default::default()));
+/// A success answer's body, read as JSON whatever its Content-Type (empty ⇒ `{}`).
+struct Body {
+    request: String,
+    bytes: Vec<u8>,
+    content_type: String,
+}
+
+impl Body {
+    fn text(&self) -> &[u8] {
+        if self.bytes.iter().all(u8::is_ascii_whitespace) {
+            b"{}"
+        } else {
+            &self.bytes
+        }
     }
-    serde_json::from_slice(bytes).map_err(|e| {
-        let text = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned();
-        ApiError::decode(
-            request,
-            ".",
-            format!("the body is not JSON ({e}; content-type `{content_type}`): {text}"),
-        )
-    })
+
+    /// The body as a JSON value.
+    fn json(self) -> Result<Value, ApiError> {
+        self.decode()
+    }
+
+    /// The body decoded into `T`, naming the failing path; a body that is not JSON at all
+    /// says so, with its start.
+    fn decode<T: DeserializeOwned>(self) -> Result<T, ApiError> {
+        let text = self.text();
+        let not_json = |e: &serde_json::Error| {
+            let start = String::from_utf8_lossy(&text[..text.len().min(200)]).into_owned();
+            ApiError::decode(
+                &self.request,
+                ".",
+                format!(
+                    "the body is not JSON ({e}; content-type `{}`): {start}",
+                    self.content_type
+                ),
+            )
+        };
+        let mut de = serde_json::Deserializer::from_slice(text);
+        let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            if e.inner().is_syntax() || e.inner().is_eof() {
+                not_json(e.inner())
+            } else {
+                ApiError::decode(&self.request, e.path().to_string(), e.inner().to_string())
+            }
+        })?;
+        de.end().map_err(|e| not_json(&e))?;
+        Ok(value)
+    }
 }
 
 /// JSON → `T`, naming the failing path.

@@ -292,6 +292,20 @@ async fn first_pass(
         record(Status::Skipped, None, None, None, None, Some(&reason))?;
         return Ok(Done::new(Outcome::Skipped, None).with_detail(reason));
     }
+    if let Mode::MapOnly(reason) = &obj.mode {
+        // Never written: found by its key alone (every kind's `find` for such objects reads
+        // no desired body), so its spec is neither parsed nor remapped — the built-in `users`
+        // group's holds every user of the workspace.
+        let found = kind.find(&rt.ctx, obj, &serde_json::Value::Null).await?;
+        let detail = match &found {
+            Some(_) => reason.clone(),
+            None => format!("{reason}; not found in the target"),
+        };
+        let tid = found.as_ref().map(|t| t.id.as_str());
+        let tkey = found.as_ref().map(|t| t.key.as_str());
+        record(Status::Skipped, tid, tkey, None, Some(false), Some(&detail))?;
+        return Ok(Done::new(Outcome::Skipped, tid.map(str::to_string)).with_detail(detail));
+    }
     let has_deferred = cycle || kind.references().iter().any(|r| r.deferred);
     let spec = obj.spec();
     let hash = json::content_hash(&spec);
@@ -314,7 +328,6 @@ async fn first_pass(
         && r.status.is_done()
         && r.content_hash.as_deref() == Some(hash.as_str())
         && r.target_id.is_some()
-        && !matches!(obj.mode, Mode::MapOnly(_))
         && !rt.ctx.opts.recheck
     {
         record(Status::Unchanged, None, None, None, None, None)?;
@@ -342,17 +355,6 @@ async fn first_pass(
         return Ok(Done::new(Outcome::Skipped, None).with_detail(u.reason.clone()));
     }
     let done_refs = dropped_refs(&unresolved);
-    if let Mode::MapOnly(reason) = &obj.mode {
-        let found = kind.find(&rt.ctx, obj, &desired).await?;
-        let detail = match &found {
-            Some(_) => reason.clone(),
-            None => format!("{reason}; not found in the target"),
-        };
-        let tid = found.as_ref().map(|t| t.id.as_str());
-        let tkey = found.as_ref().map(|t| t.key.as_str());
-        record(Status::Skipped, tid, tkey, None, Some(false), Some(&detail))?;
-        return Ok(Done::new(Outcome::Skipped, tid.map(str::to_string)).with_detail(detail));
-    }
     let known_id = row.as_ref().and_then(|r| r.target_id.clone());
     let create_in_flight = row
         .as_ref()

@@ -113,7 +113,8 @@ pub enum Mode {
     /// make it include the source's content (update allowed, never a conflict).
     Merge,
     /// Never write it: only find it in the target to map its id (the `users` group, default
-    /// policies, account groups). Reported as skipped with this reason.
+    /// policies, account groups). Reported as skipped with this reason. Its kind's `find`
+    /// must find it by the object alone: it is given no desired body (`null`).
     MapOnly(String),
     /// Leave it out entirely (excluded by path, unsupported variant), with this reason.
     Skip(String),

@@ -36,6 +36,9 @@ pub(crate) struct Spill {
 struct State {
     out: BufWriter<File>,
     count: usize,
+    /// The keys' bytes, all objects together: the sort's key arena is sized once (grown by
+    /// doubling, it held up to twice the keys, copied, at the end of a big run).
+    key_bytes: usize,
     notable: Vec<ObjectReport>,
     not_reread: usize,
     /// The first write error: reported by [`Spill::finish`] (a report missing objects is
@@ -72,6 +75,7 @@ impl Spill {
             state: Mutex::new(State {
                 out: BufWriter::with_capacity(64 * 1024, file),
                 count: 0,
+                key_bytes: 0,
                 notable: Vec::new(),
                 not_reread: 0,
                 error: None,
@@ -94,6 +98,7 @@ impl Spill {
             return;
         }
         st.count += 1;
+        st.key_bytes += r.key.len();
         if is_not_reread(&r) {
             st.not_reread += 1;
         }
@@ -120,7 +125,7 @@ impl Spill {
         };
 
         // The index: one sequential read, keys in one arena.
-        let mut keys: Vec<u8> = Vec::new();
+        let mut keys: Vec<u8> = Vec::with_capacity(st.key_bytes);
         let mut index: Vec<Entry> = Vec::with_capacity(st.count);
         let mut reader = BufReader::with_capacity(
             64 * 1024,
