@@ -140,7 +140,7 @@ impl WorkspaceClient {
     pub async fn get_json(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, ApiError> {
         self.call(Method::GET, path, &owned(query), None)
             .await?
-            .json()
+            .decode()
     }
 
     /// `POST path` with a JSON body → JSON.
@@ -163,7 +163,7 @@ impl WorkspaceClient {
     pub async fn delete_json(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, ApiError> {
         self.call(Method::DELETE, path, &owned(query), None)
             .await?
-            .json()
+            .decode()
     }
 
     /// Any method, with optional query and JSON body → JSON.
@@ -178,7 +178,7 @@ impl WorkspaceClient {
             Some(b) => Some(encode(&method, &self.url(path), b)?),
             None => None,
         };
-        self.call(method, path, &owned(query), body).await?.json()
+        self.call(method, path, &owned(query), body).await?.decode()
     }
 
     /// Typed request used by the services: encodes `body`, decodes the answer into `T`.
@@ -415,11 +415,6 @@ impl Body {
         } else {
             &self.bytes
         }
-    }
-
-    /// The body as a JSON value.
-    fn json(self) -> Result<Value, ApiError> {
-        self.decode()
     }
 
     /// The body decoded into `T`, naming the failing path; a body that is not JSON at all

@@ -189,14 +189,6 @@ pub fn rows(run_dir: &Path) -> Result<BTreeMap<String, CutoverRow>, EngineError>
     }
 }
 
-/// The cut-over row of one job, if it was cut over (read-only).
-pub fn lookup(run_dir: &Path, source_id: &str) -> Result<Option<CutoverRow>, EngineError> {
-    match read_only(run_dir)? {
-        Some(s) => s.get(source_id),
-        None => Ok(None),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,7 +204,7 @@ mod tests {
         let _ledger = crate::ledger::Ledger::open(dir.path()).unwrap();
         // A ledger without a cut-over: read-only readers find nothing and create nothing.
         assert!(rows(dir.path()).unwrap().is_empty());
-        assert_eq!(lookup(dir.path(), "1").unwrap(), None);
+        assert_eq!(rows(dir.path()).unwrap().get("1"), None);
         let s = CutoverStore::open(dir.path()).unwrap();
         assert_eq!(s.get("1").unwrap(), None);
         s.record_resumed("1", "j (1)", "77", &["schedule".into()])
@@ -223,9 +215,6 @@ mod tests {
         assert_eq!(r.target_id, "77");
         assert!(r.source_paused_at.is_some());
         assert_eq!(rows(dir.path()).unwrap().len(), 1);
-        assert_eq!(
-            lookup(dir.path(), "1").unwrap().unwrap().natural_key,
-            "j (1)"
-        );
+        assert_eq!(rows(dir.path()).unwrap()["1"].natural_key, "j (1)");
     }
 }
