@@ -49,7 +49,7 @@ pub mod types;
 
 pub use client::{ClientOptions, WorkspaceClient};
 pub use config::{Credentials, ResolveRequest, WorkspaceConfig, resolve_workspace};
-pub use error::ApiError;
+pub use error::{ApiError, ApiResultExt};
 pub use family::Family;
 pub use host::normalize_host;
 pub use paginate::ApiStream;

@@ -11,9 +11,10 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     /// A workspace call failed (the message never carries a token).
-    #[error("{context}: {source}")]
+    #[error("{}", api_message(context, source))]
     Api {
-        /// What the engine was doing.
+        /// What the engine was doing (empty until the framework names it: a kind returns the
+        /// client's errors as they are, see [`EngineError::context`]).
         context: String,
         /// The client's error.
         #[source]
@@ -59,7 +60,37 @@ pub enum EngineError {
     Internal(String),
 }
 
+fn api_message(context: &str, source: &brickport_api::ApiError) -> String {
+    if context.is_empty() {
+        source.to_string()
+    } else {
+        format!("{context}: {source}")
+    }
+}
+
+/// A kind's `?` on a client call: the error as it is, named by the framework later.
+impl From<brickport_api::ApiError> for EngineError {
+    fn from(source: brickport_api::ApiError) -> Self {
+        EngineError::Api {
+            context: String::new(),
+            source,
+        }
+    }
+}
+
 impl EngineError {
+    /// Names what the engine was doing ("creating jobs `nightly`") on an api error that does
+    /// not say yet; any other error, or one already named, is returned as it is.
+    pub fn context(self, what: impl FnOnce() -> String) -> Self {
+        match self {
+            EngineError::Api { context, source } if context.is_empty() => EngineError::Api {
+                context: what(),
+                source,
+            },
+            other => other,
+        }
+    }
+
     /// Wraps an api error with what the engine was doing.
     pub fn api(context: impl Into<String>, source: brickport_api::ApiError) -> Self {
         EngineError::Api {
