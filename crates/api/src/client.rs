@@ -136,51 +136,6 @@ impl WorkspaceClient {
             .snapshot(|f| self.inner.throttle.current_rate(f))
     }
 
-    /// `GET path?query` → JSON.
-    pub async fn get_json(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, ApiError> {
-        self.call(Method::GET, path, &owned(query), None)
-            .await?
-            .decode()
-    }
-
-    /// `POST path` with a JSON body → JSON.
-    pub async fn post_json(&self, path: &str, body: &Value) -> Result<Value, ApiError> {
-        self.request_json(Method::POST, path, &[], Some(body)).await
-    }
-
-    /// `PUT path` with a JSON body → JSON.
-    pub async fn put_json(&self, path: &str, body: &Value) -> Result<Value, ApiError> {
-        self.request_json(Method::PUT, path, &[], Some(body)).await
-    }
-
-    /// `PATCH path` with a JSON body → JSON.
-    pub async fn patch_json(&self, path: &str, body: &Value) -> Result<Value, ApiError> {
-        self.request_json(Method::PATCH, path, &[], Some(body))
-            .await
-    }
-
-    /// `DELETE path?query` → JSON.
-    pub async fn delete_json(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, ApiError> {
-        self.call(Method::DELETE, path, &owned(query), None)
-            .await?
-            .decode()
-    }
-
-    /// Any method, with optional query and JSON body → JSON.
-    pub async fn request_json(
-        &self,
-        method: Method,
-        path: &str,
-        query: &[(&str, &str)],
-        body: Option<&Value>,
-    ) -> Result<Value, ApiError> {
-        let body = match body {
-            Some(b) => Some(encode(&method, &self.url(path), b)?),
-            None => None,
-        };
-        self.call(method, path, &owned(query), body).await?.decode()
-    }
-
     /// Typed request used by the services: encodes `body`, decodes the answer into `T`.
     pub(crate) async fn send<T: DeserializeOwned>(
         &self,
@@ -378,13 +333,6 @@ impl WorkspaceClient {
             }
         }
     }
-}
-
-fn owned(query: &[(&str, &str)]) -> Vec<(String, String)> {
-    query
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
 }
 
 fn encode(

@@ -10,6 +10,10 @@
 //! map, so an object read from one workspace can be re-created in another without loss.
 //!
 //! The client knows nothing of migration or storage; it only speaks HTTP to one workspace.
+//! Outside this crate a request is only ever made through a typed handler, so the engine never
+//! builds a URL: the untyped `get_json`/`post_json` exist only with the cargo feature `raw`,
+//! which tests enable (the api's and the cli's dev-dependencies) and the engine never does —
+//! `.ci/run` builds the engine on its own and fails if anything enables `raw` for it.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), brickport_api::ApiError> {
@@ -39,6 +43,8 @@ mod host;
 mod pacer;
 pub mod paginate;
 mod quota;
+#[cfg(feature = "raw")]
+mod raw;
 pub mod retry;
 mod secret;
 pub mod services;
