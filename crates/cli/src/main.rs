@@ -20,6 +20,7 @@ mod output;
 mod progress;
 mod render;
 mod settings;
+mod signals;
 
 use std::process::ExitCode;
 
@@ -75,7 +76,7 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
-        Err(err) if err.is::<commands::migrate::Interrupted>() => {
+        Err(err) if err.is::<signals::Interrupted>() => {
             eprintln!("{err}");
             ExitCode::from(130)
         }

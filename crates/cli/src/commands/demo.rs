@@ -16,13 +16,13 @@ use brickport_engine::EngineOptions;
 use serde_json::json;
 
 use crate::cli::{DemoArgs, OutputFormat};
-use crate::commands::emulator::wait_for_stop;
 use crate::commands::validate;
 use crate::connect::Pair;
 use crate::output::Outcome;
 use crate::progress::CliProgress;
 use crate::render;
 use crate::settings::Verbosity;
+use crate::signals::wait_for_stop;
 
 /// The token the demo's clients send. The source emulator is open (any token is its
 /// admin@example.com); the target accepts only this one, as its operator. Not a secret: both

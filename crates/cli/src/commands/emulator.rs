@@ -16,6 +16,7 @@ use serde_json::json;
 
 use crate::cli::{EmulatorArgs, OutputFormat};
 use crate::output::Outcome;
+use crate::signals::wait_for_stop;
 
 /// Turns the flags into emulator options (no I/O).
 pub fn options(args: &EmulatorArgs) -> Result<EmulatorOptions> {
@@ -88,22 +89,4 @@ pub async fn run(args: &EmulatorArgs, output: OutputFormat) -> Result<Outcome> {
     wait_for_stop().await?;
     emulator.shutdown().await?;
     Ok(Outcome::printed())
-}
-
-/// Resolves on Ctrl-C (SIGINT) or SIGTERM.
-pub async fn wait_for_stop() -> Result<()> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => r.context("cannot listen for Ctrl-C")?,
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    tokio::signal::ctrl_c()
-        .await
-        .context("cannot listen for Ctrl-C")?;
-    Ok(())
 }

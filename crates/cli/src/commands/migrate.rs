@@ -2,8 +2,7 @@
 //! workspaces.
 //!
 //! `migrate` runs the pre-check first and does nothing when it fails (the seed's Pass/Fail
-//! gate). Ctrl-C drops the run's future, which stops it at once; the ledger's intents make the
-//! next `migrate` resume with no duplicate. `verify` is the engine's `verify`: it reads every
+//! gate). Ctrl-C or SIGTERM drops the run's future, which stops it at once ([`crate::signals`]). `verify` is the engine's `verify`: it reads every
 //! migrated object back from the target (a plan would trust the ledger's hashes and miss a
 //! change made in the target).
 
@@ -15,13 +14,14 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::cli::{MigrateArgs, SelectArgs};
-use crate::commands::{emulator::wait_for_stop, validate};
+use crate::commands::validate;
 use crate::connect;
 use crate::engine_options;
 use crate::output::Outcome;
 use crate::progress::CliProgress;
 use crate::render;
 use crate::settings::Settings;
+use crate::signals;
 
 /// The `--output json` document of a run or a plan: the report's fields, then `ok` and
 /// `run_dir`.
@@ -84,13 +84,7 @@ pub async fn migrate(settings: &Settings, args: &MigrateArgs) -> Result<Outcome>
     ));
 
     let run = brickport_engine::migrate(&pair.source, &pair.target, &opts, &progress);
-    let report = tokio::select! {
-        r = run => r?,
-        stop = wait_for_stop() => {
-            stop?;
-            return Err(Interrupted.into());
-        }
-    };
+    let report = signals::unless_stopped(run).await?;
     let mut text = render::run_report(&report);
     text.push_str(&format!(
         "\nrun directory: {} (report.md, report.json, ledger.sqlite, backups/)\n",
@@ -98,14 +92,6 @@ pub async fn migrate(settings: &Settings, args: &MigrateArgs) -> Result<Outcome>
     ));
     Ok(run_outcome(report, &run_dir, text))
 }
-
-/// A run stopped by Ctrl-C or SIGTERM (exit 130).
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "interrupted: the run stopped where it was; run `brickport migrate` again to resume (the \
-     ledger prevents duplicates)"
-)]
-pub struct Interrupted;
 
 /// `brickport verify`: the engine's `verify` (every migrated object read back from the target
 /// and compared through the id map, notebooks and files by content); exit 1 when anything

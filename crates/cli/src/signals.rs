@@ -1,0 +1,48 @@
+//! Stopping on Ctrl-C or SIGTERM: the emulator and the demo serve until one arrives; a run
+//! (`migrate`) is dropped where it stands and the process exits 130 with [`Interrupted`] — the
+//! ledger's intents make the next `migrate` resume with no duplicate.
+
+use std::future::Future;
+
+use anyhow::{Context, Result};
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM.
+pub async fn wait_for_stop() -> Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r.context("cannot listen for Ctrl-C")?,
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c()
+        .await
+        .context("cannot listen for Ctrl-C")?;
+    Ok(())
+}
+
+/// `work`'s result, or [`Interrupted`] when Ctrl-C or SIGTERM comes first (`work` is dropped
+/// then, which stops it at once).
+pub async fn unless_stopped<T, E>(work: impl Future<Output = Result<T, E>>) -> Result<T>
+where
+    E: Into<anyhow::Error>,
+{
+    tokio::select! {
+        r = work => r.map_err(Into::into),
+        stop = wait_for_stop() => {
+            stop?;
+            Err(Interrupted.into())
+        }
+    }
+}
+
+/// A run stopped by Ctrl-C or SIGTERM (exit 130).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "interrupted: the run stopped where it was; run `brickport migrate` again to resume (the \
+     ledger prevents duplicates)"
+)]
+pub struct Interrupted;
