@@ -4,8 +4,11 @@
 //! line) goes to stderr, so `brickport ... --output json | jq` always sees one JSON document.
 
 use std::io::Write;
+use std::path::Path;
 
 use anyhow::{Context, Result};
+use brickport_engine::RunReport;
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::cli::OutputFormat;
@@ -37,6 +40,16 @@ impl std::fmt::Debug for Document {
     }
 }
 
+/// The `--output json` document of a run or a plan: the report's fields, then `ok` and
+/// `run_dir`.
+#[derive(Serialize)]
+struct RunJson {
+    #[serde(flatten)]
+    report: RunReport,
+    ok: bool,
+    run_dir: String,
+}
+
 /// The result of a command that ran to its end.
 #[derive(Debug)]
 pub struct Outcome {
@@ -57,6 +70,21 @@ impl Outcome {
             json: Value::Null.into(),
             text: String::new(),
         }
+    }
+
+    /// A run's or a plan's outcome. Its JSON document is streamed to stdout when printed,
+    /// every object read back from disk one at a time (a large workspace's report does not
+    /// fit in memory as a `Value`).
+    pub fn of_run(report: RunReport, run_dir: &Path, text: String) -> Outcome {
+        let ok = report.is_success();
+        let doc = RunJson {
+            report,
+            ok,
+            run_dir: run_dir.display().to_string(),
+        };
+        Outcome::streamed(ok, text, move |out| {
+            serde_json::to_writer_pretty(out, &doc).map_err(std::io::Error::from)
+        })
     }
 
     /// A result whose JSON document is written by `json` when printed.

@@ -2,11 +2,13 @@
 
 mod cutover;
 mod demo;
-pub mod emulator;
+mod emulator;
 mod init;
-pub mod migrate;
+mod migrate;
+mod plan;
 mod status;
 mod validate;
+mod verify;
 
 use anyhow::{Context, Result, bail};
 
@@ -75,9 +77,9 @@ fn server_runtime() -> Result<tokio::runtime::Runtime> {
 async fn with_settings(command: &Command, settings: &Settings) -> Result<Outcome> {
     match command {
         Command::Validate(select) => validate::run(settings, select).await,
-        Command::Plan(select) => migrate::plan(settings, select).await,
-        Command::Migrate(args) => migrate::migrate(settings, args).await,
-        Command::Verify(select) => migrate::verify(settings, select).await,
+        Command::Plan(select) => plan::run(settings, select).await,
+        Command::Migrate(args) => migrate::run(settings, args).await,
+        Command::Verify(select) => verify::run(settings, select).await,
         Command::Status => status::run(settings),
         Command::Cutover(args) => cutover::run(settings, args).await,
         Command::Init(_) | Command::Emulator(_) | Command::Demo(_) => {
