@@ -5,9 +5,11 @@
 //! removed, so a developer's real `~/.databrickscfg` can never be touched. Every run checks
 //! that no test token appears on stdout or stderr.
 //!
-//! One test binary; its modules group the tests by command.
+//! One test binary (`autotests = false`); its modules group the tests by theme, and `support`
+//! holds what they share. `SHOW_OUTPUT=1` prints every command and what it wrote.
 
 mod config;
+mod cutover;
 mod emulator;
 mod kill;
 mod migrate;

@@ -163,6 +163,9 @@ impl Sandbox {
             );
         }
         assert!(!out.stderr.contains("panicked"), "panic: {out:?}");
+        if std::env::var_os("SHOW_OUTPUT").is_some() {
+            eprintln!("$ {cmd:?}\n{}{}", out.stdout, out.stderr);
+        }
         out
     }
 }

@@ -2,156 +2,60 @@
 //! emulators on loopback: exit codes, text and JSON, and what the workspaces hold afterwards.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::Duration;
+use std::ops::Deref;
 
-use assert_cmd::cargo::CommandCargoExt;
+use brickport_api::WorkspaceClient;
 use brickport_api::types::jobs::{JobSettings, UpdateJob};
 use brickport_api::types::workspace::{ExportFormat, Import};
-use brickport_api::{ClientOptions, WorkspaceClient, WorkspaceConfig};
-use brickport_emulator::{EmulatorOptions, RateLimitSpec, RunningEmulator, TokenSpec};
+use brickport_emulator::{EmulatorOptions, RateLimitSpec};
 use brickport_engine::ledger::Ledger;
 use serde_json::{Value, json};
 
-const SOURCE_TOKEN: &str = "dapi-cutover-source-31d7";
-const TARGET_TOKEN: &str = "dapi-cutover-target-88a0";
+use crate::support::*;
+
 const NB: &str = "/Shared/etl/ingest";
 
-struct Sandbox {
-    dir: tempfile::TempDir,
-    src: RunningEmulator,
-    dst: RunningEmulator,
+/// Two workspaces with no rate limits (source first, then target), the fast config, and a
+/// client on each.
+struct Pair {
+    sb: Sandbox,
     source: WorkspaceClient,
     target: WorkspaceClient,
-    rt: tokio::runtime::Runtime,
 }
 
-#[derive(Debug)]
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+impl Deref for Pair {
+    type Target = Sandbox;
 
-impl Out {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {self:?}"))
+    fn deref(&self) -> &Sandbox {
+        &self.sb
     }
 }
 
-fn client(url: &str, token: &str) -> WorkspaceClient {
-    let cfg = WorkspaceConfig::with_token(url, token).unwrap();
-    WorkspaceClient::new(cfg, ClientOptions::fast(Duration::from_secs(30))).unwrap()
-}
-
-impl Sandbox {
-    fn new() -> Sandbox {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let start = |token: &str, user: &str, id_seed| {
-            rt.block_on(brickport_emulator::start(EmulatorOptions {
-                tokens: vec![TokenSpec::parse(&format!("{token}:{user}")).unwrap()],
-                id_seed,
-                rate_limits: RateLimitSpec::Off,
-                ..EmulatorOptions::default()
-            }))
-            .unwrap()
-        };
-        let src = start(SOURCE_TOKEN, "alice@source.example", 1);
-        let dst = start(TARGET_TOKEN, "bob@target.example", 2);
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join(".databrickscfg"),
-            format!(
-                "[src]\nhost = {}\ntoken = {SOURCE_TOKEN}\n\n[dst]\nhost = {}\ntoken = {TARGET_TOKEN}\n",
-                src.url(),
-                dst.url()
-            ),
-        )
-        .unwrap();
-        // The emulators are local: lift the client budgets meant for real workspaces.
-        let mut toml = String::new();
-        for f in [
-            "scim",
-            "clusters",
-            "pools",
-            "policies",
-            "jobs",
-            "workspace",
-            "permissions",
-            "secrets",
-            "sql",
-            "repos",
-            "other",
-        ] {
-            toml.push_str(&format!("[throttle.{f}]\nrps = 1000\nconcurrency = 16\n\n"));
+impl Pair {
+    fn new() -> Pair {
+        let mut sb = Sandbox::new();
+        let (src, dst) = sb.two_workspaces(EmulatorOptions {
+            rate_limits: RateLimitSpec::Off,
+            ..EmulatorOptions::default()
+        });
+        write_fast_config(&sb);
+        Pair {
+            source: api(&src, SOURCE_TOKEN),
+            target: api(&dst, TARGET_TOKEN),
+            sb,
         }
-        std::fs::write(dir.path().join("brickport.toml"), toml).unwrap();
-        let (source, target) = (
-            client(src.url(), SOURCE_TOKEN),
-            client(dst.url(), TARGET_TOKEN),
-        );
-        Sandbox {
-            dir,
-            src,
-            dst,
-            source,
-            target,
-            rt,
-        }
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
     }
 
     /// `brickport ARGS --source-profile src --target-profile dst --run-dir <run_dir>`.
     fn run_in(&self, run_dir: &str, args: &[&str]) -> Out {
-        let mut cmd = Command::cargo_bin("brickport").unwrap();
-        cmd.current_dir(self.path());
-        for (k, _) in std::env::vars() {
-            if k.starts_with("DATABRICKS_") || k.starts_with("BRICKPORT_") || k == "RUST_LOG" {
-                cmd.env_remove(k);
-            }
-        }
-        cmd.env("HOME", self.path())
-            .env("DATABRICKS_CONFIG_FILE", self.path().join(".databrickscfg"))
-            .args(args)
-            .args([
-                "--source-profile",
-                "src",
-                "--target-profile",
-                "dst",
-                "--run-dir",
-                run_dir,
-            ]);
-        let o = cmd.output().unwrap();
-        let out = Out {
-            code: o.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-        };
-        for t in [SOURCE_TOKEN, TARGET_TOKEN] {
-            assert!(
-                !out.stdout.contains(t) && !out.stderr.contains(t),
-                "token printed: {out:?}"
-            );
-        }
-        assert!(!out.stderr.contains("panicked"), "{out:?}");
-        if std::env::var_os("SHOW_OUTPUT").is_some() {
-            eprintln!(
-                "$ brickport {}\n{}{}",
-                args.join(" "),
-                out.stdout,
-                out.stderr
-            );
-        }
-        out
+        self.run_cmd(self.cmd().args(args).args([
+            "--source-profile",
+            "src",
+            "--target-profile",
+            "dst",
+            "--run-dir",
+            run_dir,
+        ]))
     }
 
     fn run(&self, args: &[&str]) -> Out {
@@ -258,7 +162,7 @@ fn one(b: &str, s: &str) -> BTreeMap<String, String> {
 
 #[test]
 fn migrate_status_cutover_verify_through_the_binary() {
-    let sb = Sandbox::new();
+    let sb = Pair::new();
     sb.seed();
     let out = sb.run(&["migrate", "-q"]);
     assert_eq!(out.code, 0, "{out:?}");
@@ -335,13 +239,22 @@ fn migrate_status_cutover_verify_through_the_binary() {
     );
 
     // Again: nothing changes, nothing is written; the text says the jobs run on both sides.
-    let before = (sb.src.stats().writes, sb.dst.stats().writes);
+    let before = (
+        sb.emulators[0].stats().writes,
+        sb.emulators[1].stats().writes,
+    );
     let out = sb.run(&["cutover"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("3 already cut over"), "{}", out.stdout);
     assert!(out.stdout.contains("0 writes"), "{}", out.stdout);
     assert!(out.stdout.contains("--pause-source"), "{}", out.stdout);
-    assert_eq!((sb.src.stats().writes, sb.dst.stats().writes), before);
+    assert_eq!(
+        (
+            sb.emulators[0].stats().writes,
+            sb.emulators[1].stats().writes
+        ),
+        before
+    );
 
     // --pause-source pauses them in the source; the target is not written.
     let out = sb.run(&["cutover", "--pause-source"]);
@@ -350,7 +263,7 @@ fn migrate_status_cutover_verify_through_the_binary() {
     assert_eq!(s["hourly"], one("schedule", "PAUSED"));
     assert_eq!(s["stream"], one("continuous", "PAUSED"));
     assert_eq!(s["arrival"], one("trigger", "PAUSED"));
-    assert_eq!(sb.dst.stats().writes, before.1);
+    assert_eq!(sb.emulators[1].stats().writes, before.1);
 
     let out = sb.run(&["verify"]);
     assert_eq!(out.code, 0, "after the cut-over: {out:?}");
@@ -425,7 +338,7 @@ fn migrate_status_cutover_verify_through_the_binary() {
 
 #[test]
 fn cutover_and_verify_without_a_migration_do_nothing_and_say_why() {
-    let sb = Sandbox::new();
+    let sb = Pair::new();
     for cmd in ["cutover", "verify"] {
         let out = sb.run_in("elsewhere", &[cmd]);
         assert_eq!(out.code, 2, "{out:?}");
@@ -433,10 +346,6 @@ fn cutover_and_verify_without_a_migration_do_nothing_and_say_why() {
         assert_eq!(lines.len(), 1, "{out:?}");
         assert!(lines[0].starts_with("error: "), "{out:?}");
         assert!(lines[0].contains("brickport migrate"), "{out:?}");
-        assert!(
-            !PathBuf::from(sb.path())
-                .join("elsewhere/ledger.sqlite")
-                .exists()
-        );
+        assert!(!sb.path().join("elsewhere/ledger.sqlite").exists());
     }
 }
