@@ -173,6 +173,7 @@ fn migrate_status_cutover_verify_through_the_binary() {
     // The dashboard: phases with bars, the cut-over actions pending.
     let out = sb.run(&["status"]);
     assert_eq!(out.code, 0, "{out:?}");
+    insta::assert_snapshot!("status_before_cutover", normalise(&sb, &out.stdout));
     assert!(
         out.stdout.contains("MIGRATION COMPLETION STATUS"),
         "{}",

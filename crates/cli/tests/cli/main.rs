@@ -14,5 +14,6 @@ mod emulator;
 mod kill;
 mod migrate;
 mod polish;
+mod snapshots;
 mod support;
 mod validate;

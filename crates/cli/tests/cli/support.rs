@@ -278,3 +278,95 @@ pub fn all_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     }
     out
 }
+
+/// `text` (a command's output, a report) with what differs between two identical runs
+/// replaced, so that a snapshot compares only what an operator reads:
+/// - the sandbox's temp path → `[TMP]`; emulator `i`'s URL (its port) → `[EMULATOR i]`;
+/// - times (`2026-12-02T06:32:21.947Z`; `20261202T063222.086Z` in backup names) → `[TIME]`;
+/// - ids (12 digits or more, or 16 upper-case hex digits: objects created at the same time
+///   take them in any order) → `[ID]`;
+/// - durations: a JSON `"millis"` value, and the last cell of a markdown table whose header
+///   names milliseconds there (`wall ms`, `ms (its own passes)`) → `[ms]`.
+pub fn normalise(sb: &Sandbox, text: &str) -> String {
+    let mut text = text.replace(&sb.path().display().to_string(), "[TMP]");
+    for (i, emulator) in sb.emulators.iter().enumerate() {
+        text = text.replace(emulator.url(), &format!("[EMULATOR {i}]"));
+    }
+    let mut out = String::new();
+    let mut previous_in_table = false;
+    let mut ms_column = false;
+    for line in text.lines() {
+        let mut line = times_and_ids(line);
+        let in_table = line.starts_with('|');
+        if in_table && !previous_in_table {
+            ms_column = last_cell(&line).is_some_and(|(_, c)| c.split(' ').any(|w| w == "ms"));
+        } else if in_table
+            && ms_column
+            && !line.starts_with("|---")
+            && let Some((row, _)) = last_cell(&line)
+        {
+            line = format!("{row}| [ms] |");
+        }
+        previous_in_table = in_table;
+        if let Some(value) = line.trim_start().strip_prefix("\"millis\": ") {
+            let at = line.len() - value.len();
+            let comma = if value.ends_with(',') { "," } else { "" };
+            line = format!("{}[ms]{comma}", &line[..at]);
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// A markdown table row split before its last cell: (the row up to it, the cell's text).
+fn last_cell(row: &str) -> Option<(&str, &str)> {
+    let (head, cell) = row.trim_end().strip_suffix('|')?.rsplit_once('|')?;
+    Some((head, cell.trim()))
+}
+
+/// `line` with its times and ids replaced (see [`normalise`]).
+fn times_and_ids(line: &str) -> String {
+    // `d` stands for any digit.
+    const TIMES: [&str; 2] = ["dddd-dd-ddTdd:dd:dd.dddZ", "ddddddddTdddddd.dddZ"];
+    let chars: Vec<char> = line.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let word_start =
+            chars[i].is_ascii_alphanumeric() && (i == 0 || !chars[i - 1].is_ascii_alphanumeric());
+        if !word_start {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let rest = &chars[i..];
+        if let Some(time) = TIMES.iter().find(|shape| {
+            shape.len() <= rest.len()
+                && shape.chars().zip(rest).all(|(s, c)| match s {
+                    'd' => c.is_ascii_digit(),
+                    _ => s == *c,
+                })
+        }) {
+            out.push_str("[TIME]");
+            i += time.len();
+            continue;
+        }
+        let len = rest
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .count();
+        let word: String = rest[..len].iter().collect();
+        let digits = word.chars().all(|c| c.is_ascii_digit());
+        let hex = word
+            .chars()
+            .all(|c| c.is_ascii_digit() || ('A'..='F').contains(&c));
+        if (digits && len >= 12) || (hex && len == 16) {
+            out.push_str("[ID]");
+        } else {
+            out.push_str(&word);
+        }
+        i += len;
+    }
+    out
+}
