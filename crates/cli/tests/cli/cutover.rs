@@ -7,7 +7,6 @@ use std::ops::Deref;
 use brickport_api::WorkspaceClient;
 use brickport_api::types::jobs::{JobSettings, UpdateJob};
 use brickport_api::types::workspace::{ExportFormat, Import};
-use brickport_emulator::{EmulatorOptions, RateLimitSpec};
 use brickport_engine::ledger::Ledger;
 use serde_json::{Value, json};
 
@@ -15,8 +14,7 @@ use crate::support::*;
 
 const NB: &str = "/Shared/etl/ingest";
 
-/// Two workspaces with no rate limits (source first, then target), the fast config, and a
-/// client on each.
+/// [`Sandbox::unthrottled_pair`] and a client on each workspace.
 struct Pair {
     sb: Sandbox,
     source: WorkspaceClient,
@@ -34,32 +32,12 @@ impl Deref for Pair {
 impl Pair {
     fn new() -> Pair {
         let mut sb = Sandbox::new();
-        let (src, dst) = sb.two_workspaces(EmulatorOptions {
-            rate_limits: RateLimitSpec::Off,
-            ..EmulatorOptions::default()
-        });
-        write_fast_config(&sb);
+        let (src, dst) = sb.unthrottled_pair();
         Pair {
             source: api(&src, SOURCE_TOKEN),
             target: api(&dst, TARGET_TOKEN),
             sb,
         }
-    }
-
-    /// `brickport ARGS --source-profile src --target-profile dst --run-dir <run_dir>`.
-    fn run_in(&self, run_dir: &str, args: &[&str]) -> Out {
-        self.run_cmd(self.cmd().args(args).args([
-            "--source-profile",
-            "src",
-            "--target-profile",
-            "dst",
-            "--run-dir",
-            run_dir,
-        ]))
-    }
-
-    fn run(&self, args: &[&str]) -> Out {
-        self.run_in("run", args)
     }
 
     fn seed(&self) {
@@ -164,14 +142,14 @@ fn one(b: &str, s: &str) -> BTreeMap<String, String> {
 fn migrate_status_cutover_verify_through_the_binary() {
     let sb = Pair::new();
     sb.seed();
-    let out = sb.run(&["migrate", "-q"]);
+    let out = sb.run_between(&["migrate", "-q"]);
     assert_eq!(out.code, 0, "{out:?}");
     for (name, blocks) in sb.pauses(&sb.target) {
         assert!(blocks.values().all(|s| s == "PAUSED"), "{name}: {blocks:?}");
     }
 
     // The dashboard: phases with bars, the cut-over actions pending.
-    let out = sb.run(&["status"]);
+    let out = sb.run_between(&["status"]);
     assert_eq!(out.code, 0, "{out:?}");
     insta::assert_snapshot!("status_before_cutover", normalise(&sb, &out.stdout));
     assert!(
@@ -198,7 +176,7 @@ fn migrate_status_cutover_verify_through_the_binary() {
         "{}",
         out.stdout
     );
-    let doc = sb.run(&["status", "--output", "json"]).json();
+    let doc = sb.run_between(&["status", "--output", "json"]).json();
     assert_eq!(cutover_group(&doc), (0, 3));
     let phases = doc["dashboard"]["phases"].as_array().unwrap();
     assert_eq!(phases[0]["title"], "Enablement Objects");
@@ -212,12 +190,12 @@ fn migrate_status_cutover_verify_through_the_binary() {
     assert_eq!(migrated["jobs"], 5);
     assert_eq!(migrated["notebooks"], 1);
 
-    let out = sb.run(&["verify"]);
+    let out = sb.run_between(&["verify"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("0 differ"), "{out:?}");
 
     // GO LIVE: exactly the three active jobs are resumed in the target.
-    let out = sb.run(&["cutover", "--output", "json"]);
+    let out = sb.run_between(&["cutover", "--output", "json"]);
     assert_eq!(out.code, 0, "{out:?}");
     let doc = out.json();
     assert_eq!(doc["ok"], true);
@@ -229,9 +207,9 @@ fn migrate_status_cutover_verify_through_the_binary() {
     assert_eq!(t["paused"], one("schedule", "PAUSED"));
     assert!(t["manual"].is_empty());
     assert_eq!(sb.pauses(&sb.source)["hourly"], one("schedule", "UNPAUSED"));
-    let doc = sb.run(&["status", "--output", "json"]).json();
+    let doc = sb.run_between(&["status", "--output", "json"]).json();
     assert_eq!(cutover_group(&doc), (3, 3));
-    let out = sb.run(&["status"]);
+    let out = sb.run_between(&["status"]);
     assert!(
         out.stdout
             .contains("✓ jobs to unpause at cut-over (3/3 done)"),
@@ -244,7 +222,7 @@ fn migrate_status_cutover_verify_through_the_binary() {
         sb.emulators[0].stats().writes,
         sb.emulators[1].stats().writes,
     );
-    let out = sb.run(&["cutover"]);
+    let out = sb.run_between(&["cutover"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("3 already cut over"), "{}", out.stdout);
     assert!(out.stdout.contains("0 writes"), "{}", out.stdout);
@@ -258,7 +236,7 @@ fn migrate_status_cutover_verify_through_the_binary() {
     );
 
     // --pause-source pauses them in the source; the target is not written.
-    let out = sb.run(&["cutover", "--pause-source"]);
+    let out = sb.run_between(&["cutover", "--pause-source"]);
     assert_eq!(out.code, 0, "{out:?}");
     let s = sb.pauses(&sb.source);
     assert_eq!(s["hourly"], one("schedule", "PAUSED"));
@@ -266,13 +244,13 @@ fn migrate_status_cutover_verify_through_the_binary() {
     assert_eq!(s["arrival"], one("trigger", "PAUSED"));
     assert_eq!(sb.emulators[1].stats().writes, before.1);
 
-    let out = sb.run(&["verify"]);
+    let out = sb.run_between(&["verify"]);
     assert_eq!(out.code, 0, "after the cut-over: {out:?}");
 
     // Someone edits the target: verify fails and names what.
     sb.rt
         .block_on(import(&sb.target, b"print('edited')\n", true));
-    let out = sb.run(&["verify"]);
+    let out = sb.run_between(&["verify"]);
     assert_eq!(out.code, 1, "{out:?}");
     assert!(out.stdout.contains("1 differ"), "{}", out.stdout);
     assert!(
@@ -296,7 +274,7 @@ fn migrate_status_cutover_verify_through_the_binary() {
             .await
             .unwrap()
     });
-    let out = sb.run(&["verify", "--output", "json"]);
+    let out = sb.run_between(&["verify", "--output", "json"]);
     assert_eq!(out.code, 1, "{out:?}");
     let doc = out.json();
     assert_eq!(doc["ok"], false);
@@ -322,11 +300,11 @@ fn migrate_status_cutover_verify_through_the_binary() {
         .unwrap();
         sb.source.jobs().create(&late).await.unwrap();
     });
-    assert_eq!(sb.run(&["migrate", "-q", "--only", "jobs"]).code, 0);
+    assert_eq!(sb.run_between(&["migrate", "-q", "--only", "jobs"]).code, 0);
     sb.rt
         .block_on(sb.target.jobs().delete(sb.target_job("late")))
         .unwrap();
-    let out = sb.run(&["cutover"]);
+    let out = sb.run_between(&["cutover"]);
     assert_eq!(out.code, 1, "{out:?}");
     assert!(out.stdout.contains("FAILED"), "{}", out.stdout);
     assert!(out.stdout.contains("late ("), "{}", out.stdout);
@@ -341,7 +319,15 @@ fn migrate_status_cutover_verify_through_the_binary() {
 fn cutover_and_verify_without_a_migration_do_nothing_and_say_why() {
     let sb = Pair::new();
     for cmd in ["cutover", "verify"] {
-        let out = sb.run_in("elsewhere", &[cmd]);
+        let out = sb.run(&[
+            cmd,
+            "--source-profile",
+            "src",
+            "--target-profile",
+            "dst",
+            "--run-dir",
+            "elsewhere",
+        ]);
         assert_eq!(out.code, 2, "{out:?}");
         let lines: Vec<&str> = out.stderr.lines().collect();
         assert_eq!(lines.len(), 1, "{out:?}");

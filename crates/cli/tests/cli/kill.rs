@@ -60,15 +60,6 @@ fn typical_pair(latency: &str) -> (Sandbox, String, String) {
     (sb, src, dst)
 }
 
-const WS: [&str; 6] = [
-    "--source-profile",
-    "src",
-    "--target-profile",
-    "dst",
-    "--run-dir",
-    "run",
-];
-
 /// Spawns `brickport ARGS`, waits until the target's stats satisfy `ready(at start, now)`,
 /// then `kill -9`s it. Panics if the run ends first (the kill point was missed). Returns the
 /// target's stats once the killed run's last requests have arrived.
@@ -187,7 +178,7 @@ fn assert_nothing_left(sb: &Sandbox, args: &[&str], runs: i64) {
             .filter(|(k, n)| before.by_path.get(*k) != Some(*n))
             .collect::<Vec<_>>()
     );
-    let out = sb.run(&[&["status", "--output", "json"][..], &WS].concat());
+    let out = sb.run_between(&["status", "--output", "json"]);
     assert_eq!(out.code, 0, "{out:?}");
     let doc = out.json();
     assert_eq!(doc["ok"], true, "{doc}");

@@ -9,27 +9,15 @@ use crate::support::*;
 #[test]
 fn migrate_then_status_verify_and_a_clean_rerun() {
     let mut sb = Sandbox::new();
-    let (src, _dst) = sb.two_workspaces(EmulatorOptions {
-        rate_limits: brickport_emulator::RateLimitSpec::Off,
-        ..EmulatorOptions::default()
-    });
-    write_fast_config(&sb);
+    let (src, _dst) = sb.unthrottled_pair();
     seed_source(&sb, &src);
     let secret_value = "operator-supplied-0x5eed";
     sb.write(
         "secrets.json",
         &format!("{{\"app\": {{\"db\": \"{secret_value}\"}}}}"),
     );
-    let ws = [
-        "--source-profile",
-        "src",
-        "--target-profile",
-        "dst",
-        "--run-dir",
-        "run",
-    ];
 
-    let out = sb.run(&[&["plan", "--output", "json"][..], &ws].concat());
+    let out = sb.run_between(&["plan", "--output", "json"]);
     // Exit 0 or 1 (the engine's plan may count permissions on not-yet-created objects as
     // failures); either way one JSON document, and nothing written.
     assert!(out.code == 0 || out.code == 1, "{out:?}");
@@ -46,7 +34,7 @@ fn migrate_then_status_verify_and_a_clean_rerun() {
         "plan wrote a ledger"
     );
 
-    let out = sb.run(&[&["migrate", "--secret-values", "secrets.json"][..], &ws].concat());
+    let out = sb.run_between(&["migrate", "--secret-values", "secrets.json"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("run directory: run"), "{out:?}");
     for needle in ["users", "groups", "secret_scopes", "cluster_policies"] {
@@ -70,7 +58,7 @@ fn migrate_then_status_verify_and_a_clean_rerun() {
         }
     }
 
-    let out = sb.run(&[&["status", "--output", "json"][..], &ws].concat());
+    let out = sb.run_between(&["status", "--output", "json"]);
     assert_eq!(out.code, 0, "{out:?}");
     let doc = out.json();
     assert_eq!(doc["ok"], true);
@@ -85,12 +73,12 @@ fn migrate_then_status_verify_and_a_clean_rerun() {
         .sum();
     assert!(created >= 5, "{doc}");
 
-    let out = sb.run(&[&["verify"][..], &ws].concat());
+    let out = sb.run_between(&["verify"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("0 differ"), "{out:?}");
 
     // A second run finds everything in place: nothing created.
-    let out = sb.run(&[&["migrate", "--output", "json", "-q"][..], &ws].concat());
+    let out = sb.run_between(&["migrate", "--output", "json", "-q"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stderr.is_empty(), "-q printed: {out:?}");
     let doc = out.json();
@@ -130,24 +118,16 @@ fn a_conflict_finishes_with_exit_1_and_says_which() {
         .await
         .unwrap();
     });
-    let ws = [
-        "--source-profile",
-        "src",
-        "--target-profile",
-        "dst",
-        "--run-dir",
-        "run",
-    ];
-    let out = sb.run(&[&["migrate", "--conflict", "report"][..], &ws].concat());
+    let out = sb.run_between(&["migrate", "--conflict", "report"]);
     assert_eq!(out.code, 1, "{out:?}");
     assert!(
         out.stdout.contains("conflict") && out.stdout.contains("small"),
         "{out:?}"
     );
-    let out = sb.run(&[&["status"][..], &ws].concat());
+    let out = sb.run_between(&["status"]);
     assert_eq!(out.code, 1, "{out:?}");
     assert!(out.stdout.contains("small"), "{out:?}");
-    let out = sb.run(&[&["verify", "--output", "json"][..], &ws].concat());
+    let out = sb.run_between(&["verify", "--output", "json"]);
     assert_eq!(out.code, 1, "{out:?}");
     assert_eq!(out.json()["ok"], false);
 }
@@ -301,11 +281,7 @@ fn a_killed_migrate_resumes_with_no_duplicate() {
 #[test]
 fn a_secret_values_typo_and_jobs_without_their_dependencies_do_not_pass() {
     let mut sb = Sandbox::new();
-    let (src, dst) = sb.two_workspaces(EmulatorOptions {
-        rate_limits: brickport_emulator::RateLimitSpec::Off,
-        ..EmulatorOptions::default()
-    });
-    write_fast_config(&sb);
+    let (src, dst) = sb.unthrottled_pair();
     seed_source(&sb, &src);
     let c = api(&src, SOURCE_TOKEN);
     sb.rt.block_on(async {
@@ -325,16 +301,8 @@ fn a_secret_values_typo_and_jobs_without_their_dependencies_do_not_pass() {
         .await
         .unwrap();
     });
-    let ws = [
-        "--source-profile",
-        "src",
-        "--target-profile",
-        "dst",
-        "--run-dir",
-        "run",
-    ];
     sb.write("typo.json", "{\"nosuchscope\": {\"db\": \"typo-v4lue\"}}");
-    let out = sb.run(&[&["migrate", "--secret-values", "typo.json"][..], &ws].concat());
+    let out = sb.run_between(&["migrate", "--secret-values", "typo.json"]);
     assert_ne!(out.code, 0, "{out:?}");
     let all = format!("{}{}", out.stdout, out.stderr);
     assert!(all.contains("nosuchscope"), "{out:?}");
@@ -349,7 +317,7 @@ fn a_secret_values_typo_and_jobs_without_their_dependencies_do_not_pass() {
         "migrated after a failed pre-check: {scopes}"
     );
 
-    let out = sb.run(&[&["migrate", "--only", "jobs"][..], &ws].concat());
+    let out = sb.run_between(&["migrate", "--only", "jobs"]);
     assert_eq!(out.code, 1, "{out:?}");
     assert!(!out.stdout.contains("unpause at cut-over"), "{out:?}");
     let block = out

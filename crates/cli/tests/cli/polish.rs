@@ -148,11 +148,7 @@ fn status_without_run_dir_finds_the_run() {
 #[test]
 fn status_alone_reads_the_run_migrate_just_made() {
     let mut sb = Sandbox::new();
-    sb.two_workspaces(EmulatorOptions {
-        rate_limits: brickport_emulator::RateLimitSpec::Off,
-        ..EmulatorOptions::default()
-    });
-    write_fast_config(&sb);
+    sb.unthrottled_pair();
     let out = sb.run(&[
         "migrate",
         "--source-profile",

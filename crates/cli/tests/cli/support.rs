@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use assert_cmd::cargo::CommandCargoExt;
-use brickport_emulator::{EmulatorOptions, RunningEmulator, TokenSpec};
+use brickport_emulator::{EmulatorOptions, RateLimitSpec, RunningEmulator, TokenSpec};
 use tempfile::TempDir;
 
 /// Every token any test uses; none may ever be printed.
@@ -21,6 +21,16 @@ pub const TARGET_TOKEN: &str = TOKENS[1];
 pub const NONADMIN_TOKEN: &str = TOKENS[2];
 pub const BAD_TOKEN: &str = TOKENS[3];
 pub const OAUTH_SECRET: &str = TOKENS[4];
+
+/// The flags of a run from the profile `src` to `dst` with the run directory `run`.
+pub const WS: [&str; 6] = [
+    "--source-profile",
+    "src",
+    "--target-profile",
+    "dst",
+    "--run-dir",
+    "run",
+];
 
 /// A temp dir, a `.databrickscfg` in it, emulators, and a way to run the binary there.
 pub struct Sandbox {
@@ -91,6 +101,17 @@ impl Sandbox {
         (src, dst)
     }
 
+    /// [`Sandbox::two_workspaces`] with no rate limits, and the fast config
+    /// ([`write_fast_config`]): for tests of what a run does, not of its pacing.
+    pub fn unthrottled_pair(&mut self) -> (String, String) {
+        let pair = self.two_workspaces(EmulatorOptions {
+            rate_limits: RateLimitSpec::Off,
+            ..EmulatorOptions::default()
+        });
+        write_fast_config(self);
+        pair
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
@@ -147,6 +168,11 @@ impl Sandbox {
     /// Runs `brickport ARGS` to completion.
     pub fn run(&self, args: &[&str]) -> Out {
         self.run_cmd(self.cmd().args(args))
+    }
+
+    /// Runs `brickport ARGS` between [`Sandbox::two_workspaces`]' profiles ([`WS`]).
+    pub fn run_between(&self, args: &[&str]) -> Out {
+        self.run_cmd(self.cmd().args(args).args(WS))
     }
 
     pub fn run_cmd(&self, cmd: &mut Command) -> Out {
