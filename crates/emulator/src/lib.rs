@@ -21,6 +21,7 @@ pub mod meta;
 pub mod options;
 pub mod persist;
 pub mod ratelimit;
+pub mod routes;
 pub mod seed;
 pub mod server;
 pub mod state;

@@ -29,7 +29,7 @@ use crate::options::EmulatorOptions;
 use crate::ratelimit::Limiter;
 use crate::state::{AppState, Emulator, Settings, State};
 use crate::stats::StatsSnapshot;
-use crate::{kinds, meta, persist, seed};
+use crate::{kinds, persist, routes, seed};
 
 /// The largest request body accepted (workspace import must see > 10 MB to refuse it properly).
 const BODY_LIMIT: usize = 64 * 1024 * 1024;
@@ -166,7 +166,7 @@ async fn restore_original(mut req: Request, next: axum::middleware::Next) -> Res
 
 /// The whole application: front layer → routes (version-less first, then as sent).
 pub fn app(emu: AppState) -> Router {
-    let table = || kinds::routes().merge(meta::routes());
+    let table = routes::table;
     let as_sent: Router = table()
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)

@@ -8,8 +8,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -116,18 +115,6 @@ fn run_as_of(job: &Job) -> String {
         .to_string()
 }
 
-/// The jobs routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/jobs/create", post(create))
-        .route("/api/jobs/get", get(get_job))
-        .route("/api/jobs/list", get(list))
-        .route("/api/jobs/reset", post(reset))
-        .route("/api/jobs/update", post(update))
-        .route("/api/jobs/delete", post(delete))
-        .merge(runs::routes())
-}
-
 /// Reads `job_id` from a body or query value (an integer, or a string holding one).
 fn job_id_of(v: Option<&Value>) -> ApiResult<i64> {
     match v {
@@ -204,7 +191,7 @@ fn initial_grants(
     Ok(grants)
 }
 
-async fn create(
+pub(crate) async fn create(
     State(emu): State<AppState>,
     caller: Option<Extension<Caller>>,
     version: Option<Extension<ApiVersion>>,
@@ -235,7 +222,7 @@ async fn create(
     Ok(Json(json!({ "job_id": id })))
 }
 
-async fn get_job(
+pub(crate) async fn get_job(
     State(emu): State<AppState>,
     version: Option<Extension<ApiVersion>>,
     q: QueryMap,
@@ -267,7 +254,7 @@ async fn get_job(
 const DEFAULT_LIMIT: i64 = 20;
 const MAX_LIMIT: i64 = 100;
 
-async fn list(
+pub(crate) async fn list(
     State(emu): State<AppState>,
     version: Option<Extension<ApiVersion>>,
     q: QueryMap,
@@ -355,12 +342,12 @@ fn base_job(j: &Job, expand: bool, v: ApiVersion) -> Value {
 }
 
 #[derive(Deserialize)]
-struct ResetBody {
+pub(crate) struct ResetBody {
     job_id: Option<Value>,
     new_settings: Option<Map<String, Value>>,
 }
 
-async fn reset(
+pub(crate) async fn reset(
     State(emu): State<AppState>,
     version: Option<Extension<ApiVersion>>,
     JsonBody(body): JsonBody<ResetBody>,
@@ -390,7 +377,7 @@ async fn reset(
 }
 
 #[derive(Deserialize)]
-struct UpdateBody {
+pub(crate) struct UpdateBody {
     job_id: Option<Value>,
     #[serde(default)]
     new_settings: Map<String, Value>,
@@ -398,7 +385,7 @@ struct UpdateBody {
     fields_to_remove: Vec<String>,
 }
 
-async fn update(
+pub(crate) async fn update(
     State(emu): State<AppState>,
     version: Option<Extension<ApiVersion>>,
     JsonBody(body): JsonBody<UpdateBody>,
@@ -425,11 +412,11 @@ async fn update(
 }
 
 #[derive(Deserialize)]
-struct DeleteBody {
+pub(crate) struct DeleteBody {
     job_id: Option<Value>,
 }
 
-async fn delete(
+pub(crate) async fn delete(
     State(emu): State<AppState>,
     version: Option<Extension<ApiVersion>>,
     JsonBody(body): JsonBody<DeleteBody>,

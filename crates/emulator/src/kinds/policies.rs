@@ -7,8 +7,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -235,18 +234,6 @@ impl PoliciesState {
     }
 }
 
-/// The cluster policy and policy family routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/policies/clusters/create", post(create))
-        .route("/api/policies/clusters/edit", post(edit))
-        .route("/api/policies/clusters/get", get(get_policy))
-        .route("/api/policies/clusters/list", get(list))
-        .route("/api/policies/clusters/delete", post(delete))
-        .route("/api/policy-families", get(families::list))
-        .route("/api/policy-families/{id}", get(families::get))
-}
-
 fn no_such_policy(id: &str) -> ApiError {
     // match cloud behaviour [UNVERIFIED exact text]: 404 RESOURCE_DOES_NOT_EXIST.
     ApiError::not_found(format!("Can't find a cluster policy with id: {id}."))
@@ -263,7 +250,7 @@ fn require_admin(caller: &Caller) -> ApiResult<()> {
     }
 }
 
-async fn create(
+pub(crate) async fn create(
     State(emu): State<AppState>,
     caller: Option<Extension<Caller>>,
     JsonBody(body): JsonBody<Map<String, Value>>,
@@ -281,7 +268,7 @@ async fn create(
     Ok(Json(json!({ "policy_id": id })))
 }
 
-async fn edit(
+pub(crate) async fn edit(
     State(emu): State<AppState>,
     caller: Option<Extension<Caller>>,
     JsonBody(body): JsonBody<Map<String, Value>>,
@@ -321,7 +308,7 @@ async fn edit(
     Ok(Json(json!({})))
 }
 
-async fn get_policy(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>> {
+pub(crate) async fn get_policy(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>> {
     let id = q.required("policy_id")?;
     let mut st = emu.lock();
     ensure_builtins(&mut st);
@@ -333,7 +320,7 @@ async fn get_policy(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<
     Ok(Json(json!(p)))
 }
 
-async fn list(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>> {
+pub(crate) async fn list(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>> {
     let by_name = match q.get("sort_column") {
         None | Some("") | Some("POLICY_CREATION_TIME") => false,
         Some("POLICY_NAME") => true,
@@ -378,12 +365,12 @@ async fn list(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>
 }
 
 #[derive(Deserialize)]
-struct IdBody {
+pub(crate) struct IdBody {
     #[serde(default)]
     policy_id: String,
 }
 
-async fn delete(
+pub(crate) async fn delete(
     State(emu): State<AppState>,
     caller: Option<Extension<Caller>>,
     JsonBody(body): JsonBody<IdBody>,

@@ -8,8 +8,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, State};
-use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -225,14 +224,6 @@ fn view(r: &Repo) -> Value {
     view_value(json!(r))
 }
 
-/// The Git folder and Git credential routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/repos", get(list).post(create))
-        .route("/api/repos/{id}", get(get_one).patch(update).delete(delete))
-        .merge(credentials::routes())
-}
-
 fn no_such_repo(id: &str) -> ApiError {
     // match cloud behaviour [UNVERIFIED text]: 404 RESOURCE_DOES_NOT_EXIST.
     ApiError::not_found(format!("Repo {id} does not exist."))
@@ -252,7 +243,7 @@ fn new_commit_id(st: &mut crate::state::State) -> String {
     )
 }
 
-async fn create(
+pub(crate) async fn create(
     State(emu): State<AppState>,
     caller: Option<Extension<Caller>>,
     JsonBody(body): JsonBody<Map<String, Value>>,
@@ -277,14 +268,17 @@ fn view_value(mut v: Value) -> Value {
     v
 }
 
-async fn get_one(State(emu): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub(crate) async fn get_one(
+    State(emu): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let n = parse_id(&id)?;
     let st = emu.lock();
     let r = st.repos.repos.get(&n).ok_or_else(|| no_such_repo(&id))?;
     Ok(Json(view(r)))
 }
 
-async fn list(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>> {
+pub(crate) async fn list(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>> {
     let prefix = q
         .get("path_prefix")
         .filter(|p| !p.is_empty())
@@ -324,7 +318,7 @@ async fn list(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>
     Ok(Json(Value::Object(out)))
 }
 
-async fn update(
+pub(crate) async fn update(
     State(emu): State<AppState>,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<Map<String, Value>>,
@@ -383,7 +377,10 @@ async fn update(
     Ok(Json(json!({})))
 }
 
-async fn delete(State(emu): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub(crate) async fn delete(
+    State(emu): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let n = parse_id(&id)?;
     let mut st = emu.lock();
     if st.repos.repos.remove(&n).is_none() {

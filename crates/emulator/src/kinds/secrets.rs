@@ -10,8 +10,7 @@ use std::collections::BTreeMap;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde::{Deserialize, Serialize};
@@ -21,7 +20,7 @@ use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Caller, State as Ws, now_ms};
 
-mod acls;
+pub(crate) mod acls;
 
 /// Largest secret value (bytes).
 pub const MAX_VALUE: usize = 128 * 1024;
@@ -70,22 +69,6 @@ pub struct Scope {
 pub struct SecretsState {
     /// Scopes by name.
     pub scopes: BTreeMap<String, Scope>,
-}
-
-/// The secrets routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/secrets/scopes/create", post(create_scope))
-        .route("/api/secrets/scopes/delete", post(delete_scope))
-        .route("/api/secrets/scopes/list", get(list_scopes))
-        .route("/api/secrets/put", post(put_secret))
-        .route("/api/secrets/delete", post(delete_secret))
-        .route("/api/secrets/list", get(list_secrets))
-        .route("/api/secrets/get", get(get_secret))
-        .route("/api/secrets/acls/put", post(acls::put_acl))
-        .route("/api/secrets/acls/get", get(acls::get_acl))
-        .route("/api/secrets/acls/list", get(acls::list_acls))
-        .route("/api/secrets/acls/delete", post(acls::delete_acl))
 }
 
 fn valid_name(what: &str, name: &str) -> ApiResult<()> {
@@ -160,14 +143,14 @@ fn scope_for<'a>(st: &'a Ws, name: &str, caller: &Caller, need: &str) -> ApiResu
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct CreateScope {
+pub(crate) struct CreateScope {
     scope: String,
     initial_manage_principal: Option<String>,
     scope_backend_type: Option<String>,
     backend_azure_keyvault: Option<Value>,
 }
 
-async fn create_scope(
+pub(crate) async fn create_scope(
     State(emu): State<AppState>,
     Extension(caller): Extension<Caller>,
     JsonBody(b): JsonBody<CreateScope>,
@@ -236,7 +219,7 @@ async fn create_scope(
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct ScopeKey {
+pub(crate) struct ScopeKey {
     scope: String,
     key: String,
     principal: String,
@@ -245,7 +228,7 @@ struct ScopeKey {
     bytes_value: Option<String>,
 }
 
-async fn delete_scope(
+pub(crate) async fn delete_scope(
     State(emu): State<AppState>,
     Extension(caller): Extension<Caller>,
     JsonBody(b): JsonBody<ScopeKey>,
@@ -256,7 +239,7 @@ async fn delete_scope(
     Ok(Json(json!({})))
 }
 
-async fn list_scopes(State(emu): State<AppState>) -> Json<Value> {
+pub(crate) async fn list_scopes(State(emu): State<AppState>) -> Json<Value> {
     let st = emu.lock();
     let scopes: Vec<Value> = st
         .secrets
@@ -277,7 +260,7 @@ async fn list_scopes(State(emu): State<AppState>) -> Json<Value> {
     })
 }
 
-async fn put_secret(
+pub(crate) async fn put_secret(
     State(emu): State<AppState>,
     Extension(caller): Extension<Caller>,
     JsonBody(b): JsonBody<ScopeKey>,
@@ -328,7 +311,7 @@ async fn put_secret(
     Ok(Json(json!({})))
 }
 
-async fn delete_secret(
+pub(crate) async fn delete_secret(
     State(emu): State<AppState>,
     Extension(caller): Extension<Caller>,
     JsonBody(b): JsonBody<ScopeKey>,
@@ -356,7 +339,7 @@ async fn delete_secret(
     Ok(Json(json!({})))
 }
 
-async fn list_secrets(
+pub(crate) async fn list_secrets(
     State(emu): State<AppState>,
     Extension(caller): Extension<Caller>,
     q: QueryMap,
@@ -377,7 +360,7 @@ async fn list_secrets(
     }))
 }
 
-async fn get_secret(
+pub(crate) async fn get_secret(
     State(emu): State<AppState>,
     Extension(caller): Extension<Caller>,
     q: QueryMap,

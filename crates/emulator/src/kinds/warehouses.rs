@@ -9,8 +9,7 @@ use std::collections::BTreeMap;
 
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -168,20 +167,6 @@ impl WarehousesState {
     }
 }
 
-/// The SQL warehouse routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/sql/warehouses", post(create).get(list))
-        .route("/api/sql/warehouses/{id}", get(get_one).delete(delete))
-        .route("/api/sql/warehouses/{id}/edit", post(edit))
-        .route("/api/sql/warehouses/{id}/start", post(start))
-        .route("/api/sql/warehouses/{id}/stop", post(stop))
-        .route(
-            "/api/sql/config/warehouses",
-            get(get_config).put(put_config),
-        )
-}
-
 fn no_such_warehouse(id: &str) -> ApiError {
     // match cloud behaviour [UNVERIFIED status]: 404 RESOURCE_DOES_NOT_EXIST.
     ApiError::not_found(format!("SQL warehouse {id} does not exist."))
@@ -195,7 +180,7 @@ fn host_of(headers: &HeaderMap) -> String {
         .unwrap_or_else(|| "localhost".to_string())
 }
 
-async fn create(
+pub(crate) async fn create(
     State(emu): State<AppState>,
     caller: Option<Extension<Caller>>,
     JsonBody(body): JsonBody<Map<String, Value>>,
@@ -212,7 +197,7 @@ async fn create(
     Ok(Json(json!({ "id": id })))
 }
 
-async fn get_one(
+pub(crate) async fn get_one(
     State(emu): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
@@ -231,7 +216,7 @@ async fn get_one(
     )))
 }
 
-async fn list(
+pub(crate) async fn list(
     State(emu): State<AppState>,
     headers: HeaderMap,
     q: QueryMap,
@@ -276,7 +261,7 @@ async fn list(
     Ok(Json(Value::Object(out)))
 }
 
-async fn edit(
+pub(crate) async fn edit(
     State(emu): State<AppState>,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<Map<String, Value>>,
@@ -300,7 +285,10 @@ async fn edit(
     Ok(Json(json!({})))
 }
 
-async fn delete(State(emu): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub(crate) async fn delete(
+    State(emu): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let mut st = emu.lock();
     if st.warehouses.warehouses.remove(&id).is_none() {
         return Err(no_such_warehouse(&id));
@@ -311,7 +299,10 @@ async fn delete(State(emu): State<AppState>, Path(id): Path<String>) -> ApiResul
     Ok(Json(json!({})))
 }
 
-async fn start(State(emu): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub(crate) async fn start(
+    State(emu): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let d = Delays::of(&emu);
     let mut st = emu.lock();
     let w = st
@@ -331,7 +322,10 @@ async fn start(State(emu): State<AppState>, Path(id): Path<String>) -> ApiResult
     Ok(Json(json!({})))
 }
 
-async fn stop(State(emu): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub(crate) async fn stop(
+    State(emu): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let d = Delays::of(&emu);
     let mut st = emu.lock();
     let w = st
@@ -350,14 +344,14 @@ async fn stop(State(emu): State<AppState>, Path(id): Path<String>) -> ApiResult<
     Ok(Json(json!({})))
 }
 
-async fn get_config(State(emu): State<AppState>) -> Json<Value> {
+pub(crate) async fn get_config(State(emu): State<AppState>) -> Json<Value> {
     let st = emu.lock();
     let mut out = st.warehouses.config.clone();
     out.entry("security_policy").or_insert(json!("NONE"));
     Json(Value::Object(out))
 }
 
-async fn put_config(
+pub(crate) async fn put_config(
     State(emu): State<AppState>,
     caller: Option<Extension<Caller>>,
     JsonBody(body): JsonBody<Map<String, Value>>,

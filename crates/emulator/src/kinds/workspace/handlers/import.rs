@@ -170,7 +170,7 @@ fn import_request(headers: &HeaderMap, body: &[u8]) -> ApiResult<(ImportBody, Ve
     Ok((b, bytes))
 }
 
-pub(super) async fn import(
+pub(crate) async fn import(
     State(emu): State<AppState>,
     Extension(caller): Extension<Caller>,
     headers: HeaderMap,
