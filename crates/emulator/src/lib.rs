@@ -26,6 +26,7 @@ pub mod seed;
 pub mod server;
 pub mod state;
 pub mod stats;
+pub mod store;
 
 pub use error::EmulatorError;
 pub use faults::FaultSpec;

@@ -18,6 +18,7 @@ use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
 use crate::indexed::{IndexKeys, Indexed};
 use crate::state::{ApiVersion, AppState, Caller, now_ms};
+use crate::store;
 
 pub mod paging;
 pub mod runs;
@@ -269,10 +270,7 @@ pub(crate) async fn list(
     }
     let limit = limit as usize;
     let offset = match q.get("page_token").filter(|t| !t.is_empty()) {
-        Some(t) => t
-            .strip_prefix("jobs-")
-            .and_then(|n| n.parse::<usize>().ok())
-            .ok_or_else(|| ApiError::invalid(format!("Invalid page_token: {t}")))?,
+        Some(t) => store::offset_of(Some(t), "jobs-", "page_token")?,
         // `offset` is deprecated but still honoured when no token is given.
         None => match q.i64("offset")? {
             Some(o) if o < 0 => return Err(ApiError::invalid("offset must not be negative")),

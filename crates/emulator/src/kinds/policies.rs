@@ -15,6 +15,7 @@ use super::clusters::{caller_of, now_ms};
 use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Caller};
+use crate::store::Keyed;
 
 pub mod families;
 
@@ -234,9 +235,18 @@ impl PoliciesState {
     }
 }
 
-fn no_such_policy(id: &str) -> ApiError {
-    // match cloud behaviour [UNVERIFIED exact text]: 404 RESOURCE_DOES_NOT_EXIST.
-    ApiError::not_found(format!("Can't find a cluster policy with id: {id}."))
+impl Keyed for PoliciesState {
+    type Item = Policy;
+    fn items(&self) -> &BTreeMap<String, Policy> {
+        &self.policies
+    }
+    fn items_mut(&mut self) -> &mut BTreeMap<String, Policy> {
+        &mut self.policies
+    }
+    fn missing(id: &str) -> ApiError {
+        // match cloud behaviour [UNVERIFIED exact text]: 404 RESOURCE_DOES_NOT_EXIST.
+        ApiError::not_found(format!("Can't find a cluster policy with id: {id}."))
+    }
 }
 
 fn require_admin(caller: &Caller) -> ApiResult<()> {
@@ -281,12 +291,7 @@ pub(crate) async fn edit(
         .ok_or_else(|| ApiError::invalid("Missing required field: policy_id"))?;
     let mut st = emu.lock();
     ensure_builtins(&mut st);
-    let current = st
-        .policies
-        .policies
-        .get(id)
-        .cloned()
-        .ok_or_else(|| no_such_policy(id))?;
+    let current = st.policies.get_or_404(id)?.clone();
     let fields = st.policies.checked_fields(&body, Some(&current))?;
     // Edit is a full replace of the writable fields; service-owned fields stay.
     let updated = Policy {
@@ -312,11 +317,7 @@ pub(crate) async fn get_policy(State(emu): State<AppState>, q: QueryMap) -> ApiR
     let id = q.required("policy_id")?;
     let mut st = emu.lock();
     ensure_builtins(&mut st);
-    let p = st
-        .policies
-        .policies
-        .get(id)
-        .ok_or_else(|| no_such_policy(id))?;
+    let p = st.policies.get_or_404(id)?;
     Ok(Json(json!(p)))
 }
 
@@ -378,11 +379,7 @@ pub(crate) async fn delete(
     require_admin(&caller_of(caller))?;
     let mut st = emu.lock();
     ensure_builtins(&mut st);
-    let p = st
-        .policies
-        .policies
-        .get(&body.policy_id)
-        .ok_or_else(|| no_such_policy(&body.policy_id))?;
+    let p = st.policies.get_or_404(&body.policy_id)?;
     if p.is_default {
         // Documented: default policies cannot be deleted.
         return Err(ApiError::invalid(format!(

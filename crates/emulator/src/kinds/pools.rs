@@ -16,6 +16,7 @@ use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
 use crate::state::now_ms;
 use crate::state::{AppState, Caller};
+use crate::store::Keyed;
 
 /// The instance pools store.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -118,9 +119,19 @@ fn strip(mut spec: Map<String, Value>) -> Map<String, Value> {
     spec
 }
 
-fn no_such_pool(id: &str) -> ApiError {
-    // match cloud behaviour [UNVERIFIED status]: a 404 RESOURCE_DOES_NOT_EXIST naming the pool.
-    ApiError::not_found(format!("Instance pool {id} does not exist."))
+impl Keyed for PoolsState {
+    type Item = Pool;
+    fn items(&self) -> &BTreeMap<String, Pool> {
+        &self.pools
+    }
+    fn items_mut(&mut self) -> &mut BTreeMap<String, Pool> {
+        &mut self.pools
+    }
+    fn missing(id: &str) -> ApiError {
+        // match cloud behaviour [UNVERIFIED status]: a 404 RESOURCE_DOES_NOT_EXIST naming the
+        // pool.
+        ApiError::not_found(format!("Instance pool {id} does not exist."))
+    }
 }
 
 fn required_str<'a>(body: &'a Map<String, Value>, key: &str) -> ApiResult<&'a str> {
@@ -217,7 +228,7 @@ pub(crate) async fn edit(
     let node = required_str(&body, "node_type_id")?;
     check_sizes(&body)?;
     let mut st = emu.lock();
-    let pool = st.pools.pools.get_mut(id).ok_or_else(|| no_such_pool(id))?;
+    let pool = st.pools.get_mut_or_404(id)?;
     // match cloud behaviour: node_type_id must be sent on edit, and must not change.
     if pool.spec.get("node_type_id").and_then(Value::as_str) != Some(node) {
         return Err(ApiError::invalid(format!(
@@ -243,7 +254,7 @@ pub(crate) async fn edit(
 pub(crate) async fn get_pool(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>> {
     let id = q.required("instance_pool_id")?;
     let st = emu.lock();
-    let pool = st.pools.pools.get(id).ok_or_else(|| no_such_pool(id))?;
+    let pool = st.pools.get_or_404(id)?;
     Ok(Json(st.pools.view(pool)))
 }
 
@@ -268,9 +279,7 @@ pub(crate) async fn delete(
     JsonBody(body): JsonBody<IdBody>,
 ) -> ApiResult<Json<Value>> {
     let mut st = emu.lock();
-    if st.pools.pools.remove(&body.instance_pool_id).is_none() {
-        return Err(no_such_pool(&body.instance_pool_id));
-    }
+    st.pools.remove_or_404(&body.instance_pool_id)?;
     st.permissions
         .remove_object("instance-pools", &body.instance_pool_id);
     drop(st);

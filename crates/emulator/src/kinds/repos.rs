@@ -17,6 +17,7 @@ use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
 use crate::indexed::{IndexKeys, Indexed};
 use crate::state::{AppState, Caller};
+use crate::store;
 
 pub mod credentials;
 
@@ -284,13 +285,7 @@ pub(crate) async fn list(State(emu): State<AppState>, q: QueryMap) -> ApiResult<
         .filter(|p| !p.is_empty())
         .map(normalize_path);
     // match cloud behaviour: the page-token query parameter is named `next_page_token`.
-    let offset = match q.get("next_page_token").filter(|t| !t.is_empty()) {
-        None => 0,
-        Some(t) => t
-            .strip_prefix("repos-")
-            .and_then(|n| n.parse::<usize>().ok())
-            .ok_or_else(|| ApiError::invalid(format!("Invalid next_page_token: {t}")))?,
-    };
+    let offset = store::offset_of(q.get("next_page_token"), "repos-", "next_page_token")?;
     let st = emu.lock();
     let mut all: Vec<&Repo> = st
         .repos
@@ -309,11 +304,8 @@ pub(crate) async fn list(State(emu): State<AppState>, q: QueryMap) -> ApiResult<
     if !page.is_empty() {
         out.insert("repos".into(), Value::Array(page));
     }
-    if offset.saturating_add(PAGE_SIZE) < all.len() {
-        out.insert(
-            "next_page_token".into(),
-            json!(format!("repos-{}", offset + PAGE_SIZE)),
-        );
+    if let Some(next) = store::next_token("repos-", offset, PAGE_SIZE, all.len()) {
+        out.insert("next_page_token".into(), json!(next));
     }
     Ok(Json(Value::Object(out)))
 }

@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Caller, State as Ws, now_ms};
+use crate::store::Keyed;
 
 pub(crate) mod acls;
 
@@ -86,8 +87,17 @@ fn valid_name(what: &str, name: &str) -> ApiResult<()> {
     }
 }
 
-fn no_scope(name: &str) -> ApiError {
-    ApiError::not_found(format!("Scope {name} does not exist!"))
+impl Keyed for SecretsState {
+    type Item = Scope;
+    fn items(&self) -> &BTreeMap<String, Scope> {
+        &self.scopes
+    }
+    fn items_mut(&mut self) -> &mut BTreeMap<String, Scope> {
+        &mut self.scopes
+    }
+    fn missing(name: &str) -> ApiError {
+        ApiError::not_found(format!("Scope {name} does not exist!"))
+    }
 }
 
 fn rank(p: &str) -> u8 {
@@ -131,7 +141,7 @@ fn permission(st: &Ws, scope: &Scope, caller: &Caller) -> u8 {
 }
 
 fn scope_for<'a>(st: &'a Ws, name: &str, caller: &Caller, need: &str) -> ApiResult<&'a Scope> {
-    let scope = st.secrets.scopes.get(name).ok_or_else(|| no_scope(name))?;
+    let scope = st.secrets.get_or_404(name)?;
     if permission(st, scope, caller) < rank(need) {
         return Err(ApiError::permission_denied(format!(
             "User {} does not have {need} permission on scope {name}",

@@ -17,6 +17,7 @@ use super::clusters::{Delays, caller_of};
 use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Caller, now_ms};
+use crate::store::{self, Keyed};
 
 mod validate;
 
@@ -167,9 +168,18 @@ impl WarehousesState {
     }
 }
 
-fn no_such_warehouse(id: &str) -> ApiError {
-    // match cloud behaviour [UNVERIFIED status]: 404 RESOURCE_DOES_NOT_EXIST.
-    ApiError::not_found(format!("SQL warehouse {id} does not exist."))
+impl Keyed for WarehousesState {
+    type Item = Warehouse;
+    fn items(&self) -> &BTreeMap<String, Warehouse> {
+        &self.warehouses
+    }
+    fn items_mut(&mut self) -> &mut BTreeMap<String, Warehouse> {
+        &mut self.warehouses
+    }
+    fn missing(id: &str) -> ApiError {
+        // match cloud behaviour [UNVERIFIED status]: 404 RESOURCE_DOES_NOT_EXIST.
+        ApiError::not_found(format!("SQL warehouse {id} does not exist."))
+    }
 }
 
 fn host_of(headers: &HeaderMap) -> String {
@@ -203,11 +213,7 @@ pub(crate) async fn get_one(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let st = emu.lock();
-    let w = st
-        .warehouses
-        .warehouses
-        .get(&id)
-        .ok_or_else(|| no_such_warehouse(&id))?;
+    let w = st.warehouses.get_or_404(&id)?;
     Ok(Json(WarehousesState::view(
         w,
         &host_of(&headers),
@@ -231,13 +237,7 @@ pub(crate) async fn list(
             )));
         }
     };
-    let offset = match q.get("page_token").filter(|t| !t.is_empty()) {
-        None => 0,
-        Some(t) => t
-            .strip_prefix("wh-")
-            .and_then(|n| n.parse::<usize>().ok())
-            .ok_or_else(|| ApiError::invalid(format!("Invalid page_token: {t}")))?,
-    };
+    let offset = store::offset_of(q.get("page_token"), "wh-", "page_token")?;
     let st = emu.lock();
     let (now, d, host) = (now_ms(), Delays::of(&emu), host_of(&headers));
     let mut all: Vec<&Warehouse> = st.warehouses.warehouses.values().collect();
@@ -252,11 +252,8 @@ pub(crate) async fn list(
     if !page.is_empty() {
         out.insert("warehouses".into(), Value::Array(page));
     }
-    if offset.saturating_add(size) < all.len() {
-        out.insert(
-            "next_page_token".into(),
-            json!(format!("wh-{}", offset + size)),
-        );
+    if let Some(next) = store::next_token("wh-", offset, size, all.len()) {
+        out.insert("next_page_token".into(), json!(next));
     }
     Ok(Json(Value::Object(out)))
 }
@@ -267,11 +264,7 @@ pub(crate) async fn edit(
     JsonBody(body): JsonBody<Map<String, Value>>,
 ) -> ApiResult<Json<Value>> {
     let mut st = emu.lock();
-    let current = st
-        .warehouses
-        .warehouses
-        .get(&id)
-        .ok_or_else(|| no_such_warehouse(&id))?;
+    let current = st.warehouses.get_or_404(&id)?;
     // Edit sends the same body as create; fields left out keep their current value.
     let mut merged = current.spec.clone();
     merged.extend(body);
@@ -290,9 +283,7 @@ pub(crate) async fn delete(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let mut st = emu.lock();
-    if st.warehouses.warehouses.remove(&id).is_none() {
-        return Err(no_such_warehouse(&id));
-    }
+    st.warehouses.remove_or_404(&id)?;
     st.permissions.remove_object("warehouses", &id);
     drop(st);
     emu.mark_dirty();
@@ -305,11 +296,7 @@ pub(crate) async fn start(
 ) -> ApiResult<Json<Value>> {
     let d = Delays::of(&emu);
     let mut st = emu.lock();
-    let w = st
-        .warehouses
-        .warehouses
-        .get_mut(&id)
-        .ok_or_else(|| no_such_warehouse(&id))?;
+    let w = st.warehouses.get_mut_or_404(&id)?;
     // Starting a starting or running warehouse changes nothing.
     if matches!(
         WarehousesState::state_of(w, now_ms(), d),
@@ -328,11 +315,7 @@ pub(crate) async fn stop(
 ) -> ApiResult<Json<Value>> {
     let d = Delays::of(&emu);
     let mut st = emu.lock();
-    let w = st
-        .warehouses
-        .warehouses
-        .get_mut(&id)
-        .ok_or_else(|| no_such_warehouse(&id))?;
+    let w = st.warehouses.get_mut_or_404(&id)?;
     if matches!(
         WarehousesState::state_of(w, now_ms(), d),
         "STARTING" | "RUNNING"

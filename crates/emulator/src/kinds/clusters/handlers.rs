@@ -1,5 +1,7 @@
 //! The clusters endpoints, served under both `/api/2.0/clusters` and `/api/2.1/clusters`.
 
+use std::collections::BTreeMap;
+
 use axum::extract::State;
 use axum::{Extension, Json};
 use serde::Deserialize;
@@ -9,6 +11,7 @@ use super::{Cluster, ClusterState, ClustersState, Delays, Phase, now_ms, validat
 use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Caller};
+use crate::store::Keyed;
 
 /// The caller, or an admin when no auth layer put one in the request (in-process routers).
 pub(crate) fn caller_of(c: Option<Extension<Caller>>) -> Caller {
@@ -27,21 +30,27 @@ pub(crate) struct IdBody {
     cluster_id: String,
 }
 
-/// 400 INVALID_PARAMETER_VALUE `Cluster <id> does not exist`.
-pub(crate) fn no_such_cluster(id: &str) -> ApiError {
-    // match cloud behaviour: an unknown cluster is a 400, not a 404 (the SDKs map this exact
-    // message to ResourceDoesNotExist with a regex).
-    ApiError::invalid(format!("Cluster {id} does not exist"))
+impl Keyed for ClustersState {
+    type Item = Cluster;
+    fn items(&self) -> &BTreeMap<String, Cluster> {
+        &self.clusters
+    }
+    fn items_mut(&mut self) -> &mut BTreeMap<String, Cluster> {
+        &mut self.clusters
+    }
+    /// 400 INVALID_PARAMETER_VALUE `Cluster <id> does not exist`.
+    fn missing(id: &str) -> ApiError {
+        // match cloud behaviour: an unknown cluster is a 400, not a 404 (the SDKs map this
+        // exact message to ResourceDoesNotExist with a regex).
+        ApiError::invalid(format!("Cluster {id} does not exist"))
+    }
 }
 
 fn find<'a>(clusters: &'a mut ClustersState, id: &str) -> ApiResult<&'a mut Cluster> {
     if id.is_empty() {
         return Err(ApiError::invalid("Missing required field: cluster_id"));
     }
-    clusters
-        .clusters
-        .get_mut(id)
-        .ok_or_else(|| no_such_cluster(id))
+    clusters.get_mut_or_404(id)
 }
 
 fn unexpected_state(id: &str, state: ClusterState) -> ApiError {
@@ -198,11 +207,7 @@ pub(crate) async fn get_cluster(
 ) -> ApiResult<Json<Value>> {
     let id = q.required("cluster_id")?;
     let st = emu.lock();
-    let c = st
-        .clusters
-        .clusters
-        .get(id)
-        .ok_or_else(|| no_such_cluster(id))?;
+    let c = st.clusters.get_or_404(id)?;
     Ok(Json(st.clusters.view(
         c,
         &st.pools,

@@ -9,11 +9,11 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::handlers::no_such_cluster;
 use super::{ClusterState, ClustersState, Delays, now_ms};
 use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use crate::store::Keyed;
 
 /// One library requested on one cluster.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,7 +56,7 @@ fn check_cluster(clusters: &ClustersState, id: &str) -> ApiResult<()> {
     if clusters.contains(id) {
         Ok(())
     } else {
-        Err(no_such_cluster(id))
+        Err(ClustersState::missing(id))
     }
 }
 
