@@ -12,6 +12,7 @@ pub mod account;
 pub mod auth;
 pub mod body;
 pub mod error;
+pub mod fault_rules;
 pub mod faults;
 pub mod front;
 pub mod ids;
@@ -29,6 +30,7 @@ pub mod stats;
 pub mod store;
 
 pub use error::EmulatorError;
+pub use fault_rules::{FaultRule, RuleAction};
 pub use faults::FaultSpec;
 pub use options::{EmulatorOptions, Latency, OAuthClient, TokenSpec};
 pub use ratelimit::RateLimitSpec;

@@ -12,11 +12,13 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::auth::OAUTH_TOKEN_LIFETIME;
 use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
+use crate::fault_rules::FaultRule;
 use crate::faults::FaultSpec;
 use crate::persist;
 use crate::state::{AppState, Knobs};
@@ -147,6 +149,43 @@ pub(crate) async fn get_knobs(State(emu): State<AppState>) -> Json<Value> {
 }
 
 /// `POST /_emulator/knobs` with any of the keys `GET` shows; answers the knobs after the change.
+pub(crate) async fn get_fault_rules(State(emu): State<AppState>) -> Json<Value> {
+    Json(fault_rules_json(&emu))
+}
+
+fn fault_rules_json(emu: &AppState) -> Value {
+    let rules: Vec<Value> = emu
+        .front
+        .rules
+        .list()
+        .into_iter()
+        .map(|(rule, matched)| {
+            let mut v = json!(rule);
+            v["matched"] = json!(matched);
+            v
+        })
+        .collect();
+    json!({ "rules": rules })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RulesBody {
+    rules: Vec<FaultRule>,
+}
+
+/// Replaces every fault rule (`{"rules": []}` removes them all).
+pub(crate) async fn set_fault_rules(
+    State(emu): State<AppState>,
+    JsonBody(b): JsonBody<RulesBody>,
+) -> ApiResult<Json<Value>> {
+    if let Some(problem) = b.rules.iter().find_map(FaultRule::problem) {
+        return Err(ApiError::invalid(problem));
+    }
+    emu.front.rules.set(b.rules);
+    Ok(Json(fault_rules_json(&emu)))
+}
+
 pub(crate) async fn set_knobs(
     State(emu): State<AppState>,
     JsonBody(b): JsonBody<Value>,

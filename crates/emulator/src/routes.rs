@@ -219,5 +219,9 @@ fn emulator() -> Router<AppState> {
             "/_emulator/knobs",
             get(meta::get_knobs).post(meta::set_knobs),
         )
+        .route(
+            "/_emulator/fault-rules",
+            get(meta::get_fault_rules).post(meta::set_fault_rules),
+        )
         .route("/_emulator/account-groups", post(account::assign_over_http))
 }

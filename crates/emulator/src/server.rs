@@ -23,6 +23,7 @@ use tokio::task::JoinHandle;
 
 use crate::auth::Auth;
 use crate::error::{ApiError, EmulatorError};
+use crate::fault_rules::{FaultRule, FaultRules};
 use crate::faults::{FaultSpec, Faults};
 use crate::front::{Front, OriginalPath};
 use crate::options::EmulatorOptions;
@@ -243,6 +244,10 @@ impl RunningEmulator {
     pub fn set_faults(&self, spec: FaultSpec) {
         self.emu.front.faults.set_spec(spec);
     }
+    /// Replaces the fault rules per route (their counters start again).
+    pub fn set_fault_rules(&self, rules: Vec<FaultRule>) {
+        self.emu.front.rules.set(rules);
+    }
     /// Makes the permissions API answer FEATURE_DISABLED (or not).
     pub fn set_permissions_disabled(&self, on: bool) {
         self.emu
@@ -307,12 +312,13 @@ pub async fn start(opts: EmulatorOptions) -> Result<RunningEmulator, EmulatorErr
         scim_visibility_delay: opts.scim_visibility_delay,
     };
     let limiter = Limiter::new(crate::ratelimit::load(&opts.rate_limits)?);
-    let front = Front::new(
+    let mut front = Front::new(
         auth,
         limiter,
         Faults::new(opts.faults, opts.fault_seed),
         opts.latency,
     );
+    front.rules = FaultRules::new(opts.fault_rules.clone());
     let emu = Arc::new(Emulator::with_front(st, settings, front));
     emu.knobs
         .retry_after
