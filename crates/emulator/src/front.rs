@@ -1,8 +1,9 @@
 //! The front layer: what happens to every request before and after its handler.
 //!
-//! In order: strip `/api/2.x` to `/api` (the version goes into an [`ApiVersion`] extension),
-//! count the request, authenticate it ([`Caller`] extension; 401/403 in the platform's shapes),
-//! apply the family's rate limit (429 + `Retry-After`), roll the fault dice, wait the configured
+//! In order: drop a trailing slash, strip `/api/2.x` to `/api` (the version goes into an
+//! [`ApiVersion`] extension), count the request, authenticate it ([`Caller`] extension;
+//! 401/403 in the platform's shapes), apply the family's rate limit (429 + `Retry-After`),
+//! apply a matching fault rule or else roll the fault dice, wait the configured
 //! latency, run the handler (a panic becomes a plain 500, never a Rust message), then drop the
 //! connection if the fault was "lost", rewrite any non-JSON error into the standard error body,
 //! and mark the state dirty after a successful write.
@@ -20,6 +21,7 @@ use serde_json::json;
 
 use crate::auth::{Auth, AuthFailure};
 use crate::error::ApiError;
+use crate::fault_rules::{FaultRules, RuleAction};
 use crate::faults::{Fault, FaultSpec, Faults};
 use crate::ids::splitmix64;
 use crate::options::Latency;
@@ -40,6 +42,8 @@ pub struct Front {
     pub limiter: Limiter,
     /// Fault dice.
     pub faults: Faults,
+    /// Fault rules per route.
+    pub rules: FaultRules,
     /// Added latency.
     pub latency: Latency,
     jitter_rng: Mutex<u64>,
@@ -63,6 +67,7 @@ impl Front {
             auth,
             limiter,
             faults,
+            rules: FaultRules::default(),
             latency,
             jitter_rng: Mutex::new(0x1a7e_5c1e),
         }
@@ -95,150 +100,251 @@ fn standard(status: StatusCode, code: &str, message: &str) -> Response {
     ApiError::new(status, code, message).into_response()
 }
 
+/// What the request is, as the steps after the version strip need it.
+struct Seen {
+    method: String,
+    /// As the client sent it (version included, trailing slash removed).
+    original: String,
+    family: &'static str,
+    is_write: bool,
+    is_scim: bool,
+    conn: Option<ConnHandle>,
+}
+
 /// The middleware function (see the module doc).
 pub async fn layer(State(emu): State<AppState>, mut req: Request, next: Next) -> Response {
     let method = req.method().as_str().to_string();
-    let original = req.uri().path().to_string();
-    let mut path = original.clone();
-    if let Some(rest) = original.strip_prefix("/api/") {
-        let Some((version, tail)) = split_version(rest) else {
+    let original = without_trailing_slash(&mut req);
+    let path = match strip_version(&mut req, &original) {
+        Ok(path) => path,
+        Err(()) => {
             emu.stats.request(&method, &original, "api");
             let resp = ApiError::endpoint_not_found(&method, &original).into_response();
             emu.stats.status(resp.status().as_u16());
             return resp;
-        };
-        path = format!("/api/{tail}");
-        let pq = match req.uri().query() {
-            Some(q) => format!("{path}?{q}"),
-            None => path.clone(),
-        };
-        if let Ok(uri) = pq.parse::<Uri>() {
-            *req.uri_mut() = uri;
         }
-        req.extensions_mut().insert(version);
-        req.extensions_mut().insert(OriginalPath(original.clone()));
-    }
+    };
     let family = ratelimit::family(&method, &path);
     // The emulator's own endpoints are not workspace traffic: they are not counted.
     let counted = !path.starts_with("/_emulator/");
     if counted {
         emu.stats.request(&method, &path, family);
     }
+    let seen = Seen {
+        is_write: method != "GET" && method != "HEAD",
+        is_scim: path.contains("/scim/"),
+        conn: req
+            .extensions()
+            .get::<ConnectInfo<ConnHandle>>()
+            .map(|c| c.0.clone()),
+        method,
+        original,
+        family,
+    };
     let is_api = family != "emulator";
-    let is_write = method != "GET" && method != "HEAD";
-    let is_scim = path.contains("/scim/");
-    let conn = req
-        .extensions()
-        .get::<ConnectInfo<ConnHandle>>()
-        .map(|c| c.0.clone());
-
-    let mut lost = false;
-    let resp = 'answer: {
-        if !is_api {
-            break 'answer run(next, req).await;
-        }
-        let header = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|h| h.to_str().ok());
-        match emu.front.auth.resolve(header) {
-            Ok(caller) => {
-                req.extensions_mut().insert(caller);
-            }
-            Err(AuthFailure::Missing) => {
-                break 'answer unauthenticated(
-                    StatusCode::UNAUTHORIZED,
-                    "Credential was not sent or was of an unsupported type for this API.",
-                );
-            }
-            Err(AuthFailure::Invalid) => {
-                // match cloud behaviour: a numeric error_code and the reason-phrase header.
-                break 'answer unauthenticated(StatusCode::FORBIDDEN, "Invalid access token.");
-            }
-        }
-        if Knobs::get(&emu.knobs.rate_limits_enabled)
-            && let Err(secs) = emu
-                .front
-                .limiter
-                .check(family, emu.knobs.rate_limit_scale())
-        {
-            let mut r = standard(
-                StatusCode::TOO_MANY_REQUESTS,
-                "REQUEST_LIMIT_EXCEEDED",
-                &format!("{family} RPC token bucket limit has been exceeded."),
-            );
-            if Knobs::get(&emu.knobs.retry_after) {
-                r.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-            }
-            break 'answer r;
-        }
-        if Knobs::get(&emu.knobs.faults_enabled)
-            && let Some(fault) = emu.front.faults.roll(is_write)
-        {
-            emu.stats.fault(fault.name());
-            match fault {
-                // match cloud behaviour: the "concurrent limit" 429 has no Retry-After.
-                Fault::TooMany => {
-                    break 'answer standard(
-                        StatusCode::TOO_MANY_REQUESTS,
-                        "REQUEST_LIMIT_EXCEEDED",
-                        "Workspace exceeded the concurrent limit of 50 requests.",
-                    );
-                }
-                Fault::Unavailable => {
-                    break 'answer standard(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "TEMPORARILY_UNAVAILABLE",
-                        "The service is temporarily unavailable. Please try again later.",
-                    );
-                }
-                // match cloud behaviour: SCIM answers throttling with a 500 naming the limit.
-                Fault::LimitAs500 if is_scim => {
-                    break 'answer ApiError::scim(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        None,
-                        "Request rejected: REQUEST_LIMIT_EXCEEDED. Please retry later.",
-                    )
-                    .into_response();
-                }
-                Fault::LimitAs500 => {
-                    break 'answer standard(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "INTERNAL_ERROR",
-                        "REQUEST_LIMIT_EXCEEDED: too many requests, please retry later.",
-                    );
-                }
-                Fault::Reset => {
-                    if let Some(c) = &conn {
-                        c.kill();
-                    }
-                    break 'answer StatusCode::INTERNAL_SERVER_ERROR.into_response();
-                }
-                Fault::Lost => lost = true,
-            }
-        }
-        let delay = emu.front.delay();
-        if !delay.is_zero() {
-            tokio::time::sleep(delay).await;
-        }
-        run(next, req).await
+    let (resp, lost) = if is_api {
+        answer(&emu, &seen, req, next).await
+    } else {
+        (run(next, req).await, false)
     };
     let ok = resp.status().is_success();
     if lost
         && ok
-        && let Some(c) = &conn
+        && let Some(c) = &seen.conn
     {
         c.kill();
     }
-    let resp = normalise_error(resp, &method, &original).await;
+    let resp = normalise_error(resp, &seen.method, &seen.original).await;
     if counted {
         emu.stats.status(resp.status().as_u16());
     }
-    if is_api && is_write && ok {
+    if is_api && seen.is_write && ok {
         emu.mark_dirty();
     }
     resp
+}
+
+/// Removes a trailing slash from the path (older clients send `.../{id}/`) and returns the
+/// path as sent, without it.
+fn without_trailing_slash(req: &mut Request) -> String {
+    let path = req.uri().path();
+    // match cloud behaviour: the platform serves `/api/2.0/preview/permissions/clusters/{id}/`
+    // like the same path without the slash (databrickslabs/migrate sends it and works).
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() || trimmed.len() == path.len() {
+        return path.to_string();
+    }
+    let trimmed = trimmed.to_string();
+    set_path(req, &trimmed);
+    trimmed
+}
+
+/// Rewrites `/api/2.x/...` to `/api/...` (the version into an [`ApiVersion`] extension, the
+/// original into [`OriginalPath`]); other paths stay. `Err` for an `/api/` path without a
+/// version this workspace serves.
+fn strip_version(req: &mut Request, original: &str) -> Result<String, ()> {
+    let Some(rest) = original.strip_prefix("/api/") else {
+        return Ok(original.to_string());
+    };
+    let (version, tail) = split_version(rest).ok_or(())?;
+    let path = format!("/api/{tail}");
+    set_path(req, &path);
+    req.extensions_mut().insert(version);
+    req.extensions_mut()
+        .insert(OriginalPath(original.to_string()));
+    Ok(path)
+}
+
+/// Replaces the request's path, keeping its query.
+fn set_path(req: &mut Request, path: &str) {
+    let pq = match req.uri().query() {
+        Some(q) => format!("{path}?{q}"),
+        None => path.to_string(),
+    };
+    if let Ok(uri) = pq.parse::<Uri>() {
+        *req.uri_mut() = uri;
+    }
+}
+
+/// An API request's answer through auth, rate limits, faults and latency; `true` when the
+/// answer is to be lost (the connection dropped after the handler ran).
+async fn answer(emu: &AppState, seen: &Seen, mut req: Request, next: Next) -> (Response, bool) {
+    let header = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok());
+    match emu.front.auth.resolve(header) {
+        Ok(caller) => {
+            req.extensions_mut().insert(caller);
+        }
+        Err(AuthFailure::Missing) => {
+            let message = "Credential was not sent or was of an unsupported type for this API.";
+            return (unauthenticated(StatusCode::UNAUTHORIZED, message), false);
+        }
+        Err(AuthFailure::Invalid) => {
+            // match cloud behaviour: a numeric error_code and the reason-phrase header.
+            let resp = unauthenticated(StatusCode::FORBIDDEN, "Invalid access token.");
+            return (resp, false);
+        }
+    }
+    if let Some(resp) = rate_limited(emu, seen.family) {
+        return (resp, false);
+    }
+    let lost = match injected(emu, seen) {
+        Injected::Nothing => false,
+        Injected::Lost => true,
+        Injected::Answer(resp) => return (resp, false),
+    };
+    let delay = emu.front.delay();
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    (run(next, req).await, lost)
+}
+
+/// The 429 of an exhausted rate-limit bucket, if rate limits are on.
+fn rate_limited(emu: &AppState, family: &str) -> Option<Response> {
+    if !Knobs::get(&emu.knobs.rate_limits_enabled) {
+        return None;
+    }
+    let secs = emu
+        .front
+        .limiter
+        .check(family, emu.knobs.rate_limit_scale())
+        .err()?;
+    let mut r = standard(
+        StatusCode::TOO_MANY_REQUESTS,
+        "REQUEST_LIMIT_EXCEEDED",
+        &format!("{family} RPC token bucket limit has been exceeded."),
+    );
+    if Knobs::get(&emu.knobs.retry_after) {
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    Some(r)
+}
+
+/// What an injected fault does to one request.
+enum Injected {
+    Nothing,
+    /// Handle it, then drop the connection.
+    Lost,
+    /// Answer this instead of handling it.
+    Answer(Response),
+}
+
+/// The fault for this request: a matching rule's first, else the dice's.
+fn injected(emu: &AppState, seen: &Seen) -> Injected {
+    if !Knobs::get(&emu.knobs.faults_enabled) {
+        return Injected::Nothing;
+    }
+    if let Some(action) = emu.front.rules.check(&seen.method, &seen.original) {
+        return ruled(emu, seen, action);
+    }
+    let Some(fault) = emu.front.faults.roll(seen.is_write) else {
+        return Injected::Nothing;
+    };
+    emu.stats.fault(fault.name());
+    let answer = match fault {
+        // match cloud behaviour: the "concurrent limit" 429 has no Retry-After.
+        Fault::TooMany => standard(
+            StatusCode::TOO_MANY_REQUESTS,
+            "REQUEST_LIMIT_EXCEEDED",
+            "Workspace exceeded the concurrent limit of 50 requests.",
+        ),
+        Fault::Unavailable => standard(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "TEMPORARILY_UNAVAILABLE",
+            "The service is temporarily unavailable. Please try again later.",
+        ),
+        // match cloud behaviour: SCIM answers throttling with a 500 naming the limit.
+        Fault::LimitAs500 if seen.is_scim => ApiError::scim(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            None,
+            "Request rejected: REQUEST_LIMIT_EXCEEDED. Please retry later.",
+        )
+        .into_response(),
+        Fault::LimitAs500 => standard(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL_ERROR",
+            "REQUEST_LIMIT_EXCEEDED: too many requests, please retry later.",
+        ),
+        Fault::Reset => reset(seen),
+        Fault::Lost => return Injected::Lost,
+    };
+    Injected::Answer(answer)
+}
+
+/// A fault rule's action on this request.
+fn ruled(emu: &AppState, seen: &Seen, action: RuleAction) -> Injected {
+    match action {
+        RuleAction::Lost => {
+            emu.stats.fault("rule:lost");
+            Injected::Lost
+        }
+        RuleAction::Reset => {
+            emu.stats.fault("rule:reset");
+            Injected::Answer(reset(seen))
+        }
+        RuleAction::Error {
+            status,
+            error_code,
+            message,
+        } => {
+            emu.stats.fault("rule:error");
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let message = message.unwrap_or_else(|| format!("Injected {error_code}."));
+            Injected::Answer(standard(status, &error_code, &message))
+        }
+    }
+}
+
+/// Drops the connection before the request is handled (the 500 is never seen).
+fn reset(seen: &Seen) -> Response {
+    if let Some(c) = &seen.conn {
+        c.kill();
+    }
+    StatusCode::INTERNAL_SERVER_ERROR.into_response()
 }
 
 async fn run(next: Next, req: Request) -> Response {

@@ -7,17 +7,18 @@
 
 use std::sync::atomic::Ordering;
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use base64::Engine;
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::auth::OAUTH_TOKEN_LIFETIME;
 use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
+use crate::fault_rules::FaultRule;
 use crate::faults::FaultSpec;
 use crate::persist;
 use crate::state::{AppState, Knobs};
@@ -27,24 +28,6 @@ pub const WORKSPACE_ID: &str = "1234567890123456";
 /// The account id this emulator reports.
 pub const ACCOUNT_ID: &str = "00000000-0000-4000-8000-000000000001";
 
-/// The routes of this module.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/oidc/v1/token", post(token))
-        .route(
-            "/oidc/.well-known/oauth-authorization-server",
-            get(oauth_discovery),
-        )
-        .route("/.well-known/databricks-config", get(host_metadata))
-        .route("/_emulator/stats", get(stats))
-        .route("/_emulator/snapshot", get(snapshot))
-        .route("/_emulator/knobs", get(get_knobs).post(set_knobs))
-        .route(
-            "/_emulator/account-groups",
-            post(crate::account::assign_over_http),
-        )
-}
-
 fn base_url(headers: &HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
@@ -53,7 +36,7 @@ fn base_url(headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
-async fn host_metadata(headers: HeaderMap) -> Json<Value> {
+pub(crate) async fn host_metadata(headers: HeaderMap) -> Json<Value> {
     let base = base_url(&headers);
     Json(json!({
         "oidc_endpoint": format!("{base}/oidc"),
@@ -64,7 +47,7 @@ async fn host_metadata(headers: HeaderMap) -> Json<Value> {
     }))
 }
 
-async fn oauth_discovery(headers: HeaderMap) -> Json<Value> {
+pub(crate) async fn oauth_discovery(headers: HeaderMap) -> Json<Value> {
     let base = base_url(&headers);
     Json(json!({
         "issuer": format!("{base}/oidc"),
@@ -83,7 +66,11 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
 }
 
 /// `POST /oidc/v1/token`: client credentials from HTTP basic auth or the form.
-async fn token(State(emu): State<AppState>, headers: HeaderMap, body: String) -> Response {
+pub(crate) async fn token(
+    State(emu): State<AppState>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
     let form = QueryMap::parse(&body);
     if form.get("grant_type") != Some("client_credentials") {
         return oauth_error(
@@ -136,11 +123,11 @@ async fn token(State(emu): State<AppState>, headers: HeaderMap, body: String) ->
     }
 }
 
-async fn stats(State(emu): State<AppState>) -> Json<Value> {
+pub(crate) async fn stats(State(emu): State<AppState>) -> Json<Value> {
     Json(serde_json::to_value(emu.stats.snapshot()).unwrap_or_else(|_| json!({})))
 }
 
-async fn snapshot(State(emu): State<AppState>) -> Json<Value> {
+pub(crate) async fn snapshot(State(emu): State<AppState>) -> Json<Value> {
     Json(persist::to_json(&emu.lock()))
 }
 
@@ -157,12 +144,49 @@ fn knobs_json(emu: &AppState) -> Value {
     })
 }
 
-async fn get_knobs(State(emu): State<AppState>) -> Json<Value> {
+pub(crate) async fn get_knobs(State(emu): State<AppState>) -> Json<Value> {
     Json(knobs_json(&emu))
 }
 
 /// `POST /_emulator/knobs` with any of the keys `GET` shows; answers the knobs after the change.
-async fn set_knobs(
+pub(crate) async fn get_fault_rules(State(emu): State<AppState>) -> Json<Value> {
+    Json(fault_rules_json(&emu))
+}
+
+fn fault_rules_json(emu: &AppState) -> Value {
+    let rules: Vec<Value> = emu
+        .front
+        .rules
+        .list()
+        .into_iter()
+        .map(|(rule, matched)| {
+            let mut v = json!(rule);
+            v["matched"] = json!(matched);
+            v
+        })
+        .collect();
+    json!({ "rules": rules })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RulesBody {
+    rules: Vec<FaultRule>,
+}
+
+/// Replaces every fault rule (`{"rules": []}` removes them all).
+pub(crate) async fn set_fault_rules(
+    State(emu): State<AppState>,
+    JsonBody(b): JsonBody<RulesBody>,
+) -> ApiResult<Json<Value>> {
+    if let Some(problem) = b.rules.iter().find_map(FaultRule::problem) {
+        return Err(ApiError::invalid(problem));
+    }
+    emu.front.rules.set(b.rules);
+    Ok(Json(fault_rules_json(&emu)))
+}
+
+pub(crate) async fn set_knobs(
     State(emu): State<AppState>,
     JsonBody(b): JsonBody<Value>,
 ) -> ApiResult<Json<Value>> {

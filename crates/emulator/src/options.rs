@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::error::EmulatorError;
+use crate::fault_rules::FaultRule;
 use crate::faults::FaultSpec;
 use crate::ratelimit::RateLimitSpec;
 use crate::seed::SeedSpec;
@@ -34,6 +35,8 @@ pub struct EmulatorOptions {
     pub faults: FaultSpec,
     /// Seed of the fault dice.
     pub fault_seed: u64,
+    /// Fault rules per route (applied before the dice).
+    pub fault_rules: Vec<FaultRule>,
     /// Load the state from this file at start (if it exists), save it after writes and on
     /// shutdown.
     pub state_file: Option<PathBuf>,
@@ -60,6 +63,7 @@ impl Default for EmulatorOptions {
             retry_after: true,
             faults: FaultSpec::default(),
             fault_seed: 0,
+            fault_rules: Vec::new(),
             state_file: None,
             save_interval: Duration::from_millis(500),
             cluster_start_delay: Duration::from_millis(1000),

@@ -23,13 +23,14 @@ use tokio::task::JoinHandle;
 
 use crate::auth::Auth;
 use crate::error::{ApiError, EmulatorError};
+use crate::fault_rules::{FaultRule, FaultRules};
 use crate::faults::{FaultSpec, Faults};
 use crate::front::{Front, OriginalPath};
 use crate::options::EmulatorOptions;
 use crate::ratelimit::Limiter;
 use crate::state::{AppState, Emulator, Settings, State};
 use crate::stats::StatsSnapshot;
-use crate::{kinds, meta, persist, seed};
+use crate::{kinds, persist, routes, seed};
 
 /// The largest request body accepted (workspace import must see > 10 MB to refuse it properly).
 const BODY_LIMIT: usize = 64 * 1024 * 1024;
@@ -166,7 +167,7 @@ async fn restore_original(mut req: Request, next: axum::middleware::Next) -> Res
 
 /// The whole application: front layer → routes (version-less first, then as sent).
 pub fn app(emu: AppState) -> Router {
-    let table = || kinds::routes().merge(meta::routes());
+    let table = routes::table;
     let as_sent: Router = table()
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
@@ -243,6 +244,10 @@ impl RunningEmulator {
     pub fn set_faults(&self, spec: FaultSpec) {
         self.emu.front.faults.set_spec(spec);
     }
+    /// Replaces the fault rules per route (their counters start again).
+    pub fn set_fault_rules(&self, rules: Vec<FaultRule>) {
+        self.emu.front.rules.set(rules);
+    }
     /// Makes the permissions API answer FEATURE_DISABLED (or not).
     pub fn set_permissions_disabled(&self, on: bool) {
         self.emu
@@ -307,12 +312,13 @@ pub async fn start(opts: EmulatorOptions) -> Result<RunningEmulator, EmulatorErr
         scim_visibility_delay: opts.scim_visibility_delay,
     };
     let limiter = Limiter::new(crate::ratelimit::load(&opts.rate_limits)?);
-    let front = Front::new(
+    let mut front = Front::new(
         auth,
         limiter,
         Faults::new(opts.faults, opts.fault_seed),
         opts.latency,
     );
+    front.rules = FaultRules::new(opts.fault_rules.clone());
     let emu = Arc::new(Emulator::with_front(st, settings, front));
     emu.knobs
         .retry_after

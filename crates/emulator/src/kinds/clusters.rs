@@ -12,15 +12,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 pub mod catalog;
-mod handlers;
+pub(crate) mod handlers;
 pub mod libraries;
-mod list;
+pub(crate) mod list;
 mod policy;
 mod validate;
 
 pub use catalog::{NodeType, SparkVersion};
-pub use handlers::routes;
-pub(crate) use handlers::{caller_of, no_such_cluster};
+pub(crate) use handlers::caller_of;
 
 pub use crate::state::now_ms;
 

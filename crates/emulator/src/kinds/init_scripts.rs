@@ -6,8 +6,7 @@
 //! at most 64 KB decoded; `list` never includes it, `get` does.
 
 use axum::extract::{Path, State};
-use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -78,16 +77,6 @@ impl InitScriptsState {
     }
 }
 
-/// The global init script routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/global-init-scripts", get(list).post(create))
-        .route(
-            "/api/global-init-scripts/{id}",
-            get(get_one).patch(update).delete(delete),
-        )
-}
-
 fn no_such(id: &str) -> ApiError {
     // match cloud behaviour [UNVERIFIED text]: 404 RESOURCE_DOES_NOT_EXIST.
     ApiError::not_found(format!(
@@ -143,7 +132,7 @@ fn fields(body: &Map<String, Value>) -> ApiResult<(String, String, Option<bool>,
     Ok((name, script, enabled, position))
 }
 
-async fn create(
+pub(crate) async fn create(
     State(emu): State<AppState>,
     caller: Option<Extension<Caller>>,
     JsonBody(body): JsonBody<Map<String, Value>>,
@@ -173,7 +162,7 @@ async fn create(
     Ok(Json(json!({ "script_id": id })))
 }
 
-async fn list(
+pub(crate) async fn list(
     State(emu): State<AppState>,
     caller: Option<Extension<Caller>>,
 ) -> ApiResult<Json<Value>> {
@@ -200,7 +189,7 @@ fn position_of(st: &InitScriptsState, id: &str) -> ApiResult<usize> {
         .ok_or_else(|| no_such(id))
 }
 
-async fn get_one(
+pub(crate) async fn get_one(
     State(emu): State<AppState>,
     caller: Option<Extension<Caller>>,
     Path(id): Path<String>,
@@ -212,7 +201,7 @@ async fn get_one(
     Ok(Json(st.init_scripts.summary(pos, s, true)))
 }
 
-async fn update(
+pub(crate) async fn update(
     State(emu): State<AppState>,
     caller: Option<Extension<Caller>>,
     Path(id): Path<String>,
@@ -240,7 +229,7 @@ async fn update(
     Ok(Json(json!({})))
 }
 
-async fn delete(
+pub(crate) async fn delete(
     State(emu): State<AppState>,
     caller: Option<Extension<Caller>>,
     Path(id): Path<String>,

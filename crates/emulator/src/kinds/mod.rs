@@ -1,8 +1,4 @@
-//! One module per kind: its state, its handlers and its routes.
-
-use axum::Router;
-
-use crate::state::AppState;
+//! One module per kind: its store and its handlers (the routes table is `crate::routes`).
 
 pub mod clusters;
 pub mod init_scripts;
@@ -15,19 +11,3 @@ pub mod scim;
 pub mod secrets;
 pub mod warehouses;
 pub mod workspace;
-
-/// Every kind's routes, merged: the routes table of the workspace API.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .merge(scim::routes())
-        .merge(workspace::routes())
-        .merge(secrets::routes())
-        .merge(permissions::routes())
-        .merge(clusters::routes())
-        .merge(policies::routes())
-        .merge(pools::routes())
-        .merge(warehouses::routes())
-        .merge(repos::routes())
-        .merge(jobs::routes())
-        .merge(init_scripts::routes())
-}

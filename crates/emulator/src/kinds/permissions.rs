@@ -9,10 +9,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-mod handlers;
+pub(crate) mod handlers;
 pub mod types;
-
-pub use handlers::routes;
 
 /// Who a grant is for, serialised the way the API names it (`{"user_name": "…"}`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -7,8 +7,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -16,6 +15,7 @@ use super::clusters::{caller_of, now_ms};
 use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Caller};
+use crate::store::Keyed;
 
 pub mod families;
 
@@ -235,21 +235,18 @@ impl PoliciesState {
     }
 }
 
-/// The cluster policy and policy family routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/policies/clusters/create", post(create))
-        .route("/api/policies/clusters/edit", post(edit))
-        .route("/api/policies/clusters/get", get(get_policy))
-        .route("/api/policies/clusters/list", get(list))
-        .route("/api/policies/clusters/delete", post(delete))
-        .route("/api/policy-families", get(families::list))
-        .route("/api/policy-families/{id}", get(families::get))
-}
-
-fn no_such_policy(id: &str) -> ApiError {
-    // match cloud behaviour [UNVERIFIED exact text]: 404 RESOURCE_DOES_NOT_EXIST.
-    ApiError::not_found(format!("Can't find a cluster policy with id: {id}."))
+impl Keyed for PoliciesState {
+    type Item = Policy;
+    fn items(&self) -> &BTreeMap<String, Policy> {
+        &self.policies
+    }
+    fn items_mut(&mut self) -> &mut BTreeMap<String, Policy> {
+        &mut self.policies
+    }
+    fn missing(id: &str) -> ApiError {
+        // match cloud behaviour [UNVERIFIED exact text]: 404 RESOURCE_DOES_NOT_EXIST.
+        ApiError::not_found(format!("Can't find a cluster policy with id: {id}."))
+    }
 }
 
 fn require_admin(caller: &Caller) -> ApiResult<()> {
@@ -263,7 +260,7 @@ fn require_admin(caller: &Caller) -> ApiResult<()> {
     }
 }
 
-async fn create(
+pub(crate) async fn create(
     State(emu): State<AppState>,
     caller: Option<Extension<Caller>>,
     JsonBody(body): JsonBody<Map<String, Value>>,
@@ -281,7 +278,7 @@ async fn create(
     Ok(Json(json!({ "policy_id": id })))
 }
 
-async fn edit(
+pub(crate) async fn edit(
     State(emu): State<AppState>,
     caller: Option<Extension<Caller>>,
     JsonBody(body): JsonBody<Map<String, Value>>,
@@ -294,12 +291,7 @@ async fn edit(
         .ok_or_else(|| ApiError::invalid("Missing required field: policy_id"))?;
     let mut st = emu.lock();
     ensure_builtins(&mut st);
-    let current = st
-        .policies
-        .policies
-        .get(id)
-        .cloned()
-        .ok_or_else(|| no_such_policy(id))?;
+    let current = st.policies.get_or_404(id)?.clone();
     let fields = st.policies.checked_fields(&body, Some(&current))?;
     // Edit is a full replace of the writable fields; service-owned fields stay.
     let updated = Policy {
@@ -321,19 +313,15 @@ async fn edit(
     Ok(Json(json!({})))
 }
 
-async fn get_policy(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>> {
+pub(crate) async fn get_policy(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>> {
     let id = q.required("policy_id")?;
     let mut st = emu.lock();
     ensure_builtins(&mut st);
-    let p = st
-        .policies
-        .policies
-        .get(id)
-        .ok_or_else(|| no_such_policy(id))?;
+    let p = st.policies.get_or_404(id)?;
     Ok(Json(json!(p)))
 }
 
-async fn list(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>> {
+pub(crate) async fn list(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>> {
     let by_name = match q.get("sort_column") {
         None | Some("") | Some("POLICY_CREATION_TIME") => false,
         Some("POLICY_NAME") => true,
@@ -378,12 +366,12 @@ async fn list(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>
 }
 
 #[derive(Deserialize)]
-struct IdBody {
+pub(crate) struct IdBody {
     #[serde(default)]
     policy_id: String,
 }
 
-async fn delete(
+pub(crate) async fn delete(
     State(emu): State<AppState>,
     caller: Option<Extension<Caller>>,
     JsonBody(body): JsonBody<IdBody>,
@@ -391,11 +379,7 @@ async fn delete(
     require_admin(&caller_of(caller))?;
     let mut st = emu.lock();
     ensure_builtins(&mut st);
-    let p = st
-        .policies
-        .policies
-        .get(&body.policy_id)
-        .ok_or_else(|| no_such_policy(&body.policy_id))?;
+    let p = st.policies.get_or_404(&body.policy_id)?;
     if p.is_default {
         // Documented: default policies cannot be deleted.
         return Err(ApiError::invalid(format!(

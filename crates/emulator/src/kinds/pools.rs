@@ -7,8 +7,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -17,6 +16,7 @@ use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
 use crate::state::now_ms;
 use crate::state::{AppState, Caller};
+use crate::store::Keyed;
 
 /// The instance pools store.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -119,19 +119,19 @@ fn strip(mut spec: Map<String, Value>) -> Map<String, Value> {
     spec
 }
 
-/// The instance pools routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/instance-pools/create", post(create))
-        .route("/api/instance-pools/edit", post(edit))
-        .route("/api/instance-pools/get", get(get_pool))
-        .route("/api/instance-pools/list", get(list))
-        .route("/api/instance-pools/delete", post(delete))
-}
-
-fn no_such_pool(id: &str) -> ApiError {
-    // match cloud behaviour [UNVERIFIED status]: a 404 RESOURCE_DOES_NOT_EXIST naming the pool.
-    ApiError::not_found(format!("Instance pool {id} does not exist."))
+impl Keyed for PoolsState {
+    type Item = Pool;
+    fn items(&self) -> &BTreeMap<String, Pool> {
+        &self.pools
+    }
+    fn items_mut(&mut self) -> &mut BTreeMap<String, Pool> {
+        &mut self.pools
+    }
+    fn missing(id: &str) -> ApiError {
+        // match cloud behaviour [UNVERIFIED status]: a 404 RESOURCE_DOES_NOT_EXIST naming the
+        // pool.
+        ApiError::not_found(format!("Instance pool {id} does not exist."))
+    }
 }
 
 fn required_str<'a>(body: &'a Map<String, Value>, key: &str) -> ApiResult<&'a str> {
@@ -173,7 +173,7 @@ fn check_sizes(body: &Map<String, Value>) -> ApiResult<()> {
     Ok(())
 }
 
-async fn create(
+pub(crate) async fn create(
     State(emu): State<AppState>,
     caller: Option<Extension<Caller>>,
     JsonBody(body): JsonBody<Map<String, Value>>,
@@ -219,7 +219,7 @@ async fn create(
     Ok(Json(json!({ "instance_pool_id": id })))
 }
 
-async fn edit(
+pub(crate) async fn edit(
     State(emu): State<AppState>,
     JsonBody(body): JsonBody<Map<String, Value>>,
 ) -> ApiResult<Json<Value>> {
@@ -228,7 +228,7 @@ async fn edit(
     let node = required_str(&body, "node_type_id")?;
     check_sizes(&body)?;
     let mut st = emu.lock();
-    let pool = st.pools.pools.get_mut(id).ok_or_else(|| no_such_pool(id))?;
+    let pool = st.pools.get_mut_or_404(id)?;
     // match cloud behaviour: node_type_id must be sent on edit, and must not change.
     if pool.spec.get("node_type_id").and_then(Value::as_str) != Some(node) {
         return Err(ApiError::invalid(format!(
@@ -251,14 +251,14 @@ async fn edit(
     Ok(Json(json!({})))
 }
 
-async fn get_pool(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>> {
+pub(crate) async fn get_pool(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>> {
     let id = q.required("instance_pool_id")?;
     let st = emu.lock();
-    let pool = st.pools.pools.get(id).ok_or_else(|| no_such_pool(id))?;
+    let pool = st.pools.get_or_404(id)?;
     Ok(Json(st.pools.view(pool)))
 }
 
-async fn list(State(emu): State<AppState>) -> Json<Value> {
+pub(crate) async fn list(State(emu): State<AppState>) -> Json<Value> {
     let st = emu.lock();
     let pools: Vec<Value> = st.pools.pools.values().map(|p| st.pools.view(p)).collect();
     if pools.is_empty() {
@@ -269,19 +269,17 @@ async fn list(State(emu): State<AppState>) -> Json<Value> {
 }
 
 #[derive(Deserialize)]
-struct IdBody {
+pub(crate) struct IdBody {
     #[serde(default)]
     instance_pool_id: String,
 }
 
-async fn delete(
+pub(crate) async fn delete(
     State(emu): State<AppState>,
     JsonBody(body): JsonBody<IdBody>,
 ) -> ApiResult<Json<Value>> {
     let mut st = emu.lock();
-    if st.pools.pools.remove(&body.instance_pool_id).is_none() {
-        return Err(no_such_pool(&body.instance_pool_id));
-    }
+    st.pools.remove_or_404(&body.instance_pool_id)?;
     st.permissions
         .remove_object("instance-pools", &body.instance_pool_id);
     drop(st);

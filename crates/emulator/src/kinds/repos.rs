@@ -8,8 +8,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, State};
-use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -18,6 +17,7 @@ use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
 use crate::indexed::{IndexKeys, Indexed};
 use crate::state::{AppState, Caller};
+use crate::store;
 
 pub mod credentials;
 
@@ -225,14 +225,6 @@ fn view(r: &Repo) -> Value {
     view_value(json!(r))
 }
 
-/// The Git folder and Git credential routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/repos", get(list).post(create))
-        .route("/api/repos/{id}", get(get_one).patch(update).delete(delete))
-        .merge(credentials::routes())
-}
-
 fn no_such_repo(id: &str) -> ApiError {
     // match cloud behaviour [UNVERIFIED text]: 404 RESOURCE_DOES_NOT_EXIST.
     ApiError::not_found(format!("Repo {id} does not exist."))
@@ -252,7 +244,7 @@ fn new_commit_id(st: &mut crate::state::State) -> String {
     )
 }
 
-async fn create(
+pub(crate) async fn create(
     State(emu): State<AppState>,
     caller: Option<Extension<Caller>>,
     JsonBody(body): JsonBody<Map<String, Value>>,
@@ -277,26 +269,23 @@ fn view_value(mut v: Value) -> Value {
     v
 }
 
-async fn get_one(State(emu): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub(crate) async fn get_one(
+    State(emu): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let n = parse_id(&id)?;
     let st = emu.lock();
     let r = st.repos.repos.get(&n).ok_or_else(|| no_such_repo(&id))?;
     Ok(Json(view(r)))
 }
 
-async fn list(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>> {
+pub(crate) async fn list(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>> {
     let prefix = q
         .get("path_prefix")
         .filter(|p| !p.is_empty())
         .map(normalize_path);
     // match cloud behaviour: the page-token query parameter is named `next_page_token`.
-    let offset = match q.get("next_page_token").filter(|t| !t.is_empty()) {
-        None => 0,
-        Some(t) => t
-            .strip_prefix("repos-")
-            .and_then(|n| n.parse::<usize>().ok())
-            .ok_or_else(|| ApiError::invalid(format!("Invalid next_page_token: {t}")))?,
-    };
+    let offset = store::offset_of(q.get("next_page_token"), "repos-", "next_page_token")?;
     let st = emu.lock();
     let mut all: Vec<&Repo> = st
         .repos
@@ -315,16 +304,13 @@ async fn list(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>
     if !page.is_empty() {
         out.insert("repos".into(), Value::Array(page));
     }
-    if offset.saturating_add(PAGE_SIZE) < all.len() {
-        out.insert(
-            "next_page_token".into(),
-            json!(format!("repos-{}", offset + PAGE_SIZE)),
-        );
+    if let Some(next) = store::next_token("repos-", offset, PAGE_SIZE, all.len()) {
+        out.insert("next_page_token".into(), json!(next));
     }
     Ok(Json(Value::Object(out)))
 }
 
-async fn update(
+pub(crate) async fn update(
     State(emu): State<AppState>,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<Map<String, Value>>,
@@ -383,7 +369,10 @@ async fn update(
     Ok(Json(json!({})))
 }
 
-async fn delete(State(emu): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub(crate) async fn delete(
+    State(emu): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let n = parse_id(&id)?;
     let mut st = emu.lock();
     if st.repos.repos.remove(&n).is_none() {

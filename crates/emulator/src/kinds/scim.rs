@@ -11,12 +11,10 @@ use serde_json::{Map, Value, json};
 use crate::indexed::{IndexKeys, Indexed};
 use crate::state::{State, now_ms};
 
-mod handlers;
-mod list;
+pub(crate) mod handlers;
+pub(crate) mod list;
 mod patch;
 pub mod query;
-
-pub use handlers::routes;
 
 /// Schema URNs.
 pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";

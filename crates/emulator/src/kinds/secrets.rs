@@ -10,8 +10,7 @@ use std::collections::BTreeMap;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde::{Deserialize, Serialize};
@@ -20,8 +19,9 @@ use serde_json::{Value, json};
 use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Caller, State as Ws, now_ms};
+use crate::store::Keyed;
 
-mod acls;
+pub(crate) mod acls;
 
 /// Largest secret value (bytes).
 pub const MAX_VALUE: usize = 128 * 1024;
@@ -72,22 +72,6 @@ pub struct SecretsState {
     pub scopes: BTreeMap<String, Scope>,
 }
 
-/// The secrets routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/secrets/scopes/create", post(create_scope))
-        .route("/api/secrets/scopes/delete", post(delete_scope))
-        .route("/api/secrets/scopes/list", get(list_scopes))
-        .route("/api/secrets/put", post(put_secret))
-        .route("/api/secrets/delete", post(delete_secret))
-        .route("/api/secrets/list", get(list_secrets))
-        .route("/api/secrets/get", get(get_secret))
-        .route("/api/secrets/acls/put", post(acls::put_acl))
-        .route("/api/secrets/acls/get", get(acls::get_acl))
-        .route("/api/secrets/acls/list", get(acls::list_acls))
-        .route("/api/secrets/acls/delete", post(acls::delete_acl))
-}
-
 fn valid_name(what: &str, name: &str) -> ApiResult<()> {
     let ok = !name.is_empty()
         && name.len() <= 128
@@ -103,8 +87,17 @@ fn valid_name(what: &str, name: &str) -> ApiResult<()> {
     }
 }
 
-fn no_scope(name: &str) -> ApiError {
-    ApiError::not_found(format!("Scope {name} does not exist!"))
+impl Keyed for SecretsState {
+    type Item = Scope;
+    fn items(&self) -> &BTreeMap<String, Scope> {
+        &self.scopes
+    }
+    fn items_mut(&mut self) -> &mut BTreeMap<String, Scope> {
+        &mut self.scopes
+    }
+    fn missing(name: &str) -> ApiError {
+        ApiError::not_found(format!("Scope {name} does not exist!"))
+    }
 }
 
 fn rank(p: &str) -> u8 {
@@ -148,7 +141,7 @@ fn permission(st: &Ws, scope: &Scope, caller: &Caller) -> u8 {
 }
 
 fn scope_for<'a>(st: &'a Ws, name: &str, caller: &Caller, need: &str) -> ApiResult<&'a Scope> {
-    let scope = st.secrets.scopes.get(name).ok_or_else(|| no_scope(name))?;
+    let scope = st.secrets.get_or_404(name)?;
     if permission(st, scope, caller) < rank(need) {
         return Err(ApiError::permission_denied(format!(
             "User {} does not have {need} permission on scope {name}",
@@ -160,14 +153,14 @@ fn scope_for<'a>(st: &'a Ws, name: &str, caller: &Caller, need: &str) -> ApiResu
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct CreateScope {
+pub(crate) struct CreateScope {
     scope: String,
     initial_manage_principal: Option<String>,
     scope_backend_type: Option<String>,
     backend_azure_keyvault: Option<Value>,
 }
 
-async fn create_scope(
+pub(crate) async fn create_scope(
     State(emu): State<AppState>,
     Extension(caller): Extension<Caller>,
     JsonBody(b): JsonBody<CreateScope>,
@@ -236,7 +229,7 @@ async fn create_scope(
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct ScopeKey {
+pub(crate) struct ScopeKey {
     scope: String,
     key: String,
     principal: String,
@@ -245,7 +238,7 @@ struct ScopeKey {
     bytes_value: Option<String>,
 }
 
-async fn delete_scope(
+pub(crate) async fn delete_scope(
     State(emu): State<AppState>,
     Extension(caller): Extension<Caller>,
     JsonBody(b): JsonBody<ScopeKey>,
@@ -256,7 +249,7 @@ async fn delete_scope(
     Ok(Json(json!({})))
 }
 
-async fn list_scopes(State(emu): State<AppState>) -> Json<Value> {
+pub(crate) async fn list_scopes(State(emu): State<AppState>) -> Json<Value> {
     let st = emu.lock();
     let scopes: Vec<Value> = st
         .secrets
@@ -277,7 +270,7 @@ async fn list_scopes(State(emu): State<AppState>) -> Json<Value> {
     })
 }
 
-async fn put_secret(
+pub(crate) async fn put_secret(
     State(emu): State<AppState>,
     Extension(caller): Extension<Caller>,
     JsonBody(b): JsonBody<ScopeKey>,
@@ -328,7 +321,7 @@ async fn put_secret(
     Ok(Json(json!({})))
 }
 
-async fn delete_secret(
+pub(crate) async fn delete_secret(
     State(emu): State<AppState>,
     Extension(caller): Extension<Caller>,
     JsonBody(b): JsonBody<ScopeKey>,
@@ -356,7 +349,7 @@ async fn delete_secret(
     Ok(Json(json!({})))
 }
 
-async fn list_secrets(
+pub(crate) async fn list_secrets(
     State(emu): State<AppState>,
     Extension(caller): Extension<Caller>,
     q: QueryMap,
@@ -377,7 +370,7 @@ async fn list_secrets(
     }))
 }
 
-async fn get_secret(
+pub(crate) async fn get_secret(
     State(emu): State<AppState>,
     Extension(caller): Extension<Caller>,
     q: QueryMap,

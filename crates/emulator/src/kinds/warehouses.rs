@@ -9,8 +9,7 @@ use std::collections::BTreeMap;
 
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -18,6 +17,7 @@ use super::clusters::{Delays, caller_of};
 use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Caller, now_ms};
+use crate::store::{self, Keyed};
 
 mod validate;
 
@@ -168,23 +168,18 @@ impl WarehousesState {
     }
 }
 
-/// The SQL warehouse routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/sql/warehouses", post(create).get(list))
-        .route("/api/sql/warehouses/{id}", get(get_one).delete(delete))
-        .route("/api/sql/warehouses/{id}/edit", post(edit))
-        .route("/api/sql/warehouses/{id}/start", post(start))
-        .route("/api/sql/warehouses/{id}/stop", post(stop))
-        .route(
-            "/api/sql/config/warehouses",
-            get(get_config).put(put_config),
-        )
-}
-
-fn no_such_warehouse(id: &str) -> ApiError {
-    // match cloud behaviour [UNVERIFIED status]: 404 RESOURCE_DOES_NOT_EXIST.
-    ApiError::not_found(format!("SQL warehouse {id} does not exist."))
+impl Keyed for WarehousesState {
+    type Item = Warehouse;
+    fn items(&self) -> &BTreeMap<String, Warehouse> {
+        &self.warehouses
+    }
+    fn items_mut(&mut self) -> &mut BTreeMap<String, Warehouse> {
+        &mut self.warehouses
+    }
+    fn missing(id: &str) -> ApiError {
+        // match cloud behaviour [UNVERIFIED status]: 404 RESOURCE_DOES_NOT_EXIST.
+        ApiError::not_found(format!("SQL warehouse {id} does not exist."))
+    }
 }
 
 fn host_of(headers: &HeaderMap) -> String {
@@ -195,7 +190,7 @@ fn host_of(headers: &HeaderMap) -> String {
         .unwrap_or_else(|| "localhost".to_string())
 }
 
-async fn create(
+pub(crate) async fn create(
     State(emu): State<AppState>,
     caller: Option<Extension<Caller>>,
     JsonBody(body): JsonBody<Map<String, Value>>,
@@ -212,17 +207,13 @@ async fn create(
     Ok(Json(json!({ "id": id })))
 }
 
-async fn get_one(
+pub(crate) async fn get_one(
     State(emu): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let st = emu.lock();
-    let w = st
-        .warehouses
-        .warehouses
-        .get(&id)
-        .ok_or_else(|| no_such_warehouse(&id))?;
+    let w = st.warehouses.get_or_404(&id)?;
     Ok(Json(WarehousesState::view(
         w,
         &host_of(&headers),
@@ -231,7 +222,7 @@ async fn get_one(
     )))
 }
 
-async fn list(
+pub(crate) async fn list(
     State(emu): State<AppState>,
     headers: HeaderMap,
     q: QueryMap,
@@ -246,13 +237,7 @@ async fn list(
             )));
         }
     };
-    let offset = match q.get("page_token").filter(|t| !t.is_empty()) {
-        None => 0,
-        Some(t) => t
-            .strip_prefix("wh-")
-            .and_then(|n| n.parse::<usize>().ok())
-            .ok_or_else(|| ApiError::invalid(format!("Invalid page_token: {t}")))?,
-    };
+    let offset = store::offset_of(q.get("page_token"), "wh-", "page_token")?;
     let st = emu.lock();
     let (now, d, host) = (now_ms(), Delays::of(&emu), host_of(&headers));
     let mut all: Vec<&Warehouse> = st.warehouses.warehouses.values().collect();
@@ -267,26 +252,19 @@ async fn list(
     if !page.is_empty() {
         out.insert("warehouses".into(), Value::Array(page));
     }
-    if offset.saturating_add(size) < all.len() {
-        out.insert(
-            "next_page_token".into(),
-            json!(format!("wh-{}", offset + size)),
-        );
+    if let Some(next) = store::next_token("wh-", offset, size, all.len()) {
+        out.insert("next_page_token".into(), json!(next));
     }
     Ok(Json(Value::Object(out)))
 }
 
-async fn edit(
+pub(crate) async fn edit(
     State(emu): State<AppState>,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<Map<String, Value>>,
 ) -> ApiResult<Json<Value>> {
     let mut st = emu.lock();
-    let current = st
-        .warehouses
-        .warehouses
-        .get(&id)
-        .ok_or_else(|| no_such_warehouse(&id))?;
+    let current = st.warehouses.get_or_404(&id)?;
     // Edit sends the same body as create; fields left out keep their current value.
     let mut merged = current.spec.clone();
     merged.extend(body);
@@ -300,25 +278,25 @@ async fn edit(
     Ok(Json(json!({})))
 }
 
-async fn delete(State(emu): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub(crate) async fn delete(
+    State(emu): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let mut st = emu.lock();
-    if st.warehouses.warehouses.remove(&id).is_none() {
-        return Err(no_such_warehouse(&id));
-    }
+    st.warehouses.remove_or_404(&id)?;
     st.permissions.remove_object("warehouses", &id);
     drop(st);
     emu.mark_dirty();
     Ok(Json(json!({})))
 }
 
-async fn start(State(emu): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub(crate) async fn start(
+    State(emu): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let d = Delays::of(&emu);
     let mut st = emu.lock();
-    let w = st
-        .warehouses
-        .warehouses
-        .get_mut(&id)
-        .ok_or_else(|| no_such_warehouse(&id))?;
+    let w = st.warehouses.get_mut_or_404(&id)?;
     // Starting a starting or running warehouse changes nothing.
     if matches!(
         WarehousesState::state_of(w, now_ms(), d),
@@ -331,14 +309,13 @@ async fn start(State(emu): State<AppState>, Path(id): Path<String>) -> ApiResult
     Ok(Json(json!({})))
 }
 
-async fn stop(State(emu): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub(crate) async fn stop(
+    State(emu): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let d = Delays::of(&emu);
     let mut st = emu.lock();
-    let w = st
-        .warehouses
-        .warehouses
-        .get_mut(&id)
-        .ok_or_else(|| no_such_warehouse(&id))?;
+    let w = st.warehouses.get_mut_or_404(&id)?;
     if matches!(
         WarehousesState::state_of(w, now_ms(), d),
         "STARTING" | "RUNNING"
@@ -350,14 +327,14 @@ async fn stop(State(emu): State<AppState>, Path(id): Path<String>) -> ApiResult<
     Ok(Json(json!({})))
 }
 
-async fn get_config(State(emu): State<AppState>) -> Json<Value> {
+pub(crate) async fn get_config(State(emu): State<AppState>) -> Json<Value> {
     let st = emu.lock();
     let mut out = st.warehouses.config.clone();
     out.entry("security_policy").or_insert(json!("NONE"));
     Json(Value::Object(out))
 }
 
-async fn put_config(
+pub(crate) async fn put_config(
     State(emu): State<AppState>,
     caller: Option<Extension<Caller>>,
     JsonBody(body): JsonBody<Map<String, Value>>,

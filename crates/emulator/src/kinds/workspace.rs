@@ -10,9 +10,7 @@ use crate::indexed::{IndexKeys, Indexed};
 use crate::state::{State, now_ms};
 
 pub mod formats;
-mod handlers;
-
-pub use handlers::routes;
+pub(crate) mod handlers;
 
 /// The largest notebook or file the import/export API moves (10 MB).
 pub const MAX_SIZE: usize = 10 * 1024 * 1024;

@@ -2,7 +2,9 @@
 
 mod account_groups;
 mod common;
+mod compat;
 mod core_behaviour;
+mod fault_rules;
 mod permissions;
 mod scim;
 mod secrets;

@@ -1,39 +1,17 @@
 //! The clusters endpoints, served under both `/api/2.0/clusters` and `/api/2.1/clusters`.
 
+use std::collections::BTreeMap;
+
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{Cluster, ClusterState, ClustersState, Delays, Phase, libraries, now_ms, validate};
+use super::{Cluster, ClusterState, ClustersState, Delays, Phase, now_ms, validate};
 use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Caller};
-
-/// The clusters and libraries routes.
-pub fn routes() -> Router<AppState> {
-    // The front layer strips `/api/2.x` to `/api`: these serve 2.0 and 2.1 alike.
-    let p = |op: &str| format!("/api/clusters/{op}");
-    Router::new()
-        .route(&p("create"), post(create))
-        .route(&p("edit"), post(edit))
-        .route(&p("update"), post(update))
-        .route(&p("get"), get(get_cluster))
-        .route(&p("list"), get(super::list::list))
-        .route(&p("start"), post(start))
-        .route(&p("restart"), post(restart))
-        .route(&p("delete"), post(terminate))
-        .route(&p("permanent-delete"), post(permanent_delete))
-        .route(&p("resize"), post(resize))
-        .route(&p("pin"), post(pin))
-        .route(&p("unpin"), post(unpin))
-        .route(&p("change-owner"), post(change_owner))
-        .route(&p("spark-versions"), get(spark_versions))
-        .route(&p("list-node-types"), get(list_node_types))
-        .route(&p("list-zones"), get(list_zones))
-        .merge(libraries::routes())
-}
+use crate::store::Keyed;
 
 /// The caller, or an admin when no auth layer put one in the request (in-process routers).
 pub(crate) fn caller_of(c: Option<Extension<Caller>>) -> Caller {
@@ -47,26 +25,32 @@ pub(crate) fn caller_of(c: Option<Extension<Caller>>) -> Caller {
 }
 
 #[derive(Deserialize)]
-struct IdBody {
+pub(crate) struct IdBody {
     #[serde(default)]
     cluster_id: String,
 }
 
-/// 400 INVALID_PARAMETER_VALUE `Cluster <id> does not exist`.
-pub(crate) fn no_such_cluster(id: &str) -> ApiError {
-    // match cloud behaviour: an unknown cluster is a 400, not a 404 (the SDKs map this exact
-    // message to ResourceDoesNotExist with a regex).
-    ApiError::invalid(format!("Cluster {id} does not exist"))
+impl Keyed for ClustersState {
+    type Item = Cluster;
+    fn items(&self) -> &BTreeMap<String, Cluster> {
+        &self.clusters
+    }
+    fn items_mut(&mut self) -> &mut BTreeMap<String, Cluster> {
+        &mut self.clusters
+    }
+    /// 400 INVALID_PARAMETER_VALUE `Cluster <id> does not exist`.
+    fn missing(id: &str) -> ApiError {
+        // match cloud behaviour: an unknown cluster is a 400, not a 404 (the SDKs map this
+        // exact message to ResourceDoesNotExist with a regex).
+        ApiError::invalid(format!("Cluster {id} does not exist"))
+    }
 }
 
 fn find<'a>(clusters: &'a mut ClustersState, id: &str) -> ApiResult<&'a mut Cluster> {
     if id.is_empty() {
         return Err(ApiError::invalid("Missing required field: cluster_id"));
     }
-    clusters
-        .clusters
-        .get_mut(id)
-        .ok_or_else(|| no_such_cluster(id))
+    clusters.get_mut_or_404(id)
 }
 
 fn unexpected_state(id: &str, state: ClusterState) -> ApiError {
@@ -91,7 +75,7 @@ fn reject_job_cluster(c: &Cluster, action: &str) -> ApiResult<()> {
     )))
 }
 
-async fn create(
+pub(crate) async fn create(
     State(emu): State<AppState>,
     caller: Option<Extension<Caller>>,
     JsonBody(body): JsonBody<Map<String, Value>>,
@@ -160,7 +144,7 @@ fn apply_new_spec(
     Ok(())
 }
 
-async fn edit(
+pub(crate) async fn edit(
     State(emu): State<AppState>,
     JsonBody(body): JsonBody<Map<String, Value>>,
 ) -> ApiResult<Json<Value>> {
@@ -177,7 +161,7 @@ async fn edit(
 }
 
 #[derive(Deserialize)]
-struct UpdateBody {
+pub(crate) struct UpdateBody {
     #[serde(default)]
     cluster_id: String,
     #[serde(default)]
@@ -186,7 +170,7 @@ struct UpdateBody {
     cluster: Map<String, Value>,
 }
 
-async fn update(
+pub(crate) async fn update(
     State(emu): State<AppState>,
     JsonBody(body): JsonBody<UpdateBody>,
 ) -> ApiResult<Json<Value>> {
@@ -217,14 +201,13 @@ async fn update(
     Ok(Json(json!({})))
 }
 
-async fn get_cluster(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>> {
+pub(crate) async fn get_cluster(
+    State(emu): State<AppState>,
+    q: QueryMap,
+) -> ApiResult<Json<Value>> {
     let id = q.required("cluster_id")?;
     let st = emu.lock();
-    let c = st
-        .clusters
-        .clusters
-        .get(id)
-        .ok_or_else(|| no_such_cluster(id))?;
+    let c = st.clusters.get_or_404(id)?;
     Ok(Json(st.clusters.view(
         c,
         &st.pools,
@@ -233,7 +216,7 @@ async fn get_cluster(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json
     )))
 }
 
-async fn start(
+pub(crate) async fn start(
     State(emu): State<AppState>,
     JsonBody(body): JsonBody<IdBody>,
 ) -> ApiResult<Json<Value>> {
@@ -255,7 +238,7 @@ async fn start(
     Ok(Json(json!({})))
 }
 
-async fn restart(
+pub(crate) async fn restart(
     State(emu): State<AppState>,
     JsonBody(body): JsonBody<IdBody>,
 ) -> ApiResult<Json<Value>> {
@@ -274,7 +257,7 @@ async fn restart(
     Ok(Json(json!({})))
 }
 
-async fn terminate(
+pub(crate) async fn terminate(
     State(emu): State<AppState>,
     caller: Option<Extension<Caller>>,
     JsonBody(body): JsonBody<IdBody>,
@@ -295,7 +278,7 @@ async fn terminate(
     Ok(Json(json!({})))
 }
 
-async fn permanent_delete(
+pub(crate) async fn permanent_delete(
     State(emu): State<AppState>,
     JsonBody(body): JsonBody<IdBody>,
 ) -> ApiResult<Json<Value>> {
@@ -308,14 +291,14 @@ async fn permanent_delete(
 }
 
 #[derive(Deserialize)]
-struct ResizeBody {
+pub(crate) struct ResizeBody {
     #[serde(default)]
     cluster_id: String,
     num_workers: Option<Value>,
     autoscale: Option<Value>,
 }
 
-async fn resize(
+pub(crate) async fn resize(
     State(emu): State<AppState>,
     JsonBody(body): JsonBody<ResizeBody>,
 ) -> ApiResult<Json<Value>> {
@@ -361,7 +344,7 @@ fn require_admin(caller: &Caller, what: &str) -> ApiResult<()> {
     }
 }
 
-async fn pin(
+pub(crate) async fn pin(
     State(emu): State<AppState>,
     caller: Option<Extension<Caller>>,
     JsonBody(body): JsonBody<IdBody>,
@@ -374,7 +357,7 @@ async fn pin(
     Ok(Json(json!({})))
 }
 
-async fn unpin(
+pub(crate) async fn unpin(
     State(emu): State<AppState>,
     caller: Option<Extension<Caller>>,
     JsonBody(body): JsonBody<IdBody>,
@@ -387,14 +370,14 @@ async fn unpin(
 }
 
 #[derive(Deserialize)]
-struct ChangeOwnerBody {
+pub(crate) struct ChangeOwnerBody {
     #[serde(default)]
     cluster_id: String,
     #[serde(default)]
     owner_username: String,
 }
 
-async fn change_owner(
+pub(crate) async fn change_owner(
     State(emu): State<AppState>,
     caller: Option<Extension<Caller>>,
     JsonBody(body): JsonBody<ChangeOwnerBody>,
@@ -413,16 +396,16 @@ async fn change_owner(
     Ok(Json(json!({})))
 }
 
-async fn spark_versions(State(emu): State<AppState>) -> Json<Value> {
+pub(crate) async fn spark_versions(State(emu): State<AppState>) -> Json<Value> {
     let st = emu.lock();
     Json(json!({ "versions": st.clusters.spark_versions }))
 }
 
-async fn list_node_types(State(emu): State<AppState>) -> Json<Value> {
+pub(crate) async fn list_node_types(State(emu): State<AppState>) -> Json<Value> {
     let st = emu.lock();
     Json(json!({ "node_types": st.clusters.node_types }))
 }
 
-async fn list_zones() -> Json<Value> {
+pub(crate) async fn list_zones() -> Json<Value> {
     Json(json!({"zones": ["us-east-1a", "us-east-1b", "us-east-1c"], "default_zone": "us-east-1a"}))
 }

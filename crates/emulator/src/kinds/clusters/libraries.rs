@@ -4,17 +4,16 @@
 //! cluster reads INSTALLED, on a stopped one PENDING (it installs at the next start); an
 //! uninstall on a running cluster reads UNINSTALL_ON_RESTART until the cluster restarts.
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::handlers::no_such_cluster;
 use super::{ClusterState, ClustersState, Delays, now_ms};
 use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use crate::store::Keyed;
 
 /// One library requested on one cluster.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -26,17 +25,8 @@ pub struct LibraryEntry {
     pub uninstall_requested_at: Option<i64>,
 }
 
-/// The libraries routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/libraries/install", post(install))
-        .route("/api/libraries/uninstall", post(uninstall))
-        .route("/api/libraries/cluster-status", get(cluster_status))
-        .route("/api/libraries/all-cluster-statuses", get(all_statuses))
-}
-
 #[derive(Deserialize)]
-struct LibrariesBody {
+pub(crate) struct LibrariesBody {
     #[serde(default)]
     cluster_id: String,
     #[serde(default)]
@@ -66,11 +56,11 @@ fn check_cluster(clusters: &ClustersState, id: &str) -> ApiResult<()> {
     if clusters.contains(id) {
         Ok(())
     } else {
-        Err(no_such_cluster(id))
+        Err(ClustersState::missing(id))
     }
 }
 
-async fn install(
+pub(crate) async fn install(
     State(emu): State<AppState>,
     JsonBody(body): JsonBody<LibrariesBody>,
 ) -> ApiResult<Json<Value>> {
@@ -91,7 +81,7 @@ async fn install(
     Ok(Json(json!({})))
 }
 
-async fn uninstall(
+pub(crate) async fn uninstall(
     State(emu): State<AppState>,
     JsonBody(body): JsonBody<LibrariesBody>,
 ) -> ApiResult<Json<Value>> {
@@ -152,7 +142,10 @@ fn statuses(clusters: &ClustersState, id: &str, now: i64, d: Delays) -> Vec<Valu
         .collect()
 }
 
-async fn cluster_status(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>> {
+pub(crate) async fn cluster_status(
+    State(emu): State<AppState>,
+    q: QueryMap,
+) -> ApiResult<Json<Value>> {
     let id = q.required("cluster_id")?;
     let st = emu.lock();
     check_cluster(&st.clusters, id)?;
@@ -165,7 +158,7 @@ async fn cluster_status(State(emu): State<AppState>, q: QueryMap) -> ApiResult<J
     Ok(Json(Value::Object(out)))
 }
 
-async fn all_statuses(State(emu): State<AppState>) -> Json<Value> {
+pub(crate) async fn all_statuses(State(emu): State<AppState>) -> Json<Value> {
     let st = emu.lock();
     let now = now_ms();
     let d = Delays::of(&emu);

@@ -8,6 +8,7 @@ use super::{Cluster, ClusterState, Delays, now_ms};
 use crate::body::QueryMap;
 use crate::error::{ApiError, ApiResult};
 use crate::state::{ApiVersion, AppState};
+use crate::store;
 
 /// Largest and default page of `list`.
 const MAX_PAGE: usize = 100;
@@ -95,11 +96,8 @@ pub async fn list(
     if !page.is_empty() {
         out.insert("clusters".into(), Value::Array(page));
     }
-    if offset.saturating_add(page_size) < total {
-        out.insert(
-            "next_page_token".into(),
-            json!(make_token(offset + page_size)),
-        );
+    if let Some(next) = store::next_token("clusters-", offset, page_size, total) {
+        out.insert("next_page_token".into(), json!(next));
     }
     if offset > 0 {
         out.insert(
@@ -115,11 +113,5 @@ fn make_token(offset: usize) -> String {
 }
 
 fn parse_token(token: Option<&str>) -> ApiResult<usize> {
-    match token.filter(|t| !t.is_empty()) {
-        None => Ok(0),
-        Some(t) => t
-            .strip_prefix("clusters-")
-            .and_then(|n| n.parse().ok())
-            .ok_or_else(|| ApiError::invalid(format!("Invalid page_token: {t}"))),
-    }
+    store::offset_of(token, "clusters-", "page_token")
 }

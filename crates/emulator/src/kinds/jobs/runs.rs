@@ -5,8 +5,7 @@
 //! runs). Enough for a migrator's smoke test ("does the migrated job start?").
 
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -79,21 +78,12 @@ impl Run {
     }
 }
 
-/// The runs routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/jobs/run-now", post(run_now))
-        .route("/api/jobs/runs/get", get(get_run))
-        .route("/api/jobs/runs/list", get(list_runs))
-        .route("/api/jobs/runs/cancel", post(cancel))
-}
-
 fn no_such_run(id: impl std::fmt::Display) -> ApiError {
     // match cloud behaviour: an unknown run is 400 INVALID_PARAMETER_VALUE.
     ApiError::invalid(format!("Run {id} does not exist."))
 }
 
-async fn run_now(
+pub(crate) async fn run_now(
     State(emu): State<AppState>,
     caller: Option<Extension<Caller>>,
     version: Option<Extension<ApiVersion>>,
@@ -147,14 +137,14 @@ fn run_id_of(v: Option<&str>) -> ApiResult<i64> {
         .map_err(|_| ApiError::invalid("run_id must be an integer"))
 }
 
-async fn get_run(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>> {
+pub(crate) async fn get_run(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>> {
     let id = run_id_of(q.get("run_id"))?;
     let st = emu.lock();
     let run = st.jobs.runs.get(&id).ok_or_else(|| no_such_run(id))?;
     Ok(Json(run.view(now_ms(), Delays::of(&emu))))
 }
 
-async fn list_runs(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>> {
+pub(crate) async fn list_runs(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>> {
     let limit = q.i64("limit")?.unwrap_or(20);
     // Documented: 1..=25 runs per page.
     if !(1..=25).contains(&limit) {
@@ -214,11 +204,11 @@ async fn list_runs(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<V
 }
 
 #[derive(Deserialize)]
-struct CancelBody {
+pub(crate) struct CancelBody {
     run_id: Option<i64>,
 }
 
-async fn cancel(
+pub(crate) async fn cancel(
     State(emu): State<AppState>,
     JsonBody(body): JsonBody<CancelBody>,
 ) -> ApiResult<Json<Value>> {

@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value, json};
 
 use crate::error::{ApiError, ApiResult};
+use crate::kinds::clusters::ClustersState;
 use crate::state::State;
+use crate::store::Keyed;
 
 /// Most tasks a job may have on write (documented).
 pub const MAX_TASKS: usize = 1000;
@@ -91,7 +93,7 @@ pub fn check(settings: &Map<String, Value>, st: &State) -> ApiResult<()> {
         if let Some(c) = key_of(t, "existing_cluster_id") {
             // match cloud behaviour: an existing cluster is checked when the job is saved.
             if !st.clusters.contains(c) {
-                return Err(crate::kinds::clusters::no_such_cluster(c));
+                return Err(ClustersState::missing(c));
             }
         }
         if let Some(j) = t.get("run_job_task").and_then(|r| r.get("job_id")) {

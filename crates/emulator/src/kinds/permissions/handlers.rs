@@ -8,9 +8,8 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, State};
-use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::extract::State;
+use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -19,35 +18,6 @@ use super::{Grant, Principal};
 use crate::body::JsonBody;
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Caller, Knobs, State as Ws};
-
-/// The permissions routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/api/permissions/{type}/{id}",
-            get(|s, c, Path((t, id)): Path<(String, String)>| get_perms(s, c, t, id))
-                .put(|s, c, Path((t, id)): Path<(String, String)>, b| put_perms(s, c, t, id, b))
-                .patch(|s, c, Path((t, id)): Path<(String, String)>, b| {
-                    patch_perms(s, c, t, id, b)
-                }),
-        )
-        .route(
-            "/api/permissions/{type}/{id}/permissionLevels",
-            get(|s, c, Path((t, id)): Path<(String, String)>| levels(s, c, t, id)),
-        )
-        .route(
-            "/api/permissions/sql/warehouses/{id}",
-            get(|s, c, Path(id): Path<String>| get_perms(s, c, "warehouses".into(), id))
-                .put(|s, c, Path(id): Path<String>, b| put_perms(s, c, "warehouses".into(), id, b))
-                .patch(|s, c, Path(id): Path<String>, b| {
-                    patch_perms(s, c, "warehouses".into(), id, b)
-                }),
-        )
-        .route(
-            "/api/permissions/sql/warehouses/{id}/permissionLevels",
-            get(|s, c, Path(id): Path<String>| levels(s, c, "warehouses".into(), id)),
-        )
-}
 
 fn check_enabled(emu: &AppState) -> ApiResult<()> {
     if Knobs::get(&emu.knobs.permissions_disabled) {
@@ -252,7 +222,7 @@ fn require_manage(st: &Ws, t: &ObjectType, id: &str, caller: &Caller) -> ApiResu
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct AclBody {
+pub(crate) struct AclBody {
     access_control_list: Vec<Value>,
 }
 
@@ -344,7 +314,7 @@ fn check_rules(t: &ObjectType, id: &str, grants: &[Grant]) -> ApiResult<()> {
     Ok(())
 }
 
-async fn get_perms(
+pub(crate) async fn get_perms(
     State(emu): State<AppState>,
     Extension(caller): Extension<Caller>,
     type_name: String,
@@ -357,7 +327,7 @@ async fn get_perms(
     Ok(Json(render(&st, t, &id)))
 }
 
-async fn put_perms(
+pub(crate) async fn put_perms(
     State(emu): State<AppState>,
     Extension(caller): Extension<Caller>,
     type_name: String,
@@ -391,7 +361,7 @@ async fn put_perms(
     Ok(Json(render(&st, t, &id)))
 }
 
-async fn patch_perms(
+pub(crate) async fn patch_perms(
     State(emu): State<AppState>,
     Extension(caller): Extension<Caller>,
     type_name: String,
@@ -416,7 +386,7 @@ async fn patch_perms(
     Ok(Json(render(&st, t, &id)))
 }
 
-async fn levels(
+pub(crate) async fn levels(
     State(emu): State<AppState>,
     Extension(caller): Extension<Caller>,
     type_name: String,

@@ -6,8 +6,7 @@
 //! into a snapshot or a state file.
 
 use axum::extract::{Path, State};
-use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -40,16 +39,6 @@ pub struct GitCredential {
     #[serde(skip_serializing)]
     #[serde(default)]
     pub owner: String,
-}
-
-/// The Git credential routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/git-credentials", get(list).post(create))
-        .route(
-            "/api/git-credentials/{id}",
-            get(get_one).patch(update).delete(delete),
-        )
 }
 
 fn no_such(id: &str) -> ApiError {
@@ -94,7 +83,7 @@ fn apply(cred: &mut GitCredential, body: &Map<String, Value>) -> ApiResult<()> {
     Ok(())
 }
 
-async fn create(
+pub(crate) async fn create(
     State(emu): State<AppState>,
     caller: Option<Extension<Caller>>,
     JsonBody(body): JsonBody<Map<String, Value>>,
@@ -135,7 +124,7 @@ fn clear_default(all: &mut std::collections::BTreeMap<i64, GitCredential>, new: 
     }
 }
 
-async fn list(
+pub(crate) async fn list(
     State(emu): State<AppState>,
     caller: Option<Extension<Caller>>,
     q: QueryMap,
@@ -164,12 +153,15 @@ fn find<'a>(st: &'a mut crate::state::State, id: &str) -> ApiResult<&'a mut GitC
     st.repos.credentials.get_mut(&n).ok_or_else(|| no_such(id))
 }
 
-async fn get_one(State(emu): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub(crate) async fn get_one(
+    State(emu): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let mut st = emu.lock();
     Ok(Json(json!(find(&mut st, &id)?)))
 }
 
-async fn update(
+pub(crate) async fn update(
     State(emu): State<AppState>,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<Map<String, Value>>,
@@ -188,7 +180,10 @@ async fn update(
     Ok(Json(json!({})))
 }
 
-async fn delete(State(emu): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub(crate) async fn delete(
+    State(emu): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let mut st = emu.lock();
     let n = find(&mut st, &id)?.credential_id;
     st.repos.credentials.remove(&n);

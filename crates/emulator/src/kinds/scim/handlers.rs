@@ -4,11 +4,9 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use serde_json::{Value, json};
 
-use super::list;
 use super::query;
 use super::{Group, ParentIndex, ScimState, ServicePrincipal, User, created_now, patch};
 use crate::body::{JsonBody, QueryMap};
@@ -62,48 +60,6 @@ fn require_admin(caller: &Caller) -> ApiResult<()> {
     }
 }
 
-/// The SCIM routes.
-pub fn routes() -> Router<AppState> {
-    let base = "/api/preview/scim/v2";
-    Router::new()
-        .route(&format!("{base}/Me"), get(me))
-        .route(
-            &format!("{base}/Users"),
-            get(|s, q| list::list(s, q, Coll::Users)).post(|s, c, b| create(s, c, b, Coll::Users)),
-        )
-        .route(
-            &format!("{base}/Groups"),
-            get(|s, q| list::list(s, q, Coll::Groups))
-                .post(|s, c, b| create(s, c, b, Coll::Groups)),
-        )
-        .route(
-            &format!("{base}/ServicePrincipals"),
-            get(|s, q| list::list(s, q, Coll::ServicePrincipals))
-                .post(|s, c, b| create(s, c, b, Coll::ServicePrincipals)),
-        )
-        .route(
-            &format!("{base}/Users/{{id}}"),
-            get(|s, p, q| get_one(s, p, q, Coll::Users))
-                .put(|s, c, p, b| replace(s, c, p, b, Coll::Users))
-                .patch(|s, c, p, b| patch_one(s, c, p, b, Coll::Users))
-                .delete(|s, c, p| delete(s, c, p, Coll::Users)),
-        )
-        .route(
-            &format!("{base}/Groups/{{id}}"),
-            get(|s, p, q| get_one(s, p, q, Coll::Groups))
-                .put(|s, c, p, b| replace(s, c, p, b, Coll::Groups))
-                .patch(|s, c, p, b| patch_one(s, c, p, b, Coll::Groups))
-                .delete(|s, c, p| delete(s, c, p, Coll::Groups)),
-        )
-        .route(
-            &format!("{base}/ServicePrincipals/{{id}}"),
-            get(|s, p, q| get_one(s, p, q, Coll::ServicePrincipals))
-                .put(|s, c, p, b| replace(s, c, p, b, Coll::ServicePrincipals))
-                .patch(|s, c, p, b| patch_one(s, c, p, b, Coll::ServicePrincipals))
-                .delete(|s, c, p| delete(s, c, p, Coll::ServicePrincipals)),
-        )
-}
-
 fn render(scim: &ScimState, coll: Coll, id: &str) -> Option<Value> {
     render_with(scim, coll, id, None)
 }
@@ -124,7 +80,7 @@ pub(super) fn render_with(
     }
 }
 
-async fn get_one(
+pub(crate) async fn get_one(
     State(emu): State<AppState>,
     Path(id): Path<String>,
     q: QueryMap,
@@ -135,7 +91,7 @@ async fn get_one(
     Ok(Json(v))
 }
 
-async fn me(
+pub(crate) async fn me(
     State(emu): State<AppState>,
     Extension(caller): Extension<Caller>,
     q: QueryMap,
@@ -193,7 +149,7 @@ fn active_of(body: &Value) -> bool {
     }
 }
 
-async fn create(
+pub(crate) async fn create(
     State(emu): State<AppState>,
     Extension(caller): Extension<Caller>,
     JsonBody(body): JsonBody<Value>,
@@ -308,7 +264,7 @@ async fn create(
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
-async fn replace(
+pub(crate) async fn replace(
     State(emu): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
@@ -380,7 +336,7 @@ async fn replace(
     Ok(Json(render(scim, coll, &id).unwrap_or(Value::Null)))
 }
 
-async fn patch_one(
+pub(crate) async fn patch_one(
     State(emu): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
@@ -421,7 +377,7 @@ async fn patch_one(
     })
 }
 
-async fn delete(
+pub(crate) async fn delete(
     State(emu): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,

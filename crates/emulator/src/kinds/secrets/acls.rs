@@ -17,7 +17,7 @@ fn principal_exists(st: &Ws, p: &str) -> bool {
         || st.scim.sp_by_app_id(p).is_some()
 }
 
-pub(super) async fn put_acl(
+pub(crate) async fn put_acl(
     State(emu): State<AppState>,
     Extension(caller): Extension<Caller>,
     JsonBody(b): JsonBody<ScopeKey>,
@@ -43,7 +43,7 @@ pub(super) async fn put_acl(
     Ok(Json(json!({})))
 }
 
-pub(super) async fn get_acl(
+pub(crate) async fn get_acl(
     State(emu): State<AppState>,
     Extension(caller): Extension<Caller>,
     q: QueryMap,
@@ -58,7 +58,7 @@ pub(super) async fn get_acl(
     Ok(Json(json!({"principal": principal, "permission": perm})))
 }
 
-pub(super) async fn list_acls(
+pub(crate) async fn list_acls(
     State(emu): State<AppState>,
     Extension(caller): Extension<Caller>,
     q: QueryMap,
@@ -79,7 +79,7 @@ pub(super) async fn list_acls(
     }))
 }
 
-pub(super) async fn delete_acl(
+pub(crate) async fn delete_acl(
     State(emu): State<AppState>,
     Extension(caller): Extension<Caller>,
     JsonBody(b): JsonBody<ScopeKey>,

@@ -3,8 +3,7 @@
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde::Deserialize;
@@ -16,18 +15,7 @@ use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Caller, State as Ws};
 
-mod import;
-
-/// The workspace routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/workspace/list", get(list))
-        .route("/api/workspace/get-status", get(get_status))
-        .route("/api/workspace/export", get(export))
-        .route("/api/workspace/import", post(import::import))
-        .route("/api/workspace/mkdirs", post(mkdirs_handler))
-        .route("/api/workspace/delete", post(delete))
-}
+pub(crate) mod import;
 
 fn too_big(size: usize) -> ApiError {
     ApiError::new(
@@ -70,7 +58,7 @@ fn lookup(st: &Ws, path: &str) -> Option<Value> {
         .or_else(|| st.repos.at_path(path).map(|r| repo_info(&r.path, r.id)))
 }
 
-async fn list(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>> {
+pub(crate) async fn list(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>> {
     let path = normalise(q.required("path")?)?;
     let after = q.i64("notebooks_modified_after")?;
     let st = emu.lock();
@@ -106,7 +94,7 @@ async fn list(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>
     }))
 }
 
-async fn get_status(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>> {
+pub(crate) async fn get_status(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>> {
     let path = normalise(q.required("path")?)?;
     let st = emu.lock();
     lookup(&st, &path)
@@ -121,7 +109,7 @@ fn decoded(o: &Object) -> Vec<u8> {
         .unwrap_or_default()
 }
 
-async fn export(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Response> {
+pub(crate) async fn export(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Response> {
     let path = normalise(q.required("path")?)?;
     let format = q.get("format").unwrap_or("SOURCE").to_ascii_uppercase();
     let direct = q.bool("direct_download")?.unwrap_or(false);
@@ -190,12 +178,12 @@ async fn export(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Response>
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct PathBody {
+pub(crate) struct PathBody {
     path: String,
     recursive: bool,
 }
 
-async fn mkdirs_handler(
+pub(crate) async fn mkdirs_handler(
     State(emu): State<AppState>,
     Extension(caller): Extension<Caller>,
     JsonBody(b): JsonBody<PathBody>,
@@ -212,7 +200,7 @@ async fn mkdirs_handler(
     Ok(Json(json!({})))
 }
 
-async fn delete(
+pub(crate) async fn delete(
     State(emu): State<AppState>,
     JsonBody(b): JsonBody<PathBody>,
 ) -> ApiResult<Json<Value>> {

@@ -164,13 +164,25 @@ fn import_request(headers: &HeaderMap, body: &[u8]) -> ApiResult<(ImportBody, Ve
     if raw.len() / 4 * 3 > MAX_SIZE + 3 {
         return Err(too_big(raw.len() / 4 * 3));
     }
-    let bytes = B64
-        .decode(raw.trim())
-        .map_err(|_| ApiError::malformed("The content is not valid base64."))?;
+    let bytes = decode_wrapped(raw)?;
     Ok((b, bytes))
 }
 
-pub(super) async fn import(
+/// Decodes base64 that may be wrapped in line breaks.
+fn decode_wrapped(raw: &str) -> ApiResult<Vec<u8>> {
+    // match cloud behaviour: content wrapped every 76 characters (MIME style, as Python's
+    // `base64.encodebytes` writes it) is accepted — databrickslabs/migrate imports notebooks
+    // that way. [UNVERIFIED] that other whitespace inside the content is skipped too.
+    let bad = |_| ApiError::malformed("The content is not valid base64.");
+    let raw = raw.trim();
+    if !raw.contains(|c: char| c.is_ascii_whitespace()) {
+        return B64.decode(raw).map_err(bad);
+    }
+    let joined: String = raw.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    B64.decode(joined).map_err(bad)
+}
+
+pub(crate) async fn import(
     State(emu): State<AppState>,
     Extension(caller): Extension<Caller>,
     headers: HeaderMap,

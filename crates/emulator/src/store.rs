@@ -1,0 +1,79 @@
+//! Generic store helpers: look up, change or remove one object of a kind with that kind's own
+//! not-found answer, and the offset page tokens the paged lists hand out.
+//!
+//! A kind's store implements [`Keyed`] once (where its objects are, and the platform's answer
+//! for an unknown key — a 404 for most kinds, a 400 for clusters); its handlers then call
+//! [`Keyed::get_or_404`], [`Keyed::get_mut_or_404`] or [`Keyed::remove_or_404`] instead of
+//! re-spelling the error at every call site.
+
+use std::collections::BTreeMap;
+
+use crate::error::{ApiError, ApiResult};
+
+/// A store of one kind's objects by string key.
+pub trait Keyed {
+    /// One object.
+    type Item;
+
+    /// The objects by key.
+    fn items(&self) -> &BTreeMap<String, Self::Item>;
+
+    /// The objects by key, to change.
+    fn items_mut(&mut self) -> &mut BTreeMap<String, Self::Item>;
+
+    /// The platform's answer for a key no object has.
+    fn missing(key: &str) -> ApiError;
+
+    /// The object with this key, or the kind's not-found error.
+    fn get_or_404(&self, key: &str) -> ApiResult<&Self::Item> {
+        self.items().get(key).ok_or_else(|| Self::missing(key))
+    }
+
+    /// The object with this key to change, or the kind's not-found error.
+    fn get_mut_or_404(&mut self, key: &str) -> ApiResult<&mut Self::Item> {
+        self.items_mut()
+            .get_mut(key)
+            .ok_or_else(|| Self::missing(key))
+    }
+
+    /// Removes the object with this key, or answers the kind's not-found error.
+    fn remove_or_404(&mut self, key: &str) -> ApiResult<Self::Item> {
+        self.items_mut()
+            .remove(key)
+            .ok_or_else(|| Self::missing(key))
+    }
+}
+
+/// The offset inside a page token `{prefix}{offset}` (none or empty: 0); anything else is
+/// answered `Invalid {param}: {token}`, as the platform names the parameter it rejects.
+pub fn offset_of(token: Option<&str>, prefix: &str, param: &str) -> ApiResult<usize> {
+    match token.filter(|t| !t.is_empty()) {
+        None => Ok(0),
+        Some(t) => t
+            .strip_prefix(prefix)
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| ApiError::invalid(format!("Invalid {param}: {t}"))),
+    }
+}
+
+/// The token of the page after `offset..offset + size` when `total` items go beyond it.
+pub fn next_token(prefix: &str, offset: usize, size: usize, total: usize) -> Option<String> {
+    let end = offset.saturating_add(size);
+    (end < total).then(|| format!("{prefix}{end}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_round_trip_and_bad_ones_name_the_parameter() {
+        assert_eq!(offset_of(None, "wh-", "page_token").unwrap(), 0);
+        assert_eq!(offset_of(Some(""), "wh-", "page_token").unwrap(), 0);
+        let next = next_token("wh-", 0, 2, 5).unwrap();
+        assert_eq!(offset_of(Some(&next), "wh-", "page_token").unwrap(), 2);
+        assert_eq!(next_token("wh-", 4, 2, 5), None);
+        let e = offset_of(Some("x-1"), "wh-", "next_page_token").unwrap_err();
+        assert_eq!(e, ApiError::invalid("Invalid next_page_token: x-1"));
+    }
+}
