@@ -3,12 +3,12 @@
 use brickport_engine::{NoProgress, Outcome, migrate};
 
 use crate::support::pair;
-use crate::{seed, verify};
+use crate::support::{seed, view};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn phase1_migrates_everything_then_is_idempotent() {
     let p = pair().await;
-    seed::phase1(&p.source, crate::support::FULL).await;
+    seed::phase1(&p.source, true).await;
     let opts = p.opts();
 
     let report = migrate(&p.source, &p.target, &opts, &NoProgress)
@@ -21,7 +21,7 @@ async fn phase1_migrates_everything_then_is_idempotent() {
         .filter(|o| o.outcome == Outcome::Failed || o.outcome == Outcome::Conflict)
         .collect();
     assert!(failed.is_empty(), "failures: {failed:#?}");
-    verify::assert_same(&p.source, &p.target).await;
+    view::assert_same(&p.source, &p.target).await;
     if std::env::var_os("SHOW_REPORT").is_some() {
         eprintln!("{}", report.to_markdown());
     }
@@ -45,7 +45,7 @@ async fn phase1_migrates_everything_then_is_idempotent() {
 async fn changes_in_the_source_update_exactly_those_objects() {
     use brickport_api::types::scim::User;
     let p = pair().await;
-    seed::phase1(&p.source, crate::support::FULL).await;
+    seed::phase1(&p.source, true).await;
     let opts = p.opts();
     let first = migrate(&p.source, &p.target, &opts, &NoProgress)
         .await
@@ -136,7 +136,7 @@ async fn changes_in_the_source_update_exactly_those_objects() {
         3,
         "one write per changed object"
     );
-    verify::assert_same(&p.source, &p.target).await;
+    view::assert_same(&p.source, &p.target).await;
 }
 
 /// Every file under `dir`, as bytes.

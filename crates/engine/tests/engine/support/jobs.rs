@@ -1,64 +1,14 @@
-//! Shared by the cutover and verify tests: two emulators on loopback (different id ranges,
-//! so a missed remap shows), a source with a notebook and jobs in every pause state, and
-//! readers of the jobs' pause states.
+//! A source with a notebook and jobs in every pause state, and readers of the jobs' pause
+//! states (the cutover, drift and verify themes).
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
+use brickport_api::WorkspaceClient;
 use brickport_api::types::jobs::{JobListQuery, JobSettings, UpdateJob};
 use brickport_api::types::workspace::{ExportFormat, Import};
-use brickport_api::{ClientOptions, WorkspaceClient, WorkspaceConfig};
-use brickport_emulator::{EmulatorOptions, RateLimitSpec, RunningEmulator, TokenSpec};
-use brickport_engine::{EngineOptions, status};
+use brickport_engine::status;
 use futures::TryStreamExt;
 use serde_json::{Value, json};
-
-pub struct Pair {
-    pub src: RunningEmulator,
-    pub dst: RunningEmulator,
-    pub source: WorkspaceClient,
-    pub target: WorkspaceClient,
-    pub dir: tempfile::TempDir,
-}
-
-pub async fn emulator(id_seed: u64) -> RunningEmulator {
-    brickport_emulator::start(EmulatorOptions {
-        id_seed,
-        rate_limits: RateLimitSpec::Off,
-        tokens: vec![TokenSpec {
-            token: "test-token".into(),
-            user_name: "admin@example.com".into(),
-            is_admin: true,
-        }],
-        ..EmulatorOptions::default()
-    })
-    .await
-    .unwrap()
-}
-
-pub fn client(url: &str) -> WorkspaceClient {
-    let cfg = WorkspaceConfig::with_token(url, "test-token").unwrap();
-    WorkspaceClient::new(cfg, ClientOptions::fast(Duration::from_secs(60))).unwrap()
-}
-
-impl Pair {
-    pub async fn new() -> Pair {
-        let (src, dst) = (emulator(1).await, emulator(2).await);
-        let (source, target) = (client(src.url()), client(dst.url()));
-        Pair {
-            src,
-            dst,
-            source,
-            target,
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-    pub fn opts(&self) -> EngineOptions {
-        let mut o = EngineOptions::new(self.dir.path().join("run"));
-        o.max_concurrency = 4;
-        o
-    }
-}
 
 pub const NB: &str = "/Shared/etl/ingest";
 
