@@ -6,9 +6,8 @@
 
 use crate::support::jobs::*;
 use crate::support::pair;
-use brickport_api::types::jobs::{JobListQuery, JobSettings, UpdateJob};
+use brickport_api::types::jobs::JobSettings;
 use brickport_engine::{CutoverOutcome, NoProgress, cutover, migrate, status, verify};
-use futures::TryStreamExt;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cutover_resumes_exactly_the_active_jobs_once() {
@@ -60,24 +59,9 @@ async fn cutover_resumes_exactly_the_active_jobs_once() {
     assert_eq!(t["paused-later"], one("schedule", "PAUSED"));
     assert!(t["manual"].is_empty());
     // The trigger kept its settings: only the pause status changed.
-    let arrival = p
-        .target
-        .jobs()
-        .list(&JobListQuery {
-            name: Some("arrival".into()),
-            ..JobListQuery::default()
-        })
-        .try_collect::<Vec<_>>()
-        .await
-        .unwrap();
-    let a = p
-        .target
-        .jobs()
-        .get(arrival[0].job_id.unwrap())
-        .await
-        .unwrap();
+    let arrival = &settings(&p.target).await["arrival"];
     assert_eq!(
-        a.settings.unwrap().trigger.unwrap()["file_arrival"]["url"],
+        arrival["trigger"]["file_arrival"]["url"],
         "s3://landing/in/"
     );
     // The source is untouched without pause_source.
@@ -148,18 +132,11 @@ async fn cutover_resumes_exactly_the_active_jobs_once() {
         .unwrap();
     assert!(rerun.is_success(), "{}", rerun.to_markdown());
     assert_eq!(p.dst.stats().writes, tw, "{}", rerun.to_markdown());
-    p.source
-        .jobs()
-        .update(&UpdateJob {
-            job_id: ids["hourly"],
-            new_settings: Some(JobSettings {
-                max_concurrent_runs: Some(3),
-                ..JobSettings::default()
-            }),
-            fields_to_remove: Vec::new(),
-        })
-        .await
-        .unwrap();
+    let settings = JobSettings {
+        max_concurrent_runs: Some(3),
+        ..JobSettings::default()
+    };
+    edit(&p.source, ids["hourly"], settings).await;
     let rerun = migrate(&p.source, &p.target, &opts, &NoProgress)
         .await
         .unwrap();

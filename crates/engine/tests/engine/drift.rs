@@ -3,13 +3,10 @@
 //! object left alone as a conflict are not written; `plan` and `migrate` count folders and
 //! groups alike on an empty target.
 
-use brickport_api::types::jobs::{JobListQuery, JobSettings, UpdateJob};
 use brickport_api::types::permissions::AccessControlRequest;
 use brickport_api::types::policies::Policy;
-use brickport_api::types::workspace::{ExportFormat, Import};
 use brickport_emulator::{EmulatorOptions, SeedSpec};
 use brickport_engine::{ConflictPolicy, NoProgress, Outcome, RunReport, migrate, plan, verify};
-use futures::TryStreamExt;
 use serde_json::json;
 
 use crate::support::jobs::*;
@@ -36,39 +33,7 @@ async fn drift_in_the_target_is_left_by_migrate_and_repaired_by_recheck() {
     assert!(run.is_success(), "{}", run.to_markdown());
 
     // Someone edits the notebook and a job in the target.
-    p.target
-        .workspace()
-        .import(&Import {
-            path: NB.into(),
-            format: ExportFormat::Source,
-            language: Some("PYTHON".into()),
-            content: b"# Databricks notebook source\nprint(2)\n".to_vec(),
-            overwrite: true,
-        })
-        .await
-        .unwrap();
-    let hourly = p
-        .target
-        .jobs()
-        .list(&JobListQuery {
-            name: Some("hourly".into()),
-            ..JobListQuery::default()
-        })
-        .try_collect::<Vec<_>>()
-        .await
-        .unwrap();
-    p.target
-        .jobs()
-        .update(&UpdateJob {
-            job_id: hourly[0].job_id.unwrap(),
-            new_settings: Some(JobSettings {
-                max_concurrent_runs: Some(7),
-                ..JobSettings::default()
-            }),
-            fields_to_remove: Vec::new(),
-        })
-        .await
-        .unwrap();
+    edit_by_hand(&p.target).await;
 
     // The fast default: unchanged sources, no request to the target, the drift stays.
     let writes = p.dst.stats().writes;

@@ -23,8 +23,16 @@ pub struct Pair {
 }
 
 pub fn client(url: &str) -> WorkspaceClient {
-    let cfg = WorkspaceConfig::with_token(url, "test-token").unwrap();
+    let cfg = WorkspaceConfig::with_token(url, TOKEN).unwrap();
     WorkspaceClient::new(cfg, ClientOptions::fast(Duration::from_secs(60))).unwrap()
+}
+
+/// The bearer token every test client sends.
+const TOKEN: &str = "test-token";
+
+/// An independent reader of the workspace `c` talks to (raw HTTP, not `c` itself).
+pub fn walk(c: &WorkspaceClient) -> brickport_testkit::Workspace {
+    brickport_testkit::Workspace::new(c.host(), TOKEN)
 }
 
 /// An empty workspace without rate limits, its ids drawn from `id_seed` (any token is

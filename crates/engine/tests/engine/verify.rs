@@ -6,11 +6,8 @@ use std::time::Duration;
 
 use crate::support::jobs::*;
 use crate::support::{Pair, options, pair};
-use brickport_api::types::jobs::{JobListQuery, JobSettings, UpdateJob};
-use brickport_api::types::workspace::{ExportFormat, Import};
 use brickport_emulator::{EmulatorOptions, SeedSpec};
 use brickport_engine::{Mismatch, NoProgress, migrate, verify};
-use futures::TryStreamExt;
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -30,39 +27,7 @@ async fn verify_holds_after_migrate_and_names_what_changed_in_the_target() {
     assert_eq!(by_kind("notebooks").equal, 1);
 
     // Someone edits the notebook's content and a job's settings in the target.
-    p.target
-        .workspace()
-        .import(&Import {
-            path: NB.into(),
-            format: ExportFormat::Source,
-            language: Some("PYTHON".into()),
-            content: b"# Databricks notebook source\nprint(2)\n".to_vec(),
-            overwrite: true,
-        })
-        .await
-        .unwrap();
-    let hourly = p
-        .target
-        .jobs()
-        .list(&JobListQuery {
-            name: Some("hourly".into()),
-            ..JobListQuery::default()
-        })
-        .try_collect::<Vec<_>>()
-        .await
-        .unwrap();
-    p.target
-        .jobs()
-        .update(&UpdateJob {
-            job_id: hourly[0].job_id.unwrap(),
-            new_settings: Some(JobSettings {
-                max_concurrent_runs: Some(7),
-                ..JobSettings::default()
-            }),
-            fields_to_remove: Vec::new(),
-        })
-        .await
-        .unwrap();
+    let hourly = edit_by_hand(&p.target).await;
 
     let v = verify(&p.source, &p.target, &opts).await.unwrap();
     assert!(!v.is_success());
@@ -87,11 +52,7 @@ async fn verify_holds_after_migrate_and_names_what_changed_in_the_target() {
     assert_eq!(v2.differences.len(), 2);
 
     // A job deleted in the target is missing; a new source job is not in the ledger.
-    p.target
-        .jobs()
-        .delete(hourly[0].job_id.unwrap())
-        .await
-        .unwrap();
+    p.target.jobs().delete(hourly).await.unwrap();
     p.source
         .jobs()
         .create(&job("new", json!({})))

@@ -1,196 +1,160 @@
-//! An independent read of a workspace's Phase 1 objects, keyed by names only (no ids), so a
-//! source and a target can be compared field by field without trusting the engine's id map.
+//! An independent read of a workspace's Phase 1 objects (one [`Walk`] of it), keyed by names
+//! only (no ids), so a source and a target can be compared field by field without trusting
+//! the engine's id map.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use brickport_api::WorkspaceClient;
-use brickport_api::types::scim::{ComplexValue, ScimQuery};
-use futures::TryStreamExt;
+use brickport_testkit::{Walk, str_of};
 use serde_json::{Value, json};
 
-fn set(v: &Option<Vec<ComplexValue>>) -> BTreeSet<String> {
-    v.as_deref()
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|c| c.value.clone())
+use super::walk;
+
+/// The `value`s of a SCIM multi-valued attribute.
+fn set(v: &Value) -> BTreeSet<String> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| str_of(c, "value"))
         .collect()
 }
 
-fn parsed(s: &Option<String>) -> Value {
-    s.as_deref()
+/// A JSON document held in a string field, parsed (absent: null).
+fn parsed(s: &Value) -> Value {
+    s.as_str()
         .and_then(|d| serde_json::from_str(d).ok())
         .unwrap_or(Value::Null)
 }
 
-/// Every Phase 1 object of a workspace, by name.
-pub async fn view(c: &WorkspaceClient) -> Value {
-    let scim = c.scim();
-    let users: Vec<_> = scim
-        .users()
-        .list(&ScimQuery::default())
-        .try_collect()
-        .await
-        .unwrap();
-    let sps: Vec<_> = scim
-        .service_principals()
-        .list(&ScimQuery::default())
-        .try_collect()
-        .await
-        .unwrap();
-    let groups: Vec<_> = scim
-        .groups()
-        .list(&ScimQuery::default())
-        .try_collect()
-        .await
-        .unwrap();
+fn active(v: &Value) -> bool {
+    v["active"].as_bool().unwrap_or(true)
+}
 
+/// Account groups are managed by the account, never recreated: left out on both sides.
+fn is_account_group(g: &Value) -> bool {
+    g["meta"]["resourceType"] == "Group"
+}
+
+/// Users, service principals and groups by name; groups' members by name too.
+fn principals(w: &Walk, out: &mut serde_json::Map<String, Value>) {
     // id → a name that means the same thing on both sides.
     let mut names: BTreeMap<String, String> = BTreeMap::new();
-    let mut app_ids: BTreeMap<String, String> = BTreeMap::new();
-    for u in &users {
+    for u in &w.users {
+        names.insert(str_of(u, "id"), format!("user:{}", str_of(u, "userName")));
+    }
+    for s in &w.service_principals {
+        names.insert(str_of(s, "id"), format!("sp:{}", str_of(s, "displayName")));
+    }
+    for g in w.groups.iter().filter(|g| !is_account_group(g)) {
         names.insert(
-            u.id.clone().unwrap(),
-            format!("user:{}", u.user_name.clone().unwrap()),
+            str_of(g, "id"),
+            format!("group:{}", str_of(g, "displayName")),
         );
     }
-    for s in &sps {
-        let dn = s.display_name.clone().unwrap();
-        names.insert(s.id.clone().unwrap(), format!("sp:{dn}"));
-        app_ids.insert(s.application_id.clone().unwrap(), format!("sp:{dn}"));
-    }
-    for g in &groups {
-        // Account groups are managed by the account, never recreated: left out on both sides.
-        if g.is_account_group() {
-            continue;
-        }
-        names.insert(
-            g.id.clone().unwrap(),
-            format!("group:{}", g.display_name.clone().unwrap()),
+    let mut users = BTreeMap::new();
+    // The migration principal exists on both sides by construction, maybe differently.
+    for u in w
+        .users
+        .iter()
+        .filter(|u| u["userName"] != "admin@example.com")
+    {
+        users.insert(
+            str_of(u, "userName"),
+            json!({"displayName": u["displayName"], "active": active(u),
+                   "entitlements": set(&u["entitlements"]), "roles": set(&u["roles"])}),
         );
     }
-
-    let mut out = serde_json::Map::new();
-    let mut u_out = BTreeMap::new();
-    for u in &users {
-        // The migration principal exists on both sides by construction, maybe differently.
-        if u.user_name.as_deref() == Some("admin@example.com") {
-            continue;
-        }
-        let u = scim.users().get(u.id.as_deref().unwrap()).await.unwrap();
-        u_out.insert(
-            u.user_name.clone().unwrap(),
-            json!({"displayName": u.display_name, "active": u.active.unwrap_or(true),
-                   "entitlements": set(&u.entitlements), "roles": set(&u.roles)}),
+    out.insert("users".into(), json!(users));
+    let mut sps = BTreeMap::new();
+    for s in &w.service_principals {
+        sps.insert(
+            str_of(s, "displayName"),
+            json!({"active": active(s), "entitlements": set(&s["entitlements"]), "roles": set(&s["roles"])}),
         );
     }
-    out.insert("users".into(), json!(u_out));
-    let mut s_out = BTreeMap::new();
-    for s in &sps {
-        let s = scim
-            .service_principals()
-            .get(s.id.as_deref().unwrap())
-            .await
-            .unwrap();
-        s_out.insert(
-            s.display_name.clone().unwrap(),
-            json!({"active": s.active.unwrap_or(true), "entitlements": set(&s.entitlements), "roles": set(&s.roles)}),
-        );
-    }
-    out.insert("service_principals".into(), json!(s_out));
-    let mut g_out = BTreeMap::new();
-    for g in &groups {
-        let g = scim.groups().get(g.id.as_deref().unwrap()).await.unwrap();
-        let name = g.display_name.clone().unwrap();
-        if name == "users" || g.is_account_group() {
+    out.insert("service_principals".into(), json!(sps));
+    let mut groups = BTreeMap::new();
+    for g in &w.groups {
+        let name = str_of(g, "displayName");
+        if name == "users" || is_account_group(g) {
             continue; // `users` holds every user implicitly; account groups are the account's
         }
-        let members: BTreeSet<String> = set(&g.members)
+        let members: BTreeSet<String> = set(&g["members"])
             .into_iter()
             .filter_map(|id| names.get(&id).cloned())
             // The migration principal is an admin on both sides by construction.
             .filter(|n| n != "user:admin@example.com")
             .collect();
-        g_out.insert(name, json!({"entitlements": set(&g.entitlements), "roles": set(&g.roles), "members": members}));
+        groups.insert(name, json!({"entitlements": set(&g["entitlements"]), "roles": set(&g["roles"]), "members": members}));
     }
-    out.insert("groups".into(), json!(g_out));
+    out.insert("groups".into(), json!(groups));
+}
 
-    let mut p_out = BTreeMap::new();
-    for p in c.policies().list().await.unwrap() {
-        p_out.insert(
-            p.name.clone().unwrap(),
-            json!({"definition": parsed(&p.definition), "description": p.description,
-                   "max_clusters_per_user": p.max_clusters_per_user, "policy_family_id": p.policy_family_id,
-                   "overrides": parsed(&p.policy_family_definition_overrides), "is_default": p.is_default.unwrap_or(false)}),
-        );
-    }
-    out.insert("cluster_policies".into(), json!(p_out));
-
-    let mut pool_out = BTreeMap::new();
-    for p in c.pools().list().await.unwrap() {
-        pool_out.insert(
-            p.instance_pool_name.clone().unwrap(),
-            json!({"node_type_id": p.node_type_id, "min_idle_instances": p.min_idle_instances,
-                   "max_capacity": p.max_capacity, "idle_instance_autotermination_minutes": p.idle_instance_autotermination_minutes,
-                   "custom_tags": p.custom_tags}),
-        );
-    }
-    out.insert("instance_pools".into(), json!(pool_out));
-
-    let mut w_out = BTreeMap::new();
-    let whs: Vec<_> = c.warehouses().list().try_collect().await.unwrap();
-    for w in whs {
-        w_out.insert(
-            w.name.clone().unwrap(),
-            json!({"cluster_size": w.cluster_size, "min_num_clusters": w.min_num_clusters,
-                   "max_num_clusters": w.max_num_clusters, "auto_stop_mins": w.auto_stop_mins,
-                   "enable_photon": w.enable_photon, "warehouse_type": w.warehouse_type,
-                   "channel": w.channel, "tags": w.tags}),
-        );
-    }
-    out.insert("sql_warehouses".into(), json!(w_out));
-
-    let mut sc_out = BTreeMap::new();
-    let s = c.secrets();
-    for sc in s.list_scopes().await.unwrap() {
-        let name = sc.name.clone().unwrap();
-        let keys: BTreeSet<String> = s
-            .list_secrets(&name)
-            .await
-            .unwrap()
-            .into_iter()
-            .filter_map(|k| k.key)
-            .collect();
+/// Every Phase 1 object of a workspace, by name.
+pub async fn view(c: &WorkspaceClient) -> Value {
+    let w = Walk::of(&walk(c)).await.unwrap();
+    let mut out = serde_json::Map::new();
+    principals(&w, &mut out);
+    let by_name = |items: &[Value], name: &str, fields: &dyn Fn(&Value) -> Value| {
+        let m: BTreeMap<String, Value> =
+            items.iter().map(|x| (str_of(x, name), fields(x))).collect();
+        json!(m)
+    };
+    out.insert(
+        "cluster_policies".into(),
+        by_name(&w.policies, "name", &|p| {
+            json!({"definition": parsed(&p["definition"]), "description": p["description"],
+                   "max_clusters_per_user": p["max_clusters_per_user"], "policy_family_id": p["policy_family_id"],
+                   "overrides": parsed(&p["policy_family_definition_overrides"]),
+                   "is_default": p["is_default"].as_bool().unwrap_or(false)})
+        }),
+    );
+    out.insert(
+        "instance_pools".into(),
+        by_name(&w.pools, "instance_pool_name", &|p| {
+            json!({"node_type_id": p["node_type_id"], "min_idle_instances": p["min_idle_instances"],
+                   "max_capacity": p["max_capacity"], "idle_instance_autotermination_minutes": p["idle_instance_autotermination_minutes"],
+                   "custom_tags": p["custom_tags"]})
+        }),
+    );
+    out.insert(
+        "sql_warehouses".into(),
+        by_name(&w.warehouses, "name", &|x| {
+            json!({"cluster_size": x["cluster_size"], "min_num_clusters": x["min_num_clusters"],
+                   "max_num_clusters": x["max_num_clusters"], "auto_stop_mins": x["auto_stop_mins"],
+                   "enable_photon": x["enable_photon"], "warehouse_type": x["warehouse_type"],
+                   "channel": x["channel"], "tags": x["tags"]})
+        }),
+    );
+    let app_ids: BTreeMap<String, String> = w
+        .service_principals
+        .iter()
+        .map(|s| {
+            (
+                str_of(s, "applicationId"),
+                format!("sp:{}", str_of(s, "displayName")),
+            )
+        })
+        .collect();
+    let mut scopes = BTreeMap::new();
+    for (name, s) in &w.scopes {
         let acls: BTreeMap<String, String> = s
-            .list_acls(&name)
-            .await
-            .unwrap()
-            .into_iter()
-            .filter_map(|a| {
-                let p = a.principal?;
-                let p = app_ids.get(&p).cloned().unwrap_or(p);
-                // The caller gets MANAGE on the scopes it creates, on both sides.
-                (p != "admin@example.com").then_some((p, a.permission?))
+            .acls
+            .iter()
+            .map(|a| {
+                let p = str_of(a, "principal");
+                (
+                    app_ids.get(&p).cloned().unwrap_or(p),
+                    str_of(a, "permission"),
+                )
             })
+            // The caller gets MANAGE on the scopes it creates, on both sides.
+            .filter(|(p, _)| p != "admin@example.com")
             .collect();
-        sc_out.insert(name, json!({"keys": keys, "acls": acls}));
+        scopes.insert(name.clone(), json!({"keys": s.keys, "acls": acls}));
     }
-    out.insert("secret_scopes".into(), json!(sc_out));
-
-    let mut folders = BTreeSet::new();
-    let mut frontier = vec!["/".to_string()];
-    while let Some(p) = frontier.pop() {
-        for o in c.workspace().list(&p).await.unwrap() {
-            if o.object_type.as_deref() == Some("DIRECTORY") {
-                let path = o.path.unwrap();
-                if path == "/Repos" || path.starts_with("/Repos/") {
-                    continue;
-                }
-                folders.insert(path.clone());
-                frontier.push(path);
-            }
-        }
-    }
-    out.insert("workspace_folders".into(), json!(folders));
+    out.insert("secret_scopes".into(), json!(scopes));
+    out.insert("workspace_folders".into(), json!(w.paths("DIRECTORY")));
     Value::Object(out)
 }
 
@@ -215,16 +179,9 @@ pub async fn assert_same_identities(source: &WorkspaceClient, target: &Workspace
     for kind in ["users", "service_principals", "groups"] {
         assert_eq!(s[kind], t[kind], "{kind} differ");
     }
-    let sps: Vec<_> = target
-        .scim()
-        .service_principals()
-        .list(&ScimQuery::default())
-        .try_collect()
-        .await
-        .unwrap();
-    let mut names: Vec<_> = sps.iter().map(|s| s.display_name.clone()).collect();
+    let w = Walk::of(&walk(target)).await.unwrap();
+    let mut names = w.keys()["service_principals"].clone();
     let n = names.len();
-    names.sort();
     names.dedup();
     assert_eq!(
         n,
