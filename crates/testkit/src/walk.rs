@@ -1,6 +1,7 @@
 //! Every migratable object of a workspace, read once: SCIM principals, policies, pools,
 //! warehouses, secret scopes (keys and ACLs, never values), the workspace tree, Git folders,
-//! clusters and jobs (each read in full: a job list may leave settings out).
+//! clusters, jobs (each read in full: a job list may leave settings out) and global init
+//! scripts.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -31,6 +32,8 @@ pub struct Walk {
     pub clusters: Vec<Value>,
     /// Every job as `jobs/get` answers it.
     pub jobs: Vec<Value>,
+    /// Global init scripts as listed (without their content).
+    pub init_scripts: Vec<Value>,
 }
 
 impl Walk {
@@ -68,6 +71,7 @@ impl Walk {
                 .await?,
             clusters: clusters(ws).await?,
             jobs: jobs(ws).await?,
+            init_scripts: listed(ws, "/api/2.0/global-init-scripts", "scripts").await?,
         })
     }
 
@@ -131,6 +135,7 @@ impl Walk {
         );
         let jobs = self.jobs.iter().map(|j| str_of(&j["settings"], "name"));
         out.insert("jobs", jobs.collect());
+        out.insert("global_init_scripts", names(&self.init_scripts, "name"));
         for keys in out.values_mut() {
             keys.sort();
         }

@@ -8,6 +8,7 @@ mod support;
 mod checks;
 mod cutover;
 mod drift;
+mod kinds;
 mod phase1;
 mod phases23;
 mod resilience;
