@@ -1,8 +1,8 @@
 //! Every kind of `brickport_engine::kinds::all()`, one at a time, from its line in the fixture
 //! table (`kinds/fixtures.rs`): in an empty source and target, the object is created in the
 //! source → `migrate` → it is in the target → a re-run writes nothing → the object is changed
-//! in the source → a re-run updates it and nothing else → `verify` is clean → `plan` has
-//! nothing to do. A kind without a line fails the test, named; so does every failing kind.
+//! in the source → a re-run updates it and nothing else → `verify` is clean (and the
+//! independent Phase 1 view equal) → `plan` has nothing to do. A kind without a line fails the test, named; so does every failing kind.
 
 mod fixtures;
 mod objects;
@@ -16,7 +16,7 @@ use brickport_engine::{NoProgress, ObjectReport, Outcome, RunReport, migrate, pl
 use brickport_testkit::Walk;
 use futures::{FutureExt, StreamExt};
 
-use crate::support::{Pair, check, options, walk};
+use crate::support::{Pair, check, options, view, walk};
 use fixtures::Fixture;
 
 /// An empty workspace whose clusters start (and stop) at once.
@@ -131,6 +131,8 @@ async fn steps(f: Fixture) {
         updated_once(&p, &f, &id, &object).await;
     }
 
+    // Read independently of the engine too: every Phase 1 object equal, field by field.
+    view::assert_same(&p.source, &p.target).await;
     let v = verify(&p.source, &p.target, &p.options(8)).await.unwrap();
     assert!(v.is_success(), "verify: {:#?}", v.differences);
     let compared = v
