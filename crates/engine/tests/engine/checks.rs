@@ -1,12 +1,12 @@
 //! validate, plan, status, conflict policies, fail_fast.
 
 use brickport_api::types::policies::Policy;
-use brickport_emulator::{EmulatorOptions, RateLimitSpec, TokenSpec};
+use brickport_emulator::{EmulatorOptions, TokenSpec};
 use brickport_engine::{ConflictPolicy, NoProgress, Outcome, migrate, plan, status, validate};
 use serde_json::json;
 
-use crate::seed;
-use crate::support::{client, pair};
+use crate::support::seed;
+use crate::support::{client, options, pair, start};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn validate_reports_identity_admin_and_refuses_one_workspace_twice() {
@@ -106,18 +106,15 @@ async fn validate_reports_identity_admin_and_refuses_one_workspace_twice() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn validate_requires_a_workspace_admin() {
     let p = pair().await;
-    let nonadmin = brickport_emulator::start(EmulatorOptions {
-        id_seed: 3,
-        rate_limits: RateLimitSpec::Off,
+    let nonadmin = start(EmulatorOptions {
         tokens: vec![TokenSpec {
             token: "test-token".into(),
             user_name: "joe@example.com".into(),
             is_admin: false,
         }],
-        ..EmulatorOptions::default()
+        ..options(3)
     })
-    .await
-    .unwrap();
+    .await;
     let v = validate(&p.source, &client(nonadmin.url()), &p.opts())
         .await
         .unwrap();
@@ -266,7 +263,7 @@ async fn conflicts_follow_the_policy_and_equal_objects_are_adopted() {
         .await
         .unwrap();
     assert_eq!(outcome_of(&r, "small-clusters"), Outcome::Unchanged);
-    crate::verify::assert_same(&p.source, &p.target).await;
+    crate::support::view::assert_same(&p.source, &p.target).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,8 +7,8 @@ use brickport_emulator::FaultSpec;
 use brickport_engine::{NoProgress, Outcome, migrate};
 use futures::TryStreamExt;
 
-use crate::support::{FULL, pair};
-use crate::{seed, verify};
+use crate::support::pair;
+use crate::support::{seed, view};
 
 fn faults() -> FaultSpec {
     FaultSpec {
@@ -52,7 +52,7 @@ async fn assert_no_duplicates(t: &WorkspaceClient) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn injected_faults_do_not_change_the_result() {
     let p = pair().await;
-    seed::phase1(&p.source, FULL).await;
+    seed::phase1(&p.source, true).await;
     p.src.set_faults(faults());
     p.dst.set_faults(faults());
     let opts = p.opts();
@@ -68,7 +68,7 @@ async fn injected_faults_do_not_change_the_result() {
 
     p.src.set_faults_enabled(false);
     p.dst.set_faults_enabled(false);
-    verify::assert_same(&p.source, &p.target).await;
+    view::assert_same(&p.source, &p.target).await;
     assert_no_duplicates(&p.target).await;
     let before = p.target_writes();
     let again = migrate(&p.source, &p.target, &opts, &NoProgress)
@@ -80,7 +80,7 @@ async fn injected_faults_do_not_change_the_result() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_object_the_target_rejects_fails_alone() {
     let p = pair().await;
-    seed::phase1(&p.source, FULL).await;
+    seed::phase1(&p.source, true).await;
     // The target does not offer the node type of `pool-general`: it rejects that pool.
     p.dst
         .emulator()
@@ -188,7 +188,7 @@ async fn an_object_the_target_rejects_fails_alone() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_dropped_mid_way_resumes_without_duplicates() {
     let p = pair().await;
-    seed::phase1(&p.source, FULL).await;
+    seed::phase1(&p.source, true).await;
     let opts = p.opts();
     // Lost answers too, so some intents are left without an outcome at the moment of the drop.
     p.dst.set_faults(FaultSpec {
@@ -225,7 +225,7 @@ async fn a_run_dropped_mid_way_resumes_without_duplicates() {
         .await
         .unwrap();
     assert!(report.is_success(), "{}", report.to_markdown());
-    verify::assert_same(&p.source, &p.target).await;
+    view::assert_same(&p.source, &p.target).await;
     assert_no_duplicates(&p.target).await;
     let before = p.target_writes();
     migrate(&p.source, &p.target, &opts, &NoProgress)

@@ -4,30 +4,18 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use brickport_emulator::{EmulatorOptions, RateLimitSpec, SeedSpec};
+use brickport_emulator::{EmulatorOptions, SeedSpec};
 use brickport_engine::{KindSummary, ObjectReport, Outcome, Progress, kind_names, migrate, plan};
 
-use crate::support::{Pair, client};
+use crate::support::{Pair, options};
 
 pub async fn typical_pair(visibility: Duration) -> Pair {
-    let start = |seed: SeedSpec, id_seed| {
-        brickport_emulator::start(EmulatorOptions {
-            id_seed,
-            seed,
-            rate_limits: RateLimitSpec::Off,
-            scim_visibility_delay: visibility,
-            ..EmulatorOptions::default()
-        })
+    let at = |seed, id_seed| EmulatorOptions {
+        seed,
+        scim_visibility_delay: visibility,
+        ..options(id_seed)
     };
-    let src = start(SeedSpec::Typical, 11).await.unwrap();
-    let dst = start(SeedSpec::None, 12).await.unwrap();
-    Pair {
-        source: client(src.url()),
-        target: client(dst.url()),
-        src,
-        dst,
-        dir: tempfile::tempdir().unwrap(),
-    }
+    Pair::of(at(SeedSpec::Typical, 11), at(SeedSpec::None, 12)).await
 }
 
 /// Nothing failed, nothing in conflict. (The typical source gives `admin@example.com`, the
@@ -194,5 +182,5 @@ async fn scim_lists_lagging_behind_writes_cause_no_duplicate() {
         .unwrap();
     assert!(only_admin_conflicts(&report), "{}", report.to_markdown());
     tokio::time::sleep(Duration::from_millis(500)).await;
-    crate::verify::assert_same_identities(&p.source, &p.target).await;
+    crate::support::view::assert_same_identities(&p.source, &p.target).await;
 }

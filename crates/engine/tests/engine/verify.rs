@@ -1,237 +1,113 @@
-//! An independent read of a workspace's Phase 1 objects, keyed by names only (no ids), so a
-//! source and a target can be compared field by field without trusting the engine's id map.
+//! `verify` end to end: it holds after a migration (also of the typical workspace, every
+//! kind), and fails naming the object after a target notebook's content or a job's settings
+//! is edited, a target job is deleted, or a source job is new.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
-use brickport_api::WorkspaceClient;
-use brickport_api::types::scim::{ComplexValue, ScimQuery};
-use futures::TryStreamExt;
-use serde_json::{Value, json};
+use crate::support::jobs::*;
+use crate::support::{Pair, options, pair};
+use brickport_emulator::{EmulatorOptions, SeedSpec};
+use brickport_engine::{Mismatch, NoProgress, migrate, verify};
+use serde_json::json;
 
-fn set(v: &Option<Vec<ComplexValue>>) -> BTreeSet<String> {
-    v.as_deref()
-        .unwrap_or_default()
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_holds_after_migrate_and_names_what_changed_in_the_target() {
+    let p = pair().await;
+    seed(&p.source).await;
+    let opts = p.options(4);
+    let run = migrate(&p.source, &p.target, &opts, &NoProgress)
+        .await
+        .unwrap();
+    assert!(run.is_success(), "{}", run.to_markdown());
+    let v = verify(&p.source, &p.target, &opts).await.unwrap();
+    assert!(v.is_success(), "{:#?}", v.differences);
+    let by_kind = |k: &str| v.kinds.iter().find(|x| x.kind == k).unwrap().clone();
+    assert_eq!(by_kind("jobs").compared, 6);
+    assert_eq!(by_kind("jobs").equal, 6);
+    assert_eq!(by_kind("notebooks").equal, 1);
+
+    // Someone edits the notebook's content and a job's settings in the target.
+    let hourly = edit_by_hand(&p.target).await;
+
+    let v = verify(&p.source, &p.target, &opts).await.unwrap();
+    assert!(!v.is_success());
+    assert_eq!(v.differences.len(), 2, "{:#?}", v.differences);
+    let nb = v
+        .differences
         .iter()
-        .filter_map(|c| c.value.clone())
-        .collect()
-}
-
-fn parsed(s: &Option<String>) -> Value {
-    s.as_deref()
-        .and_then(|d| serde_json::from_str(d).ok())
-        .unwrap_or(Value::Null)
-}
-
-/// Every Phase 1 object of a workspace, by name.
-pub async fn view(c: &WorkspaceClient) -> Value {
-    let scim = c.scim();
-    let users: Vec<_> = scim
-        .users()
-        .list(&ScimQuery::default())
-        .try_collect()
-        .await
+        .find(|d| d.kind == "notebooks")
         .unwrap();
-    let sps: Vec<_> = scim
-        .service_principals()
-        .list(&ScimQuery::default())
-        .try_collect()
-        .await
-        .unwrap();
-    let groups: Vec<_> = scim
-        .groups()
-        .list(&ScimQuery::default())
-        .try_collect()
-        .await
-        .unwrap();
-
-    // id → a name that means the same thing on both sides.
-    let mut names: BTreeMap<String, String> = BTreeMap::new();
-    let mut app_ids: BTreeMap<String, String> = BTreeMap::new();
-    for u in &users {
-        names.insert(
-            u.id.clone().unwrap(),
-            format!("user:{}", u.user_name.clone().unwrap()),
-        );
-    }
-    for s in &sps {
-        let dn = s.display_name.clone().unwrap();
-        names.insert(s.id.clone().unwrap(), format!("sp:{dn}"));
-        app_ids.insert(s.application_id.clone().unwrap(), format!("sp:{dn}"));
-    }
-    for g in &groups {
-        // Account groups are managed by the account, never recreated: left out on both sides.
-        if g.is_account_group() {
-            continue;
-        }
-        names.insert(
-            g.id.clone().unwrap(),
-            format!("group:{}", g.display_name.clone().unwrap()),
-        );
-    }
-
-    let mut out = serde_json::Map::new();
-    let mut u_out = BTreeMap::new();
-    for u in &users {
-        // The migration principal exists on both sides by construction, maybe differently.
-        if u.user_name.as_deref() == Some("admin@example.com") {
-            continue;
-        }
-        let u = scim.users().get(u.id.as_deref().unwrap()).await.unwrap();
-        u_out.insert(
-            u.user_name.clone().unwrap(),
-            json!({"displayName": u.display_name, "active": u.active.unwrap_or(true),
-                   "entitlements": set(&u.entitlements), "roles": set(&u.roles)}),
-        );
-    }
-    out.insert("users".into(), json!(u_out));
-    let mut s_out = BTreeMap::new();
-    for s in &sps {
-        let s = scim
-            .service_principals()
-            .get(s.id.as_deref().unwrap())
-            .await
-            .unwrap();
-        s_out.insert(
-            s.display_name.clone().unwrap(),
-            json!({"active": s.active.unwrap_or(true), "entitlements": set(&s.entitlements), "roles": set(&s.roles)}),
-        );
-    }
-    out.insert("service_principals".into(), json!(s_out));
-    let mut g_out = BTreeMap::new();
-    for g in &groups {
-        let g = scim.groups().get(g.id.as_deref().unwrap()).await.unwrap();
-        let name = g.display_name.clone().unwrap();
-        if name == "users" || g.is_account_group() {
-            continue; // `users` holds every user implicitly; account groups are the account's
-        }
-        let members: BTreeSet<String> = set(&g.members)
-            .into_iter()
-            .filter_map(|id| names.get(&id).cloned())
-            // The migration principal is an admin on both sides by construction.
-            .filter(|n| n != "user:admin@example.com")
-            .collect();
-        g_out.insert(name, json!({"entitlements": set(&g.entitlements), "roles": set(&g.roles), "members": members}));
-    }
-    out.insert("groups".into(), json!(g_out));
-
-    let mut p_out = BTreeMap::new();
-    for p in c.policies().list().await.unwrap() {
-        p_out.insert(
-            p.name.clone().unwrap(),
-            json!({"definition": parsed(&p.definition), "description": p.description,
-                   "max_clusters_per_user": p.max_clusters_per_user, "policy_family_id": p.policy_family_id,
-                   "overrides": parsed(&p.policy_family_definition_overrides), "is_default": p.is_default.unwrap_or(false)}),
-        );
-    }
-    out.insert("cluster_policies".into(), json!(p_out));
-
-    let mut pool_out = BTreeMap::new();
-    for p in c.pools().list().await.unwrap() {
-        pool_out.insert(
-            p.instance_pool_name.clone().unwrap(),
-            json!({"node_type_id": p.node_type_id, "min_idle_instances": p.min_idle_instances,
-                   "max_capacity": p.max_capacity, "idle_instance_autotermination_minutes": p.idle_instance_autotermination_minutes,
-                   "custom_tags": p.custom_tags}),
-        );
-    }
-    out.insert("instance_pools".into(), json!(pool_out));
-
-    let mut w_out = BTreeMap::new();
-    let whs: Vec<_> = c.warehouses().list().try_collect().await.unwrap();
-    for w in whs {
-        w_out.insert(
-            w.name.clone().unwrap(),
-            json!({"cluster_size": w.cluster_size, "min_num_clusters": w.min_num_clusters,
-                   "max_num_clusters": w.max_num_clusters, "auto_stop_mins": w.auto_stop_mins,
-                   "enable_photon": w.enable_photon, "warehouse_type": w.warehouse_type,
-                   "channel": w.channel, "tags": w.tags}),
-        );
-    }
-    out.insert("sql_warehouses".into(), json!(w_out));
-
-    if !crate::support::FULL {
-        return Value::Object(out);
-    }
-    let mut sc_out = BTreeMap::new();
-    let s = c.secrets();
-    for sc in s.list_scopes().await.unwrap() {
-        let name = sc.name.clone().unwrap();
-        let keys: BTreeSet<String> = s
-            .list_secrets(&name)
-            .await
-            .unwrap()
-            .into_iter()
-            .filter_map(|k| k.key)
-            .collect();
-        let acls: BTreeMap<String, String> = s
-            .list_acls(&name)
-            .await
-            .unwrap()
-            .into_iter()
-            .filter_map(|a| {
-                let p = a.principal?;
-                let p = app_ids.get(&p).cloned().unwrap_or(p);
-                // The caller gets MANAGE on the scopes it creates, on both sides.
-                (p != "admin@example.com").then_some((p, a.permission?))
-            })
-            .collect();
-        sc_out.insert(name, json!({"keys": keys, "acls": acls}));
-    }
-    out.insert("secret_scopes".into(), json!(sc_out));
-
-    let mut folders = BTreeSet::new();
-    let mut frontier = vec!["/".to_string()];
-    while let Some(p) = frontier.pop() {
-        for o in c.workspace().list(&p).await.unwrap() {
-            if o.object_type.as_deref() == Some("DIRECTORY") {
-                let path = o.path.unwrap();
-                if path == "/Repos" || path.starts_with("/Repos/") {
-                    continue;
-                }
-                folders.insert(path.clone());
-                frontier.push(path);
-            }
-        }
-    }
-    out.insert("workspace_folders".into(), json!(folders));
-    Value::Object(out)
-}
-
-/// Asserts that source and target hold the same Phase 1 objects.
-pub async fn assert_same(source: &WorkspaceClient, target: &WorkspaceClient) {
-    let (s, t) = (view(source).await, view(target).await);
-    for (kind, sv) in s.as_object().unwrap() {
-        assert_eq!(
-            sv,
-            &t[kind],
-            "{kind} differ between source and target:\nsource {}\ntarget {}",
-            serde_json::to_string_pretty(sv).unwrap(),
-            serde_json::to_string_pretty(&t[kind]).unwrap()
-        );
-    }
-}
-
-/// Asserts that source and target hold the same users, service principals and groups, and
-/// that no principal exists twice in the target.
-pub async fn assert_same_identities(source: &WorkspaceClient, target: &WorkspaceClient) {
-    let (s, t) = (view(source).await, view(target).await);
-    for kind in ["users", "service_principals", "groups"] {
-        assert_eq!(s[kind], t[kind], "{kind} differ");
-    }
-    let sps: Vec<_> = target
-        .scim()
-        .service_principals()
-        .list(&ScimQuery::default())
-        .try_collect()
-        .await
-        .unwrap();
-    let mut names: Vec<_> = sps.iter().map(|s| s.display_name.clone()).collect();
-    let n = names.len();
-    names.sort();
-    names.dedup();
-    assert_eq!(
-        n,
-        names.len(),
-        "a service principal exists twice in the target"
+    assert_eq!(nb.key, NB);
+    assert_eq!(nb.mismatch, Mismatch::Differs);
+    assert_eq!(nb.details, ["content"]);
+    let j = v.differences.iter().find(|d| d.kind == "jobs").unwrap();
+    assert!(j.key.starts_with("hourly ("), "{}", j.key);
+    assert!(
+        j.details.iter().any(|d| d.contains("max_concurrent_runs")),
+        "{:?}",
+        j.details
     );
+    // Verify writes nothing: the plan-like run does not repair it.
+    let v2 = verify(&p.source, &p.target, &opts).await.unwrap();
+    assert_eq!(v2.differences.len(), 2);
+
+    // A job deleted in the target is missing; a new source job is not in the ledger.
+    p.target.jobs().delete(hourly).await.unwrap();
+    p.source
+        .jobs()
+        .create(&job("new", json!({})))
+        .await
+        .unwrap();
+    let v = verify(&p.source, &p.target, &opts).await.unwrap();
+    let kinds: Vec<(&str, Mismatch)> = v
+        .differences
+        .iter()
+        .filter(|d| d.kind == "jobs")
+        .map(|d| (d.key.split(' ').next().unwrap(), d.mismatch))
+        .collect();
+    assert!(kinds.contains(&("hourly", Mismatch::Missing)), "{kinds:?}");
+    assert!(kinds.contains(&("new", Mismatch::NotInLedger)), "{kinds:?}");
+}
+
+/// The typical workspace (every kind, secrets, clusters, Git folders, ACLs): `verify` after
+/// `migrate` reports only what the migration itself reported as not done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_after_migrating_the_typical_workspace() {
+    let at = |seed, id_seed| EmulatorOptions {
+        seed,
+        cluster_start_delay: Duration::from_millis(40),
+        ..options(id_seed)
+    };
+    let p = Pair::of(at(SeedSpec::Typical, 1), at(SeedSpec::None, 2)).await;
+    let (source, target) = (&p.source, &p.target);
+    let opts = p.options(6);
+    let run = migrate(source, target, &opts, &NoProgress).await.unwrap();
+    let not_done: Vec<(String, String)> = run
+        .objects()
+        .unwrap()
+        .into_iter()
+        .filter(|o| {
+            matches!(
+                o.outcome,
+                brickport_engine::Outcome::Failed | brickport_engine::Outcome::Conflict
+            )
+        })
+        .map(|o| (o.kind.to_string(), o.key.clone()))
+        .collect();
+    let v = verify(source, target, &opts).await.unwrap();
+    let differing: Vec<(String, String)> = v
+        .differences
+        .iter()
+        .map(|d| (d.kind.clone(), d.key.clone()))
+        .collect();
+    let unexpected: Vec<_> = v
+        .differences
+        .iter()
+        .filter(|d| !not_done.contains(&(d.kind.clone(), d.key.clone())))
+        .collect();
+    assert!(unexpected.is_empty(), "{unexpected:#?}");
+    for nd in &not_done {
+        assert!(differing.contains(nd), "{nd:?} failed but verify passes it");
+    }
+    assert!(v.compared() > 50, "{:?}", v.kinds);
 }

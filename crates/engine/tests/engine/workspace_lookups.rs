@@ -2,10 +2,6 @@
 //! comes from its parent folder's listing (one listing per folder and run), or from nothing at
 //! all under a folder this run created empty; `get-status` only reads a created object back.
 
-#[allow(dead_code)]
-#[path = "engine/support.rs"]
-mod support;
-
 use brickport_api::WorkspaceClient;
 use brickport_api::types::workspace::{ExportFormat, Import};
 use brickport_engine::{NoProgress, Outcome, migrate};
@@ -25,7 +21,7 @@ async fn notebook(c: &WorkspaceClient, path: &str, text: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_lookups_list_each_folder_once_and_nothing_under_a_folder_the_run_created() {
-    let p = support::pair().await;
+    let p = crate::support::pair().await;
     for dir in ["/Shared/team/reports/2026", "/Shared/kept"] {
         p.source.workspace().mkdirs(dir).await.unwrap();
     }

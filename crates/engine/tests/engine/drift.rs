@@ -3,22 +3,15 @@
 //! object left alone as a conflict are not written; `plan` and `migrate` count folders and
 //! groups alike on an empty target.
 
-#[allow(dead_code)]
-#[path = "cutover/support.rs"]
-mod support;
-
-#[allow(dead_code)]
-#[path = "engine/seed.rs"]
-mod seed;
-
-use brickport_api::types::jobs::{JobListQuery, JobSettings, UpdateJob};
 use brickport_api::types::permissions::AccessControlRequest;
 use brickport_api::types::policies::Policy;
-use brickport_api::types::workspace::{ExportFormat, Import};
+use brickport_emulator::{EmulatorOptions, SeedSpec};
 use brickport_engine::{ConflictPolicy, NoProgress, Outcome, RunReport, migrate, plan, verify};
-use futures::TryStreamExt;
 use serde_json::json;
-use support::*;
+
+use crate::support::jobs::*;
+use crate::support::seed;
+use crate::support::{Pair, options, pair};
 
 fn outcome(r: &RunReport, kind: &str, key: &str) -> Outcome {
     r.objects()
@@ -31,48 +24,16 @@ fn outcome(r: &RunReport, kind: &str, key: &str) -> Outcome {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drift_in_the_target_is_left_by_migrate_and_repaired_by_recheck() {
-    let p = Pair::new().await;
+    let p = pair().await;
     seed(&p.source).await;
-    let mut opts = p.opts();
+    let mut opts = p.options(4);
     let run = migrate(&p.source, &p.target, &opts, &NoProgress)
         .await
         .unwrap();
     assert!(run.is_success(), "{}", run.to_markdown());
 
     // Someone edits the notebook and a job in the target.
-    p.target
-        .workspace()
-        .import(&Import {
-            path: NB.into(),
-            format: ExportFormat::Source,
-            language: Some("PYTHON".into()),
-            content: b"# Databricks notebook source\nprint(2)\n".to_vec(),
-            overwrite: true,
-        })
-        .await
-        .unwrap();
-    let hourly = p
-        .target
-        .jobs()
-        .list(&JobListQuery {
-            name: Some("hourly".into()),
-            ..JobListQuery::default()
-        })
-        .try_collect::<Vec<_>>()
-        .await
-        .unwrap();
-    p.target
-        .jobs()
-        .update(&UpdateJob {
-            job_id: hourly[0].job_id.unwrap(),
-            new_settings: Some(JobSettings {
-                max_concurrent_runs: Some(7),
-                ..JobSettings::default()
-            }),
-            fields_to_remove: Vec::new(),
-        })
-        .await
-        .unwrap();
+    edit_by_hand(&p.target).await;
 
     // The fast default: unchanged sources, no request to the target, the drift stays.
     let writes = p.dst.stats().writes;
@@ -116,7 +77,7 @@ async fn drift_in_the_target_is_left_by_migrate_and_repaired_by_recheck() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grants_of_an_object_left_alone_as_a_conflict_are_not_written() {
-    let p = Pair::new().await;
+    let p = pair().await;
     seed::group(&p.source, "data-eng", &[], &[]).await;
     let policy = |value: i64| Policy {
         name: Some("small-clusters".into()),
@@ -156,7 +117,7 @@ async fn grants_of_an_object_left_alone_as_a_conflict_are_not_written() {
         groups
     };
 
-    let mut opts = p.opts();
+    let mut opts = p.options(4);
     opts.only = ["groups", "cluster_policies", "cluster_policy_permissions"]
         .map(String::from)
         .to_vec();
@@ -201,27 +162,18 @@ async fn grants_of_an_object_left_alone_as_a_conflict_are_not_written() {
 /// folder's `mkdirs` made it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plan_and_migrate_count_folders_and_groups_alike() {
-    let start = |seed, id_seed| {
-        brickport_emulator::start(brickport_emulator::EmulatorOptions {
-            id_seed,
-            seed,
-            rate_limits: brickport_emulator::RateLimitSpec::Off,
-            ..brickport_emulator::EmulatorOptions::default()
-        })
+    let typical = EmulatorOptions {
+        seed: SeedSpec::Typical,
+        ..options(1)
     };
-    let src = start(brickport_emulator::SeedSpec::Typical, 1)
-        .await
-        .unwrap();
-    let dst = start(brickport_emulator::SeedSpec::None, 2).await.unwrap();
-    let (source, target) = (client(src.url()), client(dst.url()));
-    let dir = tempfile::tempdir().unwrap();
-    let mut opts = brickport_engine::EngineOptions::new(dir.path().join("run"));
-    opts.max_concurrency = 8;
+    let p = Pair::of(typical, options(2)).await;
+    let (source, target) = (&p.source, &p.target);
+    let mut opts = p.options(8);
     opts.only = ["users", "service_principals", "groups", "workspace_folders"]
         .map(String::from)
         .to_vec();
-    let planned = plan(&source, &target, &opts).await.unwrap();
-    let run = migrate(&source, &target, &opts, &NoProgress).await.unwrap();
+    let planned = plan(source, target, &opts).await.unwrap();
+    let run = migrate(source, target, &opts, &NoProgress).await.unwrap();
     assert!(run.is_success(), "{}", run.to_markdown());
     let counts = |r: &RunReport, kind: &str| {
         let k = r.kinds.iter().find(|k| k.kind == kind).unwrap();
@@ -244,7 +196,7 @@ async fn plan_and_migrate_count_folders_and_groups_alike() {
 /// so none is found already made by a deeper folder's `mkdirs` and counted `unchanged`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_new_folder_counts_created_once() {
-    let p = Pair::new().await;
+    let p = pair().await;
     let mut paths = Vec::new();
     for i in 0..20 {
         let deep = format!("/Shared/c{i}/a/b/c/d/e");
@@ -255,7 +207,7 @@ async fn every_new_folder_counts_created_once() {
             path = path.rsplit_once('/').unwrap().0;
         }
     }
-    let mut opts = p.opts();
+    let mut opts = p.options(4);
     opts.only = vec!["workspace_folders".into()];
     opts.max_concurrency = 64;
     let r = migrate(&p.source, &p.target, &opts, &NoProgress)

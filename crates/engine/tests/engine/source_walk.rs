@@ -2,10 +2,6 @@
 //! read, pauses while too far ahead of the slowest one, and refuses a consumer that opens
 //! after it dropped entries (rather than hand it a partial tree).
 
-#[allow(dead_code)]
-#[path = "engine/support.rs"]
-mod support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,8 +9,8 @@ use brickport_engine::kinds::source_walk::{Pacing, SourceWalk};
 use futures::StreamExt;
 
 /// 3 folders of 20 notebooks each under `/Shared`.
-async fn seeded() -> support::Pair {
-    let p = support::pair().await;
+async fn seeded() -> crate::support::Pair {
+    let p = crate::support::pair().await;
     for d in 0..3 {
         let dir = format!("/Shared/d{d}");
         p.source.workspace().mkdirs(&dir).await.unwrap();

@@ -4,20 +4,16 @@
 //! paused), migrated again (still running), and with a job gone from the target (it fails
 //! alone). The status dashboard shows the cut-over actions pending, then done.
 
-#[allow(dead_code)]
-#[path = "cutover/support.rs"]
-mod support;
-
-use brickport_api::types::jobs::{JobListQuery, JobSettings, UpdateJob};
+use crate::support::jobs::*;
+use crate::support::pair;
+use brickport_api::types::jobs::JobSettings;
 use brickport_engine::{CutoverOutcome, NoProgress, cutover, migrate, status, verify};
-use futures::TryStreamExt;
-use support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cutover_resumes_exactly_the_active_jobs_once() {
-    let p = Pair::new().await;
+    let p = pair().await;
     let ids = seed(&p.source).await;
-    let opts = p.opts();
+    let opts = p.options(4);
     let run = migrate(&p.source, &p.target, &opts, &NoProgress)
         .await
         .unwrap();
@@ -63,24 +59,9 @@ async fn cutover_resumes_exactly_the_active_jobs_once() {
     assert_eq!(t["paused-later"], one("schedule", "PAUSED"));
     assert!(t["manual"].is_empty());
     // The trigger kept its settings: only the pause status changed.
-    let arrival = p
-        .target
-        .jobs()
-        .list(&JobListQuery {
-            name: Some("arrival".into()),
-            ..JobListQuery::default()
-        })
-        .try_collect::<Vec<_>>()
-        .await
-        .unwrap();
-    let a = p
-        .target
-        .jobs()
-        .get(arrival[0].job_id.unwrap())
-        .await
-        .unwrap();
+    let arrival = &settings(&p.target).await["arrival"];
     assert_eq!(
-        a.settings.unwrap().trigger.unwrap()["file_arrival"]["url"],
+        arrival["trigger"]["file_arrival"]["url"],
         "s3://landing/in/"
     );
     // The source is untouched without pause_source.
@@ -151,18 +132,11 @@ async fn cutover_resumes_exactly_the_active_jobs_once() {
         .unwrap();
     assert!(rerun.is_success(), "{}", rerun.to_markdown());
     assert_eq!(p.dst.stats().writes, tw, "{}", rerun.to_markdown());
-    p.source
-        .jobs()
-        .update(&UpdateJob {
-            job_id: ids["hourly"],
-            new_settings: Some(JobSettings {
-                max_concurrent_runs: Some(3),
-                ..JobSettings::default()
-            }),
-            fields_to_remove: Vec::new(),
-        })
-        .await
-        .unwrap();
+    let settings = JobSettings {
+        max_concurrent_runs: Some(3),
+        ..JobSettings::default()
+    };
+    edit(&p.source, ids["hourly"], settings).await;
     let rerun = migrate(&p.source, &p.target, &opts, &NoProgress)
         .await
         .unwrap();
@@ -188,9 +162,9 @@ async fn cutover_resumes_exactly_the_active_jobs_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jobs_alone_without_their_dependencies_are_not_a_success_and_ask_nothing() {
-    let p = Pair::new().await;
+    let p = pair().await;
     seed(&p.source).await;
-    let mut opts = p.opts();
+    let mut opts = p.options(4);
     opts.only = vec!["jobs".into()];
     let r = migrate(&p.source, &p.target, &opts, &NoProgress)
         .await
@@ -222,8 +196,8 @@ async fn jobs_alone_without_their_dependencies_are_not_a_success_and_ask_nothing
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cutover_refuses_a_run_dir_without_jobs() {
-    let p = Pair::new().await;
-    let opts = p.opts();
+    let p = pair().await;
+    let opts = p.options(4);
     let e = cutover(&p.source, &p.target, &opts, false)
         .await
         .unwrap_err();
@@ -240,9 +214,9 @@ async fn cutover_refuses_a_run_dir_without_jobs() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_gone_from_the_target_fails_alone_and_is_retried() {
-    let p = Pair::new().await;
+    let p = pair().await;
     seed(&p.source).await;
-    let opts = p.opts();
+    let opts = p.options(4);
     migrate(&p.source, &p.target, &opts, &NoProgress)
         .await
         .unwrap();

@@ -14,7 +14,6 @@ fn values(v: &[&str]) -> Option<Vec<ComplexValue>> {
 
 pub struct Seeded {
     /// The source SP's applicationId (the target assigns its own on AWS/GCP).
-    #[allow(dead_code)]
     pub sp_app_id: String,
 }
 

@@ -4,10 +4,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use brickport_api::WorkspaceClient;
-use brickport_api::types::jobs::JobListQuery;
 use brickport_api::types::workspace::ExportFormat;
 use futures::TryStreamExt;
 use serde_json::{Value, json};
+
+use super::walk;
+use brickport_testkit::str_of;
 
 const TAG: &str = "brickport_source_id";
 
@@ -15,29 +17,12 @@ fn v<T: serde::Serialize>(x: T) -> Value {
     serde_json::to_value(x).unwrap()
 }
 
-pub async fn clusters(c: &WorkspaceClient) -> Vec<Value> {
-    c.clusters()
-        .list()
-        .try_collect::<Vec<_>>()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(v)
-        .collect()
+async fn clusters(c: &WorkspaceClient) -> Vec<Value> {
+    brickport_testkit::clusters(&walk(c)).await.unwrap()
 }
 
-pub async fn jobs(c: &WorkspaceClient) -> Vec<Value> {
-    let list: Vec<_> = c
-        .jobs()
-        .list(&JobListQuery::default())
-        .try_collect()
-        .await
-        .unwrap();
-    let mut out = Vec::new();
-    for j in list {
-        out.push(v(c.jobs().get(j.job_id.unwrap()).await.unwrap()));
-    }
-    out
+async fn jobs(c: &WorkspaceClient) -> Vec<Value> {
+    brickport_testkit::jobs(&walk(c)).await.unwrap()
 }
 
 async fn name_by_id(c: &WorkspaceClient, kind: &str, id: &str) -> String {
@@ -286,49 +271,48 @@ pub async fn assert_contents(
     expect_missing: &[&str],
 ) -> BTreeMap<String, (String, String, String)> {
     let mut out = BTreeMap::new();
-    let mut frontier = vec!["/".to_string()];
-    while let Some(dir) = frontier.pop() {
-        for o in src.workspace().list(&dir).await.unwrap() {
-            let path = o.path.clone().unwrap();
-            if path.starts_with("/Repos") {
-                continue;
-            }
-            let kind = o.object_type.clone().unwrap();
-            if kind == "DIRECTORY" {
-                frontier.push(path);
-                continue;
-            }
-            if expect_missing.contains(&path.as_str()) {
-                assert!(
-                    dst.workspace().get_status(&path).await.is_err(),
-                    "{path} should be missing"
-                );
-                continue;
-            }
-            let t = dst
-                .workspace()
-                .get_status(&path)
-                .await
-                .unwrap_or_else(|e| panic!("{path}: {e}"));
-            assert_eq!(t.object_type, o.object_type, "{path}");
-            assert_eq!(t.language, o.language, "{path}");
-            let f = if kind == "NOTEBOOK" {
-                ExportFormat::Source
-            } else {
-                ExportFormat::Raw
-            };
-            let a = src.workspace().export(&path, f).await.unwrap().content;
-            let b = dst.workspace().export(&path, f).await.unwrap().content;
-            assert!(a == b, "{path}: contents differ");
-            out.insert(
-                path,
-                (
-                    o.object_id.unwrap().to_string(),
-                    t.object_id.unwrap().to_string(),
-                    kind,
-                ),
-            );
+    for (path, o) in walk(src).tree().await.unwrap() {
+        if path.starts_with("/Repos") {
+            continue;
         }
+        let kind = str_of(&o, "object_type");
+        if kind == "DIRECTORY" {
+            continue;
+        }
+        if expect_missing.contains(&path.as_str()) {
+            assert!(
+                dst.workspace().get_status(&path).await.is_err(),
+                "{path} should be missing"
+            );
+            continue;
+        }
+        let t = dst
+            .workspace()
+            .get_status(&path)
+            .await
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert_eq!(
+            t.object_type.as_deref(),
+            o["object_type"].as_str(),
+            "{path}"
+        );
+        assert_eq!(t.language.as_deref(), o["language"].as_str(), "{path}");
+        let f = if kind == "NOTEBOOK" {
+            ExportFormat::Source
+        } else {
+            ExportFormat::Raw
+        };
+        let a = src.workspace().export(&path, f).await.unwrap().content;
+        let b = dst.workspace().export(&path, f).await.unwrap().content;
+        assert!(a == b, "{path}: contents differ");
+        out.insert(
+            path,
+            (
+                o["object_id"].as_i64().unwrap().to_string(),
+                t.object_id.unwrap().to_string(),
+                kind,
+            ),
+        );
     }
     out
 }

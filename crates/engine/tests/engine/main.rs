@@ -1,0 +1,19 @@
+//! End-to-end tests of the engine: two emulators on loopback (source and target), two real
+//! clients, the engine between them. One test binary; one module per theme, and one support
+//! module (`support`) for what the themes share: the emulator pair, seeds and independent
+//! reads of a workspace.
+
+mod support;
+
+mod checks;
+mod cutover;
+mod drift;
+mod kinds;
+mod phase1;
+mod phases23;
+mod resilience;
+mod resume;
+mod source_walk;
+mod typical;
+mod verify;
+mod workspace_lookups;

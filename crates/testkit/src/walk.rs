@@ -1,0 +1,174 @@
+//! Every migratable object of a workspace, read once: SCIM principals, policies, pools,
+//! warehouses, secret scopes (keys and ACLs, never values), the workspace tree, Git folders,
+//! clusters, jobs (each read in full: a job list may leave settings out) and global init
+//! scripts.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::{Error, Workspace, items, str_of};
+
+/// A secret scope: its keys and its ACL entries (`principal`, `permission`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Scope {
+    pub keys: BTreeSet<String>,
+    pub acls: Vec<Value>,
+}
+
+/// Everything a workspace holds that brickport migrates, as the API answers it.
+#[derive(Debug, Clone, Default)]
+pub struct Walk {
+    pub users: Vec<Value>,
+    pub groups: Vec<Value>,
+    pub service_principals: Vec<Value>,
+    pub policies: Vec<Value>,
+    pub pools: Vec<Value>,
+    pub warehouses: Vec<Value>,
+    pub scopes: BTreeMap<String, Scope>,
+    /// Every workspace object by path (`/Repos` included).
+    pub tree: BTreeMap<String, Value>,
+    pub repos: Vec<Value>,
+    pub clusters: Vec<Value>,
+    /// Every job as `jobs/get` answers it.
+    pub jobs: Vec<Value>,
+    /// Global init scripts as listed (without their content).
+    pub init_scripts: Vec<Value>,
+}
+
+impl Walk {
+    /// Reads every object of `ws`.
+    pub async fn of(ws: &Workspace) -> Result<Walk, Error> {
+        let mut scopes = BTreeMap::new();
+        let page = ws.get("/api/2.0/secrets/scopes/list", &[]).await?;
+        for s in items(&page, "scopes") {
+            let name = str_of(&s, "name");
+            let q = [("scope", name.as_str())];
+            let keys = ws.get("/api/2.0/secrets/list", &q).await?;
+            let acls = ws.get("/api/2.0/secrets/acls/list", &q).await?;
+            let scope = Scope {
+                keys: items(&keys, "secrets")
+                    .iter()
+                    .map(|k| str_of(k, "key"))
+                    .collect(),
+                acls: items(&acls, "items"),
+            };
+            scopes.insert(name, scope);
+        }
+        Ok(Walk {
+            users: ws.scim("Users").await?,
+            groups: ws.scim("Groups").await?,
+            service_principals: ws.scim("ServicePrincipals").await?,
+            policies: listed(ws, "/api/2.0/policies/clusters/list", "policies").await?,
+            pools: listed(ws, "/api/2.0/instance-pools/list", "instance_pools").await?,
+            warehouses: ws
+                .paged("/api/2.0/sql/warehouses", &[], "warehouses", "page_token")
+                .await?,
+            scopes,
+            tree: ws.tree().await?,
+            repos: ws
+                .paged("/api/2.0/repos", &[], "repos", "next_page_token")
+                .await?,
+            clusters: clusters(ws).await?,
+            jobs: jobs(ws).await?,
+            init_scripts: listed(ws, "/api/2.0/global-init-scripts", "scripts").await?,
+        })
+    }
+
+    /// Workspace objects of one type (`DIRECTORY`, `NOTEBOOK`, `FILE`, `REPO`) outside
+    /// `/Repos`, by path.
+    pub fn paths(&self, object_type: &str) -> Vec<&str> {
+        self.tree
+            .iter()
+            .filter(|(p, o)| o["object_type"] == object_type && !in_repos(p))
+            .map(|(p, _)| p.as_str())
+            .collect()
+    }
+
+    /// Every object as a sorted key per kind (a key twice: a duplicate). Kinds are named as
+    /// brickport names them, plus `files` and `secrets`; built-ins that are never migrated
+    /// (the `admins` and `users` groups, default policies, `/Users` and `/Shared`, clusters
+    /// a job made) are left out; anything else a caller leaves out is its own choice.
+    pub fn keys(&self) -> BTreeMap<&'static str, Vec<String>> {
+        let names = |v: &[Value], field: &str| v.iter().map(|x| str_of(x, field)).collect();
+        let mut out: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
+        out.insert("users", names(&self.users, "userName"));
+        out.insert(
+            "service_principals",
+            names(&self.service_principals, "displayName"),
+        );
+        let groups = self.groups.iter().map(|g| str_of(g, "displayName"));
+        out.insert(
+            "groups",
+            groups.filter(|n| n != "admins" && n != "users").collect(),
+        );
+        let policies = self.policies.iter().filter(|p| p["is_default"] != true);
+        out.insert(
+            "cluster_policies",
+            policies.map(|p| str_of(p, "name")).collect(),
+        );
+        out.insert("instance_pools", names(&self.pools, "instance_pool_name"));
+        out.insert("sql_warehouses", names(&self.warehouses, "name"));
+        out.insert("secret_scopes", self.scopes.keys().cloned().collect());
+        let secrets = self
+            .scopes
+            .iter()
+            .flat_map(|(name, s)| s.keys.iter().map(move |k| format!("{name}/{k}")));
+        out.insert("secrets", secrets.collect());
+        let folders = self.paths("DIRECTORY").into_iter();
+        let folders = folders.filter(|p| *p != "/Users" && *p != "/Shared");
+        out.insert("workspace_folders", folders.map(str::to_string).collect());
+        for (kind, t) in [("notebooks", "NOTEBOOK"), ("files", "FILE")] {
+            out.insert(
+                kind,
+                self.paths(t).into_iter().map(str::to_string).collect(),
+            );
+        }
+        out.insert("repos", names(&self.repos, "path"));
+        let clusters = self
+            .clusters
+            .iter()
+            .filter(|c| c["cluster_source"] != "JOB");
+        out.insert(
+            "clusters",
+            clusters.map(|c| str_of(c, "cluster_name")).collect(),
+        );
+        let jobs = self.jobs.iter().map(|j| str_of(&j["settings"], "name"));
+        out.insert("jobs", jobs.collect());
+        out.insert("global_init_scripts", names(&self.init_scripts, "name"));
+        for keys in out.values_mut() {
+            keys.sort();
+        }
+        out
+    }
+}
+
+fn in_repos(path: &str) -> bool {
+    path == "/Repos" || path.starts_with("/Repos/")
+}
+
+/// A list the API answers whole (no paging).
+async fn listed(ws: &Workspace, path: &str, field: &str) -> Result<Vec<Value>, Error> {
+    Ok(items(&ws.get(path, &[]).await?, field))
+}
+
+/// Every cluster (paged by `page_token`).
+pub async fn clusters(ws: &Workspace) -> Result<Vec<Value>, Error> {
+    let q = [("page_size", "100")];
+    ws.paged("/api/2.1/clusters/list", &q, "clusters", "page_token")
+        .await
+}
+
+/// Every job, in full.
+pub async fn jobs(ws: &Workspace) -> Result<Vec<Value>, Error> {
+    let q = [("limit", "100")];
+    let mut out = Vec::new();
+    for j in ws
+        .paged("/api/2.2/jobs/list", &q, "jobs", "page_token")
+        .await?
+    {
+        let id = j["job_id"].to_string();
+        out.push(ws.get("/api/2.2/jobs/get", &[("job_id", &id)]).await?);
+    }
+    Ok(out)
+}
