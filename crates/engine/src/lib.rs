@@ -38,6 +38,7 @@ pub mod idmap;
 pub mod json;
 pub mod kinds;
 pub mod ledger;
+mod listed;
 mod options;
 mod order;
 mod process;

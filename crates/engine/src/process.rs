@@ -21,9 +21,9 @@ use crate::idmap::{Pass, Unresolved};
 use crate::json;
 use crate::kinds::{Ctx, Kind, Mode, SourceObject, TargetObject};
 use crate::ledger::{Ledger, Status};
+use crate::listed::Listed;
 use crate::options::ConflictPolicy;
 use crate::report::{ObjectReport, Outcome};
-use crate::run::Listed;
 use target::{CreateResult, create, locate, update_settled};
 
 /// The detail of an object found unchanged by its source hash alone (the report counts them).

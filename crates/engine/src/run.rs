@@ -22,7 +22,9 @@ use crate::graph;
 use crate::idmap::IdMap;
 use crate::kinds::{self, Ctx, Kind};
 use crate::ledger::Ledger;
-use crate::process::{Runtime, run_listed_pass};
+use crate::listed::Listed;
+use crate::order;
+use crate::process::Runtime;
 use crate::progress::Progress;
 use crate::report::{KindSummary, ObjectReport, RunReport, Spill};
 use crate::waits::Waits;
@@ -32,10 +34,7 @@ use crate::{EngineError, EngineOptions};
 /// (`dry_run` is true; nothing was written).
 pub type Plan = RunReport;
 
-mod listed;
 mod streamed;
-
-pub(crate) use listed::Listed;
 
 /// A kind run to its end: its summary and its backup (none in a plan).
 type KindDone = (&'static str, KindSummary, Option<std::path::PathBuf>);
@@ -79,20 +78,8 @@ impl<'a> Tally<'a> {
     }
 }
 
-/// How many objects of a listed-whole kind are taken up at once: more than its slots
-/// (`max_concurrency`), so that objects whose references are settled do not queue behind
-/// objects still waiting for theirs; a waiting object holds only what it waits for (see
-/// [`run_listed_pass`]).
-pub(crate) fn waiting_window(rt: &Runtime) -> usize {
-    rt.ctx.opts.max_concurrency.max(1).max(WAITING)
-}
-
-/// See [`waiting_window`].
-const WAITING: usize = 1_024;
-
-/// Runs one kind: every object's first pass, then the second pass where needed. Objects are
-/// taken from `objs` as their turn comes ([`waiting_window`] at once, `max_concurrency` of
-/// them in a pass); an `Err` means they could not be read back (the run stops, as for a
+/// Runs one kind: every object's first pass, then the second pass where needed (see
+/// `order`). An `Err` means its objects could not be read back (the run stops, as for a
 /// ledger error).
 async fn run_kind(
     rt: &Runtime,
@@ -104,63 +91,9 @@ async fn run_kind(
     let started = Instant::now();
     progress.kind_started(kind.name(), objs.len());
     progress.kind_listed(kind.name(), objs.len());
-    let waiting = waiting_window(rt);
     let mut tally = Tally::new(kind, spill);
-    // Objects that need a second pass, with their first pass's report.
-    let to_link: Vec<(usize, ObjectReport)> = if crate::order::has_self_refs(kind) {
-        // Objects referencing each other (jobs running jobs): in dependency order.
-        crate::order::first_passes(rt, kind, objs, progress, &mut |r| tally.done(r)).await?
-    } else {
-        let mut firsts = std::pin::pin!(
-            futures::stream::iter(0..objs.len())
-                .map(|i| async move {
-                    let (r, link) = run_listed_pass(rt, kind, objs, i, None, false).await?;
-                    if !link {
-                        progress.object_finished(&r);
-                    }
-                    Ok::<_, EngineError>((i, r, link))
-                })
-                .buffer_unordered(waiting)
-        );
-        let mut to_link = Vec::new();
-        while let Some((i, r, link)) = firsts.try_next().await? {
-            if link {
-                to_link.push((i, r));
-            } else {
-                tally.done(r);
-            }
-        }
-        to_link
-    };
-    let mut linked = std::pin::pin!(
-        futures::stream::iter(to_link)
-            .map(|(i, first)| async move {
-                let (r, _) = run_listed_pass(rt, kind, objs, i, Some(first.outcome), false).await?;
-                progress.object_finished(&r);
-                Ok::<_, EngineError>(merge_link(first, r))
-            })
-            .buffer_unordered(waiting)
-    );
-    while let Some(r) = linked.try_next().await? {
-        tally.done(r);
-    }
+    order::listed(rt, kind, objs, progress, &mut |r| tally.done(r)).await?;
     Ok(tally.finish(objs.len(), started, progress))
-}
-
-/// An object's report after its second pass, with what its first pass said.
-fn merge_link(first: ObjectReport, mut r: ObjectReport) -> ObjectReport {
-    r.millis += first.millis;
-    if r.detail.is_none() {
-        r.detail = first.detail;
-    }
-    let mut dropped = first.dropped;
-    for d in r.dropped.drain(..) {
-        if !dropped.contains(&d) {
-            dropped.push(d);
-        }
-    }
-    r.dropped = dropped;
-    r
 }
 
 /// Shared by `migrate` and `plan`.
