@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use futures::TryStreamExt;
 
-use super::Tally;
+use super::schedule::Tally;
 use crate::EngineError;
 use crate::backup::BackupWriter;
 use crate::kinds::{Kind, ObjectStream, SourceObject};
