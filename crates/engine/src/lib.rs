@@ -39,6 +39,8 @@ pub mod json;
 pub mod kinds;
 pub mod ledger;
 mod listed;
+#[cfg(test)]
+mod module_graph;
 mod options;
 mod order;
 mod process;

@@ -28,7 +28,6 @@ mod target;
 mod writes;
 
 pub(crate) use calls::list_stream;
-pub(crate) use first::NOT_REREAD;
 
 use crate::idmap::Unresolved;
 use crate::kinds::{Ctx, Kind, Mode, SourceObject};

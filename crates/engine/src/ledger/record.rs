@@ -10,8 +10,7 @@ use crate::EngineError;
 
 /// The write in flight for an object: recorded before it goes out, cleared with its outcome.
 /// A row that still has one when a run starts is a write whose outcome is unknown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Intent {
     /// Creating the object, or finishing a create that was in flight (the object is still
     /// this migration's: a run killed then must not take it for someone else's).
@@ -19,8 +18,14 @@ pub enum Intent {
     /// Updating an object found in the target.
     Update,
     /// The second pass's update (the references its first pass left out).
-    #[serde(rename = "link")]
     SecondPass,
+}
+
+/// As its stored text ([`Intent::as_str`]): what `status --output json` always showed.
+impl Serialize for Intent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 impl Intent {

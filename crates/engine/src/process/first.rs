@@ -13,11 +13,7 @@ use crate::json;
 use crate::kinds::{Mode, Reference, TargetObject};
 use crate::ledger::{Entry, Intent, Status};
 use crate::options::ConflictPolicy;
-use crate::report::Outcome;
-
-/// The detail of an object found unchanged by its source hash alone (the report counts them).
-pub(crate) const NOT_REREAD: &str = "unchanged in the source since the last run: not re-read \
-     from the target (`verify` or `migrate --recheck` checks the target)";
+use crate::report::{NOT_REREAD, Outcome};
 
 /// The detail of an object not read again from the source (`resume`).
 pub(crate) const RESUMED: &str = "done in an earlier run: not read again from the source \
