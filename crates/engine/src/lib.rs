@@ -28,7 +28,7 @@
 //! in dependency order inside a kind that references itself, cycles in two passes) → `run`
 //! (selection, listing, backups, the scheduler) → `report`. `graph` derives the order of
 //! kinds from their declared references, `idmap` remaps those references through the
-//! `ledger`. No top-level module uses one that uses it back (`module_graph` tests it).
+//! `ledger`. The core is on no cycle of top-level modules (`module_graph` tests it).
 #![deny(missing_docs)]
 
 pub mod backup;

@@ -7,7 +7,7 @@ use futures::TryStreamExt;
 use serde_json::Value;
 
 use crate::EngineError;
-use crate::kinds::{Created, Ctx, Kind, ObjectStream, SourceObject, TargetObject};
+use crate::kinds::{Created, Ctx, Kind, KindFuture, ObjectStream, SourceObject, TargetObject};
 
 /// What the engine was doing with `kind` (and one object of it, by key or id).
 fn doing<'a>(
@@ -29,6 +29,17 @@ pub(crate) fn list_stream<'a>(ctx: &'a Ctx, kind: &'a dyn Kind) -> ObjectStream<
     )
 }
 
+/// `call`'s answer, its error named "`verb` `kind` `key`".
+async fn named<T>(
+    call: KindFuture<'_, T>,
+    verb: &str,
+    kind: &dyn Kind,
+    key: &str,
+) -> Result<T, EngineError> {
+    call.await
+        .map_err(|e| e.context(doing(verb, kind, Some(key))))
+}
+
 /// [`Kind::find`].
 pub(super) async fn find(
     ctx: &Ctx,
@@ -36,8 +47,7 @@ pub(super) async fn find(
     obj: &SourceObject,
     desired: &Value,
 ) -> Result<Option<TargetObject>, EngineError> {
-    let found = kind.find(ctx, obj, desired).await;
-    found.map_err(|e| e.context(doing("looking up", kind, Some(&obj.key))))
+    named(kind.find(ctx, obj, desired), "looking up", kind, &obj.key).await
 }
 
 /// [`Kind::get`].
@@ -46,8 +56,7 @@ pub(super) async fn get(
     kind: &dyn Kind,
     id: &str,
 ) -> Result<Option<TargetObject>, EngineError> {
-    let got = kind.get(ctx, id).await;
-    got.map_err(|e| e.context(doing("reading", kind, Some(id))))
+    named(kind.get(ctx, id), "reading", kind, id).await
 }
 
 /// [`Kind::create`].
@@ -57,8 +66,7 @@ pub(super) async fn create(
     obj: &SourceObject,
     desired: &Value,
 ) -> Result<Created, EngineError> {
-    let created = kind.create(ctx, obj, desired).await;
-    created.map_err(|e| e.context(doing("creating", kind, Some(&obj.key))))
+    named(kind.create(ctx, obj, desired), "creating", kind, &obj.key).await
 }
 
 /// [`Kind::update`].
@@ -69,6 +77,6 @@ pub(super) async fn update(
     target: &TargetObject,
     desired: &Value,
 ) -> Result<(), EngineError> {
-    let updated = kind.update(ctx, obj, target, desired).await;
-    updated.map_err(|e| e.context(doing("updating", kind, Some(&obj.key))))
+    let call = kind.update(ctx, obj, target, desired);
+    named(call, "updating", kind, &obj.key).await
 }
