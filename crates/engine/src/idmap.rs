@@ -25,8 +25,8 @@ pub struct IdMap {
 pub enum Pass {
     /// Create or update without the deferred references (their top-level fields left out).
     First,
-    /// Everything, deferred references included.
-    Full,
+    /// The second pass: everything, deferred references included.
+    Second,
 }
 
 /// A reference that could not be mapped.
@@ -218,6 +218,7 @@ fn prune_nulls(v: &mut Value, path: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ledger::Record;
     use serde_json::json;
 
     const REFS: &[Reference] = &[
@@ -242,41 +243,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let l = Arc::new(Ledger::open(dir.path()).unwrap());
         l.record_outcome(
-            "users",
-            "u1",
-            "a@x",
-            Status::Created,
-            Some("T1"),
-            None,
-            None,
-            Some(true),
-            None,
+            &Record::new("users", "u1", "a@x", Status::Created)
+                .target(Some("T1"), None)
+                .owned(true),
         )
         .unwrap();
         l.record_outcome(
-            "groups",
-            "g1",
-            "g",
-            Status::Pending,
-            Some("TG"),
-            None,
-            None,
-            Some(true),
-            None,
+            &Record::new("groups", "g1", "g", Status::Pending)
+                .target(Some("TG"), None)
+                .owned(true),
         )
         .unwrap();
-        l.record_outcome(
-            "cluster_policies",
-            "p1",
-            "p",
-            Status::Failed,
-            None,
-            None,
-            None,
-            None,
-            Some("bad"),
-        )
-        .unwrap();
+        l.record_outcome(&Record::new("cluster_policies", "p1", "p", Status::Failed).error("bad"))
+            .unwrap();
         let ids = IdMap::new(l);
         let spec = json!({"members": [{"value": "u1"}, {"value": "g1"}, {"value": "gone"}], "policy_id": "p1"});
 
@@ -293,7 +272,7 @@ mod tests {
             unresolved[0].reason
         );
 
-        let (full, unresolved) = ids.remap(&spec, REFS, Pass::Full, false).unwrap();
+        let (full, unresolved) = ids.remap(&spec, REFS, Pass::Second, false).unwrap();
         assert_eq!(full["members"], json!([{"value": "T1"}, {"value": "TG"}]));
         assert_eq!(unresolved.len(), 2);
         assert!(unresolved[0].reason.contains("not migrated"));

@@ -1,7 +1,7 @@
 //! The ledger: `ledger.sqlite` in the run directory, the id map and every object's status.
 //!
 //! One row per (kind, source id). Before each target write the engine records an *intent*
-//! (`intent` = create/update/link, status `pending`); after the write it records the outcome
+//! ([`Intent`], status `pending`); after the write it records the outcome
 //! (status, target id, content hash) and clears the intent. A row whose intent is still set
 //! when a run starts is a write whose outcome is unknown (the process died, or the client
 //! answered `OutcomeUnknown`): the engine then looks the object up in the target by natural
@@ -29,9 +29,11 @@ use sql::*;
 use crate::EngineError;
 
 mod entry;
+mod record;
 mod sql;
 
 pub use entry::{Entry, ManualAction, Status};
+pub use record::{Intent, Record};
 
 /// The ledger of one run directory. Cheap to share (`Arc<Ledger>`); calls are short and
 /// synchronous, serialised by one connection lock.
@@ -143,7 +145,7 @@ impl Ledger {
             target_key: r.get(4)?,
             content_hash: r.get(5)?,
             status: Status::parse(&status),
-            intent: r.get(7)?,
+            intent: r.get::<_, Option<String>>(7)?.as_deref().map(Intent::parse),
             owned: r.get::<_, i64>(8)? != 0,
             last_error: r.get(9)?,
             created_at: r.get(10)?,
@@ -201,55 +203,6 @@ impl Ledger {
             Some(k) => self.all(&conn, ENTRIES_OF, params![k], Self::row),
             None => self.all(&conn, ENTRIES, [], Self::row),
         }
-    }
-
-    /// Records that a write is about to go out. Keeps the known target id and ownership.
-    ///
-    /// When this returns, the intent is committed to the write-ahead log: a second
-    /// connection sees it, and it survives this process being killed (see the module doc).
-    pub fn record_intent(
-        &self,
-        kind: &str,
-        source_id: &str,
-        natural_key: &str,
-        intent: &str,
-    ) -> Result<(), EngineError> {
-        self.exec(
-            RECORD_INTENT,
-            params![kind, source_id, natural_key, intent, now()],
-        )
-    }
-
-    /// Records an outcome and clears the intent. `target_id`/`target_key`/`hash` of `None`
-    /// keep what the row had (`hash` is cleared by [`Ledger::clear_hash`] only).
-    #[allow(clippy::too_many_arguments)]
-    pub fn record_outcome(
-        &self,
-        kind: &str,
-        source_id: &str,
-        natural_key: &str,
-        status: Status,
-        target_id: Option<&str>,
-        target_key: Option<&str>,
-        hash: Option<&str>,
-        owned: Option<bool>,
-        error: Option<&str>,
-    ) -> Result<(), EngineError> {
-        self.exec(
-            RECORD_OUTCOME,
-            params![
-                kind,
-                source_id,
-                natural_key,
-                target_id,
-                target_key,
-                hash,
-                status.as_str(),
-                owned.map(i64::from),
-                error,
-                now()
-            ],
-        )
     }
 
     /// Forgets the content hash of an object, so the next run compares it with the target.

@@ -23,10 +23,12 @@
 //! # Layout
 //!
 //! `kinds/` (one file per kind, one table in `kinds/mod.rs`) → `process` (one object's state
-//! machine, ledger intent/outcome around each write) → `run` (selection, listing, backups,
-//! the scheduler) → `report`. `graph` derives the order from the kinds' declared references,
-//! `idmap` remaps those references through the `ledger`; `order` runs the objects of a kind
-//! that reference each other (jobs running jobs) in dependency order, cycles in two passes.
+//! machine as named steps, every ledger/target write through one place that a plan makes a
+//! no-op) → `order` (a kind's objects through their first, then second pass: the one loop;
+//! in dependency order inside a kind that references itself, cycles in two passes) → `run`
+//! (selection, listing, backups, the scheduler) → `report`. `graph` derives the order of
+//! kinds from their declared references, `idmap` remaps those references through the
+//! `ledger`. The core is on no cycle of top-level modules (`module_graph` tests it).
 #![deny(missing_docs)]
 
 pub mod backup;
@@ -38,6 +40,9 @@ pub mod idmap;
 pub mod json;
 pub mod kinds;
 pub mod ledger;
+mod listed;
+#[cfg(test)]
+mod module_graph;
 mod options;
 mod order;
 mod process;

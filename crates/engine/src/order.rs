@@ -1,23 +1,250 @@
-//! Order inside one kind, for kinds whose objects reference each other without deferring it
-//! (a job whose task runs another job): an object's first pass starts once the first passes
-//! of the objects it references are finished, so their target ids are known and it is created
-//! complete. Objects on a cycle (a job running itself, two jobs running each other) cannot wait
-//! for each other: they start at once in *cycle* mode — created without the references to
-//! their own kind, completed in the second pass (see `process::run_pass_in`).
+//! A kind's objects through their passes: every object's first pass, then the second pass for
+//! those that need one (deferred references, or a cycle of references to their own kind).
+//! The loop is written once ([`first_passes`], [`second_passes`]); its callers say only where
+//! the objects come from and how many run at once:
 //!
-//! Kinds without such references do not come here (`run` keeps its plain concurrent pass).
+//! - a listed-whole kind ([`listed`]): objects read back from [`Listed`] by index,
+//!   [`waiting_window`] taken up at a time. For a kind whose objects reference each other
+//!   without deferring it (a job whose task runs another job) an object's first pass starts
+//!   once the first passes of the objects it references are finished, so their target ids are
+//!   known and it is created complete. Objects on a cycle (a job running itself, two jobs
+//!   running each other) cannot wait for each other: they start at once in *cycle* mode —
+//!   created without the references to their own kind, completed in the second pass (see
+//!   `process`). Started objects never wait for unstarted ones of the kind, so the window
+//!   cannot deadlock.
+//! - a streamed kind (`run::streamed`): each object as the listing yields it.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::future::Future;
+use std::task::{Context, Poll, Waker};
 
-use futures::stream::{FuturesUnordered, StreamExt};
+use futures::stream::{Stream, StreamExt, TryStreamExt};
 
 use crate::EngineError;
 use crate::json;
 use crate::kinds::Kind;
+use crate::listed::Listed;
 use crate::process::{Runtime, run_listed_pass};
 use crate::progress::Progress;
-use crate::report::ObjectReport;
-use crate::run::Listed;
+use crate::report::{ObjectReport, Outcome};
+
+/// How many objects of a listed-whole kind are taken up at once: more than its slots
+/// (`max_concurrency`), so that objects whose references are settled do not queue behind
+/// objects still waiting for theirs; a waiting object holds only what it waits for (see
+/// [`run_listed_pass`]).
+pub(crate) fn waiting_window(rt: &Runtime) -> usize {
+    rt.ctx.opts.max_concurrency.max(1).max(WAITING)
+}
+
+/// See [`waiting_window`].
+const WAITING: usize = 1_024;
+
+/// Every object `ready` yields through its first pass, `width` at a time: `pass(object, None)`
+/// gives the object back with its report and whether it needs a second pass. `finished` hears
+/// of every first pass as it ends; an object done after it is told to `progress` and handed to
+/// `done`; those that need a second pass are returned with their first pass's report.
+pub(crate) async fn first_passes<T, Fut>(
+    ready: impl Stream<Item = Result<T, EngineError>>,
+    width: usize,
+    pass: &impl Fn(T, Option<Outcome>) -> Fut,
+    finished: &mut dyn FnMut(&T),
+    progress: &dyn Progress,
+    done: &mut dyn FnMut(ObjectReport),
+) -> Result<Vec<(T, ObjectReport)>, EngineError>
+where
+    Fut: Future<Output = Result<(T, ObjectReport, bool), EngineError>>,
+{
+    let mut firsts = std::pin::pin!(ready.map_ok(|o| pass(o, None)).try_buffer_unordered(width));
+    let mut later = Vec::new();
+    while let Some((o, r, second)) = firsts.try_next().await? {
+        finished(&o);
+        if second {
+            later.push((o, r));
+        } else {
+            progress.object_finished(&r);
+            done(r);
+        }
+    }
+    Ok(later)
+}
+
+/// The second pass of every object in `later` (with its first pass's report), `width` at a
+/// time; each object's report, merged with its first pass's, is told to `progress` and
+/// handed to `done`.
+pub(crate) async fn second_passes<T, Fut>(
+    later: Vec<(T, ObjectReport)>,
+    width: usize,
+    pass: &impl Fn(T, Option<Outcome>) -> Fut,
+    progress: &dyn Progress,
+    done: &mut dyn FnMut(ObjectReport),
+) -> Result<(), EngineError>
+where
+    Fut: Future<Output = Result<(T, ObjectReport, bool), EngineError>>,
+{
+    let mut seconds = std::pin::pin!(
+        futures::stream::iter(later)
+            .map(|(o, first)| async move {
+                let (_, r, _) = pass(o, Some(first.outcome)).await?;
+                Ok::<_, EngineError>(merge_second_pass(first, r))
+            })
+            .buffer_unordered(width)
+    );
+    while let Some(r) = seconds.try_next().await? {
+        progress.object_finished(&r);
+        done(r);
+    }
+    Ok(())
+}
+
+/// An object's report after its second pass, with what its first pass said.
+fn merge_second_pass(first: ObjectReport, mut r: ObjectReport) -> ObjectReport {
+    r.millis += first.millis;
+    if r.detail.is_none() {
+        r.detail = first.detail;
+    }
+    let mut dropped = first.dropped;
+    for d in r.dropped.drain(..) {
+        if !dropped.contains(&d) {
+            dropped.push(d);
+        }
+    }
+    r.dropped = dropped;
+    r
+}
+
+/// Runs every object of a listed-whole kind through its passes (see the module's doc); each
+/// finished object's report goes to `done`. An `Err`: an object could not be read back (the
+/// run stops, as for a ledger error).
+pub(crate) async fn listed(
+    rt: &Runtime,
+    kind: &dyn Kind,
+    objs: &Listed,
+    progress: &dyn Progress,
+    done: &mut dyn FnMut(ObjectReport),
+) -> Result<(), EngineError> {
+    let order = RefCell::new(if has_self_refs(kind) {
+        let (deps, cycle) = plan(kind, objs)?;
+        Order::by_dependencies(&deps, cycle)
+    } else {
+        Order::Free {
+            next: 0,
+            len: objs.len(),
+        }
+    });
+    let width = waiting_window(rt);
+    let ready = futures::stream::poll_fn(|cx| order.borrow_mut().poll_ready(cx));
+    let pass = |i: usize, first: Option<Outcome>| {
+        let cycle = first.is_none() && order.borrow().on_cycle(i);
+        async move {
+            let (r, second) = run_listed_pass(rt, kind, objs, i, first, cycle).await?;
+            Ok((i, r, second))
+        }
+    };
+    let mut finished = |i: &usize| order.borrow_mut().finished(*i);
+    let later = first_passes(ready, width, &pass, &mut finished, progress, done).await?;
+    second_passes(later, width, &pass, progress, done).await
+}
+
+/// When each object of a listed-whole kind may start its first pass.
+enum Order {
+    /// No object waits for another: in listing order.
+    Free { next: usize, len: usize },
+    /// Cycle members wait for nobody; every other object for all it references.
+    Dependencies {
+        ready: VecDeque<usize>,
+        /// How many of the objects each one references are not finished yet.
+        left: Vec<usize>,
+        /// The objects waiting for each one.
+        dependents: Vec<Vec<usize>>,
+        cycle: Vec<bool>,
+        /// How many objects were handed out.
+        started: usize,
+        /// The loop waiting for an object to become ready.
+        waker: Option<Waker>,
+    },
+}
+
+impl Order {
+    fn by_dependencies(deps: &[BTreeSet<usize>], cycle: Vec<bool>) -> Order {
+        let mut left: Vec<usize> = vec![0; deps.len()];
+        let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); deps.len()];
+        for (i, d) in deps.iter().enumerate() {
+            if cycle[i] {
+                continue;
+            }
+            left[i] = d.len();
+            for &j in d {
+                dependents[j].push(i);
+            }
+        }
+        Order::Dependencies {
+            ready: (0..deps.len()).filter(|&i| left[i] == 0).collect(),
+            left,
+            dependents,
+            cycle,
+            started: 0,
+            waker: None,
+        }
+    }
+
+    /// The next object that may start; pending while every unstarted object waits for one
+    /// still running; `None` once all are started.
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<usize, EngineError>>> {
+        match self {
+            Order::Free { next, len } => Poll::Ready((*next < *len).then(|| {
+                *next += 1;
+                Ok(*next - 1)
+            })),
+            Order::Dependencies {
+                ready,
+                left,
+                started,
+                waker,
+                ..
+            } => {
+                if let Some(i) = ready.pop_front() {
+                    *started += 1;
+                    Poll::Ready(Some(Ok(i)))
+                } else if *started == left.len() {
+                    Poll::Ready(None)
+                } else {
+                    *waker = Some(cx.waker().clone());
+                    Poll::Pending
+                }
+            }
+        }
+    }
+
+    /// Object `i`'s first pass is finished: the objects waiting only for it are ready.
+    fn finished(&mut self, i: usize) {
+        if let Order::Dependencies {
+            ready,
+            left,
+            dependents,
+            waker,
+            ..
+        } = self
+        {
+            for &d in &dependents[i] {
+                left[d] -= 1;
+                if left[d] == 0 {
+                    ready.push_back(d);
+                }
+            }
+            if let Some(w) = waker.take() {
+                w.wake();
+            }
+        }
+    }
+
+    fn on_cycle(&self, i: usize) -> bool {
+        match self {
+            Order::Free { .. } => false,
+            Order::Dependencies { cycle, .. } => cycle[i],
+        }
+    }
+}
 
 /// Whether the kind has non-deferred references to itself.
 pub(crate) fn has_self_refs(kind: &dyn Kind) -> bool {
@@ -76,66 +303,6 @@ pub(crate) fn plan(
         })
         .collect();
     Ok((deps, on_cycle))
-}
-
-/// Every object's first pass, in dependency order, at most [`crate::run::waiting_window`]
-/// taken up at a time. An object done after it goes to `done` as it finishes;
-/// those that need a second pass are returned, `(index, first pass's report)`.
-pub(crate) async fn first_passes(
-    rt: &Runtime,
-    kind: &dyn Kind,
-    objs: &Listed,
-    progress: &dyn Progress,
-    done: &mut dyn FnMut(ObjectReport),
-) -> Result<Vec<(usize, ObjectReport)>, EngineError> {
-    let (deps, cycle) = plan(kind, objs)?;
-    let width = crate::run::waiting_window(rt);
-    // Cycle members wait for nobody; every other object for all it references. Started
-    // objects never wait for unstarted ones of this kind, so the window cannot deadlock.
-    let mut left: Vec<usize> = vec![0; deps.len()];
-    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); deps.len()];
-    for (i, d) in deps.iter().enumerate() {
-        if cycle[i] {
-            continue;
-        }
-        left[i] = d.len();
-        for &j in d {
-            dependents[j].push(i);
-        }
-    }
-    let mut ready: VecDeque<usize> = (0..deps.len()).filter(|&i| left[i] == 0).collect();
-    let mut running = FuturesUnordered::new();
-    let mut to_link = Vec::new();
-    loop {
-        while running.len() < width
-            && let Some(i) = ready.pop_front()
-        {
-            let c = cycle[i];
-            running.push(async move {
-                let (r, link) = run_listed_pass(rt, kind, objs, i, None, c).await?;
-                if !link {
-                    progress.object_finished(&r);
-                }
-                Ok::<_, EngineError>((i, r, link))
-            });
-        }
-        let Some(next) = running.next().await else {
-            break;
-        };
-        let (i, r, link) = next?;
-        for &d in &dependents[i] {
-            left[d] -= 1;
-            if left[d] == 0 {
-                ready.push_back(d);
-            }
-        }
-        if link {
-            to_link.push((i, r));
-        } else {
-            done(r);
-        }
-    }
-    Ok(to_link)
 }
 
 #[cfg(test)]

@@ -21,6 +21,10 @@ pub(crate) use log::ObjectLog;
 pub use log::Objects;
 pub(crate) use spill::Spill;
 
+/// The detail of an object found unchanged by its source hash alone (the report counts them).
+pub(crate) const NOT_REREAD: &str = "unchanged in the source since the last run: not re-read \
+     from the target (`verify` or `migrate --recheck` checks the target)";
+
 /// What happened to one object in this run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -331,12 +335,7 @@ mod tests {
         let spill = Spill::create(Some(dir.path())).unwrap();
         spill.push(obj("jobs", "b", Outcome::Failed, Some("boom")));
         spill.push(obj("users", "u", Outcome::Created, None));
-        spill.push(obj(
-            "jobs",
-            "a",
-            Outcome::Unchanged,
-            Some(crate::process::NOT_REREAD),
-        ));
+        spill.push(obj("jobs", "a", Outcome::Unchanged, Some(NOT_REREAD)));
         let waiting = format!("needs clusters: {}", crate::idmap::NEVER_MIGRATED);
         spill.push(obj("jobs", "c", Outcome::Skipped, Some(&waiting)));
         let r = RunReport {

@@ -216,7 +216,7 @@ async fn check(
     let (mut desired, unresolved) =
         env.ctx
             .ids
-            .remap(&obj.spec(), kind.references(), Pass::Full, false)?;
+            .remap(&obj.spec(), kind.references(), Pass::Second, false)?;
     let required: Vec<String> = unresolved
         .iter()
         .filter(|u| u.required)
@@ -393,6 +393,7 @@ pub async fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ledger::Record;
     use serde_json::json;
 
     #[test]
@@ -400,15 +401,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let l = Ledger::open(dir.path()).unwrap();
         l.record_outcome(
-            "clusters",
-            "src-1",
-            "etl",
-            Status::Created,
-            Some("tgt-9"),
-            None,
-            None,
-            Some(true),
-            None,
+            &Record::new("clusters", "src-1", "etl", Status::Created)
+                .target(Some("tgt-9"), None)
+                .owned(true),
         )
         .unwrap();
         let jobs = crate::kinds::jobs::Jobs;

@@ -152,14 +152,14 @@ impl Waits {
     }
 }
 
-/// What `obj` of `kind` waits for before its first pass (`full == false`) or its second
-/// (`full`: deferred references too).
-pub(crate) fn prerequisites(kind: &dyn Kind, obj: &SourceObject, full: bool) -> Vec<Wait> {
+/// What `obj` of `kind` waits for before its first pass (`second_pass == false`) or its
+/// second (deferred references too).
+pub(crate) fn prerequisites(kind: &dyn Kind, obj: &SourceObject, second_pass: bool) -> Vec<Wait> {
     let own = kind.name();
     let spec = obj.spec();
     let mut out = Vec::new();
     for r in kind.references() {
-        if r.deferred && !full {
+        if r.deferred && !second_pass {
             continue;
         }
         // References to the own kind are ordered by the kind itself, except in a streamed kind

@@ -72,8 +72,8 @@ pub struct Entry {
     pub content_hash: Option<String>,
     /// The status.
     pub status: Status,
-    /// The write in flight (`create`, `update`, `link`), if any.
-    pub intent: Option<String>,
+    /// The write in flight, if any.
+    pub intent: Option<super::Intent>,
     /// Whether the target object was created by this migration (not adopted or pre-existing).
     pub owned: bool,
     /// Why it failed, was skipped or is in conflict.

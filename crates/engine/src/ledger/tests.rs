@@ -6,21 +6,17 @@ use super::*;
 fn intent_then_outcome_round_trips() {
     let dir = tempfile::tempdir().unwrap();
     let l = Ledger::open(dir.path()).unwrap();
-    l.record_intent("users", "1", "a@x", "create").unwrap();
+    l.record_intent("users", "1", "a@x", Intent::Create)
+        .unwrap();
     let e = l.get("users", "1").unwrap().unwrap();
     assert_eq!(e.status, Status::Pending);
-    assert_eq!(e.intent.as_deref(), Some("create"));
+    assert_eq!(e.intent, Some(Intent::Create));
     assert_eq!(e.target_id, None);
     l.record_outcome(
-        "users",
-        "1",
-        "a@x",
-        Status::Created,
-        Some("77"),
-        None,
-        Some("h1"),
-        Some(true),
-        None,
+        &Record::new("users", "1", "a@x", Status::Created)
+            .target(Some("77"), None)
+            .hash(Some("h1"))
+            .owned(true),
     )
     .unwrap();
     let e = l.get_by_key("users", "a@x").unwrap().unwrap();
@@ -29,19 +25,10 @@ fn intent_then_outcome_round_trips() {
     assert_eq!(e.target_id.as_deref(), Some("77"));
     assert!(e.owned);
     // An update intent keeps the target id; a later outcome without ids keeps them too.
-    l.record_intent("users", "1", "a@x", "update").unwrap();
-    l.record_outcome(
-        "users",
-        "1",
-        "a@x",
-        Status::Updated,
-        None,
-        None,
-        Some("h2"),
-        None,
-        None,
-    )
-    .unwrap();
+    l.record_intent("users", "1", "a@x", Intent::Update)
+        .unwrap();
+    l.record_outcome(&Record::new("users", "1", "a@x", Status::Updated).hash(Some("h2")))
+        .unwrap();
     let e = l.get("users", "1").unwrap().unwrap();
     assert_eq!(e.target_id.as_deref(), Some("77"));
     assert_eq!(e.content_hash.as_deref(), Some("h2"));
@@ -55,7 +42,7 @@ fn survives_reopen_and_keeps_manual_actions() {
     let dir = tempfile::tempdir().unwrap();
     {
         let l = Ledger::open(dir.path()).unwrap();
-        l.record_intent("secret_scopes", "s", "s", "create")
+        l.record_intent("secret_scopes", "s", "s", Intent::Create)
             .unwrap();
         l.set_manual_actions("secret_scopes", "s", &["set s/k".into()])
             .unwrap();
@@ -112,24 +99,19 @@ fn an_intent_is_committed_when_record_intent_returns() {
         .unwrap()
         .flatten()
     };
-    l.record_intent("jobs", "7", "nightly", "create").unwrap();
+    l.record_intent("jobs", "7", "nightly", Intent::Create)
+        .unwrap();
     assert_eq!(intent(&other).as_deref(), Some("create"));
     l.record_outcome(
-        "jobs",
-        "7",
-        "nightly",
-        Status::Created,
-        Some("70"),
-        None,
-        None,
-        Some(true),
-        None,
+        &Record::new("jobs", "7", "nightly", Status::Created)
+            .target(Some("70"), None)
+            .owned(true),
     )
     .unwrap();
     assert_eq!(intent(&other), None);
     // Repeated calls reuse cached statements and keep working.
     for i in 0..50 {
-        l.record_intent("jobs", &(100 + i).to_string(), "k", "create")
+        l.record_intent("jobs", &(100 + i).to_string(), "k", Intent::Create)
             .unwrap();
     }
     assert_eq!(l.entries(Some("jobs")).unwrap().len(), 51);
@@ -142,7 +124,8 @@ fn a_finished_run_has_synced_its_content_copies_and_files_are_owner_only() {
     let dir = tempfile::tempdir().unwrap();
     let l = Ledger::open(dir.path()).unwrap();
     let id = l.start_run("all").unwrap();
-    l.record_intent("users", "1", "a@x", "create").unwrap();
+    l.record_intent("users", "1", "a@x", Intent::Create)
+        .unwrap();
     let copy = dir.path().join("backups/content/files/f.txt");
     crate::backup::ensure_private_dir(copy.parent().unwrap()).unwrap();
     crate::backup::write_private(&copy, b"x").unwrap();

@@ -1,14 +1,15 @@
 //! The target-side steps of an object: locate it, create it (resolving a lost answer or an
 //! "already exists" by looking it up, patiently, before anything is created again), and
-//! update it (reading back after a lost answer). The ledger intent is recorded before the
-//! create; the caller records the outcome.
+//! update it (reading back after a lost answer). The caller records the intent before a
+//! write and the outcome after it (`writes`).
 
 use std::time::Duration;
 
-use super::Runtime;
+use super::calls;
 use crate::EngineError;
-use crate::kinds::{Ctx, Kind, Mode, SourceObject, TargetObject};
+use crate::kinds::{Ctx, Kind, SourceObject, TargetObject};
 
+/// The target object: by its known target id, else by natural key.
 pub(super) async fn locate(
     ctx: &Ctx,
     kind: &dyn Kind,
@@ -17,11 +18,11 @@ pub(super) async fn locate(
     desired: &serde_json::Value,
 ) -> Result<Option<TargetObject>, EngineError> {
     if let Some(id) = target_id
-        && let Some(t) = kind.get(ctx, id).await?
+        && let Some(t) = calls::get(ctx, kind, id).await?
     {
         return Ok(Some(t));
     }
-    kind.find(ctx, obj, desired).await
+    calls::find(ctx, kind, obj, desired).await
 }
 
 /// Updates; when the answer is lost, reads the object back and compares before trying again
@@ -37,7 +38,7 @@ pub(super) async fn update_settled(
     let mut attempts = 0;
     loop {
         attempts += 1;
-        match kind.update(ctx, obj, &current, desired).await {
+        match calls::update(ctx, kind, obj, &current, desired).await {
             Ok(()) => return Ok(()),
             Err(e) if e.is_outcome_unknown() && attempts < 4 => {
                 match locate(ctx, kind, obj, Some(&current.id), desired).await? {
@@ -62,7 +63,8 @@ pub(super) enum CreateResult {
     Planned,
 }
 
-pub(super) async fn find_patiently(
+/// [`Kind::find`], looking a few times.
+async fn find_patiently(
     ctx: &Ctx,
     kind: &dyn Kind,
     obj: &SourceObject,
@@ -71,47 +73,33 @@ pub(super) async fn find_patiently(
     // Lists can lag behind writes (SCIM is eventually consistent), so look a few times.
     for wait_ms in [0u64, 300, 1000, 3000] {
         tokio::time::sleep(Duration::from_millis(wait_ms)).await;
-        if let Some(t) = kind.find(ctx, obj, desired).await? {
+        if let Some(t) = calls::find(ctx, kind, obj, desired).await? {
             return Ok(Some(t));
         }
     }
     Ok(None)
 }
 
-/// Records the intent, creates, and resolves a lost answer or an "already exists".
+/// Creates, and resolves a lost answer or an "already exists".
 pub(super) async fn create(
-    rt: &Runtime,
+    ctx: &Ctx,
     kind: &dyn Kind,
     obj: &SourceObject,
     desired: &serde_json::Value,
 ) -> Result<CreateResult, EngineError> {
-    // A plan comes first: a merged object (a built-in, or the grants of an object) may be
-    // missing from the target only because the plan has not created what it belongs to.
-    if rt.dry_run {
-        return Ok(CreateResult::Planned);
-    }
-    if obj.mode == Mode::Merge {
-        return Err(EngineError::Shape {
-            kind: kind.name(),
-            key: obj.key.clone(),
-            message: "built-in object not found in the target workspace".into(),
-        });
-    }
-    rt.ledger
-        .record_intent(kind.name(), &obj.source_id, &obj.key, "create")?;
     // A lost answer whose object is then not found (after patient lookups) was not applied:
     // creating again is safe. Give up after a few rounds; the next run looks again.
     let mut rounds = 0;
     loop {
         rounds += 1;
-        match kind.create(&rt.ctx, obj, desired).await {
+        match calls::create(ctx, kind, obj, desired).await {
             Ok(c) => return Ok(CreateResult::Done(c.id, c.key)),
             Err(e) if e.is_outcome_unknown() => {
-                match find_patiently(&rt.ctx, kind, obj, desired).await? {
+                match find_patiently(ctx, kind, obj, desired).await? {
                     Some(t) => {
                         // Applied, perhaps only in part (a scope without all its keys).
                         if !kind.compare(obj, desired, &t).is_empty() {
-                            update_settled(&rt.ctx, kind, obj, &t, desired).await?;
+                            update_settled(ctx, kind, obj, &t, desired).await?;
                         }
                         return Ok(CreateResult::Done(t.id, Some(t.key)));
                     }
@@ -124,7 +112,7 @@ pub(super) async fn create(
                 }
             }
             Err(e) if e.is_already_exists() => {
-                return match find_patiently(&rt.ctx, kind, obj, desired).await? {
+                return match find_patiently(ctx, kind, obj, desired).await? {
                     Some(t) => Ok(CreateResult::Existing(t)),
                     None => Err(e),
                 };

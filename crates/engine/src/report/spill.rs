@@ -23,7 +23,7 @@ pub(crate) fn is_notable(o: &ObjectReport) -> bool {
 
 /// Whether an object is unchanged and was not read from the target.
 fn is_not_reread(o: &ObjectReport) -> bool {
-    o.outcome == Outcome::Unchanged && o.detail.as_deref() == Some(crate::process::NOT_REREAD)
+    o.outcome == Outcome::Unchanged && o.detail.as_deref() == Some(super::NOT_REREAD)
 }
 
 /// Receives every object's report as it finishes (objects of several kinds finish at once:
@@ -225,7 +225,7 @@ mod tests {
         let mut failed = obj("users", "z@x", Outcome::Failed);
         failed.detail = Some("boom | pipe".into());
         let mut not_reread = obj("jobs", "c", Outcome::Unchanged);
-        not_reread.detail = Some(crate::process::NOT_REREAD.into());
+        not_reread.detail = Some(crate::report::NOT_REREAD.into());
         // Finishing order, not the report's.
         for o in [
             obj("jobs", "d", Outcome::Updated),

@@ -1,0 +1,82 @@
+//! The framework's calls into a kind, each naming what it was doing when the kind's API error
+//! comes back as it is ("creating jobs `nightly`"): the words are chosen here, once, for
+//! every kind. An error the kind already named keeps its own words
+//! ([`EngineError::context`]).
+
+use futures::TryStreamExt;
+use serde_json::Value;
+
+use crate::EngineError;
+use crate::kinds::{Created, Ctx, Kind, KindFuture, ObjectStream, SourceObject, TargetObject};
+
+/// What the engine was doing with `kind` (and one object of it, by key or id).
+fn doing<'a>(
+    verb: &'a str,
+    kind: &'a dyn Kind,
+    what: Option<&'a str>,
+) -> impl FnOnce() -> String + 'a {
+    move || match what {
+        Some(w) => format!("{verb} {} `{w}`", kind.name()),
+        None => format!("{verb} {}", kind.name()),
+    }
+}
+
+/// [`Kind::list_stream`].
+pub(crate) fn list_stream<'a>(ctx: &'a Ctx, kind: &'a dyn Kind) -> ObjectStream<'a> {
+    Box::pin(
+        kind.list_stream(ctx)
+            .map_err(move |e| e.context(doing("listing", kind, None))),
+    )
+}
+
+/// `call`'s answer, its error named "`verb` `kind` `key`".
+async fn named<T>(
+    call: KindFuture<'_, T>,
+    verb: &str,
+    kind: &dyn Kind,
+    key: &str,
+) -> Result<T, EngineError> {
+    call.await
+        .map_err(|e| e.context(doing(verb, kind, Some(key))))
+}
+
+/// [`Kind::find`].
+pub(super) async fn find(
+    ctx: &Ctx,
+    kind: &dyn Kind,
+    obj: &SourceObject,
+    desired: &Value,
+) -> Result<Option<TargetObject>, EngineError> {
+    named(kind.find(ctx, obj, desired), "looking up", kind, &obj.key).await
+}
+
+/// [`Kind::get`].
+pub(super) async fn get(
+    ctx: &Ctx,
+    kind: &dyn Kind,
+    id: &str,
+) -> Result<Option<TargetObject>, EngineError> {
+    named(kind.get(ctx, id), "reading", kind, id).await
+}
+
+/// [`Kind::create`].
+pub(super) async fn create(
+    ctx: &Ctx,
+    kind: &dyn Kind,
+    obj: &SourceObject,
+    desired: &Value,
+) -> Result<Created, EngineError> {
+    named(kind.create(ctx, obj, desired), "creating", kind, &obj.key).await
+}
+
+/// [`Kind::update`].
+pub(super) async fn update(
+    ctx: &Ctx,
+    kind: &dyn Kind,
+    obj: &SourceObject,
+    target: &TargetObject,
+    desired: &Value,
+) -> Result<(), EngineError> {
+    let call = kind.update(ctx, obj, target, desired);
+    named(call, "updating", kind, &obj.key).await
+}

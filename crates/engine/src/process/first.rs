@@ -1,0 +1,369 @@
+//! An object's first pass, as named steps — skip, map-only, resumed, unchanged, remap,
+//! locate, then create, adopt, update or conflict (see the `process` doc for what each
+//! means). Each step records its outcome through [`Writes`] (nothing in a plan).
+
+use serde_json::Value;
+
+use super::target::{CreateResult, locate};
+use super::writes::{PLANNED_UPDATE, Writes, planned_create};
+use super::{Done, calls, dropped_refs, status_of, top_field};
+use crate::EngineError;
+use crate::idmap::Pass;
+use crate::json;
+use crate::kinds::{Mode, Reference, TargetObject};
+use crate::ledger::{Entry, Intent, Status};
+use crate::options::ConflictPolicy;
+use crate::report::{NOT_REREAD, Outcome};
+
+/// The detail of an object not read again from the source (`resume`).
+pub(crate) const RESUMED: &str = "done in an earlier run: not read again from the source \
+     (--resume; a run without it carries changes made since)";
+
+/// The first pass of `w`'s object; `cycle`: it is on a cycle of references to its own kind,
+/// which wait for the second pass.
+pub(super) async fn first_pass(w: &Writes<'_>, cycle: bool) -> Result<Done, EngineError> {
+    if let Some(reason) = skip_reason(w)? {
+        return skipped(w, reason);
+    }
+    if let Mode::MapOnly(reason) = &w.obj.mode {
+        return map_only(w, reason).await;
+    }
+    let spec = w.obj.spec();
+    let hash = json::content_hash(&spec);
+    let row = w.rt.ledger.get(w.kind.name(), &w.obj.source_id)?;
+    if w.obj.mode == Mode::Resumed {
+        return resumed(w, row.as_ref());
+    }
+    if let Some(done) = unchanged(w, row.as_ref(), &hash)? {
+        return Ok(done);
+    }
+    let (desired, unresolved) = remap(w, &spec, cycle)?;
+    if let Some(u) = w.missing(&unresolved) {
+        return skipped(w, u.reason.clone());
+    }
+    let known_id = row.as_ref().and_then(|r| r.target_id.as_deref());
+    let found = locate(&w.rt.ctx, w.kind, w.obj, known_id, &desired).await?;
+    let s = Remapped::new(
+        w,
+        row.as_ref(),
+        &hash,
+        cycle,
+        desired,
+        dropped_refs(&unresolved),
+    );
+    match found {
+        Some(target) => found_step(w, s, target).await,
+        None => create(w, s).await,
+    }
+}
+
+/// Why the object is skipped: excluded, or the grants of an object left alone.
+fn skip_reason(w: &Writes<'_>) -> Result<Option<String>, EngineError> {
+    if let Mode::Skip(reason) = &w.obj.mode {
+        return Ok(Some(reason.clone()));
+    }
+    left_alone(w)
+}
+
+fn skipped(w: &Writes<'_>, reason: String) -> Result<Done, EngineError> {
+    w.record(w.outcome(Status::Skipped).error(&reason))?;
+    Ok(Done::new(Outcome::Skipped, None).with_detail(reason))
+}
+
+/// Never written: found by its key alone (every kind's `find` for such objects reads no
+/// desired body), so its spec is neither parsed nor remapped — the built-in `users` group's
+/// holds every user of the workspace.
+async fn map_only(w: &Writes<'_>, reason: &str) -> Result<Done, EngineError> {
+    let found = calls::find(&w.rt.ctx, w.kind, w.obj, &Value::Null).await?;
+    let detail = match &found {
+        Some(_) => reason.to_string(),
+        None => format!("{reason}; not found in the target"),
+    };
+    let tid = found.as_ref().map(|t| t.id.as_str());
+    let tkey = found.as_ref().map(|t| t.key.as_str());
+    let r = w.outcome(Status::Skipped).target(tid, tkey);
+    w.record(r.owned(false).error(&detail))?;
+    Ok(Done::new(Outcome::Skipped, tid.map(str::to_string)).with_detail(detail))
+}
+
+/// Done in an earlier run (`--resume`): its spec is only the listing's, never written; the
+/// listing found it done.
+fn resumed(w: &Writes<'_>, row: Option<&Entry>) -> Result<Done, EngineError> {
+    let done = row
+        .filter(|r| r.intent.is_none() && r.status.is_done())
+        .and_then(|r| r.target_id.clone());
+    let Some(tid) = done else {
+        let why = "no longer done in the ledger: run again without --resume";
+        return Ok(Done::new(Outcome::Skipped, None).with_detail(why));
+    };
+    w.record(w.outcome(Status::Unchanged))?;
+    Ok(Done::new(Outcome::Unchanged, Some(tid)).with_detail(RESUMED))
+}
+
+/// Unchanged since the last run (same content hash, no write in flight): done without a
+/// call, unless `recheck`.
+fn unchanged(w: &Writes<'_>, row: Option<&Entry>, hash: &str) -> Result<Option<Done>, EngineError> {
+    let Some(r) = row else {
+        return Ok(None);
+    };
+    if r.intent.is_some()
+        || !r.status.is_done()
+        || r.content_hash.as_deref() != Some(hash)
+        || r.target_id.is_none()
+        || w.rt.ctx.opts.recheck
+    {
+        return Ok(None);
+    }
+    w.record(w.outcome(Status::Unchanged))?;
+    let done = Done::new(Outcome::Unchanged, r.target_id.clone());
+    Ok(Some(done.with_detail(NOT_REREAD)))
+}
+
+/// The spec with its references remapped for the first pass. On a cycle, references to the
+/// own kind wait for the second pass (their top-level fields are left out of the first
+/// create, like deferred ones).
+fn remap(
+    w: &Writes<'_>,
+    spec: &Value,
+    cycle: bool,
+) -> Result<(Value, Vec<crate::idmap::Unresolved>), EngineError> {
+    let name = w.kind.name();
+    let self_ref = |r: &Reference| r.kinds.contains(&name);
+    let refs: Vec<Reference> = w
+        .kind
+        .references()
+        .iter()
+        .filter(|r| !(cycle && self_ref(r)))
+        .copied()
+        .collect();
+    let (mut desired, unresolved) = w.remap(spec, &refs, Pass::First)?;
+    if cycle && let Value::Object(m) = &mut desired {
+        for r in w.kind.references().iter().filter(|r| self_ref(r)) {
+            m.remove(top_field(r.path));
+        }
+    }
+    Ok((desired, unresolved))
+}
+
+/// What the first pass knows once the object's references are remapped.
+struct Remapped<'h> {
+    desired: Value,
+    /// The content hash to record once the target is equal; none for an object with a second
+    /// pass (only that pass makes it equal).
+    hash: Option<&'h str>,
+    needs_second_pass: bool,
+    dropped: Vec<String>,
+    /// The row's write in flight was a create: the object found is this migration's.
+    create_in_flight: bool,
+    /// This migration's (created by it, or merged into a built-in): updated when it differs.
+    ours: bool,
+}
+
+impl<'h> Remapped<'h> {
+    fn new(
+        w: &Writes<'_>,
+        row: Option<&Entry>,
+        hash: &'h str,
+        cycle: bool,
+        desired: Value,
+        dropped: Vec<String>,
+    ) -> Self {
+        let needs_second_pass = cycle || w.kind.references().iter().any(|r| r.deferred);
+        let create_in_flight = row.is_some_and(|r| r.intent == Some(Intent::Create));
+        Remapped {
+            desired,
+            hash: (!needs_second_pass).then_some(hash),
+            needs_second_pass,
+            dropped,
+            create_in_flight,
+            ours: w.obj.mode == Mode::Merge || create_in_flight || row.is_some_and(|r| r.owned),
+        }
+    }
+
+    /// The pass ended in `outcome` with the object in the target as `target_id`.
+    fn done(self, outcome: Outcome, target_id: String) -> Done {
+        let mut d = Done::new(outcome, Some(target_id));
+        d.needs_second_pass = self.needs_second_pass;
+        d.dropped_refs = self.dropped;
+        d
+    }
+}
+
+/// Not found in the target: created (or found after all, when the target says it exists).
+async fn create(w: &Writes<'_>, s: Remapped<'_>) -> Result<Done, EngineError> {
+    match w.create(&s.desired).await? {
+        CreateResult::Done(id, tkey) => {
+            let tkey = tkey.as_deref().unwrap_or(&w.obj.key);
+            let r = w.outcome(Status::Created).target(Some(&id), Some(tkey));
+            w.record(r.hash(s.hash).owned(true))?;
+            Ok(s.done(Outcome::Created, id))
+        }
+        CreateResult::Existing(t) => found_step(w, s, t).await,
+        CreateResult::Unknown(msg) => {
+            w.record(w.outcome(Status::Failed).owned(true).error(&msg))?;
+            Ok(Done::new(Outcome::Failed, None).with_detail(msg))
+        }
+        CreateResult::Planned => Ok(planned_create(s.dropped)),
+    }
+}
+
+/// Found in the target: equal (adopted), or updated when it is ours (or the policy says
+/// overwrite), else a conflict.
+async fn found_step(
+    w: &Writes<'_>,
+    mut s: Remapped<'_>,
+    target: TargetObject,
+) -> Result<Done, EngineError> {
+    // Found by the migration's own mark (a tag with the source id): created by it.
+    s.ours |= w.kind.owns(w.obj, &target);
+    let diffs = w.kind.compare(w.obj, &s.desired, &target);
+    if diffs.is_empty() {
+        return equal(w, s, target);
+    }
+    if s.ours || w.rt.ctx.opts.conflict_policy == ConflictPolicy::Overwrite {
+        return update(w, s, target, diffs).await;
+    }
+    conflict(w, target, diffs)
+}
+
+/// Equal in the target: unchanged when it is ours, created when a create was in flight or
+/// the target made it with an object this run created, else adopted.
+fn equal(w: &Writes<'_>, s: Remapped<'_>, target: TargetObject) -> Result<Done, EngineError> {
+    let made = if s.create_in_flight || s.ours {
+        None
+    } else {
+        made_by_this_run(w)?
+    };
+    let outcome = if s.create_in_flight || made.is_some() {
+        Outcome::Created
+    } else if s.ours {
+        Outcome::Unchanged
+    } else {
+        Outcome::Adopted
+    };
+    let r = w.outcome(status_of(outcome));
+    let r = r.target(Some(&target.id), Some(&target.key)).hash(s.hash);
+    w.record(r.owned(true))?;
+    let mut d = s.done(outcome, target.id);
+    if outcome == Outcome::Adopted {
+        d.detail = Some("existed in the target, equal: adopted".into());
+    }
+    if let Some(m) = made {
+        d.detail = Some(m);
+    }
+    Ok(d)
+}
+
+/// Differs and is ours (or the policy says overwrite): made equal.
+async fn update(
+    w: &Writes<'_>,
+    s: Remapped<'_>,
+    target: TargetObject,
+    diffs: Vec<String>,
+) -> Result<Done, EngineError> {
+    // Finishing a create that was in flight (a scope whose keys were not all put) is still
+    // that create: an "update" intent would forget that this migration made the object, and
+    // a run killed now would find it "not created by this migration".
+    let (outcome, intent) = if s.create_in_flight {
+        (Outcome::Created, Intent::Create)
+    } else {
+        (Outcome::Updated, Intent::Update)
+    };
+    let written = w.update(intent, &target, &s.desired).await?;
+    let (hash, ours) = (s.hash, s.ours);
+    let mut d = s.done(outcome, target.id.clone());
+    d.diffs = diffs;
+    if !written {
+        d.detail = Some(PLANNED_UPDATE.into());
+        return Ok(d);
+    }
+    let r = w.outcome(status_of(outcome));
+    let r = r.target(Some(&target.id), Some(&target.key)).hash(hash);
+    w.record(r.owned(true))?;
+    if !ours {
+        d.detail =
+            Some("existed in the target and differed: overwritten (policy overwrite)".into());
+    }
+    Ok(d)
+}
+
+/// Differs, not created by this migration: the conflict policy decides.
+fn conflict(w: &Writes<'_>, target: TargetObject, diffs: Vec<String>) -> Result<Done, EngineError> {
+    let policy = w.rt.ctx.opts.conflict_policy;
+    let detail = format!(
+        "exists in the target, not created by this migration, and differs in: {}",
+        diffs.join(", ")
+    );
+    let (status, outcome) = match policy {
+        ConflictPolicy::Skip => (Status::Skipped, Outcome::Skipped),
+        ConflictPolicy::Fail => (Status::Failed, Outcome::Failed),
+        _ => (Status::Conflict, Outcome::Conflict),
+    };
+    // Left alone, it still exists under the same natural key: references to it (a user in a
+    // group) map to it — except under `fail`, whose point is to stop the dependents.
+    let kept = (policy != ConflictPolicy::Fail).then_some(&target);
+    let (tid, tkey) = (kept.map(|t| t.id.as_str()), kept.map(|t| t.key.as_str()));
+    w.record(w.outcome(status).target(tid, tkey).error(&detail))?;
+    if kept.is_some() {
+        w.rt.left_alone
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert((w.kind.name(), w.obj.source_id.clone()));
+    }
+    let mut d = Done::new(outcome, tid.map(str::to_string)).with_detail(detail);
+    d.diffs = diffs;
+    Ok(d)
+}
+
+/// Why an object found in the target counts as created: the target made it when this run
+/// created the object it comes with ([`crate::kinds::Kind::made_with`]: a user's home
+/// folder).
+fn made_by_this_run(w: &Writes<'_>) -> Result<Option<String>, EngineError> {
+    let Some((kinds, key)) = w.kind.made_with(w.obj) else {
+        return Ok(None);
+    };
+    for k in kinds {
+        if let Some(row) = w.rt.ledger.get_by_key(k, &key)?
+            && row.status == Status::Created
+        {
+            return Ok(Some(format!(
+                "made by the target with {k} `{key}`, created by this run"
+            )));
+        }
+    }
+    Ok(None)
+}
+
+/// For the grants of an object ([`crate::kinds::Kind::grants_of`]): why they are left alone,
+/// when that object was left alone as a conflict (policy `report` or `skip`) — replacing its
+/// ACL would change an object the migration does not own.
+fn left_alone(w: &Writes<'_>) -> Result<Option<String>, EngineError> {
+    let Some(guarded) = w.kind.grants_of() else {
+        return Ok(None);
+    };
+    let reason = |key: &str| {
+        format!(
+            "its object was left alone as a conflict ({guarded} `{key}`): its grants are not written"
+        )
+    };
+    let this_run =
+        w.rt.left_alone
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&(guarded, w.obj.source_id.clone()));
+    if this_run {
+        return Ok(Some(reason(&w.obj.key)));
+    }
+    // An earlier run's conflict (the grants migrated on their own, `--only …_permissions`).
+    let Some(row) = w.rt.ledger.get(guarded, &w.obj.source_id)? else {
+        return Ok(None);
+    };
+    // A conflict left alone keeps its target id (references map to it); a skip for any other
+    // reason (a missing dependency) has none, and the grants' own reference says so.
+    let conflict = match row.status {
+        Status::Conflict => true,
+        Status::Skipped => row.target_id.is_some() && !row.owned,
+        _ => false,
+    };
+    Ok(conflict.then(|| reason(&row.natural_key)))
+}
