@@ -251,7 +251,8 @@ async fn check(
         Ok(Some(t)) => Ok(Some(t)),
         Ok(None) => kind.find(env.ctx, obj, &desired).await,
         Err(e) => Err(e),
-    };
+    }
+    .map_err(|e| e.context(|| format!("reading {name} `{}` in the target", obj.key)));
     let target = match located {
         Ok(Some(t)) => t,
         Ok(None) => {
@@ -346,7 +347,10 @@ pub async fn verify(
     let mut differences = Vec::new();
     for kind in &selected {
         let kind = kind.as_ref();
-        let objs = kind.list(&ctx).await?;
+        let objs = kind
+            .list(&ctx)
+            .await
+            .map_err(|e| e.context(|| format!("listing {} in the source", kind.name())))?;
         let env = &env;
         let notes = &notes;
         let verdicts: Vec<Result<Verdict, EngineError>> = futures::stream::iter(objs.iter())

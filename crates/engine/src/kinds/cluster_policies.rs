@@ -2,13 +2,12 @@
 //! user, libraries. Natural key: name. Default (Databricks-managed, `is_default`) policies
 //! exist in every workspace: they are matched by name and mapped, never created.
 
+use brickport_api::ApiResultExt;
 use brickport_api::types::policies::Policy;
 use serde_json::Value;
 
 use super::snapshot::find_listed;
-use super::{
-    Created, Ctx, Kind, KindFuture, Mode, SourceObject, TargetObject, api, from_json, to_json,
-};
+use super::{Created, Ctx, Kind, KindFuture, Mode, SourceObject, TargetObject, from_json, to_json};
 use crate::Check;
 use crate::json::pick;
 
@@ -61,12 +60,8 @@ fn target(p: Policy) -> Result<Option<TargetObject>, crate::EngineError> {
 }
 
 async fn all(ctx: &Ctx, source: bool) -> Result<Vec<Policy>, crate::EngineError> {
-    let (client, side) = ctx.side(source);
-    client
-        .policies()
-        .list()
-        .await
-        .map_err(api(|| format!("listing cluster policies in the {side}")))
+    let (client, _) = ctx.side(source);
+    Ok(client.policies().list().await?)
 }
 
 impl Kind for ClusterPolicies {
@@ -113,9 +108,7 @@ impl Kind for ClusterPolicies {
 
     fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
         Box::pin(async move {
-            match super::scim::found(ctx.target.policies().get(id).await)
-                .map_err(api(|| format!("reading cluster policy {id} in the target")))?
-            {
+            match ctx.target.policies().get(id).await.found()? {
                 Some(p) => target(p),
                 None => Ok(None),
             }
@@ -130,12 +123,7 @@ impl Kind for ClusterPolicies {
     ) -> KindFuture<'a, Created> {
         Box::pin(async move {
             let p: Policy = from_json(NAME, &obj.key, desired)?;
-            let id = ctx
-                .target
-                .policies()
-                .create(&p)
-                .await
-                .map_err(api(|| format!("creating cluster policy {}", obj.key)))?;
+            let id = ctx.target.policies().create(&p).await?;
             Ok(Created { id, key: None })
         })
     }
@@ -150,11 +138,7 @@ impl Kind for ClusterPolicies {
         Box::pin(async move {
             let mut p: Policy = from_json(NAME, &obj.key, desired)?;
             p.policy_id = Some(t.id.clone());
-            ctx.target
-                .policies()
-                .edit(&p)
-                .await
-                .map_err(api(|| format!("updating cluster policy {}", obj.key)))
+            Ok(ctx.target.policies().edit(&p).await?)
         })
     }
 

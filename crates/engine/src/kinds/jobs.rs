@@ -18,6 +18,7 @@
 //! `brickport_source_id` (unless the source job already has the 25 tags a job may hold), and
 //! `find` looks it up among the target jobs of the same name.
 
+use brickport_api::ApiResultExt;
 use std::collections::BTreeSet;
 
 use brickport_api::types::jobs::{Job, JobListQuery, JobSettings};
@@ -28,7 +29,7 @@ use super::clusters::SOURCE_ID_TAG;
 use super::snapshot::Lookup;
 use super::{
     Created, Ctx, Kind, KindFuture, ObjectStream, RefBy, Reference, SourceObject, TargetObject,
-    api, from_json,
+    from_json,
 };
 use crate::EngineError;
 
@@ -104,11 +105,7 @@ const REFS: &[Reference] = refs!(
 
 /// A source job with every page of its arrays.
 async fn get_full(ctx: &Ctx, id: i64) -> Result<Job, EngineError> {
-    ctx.source
-        .jobs()
-        .get(id)
-        .await
-        .map_err(api(|| format!("reading job {id} in the source")))
+    Ok(ctx.source.jobs().get(id).await?)
 }
 
 fn parse_id(id: &str) -> Result<i64, EngineError> {
@@ -225,11 +222,7 @@ impl Kind for Jobs {
             // scale:100000), most of them `None`.
             let mut entries: Vec<(i64, Option<Box<Job>>)> = Vec::new();
             let mut pages = std::pin::pin!(ctx.source.jobs().list(&JobListQuery::default()));
-            while let Some(j) = pages
-                .try_next()
-                .await
-                .map_err(api(|| "listing jobs in the source".into()))?
-            {
+            while let Some(j) = pages.try_next().await? {
                 let Some(id) = j.job_id else { continue };
                 ids.insert(id.to_string());
                 let resumed = SourceObject::resumable(ctx, NAME, &id.to_string())?;
@@ -241,8 +234,7 @@ impl Kind for Jobs {
                 .list()
                 .try_filter_map(|c| async move { Ok(c.cluster_id) })
                 .try_collect()
-                .await
-                .map_err(api(|| "listing clusters in the source".into()))?;
+                .await?;
             let known = std::sync::Arc::new((ids, clusters));
             Ok::<_, EngineError>(
                 futures::stream::iter(entries)
@@ -307,7 +299,8 @@ impl Kind for Jobs {
             let listed = ctx
                 .cache
                 .first_lookup(NAME, &obj.source_id, || async {
-                    ctx.target
+                    Ok(ctx
+                        .target
                         .jobs()
                         .list(&JobListQuery::default())
                         .try_filter_map(|j| async move {
@@ -316,8 +309,7 @@ impl Kind for Jobs {
                                 .map(|(t, id)| (t.to_string(), id.to_string())))
                         })
                         .try_collect()
-                        .await
-                        .map_err(api(|| "listing jobs in the target".into()))
+                        .await?)
                 })
                 .await?;
             let id = match listed {
@@ -335,8 +327,7 @@ impl Kind for Jobs {
                             std::future::ready(tag_of(j) == Some(obj.source_id.as_str()))
                         })
                         .try_next()
-                        .await
-                        .map_err(api(|| format!("looking up job {name} in the target")))?
+                        .await?
                         .and_then(|j| j.job_id)
                         .map(|id| id.to_string())
                 }
@@ -350,9 +341,7 @@ impl Kind for Jobs {
 
     fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
         Box::pin(async move {
-            match super::scim::found(ctx.target.jobs().get(parse_id(id)?).await)
-                .map_err(api(|| format!("reading job {id} in the target")))?
-            {
+            match ctx.target.jobs().get(parse_id(id)?).await.found()? {
                 Some(j) => target_of(j),
                 None => Ok(None),
             }
@@ -367,12 +356,7 @@ impl Kind for Jobs {
     ) -> KindFuture<'a, Created> {
         Box::pin(async move {
             let settings = settings_of(obj, desired)?;
-            let id = ctx
-                .target
-                .jobs()
-                .create(&settings)
-                .await
-                .map_err(api(|| format!("creating job {}", obj.key)))?;
+            let id = ctx.target.jobs().create(&settings).await?;
             Ok(Created {
                 id: id.to_string(),
                 key: None,
@@ -389,11 +373,7 @@ impl Kind for Jobs {
     ) -> KindFuture<'a, ()> {
         Box::pin(async move {
             let settings = settings_of(obj, desired)?;
-            ctx.target
-                .jobs()
-                .reset(parse_id(&t.id)?, &settings)
-                .await
-                .map_err(api(|| format!("updating job {}", obj.key)))
+            Ok(ctx.target.jobs().reset(parse_id(&t.id)?, &settings).await?)
         })
     }
 

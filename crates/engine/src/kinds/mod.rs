@@ -380,13 +380,6 @@ pub fn names() -> Vec<&'static str> {
     all().iter().map(|k| k.name()).collect()
 }
 
-/// Turns a client error into an engine error naming what was being done.
-pub(crate) fn api(
-    what: impl FnOnce() -> String,
-) -> impl FnOnce(brickport_api::ApiError) -> EngineError {
-    move |e| EngineError::api(what(), e)
-}
-
 /// A JSON value from a typed api struct (they all serialise).
 pub(crate) fn to_json<T: serde::Serialize>(
     kind: &'static str,

@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 use super::{
     Created, Ctx, Kind, KindFuture, Mode, ObjectStream, RefBy, Reference, SourceObject,
-    TargetObject, api,
+    TargetObject,
 };
 use crate::EngineError;
 
@@ -309,12 +309,7 @@ impl Kind for Notebooks {
         Box::pin(async move {
             copy(ctx, obj, false).await?;
             // import answers `{}`: read the new object's id (permissions use it).
-            let o = ctx
-                .target
-                .workspace()
-                .get_status(&obj.key)
-                .await
-                .map_err(api(|| format!("reading the new object {}", obj.key)))?;
+            let o = ctx.target.workspace().get_status(&obj.key).await?;
             Ok(Created {
                 id: o.object_id.map(|i| i.to_string()).unwrap_or_default(),
                 key: None,

@@ -13,6 +13,7 @@
 //! A workspace without the permissions API (`FEATURE_DISABLED`) is reported once per object
 //! type (one skipped line), not once per object, and the run goes on.
 
+use brickport_api::ApiResultExt;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -22,7 +23,7 @@ use serde_json::{Value, json};
 
 use super::{
     Created, Ctx, Kind, KindFuture, Mode, ObjectStream, RefBy, Reference, SourceObject,
-    TargetObject, api,
+    TargetObject,
 };
 use crate::EngineError;
 
@@ -257,7 +258,7 @@ impl Permissions {
         Ok((field.to_string(), name))
     }
 
-    async fn put(&self, ctx: &Ctx, obj: &SourceObject, desired: &Value) -> Result<(), EngineError> {
+    async fn put(&self, ctx: &Ctx, desired: &Value) -> Result<(), EngineError> {
         let t = self.request_type(desired);
         let id = desired["object_id"]
             .as_str()
@@ -277,14 +278,8 @@ impl Permissions {
             let (field, name) = self.me(ctx).await?;
             acl.push(AccessControlRequest::new(&field, &name, "IS_OWNER"));
         }
-        ctx.target
-            .permissions()
-            .set(&t, &id, &acl)
-            .await
-            .map(|_| ())
-            .map_err(api(|| {
-                format!("setting the permissions of {t} {}", obj.key)
-            }))
+        ctx.target.permissions().set(&t, &id, &acl).await?;
+        Ok(())
     }
 }
 
@@ -362,9 +357,7 @@ impl Kind for Permissions {
                 .as_str()
                 .unwrap_or_default()
                 .to_string();
-            let perms = super::scim::found(ctx.target.permissions().get(&t, &id).await).map_err(
-                api(|| format!("reading the permissions of {t} {id} in the target")),
-            )?;
+            let perms = ctx.target.permissions().get(&t, &id).await.found()?;
             Ok(perms.map(|p| TargetObject {
                 id: id.clone(),
                 key: id.clone(),
@@ -376,11 +369,11 @@ impl Kind for Permissions {
     fn create<'a>(
         &'a self,
         ctx: &'a Ctx,
-        obj: &'a SourceObject,
+        _: &'a SourceObject,
         desired: &'a Value,
     ) -> KindFuture<'a, Created> {
         Box::pin(async move {
-            self.put(ctx, obj, desired).await?;
+            self.put(ctx, desired).await?;
             Ok(Created {
                 id: desired["object_id"]
                     .as_str()
@@ -394,11 +387,11 @@ impl Kind for Permissions {
     fn update<'a>(
         &'a self,
         ctx: &'a Ctx,
-        obj: &'a SourceObject,
+        _: &'a SourceObject,
         _: &'a TargetObject,
         desired: &'a Value,
     ) -> KindFuture<'a, ()> {
-        Box::pin(self.put(ctx, obj, desired))
+        Box::pin(self.put(ctx, desired))
     }
 
     fn compare(&self, _: &SourceObject, desired: &Value, t: &TargetObject) -> Vec<String> {

@@ -4,12 +4,13 @@
 //! Git credentials (tokens) can never be read, so every Git folder is a manual action: its
 //! users re-authenticate in the target. Uncommitted changes are not transferable by the API.
 
+use brickport_api::ApiResultExt;
 use brickport_api::types::repos::{Repo, UpdateRepo};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 
 use super::snapshot::Lookup;
-use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, api, from_json};
+use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, from_json};
 use crate::EngineError;
 use crate::json::pick;
 
@@ -48,7 +49,7 @@ fn parse_id(id: &str) -> Result<i64, EngineError> {
 }
 
 /// Checks out the source's branch, when it has one.
-async fn checkout(ctx: &Ctx, id: i64, key: &str, desired: &Value) -> Result<(), EngineError> {
+async fn checkout(ctx: &Ctx, id: i64, desired: &Value) -> Result<(), EngineError> {
     let Some(branch) = desired.get("branch").and_then(Value::as_str) else {
         return Ok(());
     };
@@ -56,9 +57,7 @@ async fn checkout(ctx: &Ctx, id: i64, key: &str, desired: &Value) -> Result<(), 
         branch: Some(branch.to_string()),
         ..UpdateRepo::default()
     };
-    ctx.target.repos().update(id, &up).await.map_err(api(|| {
-        format!("checking out branch {branch} in Git folder {key}")
-    }))
+    Ok(ctx.target.repos().update(id, &up).await?)
 }
 
 impl Kind for Repos {
@@ -86,13 +85,7 @@ impl Kind for Repos {
 
     fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
         Box::pin(async move {
-            let repos: Vec<Repo> = ctx
-                .source
-                .repos()
-                .list(None)
-                .try_collect()
-                .await
-                .map_err(api(|| "listing Git folders in the source".into()))?;
+            let repos: Vec<Repo> = ctx.source.repos().list(None).try_collect().await?;
             let mut out = Vec::new();
             for r in repos {
                 let (Some(id), Some(path)) = (r.id, r.path.clone()) else {
@@ -131,7 +124,8 @@ impl Kind for Repos {
             let listed = ctx
                 .cache
                 .first_lookup(NAME, &obj.key, || async {
-                    ctx.target
+                    Ok(ctx
+                        .target
                         .repos()
                         .list(None)
                         .try_filter_map(|r| async move {
@@ -142,8 +136,7 @@ impl Kind for Repos {
                                 .map(|(p, id)| (p, id.to_string())))
                         })
                         .try_collect()
-                        .await
-                        .map_err(api(|| "listing Git folders in the target".into()))
+                        .await?)
                 })
                 .await?;
             match listed {
@@ -156,10 +149,7 @@ impl Kind for Repos {
                 .repos()
                 .list(Some(&obj.key))
                 .try_collect()
-                .await
-                .map_err(api(|| {
-                    format!("looking up Git folder {} in the target", obj.key)
-                }))?;
+                .await?;
             match repos.into_iter().find(|r| {
                 r.path
                     .as_deref()
@@ -175,9 +165,7 @@ impl Kind for Repos {
 
     fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
         Box::pin(async move {
-            match super::scim::found(ctx.target.repos().get(parse_id(id)?).await)
-                .map_err(api(|| format!("reading Git folder {id} in the target")))?
-            {
+            match ctx.target.repos().get(parse_id(id)?).await.found()? {
                 Some(r) => target(r),
                 None => Ok(None),
             }
@@ -203,25 +191,16 @@ impl Kind for Repos {
                 && let Some((parent, _)) = obj.key.rsplit_once('/')
                 && parent != "/Repos"
             {
-                ctx.target
-                    .workspace()
-                    .mkdirs(parent)
-                    .await
-                    .map_err(api(|| format!("creating folder {parent}")))?;
+                ctx.target.workspace().mkdirs(parent).await?;
             }
-            let r = ctx
-                .target
-                .repos()
-                .create(&req)
-                .await
-                .map_err(api(|| format!("creating Git folder {}", obj.key)))?;
+            let r = ctx.target.repos().create(&req).await?;
             let id = r.id.ok_or_else(|| EngineError::Shape {
                 kind: NAME,
                 key: obj.key.clone(),
                 message: "the create answer has no id".into(),
             })?;
             if r.branch.as_deref() != desired.get("branch").and_then(Value::as_str) {
-                checkout(ctx, id, &obj.key, desired).await?;
+                checkout(ctx, id, desired).await?;
             }
             Ok(Created {
                 id: id.to_string(),
@@ -252,7 +231,7 @@ impl Kind for Repos {
                     ),
                 });
             }
-            checkout(ctx, parse_id(&t.id)?, &obj.key, desired).await
+            checkout(ctx, parse_id(&t.id)?, desired).await
         })
     }
 }

@@ -3,13 +3,14 @@
 //! target assigns a new applicationId: the ledger keeps old → new (the target key), and
 //! references by applicationId (ACLs, run_as) are remapped through it.
 
+use brickport_api::ApiResultExt;
 use brickport_api::types::scim::{ScimQuery, ServicePrincipal};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 
-use super::scim::{complex, found, values};
+use super::scim::{complex, values};
 use super::snapshot::Lookup;
-use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, api, to_json};
+use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, to_json};
 
 /// The kind's name.
 pub const NAME: &str = "service_principals";
@@ -71,8 +72,7 @@ async fn first_lookup(
                 ..ScimQuery::default()
             })
             .try_collect()
-            .await
-            .map_err(api(|| "listing service principals in the target".into()))?;
+            .await?;
         let mut names = std::collections::HashMap::<String, Vec<String>>::new();
         let mut out = Vec::new();
         for sp in all {
@@ -125,8 +125,7 @@ impl Kind for ServicePrincipals {
                 .service_principals()
                 .list(&ScimQuery::default())
                 .try_collect()
-                .await
-                .map_err(api(|| "listing service principals in the source".into()))?;
+                .await?;
             let caller = super::scim::target_caller(ctx).await?;
             let mut out = Vec::new();
             for sp in sps {
@@ -151,21 +150,17 @@ impl Kind for ServicePrincipals {
     ) -> KindFuture<'a, Option<TargetObject>> {
         Box::pin(async move {
             let sps = ctx.target.scim().service_principals();
-            let err = || format!("looking up service principal {} in the target", obj.key);
             let spec = obj.spec();
             let name = spec["displayName"].as_str();
             let found_id = match first_lookup(ctx, &obj.key, name).await? {
                 Lookup::Id(id) => Some(id),
                 Lookup::Absent => None,
                 Lookup::Ask => {
-                    let mut hits = sps
-                        .find_eq("applicationId", &obj.key)
-                        .await
-                        .map_err(api(err))?;
+                    let mut hits = sps.find_eq("applicationId", &obj.key).await?;
                     if hits.is_empty()
                         && let Some(name) = name
                     {
-                        let by_name = sps.find_eq("displayName", name).await.map_err(api(err))?;
+                        let by_name = sps.find_eq("displayName", name).await?;
                         // A display name is not unique: only a single match identifies it.
                         if by_name.len() == 1 {
                             hits = by_name;
@@ -175,9 +170,7 @@ impl Kind for ServicePrincipals {
                 }
             };
             match found_id {
-                Some(id) => Ok(found(sps.get(&id).await)
-                    .map_err(api(err))?
-                    .and_then(target)),
+                Some(id) => Ok(sps.get(&id).await.found()?.and_then(target)),
                 None => Ok(None),
             }
         })
@@ -185,10 +178,13 @@ impl Kind for ServicePrincipals {
 
     fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
         Box::pin(async move {
-            Ok(found(ctx.target.scim().service_principals().get(id).await)
-                .map_err(api(|| {
-                    format!("reading service principal {id} in the target")
-                }))?
+            Ok(ctx
+                .target
+                .scim()
+                .service_principals()
+                .get(id)
+                .await
+                .found()?
                 .and_then(target))
         })
     }
@@ -196,7 +192,7 @@ impl Kind for ServicePrincipals {
     fn create<'a>(
         &'a self,
         ctx: &'a Ctx,
-        obj: &'a SourceObject,
+        _: &'a SourceObject,
         desired: &'a Value,
     ) -> KindFuture<'a, Created> {
         Box::pin(async move {
@@ -205,8 +201,7 @@ impl Kind for ServicePrincipals {
                 .scim()
                 .service_principals()
                 .create(&request(desired, true))
-                .await
-                .map_err(api(|| format!("creating service principal {}", obj.key)))?;
+                .await?;
             Ok(Created {
                 id: sp.id.unwrap_or_default(),
                 key: sp.application_id,
@@ -217,7 +212,7 @@ impl Kind for ServicePrincipals {
     fn update<'a>(
         &'a self,
         ctx: &'a Ctx,
-        obj: &'a SourceObject,
+        _: &'a SourceObject,
         t: &'a TargetObject,
         desired: &'a Value,
     ) -> KindFuture<'a, ()> {
@@ -228,8 +223,7 @@ impl Kind for ServicePrincipals {
                 .scim()
                 .service_principals()
                 .replace(&t.id, &req)
-                .await
-                .map_err(api(|| format!("updating service principal {}", obj.key)))?;
+                .await?;
             Ok(())
         })
     }

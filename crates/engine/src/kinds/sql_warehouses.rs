@@ -1,12 +1,13 @@
 //! SQL warehouses: every writable field, tags and channel included. Natural key: name. A new
 //! warehouse starts when created; it is stopped right away (no cost until cut-over).
 
+use brickport_api::ApiResultExt;
 use brickport_api::types::warehouses::Warehouse;
 use futures::TryStreamExt;
 use serde_json::Value;
 
 use super::snapshot::find_listed;
-use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, api, from_json, to_json};
+use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, from_json, to_json};
 use crate::Check;
 use crate::json::pick;
 
@@ -42,13 +43,8 @@ fn target(w: Warehouse) -> Result<Option<TargetObject>, crate::EngineError> {
 }
 
 async fn all(ctx: &Ctx, source: bool) -> Result<Vec<Warehouse>, crate::EngineError> {
-    let (client, side) = ctx.side(source);
-    let list: Vec<Warehouse> = client
-        .warehouses()
-        .list()
-        .try_collect()
-        .await
-        .map_err(api(|| format!("listing SQL warehouses in the {side}")))?;
+    let (client, _) = ctx.side(source);
+    let list: Vec<Warehouse> = client.warehouses().list().try_collect().await?;
     Ok(list
         .into_iter()
         .filter(|w| !matches!(w.state.as_deref(), Some("DELETED" | "DELETING")))
@@ -99,9 +95,7 @@ impl Kind for SqlWarehouses {
 
     fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
         Box::pin(async move {
-            match super::scim::found(ctx.target.warehouses().get(id).await)
-                .map_err(api(|| format!("reading SQL warehouse {id} in the target")))?
-            {
+            match ctx.target.warehouses().get(id).await.found()? {
                 Some(w) if matches!(w.state.as_deref(), Some("DELETED" | "DELETING")) => Ok(None),
                 Some(w) => target(w),
                 None => Ok(None),
@@ -118,15 +112,10 @@ impl Kind for SqlWarehouses {
         Box::pin(async move {
             let w: Warehouse = from_json(NAME, &obj.key, desired)?;
             let wh = ctx.target.warehouses();
-            let id = wh
-                .create(&w)
-                .await
-                .map_err(api(|| format!("creating SQL warehouse {}", obj.key)))?;
+            let id = wh.create(&w).await?;
             // Created warehouses start; stop it so it costs nothing until cut-over. `stop`
             // is idempotent, so a retry after a lost answer is harmless.
-            wh.stop(&id).await.map_err(api(|| {
-                format!("stopping the new SQL warehouse {}", obj.key)
-            }))?;
+            wh.stop(&id).await?;
             Ok(Created { id, key: None })
         })
     }
@@ -140,11 +129,7 @@ impl Kind for SqlWarehouses {
     ) -> KindFuture<'a, ()> {
         Box::pin(async move {
             let w: Warehouse = from_json(NAME, &obj.key, desired)?;
-            ctx.target
-                .warehouses()
-                .edit(&t.id, &w)
-                .await
-                .map_err(api(|| format!("updating SQL warehouse {}", obj.key)))
+            Ok(ctx.target.warehouses().edit(&t.id, &w).await?)
         })
     }
 

@@ -1,15 +1,14 @@
 //! Users: userName, displayName, active, entitlements, roles (instance profiles). Natural key:
 //! userName. Group membership is carried by the groups kind.
 
+use brickport_api::ApiResultExt;
 use brickport_api::types::scim::{ScimQuery, User};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 
-use super::scim::{complex, find_patiently, found, values};
+use super::scim::{complex, find_patiently, values};
 use super::snapshot::Lookup;
-use super::{
-    Created, Ctx, Kind, KindFuture, ObjectStream, SourceObject, TargetObject, api, to_json,
-};
+use super::{Created, Ctx, Kind, KindFuture, ObjectStream, SourceObject, TargetObject, to_json};
 use crate::EngineError;
 
 /// The kind's name.
@@ -108,8 +107,7 @@ impl Kind for Users {
                             ..ScimQuery::default()
                         })
                         .try_collect()
-                        .await
-                        .map_err(api(|| "listing users in the target".into()))?;
+                        .await?;
                     Ok(all
                         .into_iter()
                         .filter_map(|u| Some((u.user_name?, u.id?)))
@@ -120,17 +118,14 @@ impl Kind for Users {
                 Lookup::Id(id) => Some(id),
                 Lookup::Absent => None,
                 Lookup::Ask => find_patiently(|| users.find_eq("userName", &obj.key), false)
-                    .await
-                    .map_err(api(|| format!("looking up user {} in the target", obj.key)))?
+                    .await?
                     .into_iter()
                     .next()
                     .and_then(|u| u.id),
             };
             match id {
                 // The list may leave attributes out; the object itself is authoritative.
-                Some(id) => Ok(found(users.get(&id).await)
-                    .map_err(api(|| format!("reading user {} in the target", obj.key)))?
-                    .and_then(target)),
+                Some(id) => Ok(users.get(&id).await.found()?.and_then(target)),
                 None => Ok(None),
             }
         })
@@ -138,8 +133,13 @@ impl Kind for Users {
 
     fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
         Box::pin(async move {
-            Ok(found(ctx.target.scim().users().get(id).await)
-                .map_err(api(|| format!("reading user {id} in the target")))?
+            Ok(ctx
+                .target
+                .scim()
+                .users()
+                .get(id)
+                .await
+                .found()?
                 .and_then(target))
         })
     }
@@ -147,17 +147,11 @@ impl Kind for Users {
     fn create<'a>(
         &'a self,
         ctx: &'a Ctx,
-        obj: &'a SourceObject,
+        _: &'a SourceObject,
         desired: &'a Value,
     ) -> KindFuture<'a, Created> {
         Box::pin(async move {
-            let u = ctx
-                .target
-                .scim()
-                .users()
-                .create(&request(desired))
-                .await
-                .map_err(api(|| format!("creating user {}", obj.key)))?;
+            let u = ctx.target.scim().users().create(&request(desired)).await?;
             Ok(Created {
                 id: u.id.unwrap_or_default(),
                 key: u.user_name,
@@ -168,7 +162,7 @@ impl Kind for Users {
     fn update<'a>(
         &'a self,
         ctx: &'a Ctx,
-        obj: &'a SourceObject,
+        _: &'a SourceObject,
         t: &'a TargetObject,
         desired: &'a Value,
     ) -> KindFuture<'a, ()> {
@@ -178,8 +172,7 @@ impl Kind for Users {
                 .scim()
                 .users()
                 .replace(&t.id, &request(desired))
-                .await
-                .map_err(api(|| format!("updating user {}", obj.key)))?;
+                .await?;
             Ok(())
         })
     }

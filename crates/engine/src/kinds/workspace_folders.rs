@@ -13,6 +13,7 @@
 //! listing, or needs nothing when this run created the parent empty (`snapshot.rs`); a home
 //! folder, which the target may make at any moment of the run, is always asked for.
 
+use brickport_api::ApiResultExt;
 use brickport_api::types::workspace::ObjectInfo;
 use futures::{StreamExt, TryStreamExt};
 use serde_json::{Value, json};
@@ -20,7 +21,7 @@ use serde_json::{Value, json};
 use super::snapshot::PathLookup;
 use super::source_walk::SourceWalk;
 use super::{
-    Created, Ctx, Kind, KindFuture, ObjectStream, RefBy, Reference, SourceObject, TargetObject, api,
+    Created, Ctx, Kind, KindFuture, ObjectStream, RefBy, Reference, SourceObject, TargetObject,
 };
 use crate::EngineError;
 
@@ -116,8 +117,7 @@ pub(crate) async fn target_object(
         let first = ctx
             .cache
             .first_path_lookup(path, |folder| async move {
-                super::scim::found(ctx.target.workspace().list(&folder).await)
-                    .map_err(api(|| format!("listing folder {folder} in the target")))
+                Ok(ctx.target.workspace().list(&folder).await.found()?)
             })
             .await?;
         match first {
@@ -126,8 +126,7 @@ pub(crate) async fn target_object(
             PathLookup::Ask => {}
         }
     }
-    super::scim::found(ctx.target.workspace().get_status(path).await)
-        .map_err(api(|| format!("looking up {path} in the target")))
+    Ok(ctx.target.workspace().get_status(path).await.found()?)
 }
 
 impl Kind for WorkspaceFolders {
@@ -213,19 +212,14 @@ impl Kind for WorkspaceFolders {
     ) -> KindFuture<'a, Created> {
         Box::pin(async move {
             let ws = ctx.target.workspace();
-            ws.mkdirs(&obj.key)
-                .await
-                .map_err(api(|| format!("creating folder {}", obj.key)))?;
+            ws.mkdirs(&obj.key).await?;
             // Created after its lookup found it absent: empty, so its children are absent
             // (not so a home folder, which the target may make and fill by itself).
             if self.made_with(obj).is_none() {
                 ctx.cache.created_empty(&obj.key);
             }
             // mkdirs answers `{}`: read the new folder's id (permissions use it).
-            let o = ws
-                .get_status(&obj.key)
-                .await
-                .map_err(api(|| format!("reading the new folder {}", obj.key)))?;
+            let o = ws.get_status(&obj.key).await?;
             Ok(Created {
                 id: o.object_id.map(|i| i.to_string()).unwrap_or_default(),
                 key: None,
