@@ -19,7 +19,7 @@ mod target;
 
 use crate::idmap::{Pass, Unresolved};
 use crate::json;
-use crate::kinds::{Ctx, Kind, Mode, SourceObject, TargetObject};
+use crate::kinds::{After, Ctx, Kind, Mode, SourceObject, TargetObject};
 use crate::ledger::{Ledger, Status};
 use crate::options::ConflictPolicy;
 use crate::report::{ObjectReport, Outcome};
@@ -485,13 +485,20 @@ async fn first_pass(
 }
 
 /// Why an object found in the target counts as created: the target made it when this run
-/// created the object it comes with ([`Kind::made_with`]: a user's home folder).
+/// created the object it comes with ([`After::Object`] `made_with`: a user's home folder).
 fn made_by_this_run(
     rt: &Runtime,
     kind: &dyn Kind,
     obj: &SourceObject,
 ) -> Result<Option<String>, EngineError> {
-    let Some((kinds, key)) = kind.made_with(obj) else {
+    let (
+        After::Object {
+            kinds,
+            made_with: true,
+        },
+        Some(key),
+    ) = (kind.after(), kind.after_object(obj))
+    else {
         return Ok(None);
     };
     for k in kinds {

@@ -20,7 +20,7 @@ use futures::stream::{FuturesUnordered, StreamExt, TryStreamExt};
 use crate::backup;
 use crate::graph;
 use crate::idmap::IdMap;
-use crate::kinds::{self, Ctx, Kind};
+use crate::kinds::{self, Ctx, Detail, Kind};
 use crate::ledger::Ledger;
 use crate::process::{Runtime, run_listed_pass};
 use crate::progress::Progress;
@@ -273,8 +273,15 @@ async fn execute(
             // Migrated while listed, backed up object by object.
             let writer = new_writer(k.name())?;
             running.push(Box::pin(async move {
-                let (summary, backup) =
-                    streamed::run(rt, k, k.list_stream(&rt.ctx), progress, writer, spill).await?;
+                let (summary, backup) = streamed::run(
+                    rt,
+                    k,
+                    k.list(&rt.ctx, Detail::Full),
+                    progress,
+                    writer,
+                    spill,
+                )
+                .await?;
                 rt.waits.finish(k.name());
                 Ok((k.name(), summary, backup))
             }));
@@ -285,7 +292,7 @@ async fn execute(
             // are never all in memory); the run needs only their specs.
             let mut writer = new_writer(k.name())?;
             let mut objs = Listed::new(waiting_dir, opts.listed_in_memory);
-            let mut listed = std::pin::pin!(k.list_stream(&rt.ctx));
+            let mut listed = std::pin::pin!(k.list(&rt.ctx, Detail::Full));
             while let Some(mut o) = listed.try_next().await? {
                 let raw = std::mem::take(&mut o.raw);
                 if let Some(w) = &mut writer {

@@ -2,12 +2,12 @@
 //! user, libraries. Natural key: name. Default (Databricks-managed, `is_default`) policies
 //! exist in every workspace: they are matched by name and mapped, never created.
 
-use brickport_api::ApiResultExt;
 use brickport_api::types::policies::Policy;
 use serde_json::Value;
 
 use super::snapshot::find_listed;
 use super::{Created, Ctx, Kind, KindFuture, Mode, SourceObject, TargetObject, from_json, to_json};
+use super::{Detail, ObjectStream};
 use crate::Check;
 use crate::json::pick;
 
@@ -72,8 +72,8 @@ impl Kind for ClusterPolicies {
         1
     }
 
-    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(async move {
+    fn list<'a>(&'a self, ctx: &'a Ctx, _: Detail) -> ObjectStream<'a> {
+        super::batch_stream(Box::pin(async move {
             let mut out = Vec::new();
             for p in all(ctx, true).await? {
                 let (Some(id), Some(name)) = (p.policy_id.clone(), p.name.clone()) else {
@@ -87,7 +87,7 @@ impl Kind for ClusterPolicies {
                 out.push(obj);
             }
             Ok(out)
-        })
+        }))
     }
 
     fn find<'a>(
@@ -107,12 +107,7 @@ impl Kind for ClusterPolicies {
     }
 
     fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
-        Box::pin(async move {
-            match ctx.target.policies().get(id).await.found()? {
-                Some(p) => target(p),
-                None => Ok(None),
-            }
-        })
+        super::get_by_id(async move { ctx.target.policies().get(id).await }, target)
     }
 
     fn create<'a>(

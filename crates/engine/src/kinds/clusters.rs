@@ -23,6 +23,8 @@ use brickport_api::types::clusters::Cluster;
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 
+use super::Detail;
+use super::shared::SOURCE_ID_TAG;
 use super::snapshot::Lookup;
 use super::{
     Created, Ctx, Kind, KindFuture, Mode, ObjectStream, RefBy, Reference, SourceObject,
@@ -41,9 +43,6 @@ pub const NAME: &str = "clusters";
 
 /// All-purpose clusters.
 pub struct Clusters;
-
-/// The custom tag (clusters) or job tag (jobs) holding the source id in the target.
-pub const SOURCE_ID_TAG: &str = "brickport_source_id";
 
 /// Cluster sources the platform manages: not re-created.
 const MANAGED_SOURCES: &[&str] = &["JOB", "PIPELINE", "PIPELINE_MAINTENANCE", "MODELS", "SQL"];
@@ -187,7 +186,7 @@ fn list(ctx: &Ctx, full: bool) -> ObjectStream<'_> {
         ctx.source
             .clusters()
             .list()
-            .map_err(|e| EngineError::api("listing clusters in the source", e))
+            .map_err(EngineError::from)
             .map_ok(move |c| source_object(ctx, c, full))
             .try_buffered(width)
             .try_filter_map(|o| std::future::ready(Ok(o))),
@@ -249,20 +248,8 @@ impl Kind for Clusters {
         REFS
     }
 
-    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(list(ctx, true).try_collect())
-    }
-
-    fn list_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
-        list(ctx, true)
-    }
-
-    fn list_brief_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
-        list(ctx, false)
-    }
-
-    fn list_brief<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(list(ctx, false).try_collect())
+    fn list<'a>(&'a self, ctx: &'a Ctx, detail: Detail) -> ObjectStream<'a> {
+        list(ctx, detail == Detail::Full)
     }
 
     fn find<'a>(

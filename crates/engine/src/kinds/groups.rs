@@ -11,6 +11,7 @@ use brickport_api::types::scim::{Group, PatchOp, PatchOperation, ScimQuery};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 
+use super::Detail;
 use super::scim::{complex, value_list, values};
 use super::snapshot::Lookup;
 use super::{
@@ -97,11 +98,7 @@ impl Kind for Groups {
         REFS
     }
 
-    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(self.list_stream(ctx).try_collect())
-    }
-
-    fn list_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
+    fn list<'a>(&'a self, ctx: &'a Ctx, _: Detail) -> ObjectStream<'a> {
         // Page by page: a big workspace's groups (and their member lists) are never all in
         // memory as read.
         Box::pin(
@@ -109,7 +106,7 @@ impl Kind for Groups {
                 .scim()
                 .groups()
                 .list(&ScimQuery::default())
-                .map_err(|e| EngineError::api("listing groups in the source", e))
+                .map_err(EngineError::from)
                 .try_filter_map(|g| async move {
                     let (Some(id), Some(name)) = (g.id.clone(), g.display_name.clone()) else {
                         return Ok(None);
@@ -144,16 +141,10 @@ impl Kind for Groups {
     }
 
     fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
-        Box::pin(async move {
-            Ok(ctx
-                .target
-                .scim()
-                .groups()
-                .get(id)
-                .await
-                .found()?
-                .and_then(target))
-        })
+        super::get_by_id(
+            async move { ctx.target.scim().groups().get(id).await },
+            |x| Ok(target(x)),
+        )
     }
 
     fn create<'a>(

@@ -1,12 +1,12 @@
 //! Instance pools: every writable field. Natural key: instance_pool_name. Clusters and job
 //! clusters reference them by id.
 
-use brickport_api::ApiResultExt;
 use brickport_api::types::pools::InstancePool;
 use serde_json::Value;
 
 use super::snapshot::find_listed;
 use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, from_json, to_json};
+use super::{Detail, ObjectStream};
 use crate::Check;
 use crate::json::pick;
 
@@ -76,8 +76,8 @@ impl Kind for InstancePools {
         1
     }
 
-    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(async move {
+    fn list<'a>(&'a self, ctx: &'a Ctx, _: Detail) -> ObjectStream<'a> {
+        super::batch_stream(Box::pin(async move {
             let mut out = Vec::new();
             for p in all(ctx, true).await? {
                 let (Some(id), Some(name)) =
@@ -93,7 +93,7 @@ impl Kind for InstancePools {
                 ));
             }
             Ok(out)
-        })
+        }))
     }
 
     fn find<'a>(
@@ -118,13 +118,12 @@ impl Kind for InstancePools {
     }
 
     fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
-        Box::pin(async move {
-            match ctx.target.pools().get(id).await.found()? {
-                // A deleted pool can still be read for a while, in state DELETED.
-                Some(p) if p.state.as_deref() == Some("DELETED") => Ok(None),
-                Some(p) => target(p),
-                None => Ok(None),
+        super::get_by_id(async move { ctx.target.pools().get(id).await }, |p| {
+            // A deleted pool can still be read for a while, in state DELETED.
+            if p.state.as_deref() == Some("DELETED") {
+                return Ok(None);
             }
+            target(p)
         })
     }
 

@@ -25,8 +25,9 @@ use brickport_api::types::jobs::{Job, JobListQuery, JobSettings};
 use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
-use super::clusters::SOURCE_ID_TAG;
+use super::shared::SOURCE_ID_TAG;
 use super::snapshot::Lookup;
+use super::{After, Detail};
 use super::{
     Created, Ctx, Kind, KindFuture, ObjectStream, RefBy, Reference, SourceObject, TargetObject,
     from_json,
@@ -178,7 +179,7 @@ fn full(
     let mut obj = SourceObject::new(id.to_string(), key, raw, built.spec);
     obj.manual = built.manual;
     // A job `cutover` already resumed stays resumed: its spec says so.
-    crate::cutover::keep_resumed(ctx, &mut obj)?;
+    crate::cutover::keep_resumed(&Jobs, ctx, &mut obj)?;
     Ok(obj)
 }
 
@@ -191,6 +192,32 @@ fn tag_of(j: &Job) -> Option<&str> {
         .and_then(Value::as_str)
 }
 
+/// The jobs as the list gives them ([`Detail::Brief`]).
+fn brief_list(ctx: &Ctx) -> ObjectStream<'_> {
+    // The list's names are enough for the keys: no `get` per job, and each page's jobs
+    // are handed on as they come.
+    Box::pin(
+        ctx.source
+            .jobs()
+            .list(&JobListQuery::default())
+            .map_err(EngineError::from)
+            .try_filter_map(|j| async move {
+                let Some(id) = j.job_id else { return Ok(None) };
+                let name = j
+                    .settings
+                    .and_then(|s| s.name)
+                    .unwrap_or_else(|| "Untitled".into());
+                let key = format!("{name} ({id})");
+                Ok(Some(SourceObject::new(
+                    id.to_string(),
+                    key,
+                    Value::Null,
+                    Value::Null,
+                )))
+            }),
+    )
+}
+
 impl Kind for Jobs {
     fn name(&self) -> &'static str {
         NAME
@@ -201,16 +228,15 @@ impl Kind for Jobs {
     fn references(&self) -> &'static [Reference] {
         REFS
     }
-    fn after(&self) -> &'static [&'static str] {
+    fn after(&self) -> After {
         // Notebooks inside Git folders need the Git folders.
-        &[super::repos::NAME]
+        After::Kinds(&[super::repos::NAME])
     }
 
-    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(self.list_stream(ctx).try_collect())
-    }
-
-    fn list_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
+    fn list<'a>(&'a self, ctx: &'a Ctx, detail: Detail) -> ObjectStream<'a> {
+        if detail == Detail::Brief {
+            return brief_list(ctx);
+        }
         // Each job's full settings are read one by one and handed on as they come, so a big
         // workspace's jobs are not all in memory at once (the caller backs each up and keeps
         // only its spec).
@@ -251,35 +277,6 @@ impl Kind for Jobs {
             )
         };
         Box::pin(futures::stream::once(listed).try_flatten())
-    }
-
-    fn list_brief<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(self.list_brief_stream(ctx).try_collect())
-    }
-
-    fn list_brief_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
-        // The list's names are enough for the keys: no `get` per job, and each page's jobs
-        // are handed on as they come.
-        Box::pin(
-            ctx.source
-                .jobs()
-                .list(&JobListQuery::default())
-                .map_err(|e| EngineError::api("listing jobs in the source", e))
-                .try_filter_map(|j| async move {
-                    let Some(id) = j.job_id else { return Ok(None) };
-                    let name = j
-                        .settings
-                        .and_then(|s| s.name)
-                        .unwrap_or_else(|| "Untitled".into());
-                    let key = format!("{name} ({id})");
-                    Ok(Some(SourceObject::new(
-                        id.to_string(),
-                        key,
-                        Value::Null,
-                        Value::Null,
-                    )))
-                }),
-        )
     }
 
     fn find<'a>(
@@ -375,6 +372,14 @@ impl Kind for Jobs {
             let settings = settings_of(obj, desired)?;
             Ok(ctx.target.jobs().reset(parse_id(&t.id)?, &settings).await?)
         })
+    }
+
+    fn resumed_at_cutover(&self, spec: &mut Value, resumed: &[String]) {
+        for b in resumed {
+            if let Some(Value::Object(block)) = spec.get_mut(b.as_str()) {
+                block.insert("pause_status".into(), Value::String("UNPAUSED".into()));
+            }
+        }
     }
 
     fn compare(&self, obj: &SourceObject, desired: &Value, t: &TargetObject) -> Vec<String> {

@@ -21,6 +21,7 @@ use brickport_api::types::permissions::{AccessControlRequest, ObjectPermissions}
 use futures::{StreamExt, TryStreamExt};
 use serde_json::{Value, json};
 
+use super::Detail;
 use super::{
     Created, Ctx, Kind, KindFuture, Mode, ObjectStream, RefBy, Reference, SourceObject,
     TargetObject,
@@ -249,7 +250,7 @@ impl Permissions {
     /// The migrating principal in the target, as an ACL entry field and name (read once per
     /// run, in the run's cache).
     async fn me(&self, ctx: &Ctx) -> Result<(String, String), EngineError> {
-        let name = super::scim::target_caller(ctx).await?.unwrap_or_default();
+        let name = super::shared::target_caller(ctx).await?.unwrap_or_default();
         let field = if super::jobs::uuid_like(&name) {
             "service_principal_name"
         } else {
@@ -318,16 +319,12 @@ impl Kind for Permissions {
         self.guarded.streamed()
     }
 
-    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(self.list_stream(ctx).try_collect())
-    }
-
-    fn list_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
+    fn list<'a>(&'a self, ctx: &'a Ctx, _: Detail) -> ObjectStream<'a> {
         let width = ctx.opts.max_concurrency.max(1);
         // Opened before the probe: a stream of the shared source tree walk must be open from
         // the start for the walk to keep its entries (see `source_walk`); dropped unread when
         // the API is disabled.
-        let brief = self.guarded.list_brief_stream(ctx);
+        let brief = self.guarded.list(ctx, Detail::Brief);
         let probed = async move {
             Ok::<_, EngineError>(match disabled_side(ctx).await {
                 Some(side) => {

@@ -10,6 +10,7 @@ use futures::TryStreamExt;
 use serde_json::{Value, json};
 
 use super::snapshot::Lookup;
+use super::{After, Detail, ObjectStream};
 use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, from_json};
 use crate::EngineError;
 use crate::json::pick;
@@ -26,7 +27,7 @@ fn spec(r: &Repo) -> Result<Value, EngineError> {
     let v = super::to_json(NAME, r.path.as_deref().unwrap_or(""), r)?;
     let mut s = pick(&v, FIELDS);
     if let Some(p) = s.get("path").and_then(Value::as_str) {
-        s["path"] = json!(super::notebooks::normalise_path(p));
+        s["path"] = json!(super::shared::normalise_path(p));
     }
     Ok(s)
 }
@@ -35,7 +36,7 @@ fn target(r: Repo) -> Result<Option<TargetObject>, EngineError> {
     let body = spec(&r)?;
     Ok(TargetObject::from_parts(
         r.id.map(|id| id.to_string()),
-        r.path.map(|p| super::notebooks::normalise_path(&p)),
+        r.path.map(|p| super::shared::normalise_path(&p)),
         body,
     ))
 }
@@ -67,31 +68,29 @@ impl Kind for Repos {
     fn phase(&self) -> u8 {
         2
     }
-    fn after(&self) -> &'static [&'static str] {
-        // Git folders outside /Repos live in user or shared folders.
-        &[super::workspace_folders::NAME]
+    fn after(&self) -> After {
+        // Git folders outside /Repos live in user or shared folders; each needs only the
+        // folder it is in (none under /Repos: the API makes those).
+        After::Object {
+            kinds: &[super::workspace_folders::NAME],
+            made_with: false,
+        }
     }
 
-    fn after_by_object(&self) -> bool {
-        // A Git folder needs only the folder it is in (none under /Repos: the API makes those).
-        true
-    }
-
-    fn after_object(&self, obj: &SourceObject) -> Option<(&'static [&'static str], String)> {
+    fn after_object(&self, obj: &SourceObject) -> Option<String> {
         let (parent, _) = obj.key.rsplit_once('/')?;
-        (!parent.is_empty() && !super::notebooks::in_repos(&obj.key))
-            .then(|| (&[super::workspace_folders::NAME][..], parent.to_string()))
+        (!parent.is_empty() && !super::shared::in_repos(&obj.key)).then(|| parent.to_string())
     }
 
-    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(async move {
+    fn list<'a>(&'a self, ctx: &'a Ctx, _: Detail) -> ObjectStream<'a> {
+        super::batch_stream(Box::pin(async move {
             let repos: Vec<Repo> = ctx.source.repos().list(None).try_collect().await?;
             let mut out = Vec::new();
             for r in repos {
                 let (Some(id), Some(path)) = (r.id, r.path.clone()) else {
                     continue;
                 };
-                let path = super::notebooks::normalise_path(&path);
+                let path = super::shared::normalise_path(&path);
                 if !ctx.opts.path_selected(&path) {
                     continue;
                 }
@@ -110,7 +109,7 @@ impl Kind for Repos {
                 out.push(obj);
             }
             Ok(out)
-        })
+        }))
     }
 
     fn find<'a>(
@@ -131,7 +130,7 @@ impl Kind for Repos {
                         .try_filter_map(|r| async move {
                             Ok(r.path
                                 .as_deref()
-                                .map(super::notebooks::normalise_path)
+                                .map(super::shared::normalise_path)
                                 .zip(r.id)
                                 .map(|(p, id)| (p, id.to_string())))
                         })
@@ -153,7 +152,7 @@ impl Kind for Repos {
             match repos.into_iter().find(|r| {
                 r.path
                     .as_deref()
-                    .map(super::notebooks::normalise_path)
+                    .map(super::shared::normalise_path)
                     .as_deref()
                     == Some(obj.key.as_str())
             }) {
@@ -187,7 +186,7 @@ impl Kind for Repos {
             req.branch = None;
             // In /Repos a Git folder sits at /Repos/{folder}/{name}: make sure the folder is
             // there (folders under /Repos are not the folders kind's).
-            if super::notebooks::in_repos(&obj.key)
+            if super::shared::in_repos(&obj.key)
                 && let Some((parent, _)) = obj.key.rsplit_once('/')
                 && parent != "/Repos"
             {

@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 
 use super::snapshot::Lookup;
 use super::{Created, Ctx, Kind, KindFuture, Mode, RefBy, Reference, SourceObject, TargetObject};
+use super::{Detail, ObjectStream};
 use crate::{Check, EngineError};
 
 mod contents;
@@ -90,8 +91,8 @@ impl Kind for SecretScopes {
         REFS
     }
 
-    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(async move {
+    fn list<'a>(&'a self, ctx: &'a Ctx, _: Detail) -> ObjectStream<'a> {
+        super::batch_stream(Box::pin(async move {
             let scopes = ctx.source.secrets().list_scopes().await?;
             let mut out = Vec::new();
             for sc in scopes {
@@ -149,7 +150,7 @@ impl Kind for SecretScopes {
                 out.push(obj);
             }
             Ok(out)
-        })
+        }))
     }
 
     fn find<'a>(
@@ -177,12 +178,7 @@ impl Kind for SecretScopes {
                 Ok(()) => {}
                 // A lost answer to an applied create: the scope is there, fill it.
                 Err(e) if e.is_already_exists() => {}
-                Err(e) => {
-                    return Err(EngineError::api(
-                        format!("creating secret scope {}", obj.key),
-                        e,
-                    ));
-                }
+                Err(e) => return Err(e.into()),
             }
             fill(ctx, &obj.key, desired, None).await?;
             Ok(Created {

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use super::scim::{complex, values};
 use super::snapshot::Lookup;
 use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, to_json};
+use super::{Detail, ObjectStream};
 
 /// The kind's name.
 pub const NAME: &str = "service_principals";
@@ -117,8 +118,8 @@ impl Kind for ServicePrincipals {
         1
     }
 
-    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(async move {
+    fn list<'a>(&'a self, ctx: &'a Ctx, _: Detail) -> ObjectStream<'a> {
+        super::batch_stream(Box::pin(async move {
             let sps: Vec<ServicePrincipal> = ctx
                 .source
                 .scim()
@@ -126,7 +127,7 @@ impl Kind for ServicePrincipals {
                 .list(&ScimQuery::default())
                 .try_collect()
                 .await?;
-            let caller = super::scim::target_caller(ctx).await?;
+            let caller = super::shared::target_caller(ctx).await?;
             let mut out = Vec::new();
             for sp in sps {
                 let Some(id) = sp.id.clone() else { continue };
@@ -134,12 +135,12 @@ impl Kind for ServicePrincipals {
                 let raw = to_json(NAME, &key, &sp)?;
                 let mut obj = SourceObject::new(id, key, raw, spec(&sp));
                 if caller.as_deref() == Some(obj.key.as_str()) {
-                    obj.mode = super::Mode::MapOnly(super::scim::CALLER.into());
+                    obj.mode = super::Mode::MapOnly(super::shared::CALLER.into());
                 }
                 out.push(obj);
             }
             Ok(out)
-        })
+        }))
     }
 
     fn find<'a>(
@@ -177,16 +178,10 @@ impl Kind for ServicePrincipals {
     }
 
     fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
-        Box::pin(async move {
-            Ok(ctx
-                .target
-                .scim()
-                .service_principals()
-                .get(id)
-                .await
-                .found()?
-                .and_then(target))
-        })
+        super::get_by_id(
+            async move { ctx.target.scim().service_principals().get(id).await },
+            |x| Ok(target(x)),
+        )
     }
 
     fn create<'a>(

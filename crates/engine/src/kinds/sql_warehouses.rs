@@ -1,13 +1,13 @@
 //! SQL warehouses: every writable field, tags and channel included. Natural key: name. A new
 //! warehouse starts when created; it is stopped right away (no cost until cut-over).
 
-use brickport_api::ApiResultExt;
 use brickport_api::types::warehouses::Warehouse;
 use futures::TryStreamExt;
 use serde_json::Value;
 
 use super::snapshot::find_listed;
 use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, from_json, to_json};
+use super::{Detail, ObjectStream};
 use crate::Check;
 use crate::json::pick;
 
@@ -59,8 +59,8 @@ impl Kind for SqlWarehouses {
         1
     }
 
-    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(async move {
+    fn list<'a>(&'a self, ctx: &'a Ctx, _: Detail) -> ObjectStream<'a> {
+        super::batch_stream(Box::pin(async move {
             let mut out = Vec::new();
             for w in all(ctx, true).await? {
                 let (Some(id), Some(name)) = (w.id.clone(), w.name.clone()) else {
@@ -74,7 +74,7 @@ impl Kind for SqlWarehouses {
                 ));
             }
             Ok(out)
-        })
+        }))
     }
 
     fn find<'a>(
@@ -94,12 +94,11 @@ impl Kind for SqlWarehouses {
     }
 
     fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
-        Box::pin(async move {
-            match ctx.target.warehouses().get(id).await.found()? {
-                Some(w) if matches!(w.state.as_deref(), Some("DELETED" | "DELETING")) => Ok(None),
-                Some(w) => target(w),
-                None => Ok(None),
+        super::get_by_id(async move { ctx.target.warehouses().get(id).await }, |w| {
+            if matches!(w.state.as_deref(), Some("DELETED" | "DELETING")) {
+                return Ok(None);
             }
+            target(w)
         })
     }
 

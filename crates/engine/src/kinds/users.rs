@@ -6,6 +6,7 @@ use brickport_api::types::scim::{ScimQuery, User};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 
+use super::Detail;
 use super::scim::{complex, find_patiently, values};
 use super::snapshot::Lookup;
 use super::{Created, Ctx, Kind, KindFuture, ObjectStream, SourceObject, TargetObject, to_json};
@@ -55,20 +56,16 @@ impl Kind for Users {
         1
     }
 
-    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(self.list_stream(ctx).try_collect())
-    }
-
-    fn list_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
+    fn list<'a>(&'a self, ctx: &'a Ctx, _: Detail) -> ObjectStream<'a> {
         // Page by page: a big workspace's users are never all in memory as read.
         let listed = async move {
-            let caller = super::scim::target_caller(ctx).await?;
+            let caller = super::shared::target_caller(ctx).await?;
             Ok::<_, EngineError>(
                 ctx.source
                     .scim()
                     .users()
                     .list(&ScimQuery::default())
-                    .map_err(|e| EngineError::api("listing users in the source", e))
+                    .map_err(EngineError::from)
                     .try_filter_map(move |u| {
                         let caller = caller.clone();
                         async move {
@@ -78,7 +75,7 @@ impl Kind for Users {
                             let raw = to_json(NAME, &name, &u)?;
                             let mut obj = SourceObject::new(id, name, raw, spec(&u));
                             if caller.as_deref() == Some(obj.key.as_str()) {
-                                obj.mode = super::Mode::MapOnly(super::scim::CALLER.into());
+                                obj.mode = super::Mode::MapOnly(super::shared::CALLER.into());
                             }
                             Ok(Some(obj))
                         }
@@ -132,16 +129,10 @@ impl Kind for Users {
     }
 
     fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
-        Box::pin(async move {
-            Ok(ctx
-                .target
-                .scim()
-                .users()
-                .get(id)
-                .await
-                .found()?
-                .and_then(target))
-        })
+        super::get_by_id(
+            async move { ctx.target.scim().users().get(id).await },
+            |x| Ok(target(x)),
+        )
     }
 
     fn create<'a>(

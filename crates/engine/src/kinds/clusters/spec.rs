@@ -80,7 +80,7 @@ pub(crate) fn writable_spec(m: &mut Map<String, Value>) {
     if let Some(Value::Array(scripts)) = m.get_mut("init_scripts") {
         for s in scripts {
             if let Some(Value::String(d)) = s.pointer_mut("/workspace/destination") {
-                *d = crate::kinds::notebooks::normalise_path(d);
+                *d = crate::kinds::shared::normalise_path(d);
             }
         }
     }
