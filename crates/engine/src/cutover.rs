@@ -219,6 +219,8 @@ async fn one(sides: &Sides<'_>, e: &Entry) -> (CutoverJob, usize) {
     (line, writes)
 }
 
+/// One job's cut-over as named steps: not migrated, already resumed, nothing active in the
+/// source, or resumed now (then the source paused when asked).
 async fn step(
     sides: &Sides<'_>,
     e: &Entry,
@@ -249,23 +251,7 @@ async fn step(
             && row.source_paused_at.is_none()
             && let Some(job) = read(sides.source, &e.source_id, "source").await?
         {
-            if set_pause(
-                sides.source,
-                &e.source_id,
-                &job,
-                &row.blocks,
-                "PAUSED",
-                "source",
-            )
-            .await?
-            {
-                *writes += 1;
-            }
-            sides
-                .store()
-                .record_source_paused(&e.source_id)
-                .map_err(|err| err.to_string())?;
-            line.source_paused = true;
+            pause_source(sides, e, &job, &row.blocks, line, writes).await?;
         }
         return Ok(());
     }
@@ -285,66 +271,79 @@ async fn step(
         };
         return Ok(());
     }
-    let Some(tgt) = read(sides.target, &tid, "target").await? else {
+    resume_target(sides, e, &tid, &active, writes).await?;
+    line.outcome = CutoverOutcome::Resumed;
+    line.resumed = active.clone();
+    if sides.pause_source {
+        pause_source(sides, e, &src, &active, line, writes).await?;
+    }
+    Ok(())
+}
+
+/// Resumes the `active` blocks in the target job `tid`, and records it.
+async fn resume_target(
+    sides: &Sides<'_>,
+    e: &Entry,
+    tid: &str,
+    active: &[String],
+    writes: &mut usize,
+) -> Result<(), String> {
+    let Some(tgt) = read(sides.target, tid, "target").await? else {
         return Err(format!(
             "job {tid} no longer exists in the target: run `brickport migrate` again"
         ));
     };
     let tsettings = tgt.settings.clone().unwrap_or_default();
-    let missing: Vec<&String> = active
+    let missing: Vec<&str> = active
         .iter()
         .filter(|b| {
             blocks_of(&tsettings)
                 .iter()
                 .all(|(n, v)| n != b || v.is_none())
         })
+        .map(String::as_str)
         .collect();
     if !missing.is_empty() {
         return Err(format!(
             "the target job has no {} (the source has): run `brickport migrate` again",
-            missing
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            missing.join(", ")
         ));
     }
-    if set_pause(sides.target, &tid, &tgt, &active, "UNPAUSED", "target").await? {
+    if set_pause(sides.target, tid, &tgt, active, "UNPAUSED", "target").await? {
         *writes += 1;
     }
     sides
         .store()
-        .record_resumed(&e.source_id, &e.natural_key, &tid, &active)
-        .map_err(|err| err.to_string())?;
-    line.outcome = CutoverOutcome::Resumed;
-    line.resumed = active.clone();
-    if sides.pause_source {
-        if set_pause(
-            sides.source,
-            &e.source_id,
-            &src,
-            &active,
-            "PAUSED",
-            "source",
-        )
-        .await?
-        {
-            *writes += 1;
-        }
-        sides
-            .store()
-            .record_source_paused(&e.source_id)
-            .map_err(|err| err.to_string())?;
-        line.source_paused = true;
+        .record_resumed(&e.source_id, &e.natural_key, tid, active)
+        .map_err(|err| err.to_string())
+}
+
+/// Pauses `blocks` of the source job (`--pause-source`), and records it.
+async fn pause_source(
+    sides: &Sides<'_>,
+    e: &Entry,
+    job: &Job,
+    blocks: &[String],
+    line: &mut CutoverJob,
+    writes: &mut usize,
+) -> Result<(), String> {
+    if set_pause(sides.source, &e.source_id, job, blocks, "PAUSED", "source").await? {
+        *writes += 1;
     }
+    sides
+        .store()
+        .record_source_paused(&e.source_id)
+        .map_err(|err| err.to_string())?;
+    line.source_paused = true;
     Ok(())
 }
 
-/// For the jobs kind's `list`: a job already resumed by `cutover` keeps its resumed blocks
-/// UNPAUSED in its spec, so a later `migrate` leaves it running in the target instead of
-/// pausing it again (the spec of every other job has them PAUSED). Reads only, once per run
-/// (`ctx`'s cache: opening the ledger again for every job cost more than the job's request).
+/// For a kind's `list` ([`crate::kinds::Kind::resumed_at_cutover`]): an object already resumed
+/// by `cutover` keeps what was resumed on in its spec, so a later `migrate` leaves it running
+/// in the target instead of pausing it again. Reads only, once per run (`ctx`'s cache: opening
+/// the ledger again for every object cost more than the object's request).
 pub(crate) fn keep_resumed(
+    kind: &dyn crate::kinds::Kind,
     ctx: &crate::kinds::Ctx,
     obj: &mut crate::kinds::SourceObject,
 ) -> Result<(), EngineError> {
@@ -358,11 +357,7 @@ pub(crate) fn keep_resumed(
         return Ok(());
     };
     let mut spec = obj.spec();
-    for b in blocks {
-        if let Some(Value::Object(block)) = spec.get_mut(b.as_str()) {
-            block.insert("pause_status".into(), Value::String("UNPAUSED".into()));
-        }
-    }
+    kind.resumed_at_cutover(&mut spec, blocks);
     obj.set_spec(&spec);
     Ok(())
 }

@@ -13,44 +13,13 @@ pub fn dependencies(k: &dyn Kind) -> BTreeSet<&'static str> {
         .references()
         .iter()
         .flat_map(|r| r.kinds.iter().copied())
-        .chain(k.after().iter().copied())
+        .chain(k.after().kinds().iter().copied())
         .collect();
     deps.remove(k.name());
     deps
 }
 
-/// The kinds selected by `only` (names) and `phase`, in table order. Unknown names and
-/// phases are refused with the list of valid ones.
-pub fn select(
-    table: &[Arc<dyn Kind>],
-    only: &[String],
-    phase: Option<u8>,
-) -> Result<Vec<Arc<dyn Kind>>, EngineError> {
-    let names: Vec<&str> = table.iter().map(|k| k.name()).collect();
-    for o in only {
-        if !names.contains(&o.as_str()) {
-            return Err(EngineError::InvalidOption(format!(
-                "unknown kind `{o}`; known kinds: {}",
-                names.join(", ")
-            )));
-        }
-    }
-    if let Some(p) = phase
-        && !table.iter().any(|k| k.phase() == p)
-    {
-        let mut phases: Vec<u8> = table.iter().map(|k| k.phase()).collect();
-        phases.dedup();
-        return Err(EngineError::InvalidOption(format!(
-            "no kind in phase {p}; phases: {phases:?}"
-        )));
-    }
-    Ok(table
-        .iter()
-        .filter(|k| only.is_empty() || only.iter().any(|o| o == k.name()))
-        .filter(|k| phase.is_none_or(|p| k.phase() == p))
-        .cloned()
-        .collect())
-}
+pub use crate::kinds::select;
 
 /// The selected kinds in waves: every kind of a wave depends only on earlier waves (or on
 /// kinds not selected). Refuses a cycle between kinds (a kind table bug).

@@ -16,13 +16,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use brickport_api::WorkspaceClient;
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::cutover::store::{self, CutoverRow};
 use crate::idmap::{IdMap, Pass};
-use crate::kinds::{self, Ctx, Kind, Mode, RefBy, SourceObject};
+use crate::kinds::{Ctx, Detail, Kind, Mode, RefBy, SourceObject};
 use crate::ledger::{Ledger, Status};
 use crate::{EngineError, EngineOptions, graph, json};
 
@@ -160,20 +160,53 @@ fn unremapped(ledger: &Ledger, kind: &dyn Kind, body: &Value) -> Result<Vec<Stri
     Ok(out)
 }
 
-/// The cut-over's resumed blocks, expected UNPAUSED in the target.
-fn after_cutover(desired: &mut Value, row: Option<&CutoverRow>) {
-    let Some(row) = row else { return };
-    for b in &row.blocks {
-        if let Some(Value::Object(block)) = desired.get_mut(b.as_str()) {
-            block.insert("pause_status".into(), Value::String("UNPAUSED".into()));
-        }
-    }
-}
-
 struct Env<'a> {
     ctx: &'a Ctx,
     ledger: &'a Ledger,
     cut: &'a BTreeMap<String, CutoverRow>,
+}
+
+/// What the target should hold for `obj` (references remapped, what the cut-over resumed
+/// switched on), or the verdict when a required reference cannot be remapped.
+fn desired(
+    env: &Env<'_>,
+    kind: &dyn Kind,
+    obj: &SourceObject,
+    target_id: &Option<String>,
+    notes: &std::sync::Mutex<Vec<String>>,
+) -> Result<Result<Value, Verdict>, EngineError> {
+    let name = kind.name();
+    let (mut desired, unresolved) =
+        env.ctx
+            .ids
+            .remap(&obj.spec(), kind.references(), Pass::Second, false)?;
+    let required: Vec<String> = unresolved
+        .iter()
+        .filter(|u| u.required)
+        .map(|u| format!("{} `{}`: {}", u.path, u.value, u.reason))
+        .collect();
+    if !required.is_empty() {
+        return Ok(Err(diff(
+            name,
+            obj,
+            target_id.clone(),
+            Mismatch::Unremapped,
+            required,
+        )));
+    }
+    if !unresolved.is_empty() {
+        let mut n = notes.lock().unwrap_or_else(|p| p.into_inner());
+        for u in &unresolved {
+            n.push(format!(
+                "{name} {}: reference {} `{}` dropped: {}",
+                obj.key, u.path, u.value, u.reason
+            ));
+        }
+    }
+    if let Some(row) = env.cut.get(&obj.source_id) {
+        kind.resumed_at_cutover(&mut desired, &row.blocks);
+    }
+    Ok(Ok(desired))
 }
 
 async fn check(
@@ -213,36 +246,10 @@ async fn check(
         }
         _ => {}
     }
-    let (mut desired, unresolved) =
-        env.ctx
-            .ids
-            .remap(&obj.spec(), kind.references(), Pass::Second, false)?;
-    let required: Vec<String> = unresolved
-        .iter()
-        .filter(|u| u.required)
-        .map(|u| format!("{} `{}`: {}", u.path, u.value, u.reason))
-        .collect();
-    if !required.is_empty() {
-        return Ok(diff(
-            name,
-            obj,
-            row.target_id.clone(),
-            Mismatch::Unremapped,
-            required,
-        ));
-    }
-    if !unresolved.is_empty() {
-        let mut n = notes.lock().unwrap_or_else(|p| p.into_inner());
-        for u in &unresolved {
-            n.push(format!(
-                "{name} {}: reference {} `{}` dropped: {}",
-                obj.key, u.path, u.value, u.reason
-            ));
-        }
-    }
-    if name == kinds::jobs::NAME {
-        after_cutover(&mut desired, env.cut.get(&obj.source_id));
-    }
+    let desired = match desired(env, kind, obj, &row.target_id, notes)? {
+        Ok(d) => d,
+        Err(verdict) => return Ok(verdict),
+    };
     let located = match &row.target_id {
         Some(id) => kind.get(env.ctx, id).await,
         None => Ok(None),
@@ -251,7 +258,8 @@ async fn check(
         Ok(Some(t)) => Ok(Some(t)),
         Ok(None) => kind.find(env.ctx, obj, &desired).await,
         Err(e) => Err(e),
-    };
+    }
+    .map_err(|e| e.context(|| format!("reading {name} `{}` in the target", obj.key)));
     let target = match located {
         Ok(Some(t)) => t,
         Ok(None) => {
@@ -324,7 +332,7 @@ pub async fn verify(
     target: &WorkspaceClient,
     opts: &EngineOptions,
 ) -> Result<VerifyReport, EngineError> {
-    let selected = graph::select(&kinds::all(), &opts.only, opts.phase)?;
+    let selected = graph::select(&crate::kinds::all(), &opts.only, opts.phase)?;
     let ledger = Arc::new(Ledger::open_existing(&opts.run_dir)?);
     let cut = store::rows(&opts.run_dir)?;
     let ctx = Ctx {
@@ -346,7 +354,11 @@ pub async fn verify(
     let mut differences = Vec::new();
     for kind in &selected {
         let kind = kind.as_ref();
-        let objs = kind.list(&ctx).await?;
+        let objs: Vec<SourceObject> = kind
+            .list(&ctx, Detail::Full)
+            .try_collect()
+            .await
+            .map_err(|e| e.context(|| format!("listing {} in the source", kind.name())))?;
         let env = &env;
         let notes = &notes;
         let verdicts: Vec<Result<Verdict, EngineError>> = futures::stream::iter(objs.iter())

@@ -12,7 +12,7 @@
 //!   until all the kinds it may point at are *finished* (a value no listed object has: a
 //!   deleted cluster, a principal outside the source);
 //! - the kinds named by [`Kind::after`] finished (Git folders before jobs), or, with
-//!   [`Kind::after_by_object`], only the object [`Kind::after_object`] names.
+//!   [`After::Object`], only the object [`Kind::after_object`] names.
 //!
 //! References to the object's own kind are not waited for here: the kind's own ordering
 //! handles them (`order` for jobs running jobs, the second pass for deferred ones). An object
@@ -33,7 +33,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
 
 use crate::json;
-use crate::kinds::{Kind, RefBy, SourceObject};
+use crate::kinds::{After, Kind, RefBy, SourceObject};
 
 /// Something an object waits for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,8 +184,8 @@ pub(crate) fn prerequisites(kind: &dyn Kind, obj: &SourceObject, second_pass: bo
             }
         }
     }
-    if kind.after_by_object() {
-        if let Some((kinds, key)) = kind.after_object(obj) {
+    if let After::Object { kinds, .. } = kind.after() {
+        if let Some(key) = kind.after_object(obj) {
             out.push(Wait::Object {
                 kinds: kinds.to_vec(),
                 by: RefBy::Key,
@@ -195,6 +195,7 @@ pub(crate) fn prerequisites(kind: &dyn Kind, obj: &SourceObject, second_pass: bo
     } else {
         out.extend(
             kind.after()
+                .kinds()
                 .iter()
                 .filter(|k| **k != own)
                 .map(|k| Wait::Kind(k)),

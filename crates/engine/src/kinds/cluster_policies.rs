@@ -6,9 +6,8 @@ use brickport_api::types::policies::Policy;
 use serde_json::Value;
 
 use super::snapshot::find_listed;
-use super::{
-    Created, Ctx, Kind, KindFuture, Mode, SourceObject, TargetObject, api, from_json, to_json,
-};
+use super::{Created, Ctx, Kind, KindFuture, Mode, SourceObject, TargetObject, from_json, to_json};
+use super::{Detail, ObjectStream};
 use crate::Check;
 use crate::json::pick;
 
@@ -61,12 +60,8 @@ fn target(p: Policy) -> Result<Option<TargetObject>, crate::EngineError> {
 }
 
 async fn all(ctx: &Ctx, source: bool) -> Result<Vec<Policy>, crate::EngineError> {
-    let (client, side) = ctx.side(source);
-    client
-        .policies()
-        .list()
-        .await
-        .map_err(api(|| format!("listing cluster policies in the {side}")))
+    let (client, _) = ctx.side(source);
+    Ok(client.policies().list().await?)
 }
 
 impl Kind for ClusterPolicies {
@@ -77,8 +72,8 @@ impl Kind for ClusterPolicies {
         1
     }
 
-    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(async move {
+    fn list<'a>(&'a self, ctx: &'a Ctx, _: Detail) -> ObjectStream<'a> {
+        super::batch_stream(Box::pin(async move {
             let mut out = Vec::new();
             for p in all(ctx, true).await? {
                 let (Some(id), Some(name)) = (p.policy_id.clone(), p.name.clone()) else {
@@ -92,7 +87,7 @@ impl Kind for ClusterPolicies {
                 out.push(obj);
             }
             Ok(out)
-        })
+        }))
     }
 
     fn find<'a>(
@@ -112,14 +107,7 @@ impl Kind for ClusterPolicies {
     }
 
     fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
-        Box::pin(async move {
-            match super::scim::found(ctx.target.policies().get(id).await)
-                .map_err(api(|| format!("reading cluster policy {id} in the target")))?
-            {
-                Some(p) => target(p),
-                None => Ok(None),
-            }
-        })
+        super::get_by_id(async move { ctx.target.policies().get(id).await }, target)
     }
 
     fn create<'a>(
@@ -130,12 +118,7 @@ impl Kind for ClusterPolicies {
     ) -> KindFuture<'a, Created> {
         Box::pin(async move {
             let p: Policy = from_json(NAME, &obj.key, desired)?;
-            let id = ctx
-                .target
-                .policies()
-                .create(&p)
-                .await
-                .map_err(api(|| format!("creating cluster policy {}", obj.key)))?;
+            let id = ctx.target.policies().create(&p).await?;
             Ok(Created { id, key: None })
         })
     }
@@ -150,11 +133,7 @@ impl Kind for ClusterPolicies {
         Box::pin(async move {
             let mut p: Policy = from_json(NAME, &obj.key, desired)?;
             p.policy_id = Some(t.id.clone());
-            ctx.target
-                .policies()
-                .edit(&p)
-                .await
-                .map_err(api(|| format!("updating cluster policy {}", obj.key)))
+            Ok(ctx.target.policies().edit(&p).await?)
         })
     }
 

@@ -16,16 +16,19 @@
 //! holding its source id; `find` looks for that tag. (Custom tags propagate to the cloud
 //! resources; this one is harmless and marks what the migration created.)
 
+use brickport_api::ApiResultExt;
 use std::time::Duration;
 
 use brickport_api::types::clusters::Cluster;
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 
+use super::Detail;
+use super::shared::SOURCE_ID_TAG;
 use super::snapshot::Lookup;
 use super::{
     Created, Ctx, Kind, KindFuture, Mode, ObjectStream, RefBy, Reference, SourceObject,
-    TargetObject, api, from_json,
+    TargetObject, from_json,
 };
 use crate::{Check, EngineError};
 
@@ -40,9 +43,6 @@ pub const NAME: &str = "clusters";
 
 /// All-purpose clusters.
 pub struct Clusters;
-
-/// The custom tag (clusters) or job tag (jobs) holding the source id in the target.
-pub const SOURCE_ID_TAG: &str = "brickport_source_id";
 
 /// Cluster sources the platform manages: not re-created.
 const MANAGED_SOURCES: &[&str] = &["JOB", "PIPELINE", "PIPELINE_MAINTENANCE", "MODELS", "SQL"];
@@ -124,16 +124,11 @@ async fn target_of(ctx: &Ctx, c: Cluster) -> Result<Option<TargetObject>, Engine
 /// Terminates a cluster and waits until it is TERMINATED (edit refuses other states).
 async fn stop_and_wait(ctx: &Ctx, id: &str, key: &str) -> Result<(), EngineError> {
     let cl = ctx.target.clusters();
-    cl.delete(id)
-        .await
-        .map_err(api(|| format!("terminating cluster {key}")))?;
+    cl.delete(id).await?;
     for wait in [
         100u64, 250, 500, 1000, 2000, 4000, 8000, 15000, 30000, 60000,
     ] {
-        let c = cl
-            .get(id)
-            .await
-            .map_err(api(|| format!("reading cluster {key}")))?;
+        let c = cl.get(id).await?;
         if c.state.as_deref() == Some("TERMINATED") {
             return Ok(());
         }
@@ -150,7 +145,6 @@ async fn stop_and_wait(ctx: &Ctx, id: &str, key: &str) -> Result<(), EngineError
 async fn settle(
     ctx: &Ctx,
     id: &str,
-    key: &str,
     desired: &Value,
     have: Option<&Value>,
 ) -> Result<(), EngineError> {
@@ -163,17 +157,11 @@ async fn settle(
         .unwrap_or_default();
     let missing: Vec<Value> = want.into_iter().filter(|l| !present.contains(l)).collect();
     if !missing.is_empty() {
-        ctx.target
-            .libraries()
-            .install(id, &missing)
-            .await
-            .map_err(api(|| format!("installing libraries on cluster {key}")))?;
+        ctx.target.libraries().install(id, &missing).await?;
     }
     let cl = ctx.target.clusters();
     if have.is_none_or(|h| h["brickport_terminated"] != json!(true)) {
-        cl.delete(id)
-            .await
-            .map_err(api(|| format!("terminating the new cluster {key}")))?;
+        cl.delete(id).await?;
     }
     let pinned = desired["brickport_pinned"] == json!(true);
     if have.is_none_or(|h| h["brickport_pinned"] != json!(pinned)) {
@@ -184,7 +172,7 @@ async fn settle(
         } else {
             Ok(())
         };
-        r.map_err(api(|| format!("pinning cluster {key}")))?;
+        r?;
     }
     Ok(())
 }
@@ -198,7 +186,7 @@ fn list(ctx: &Ctx, full: bool) -> ObjectStream<'_> {
         ctx.source
             .clusters()
             .list()
-            .map_err(|e| EngineError::api("listing clusters in the source", e))
+            .map_err(EngineError::from)
             .map_ok(move |c| source_object(ctx, c, full))
             .try_buffered(width)
             .try_filter_map(|o| std::future::ready(Ok(o))),
@@ -260,20 +248,8 @@ impl Kind for Clusters {
         REFS
     }
 
-    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(list(ctx, true).try_collect())
-    }
-
-    fn list_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
-        list(ctx, true)
-    }
-
-    fn list_brief_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
-        list(ctx, false)
-    }
-
-    fn list_brief<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(list(ctx, false).try_collect())
+    fn list<'a>(&'a self, ctx: &'a Ctx, detail: Detail) -> ObjectStream<'a> {
+        list(ctx, detail == Detail::Full)
     }
 
     fn find<'a>(
@@ -288,7 +264,8 @@ impl Kind for Clusters {
             let listed = ctx
                 .cache
                 .first_lookup(NAME, &obj.source_id, || async {
-                    ctx.target
+                    Ok(ctx
+                        .target
                         .clusters()
                         .list()
                         .try_filter_map(|c| async move {
@@ -297,8 +274,7 @@ impl Kind for Clusters {
                                 .map(|(t, id)| (t.to_string(), id.to_string())))
                         })
                         .try_collect()
-                        .await
-                        .map_err(api(|| "listing clusters in the target".into()))
+                        .await?)
                 })
                 .await?;
             match listed {
@@ -313,8 +289,7 @@ impl Kind for Clusters {
                             std::future::ready(tag_of(c) == Some(obj.source_id.as_str()))
                         })
                         .try_next()
-                        .await
-                        .map_err(api(|| "listing clusters in the target".into()))?;
+                        .await?;
                     match hit {
                         Some(c) => target_of(ctx, c).await,
                         None => Ok(None),
@@ -326,9 +301,7 @@ impl Kind for Clusters {
 
     fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
         Box::pin(async move {
-            match super::scim::found(ctx.target.clusters().get(id).await)
-                .map_err(api(|| format!("reading cluster {id} in the target")))?
-            {
+            match ctx.target.clusters().get(id).await.found()? {
                 Some(c) => target_of(ctx, c).await,
                 None => Ok(None),
             }
@@ -343,13 +316,8 @@ impl Kind for Clusters {
     ) -> KindFuture<'a, Created> {
         Box::pin(async move {
             let spec: Cluster = from_json(NAME, &obj.key, &without_internal(desired))?;
-            let id = ctx
-                .target
-                .clusters()
-                .create(&spec)
-                .await
-                .map_err(api(|| format!("creating cluster {}", obj.key)))?;
-            if let Err(e) = settle(ctx, &id, &obj.key, desired, None).await {
+            let id = ctx.target.clusters().create(&spec).await?;
+            if let Err(e) = settle(ctx, &id, desired, None).await {
                 // Never leave a new cluster running: it costs money until cut-over.
                 let _ = ctx.target.clusters().delete(&id).await;
                 return Err(e);
@@ -373,13 +341,9 @@ impl Kind for Clusters {
                 stop_and_wait(ctx, &t.id, &obj.key).await?;
                 let mut spec: Cluster = from_json(NAME, &obj.key, &without_internal(desired))?;
                 spec.cluster_id = Some(t.id.clone());
-                ctx.target
-                    .clusters()
-                    .edit(&spec)
-                    .await
-                    .map_err(api(|| format!("updating cluster {}", obj.key)))?;
+                ctx.target.clusters().edit(&spec).await?;
             }
-            settle(ctx, &t.id, &obj.key, desired, Some(&t.body)).await
+            settle(ctx, &t.id, desired, Some(&t.body)).await
         })
     }
 
@@ -394,11 +358,7 @@ impl Kind for Clusters {
             let mut versions: Vec<(String, String)> = Vec::new();
             let mut nodes = Vec::new();
             let mut listed = std::pin::pin!(ctx.source.clusters().list());
-            while let Some(c) = listed
-                .try_next()
-                .await
-                .map_err(api(|| "listing clusters in the source".into()))?
-            {
+            while let Some(c) = listed.try_next().await? {
                 if MANAGED_SOURCES.contains(&c.cluster_source.as_deref().unwrap_or("UI")) {
                     continue;
                 }

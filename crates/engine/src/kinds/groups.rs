@@ -4,17 +4,19 @@
 //! are added, none removed); `users` is never touched (it holds every user implicitly); account
 //! groups (`meta.resourceType: Group`) are managed by the account and only mapped.
 
+use brickport_api::ApiResultExt;
 use std::collections::BTreeSet;
 
 use brickport_api::types::scim::{Group, PatchOp, PatchOperation, ScimQuery};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 
-use super::scim::{complex, found, value_list, values};
+use super::Detail;
+use super::scim::{complex, value_list, values};
 use super::snapshot::Lookup;
 use super::{
     Created, Ctx, Kind, KindFuture, Mode, ObjectStream, RefBy, Reference, SourceObject,
-    TargetObject, api, to_json,
+    TargetObject, to_json,
 };
 use crate::{Check, EngineError};
 
@@ -51,7 +53,6 @@ fn target(g: Group) -> Option<TargetObject> {
 
 async fn find_by_name(ctx: &Ctx, name: &str) -> Result<Option<Group>, crate::EngineError> {
     let groups = ctx.target.scim().groups();
-    let err = || format!("looking up group {name} in the target");
     // The first lookup of a run comes from one listing of the target's groups (SCIM reads
     // are the slowest family); later ones ask the API.
     let listed = ctx
@@ -63,8 +64,7 @@ async fn find_by_name(ctx: &Ctx, name: &str) -> Result<Option<Group>, crate::Eng
                     ..ScimQuery::default()
                 })
                 .try_collect()
-                .await
-                .map_err(api(|| "listing groups in the target".into()))?;
+                .await?;
             Ok(all
                 .into_iter()
                 .filter_map(|g| Some((g.display_name?, g.id?)))
@@ -76,14 +76,13 @@ async fn find_by_name(ctx: &Ctx, name: &str) -> Result<Option<Group>, crate::Eng
         Lookup::Absent => None,
         Lookup::Ask => groups
             .find_eq("displayName", name)
-            .await
-            .map_err(api(err))?
+            .await?
             .into_iter()
             .next()
             .and_then(|g| g.id),
     };
     match id {
-        Some(id) => Ok(found(groups.get(&id).await).map_err(api(err))?),
+        Some(id) => Ok(groups.get(&id).await.found()?),
         None => Ok(None),
     }
 }
@@ -99,11 +98,7 @@ impl Kind for Groups {
         REFS
     }
 
-    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(self.list_stream(ctx).try_collect())
-    }
-
-    fn list_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
+    fn list<'a>(&'a self, ctx: &'a Ctx, _: Detail) -> ObjectStream<'a> {
         // Page by page: a big workspace's groups (and their member lists) are never all in
         // memory as read.
         Box::pin(
@@ -111,7 +106,7 @@ impl Kind for Groups {
                 .scim()
                 .groups()
                 .list(&ScimQuery::default())
-                .map_err(|e| EngineError::api("listing groups in the source", e))
+                .map_err(EngineError::from)
                 .try_filter_map(|g| async move {
                     let (Some(id), Some(name)) = (g.id.clone(), g.display_name.clone()) else {
                         return Ok(None);
@@ -146,11 +141,10 @@ impl Kind for Groups {
     }
 
     fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
-        Box::pin(async move {
-            Ok(found(ctx.target.scim().groups().get(id).await)
-                .map_err(api(|| format!("reading group {id} in the target")))?
-                .and_then(target))
-        })
+        super::get_by_id(
+            async move { ctx.target.scim().groups().get(id).await },
+            |x| Ok(target(x)),
+        )
     }
 
     fn create<'a>(
@@ -170,13 +164,7 @@ impl Kind for Groups {
                 schemas: Some(vec!["urn:ietf:params:scim:schemas:core:2.0:Group".into()]),
                 ..Group::default()
             };
-            let g = ctx
-                .target
-                .scim()
-                .groups()
-                .create(&req)
-                .await
-                .map_err(api(|| format!("creating group {}", obj.key)))?;
+            let g = ctx.target.scim().groups().create(&req).await?;
             Ok(Created {
                 id: g.id.unwrap_or_default(),
                 key: g.display_name,
@@ -231,12 +219,12 @@ impl Kind for Groups {
             if ops.is_empty() {
                 return Ok(());
             }
-            ctx.target
+            Ok(ctx
+                .target
                 .scim()
                 .groups()
                 .patch(&t.id, &PatchOp::new(ops))
-                .await
-                .map_err(api(|| format!("updating group {}", obj.key)))
+                .await?)
         })
     }
 
@@ -274,8 +262,7 @@ impl Kind for Groups {
                     Ok(g.is_account_group().then_some(g.display_name).flatten())
                 })
                 .try_collect()
-                .await
-                .map_err(api(|| "listing groups in the source".into()))?;
+                .await?;
             let mut missing = Vec::new();
             for name in account_groups {
                 if find_by_name(ctx, &name).await?.is_none() {

@@ -5,7 +5,8 @@ use brickport_api::types::pools::InstancePool;
 use serde_json::Value;
 
 use super::snapshot::find_listed;
-use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, api, from_json, to_json};
+use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, from_json, to_json};
+use super::{Detail, ObjectStream};
 use crate::Check;
 use crate::json::pick;
 
@@ -63,12 +64,8 @@ fn target(p: InstancePool) -> Result<Option<TargetObject>, crate::EngineError> {
 }
 
 async fn all(ctx: &Ctx, source: bool) -> Result<Vec<InstancePool>, crate::EngineError> {
-    let (client, side) = ctx.side(source);
-    client
-        .pools()
-        .list()
-        .await
-        .map_err(api(|| format!("listing instance pools in the {side}")))
+    let (client, _) = ctx.side(source);
+    Ok(client.pools().list().await?)
 }
 
 impl Kind for InstancePools {
@@ -79,8 +76,8 @@ impl Kind for InstancePools {
         1
     }
 
-    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(async move {
+    fn list<'a>(&'a self, ctx: &'a Ctx, _: Detail) -> ObjectStream<'a> {
+        super::batch_stream(Box::pin(async move {
             let mut out = Vec::new();
             for p in all(ctx, true).await? {
                 let (Some(id), Some(name)) =
@@ -96,7 +93,7 @@ impl Kind for InstancePools {
                 ));
             }
             Ok(out)
-        })
+        }))
     }
 
     fn find<'a>(
@@ -121,15 +118,12 @@ impl Kind for InstancePools {
     }
 
     fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
-        Box::pin(async move {
-            match super::scim::found(ctx.target.pools().get(id).await)
-                .map_err(api(|| format!("reading instance pool {id} in the target")))?
-            {
-                // A deleted pool can still be read for a while, in state DELETED.
-                Some(p) if p.state.as_deref() == Some("DELETED") => Ok(None),
-                Some(p) => target(p),
-                None => Ok(None),
+        super::get_by_id(async move { ctx.target.pools().get(id).await }, |p| {
+            // A deleted pool can still be read for a while, in state DELETED.
+            if p.state.as_deref() == Some("DELETED") {
+                return Ok(None);
             }
+            target(p)
         })
     }
 
@@ -141,12 +135,7 @@ impl Kind for InstancePools {
     ) -> KindFuture<'a, Created> {
         Box::pin(async move {
             let p: InstancePool = from_json(NAME, &obj.key, desired)?;
-            let id = ctx
-                .target
-                .pools()
-                .create(&p)
-                .await
-                .map_err(api(|| format!("creating instance pool {}", obj.key)))?;
+            let id = ctx.target.pools().create(&p).await?;
             Ok(Created { id, key: None })
         })
     }
@@ -161,11 +150,7 @@ impl Kind for InstancePools {
         Box::pin(async move {
             let mut p: InstancePool = from_json(NAME, &obj.key, &pick(desired, EDITABLE))?;
             p.instance_pool_id = Some(t.id.clone());
-            ctx.target
-                .pools()
-                .edit(&p)
-                .await
-                .map_err(api(|| format!("updating instance pool {}", obj.key)))
+            Ok(ctx.target.pools().edit(&p).await?)
         })
     }
 

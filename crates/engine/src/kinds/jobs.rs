@@ -18,17 +18,19 @@
 //! `brickport_source_id` (unless the source job already has the 25 tags a job may hold), and
 //! `find` looks it up among the target jobs of the same name.
 
+use brickport_api::ApiResultExt;
 use std::collections::BTreeSet;
 
 use brickport_api::types::jobs::{Job, JobListQuery, JobSettings};
 use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
-use super::clusters::SOURCE_ID_TAG;
+use super::shared::SOURCE_ID_TAG;
 use super::snapshot::Lookup;
+use super::{After, Detail};
 use super::{
     Created, Ctx, Kind, KindFuture, ObjectStream, RefBy, Reference, SourceObject, TargetObject,
-    api, from_json,
+    from_json,
 };
 use crate::EngineError;
 
@@ -104,11 +106,7 @@ const REFS: &[Reference] = refs!(
 
 /// A source job with every page of its arrays.
 async fn get_full(ctx: &Ctx, id: i64) -> Result<Job, EngineError> {
-    ctx.source
-        .jobs()
-        .get(id)
-        .await
-        .map_err(api(|| format!("reading job {id} in the source")))
+    Ok(ctx.source.jobs().get(id).await?)
 }
 
 fn parse_id(id: &str) -> Result<i64, EngineError> {
@@ -181,7 +179,7 @@ fn full(
     let mut obj = SourceObject::new(id.to_string(), key, raw, built.spec);
     obj.manual = built.manual;
     // A job `cutover` already resumed stays resumed: its spec says so.
-    crate::cutover::keep_resumed(ctx, &mut obj)?;
+    crate::cutover::keep_resumed(&Jobs, ctx, &mut obj)?;
     Ok(obj)
 }
 
@@ -194,6 +192,32 @@ fn tag_of(j: &Job) -> Option<&str> {
         .and_then(Value::as_str)
 }
 
+/// The jobs as the list gives them ([`Detail::Brief`]).
+fn brief_list(ctx: &Ctx) -> ObjectStream<'_> {
+    // The list's names are enough for the keys: no `get` per job, and each page's jobs
+    // are handed on as they come.
+    Box::pin(
+        ctx.source
+            .jobs()
+            .list(&JobListQuery::default())
+            .map_err(EngineError::from)
+            .try_filter_map(|j| async move {
+                let Some(id) = j.job_id else { return Ok(None) };
+                let name = j
+                    .settings
+                    .and_then(|s| s.name)
+                    .unwrap_or_else(|| "Untitled".into());
+                let key = format!("{name} ({id})");
+                Ok(Some(SourceObject::new(
+                    id.to_string(),
+                    key,
+                    Value::Null,
+                    Value::Null,
+                )))
+            }),
+    )
+}
+
 impl Kind for Jobs {
     fn name(&self) -> &'static str {
         NAME
@@ -204,16 +228,15 @@ impl Kind for Jobs {
     fn references(&self) -> &'static [Reference] {
         REFS
     }
-    fn after(&self) -> &'static [&'static str] {
+    fn after(&self) -> After {
         // Notebooks inside Git folders need the Git folders.
-        &[super::repos::NAME]
+        After::Kinds(&[super::repos::NAME])
     }
 
-    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(self.list_stream(ctx).try_collect())
-    }
-
-    fn list_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
+    fn list<'a>(&'a self, ctx: &'a Ctx, detail: Detail) -> ObjectStream<'a> {
+        if detail == Detail::Brief {
+            return brief_list(ctx);
+        }
         // Each job's full settings are read one by one and handed on as they come, so a big
         // workspace's jobs are not all in memory at once (the caller backs each up and keeps
         // only its spec).
@@ -225,11 +248,7 @@ impl Kind for Jobs {
             // scale:100000), most of them `None`.
             let mut entries: Vec<(i64, Option<Box<Job>>)> = Vec::new();
             let mut pages = std::pin::pin!(ctx.source.jobs().list(&JobListQuery::default()));
-            while let Some(j) = pages
-                .try_next()
-                .await
-                .map_err(api(|| "listing jobs in the source".into()))?
-            {
+            while let Some(j) = pages.try_next().await? {
                 let Some(id) = j.job_id else { continue };
                 ids.insert(id.to_string());
                 let resumed = SourceObject::resumable(ctx, NAME, &id.to_string())?;
@@ -241,8 +260,7 @@ impl Kind for Jobs {
                 .list()
                 .try_filter_map(|c| async move { Ok(c.cluster_id) })
                 .try_collect()
-                .await
-                .map_err(api(|| "listing clusters in the source".into()))?;
+                .await?;
             let known = std::sync::Arc::new((ids, clusters));
             Ok::<_, EngineError>(
                 futures::stream::iter(entries)
@@ -259,35 +277,6 @@ impl Kind for Jobs {
             )
         };
         Box::pin(futures::stream::once(listed).try_flatten())
-    }
-
-    fn list_brief<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(self.list_brief_stream(ctx).try_collect())
-    }
-
-    fn list_brief_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
-        // The list's names are enough for the keys: no `get` per job, and each page's jobs
-        // are handed on as they come.
-        Box::pin(
-            ctx.source
-                .jobs()
-                .list(&JobListQuery::default())
-                .map_err(|e| EngineError::api("listing jobs in the source", e))
-                .try_filter_map(|j| async move {
-                    let Some(id) = j.job_id else { return Ok(None) };
-                    let name = j
-                        .settings
-                        .and_then(|s| s.name)
-                        .unwrap_or_else(|| "Untitled".into());
-                    let key = format!("{name} ({id})");
-                    Ok(Some(SourceObject::new(
-                        id.to_string(),
-                        key,
-                        Value::Null,
-                        Value::Null,
-                    )))
-                }),
-        )
     }
 
     fn find<'a>(
@@ -307,7 +296,8 @@ impl Kind for Jobs {
             let listed = ctx
                 .cache
                 .first_lookup(NAME, &obj.source_id, || async {
-                    ctx.target
+                    Ok(ctx
+                        .target
                         .jobs()
                         .list(&JobListQuery::default())
                         .try_filter_map(|j| async move {
@@ -316,8 +306,7 @@ impl Kind for Jobs {
                                 .map(|(t, id)| (t.to_string(), id.to_string())))
                         })
                         .try_collect()
-                        .await
-                        .map_err(api(|| "listing jobs in the target".into()))
+                        .await?)
                 })
                 .await?;
             let id = match listed {
@@ -335,8 +324,7 @@ impl Kind for Jobs {
                             std::future::ready(tag_of(j) == Some(obj.source_id.as_str()))
                         })
                         .try_next()
-                        .await
-                        .map_err(api(|| format!("looking up job {name} in the target")))?
+                        .await?
                         .and_then(|j| j.job_id)
                         .map(|id| id.to_string())
                 }
@@ -350,9 +338,7 @@ impl Kind for Jobs {
 
     fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
         Box::pin(async move {
-            match super::scim::found(ctx.target.jobs().get(parse_id(id)?).await)
-                .map_err(api(|| format!("reading job {id} in the target")))?
-            {
+            match ctx.target.jobs().get(parse_id(id)?).await.found()? {
                 Some(j) => target_of(j),
                 None => Ok(None),
             }
@@ -367,12 +353,7 @@ impl Kind for Jobs {
     ) -> KindFuture<'a, Created> {
         Box::pin(async move {
             let settings = settings_of(obj, desired)?;
-            let id = ctx
-                .target
-                .jobs()
-                .create(&settings)
-                .await
-                .map_err(api(|| format!("creating job {}", obj.key)))?;
+            let id = ctx.target.jobs().create(&settings).await?;
             Ok(Created {
                 id: id.to_string(),
                 key: None,
@@ -389,12 +370,16 @@ impl Kind for Jobs {
     ) -> KindFuture<'a, ()> {
         Box::pin(async move {
             let settings = settings_of(obj, desired)?;
-            ctx.target
-                .jobs()
-                .reset(parse_id(&t.id)?, &settings)
-                .await
-                .map_err(api(|| format!("updating job {}", obj.key)))
+            Ok(ctx.target.jobs().reset(parse_id(&t.id)?, &settings).await?)
         })
+    }
+
+    fn resumed_at_cutover(&self, spec: &mut Value, resumed: &[String]) {
+        for b in resumed {
+            if let Some(Value::Object(block)) = spec.get_mut(b.as_str()) {
+                block.insert("pause_status".into(), Value::String("UNPAUSED".into()));
+            }
+        }
     }
 
     fn compare(&self, obj: &SourceObject, desired: &Value, t: &TargetObject) -> Vec<String> {

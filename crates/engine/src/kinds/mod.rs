@@ -1,10 +1,50 @@
 //! The kinds of objects brickport migrates: one module per kind, one table ([`all`]).
 //!
 //! Every kind implements [`Kind`], the same few operations (the Terraform-resource shape):
-//! list in the source, declare references to other kinds as data, find the existing object in
-//! the target by its natural key, get it by id, create, update, compare. The engine does
-//! everything else (ledger, id remapping, conflicts, retries of unknown outcomes, reports), so a
-//! kind is mostly a mapping between the api crate's types and JSON.
+//! list in the source, declare what it needs as data, find the existing object in the target
+//! by its natural key, get it by id, create, update, compare. The engine does everything else
+//! (ledger, id remapping, conflicts, retries of unknown outcomes, reports, the context of an
+//! API error), so a kind is mostly a mapping between the api crate's types and JSON.
+//!
+//! # The contract
+//!
+//! | method | | what |
+//! |---|---|---|
+//! | [`Kind::name`], [`Kind::phase`] | **required** | the kind's name and phase |
+//! | [`Kind::list`] | **required** | every object in the source, as a stream |
+//! | [`Kind::find`] | **required** | the target object with the same natural key |
+//! | [`Kind::create`], [`Kind::update`] | **required** | the writes |
+//! | [`Kind::references`] | optional | fields holding other objects' ids or keys |
+//! | [`Kind::after`], [`Kind::after_object`] | optional | needs that no field names |
+//! | [`Kind::grants_of`] | optional | permissions kinds: whose grants these are |
+//! | [`Kind::streamed`] | optional | migrated while listed (a tree, parents first) |
+//! | [`Kind::get`] | optional | the target object by id ([`get_by_id`] writes it) |
+//! | [`Kind::compare`] | optional | when equal is not "desired is a subset of the target" |
+//! | [`Kind::owns`] | optional | the migration's mark (a tag holding the source id) |
+//! | [`Kind::prechecks`] | optional | `validate`'s checks |
+//! | [`Kind::resumed_at_cutover`] | optional | objects held back until cut-over (jobs) |
+//! | [`Kind::manual_on_failure`] | optional | what to do by hand when it fails |
+//!
+//! A kind returns the client's errors as they are (`?`); the engine names what it was doing
+//! ("creating jobs `x`"). Add a context only to tell apart calls the engine cannot (the
+//! libraries of each cluster read while listing clusters).
+//!
+//! **Which listing.** One method, [`Kind::list`], returns a stream. A kind that reads its
+//! objects in one go writes an `async` block and wraps it in [`batch_stream`]; a big kind
+//! yields page by page. [`Detail::Brief`] is only an offer: a kind whose full listing costs
+//! a request per object (jobs, clusters' libraries) answers it from the list alone; any
+//! other kind ignores it. Set [`Kind::streamed`] only for a tree listed parents first.
+//!
+//! **Which "needs another object" hook.**
+//! - A field holds another object's id or natural key (a job's cluster, a group's members):
+//!   declare it in [`Kind::references`]. It orders the run *and* remaps the field; mark it
+//!   `deferred` when it points at the own kind or may form a cycle.
+//! - Nothing in the object names it, but a whole kind must be done first (notebooks in Git
+//!   folders before jobs): [`After::Kinds`] from [`Kind::after`].
+//! - Only one object of another kind, derived from this one (the folder a Git folder sits
+//!   in; a home folder's principal): [`After::Object`] and [`Kind::after_object`]; with
+//!   `made_with` when the target makes this object by itself with that one.
+//! - The object is the grants of another kind's object (permissions): [`Kind::grants_of`].
 //!
 //! Adding a kind: write `kinds/<kind>.rs` implementing [`Kind`], add one line to [`all`].
 
@@ -31,11 +71,16 @@ pub mod repos;
 mod scim;
 pub mod secret_scopes;
 pub mod service_principals;
+mod shared;
 pub mod snapshot;
 pub mod source_walk;
 pub mod sql_warehouses;
+mod table;
 pub mod users;
 pub mod workspace_folders;
+
+pub(crate) use shared::{collision_check, from_json, get_by_id, to_json};
+pub use table::select;
 
 /// The table of kinds, in a stable order (the report's order). One line per kind.
 pub fn all() -> Vec<Arc<dyn Kind>> {
@@ -61,18 +106,58 @@ pub fn all() -> Vec<Arc<dyn Kind>> {
 /// A boxed future, so [`Kind`] stays object-safe (`Arc<dyn Kind>` in the table).
 pub type KindFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, EngineError>> + Send + 'a>>;
 
-/// A kind's source objects as they are listed (see [`Kind::list_stream`]).
+/// A kind's source objects as they are listed (see [`Kind::list`]).
 pub type ObjectStream<'a> =
     Pin<Box<dyn futures::Stream<Item = Result<SourceObject, EngineError>> + Send + 'a>>;
 
-/// A listing future as a stream (the default of the streaming listings).
-fn batch_stream<'a>(list: KindFuture<'a, Vec<SourceObject>>) -> ObjectStream<'a> {
+/// A listing read in one go, as the stream [`Kind::list`] returns.
+pub fn batch_stream<'a>(list: KindFuture<'a, Vec<SourceObject>>) -> ObjectStream<'a> {
     use futures::TryStreamExt;
     Box::pin(
         futures::stream::once(list)
             .map_ok(|v| futures::stream::iter(v.into_iter().map(Ok)))
             .try_flatten(),
     )
+}
+
+/// How much of each object [`Kind::list`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// Everything migrating the object needs.
+    Full,
+    /// Only which objects there are (same source ids, keys and modes): for the kinds that
+    /// list another kind's objects (permissions).
+    Brief,
+}
+
+/// What a kind needs first besides the objects its fields reference ([`Kind::references`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum After {
+    /// Nothing more.
+    Nothing,
+    /// These whole kinds finished (notebooks inside Git folders need the Git folders).
+    Kinds(&'static [&'static str]),
+    /// Of these kinds, only the one object [`Kind::after_object`] names (a Git folder needs
+    /// only the folder it is in). With `made_with`, the target makes `obj` by itself when it
+    /// makes that object (a user's home folder comes with the user): found in the target
+    /// after this run created that object, `obj` counts as created (as `plan` predicts), not
+    /// adopted.
+    Object {
+        /// The kinds the object may be of (tried in order).
+        kinds: &'static [&'static str],
+        /// Whether the target makes `obj` with that object.
+        made_with: bool,
+    },
+}
+
+impl After {
+    /// The kinds named, whichever the way.
+    pub fn kinds(&self) -> &'static [&'static str] {
+        match self {
+            After::Nothing => &[],
+            After::Kinds(k) | After::Object { kinds: k, .. } => k,
+        }
+    }
 }
 
 /// How a reference names the referenced object.
@@ -254,91 +339,69 @@ impl Ctx {
 }
 
 /// One kind of object. Every operation is one or a few API calls through the typed client;
-/// the engine records the ledger around them.
+/// the engine records the ledger around them. See the module doc for which methods a kind
+/// must write.
 pub trait Kind: Send + Sync {
-    /// The kind's name (`users`, `cluster_policies`, …): ledger, reports, `--only`.
+    /// **Required.** The kind's name (`users`, `cluster_policies`, …): ledger, reports, `--only`.
     fn name(&self) -> &'static str;
-    /// Its phase (1, 2 or 3).
+    /// **Required.** Its phase (1, 2 or 3).
     fn phase(&self) -> u8;
-    /// Its references to other kinds (and to itself, deferred).
+    /// Optional. The fields holding references to other objects (and to its own kind,
+    /// deferred). The default: none.
     fn references(&self) -> &'static [Reference] {
         &[]
     }
-    /// Kinds that must run first without a field referencing them (user home folders need
-    /// the users).
-    fn after(&self) -> &'static [&'static str] {
-        &[]
+    /// Optional. What must exist first besides what [`Kind::references`] names. The default:
+    /// nothing.
+    fn after(&self) -> After {
+        After::Nothing
     }
-    /// Whether an object needs only the one object [`Kind::after_object`] names from the kinds
-    /// in [`Kind::after`] (a home folder needs its own user), rather than those whole kinds
-    /// finished. The default: the whole kinds.
-    fn after_by_object(&self) -> bool {
-        false
-    }
-    /// With [`Kind::after_by_object`]: the one object of the [`Kind::after`] kinds `obj` needs,
-    /// as (kinds, natural key), if any. The default: the object it is made with.
-    fn after_object(&self, obj: &SourceObject) -> Option<(&'static [&'static str], String)> {
-        self.made_with(obj)
-    }
-    /// The kind whose objects these are the grants of (permissions kinds), keyed by the same
-    /// source id: the grants of an object left alone as a conflict are left alone too. The
-    /// default: none.
-    fn grants_of(&self) -> Option<&'static str> {
-        None
-    }
-    /// The objects whose creation makes the target create `obj` by itself, as (kinds, natural
-    /// key): a user's home folder comes with the user. Found in the target after such an
-    /// object was created by this run, `obj` counts as created (as `plan` predicts), not
-    /// adopted. The default: none.
-    fn made_with(&self, obj: &SourceObject) -> Option<(&'static [&'static str], String)> {
+    /// Optional, with [`After::Object`]: the natural key of the one object `obj` needs, if any.
+    /// The default: none.
+    fn after_object(&self, obj: &SourceObject) -> Option<String> {
         let _ = obj;
         None
     }
-    /// Every object of this kind in the source.
-    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>>;
-    /// The objects as [`Kind::list`] gives them — same source ids, keys and modes — without
-    /// what only migrating them needs (full settings, libraries): for kinds that only need to
-    /// know which objects there are (permissions). The default is `list`.
-    fn list_brief<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        self.list(ctx)
+    /// Optional. The kind whose objects these are the grants of (permissions kinds), keyed by
+    /// the same source id: the grants of an object left alone as a conflict are left alone
+    /// too. The default: none.
+    fn grants_of(&self) -> Option<&'static str> {
+        None
     }
-    /// Whether the kind's objects are migrated while it is still being listed
-    /// ([`Kind::list_stream`] yields them as they come, parents before children). Its
-    /// references to its own kind are then waited for object by object, so they must not form
-    /// a cycle (a folder's parent). The default: listed whole first.
+    /// **Required.** Every object of this kind in the source, as they are listed. `Brief`
+    /// asks only which objects there are — the same source ids, keys and modes — without what
+    /// only migrating them needs (full settings, libraries); a kind may answer it in full.
+    /// A kind that reads everything in one go wraps its future in [`batch_stream`].
+    fn list<'a>(&'a self, ctx: &'a Ctx, detail: Detail) -> ObjectStream<'a>;
+    /// Optional. Whether the kind's objects are migrated while it is still being listed
+    /// ([`Kind::list`] yields them as they come, parents before children). Its references to
+    /// its own kind are then waited for object by object, so they must not form a cycle (a
+    /// folder's parent). The default: listed whole first.
     fn streamed(&self) -> bool {
         false
     }
-    /// [`Kind::list`] as a stream. The default yields `list`'s objects once it is complete;
-    /// a [`Kind::streamed`] kind yields each object as soon as it is listed.
-    fn list_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
-        batch_stream(self.list(ctx))
-    }
-    /// [`Kind::list_brief`] as a stream (see [`Kind::list_stream`]).
-    fn list_brief_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
-        batch_stream(self.list_brief(ctx))
-    }
-    /// The target object with the same natural key, if any.
+    /// **Required.** The target object with the same natural key, if any.
     fn find<'a>(
         &'a self,
         ctx: &'a Ctx,
         obj: &'a SourceObject,
         desired: &'a Value,
     ) -> KindFuture<'a, Option<TargetObject>>;
-    /// The target object with this id, if it still exists. The default looks nothing up (the
-    /// engine then falls back to `find`).
+    /// Optional. The target object with this id, if it still exists; most kinds write it with
+    /// [`get_by_id`]. The default looks nothing up (the engine then falls back to `find`).
     fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
         let _ = (ctx, id);
         Box::pin(async { Ok(None) })
     }
-    /// Creates the object in the target from `desired` (references already remapped).
+    /// **Required.** Creates the object in the target from `desired` (references already
+    /// remapped).
     fn create<'a>(
         &'a self,
         ctx: &'a Ctx,
         obj: &'a SourceObject,
         desired: &'a Value,
     ) -> KindFuture<'a, Created>;
-    /// Makes `target` equal to `desired`.
+    /// **Required.** Makes `target` equal to `desired`.
     fn update<'a>(
         &'a self,
         ctx: &'a Ctx,
@@ -346,29 +409,37 @@ pub trait Kind: Send + Sync {
         target: &'a TargetObject,
         desired: &'a Value,
     ) -> KindFuture<'a, ()>;
-    /// Pre-checks for `validate` (name collisions, limits, what the target lacks). Never
-    /// writes. The default checks nothing.
+    /// Optional. Pre-checks for `validate` (name collisions, limits, what the target lacks).
+    /// Never writes. The default checks nothing.
     fn prechecks<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<crate::Check>> {
         let _ = ctx;
         Box::pin(async { Ok(Vec::new()) })
     }
-    /// Where `target` differs from `desired` (empty = equal). The default reads `desired` as a
-    /// subset of the target (`crate::json::subset_diff`).
+    /// Optional. Where `target` differs from `desired` (empty = equal). The default reads
+    /// `desired` as a subset of the target (`crate::json::subset_diff`).
     fn compare(&self, obj: &SourceObject, desired: &Value, target: &TargetObject) -> Vec<String> {
         let _ = obj;
         crate::json::subset_diff(desired, &target.body)
     }
-    /// Whether a target object found by `find` carries this migration's mark for `obj` (a tag
-    /// holding the source id), so it was created by the migration even when the ledger does not
-    /// say so (a failure between the create and a follow-up call). Such an object is updated,
-    /// never treated as a conflict. The default: no mark.
+    /// Optional. Whether a target object found by `find` carries this migration's mark for
+    /// `obj` (a tag holding the source id), so it was created by the migration even when the
+    /// ledger does not say so (a failure between the create and a follow-up call). Such an
+    /// object is updated, never treated as a conflict. The default: no mark.
     fn owns(&self, obj: &SourceObject, target: &TargetObject) -> bool {
         let _ = (obj, target);
         false
     }
-    /// Manual actions for an object that failed with `error` (an object too large for the API,
-    /// to copy by hand). Recorded in the ledger and the report like any manual action. The
-    /// default: none.
+    /// Optional, for kinds whose objects wait for cut-over (jobs are created with their
+    /// schedules PAUSED; `cutover` switches on in the target what is active in the source):
+    /// marks in `spec` — a listed spec or a desired body — the parts the cut-over switched on
+    /// for this object (`resumed`, as `cutover` recorded them), so a later run keeps them on
+    /// and `verify` expects them on. The default: nothing waits for cut-over.
+    fn resumed_at_cutover(&self, spec: &mut Value, resumed: &[String]) {
+        let _ = (spec, resumed);
+    }
+    /// Optional. Manual actions for an object that failed with `error` (an object too large
+    /// for the API, to copy by hand). Recorded in the ledger and the report like any manual
+    /// action. The default: none.
     fn manual_on_failure(&self, obj: &SourceObject, error: &str) -> Vec<String> {
         let _ = (obj, error);
         Vec::new()
@@ -378,76 +449,4 @@ pub trait Kind: Send + Sync {
 /// Every kind's name, in table order.
 pub fn names() -> Vec<&'static str> {
     all().iter().map(|k| k.name()).collect()
-}
-
-/// Turns a client error into an engine error naming what was being done.
-pub(crate) fn api(
-    what: impl FnOnce() -> String,
-) -> impl FnOnce(brickport_api::ApiError) -> EngineError {
-    move |e| EngineError::api(what(), e)
-}
-
-/// A JSON value from a typed api struct (they all serialise).
-pub(crate) fn to_json<T: serde::Serialize>(
-    kind: &'static str,
-    key: &str,
-    v: &T,
-) -> Result<Value, EngineError> {
-    serde_json::to_value(v).map_err(|e| EngineError::Shape {
-        kind,
-        key: key.to_string(),
-        message: e.to_string(),
-    })
-}
-
-/// A typed api struct from JSON (the engine's `desired` → the client's request type).
-pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
-    kind: &'static str,
-    key: &str,
-    v: &Value,
-) -> Result<T, EngineError> {
-    serde_json::from_value(v.clone()).map_err(|e| EngineError::Shape {
-        kind,
-        key: key.to_string(),
-        message: e.to_string(),
-    })
-}
-
-/// The `validate` check for name collisions: source names that already exist in the target
-/// and are not in the ledger (not created or adopted by this migration). Informational: such
-/// objects are adopted when equal, else handled by the conflict policy.
-pub(crate) fn collision_check(
-    ctx: &Ctx,
-    kind: &'static str,
-    source: &[String],
-    target: &[String],
-) -> Result<crate::Check, EngineError> {
-    let target: std::collections::BTreeSet<&String> = target.iter().collect();
-    let mut hits = Vec::new();
-    for name in source {
-        if target.contains(name) && !ctx.ids.is_managed(kind, name)? {
-            hits.push(name.clone());
-        }
-    }
-    let check_name = format!("{kind} name collisions");
-    Ok(if hits.is_empty() {
-        crate::Check::pass(
-            &check_name,
-            "target",
-            "no source name is taken in the target",
-        )
-    } else {
-        let mut c = crate::Check::pass(
-            &check_name,
-            "target",
-            format!(
-                "{} already in the target: {} — adopted when equal, else handled by the conflict policy ({:?})",
-                hits.len(),
-                hits.join(", "),
-                ctx.opts.conflict_policy
-            ),
-        );
-        c.fix = Some("use --conflict overwrite to replace them, or skip to leave them".into());
-        c
-    })
 }

@@ -19,9 +19,10 @@ use brickport_api::types::workspace::{ExportFormat, Import, ObjectInfo};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 
+use super::Detail;
 use super::{
     Created, Ctx, Kind, KindFuture, Mode, ObjectStream, RefBy, Reference, SourceObject,
-    TargetObject, api,
+    TargetObject,
 };
 use crate::EngineError;
 
@@ -44,24 +45,6 @@ const REFS: &[Reference] = &[Reference {
     required: true,
     deferred: false,
 }];
-
-/// A workspace path without the `/Workspace` alias prefix and duplicate slashes.
-pub fn normalise_path(p: &str) -> String {
-    if !p.starts_with('/') {
-        return p.to_string();
-    }
-    let parts: Vec<&str> = p.split('/').filter(|s| !s.is_empty()).collect();
-    let parts = match parts.first() {
-        Some(&"Workspace") => &parts[1..],
-        _ => &parts[..],
-    };
-    format!("/{}", parts.join("/"))
-}
-
-/// Whether a path is inside `/Repos` (Git folders).
-pub fn in_repos(path: &str) -> bool {
-    path == "/Repos" || path.starts_with("/Repos/")
-}
 
 /// Every notebook and file (and skipped library/dashboard) under `/` in the source, outside
 /// `/Repos` and the path selection, as the run's shared walk of the tree lists them.
@@ -233,10 +216,7 @@ async fn copy(ctx: &Ctx, obj: &SourceObject, overwrite: bool) -> Result<(), Engi
         Err(e) if e.error_code() == Some("MAX_NOTEBOOK_SIZE_EXCEEDED") => {
             Err(too_big(path, import.content.len()))
         }
-        Err(e) => Err(EngineError::api(
-            format!("importing {path} into the target"),
-            e,
-        )),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -255,15 +235,7 @@ impl Kind for Notebooks {
         true
     }
 
-    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(object_stream(ctx).try_collect())
-    }
-
-    fn list_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
-        object_stream(ctx)
-    }
-
-    fn list_brief_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
+    fn list<'a>(&'a self, ctx: &'a Ctx, _: Detail) -> ObjectStream<'a> {
         object_stream(ctx)
     }
 
@@ -309,12 +281,7 @@ impl Kind for Notebooks {
         Box::pin(async move {
             copy(ctx, obj, false).await?;
             // import answers `{}`: read the new object's id (permissions use it).
-            let o = ctx
-                .target
-                .workspace()
-                .get_status(&obj.key)
-                .await
-                .map_err(api(|| format!("reading the new object {}", obj.key)))?;
+            let o = ctx.target.workspace().get_status(&obj.key).await?;
             Ok(Created {
                 id: o.object_id.map(|i| i.to_string()).unwrap_or_default(),
                 key: None,
@@ -373,6 +340,7 @@ impl Kind for Notebooks {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kinds::shared::normalise_path;
 
     #[test]
     fn paths() {

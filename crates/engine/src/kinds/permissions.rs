@@ -13,6 +13,7 @@
 //! A workspace without the permissions API (`FEATURE_DISABLED`) is reported once per object
 //! type (one skipped line), not once per object, and the run goes on.
 
+use brickport_api::ApiResultExt;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -20,9 +21,10 @@ use brickport_api::types::permissions::{AccessControlRequest, ObjectPermissions}
 use futures::{StreamExt, TryStreamExt};
 use serde_json::{Value, json};
 
+use super::Detail;
 use super::{
     Created, Ctx, Kind, KindFuture, Mode, ObjectStream, RefBy, Reference, SourceObject,
-    TargetObject, api,
+    TargetObject,
 };
 use crate::EngineError;
 
@@ -248,7 +250,7 @@ impl Permissions {
     /// The migrating principal in the target, as an ACL entry field and name (read once per
     /// run, in the run's cache).
     async fn me(&self, ctx: &Ctx) -> Result<(String, String), EngineError> {
-        let name = super::scim::target_caller(ctx).await?.unwrap_or_default();
+        let name = super::shared::target_caller(ctx).await?.unwrap_or_default();
         let field = if super::jobs::uuid_like(&name) {
             "service_principal_name"
         } else {
@@ -257,7 +259,7 @@ impl Permissions {
         Ok((field.to_string(), name))
     }
 
-    async fn put(&self, ctx: &Ctx, obj: &SourceObject, desired: &Value) -> Result<(), EngineError> {
+    async fn put(&self, ctx: &Ctx, desired: &Value) -> Result<(), EngineError> {
         let t = self.request_type(desired);
         let id = desired["object_id"]
             .as_str()
@@ -277,14 +279,8 @@ impl Permissions {
             let (field, name) = self.me(ctx).await?;
             acl.push(AccessControlRequest::new(&field, &name, "IS_OWNER"));
         }
-        ctx.target
-            .permissions()
-            .set(&t, &id, &acl)
-            .await
-            .map(|_| ())
-            .map_err(api(|| {
-                format!("setting the permissions of {t} {}", obj.key)
-            }))
+        ctx.target.permissions().set(&t, &id, &acl).await?;
+        Ok(())
     }
 }
 
@@ -323,16 +319,12 @@ impl Kind for Permissions {
         self.guarded.streamed()
     }
 
-    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(self.list_stream(ctx).try_collect())
-    }
-
-    fn list_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
+    fn list<'a>(&'a self, ctx: &'a Ctx, _: Detail) -> ObjectStream<'a> {
         let width = ctx.opts.max_concurrency.max(1);
         // Opened before the probe: a stream of the shared source tree walk must be open from
         // the start for the walk to keep its entries (see `source_walk`); dropped unread when
         // the API is disabled.
-        let brief = self.guarded.list_brief_stream(ctx);
+        let brief = self.guarded.list(ctx, Detail::Brief);
         let probed = async move {
             Ok::<_, EngineError>(match disabled_side(ctx).await {
                 Some(side) => {
@@ -362,9 +354,7 @@ impl Kind for Permissions {
                 .as_str()
                 .unwrap_or_default()
                 .to_string();
-            let perms = super::scim::found(ctx.target.permissions().get(&t, &id).await).map_err(
-                api(|| format!("reading the permissions of {t} {id} in the target")),
-            )?;
+            let perms = ctx.target.permissions().get(&t, &id).await.found()?;
             Ok(perms.map(|p| TargetObject {
                 id: id.clone(),
                 key: id.clone(),
@@ -376,11 +366,11 @@ impl Kind for Permissions {
     fn create<'a>(
         &'a self,
         ctx: &'a Ctx,
-        obj: &'a SourceObject,
+        _: &'a SourceObject,
         desired: &'a Value,
     ) -> KindFuture<'a, Created> {
         Box::pin(async move {
-            self.put(ctx, obj, desired).await?;
+            self.put(ctx, desired).await?;
             Ok(Created {
                 id: desired["object_id"]
                     .as_str()
@@ -394,11 +384,11 @@ impl Kind for Permissions {
     fn update<'a>(
         &'a self,
         ctx: &'a Ctx,
-        obj: &'a SourceObject,
+        _: &'a SourceObject,
         _: &'a TargetObject,
         desired: &'a Value,
     ) -> KindFuture<'a, ()> {
-        Box::pin(self.put(ctx, obj, desired))
+        Box::pin(self.put(ctx, desired))
     }
 
     fn compare(&self, _: &SourceObject, desired: &Value, t: &TargetObject) -> Vec<String> {

@@ -4,12 +4,14 @@
 //! Git credentials (tokens) can never be read, so every Git folder is a manual action: its
 //! users re-authenticate in the target. Uncommitted changes are not transferable by the API.
 
+use brickport_api::ApiResultExt;
 use brickport_api::types::repos::{Repo, UpdateRepo};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 
 use super::snapshot::Lookup;
-use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, api, from_json};
+use super::{After, Detail, ObjectStream};
+use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, from_json};
 use crate::EngineError;
 use crate::json::pick;
 
@@ -25,7 +27,7 @@ fn spec(r: &Repo) -> Result<Value, EngineError> {
     let v = super::to_json(NAME, r.path.as_deref().unwrap_or(""), r)?;
     let mut s = pick(&v, FIELDS);
     if let Some(p) = s.get("path").and_then(Value::as_str) {
-        s["path"] = json!(super::notebooks::normalise_path(p));
+        s["path"] = json!(super::shared::normalise_path(p));
     }
     Ok(s)
 }
@@ -34,7 +36,7 @@ fn target(r: Repo) -> Result<Option<TargetObject>, EngineError> {
     let body = spec(&r)?;
     Ok(TargetObject::from_parts(
         r.id.map(|id| id.to_string()),
-        r.path.map(|p| super::notebooks::normalise_path(&p)),
+        r.path.map(|p| super::shared::normalise_path(&p)),
         body,
     ))
 }
@@ -48,7 +50,7 @@ fn parse_id(id: &str) -> Result<i64, EngineError> {
 }
 
 /// Checks out the source's branch, when it has one.
-async fn checkout(ctx: &Ctx, id: i64, key: &str, desired: &Value) -> Result<(), EngineError> {
+async fn checkout(ctx: &Ctx, id: i64, desired: &Value) -> Result<(), EngineError> {
     let Some(branch) = desired.get("branch").and_then(Value::as_str) else {
         return Ok(());
     };
@@ -56,9 +58,7 @@ async fn checkout(ctx: &Ctx, id: i64, key: &str, desired: &Value) -> Result<(), 
         branch: Some(branch.to_string()),
         ..UpdateRepo::default()
     };
-    ctx.target.repos().update(id, &up).await.map_err(api(|| {
-        format!("checking out branch {branch} in Git folder {key}")
-    }))
+    Ok(ctx.target.repos().update(id, &up).await?)
 }
 
 impl Kind for Repos {
@@ -68,37 +68,29 @@ impl Kind for Repos {
     fn phase(&self) -> u8 {
         2
     }
-    fn after(&self) -> &'static [&'static str] {
-        // Git folders outside /Repos live in user or shared folders.
-        &[super::workspace_folders::NAME]
+    fn after(&self) -> After {
+        // Git folders outside /Repos live in user or shared folders; each needs only the
+        // folder it is in (none under /Repos: the API makes those).
+        After::Object {
+            kinds: &[super::workspace_folders::NAME],
+            made_with: false,
+        }
     }
 
-    fn after_by_object(&self) -> bool {
-        // A Git folder needs only the folder it is in (none under /Repos: the API makes those).
-        true
-    }
-
-    fn after_object(&self, obj: &SourceObject) -> Option<(&'static [&'static str], String)> {
+    fn after_object(&self, obj: &SourceObject) -> Option<String> {
         let (parent, _) = obj.key.rsplit_once('/')?;
-        (!parent.is_empty() && !super::notebooks::in_repos(&obj.key))
-            .then(|| (&[super::workspace_folders::NAME][..], parent.to_string()))
+        (!parent.is_empty() && !super::shared::in_repos(&obj.key)).then(|| parent.to_string())
     }
 
-    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(async move {
-            let repos: Vec<Repo> = ctx
-                .source
-                .repos()
-                .list(None)
-                .try_collect()
-                .await
-                .map_err(api(|| "listing Git folders in the source".into()))?;
+    fn list<'a>(&'a self, ctx: &'a Ctx, _: Detail) -> ObjectStream<'a> {
+        super::batch_stream(Box::pin(async move {
+            let repos: Vec<Repo> = ctx.source.repos().list(None).try_collect().await?;
             let mut out = Vec::new();
             for r in repos {
                 let (Some(id), Some(path)) = (r.id, r.path.clone()) else {
                     continue;
                 };
-                let path = super::notebooks::normalise_path(&path);
+                let path = super::shared::normalise_path(&path);
                 if !ctx.opts.path_selected(&path) {
                     continue;
                 }
@@ -117,7 +109,7 @@ impl Kind for Repos {
                 out.push(obj);
             }
             Ok(out)
-        })
+        }))
     }
 
     fn find<'a>(
@@ -131,19 +123,19 @@ impl Kind for Repos {
             let listed = ctx
                 .cache
                 .first_lookup(NAME, &obj.key, || async {
-                    ctx.target
+                    Ok(ctx
+                        .target
                         .repos()
                         .list(None)
                         .try_filter_map(|r| async move {
                             Ok(r.path
                                 .as_deref()
-                                .map(super::notebooks::normalise_path)
+                                .map(super::shared::normalise_path)
                                 .zip(r.id)
                                 .map(|(p, id)| (p, id.to_string())))
                         })
                         .try_collect()
-                        .await
-                        .map_err(api(|| "listing Git folders in the target".into()))
+                        .await?)
                 })
                 .await?;
             match listed {
@@ -156,14 +148,11 @@ impl Kind for Repos {
                 .repos()
                 .list(Some(&obj.key))
                 .try_collect()
-                .await
-                .map_err(api(|| {
-                    format!("looking up Git folder {} in the target", obj.key)
-                }))?;
+                .await?;
             match repos.into_iter().find(|r| {
                 r.path
                     .as_deref()
-                    .map(super::notebooks::normalise_path)
+                    .map(super::shared::normalise_path)
                     .as_deref()
                     == Some(obj.key.as_str())
             }) {
@@ -175,9 +164,7 @@ impl Kind for Repos {
 
     fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
         Box::pin(async move {
-            match super::scim::found(ctx.target.repos().get(parse_id(id)?).await)
-                .map_err(api(|| format!("reading Git folder {id} in the target")))?
-            {
+            match ctx.target.repos().get(parse_id(id)?).await.found()? {
                 Some(r) => target(r),
                 None => Ok(None),
             }
@@ -199,29 +186,20 @@ impl Kind for Repos {
             req.branch = None;
             // In /Repos a Git folder sits at /Repos/{folder}/{name}: make sure the folder is
             // there (folders under /Repos are not the folders kind's).
-            if super::notebooks::in_repos(&obj.key)
+            if super::shared::in_repos(&obj.key)
                 && let Some((parent, _)) = obj.key.rsplit_once('/')
                 && parent != "/Repos"
             {
-                ctx.target
-                    .workspace()
-                    .mkdirs(parent)
-                    .await
-                    .map_err(api(|| format!("creating folder {parent}")))?;
+                ctx.target.workspace().mkdirs(parent).await?;
             }
-            let r = ctx
-                .target
-                .repos()
-                .create(&req)
-                .await
-                .map_err(api(|| format!("creating Git folder {}", obj.key)))?;
+            let r = ctx.target.repos().create(&req).await?;
             let id = r.id.ok_or_else(|| EngineError::Shape {
                 kind: NAME,
                 key: obj.key.clone(),
                 message: "the create answer has no id".into(),
             })?;
             if r.branch.as_deref() != desired.get("branch").and_then(Value::as_str) {
-                checkout(ctx, id, &obj.key, desired).await?;
+                checkout(ctx, id, desired).await?;
             }
             Ok(Created {
                 id: id.to_string(),
@@ -252,7 +230,7 @@ impl Kind for Repos {
                     ),
                 });
             }
-            checkout(ctx, parse_id(&t.id)?, &obj.key, desired).await
+            checkout(ctx, parse_id(&t.id)?, desired).await
         })
     }
 }

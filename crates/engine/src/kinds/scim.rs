@@ -57,29 +57,3 @@ where
     }
     Ok(last)
 }
-
-/// `None` for a "not found", the value otherwise.
-pub fn found<T>(r: Result<T, ApiError>) -> Result<Option<T>, ApiError> {
-    match r {
-        Ok(t) => Ok(Some(t)),
-        Err(e) if e.is_not_found() => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
-/// The principal running the migration on the target (its userName; an SP's applicationId).
-/// It exists there by construction and is left as it is: changing the caller's own
-/// entitlements could lock the migration out.
-pub async fn target_caller(ctx: &super::Ctx) -> Result<Option<String>, crate::EngineError> {
-    ctx.cache
-        .target_caller(|| async {
-            let me = ctx.target.scim().me().await.map_err(super::api(|| {
-                "reading the caller's identity on the target".into()
-            }))?;
-            Ok(me.user_name)
-        })
-        .await
-}
-
-/// The reason given for the caller's own identity.
-pub const CALLER: &str = "the principal running the migration: mapped, left as it is in the target";

@@ -16,9 +16,8 @@ use brickport_api::types::secrets::CreateScope;
 use serde_json::{Value, json};
 
 use super::snapshot::Lookup;
-use super::{
-    Created, Ctx, Kind, KindFuture, Mode, RefBy, Reference, SourceObject, TargetObject, api,
-};
+use super::{Created, Ctx, Kind, KindFuture, Mode, RefBy, Reference, SourceObject, TargetObject};
+use super::{Detail, ObjectStream};
 use crate::{Check, EngineError};
 
 mod contents;
@@ -46,13 +45,7 @@ const REFS: &[Reference] = &[Reference {
 const MAX_KEYS: usize = 1000;
 
 async fn find_target(ctx: &Ctx, name: &str) -> Result<Option<TargetObject>, EngineError> {
-    let list = || async {
-        ctx.target
-            .secrets()
-            .list_scopes()
-            .await
-            .map_err(api(|| "listing secret scopes in the target".into()))
-    };
+    let list = || async { ctx.target.secrets().list_scopes().await };
     // The first lookup of a run comes from one listing of the target's scopes.
     let listed = ctx
         .cache
@@ -98,14 +91,9 @@ impl Kind for SecretScopes {
         REFS
     }
 
-    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(async move {
-            let scopes = ctx
-                .source
-                .secrets()
-                .list_scopes()
-                .await
-                .map_err(api(|| "listing secret scopes in the source".into()))?;
+    fn list<'a>(&'a self, ctx: &'a Ctx, _: Detail) -> ObjectStream<'a> {
+        super::batch_stream(Box::pin(async move {
+            let scopes = ctx.source.secrets().list_scopes().await?;
             let mut out = Vec::new();
             for sc in scopes {
                 let Some(name) = sc.name.clone() else {
@@ -162,7 +150,7 @@ impl Kind for SecretScopes {
                 out.push(obj);
             }
             Ok(out)
-        })
+        }))
     }
 
     fn find<'a>(
@@ -190,12 +178,7 @@ impl Kind for SecretScopes {
                 Ok(()) => {}
                 // A lost answer to an applied create: the scope is there, fill it.
                 Err(e) if e.is_already_exists() => {}
-                Err(e) => {
-                    return Err(EngineError::api(
-                        format!("creating secret scope {}", obj.key),
-                        e,
-                    ));
-                }
+                Err(e) => return Err(e.into()),
             }
             fill(ctx, &obj.key, desired, None).await?;
             Ok(Created {
@@ -247,10 +230,7 @@ impl Kind for SecretScopes {
     fn prechecks<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<Check>> {
         Box::pin(async move {
             let s = ctx.source.secrets();
-            let scopes = s
-                .list_scopes()
-                .await
-                .map_err(api(|| "listing secret scopes in the source".into()))?;
+            let scopes = s.list_scopes().await?;
             let mut too_big = Vec::new();
             let mut names = Vec::new();
             // Keys per Databricks-backed scope (the only scopes a value can be put into).
@@ -262,8 +242,7 @@ impl Kind for SecretScopes {
                 if sc.backend_type.as_deref().unwrap_or("DATABRICKS") == "DATABRICKS" {
                     let listed: BTreeSet<String> = s
                         .list_secrets(&name)
-                        .await
-                        .map_err(api(|| format!("listing the keys of scope {name}")))?
+                        .await?
                         .into_iter()
                         .filter_map(|m| m.key)
                         .collect();
@@ -279,8 +258,7 @@ impl Kind for SecretScopes {
                 .target
                 .secrets()
                 .list_scopes()
-                .await
-                .map_err(api(|| "listing secret scopes in the target".into()))?
+                .await?
                 .into_iter()
                 .filter_map(|s| s.name)
                 .collect();

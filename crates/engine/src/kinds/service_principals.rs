@@ -3,13 +3,15 @@
 //! target assigns a new applicationId: the ledger keeps old → new (the target key), and
 //! references by applicationId (ACLs, run_as) are remapped through it.
 
+use brickport_api::ApiResultExt;
 use brickport_api::types::scim::{ScimQuery, ServicePrincipal};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 
-use super::scim::{complex, found, values};
+use super::scim::{complex, values};
 use super::snapshot::Lookup;
-use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, api, to_json};
+use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, to_json};
+use super::{Detail, ObjectStream};
 
 /// The kind's name.
 pub const NAME: &str = "service_principals";
@@ -71,8 +73,7 @@ async fn first_lookup(
                 ..ScimQuery::default()
             })
             .try_collect()
-            .await
-            .map_err(api(|| "listing service principals in the target".into()))?;
+            .await?;
         let mut names = std::collections::HashMap::<String, Vec<String>>::new();
         let mut out = Vec::new();
         for sp in all {
@@ -117,17 +118,16 @@ impl Kind for ServicePrincipals {
         1
     }
 
-    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(async move {
+    fn list<'a>(&'a self, ctx: &'a Ctx, _: Detail) -> ObjectStream<'a> {
+        super::batch_stream(Box::pin(async move {
             let sps: Vec<ServicePrincipal> = ctx
                 .source
                 .scim()
                 .service_principals()
                 .list(&ScimQuery::default())
                 .try_collect()
-                .await
-                .map_err(api(|| "listing service principals in the source".into()))?;
-            let caller = super::scim::target_caller(ctx).await?;
+                .await?;
+            let caller = super::shared::target_caller(ctx).await?;
             let mut out = Vec::new();
             for sp in sps {
                 let Some(id) = sp.id.clone() else { continue };
@@ -135,12 +135,12 @@ impl Kind for ServicePrincipals {
                 let raw = to_json(NAME, &key, &sp)?;
                 let mut obj = SourceObject::new(id, key, raw, spec(&sp));
                 if caller.as_deref() == Some(obj.key.as_str()) {
-                    obj.mode = super::Mode::MapOnly(super::scim::CALLER.into());
+                    obj.mode = super::Mode::MapOnly(super::shared::CALLER.into());
                 }
                 out.push(obj);
             }
             Ok(out)
-        })
+        }))
     }
 
     fn find<'a>(
@@ -151,21 +151,17 @@ impl Kind for ServicePrincipals {
     ) -> KindFuture<'a, Option<TargetObject>> {
         Box::pin(async move {
             let sps = ctx.target.scim().service_principals();
-            let err = || format!("looking up service principal {} in the target", obj.key);
             let spec = obj.spec();
             let name = spec["displayName"].as_str();
             let found_id = match first_lookup(ctx, &obj.key, name).await? {
                 Lookup::Id(id) => Some(id),
                 Lookup::Absent => None,
                 Lookup::Ask => {
-                    let mut hits = sps
-                        .find_eq("applicationId", &obj.key)
-                        .await
-                        .map_err(api(err))?;
+                    let mut hits = sps.find_eq("applicationId", &obj.key).await?;
                     if hits.is_empty()
                         && let Some(name) = name
                     {
-                        let by_name = sps.find_eq("displayName", name).await.map_err(api(err))?;
+                        let by_name = sps.find_eq("displayName", name).await?;
                         // A display name is not unique: only a single match identifies it.
                         if by_name.len() == 1 {
                             hits = by_name;
@@ -175,28 +171,23 @@ impl Kind for ServicePrincipals {
                 }
             };
             match found_id {
-                Some(id) => Ok(found(sps.get(&id).await)
-                    .map_err(api(err))?
-                    .and_then(target)),
+                Some(id) => Ok(sps.get(&id).await.found()?.and_then(target)),
                 None => Ok(None),
             }
         })
     }
 
     fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
-        Box::pin(async move {
-            Ok(found(ctx.target.scim().service_principals().get(id).await)
-                .map_err(api(|| {
-                    format!("reading service principal {id} in the target")
-                }))?
-                .and_then(target))
-        })
+        super::get_by_id(
+            async move { ctx.target.scim().service_principals().get(id).await },
+            |x| Ok(target(x)),
+        )
     }
 
     fn create<'a>(
         &'a self,
         ctx: &'a Ctx,
-        obj: &'a SourceObject,
+        _: &'a SourceObject,
         desired: &'a Value,
     ) -> KindFuture<'a, Created> {
         Box::pin(async move {
@@ -205,8 +196,7 @@ impl Kind for ServicePrincipals {
                 .scim()
                 .service_principals()
                 .create(&request(desired, true))
-                .await
-                .map_err(api(|| format!("creating service principal {}", obj.key)))?;
+                .await?;
             Ok(Created {
                 id: sp.id.unwrap_or_default(),
                 key: sp.application_id,
@@ -217,7 +207,7 @@ impl Kind for ServicePrincipals {
     fn update<'a>(
         &'a self,
         ctx: &'a Ctx,
-        obj: &'a SourceObject,
+        _: &'a SourceObject,
         t: &'a TargetObject,
         desired: &'a Value,
     ) -> KindFuture<'a, ()> {
@@ -228,8 +218,7 @@ impl Kind for ServicePrincipals {
                 .scim()
                 .service_principals()
                 .replace(&t.id, &req)
-                .await
-                .map_err(api(|| format!("updating service principal {}", obj.key)))?;
+                .await?;
             Ok(())
         })
     }

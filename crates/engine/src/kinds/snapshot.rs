@@ -94,7 +94,7 @@ fn folder_of(path: &str) -> Option<(String, String)> {
     if !path.starts_with('/') {
         return None;
     }
-    let path = super::notebooks::normalise_path(path);
+    let path = super::shared::normalise_path(path);
     let (parent, name) = path.rsplit_once('/')?;
     if name.is_empty() {
         return None;
@@ -265,7 +265,7 @@ impl RunCache {
                     objects
                         .into_iter()
                         .filter_map(|o| {
-                            Some((super::notebooks::normalise_path(o.path.as_deref()?), o))
+                            Some((super::shared::normalise_path(o.path.as_deref()?), o))
                         })
                         .collect()
                 }))

@@ -349,7 +349,7 @@ async fn walk_tree(
         let mut keep = Vec::with_capacity(page.len());
         for o in page {
             let Some(p) = o.path.as_deref() else { continue };
-            if super::notebooks::in_repos(p) || !selected(p) {
+            if super::shared::in_repos(p) || !selected(p) {
                 continue;
             }
             if o.object_type.as_deref() == Some("DIRECTORY") {

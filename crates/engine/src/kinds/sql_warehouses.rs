@@ -6,7 +6,8 @@ use futures::TryStreamExt;
 use serde_json::Value;
 
 use super::snapshot::find_listed;
-use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, api, from_json, to_json};
+use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, from_json, to_json};
+use super::{Detail, ObjectStream};
 use crate::Check;
 use crate::json::pick;
 
@@ -42,13 +43,8 @@ fn target(w: Warehouse) -> Result<Option<TargetObject>, crate::EngineError> {
 }
 
 async fn all(ctx: &Ctx, source: bool) -> Result<Vec<Warehouse>, crate::EngineError> {
-    let (client, side) = ctx.side(source);
-    let list: Vec<Warehouse> = client
-        .warehouses()
-        .list()
-        .try_collect()
-        .await
-        .map_err(api(|| format!("listing SQL warehouses in the {side}")))?;
+    let (client, _) = ctx.side(source);
+    let list: Vec<Warehouse> = client.warehouses().list().try_collect().await?;
     Ok(list
         .into_iter()
         .filter(|w| !matches!(w.state.as_deref(), Some("DELETED" | "DELETING")))
@@ -63,8 +59,8 @@ impl Kind for SqlWarehouses {
         1
     }
 
-    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(async move {
+    fn list<'a>(&'a self, ctx: &'a Ctx, _: Detail) -> ObjectStream<'a> {
+        super::batch_stream(Box::pin(async move {
             let mut out = Vec::new();
             for w in all(ctx, true).await? {
                 let (Some(id), Some(name)) = (w.id.clone(), w.name.clone()) else {
@@ -78,7 +74,7 @@ impl Kind for SqlWarehouses {
                 ));
             }
             Ok(out)
-        })
+        }))
     }
 
     fn find<'a>(
@@ -98,14 +94,11 @@ impl Kind for SqlWarehouses {
     }
 
     fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
-        Box::pin(async move {
-            match super::scim::found(ctx.target.warehouses().get(id).await)
-                .map_err(api(|| format!("reading SQL warehouse {id} in the target")))?
-            {
-                Some(w) if matches!(w.state.as_deref(), Some("DELETED" | "DELETING")) => Ok(None),
-                Some(w) => target(w),
-                None => Ok(None),
+        super::get_by_id(async move { ctx.target.warehouses().get(id).await }, |w| {
+            if matches!(w.state.as_deref(), Some("DELETED" | "DELETING")) {
+                return Ok(None);
             }
+            target(w)
         })
     }
 
@@ -118,15 +111,10 @@ impl Kind for SqlWarehouses {
         Box::pin(async move {
             let w: Warehouse = from_json(NAME, &obj.key, desired)?;
             let wh = ctx.target.warehouses();
-            let id = wh
-                .create(&w)
-                .await
-                .map_err(api(|| format!("creating SQL warehouse {}", obj.key)))?;
+            let id = wh.create(&w).await?;
             // Created warehouses start; stop it so it costs nothing until cut-over. `stop`
             // is idempotent, so a retry after a lost answer is harmless.
-            wh.stop(&id).await.map_err(api(|| {
-                format!("stopping the new SQL warehouse {}", obj.key)
-            }))?;
+            wh.stop(&id).await?;
             Ok(Created { id, key: None })
         })
     }
@@ -140,11 +128,7 @@ impl Kind for SqlWarehouses {
     ) -> KindFuture<'a, ()> {
         Box::pin(async move {
             let w: Warehouse = from_json(NAME, &obj.key, desired)?;
-            ctx.target
-                .warehouses()
-                .edit(&t.id, &w)
-                .await
-                .map_err(api(|| format!("updating SQL warehouse {}", obj.key)))
+            Ok(ctx.target.warehouses().edit(&t.id, &w).await?)
         })
     }
 

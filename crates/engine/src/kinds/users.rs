@@ -1,15 +1,15 @@
 //! Users: userName, displayName, active, entitlements, roles (instance profiles). Natural key:
 //! userName. Group membership is carried by the groups kind.
 
+use brickport_api::ApiResultExt;
 use brickport_api::types::scim::{ScimQuery, User};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 
-use super::scim::{complex, find_patiently, found, values};
+use super::Detail;
+use super::scim::{complex, find_patiently, values};
 use super::snapshot::Lookup;
-use super::{
-    Created, Ctx, Kind, KindFuture, ObjectStream, SourceObject, TargetObject, api, to_json,
-};
+use super::{Created, Ctx, Kind, KindFuture, ObjectStream, SourceObject, TargetObject, to_json};
 use crate::EngineError;
 
 /// The kind's name.
@@ -56,20 +56,16 @@ impl Kind for Users {
         1
     }
 
-    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(self.list_stream(ctx).try_collect())
-    }
-
-    fn list_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
+    fn list<'a>(&'a self, ctx: &'a Ctx, _: Detail) -> ObjectStream<'a> {
         // Page by page: a big workspace's users are never all in memory as read.
         let listed = async move {
-            let caller = super::scim::target_caller(ctx).await?;
+            let caller = super::shared::target_caller(ctx).await?;
             Ok::<_, EngineError>(
                 ctx.source
                     .scim()
                     .users()
                     .list(&ScimQuery::default())
-                    .map_err(|e| EngineError::api("listing users in the source", e))
+                    .map_err(EngineError::from)
                     .try_filter_map(move |u| {
                         let caller = caller.clone();
                         async move {
@@ -79,7 +75,7 @@ impl Kind for Users {
                             let raw = to_json(NAME, &name, &u)?;
                             let mut obj = SourceObject::new(id, name, raw, spec(&u));
                             if caller.as_deref() == Some(obj.key.as_str()) {
-                                obj.mode = super::Mode::MapOnly(super::scim::CALLER.into());
+                                obj.mode = super::Mode::MapOnly(super::shared::CALLER.into());
                             }
                             Ok(Some(obj))
                         }
@@ -108,8 +104,7 @@ impl Kind for Users {
                             ..ScimQuery::default()
                         })
                         .try_collect()
-                        .await
-                        .map_err(api(|| "listing users in the target".into()))?;
+                        .await?;
                     Ok(all
                         .into_iter()
                         .filter_map(|u| Some((u.user_name?, u.id?)))
@@ -120,44 +115,34 @@ impl Kind for Users {
                 Lookup::Id(id) => Some(id),
                 Lookup::Absent => None,
                 Lookup::Ask => find_patiently(|| users.find_eq("userName", &obj.key), false)
-                    .await
-                    .map_err(api(|| format!("looking up user {} in the target", obj.key)))?
+                    .await?
                     .into_iter()
                     .next()
                     .and_then(|u| u.id),
             };
             match id {
                 // The list may leave attributes out; the object itself is authoritative.
-                Some(id) => Ok(found(users.get(&id).await)
-                    .map_err(api(|| format!("reading user {} in the target", obj.key)))?
-                    .and_then(target)),
+                Some(id) => Ok(users.get(&id).await.found()?.and_then(target)),
                 None => Ok(None),
             }
         })
     }
 
     fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
-        Box::pin(async move {
-            Ok(found(ctx.target.scim().users().get(id).await)
-                .map_err(api(|| format!("reading user {id} in the target")))?
-                .and_then(target))
-        })
+        super::get_by_id(
+            async move { ctx.target.scim().users().get(id).await },
+            |x| Ok(target(x)),
+        )
     }
 
     fn create<'a>(
         &'a self,
         ctx: &'a Ctx,
-        obj: &'a SourceObject,
+        _: &'a SourceObject,
         desired: &'a Value,
     ) -> KindFuture<'a, Created> {
         Box::pin(async move {
-            let u = ctx
-                .target
-                .scim()
-                .users()
-                .create(&request(desired))
-                .await
-                .map_err(api(|| format!("creating user {}", obj.key)))?;
+            let u = ctx.target.scim().users().create(&request(desired)).await?;
             Ok(Created {
                 id: u.id.unwrap_or_default(),
                 key: u.user_name,
@@ -168,7 +153,7 @@ impl Kind for Users {
     fn update<'a>(
         &'a self,
         ctx: &'a Ctx,
-        obj: &'a SourceObject,
+        _: &'a SourceObject,
         t: &'a TargetObject,
         desired: &'a Value,
     ) -> KindFuture<'a, ()> {
@@ -178,8 +163,7 @@ impl Kind for Users {
                 .scim()
                 .users()
                 .replace(&t.id, &request(desired))
-                .await
-                .map_err(api(|| format!("updating user {}", obj.key)))?;
+                .await?;
             Ok(())
         })
     }

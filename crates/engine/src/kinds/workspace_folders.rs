@@ -13,14 +13,16 @@
 //! listing, or needs nothing when this run created the parent empty (`snapshot.rs`); a home
 //! folder, which the target may make at any moment of the run, is always asked for.
 
+use brickport_api::ApiResultExt;
 use brickport_api::types::workspace::ObjectInfo;
 use futures::{StreamExt, TryStreamExt};
 use serde_json::{Value, json};
 
 use super::snapshot::PathLookup;
 use super::source_walk::SourceWalk;
+use super::{After, Detail};
 use super::{
-    Created, Ctx, Kind, KindFuture, ObjectStream, RefBy, Reference, SourceObject, TargetObject, api,
+    Created, Ctx, Kind, KindFuture, ObjectStream, RefBy, Reference, SourceObject, TargetObject,
 };
 use crate::EngineError;
 
@@ -62,7 +64,7 @@ pub(crate) fn source_walk(ctx: &Ctx) -> std::sync::Arc<SourceWalk> {
     ctx.cache.source_walk(|| {
         let opts = ctx.opts.clone();
         // Its readers: the selected kinds that stream the tree (it drops what all have read).
-        let consumers = crate::graph::select(&super::all(), &opts.only, opts.phase)
+        let consumers = super::select(&super::all(), &opts.only, opts.phase)
             .map(|kinds| kinds.iter().filter(|k| k.streamed()).count())
             .unwrap_or(0);
         SourceWalk::start(
@@ -116,8 +118,7 @@ pub(crate) async fn target_object(
         let first = ctx
             .cache
             .first_path_lookup(path, |folder| async move {
-                super::scim::found(ctx.target.workspace().list(&folder).await)
-                    .map_err(api(|| format!("listing folder {folder} in the target")))
+                Ok(ctx.target.workspace().list(&folder).await.found()?)
             })
             .await?;
         match first {
@@ -126,8 +127,7 @@ pub(crate) async fn target_object(
             PathLookup::Ask => {}
         }
     }
-    super::scim::found(ctx.target.workspace().get_status(path).await)
-        .map_err(api(|| format!("looking up {path} in the target")))
+    Ok(ctx.target.workspace().get_status(path).await.found()?)
 }
 
 impl Kind for WorkspaceFolders {
@@ -137,14 +137,13 @@ impl Kind for WorkspaceFolders {
     fn phase(&self) -> u8 {
         1
     }
-    fn after(&self) -> &'static [&'static str] {
-        // Home folders (`/Users/<name>`) belong to users that must exist first.
-        &[super::users::NAME, super::service_principals::NAME]
-    }
-
-    fn after_by_object(&self) -> bool {
-        // Only `/Users/<name>` needs a principal, its own (see `made_with`).
-        true
+    fn after(&self) -> After {
+        // Home folders (`/Users/<name>`) belong to principals that must exist first; the
+        // target makes one with its principal.
+        After::Object {
+            kinds: &[super::users::NAME, super::service_principals::NAME],
+            made_with: true,
+        }
     }
 
     fn references(&self) -> &'static [Reference] {
@@ -155,27 +154,14 @@ impl Kind for WorkspaceFolders {
         true
     }
 
-    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(folder_stream(ctx).try_collect())
-    }
-
-    fn list_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
+    fn list<'a>(&'a self, ctx: &'a Ctx, _: Detail) -> ObjectStream<'a> {
         folder_stream(ctx)
     }
 
-    fn list_brief_stream<'a>(&'a self, ctx: &'a Ctx) -> ObjectStream<'a> {
-        folder_stream(ctx)
-    }
-
-    fn made_with(&self, obj: &SourceObject) -> Option<(&'static [&'static str], String)> {
-        // `/Users/<userName or applicationId>`: the target makes it with the principal.
+    fn after_object(&self, obj: &SourceObject) -> Option<String> {
+        // `/Users/<userName or applicationId>`: only a home folder needs its principal.
         let name = obj.key.strip_prefix("/Users/")?;
-        (!name.is_empty() && !name.contains('/')).then(|| {
-            (
-                &[super::users::NAME, super::service_principals::NAME][..],
-                name.to_string(),
-            )
-        })
+        (!name.is_empty() && !name.contains('/')).then(|| name.to_string())
     }
 
     fn compare(&self, _: &SourceObject, desired: &Value, t: &TargetObject) -> Vec<String> {
@@ -195,7 +181,7 @@ impl Kind for WorkspaceFolders {
     ) -> KindFuture<'a, Option<TargetObject>> {
         Box::pin(async move {
             // A home folder may be made by the target after its parent `/Users` was listed.
-            let home = self.made_with(obj).is_some();
+            let home = self.after_object(obj).is_some();
             let found = target_object(ctx, &obj.key, home).await?;
             Ok(found.map(|o| TargetObject {
                 id: o.object_id.map(|i| i.to_string()).unwrap_or_default(),
@@ -213,19 +199,14 @@ impl Kind for WorkspaceFolders {
     ) -> KindFuture<'a, Created> {
         Box::pin(async move {
             let ws = ctx.target.workspace();
-            ws.mkdirs(&obj.key)
-                .await
-                .map_err(api(|| format!("creating folder {}", obj.key)))?;
+            ws.mkdirs(&obj.key).await?;
             // Created after its lookup found it absent: empty, so its children are absent
             // (not so a home folder, which the target may make and fill by itself).
-            if self.made_with(obj).is_none() {
+            if self.after_object(obj).is_none() {
                 ctx.cache.created_empty(&obj.key);
             }
             // mkdirs answers `{}`: read the new folder's id (permissions use it).
-            let o = ws
-                .get_status(&obj.key)
-                .await
-                .map_err(api(|| format!("reading the new folder {}", obj.key)))?;
+            let o = ws.get_status(&obj.key).await?;
             Ok(Created {
                 id: o.object_id.map(|i| i.to_string()).unwrap_or_default(),
                 key: None,

@@ -21,10 +21,10 @@ fn doing<'a>(
     }
 }
 
-/// [`Kind::list_stream`].
+/// [`Kind::list`], every object in full.
 pub(crate) fn list_stream<'a>(ctx: &'a Ctx, kind: &'a dyn Kind) -> ObjectStream<'a> {
     Box::pin(
-        kind.list_stream(ctx)
+        kind.list(ctx, crate::kinds::Detail::Full)
             .map_err(move |e| e.context(doing("listing", kind, None))),
     )
 }

@@ -316,10 +316,17 @@ fn conflict(w: &Writes<'_>, target: TargetObject, diffs: Vec<String>) -> Result<
 }
 
 /// Why an object found in the target counts as created: the target made it when this run
-/// created the object it comes with ([`crate::kinds::Kind::made_with`]: a user's home
-/// folder).
+/// created the object it comes with ([`crate::kinds::After::Object`] `made_with`: a user's
+/// home folder).
 fn made_by_this_run(w: &Writes<'_>) -> Result<Option<String>, EngineError> {
-    let Some((kinds, key)) = w.kind.made_with(w.obj) else {
+    let (
+        crate::kinds::After::Object {
+            kinds,
+            made_with: true,
+        },
+        Some(key),
+    ) = (w.kind.after(), w.kind.after_object(w.obj))
+    else {
         return Ok(None);
     };
     for k in kinds {

@@ -5,6 +5,7 @@
 //! recorded in engine-only `brickport_*` fields that [`without_internal`] drops before a call.
 //! [`writable_spec`] also serves the job clusters of a job.
 
+use brickport_api::ApiResultExt;
 use std::collections::BTreeSet;
 
 use brickport_api::types::clusters::Cluster;
@@ -12,7 +13,6 @@ use serde_json::{Map, Value, json};
 
 use super::{NAME, SOURCE_ID_TAG};
 use crate::EngineError;
-use crate::kinds::api;
 
 /// Fields the service owns (reference §6): never sent back.
 const READ_ONLY: &[&str] = &[
@@ -80,7 +80,7 @@ pub(crate) fn writable_spec(m: &mut Map<String, Value>) {
     if let Some(Value::Array(scripts)) = m.get_mut("init_scripts") {
         for s in scripts {
             if let Some(Value::String(d)) = s.pointer_mut("/workspace/destination") {
-                *d = crate::kinds::notebooks::normalise_path(d);
+                *d = crate::kinds::shared::normalise_path(d);
             }
         }
     }
@@ -119,9 +119,18 @@ pub(super) async fn libraries(
     id: &str,
     side: &str,
 ) -> Result<Vec<Value>, EngineError> {
-    let st = crate::kinds::scim::found(client.libraries().cluster_status(id).await).map_err(
-        api(|| format!("reading the libraries of cluster {id} in the {side}")),
-    )?;
+    // Said here, since listing clusters makes this call once per cluster.
+    let st = client
+        .libraries()
+        .cluster_status(id)
+        .await
+        .found()
+        .map_err(|e| {
+            EngineError::api(
+                format!("reading the libraries of cluster {id} in the {side}"),
+                e,
+            )
+        })?;
     let mut libs: Vec<Value> = st
         .and_then(|s| s.library_statuses)
         .unwrap_or_default()

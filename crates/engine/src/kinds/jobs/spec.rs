@@ -11,8 +11,8 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
-use crate::kinds::clusters::{SOURCE_ID_TAG, writable_spec};
-use crate::kinds::notebooks::{in_repos, normalise_path};
+use crate::kinds::clusters::writable_spec;
+use crate::kinds::shared::{SOURCE_ID_TAG, in_repos, normalise_path};
 
 /// The most tags a job may have.
 const MAX_TAGS: usize = 25;

@@ -10,7 +10,7 @@ use brickport_api::types::secrets::SecretValue;
 use serde_json::{Value, json};
 
 use crate::EngineError;
-use crate::kinds::{Ctx, api};
+use crate::kinds::Ctx;
 
 /// Keys and ACLs of one scope, read from a workspace.
 pub(super) async fn contents(
@@ -18,23 +18,27 @@ pub(super) async fn contents(
     scope: &str,
     side: &str,
 ) -> Result<(Vec<String>, Vec<(String, String)>), EngineError> {
+    // Said here, since listing scopes reads each scope's contents.
+    read_contents(client, scope)
+        .await
+        .map_err(|e| EngineError::api(format!("reading secret scope {scope} in the {side}"), e))
+}
+
+async fn read_contents(
+    client: &brickport_api::WorkspaceClient,
+    scope: &str,
+) -> Result<(Vec<String>, Vec<(String, String)>), brickport_api::ApiError> {
     let s = client.secrets();
     let mut keys: Vec<String> = s
         .list_secrets(scope)
-        .await
-        .map_err(api(|| {
-            format!("listing the keys of scope {scope} in the {side}")
-        }))?
+        .await?
         .into_iter()
         .filter_map(|m| m.key)
         .collect();
     keys.sort();
     let mut acls: Vec<(String, String)> = s
         .list_acls(scope)
-        .await
-        .map_err(api(|| {
-            format!("listing the ACLs of scope {scope} in the {side}")
-        }))?
+        .await?
         .into_iter()
         .filter_map(|a| Some((a.principal?, a.permission?)))
         .collect();
@@ -110,8 +114,7 @@ pub(super) async fn fill(
             continue;
         }
         s.put_secret(scope, key, &value_for(ctx, scope, key))
-            .await
-            .map_err(api(|| format!("putting secret {scope}/{key}")))?;
+            .await?;
         let ledger = ctx.ids.ledger();
         if supplied {
             ledger.record_secret_supplied(scope, key)?;
@@ -124,11 +127,7 @@ pub(super) async fn fill(
         if have_acls.get(&principal) == Some(&permission) {
             continue;
         }
-        s.put_acl(scope, &principal, &permission)
-            .await
-            .map_err(api(|| {
-                format!("granting {permission} on scope {scope} to {principal}")
-            }))?;
+        s.put_acl(scope, &principal, &permission).await?;
     }
     Ok(())
 }

@@ -1,0 +1,122 @@
+//! Helpers every kind may use (not any one kind's): typed values to and from JSON, the usual
+//! `get`, the name-collision check, workspace paths, the migration's tag, and the principal
+//! running the migration.
+
+use std::future::Future;
+
+use serde_json::Value;
+
+use super::{Ctx, KindFuture, TargetObject};
+use crate::EngineError;
+
+/// The tag a created cluster or job carries, holding its source id: the migration's mark
+/// ([`super::Kind::owns`]).
+pub const SOURCE_ID_TAG: &str = "brickport_source_id";
+
+/// A workspace path without the `/Workspace` alias prefix and duplicate slashes.
+pub fn normalise_path(p: &str) -> String {
+    if !p.starts_with('/') {
+        return p.to_string();
+    }
+    let parts: Vec<&str> = p.split('/').filter(|s| !s.is_empty()).collect();
+    let parts = match parts.first() {
+        Some(&"Workspace") => &parts[1..],
+        _ => &parts[..],
+    };
+    format!("/{}", parts.join("/"))
+}
+
+/// Whether a path is inside `/Repos` (Git folders).
+pub fn in_repos(path: &str) -> bool {
+    path == "/Repos" || path.starts_with("/Repos/")
+}
+
+/// The principal running the migration on the target (its userName; an SP's applicationId).
+/// It exists there by construction and is left as it is: changing the caller's own
+/// entitlements could lock the migration out.
+pub async fn target_caller(ctx: &Ctx) -> Result<Option<String>, crate::EngineError> {
+    ctx.cache
+        .target_caller(|| async {
+            let me = ctx.target.scim().me().await?;
+            Ok(me.user_name)
+        })
+        .await
+}
+
+/// The reason given for the caller's own identity.
+pub const CALLER: &str = "the principal running the migration: mapped, left as it is in the target";
+
+/// The usual [`super::Kind::get`]: one read by id through the typed client, "not found" as `None`,
+/// then the kind's shaping (which may say `None` too: a deleted pool can still be read a while).
+pub(crate) fn get_by_id<'a, T: Send + 'a>(
+    read: impl Future<Output = Result<T, brickport_api::ApiError>> + Send + 'a,
+    shape: impl FnOnce(T) -> Result<Option<TargetObject>, EngineError> + Send + 'a,
+) -> KindFuture<'a, Option<TargetObject>> {
+    use brickport_api::ApiResultExt;
+    Box::pin(async move { read.await.found()?.map_or(Ok(None), shape) })
+}
+
+/// A JSON value from a typed api struct (they all serialise).
+pub(crate) fn to_json<T: serde::Serialize>(
+    kind: &'static str,
+    key: &str,
+    v: &T,
+) -> Result<Value, EngineError> {
+    serde_json::to_value(v).map_err(|e| EngineError::Shape {
+        kind,
+        key: key.to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// A typed api struct from JSON (the engine's `desired` → the client's request type).
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
+    kind: &'static str,
+    key: &str,
+    v: &Value,
+) -> Result<T, EngineError> {
+    serde_json::from_value(v.clone()).map_err(|e| EngineError::Shape {
+        kind,
+        key: key.to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// The `validate` check for name collisions: source names that already exist in the target
+/// and are not in the ledger (not created or adopted by this migration). Informational: such
+/// objects are adopted when equal, else handled by the conflict policy.
+pub(crate) fn collision_check(
+    ctx: &Ctx,
+    kind: &'static str,
+    source: &[String],
+    target: &[String],
+) -> Result<crate::Check, EngineError> {
+    let target: std::collections::BTreeSet<&String> = target.iter().collect();
+    let mut hits = Vec::new();
+    for name in source {
+        if target.contains(name) && !ctx.ids.is_managed(kind, name)? {
+            hits.push(name.clone());
+        }
+    }
+    let check_name = format!("{kind} name collisions");
+    Ok(if hits.is_empty() {
+        crate::Check::pass(
+            &check_name,
+            "target",
+            "no source name is taken in the target",
+        )
+    } else {
+        let mut c = crate::Check::pass(
+            &check_name,
+            "target",
+            format!(
+                "{} already in the target: {} — adopted when equal, else handled by the conflict policy ({:?})",
+                hits.len(),
+                hits.join(", "),
+                ctx.opts.conflict_policy
+            ),
+        );
+        c.fix = Some("use --conflict overwrite to replace them, or skip to leave them".into());
+        c
+    })
+}
