@@ -1,13 +1,15 @@
 """A read of the whole `typical` seed through the official SDK finds exactly the counts of the
 seed document: 45 users, 12 groups besides the built-ins, 4 policies besides the defaults,
 2 warehouses, 15 secrets, 87 folders, 123 notebooks, 3 Git folders, 8 all-purpose clusters,
-28 jobs.
+28 jobs; and 3 global init scripts, one of them disabled.
 
 How the seed counts (crates/emulator/src/seed/counts.rs): users include `admin@example.com`
 (whom the plain `--token` authenticates as); groups are `WorkspaceGroup`s other than `admins`
 and `users` (account groups are not counted); folders are `DIRECTORY` objects outside `/Repos`,
 user homes included, the built-in `/`, `/Users`, `/Shared`, `/Repos` excluded; clusters are
 those with `cluster_source` UI or API (job-run clusters are not counted)."""
+
+import base64
 
 import pytest
 from databricks.sdk.service.compute import ClusterSource
@@ -79,3 +81,12 @@ def test_all_purpose_clusters(w):
 
 def test_jobs(w):
     assert len(list(w.jobs.list(limit=5))) == 28
+
+
+def test_global_init_scripts(w):
+    scripts = list(w.global_init_scripts.list())
+    assert sorted(s.position for s in scripts) == [0, 1, 2]
+    assert len([s for s in scripts if not s.enabled]) == 1
+    for s in scripts:
+        full = w.global_init_scripts.get(s.script_id)
+        assert base64.b64decode(full.script).startswith(b"#!/bin/bash\n")

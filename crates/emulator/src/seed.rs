@@ -14,6 +14,7 @@ mod build;
 mod compute;
 pub mod counts;
 mod identities;
+mod init_scripts;
 mod install;
 mod jobs;
 pub mod plan;

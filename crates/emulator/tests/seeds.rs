@@ -33,6 +33,32 @@ async fn typical_has_the_dashboard_counts() {
         (c.service_principals, c.pools, c.account_groups, c.scopes),
         (3, 2, 1, 3)
     );
+    // Global init scripts: in position order, one disabled, each with its bash content.
+    let positions: Vec<u64> = w
+        .init_scripts
+        .iter()
+        .map(|s| s["position"].as_u64().unwrap())
+        .collect();
+    assert_eq!((c.init_scripts, positions), (3, vec![0, 1, 2]));
+    assert_eq!(
+        w.init_scripts
+            .iter()
+            .filter(|s| s["enabled"] == false)
+            .count(),
+        1
+    );
+    for s in &w.init_scripts {
+        let one = emu
+            .get(&format!(
+                "/api/2.0/global-init-scripts/{}",
+                s["script_id"].as_str().unwrap()
+            ))
+            .await;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(one["script"].as_str().unwrap())
+            .unwrap();
+        assert!(bytes.starts_with(b"#!/bin/bash\n"), "{}", s["name"]);
+    }
     // Built-ins are there besides the 12 groups; default policies besides the 4.
     let names: BTreeSet<&str> = w
         .groups
@@ -262,8 +288,8 @@ async fn scale_500_follows_the_formulas() {
         (500, 353, 113, 182)
     );
     assert_eq!(
-        (c.groups, c.clusters, c.secrets, c.scopes),
-        (48, 32, 60, 12)
+        (c.groups, c.clusters, c.secrets, c.scopes, c.init_scripts),
+        (48, 32, 60, 12, 12)
     );
     let seen = check_jobs(&w);
     assert!(seen["run_job_task"] > 0 && seen["notebook_path"] > 0);

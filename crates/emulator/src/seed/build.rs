@@ -3,7 +3,7 @@
 
 use super::counts::Counts;
 use super::plan::Plan;
-use super::{acls, compute, identities, install, jobs, tree};
+use super::{acls, compute, identities, init_scripts, install, jobs, tree};
 use crate::error::EmulatorError;
 use crate::ids::IdGen;
 use crate::kinds::policies;
@@ -18,6 +18,7 @@ pub fn plan(c: &Counts, ids: &mut IdGen) -> Plan {
     compute::generate(c, ids, &mut plan);
     jobs::generate(c, ids, &mut plan);
     acls::generate(&mut plan);
+    init_scripts::generate(c, ids, &mut plan);
     plan
 }
 
@@ -47,6 +48,8 @@ mod tests {
         assert_eq!(p.clusters.iter().filter(|c| c.source != "JOB").count(), 8);
         assert_eq!(p.scopes.iter().map(|s| s.secrets.len()).sum::<usize>(), 15);
         assert_eq!(p.jobs.len(), 28);
+        assert_eq!(p.init_scripts.len(), 3);
+        assert_eq!(p.init_scripts.iter().filter(|s| !s.enabled).count(), 1);
         let mut paths = BTreeSet::from(["/Users".to_string(), "/Shared".to_string()]);
         for o in p.folders.iter().chain(&p.notebooks).chain(&p.files) {
             let parent = o.path.rsplit_once('/').map(|(a, _)| a.to_string()).unwrap();

@@ -179,6 +179,21 @@ pub struct Job {
     pub created_time: i64,
 }
 
+/// A global init script (its position is its index in [`Plan::init_scripts`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct InitScript {
+    /// 16 upper-case hex digits.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Whether new clusters run it.
+    pub enabled: bool,
+    /// The script's bytes (bash).
+    pub content: Vec<u8>,
+    /// The admin who created it.
+    pub creator: String,
+}
+
 /// Direct grants on one object, as the permissions API types it (`clusters`, `notebooks`, …).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Acl {
@@ -223,4 +238,6 @@ pub struct Plan {
     pub jobs: Vec<Job>,
     /// Direct grants.
     pub acls: Vec<Acl>,
+    /// Global init scripts, in position order.
+    pub init_scripts: Vec<InitScript>,
 }

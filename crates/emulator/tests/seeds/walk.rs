@@ -148,6 +148,7 @@ pub struct Walk {
     pub repos: Vec<Value>,
     pub clusters: Vec<Value>,
     pub jobs: Vec<Value>,
+    pub init_scripts: Vec<Value>,
 }
 
 impl Walk {
@@ -204,6 +205,7 @@ impl Walk {
                 )
                 .await,
             jobs,
+            init_scripts: array(&emu.get("/api/2.0/global-init-scripts").await, "scripts"),
         }
     }
 
@@ -262,6 +264,7 @@ impl Walk {
             clusters: clusters.len(),
             job_clusters: job_clusters.len(),
             jobs: self.jobs.len(),
+            init_scripts: self.init_scripts.len(),
         }
     }
 }
