@@ -62,6 +62,7 @@ use compact_spec::CompactSpec;
 pub mod cluster_policies;
 pub mod clusters;
 mod compact_spec;
+pub mod global_init_scripts;
 pub mod groups;
 pub mod instance_pools;
 pub mod jobs;
@@ -91,6 +92,7 @@ pub fn all() -> Vec<Arc<dyn Kind>> {
         Arc::new(cluster_policies::ClusterPolicies),
         Arc::new(instance_pools::InstancePools),
         Arc::new(sql_warehouses::SqlWarehouses),
+        Arc::new(global_init_scripts::GlobalInitScripts),
         Arc::new(secret_scopes::SecretScopes),
         Arc::new(workspace_folders::WorkspaceFolders),
         Arc::new(clusters::Clusters),
