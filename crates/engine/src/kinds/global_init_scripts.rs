@@ -9,12 +9,14 @@
 //! after the other, in ascending position, each at its own position — the source's scripts take
 //! the first places in the source's order, any the target had before come after them.
 
-use brickport_api::ApiResultExt;
 use brickport_api::types::init_scripts::GlobalInitScript;
 use serde_json::{Value, json};
 
 use super::snapshot::Lookup;
-use super::{Created, Ctx, Kind, KindFuture, RefBy, Reference, SourceObject, TargetObject};
+use super::{
+    Created, Ctx, Detail, Kind, KindFuture, ObjectStream, RefBy, Reference, SourceObject,
+    TargetObject,
+};
 
 /// The kind's name.
 pub const NAME: &str = "global_init_scripts";
@@ -71,8 +73,9 @@ async fn listing(ctx: &Ctx, source: bool) -> Result<Vec<GlobalInitScript>, crate
     Ok(all)
 }
 
-/// The source objects, in position order, each naming the one before it.
-async fn list_source(ctx: &Ctx) -> Result<Vec<SourceObject>, crate::EngineError> {
+/// The source objects, in position order, each naming the one before it. Brief: without
+/// their content (one read per script).
+async fn list_source(ctx: &Ctx, detail: Detail) -> Result<Vec<SourceObject>, crate::EngineError> {
     let mut out: Vec<SourceObject> = Vec::new();
     let mut names = std::collections::BTreeSet::new();
     let mut previous: Option<String> = None;
@@ -80,9 +83,10 @@ async fn list_source(ctx: &Ctx) -> Result<Vec<SourceObject>, crate::EngineError>
         let Some(id) = brief.script_id.clone() else {
             continue;
         };
-        let s = ctx.source.init_scripts().get(&id).await.map_err(|e| {
-            crate::EngineError::api(format!("reading global init script {id} in the source"), e)
-        })?;
+        let s = match detail {
+            Detail::Full => ctx.source.init_scripts().get(&id).await?,
+            Detail::Brief => brief,
+        };
         let name = s.name.clone().unwrap_or_default();
         let mut spec = spec(&s);
         if let (Some(p), Value::Object(m)) = (&previous, &mut spec) {
@@ -108,17 +112,11 @@ async fn list_source(ctx: &Ctx) -> Result<Vec<SourceObject>, crate::EngineError>
     Ok(out)
 }
 
-async fn get(ctx: &Ctx, id: &str) -> Result<Option<TargetObject>, crate::EngineError> {
-    let found = ctx
-        .target
-        .init_scripts()
-        .get(id)
-        .await
-        .found()
-        .map_err(|e| {
-            crate::EngineError::api(format!("reading global init script {id} in the target"), e)
-        })?;
-    Ok(found.and_then(target))
+fn get<'a>(ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
+    super::get_by_id(
+        async move { ctx.target.init_scripts().get(id).await },
+        |s| Ok(target(s)),
+    )
 }
 
 /// By name: the run's snapshot of the target's listing first, then a fresh listing; either
@@ -162,8 +160,8 @@ impl Kind for GlobalInitScripts {
         REFS
     }
 
-    fn list<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<SourceObject>> {
-        Box::pin(list_source(ctx))
+    fn list<'a>(&'a self, ctx: &'a Ctx, detail: Detail) -> ObjectStream<'a> {
+        super::batch_stream(Box::pin(list_source(ctx, detail)))
     }
 
     fn find<'a>(
@@ -176,24 +174,17 @@ impl Kind for GlobalInitScripts {
     }
 
     fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
-        Box::pin(get(ctx, id))
+        get(ctx, id)
     }
 
     fn create<'a>(
         &'a self,
         ctx: &'a Ctx,
-        obj: &'a SourceObject,
+        _: &'a SourceObject,
         desired: &'a Value,
     ) -> KindFuture<'a, Created> {
         Box::pin(async move {
-            let id = ctx
-                .target
-                .init_scripts()
-                .create(&request(desired))
-                .await
-                .map_err(|e| {
-                    crate::EngineError::api(format!("creating global init script {}", obj.key), e)
-                })?;
+            let id = ctx.target.init_scripts().create(&request(desired)).await?;
             Ok(Created { id, key: None })
         })
     }
@@ -201,18 +192,16 @@ impl Kind for GlobalInitScripts {
     fn update<'a>(
         &'a self,
         ctx: &'a Ctx,
-        obj: &'a SourceObject,
+        _: &'a SourceObject,
         t: &'a TargetObject,
         desired: &'a Value,
     ) -> KindFuture<'a, ()> {
         Box::pin(async move {
-            ctx.target
+            Ok(ctx
+                .target
                 .init_scripts()
                 .update(&t.id, &request(desired))
-                .await
-                .map_err(|e| {
-                    crate::EngineError::api(format!("updating global init script {}", obj.key), e)
-                })
+                .await?)
         })
     }
 

@@ -8,6 +8,7 @@ mod support;
 mod checks;
 mod cutover;
 mod drift;
+mod init_scripts;
 mod kinds;
 mod phase1;
 mod phases23;

@@ -2,16 +2,10 @@
 //! one object of the kind in an empty source (with what it needs), and how to change it.
 //!
 //! A new kind gets the table's coverage by adding its line to [`table`] (the test fails,
-//! naming the kind, until it has one), with its two functions in `objects.rs`. For example,
-//! `global_init_scripts`:
-//!
-//! ```text
-//! object("global_init_scripts", "fx-script", |c| Box::pin(init_script(c)), Change::By(|c, id| Box::pin(edit_init_script(c, id)), 1)),
-//! ```
-//!
-//! with `init_script` creating a script through `c.init_scripts()` (returning its id) and
-//! `edit_init_script` changing its content; `"fx-script"` is its key in
-//! `brickport_testkit::Walk::keys`. A kind that cannot take a step says so in its line, with
+//! naming the kind, until it has one), with its two functions in `objects.rs` — see
+//! `global_init_scripts`' line: `init_script` creates a script through `c.init_scripts()`
+//! (returning its id), `edit_init_script` changes its content, and `"fx-script"` is its key
+//! in `brickport_testkit::Walk::keys`. A kind that cannot take a step says so in its line, with
 //! the reason (as `workspace_folders` does with `Change::Nothing`), never by leaving the
 //! step out.
 
@@ -111,6 +105,7 @@ pub fn table() -> Vec<Fixture> {
         object("cluster_policies", "fx-policy", |c| Box::pin(policy(c)), Change::By(|c, id| Box::pin(edit_policy(c, id)), 1)),
         object("instance_pools", "fx-pool", |c| Box::pin(pool(c)), Change::By(|c, id| Box::pin(edit_pool(c, id)), 1)),
         object("sql_warehouses", "fx-warehouse", |c| Box::pin(warehouse(c)), Change::By(|c, id| Box::pin(edit_warehouse(c, id)), 1)),
+        object("global_init_scripts", "fx-script", |c| Box::pin(init_script(c)), Change::By(|c, id| Box::pin(edit_init_script(c, id)), 1)),
         // A new key: one `secrets/put` (its value a placeholder).
         object("secret_scopes", "fx-scope", |c| Box::pin(scope(c)), Change::By(|c, id| Box::pin(edit_scope(c, id)), 1)),
         object("workspace_folders", "/Shared/fx", |c| Box::pin(folder(c)), Change::Nothing(nothing)),

@@ -4,6 +4,7 @@
 use brickport_api::Secret;
 use brickport_api::WorkspaceClient;
 use brickport_api::types::clusters::Cluster;
+use brickport_api::types::init_scripts::GlobalInitScript;
 use brickport_api::types::jobs::{JobSettings, UpdateJob};
 use brickport_api::types::policies::Policy;
 use brickport_api::types::pools::InstancePool;
@@ -125,6 +126,27 @@ pub async fn warehouse(c: WorkspaceClient) -> String {
 
 pub async fn edit_warehouse(c: WorkspaceClient, id: String) {
     c.warehouses().edit(&id, &warehouse_spec(30)).await.unwrap();
+}
+
+fn init_script_spec(content: &str) -> GlobalInitScript {
+    let mut s = GlobalInitScript {
+        name: Some("fx-script".into()),
+        enabled: Some(true),
+        position: Some(0),
+        ..GlobalInitScript::default()
+    };
+    s.set_script_bytes(content.as_bytes());
+    s
+}
+
+pub async fn init_script(c: WorkspaceClient) -> String {
+    let script = init_script_spec("#!/bin/bash\necho fixture\n");
+    c.init_scripts().create(&script).await.unwrap()
+}
+
+pub async fn edit_init_script(c: WorkspaceClient, id: String) {
+    let script = init_script_spec("#!/bin/bash\necho changed\n");
+    c.init_scripts().update(&id, &script).await.unwrap();
 }
 
 pub async fn scope(c: WorkspaceClient) -> String {
