@@ -218,6 +218,24 @@ impl ApiError {
     }
 }
 
+/// What callers of the typed handlers do with an answer, in one place instead of in each
+/// caller: a lookup that may find nothing.
+pub trait ApiResultExt<T> {
+    /// `Ok(None)` when the platform answered "not found" ([`ApiError::is_not_found`]), the
+    /// value otherwise; any other error as it is.
+    fn found(self) -> Result<Option<T>, ApiError>;
+}
+
+impl<T> ApiResultExt<T> for Result<T, ApiError> {
+    fn found(self) -> Result<Option<T>, ApiError> {
+        match self {
+            Ok(t) => Ok(Some(t)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,23 +269,5 @@ mod tests {
             "the workspace at https://h.example rejected the credentials (403 Invalid access \
              token.) — check the token (or client id/secret) and that it belongs to this workspace"
         );
-    }
-}
-
-/// What callers of the typed handlers do with an answer, in one place instead of in each
-/// caller: a lookup that may find nothing.
-pub trait ApiResultExt<T> {
-    /// `Ok(None)` when the platform answered "not found" ([`ApiError::is_not_found`]), the
-    /// value otherwise; any other error as it is.
-    fn found(self) -> Result<Option<T>, ApiError>;
-}
-
-impl<T> ApiResultExt<T> for Result<T, ApiError> {
-    fn found(self) -> Result<Option<T>, ApiError> {
-        match self {
-            Ok(t) => Ok(Some(t)),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e),
-        }
     }
 }
