@@ -11,10 +11,10 @@ use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::clusters::{caller_of, now_ms};
+use super::clusters::now_ms;
 use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
-use crate::state::{AppState, Caller};
+use crate::state::{AppState, Caller, caller_of};
 use crate::store::Keyed;
 
 pub mod families;

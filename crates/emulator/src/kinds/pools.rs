@@ -11,11 +11,10 @@ use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::clusters::caller_of;
 use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
 use crate::state::now_ms;
-use crate::state::{AppState, Caller};
+use crate::state::{AppState, Caller, caller_of};
 use crate::store::Keyed;
 
 /// The instance pools store.

@@ -13,10 +13,10 @@ use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::clusters::{Delays, caller_of};
+use super::clusters::Delays;
 use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
-use crate::state::{AppState, Caller, now_ms};
+use crate::state::{AppState, Caller, caller_of, now_ms};
 use crate::store::{self, Keyed};
 
 mod validate;

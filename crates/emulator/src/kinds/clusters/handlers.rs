@@ -10,19 +10,8 @@ use serde_json::{Map, Value, json};
 use super::{Cluster, ClusterState, ClustersState, Delays, Phase, now_ms, validate};
 use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
-use crate::state::{AppState, Caller};
+use crate::state::{AppState, Caller, caller_of};
 use crate::store::Keyed;
-
-/// The caller, or an admin when no auth layer put one in the request (in-process routers).
-pub(crate) fn caller_of(c: Option<Extension<Caller>>) -> Caller {
-    match c {
-        Some(Extension(c)) => c,
-        None => Caller {
-            user_name: "admin@example.com".into(),
-            is_admin: true,
-        },
-    }
-}
 
 #[derive(Deserialize)]
 pub(crate) struct IdBody {
