@@ -9,91 +9,18 @@
 use std::time::Duration;
 
 use base64::Engine;
-use brickport_emulator::{EmulatorOptions, RateLimitSpec, RunningEmulator, TokenSpec};
+use brickport_emulator::EmulatorOptions;
 use serde_json::{Value, json};
 
-const ADMIN: &str = "admin-token";
-const USER: &str = "user-token";
+use crate::common::{self, ADMIN, Emu, USER};
 
-struct Emu {
-    http: reqwest::Client,
-    running: RunningEmulator,
-}
-
+/// An emulator whose new clusters stay PENDING for `start_delay_ms`.
 async fn start(start_delay_ms: u64) -> Emu {
-    let opts = EmulatorOptions {
-        tokens: vec![
-            TokenSpec::parse(&format!("{ADMIN}:admin@example.com:admin")).unwrap(),
-            TokenSpec::parse(&format!("{USER}:bob@example.com:user")).unwrap(),
-        ],
-        rate_limits: RateLimitSpec::Off,
+    common::start_with(EmulatorOptions {
         cluster_start_delay: Duration::from_millis(start_delay_ms),
-        ..EmulatorOptions::default()
-    };
-    Emu {
-        http: reqwest::Client::new(),
-        running: brickport_emulator::start(opts).await.unwrap(),
-    }
-}
-
-impl Emu {
-    async fn call_as(
-        &self,
-        token: &str,
-        method: &str,
-        path: &str,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let url = format!("{}{}", self.running.url(), path);
-        let mut req = self
-            .http
-            .request(method.parse().unwrap(), url)
-            .bearer_auth(token);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status().as_u16();
-        let text = resp.text().await.unwrap();
-        let json = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap()
-        };
-        (status, json)
-    }
-    async fn get(&self, path: &str) -> (u16, Value) {
-        self.call_as(ADMIN, "GET", path, None).await
-    }
-    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        self.call_as(ADMIN, "POST", path, Some(body)).await
-    }
-    /// POST that must succeed; returns the body.
-    async fn ok(&self, path: &str, body: Value) -> Value {
-        let (s, b) = self.post(path, body).await;
-        assert_eq!(s, 200, "POST {path}: {b}");
-        b
-    }
-    async fn cluster_state(&self, id: &str) -> String {
-        let (s, b) = self
-            .get(&format!("/api/2.1/clusters/get?cluster_id={id}"))
-            .await;
-        assert_eq!(s, 200, "{b}");
-        b["state"].as_str().unwrap().to_string()
-    }
-    async fn warehouse(&self, id: &str) -> Value {
-        self.get(&format!("/api/2.0/sql/warehouses/{id}")).await.1
-    }
-    /// Polls until the cluster reaches `want` (the start delay is short in these tests).
-    async fn wait_cluster(&self, id: &str, want: &str) {
-        for _ in 0..200 {
-            if self.cluster_state(id).await == want {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        panic!("cluster {id} never reached {want}");
-    }
+        ..common::options()
+    })
+    .await
 }
 
 fn spec(name: &str) -> Value {
