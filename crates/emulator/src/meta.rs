@@ -2,8 +2,9 @@
 //! document), host metadata (`/.well-known/databricks-config`), and the emulator's own
 //! `/_emulator/stats`, `/_emulator/snapshot` and `/_emulator/knobs` (read or change the runtime
 //! knobs of a running emulator: rate-limit scale and switch, Retry-After, faults, the
-//! permissions feature switch), and `/_emulator/account-groups` (the account console's part,
-//! in [`crate::account`]).
+//! permissions feature switch), `/_emulator/fault-rules` (read or replace the fault rules
+//! per route of [`crate::fault_rules`]) and `/_emulator/account-groups` (the account
+//! console's part, in [`crate::account`]).
 
 use std::sync::atomic::Ordering;
 

@@ -1,8 +1,9 @@
 //! Generic store helpers: look up, change or remove one object of a kind with that kind's own
 //! not-found answer, and the offset page tokens the paged lists hand out.
 //!
-//! A kind's store implements [`Keyed`] once (where its objects are, and the platform's answer
-//! for an unknown key — a 404 for most kinds, a 400 for clusters); its handlers then call
+//! A kind's store implements [`Keyed`] once, with [`keyed!`] (where its objects are, and the
+//! platform's answer for an unknown key — a 404 for most kinds, a 400 for clusters); its
+//! handlers then call
 //! [`Keyed::get_or_404`], [`Keyed::get_mut_or_404`] or [`Keyed::remove_or_404`] instead of
 //! re-spelling the error at every call site.
 
@@ -43,6 +44,26 @@ pub trait Keyed {
             .ok_or_else(|| Self::missing(key))
     }
 }
+
+/// Implements [`Keyed`] for a store whose objects are in its field `$field`, with `$missing`
+/// (a `fn(&str) -> ApiError`) as the platform's answer for an unknown key.
+macro_rules! keyed {
+    ($store:ty, $field:ident, $item:ty, $missing:path) => {
+        impl $crate::store::Keyed for $store {
+            type Item = $item;
+            fn items(&self) -> &std::collections::BTreeMap<String, $item> {
+                &self.$field
+            }
+            fn items_mut(&mut self) -> &mut std::collections::BTreeMap<String, $item> {
+                &mut self.$field
+            }
+            fn missing(key: &str) -> $crate::error::ApiError {
+                $missing(key)
+            }
+        }
+    };
+}
+pub(crate) use keyed;
 
 /// The offset inside a page token `{prefix}{offset}` (none or empty: 0); anything else is
 /// answered `Invalid {param}: {token}`, as the platform names the parameter it rejects.

@@ -19,7 +19,6 @@ mod policy;
 mod validate;
 
 pub use catalog::{NodeType, SparkVersion};
-pub(crate) use handlers::caller_of;
 
 pub use crate::state::now_ms;
 

@@ -11,10 +11,9 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::clusters::caller_of;
 use crate::body::JsonBody;
 use crate::error::{ApiError, ApiResult};
-use crate::state::{AppState, Caller, now_ms};
+use crate::state::{AppState, Caller, caller_of, now_ms};
 
 /// Largest decoded script.
 pub const MAX_SCRIPT_BYTES: usize = 64 * 1024;

@@ -12,12 +12,11 @@ use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::clusters::caller_of;
 use super::permissions::{Grant, Principal};
 use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
 use crate::indexed::{IndexKeys, Indexed};
-use crate::state::{ApiVersion, AppState, Caller, now_ms};
+use crate::state::{ApiVersion, AppState, Caller, caller_of, now_ms};
 use crate::store;
 
 pub mod paging;

@@ -11,11 +11,11 @@ use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::clusters::{caller_of, now_ms};
+use super::clusters::now_ms;
 use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
-use crate::state::{AppState, Caller};
-use crate::store::Keyed;
+use crate::state::{AppState, Caller, caller_of};
+use crate::store::{self, Keyed};
 
 pub mod families;
 
@@ -235,18 +235,11 @@ impl PoliciesState {
     }
 }
 
-impl Keyed for PoliciesState {
-    type Item = Policy;
-    fn items(&self) -> &BTreeMap<String, Policy> {
-        &self.policies
-    }
-    fn items_mut(&mut self) -> &mut BTreeMap<String, Policy> {
-        &mut self.policies
-    }
-    fn missing(id: &str) -> ApiError {
-        // match cloud behaviour [UNVERIFIED exact text]: 404 RESOURCE_DOES_NOT_EXIST.
-        ApiError::not_found(format!("Can't find a cluster policy with id: {id}."))
-    }
+store::keyed!(PoliciesState, policies, Policy, no_such_policy);
+
+fn no_such_policy(id: &str) -> ApiError {
+    // match cloud behaviour [UNVERIFIED exact text]: 404 RESOURCE_DOES_NOT_EXIST.
+    ApiError::not_found(format!("Can't find a cluster policy with id: {id}."))
 }
 
 fn require_admin(caller: &Caller) -> ApiResult<()> {

@@ -11,12 +11,11 @@ use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::clusters::caller_of;
 use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
 use crate::state::now_ms;
-use crate::state::{AppState, Caller};
-use crate::store::Keyed;
+use crate::state::{AppState, Caller, caller_of};
+use crate::store::{self, Keyed};
 
 /// The instance pools store.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -119,19 +118,12 @@ fn strip(mut spec: Map<String, Value>) -> Map<String, Value> {
     spec
 }
 
-impl Keyed for PoolsState {
-    type Item = Pool;
-    fn items(&self) -> &BTreeMap<String, Pool> {
-        &self.pools
-    }
-    fn items_mut(&mut self) -> &mut BTreeMap<String, Pool> {
-        &mut self.pools
-    }
-    fn missing(id: &str) -> ApiError {
-        // match cloud behaviour [UNVERIFIED status]: a 404 RESOURCE_DOES_NOT_EXIST naming the
-        // pool.
-        ApiError::not_found(format!("Instance pool {id} does not exist."))
-    }
+store::keyed!(PoolsState, pools, Pool, no_such_pool);
+
+fn no_such_pool(id: &str) -> ApiError {
+    // match cloud behaviour [UNVERIFIED status]: a 404 RESOURCE_DOES_NOT_EXIST naming the
+    // pool.
+    ApiError::not_found(format!("Instance pool {id} does not exist."))
 }
 
 fn required_str<'a>(body: &'a Map<String, Value>, key: &str) -> ApiResult<&'a str> {

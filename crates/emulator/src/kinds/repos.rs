@@ -12,11 +12,10 @@ use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::clusters::caller_of;
 use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
 use crate::indexed::{IndexKeys, Indexed};
-use crate::state::{AppState, Caller};
+use crate::state::{AppState, Caller, caller_of};
 use crate::store;
 
 pub mod credentials;

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Caller, State as Ws, now_ms};
-use crate::store::Keyed;
+use crate::store::{self, Keyed};
 
 pub(crate) mod acls;
 
@@ -87,17 +87,10 @@ fn valid_name(what: &str, name: &str) -> ApiResult<()> {
     }
 }
 
-impl Keyed for SecretsState {
-    type Item = Scope;
-    fn items(&self) -> &BTreeMap<String, Scope> {
-        &self.scopes
-    }
-    fn items_mut(&mut self) -> &mut BTreeMap<String, Scope> {
-        &mut self.scopes
-    }
-    fn missing(name: &str) -> ApiError {
-        ApiError::not_found(format!("Scope {name} does not exist!"))
-    }
+store::keyed!(SecretsState, scopes, Scope, no_scope);
+
+fn no_scope(name: &str) -> ApiError {
+    ApiError::not_found(format!("Scope {name} does not exist!"))
 }
 
 fn rank(p: &str) -> u8 {

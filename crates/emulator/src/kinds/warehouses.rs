@@ -13,10 +13,10 @@ use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::clusters::{Delays, caller_of};
+use super::clusters::Delays;
 use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
-use crate::state::{AppState, Caller, now_ms};
+use crate::state::{AppState, Caller, caller_of, now_ms};
 use crate::store::{self, Keyed};
 
 mod validate;
@@ -168,18 +168,11 @@ impl WarehousesState {
     }
 }
 
-impl Keyed for WarehousesState {
-    type Item = Warehouse;
-    fn items(&self) -> &BTreeMap<String, Warehouse> {
-        &self.warehouses
-    }
-    fn items_mut(&mut self) -> &mut BTreeMap<String, Warehouse> {
-        &mut self.warehouses
-    }
-    fn missing(id: &str) -> ApiError {
-        // match cloud behaviour [UNVERIFIED status]: 404 RESOURCE_DOES_NOT_EXIST.
-        ApiError::not_found(format!("SQL warehouse {id} does not exist."))
-    }
+store::keyed!(WarehousesState, warehouses, Warehouse, no_such_warehouse);
+
+fn no_such_warehouse(id: &str) -> ApiError {
+    // match cloud behaviour [UNVERIFIED status]: 404 RESOURCE_DOES_NOT_EXIST.
+    ApiError::not_found(format!("SQL warehouse {id} does not exist."))
 }
 
 fn host_of(headers: &HeaderMap) -> String {

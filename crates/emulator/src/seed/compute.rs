@@ -58,9 +58,16 @@ fn obj(v: Value) -> Map<String, Value> {
 /// groups and service principals (ACL principals, single-user clusters).
 pub fn generate(c: &Counts, ids: &mut IdGen, plan: &mut Plan) {
     let admin = plan.users[0].user_name.clone();
-    let user = |i: usize| plan.users[i % plan.users.len()].user_name.clone();
+    plan.policies = policies(c, ids, &admin);
+    plan.pools = pools(c, ids, &admin);
+    plan.warehouses = warehouses(c, ids, &admin);
+    plan.scopes = scopes(c, plan);
+    plan.clusters = clusters(c, ids, plan);
+}
 
-    plan.policies = (0..c.policies)
+/// The named policies, then `Team Policy NNNNN`s.
+fn policies(c: &Counts, ids: &mut IdGen, admin: &str) -> Vec<Spec> {
+    (0..c.policies)
         .map(|k| {
             let body = match k {
                 0 => json!({
@@ -104,12 +111,15 @@ pub fn generate(c: &Counts, ids: &mut IdGen, plan: &mut Plan) {
             Spec {
                 id: ids.policy_id(),
                 body: obj(body),
-                creator: admin.clone(),
+                creator: admin.to_string(),
             }
         })
-        .collect();
+        .collect()
+}
 
-    plan.pools = (0..c.pools)
+/// The named pools, then `Pool NNNNN`s.
+fn pools(c: &Counts, ids: &mut IdGen, admin: &str) -> Vec<Spec> {
+    (0..c.pools)
         .map(|k| {
             let body = match k {
                 0 => json!({"instance_pool_name": "General Purpose Pool", "node_type_id": "i3.xlarge",
@@ -125,12 +135,15 @@ pub fn generate(c: &Counts, ids: &mut IdGen, plan: &mut Plan) {
             Spec {
                 id: ids.pool_id(SEED_EPOCH_MS),
                 body: obj(body),
-                creator: admin.clone(),
+                creator: admin.to_string(),
             }
         })
-        .collect();
+        .collect()
+}
 
-    plan.warehouses = (0..c.warehouses)
+/// The named warehouses, then `Warehouse NNNNN`s.
+fn warehouses(c: &Counts, ids: &mut IdGen, admin: &str) -> Vec<Spec> {
+    (0..c.warehouses)
         .map(|k| {
             let body = match k {
                 0 => json!({"name": "Analytics Warehouse", "cluster_size": "Small",
@@ -145,17 +158,21 @@ pub fn generate(c: &Counts, ids: &mut IdGen, plan: &mut Plan) {
             Spec {
                 id: ids.warehouse_id(),
                 body: obj(body),
-                creator: admin.clone(),
+                creator: admin.to_string(),
             }
         })
-        .collect();
+        .collect()
+}
 
-    plan.scopes = scopes(c, plan);
-
+/// Eight cluster shapes in turn (names numbered after the first eight), on the plan's
+/// policies, pools and secrets.
+fn clusters(c: &Counts, ids: &mut IdGen, plan: &Plan) -> Vec<Cluster> {
+    let admin = plan.users[0].user_name.clone();
+    let user = |i: usize| plan.users[i % plan.users.len()].user_name.clone();
     let policy = |i: usize| plan.policies[i % plan.policies.len()].id.clone();
     let pool = |i: usize| plan.pools[i % plan.pools.len()].id.clone();
     let init_script = format!("/Workspace{}", NAMED_FILES[FILE_INIT_SCRIPT]);
-    plan.clusters = (0..c.clusters)
+    (0..c.clusters)
         .map(|k| {
             let t = k % 8;
             let suffix = if k < 8 { String::new() } else { format!(" {k:05}") };
@@ -234,7 +251,7 @@ pub fn generate(c: &Counts, ids: &mut IdGen, plan: &mut Plan) {
                 pinned: t < 2,
             }
         })
-        .collect();
+        .collect()
 }
 
 /// The scopes: the named three, then `team-NNNNN-secrets` scopes; keys beyond the named 15

@@ -142,7 +142,7 @@ fn settings(k: usize, r: &Refs, earlier: &[i64]) -> Map<String, Value> {
     };
     let paused = (k / 2) % 2 == 1;
     let owner_mail = r.user(k % 7);
-    let mut s = match shape {
+    let s = match shape {
         0 => json!({
             "job_clusters": [{"job_cluster_key": "etl_cluster",
                               "new_cluster": pooled_cluster(r, 1, 0, RUNTIME, 4)}],
@@ -261,6 +261,11 @@ fn settings(k: usize, r: &Refs, earlier: &[i64]) -> Map<String, Value> {
             "schedule": schedule("0 0 8 1 1,4,7,10 ?", paused)
         }),
     };
+    filled(s, name)
+}
+
+/// A shape's settings with the job's name and the defaults the service fills in on create.
+fn filled(mut s: Value, name: String) -> Map<String, Value> {
     if let Some(m) = s.as_object_mut() {
         m.insert("name".into(), json!(name));
         m.insert("max_concurrent_runs".into(), json!(1));

@@ -3,9 +3,11 @@
 mod account_groups;
 mod common;
 mod compat;
+mod compute;
 mod core_behaviour;
 mod fault_rules;
 mod permissions;
 mod scim;
 mod secrets;
+mod seeds;
 mod workspace;

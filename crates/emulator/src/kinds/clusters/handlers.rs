@@ -1,7 +1,5 @@
 //! The clusters endpoints, served under both `/api/2.0/clusters` and `/api/2.1/clusters`.
 
-use std::collections::BTreeMap;
-
 use axum::extract::State;
 use axum::{Extension, Json};
 use serde::Deserialize;
@@ -10,19 +8,8 @@ use serde_json::{Map, Value, json};
 use super::{Cluster, ClusterState, ClustersState, Delays, Phase, now_ms, validate};
 use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
-use crate::state::{AppState, Caller};
-use crate::store::Keyed;
-
-/// The caller, or an admin when no auth layer put one in the request (in-process routers).
-pub(crate) fn caller_of(c: Option<Extension<Caller>>) -> Caller {
-    match c {
-        Some(Extension(c)) => c,
-        None => Caller {
-            user_name: "admin@example.com".into(),
-            is_admin: true,
-        },
-    }
-}
+use crate::state::{AppState, Caller, caller_of};
+use crate::store::{self, Keyed};
 
 #[derive(Deserialize)]
 pub(crate) struct IdBody {
@@ -30,20 +17,13 @@ pub(crate) struct IdBody {
     cluster_id: String,
 }
 
-impl Keyed for ClustersState {
-    type Item = Cluster;
-    fn items(&self) -> &BTreeMap<String, Cluster> {
-        &self.clusters
-    }
-    fn items_mut(&mut self) -> &mut BTreeMap<String, Cluster> {
-        &mut self.clusters
-    }
-    /// 400 INVALID_PARAMETER_VALUE `Cluster <id> does not exist`.
-    fn missing(id: &str) -> ApiError {
-        // match cloud behaviour: an unknown cluster is a 400, not a 404 (the SDKs map this
-        // exact message to ResourceDoesNotExist with a regex).
-        ApiError::invalid(format!("Cluster {id} does not exist"))
-    }
+store::keyed!(ClustersState, clusters, Cluster, no_such_cluster);
+
+/// 400 INVALID_PARAMETER_VALUE `Cluster <id> does not exist`.
+fn no_such_cluster(id: &str) -> ApiError {
+    // match cloud behaviour: an unknown cluster is a 400, not a 404 (the SDKs map this
+    // exact message to ResourceDoesNotExist with a regex).
+    ApiError::invalid(format!("Cluster {id} does not exist"))
 }
 
 fn find<'a>(clusters: &'a mut ClustersState, id: &str) -> ApiResult<&'a mut Cluster> {

@@ -12,8 +12,8 @@ use serde_json::{Map, Value, json};
 use super::{job_id_of, no_such_job, version_of};
 use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
-use crate::kinds::clusters::{Delays, caller_of};
-use crate::state::{ApiVersion, AppState, Caller, now_ms};
+use crate::kinds::clusters::Delays;
+use crate::state::{ApiVersion, AppState, Caller, caller_of, now_ms};
 
 /// One run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -13,8 +13,7 @@ use serde_json::{Map, Value, json};
 use super::canonical_provider;
 use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
-use crate::kinds::clusters::caller_of;
-use crate::state::{AppState, Caller};
+use crate::state::{AppState, Caller, caller_of};
 
 /// One Git credential (never the token itself).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

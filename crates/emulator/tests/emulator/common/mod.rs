@@ -1,8 +1,12 @@
-//! Test helpers: start an emulator, a plain reqwest client with a token.
-#![allow(dead_code)]
+//! The tests' one support module: start an emulator, call it with a plain reqwest client
+//! and a token; `walk` reads a whole seeded workspace.
 
-use brickport_emulator::{EmulatorOptions, RateLimitSpec, RunningEmulator, TokenSpec};
+use std::time::Duration;
+
+use brickport_emulator::{EmulatorOptions, RateLimitSpec, RunningEmulator, SeedSpec, TokenSpec};
 use serde_json::Value;
+
+pub mod walk;
 
 pub const ADMIN: &str = "admin-token";
 pub const USER: &str = "user-token";
@@ -32,6 +36,17 @@ pub async fn start_with(opts: EmulatorOptions) -> Emu {
     }
 }
 
+/// An emulator holding `seed`, without the tokens of [`options`] (any token is the admin, and
+/// no principal is added to the seeded identities).
+pub async fn start_seeded(seed: SeedSpec) -> Emu {
+    start_with(EmulatorOptions {
+        seed,
+        rate_limits: RateLimitSpec::Off,
+        ..EmulatorOptions::default()
+    })
+    .await
+}
+
 pub struct Emu {
     pub http: reqwest::Client,
     pub running: RunningEmulator,
@@ -58,8 +73,49 @@ impl Emu {
     pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
         self.call("POST", path, Some(body)).await
     }
+    /// Sends with another token.
+    pub async fn call_as(
+        &self,
+        token: &str,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        call(&self.http, &self.url(path), token, method, body).await
+    }
+    /// GET that must succeed; returns the body.
+    pub async fn get_ok(&self, path: &str) -> Value {
+        let (s, b) = self.get(path).await;
+        assert_eq!(s, 200, "GET {path}: {b}");
+        b
+    }
+    /// POST that must succeed; returns the body.
+    pub async fn ok(&self, path: &str, body: Value) -> Value {
+        let (s, b) = self.post(path, body).await;
+        assert_eq!(s, 200, "POST {path}: {b}");
+        b
+    }
     pub async fn stats(&self) -> Value {
         self.get("/_emulator/stats").await.1
+    }
+    pub async fn cluster_state(&self, id: &str) -> String {
+        let b = self
+            .get_ok(&format!("/api/2.1/clusters/get?cluster_id={id}"))
+            .await;
+        b["state"].as_str().unwrap().to_string()
+    }
+    pub async fn warehouse(&self, id: &str) -> Value {
+        self.get(&format!("/api/2.0/sql/warehouses/{id}")).await.1
+    }
+    /// Polls until the cluster reaches `want` (the start delay is short in these tests).
+    pub async fn wait_cluster(&self, id: &str, want: &str) {
+        for _ in 0..200 {
+            if self.cluster_state(id).await == want {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("cluster {id} never reached {want}");
     }
 }
 

@@ -2,9 +2,6 @@
 //! and every kind is counted over plain HTTP, walking every paged list, then the wiring
 //! between objects is checked (every id or path a job or cluster names exists).
 
-#[path = "seeds/walk.rs"]
-mod walk;
-
 use std::collections::{BTreeMap, BTreeSet};
 
 use base64::Engine;
@@ -12,7 +9,8 @@ use brickport_emulator::SeedSpec;
 use brickport_emulator::seed::counts::Counts;
 use serde_json::Value;
 
-use walk::{Walk, array, check_cluster_spec, check_jobs, ids, start, urlenc};
+use crate::common::start_seeded as start;
+use crate::common::walk::{Walk, array, check_cluster_spec, check_jobs, ids, urlenc};
 
 #[tokio::test]
 async fn typical_has_the_dashboard_counts() {
@@ -49,7 +47,7 @@ async fn typical_has_the_dashboard_counts() {
     );
     for s in &w.init_scripts {
         let one = emu
-            .get(&format!(
+            .get_ok(&format!(
                 "/api/2.0/global-init-scripts/{}",
                 s["script_id"].as_str().unwrap()
             ))
@@ -179,7 +177,7 @@ async fn typical_is_wired_like_a_real_workspace() {
     // The account group's one direct grant.
     let team = &w.tree["/Shared/Team Space"]["object_id"];
     let acl = emu
-        .get(&format!("/api/2.0/permissions/directories/{team}"))
+        .get_ok(&format!("/api/2.0/permissions/directories/{team}"))
         .await;
     assert!(
         array(&acl, "access_control_list")
@@ -229,7 +227,7 @@ async fn typical_is_wired_like_a_real_workspace() {
     }
     let mut with_grants: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     for (t, id) in &checks {
-        let acl = emu.get(&format!("/api/2.0/permissions/{t}/{id}")).await;
+        let acl = emu.get_ok(&format!("/api/2.0/permissions/{t}/{id}")).await;
         let direct = array(&acl, "access_control_list")
             .iter()
             .filter(|e| {
@@ -253,7 +251,7 @@ async fn typical_is_wired_like_a_real_workspace() {
     }
     for scope in w.scopes.keys() {
         let acls = emu
-            .get(&format!(
+            .get_ok(&format!(
                 "/api/2.0/secrets/acls/list?scope={}",
                 urlenc(scope)
             ))
@@ -266,8 +264,8 @@ async fn typical_is_wired_like_a_real_workspace() {
 async fn seeding_is_deterministic() {
     let a = start(SeedSpec::Typical).await;
     let b = start(SeedSpec::Typical).await;
-    let sa = a.get("/_emulator/snapshot").await;
-    let sb = b.get("/_emulator/snapshot").await;
+    let sa = a.get_ok("/_emulator/snapshot").await;
+    let sb = b.get_ok("/_emulator/snapshot").await;
     assert!(
         sa["jobs"]["jobs"]
             .as_object()
@@ -306,7 +304,7 @@ async fn typical_content_exports_like_created_content() {
         )
     };
     // A SQL notebook with a space in its name comes back with its header, as a .sql source.
-    let nb = emu.get(&export("/Shared/Reports/Daily Report")).await;
+    let nb = emu.get_ok(&export("/Shared/Reports/Daily Report")).await;
     let text = String::from_utf8(b64.decode(nb["content"].as_str().unwrap()).unwrap()).unwrap();
     assert!(
         text.starts_with("-- Databricks notebook source\n"),
@@ -316,7 +314,7 @@ async fn typical_content_exports_like_created_content() {
     assert_eq!(nb["file_type"], "sql");
     // A non-ASCII notebook name is a path like any other.
     let st = emu
-        .get(&format!(
+        .get_ok(&format!(
             "/api/2.0/workspace/get-status?path={}",
             urlenc("/Shared/Reports/Finance/Análisis de ventas")
         ))
@@ -326,24 +324,24 @@ async fn typical_content_exports_like_created_content() {
         (Some("NOTEBOOK"), Some("PYTHON"))
     );
     // The binary file keeps every byte.
-    let png = emu.get(&export("/Shared/Reports/logo.png")).await;
+    let png = emu.get_ok(&export("/Shared/Reports/logo.png")).await;
     let bytes = b64.decode(png["content"].as_str().unwrap()).unwrap();
     assert_eq!(&bytes[..4], b"\x89PNG");
     assert!(bytes.contains(&0) && bytes.contains(&255));
     // Secret values are stored (base64 on `get`, as the service answers) and never listed.
-    let listed = emu.get("/api/2.0/secrets/list?scope=prod-db").await;
+    let listed = emu.get_ok("/api/2.0/secrets/list?scope=prod-db").await;
     assert!(!listed.to_string().contains("not-a-real-secret"));
     let got = emu
-        .get("/api/2.0/secrets/get?scope=prod-db&key=jdbc-password")
+        .get_ok("/api/2.0/secrets/get?scope=prod-db&key=jdbc-password")
         .await;
     let value = b64.decode(got["value"].as_str().unwrap()).unwrap();
     assert_eq!(value, b"seed-prod-db-jdbc-password-not-a-real-secret");
     // A home folder belongs to its user.
     let home = emu
-        .get("/api/2.0/workspace/get-status?path=/Users/jose.muller@example.com")
+        .get_ok("/api/2.0/workspace/get-status?path=/Users/jose.muller@example.com")
         .await;
     let acl = emu
-        .get(&format!(
+        .get_ok(&format!(
             "/api/2.0/permissions/directories/{}",
             home["object_id"]
         ))
@@ -373,7 +371,9 @@ async fn typical_clusters_and_jobs_are_accepted_as_they_are() {
         .await;
     let mut created = 0;
     for c in clusters.iter().filter(|c| c["cluster_source"] != "JOB") {
-        let (status, body) = emu.post("/api/2.1/clusters/create", &c["spec"]).await;
+        let (status, body) = emu
+            .post("/api/2.1/clusters/create", c["spec"].clone())
+            .await;
         assert_eq!(status, 200, "{}: {body}", c["cluster_name"]);
         created += 1;
     }
@@ -384,9 +384,11 @@ async fn typical_clusters_and_jobs_are_accepted_as_they_are() {
         .await;
     for j in &jobs {
         let job = emu
-            .get(&format!("/api/2.2/jobs/get?job_id={}", j["job_id"]))
+            .get_ok(&format!("/api/2.2/jobs/get?job_id={}", j["job_id"]))
             .await;
-        let (status, body) = emu.post("/api/2.2/jobs/create", &job["settings"]).await;
+        let (status, body) = emu
+            .post("/api/2.2/jobs/create", job["settings"].clone())
+            .await;
         assert_eq!(status, 200, "{}: {body}", job["settings"]["name"]);
     }
     assert_eq!(jobs.len(), 28);

@@ -4,61 +4,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use brickport_emulator::seed::counts::Counts;
-use brickport_emulator::{EmulatorOptions, RateLimitSpec, RunningEmulator, SeedSpec};
 use serde_json::Value;
 
-pub struct Emu {
-    pub http: reqwest::Client,
-    pub running: RunningEmulator,
-}
-
-pub async fn start(seed: SeedSpec) -> Emu {
-    let opts = EmulatorOptions {
-        seed,
-        rate_limits: RateLimitSpec::Off,
-        ..EmulatorOptions::default()
-    };
-    Emu {
-        http: reqwest::Client::new(),
-        running: brickport_emulator::start(opts).await.unwrap(),
-    }
-}
+use super::Emu;
 
 impl Emu {
-    pub async fn get(&self, path: &str) -> Value {
-        let url = format!("{}{path}", self.running.url());
-        let resp = self
-            .http
-            .get(&url)
-            .bearer_auth("any-token")
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status().as_u16();
-        let text = resp.text().await.unwrap();
-        assert_eq!(status, 200, "GET {path}: {text}");
-        if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap()
-        }
-    }
-
-    /// POSTs `body` and returns the status and the JSON answer.
-    pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
-        let url = format!("{}{path}", self.running.url());
-        let resp = self
-            .http
-            .post(&url)
-            .bearer_auth("any-token")
-            .json(body)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(Value::Null))
-    }
-
     /// Every item of a token-paged list (`next_page_token` in the answer, sent back as
     /// `token_param`).
     pub async fn paged(&self, path: &str, key: &str, token_param: &str) -> Vec<Value> {
@@ -70,7 +20,7 @@ impl Emu {
                 Some(t) => format!("{path}{sep}{token_param}={}", urlenc(t)),
                 None => path.to_string(),
             };
-            let page = self.get(&url).await;
+            let page = self.get_ok(&url).await;
             out.extend(page[key].as_array().cloned().unwrap_or_default());
             match page["next_page_token"].as_str() {
                 Some(t) if !t.is_empty() => token = Some(t.to_string()),
@@ -85,7 +35,7 @@ impl Emu {
         let mut out = Vec::new();
         loop {
             let page = self
-                .get(&format!(
+                .get_ok(&format!(
                     "/api/2.0/preview/scim/v2/{kind}?startIndex={}&count=100",
                     out.len() + 1
                 ))
@@ -109,7 +59,7 @@ impl Emu {
         let mut todo = vec!["/".to_string()];
         while let Some(dir) = todo.pop() {
             let page = self
-                .get(&format!("/api/2.0/workspace/list?path={}", urlenc(&dir)))
+                .get_ok(&format!("/api/2.0/workspace/list?path={}", urlenc(&dir)))
                 .await;
             for o in page["objects"].as_array().cloned().unwrap_or_default() {
                 let path = o["path"].as_str().unwrap().to_string();
@@ -154,11 +104,11 @@ pub struct Walk {
 impl Walk {
     pub async fn of(emu: &Emu) -> Walk {
         let mut scopes = BTreeMap::new();
-        let scope_list = emu.get("/api/2.0/secrets/scopes/list").await;
+        let scope_list = emu.get_ok("/api/2.0/secrets/scopes/list").await;
         for s in scope_list["scopes"].as_array().cloned().unwrap_or_default() {
             let name = s["name"].as_str().unwrap().to_string();
             let keys = emu
-                .get(&format!("/api/2.0/secrets/list?scope={}", urlenc(&name)))
+                .get_ok(&format!("/api/2.0/secrets/list?scope={}", urlenc(&name)))
                 .await;
             let keys: BTreeSet<String> = keys["secrets"]
                 .as_array()
@@ -175,7 +125,7 @@ impl Walk {
         let mut jobs = Vec::new();
         for j in &job_list {
             jobs.push(
-                emu.get(&format!("/api/2.2/jobs/get?job_id={}", j["job_id"]))
+                emu.get_ok(&format!("/api/2.2/jobs/get?job_id={}", j["job_id"]))
                     .await,
             );
         }
@@ -184,14 +134,14 @@ impl Walk {
             groups: emu.scim("Groups").await,
             sps: emu.scim("ServicePrincipals").await,
             policies: array(
-                &emu.get("/api/2.0/policies/clusters/list").await,
+                &emu.get_ok("/api/2.0/policies/clusters/list").await,
                 "policies",
             ),
             pools: array(
-                &emu.get("/api/2.0/instance-pools/list").await,
+                &emu.get_ok("/api/2.0/instance-pools/list").await,
                 "instance_pools",
             ),
-            warehouses: array(&emu.get("/api/2.0/sql/warehouses").await, "warehouses"),
+            warehouses: array(&emu.get_ok("/api/2.0/sql/warehouses").await, "warehouses"),
             scopes,
             tree: emu.tree().await,
             repos: emu
@@ -205,7 +155,7 @@ impl Walk {
                 )
                 .await,
             jobs,
-            init_scripts: array(&emu.get("/api/2.0/global-init-scripts").await, "scripts"),
+            init_scripts: array(&emu.get_ok("/api/2.0/global-init-scripts").await, "scripts"),
         }
     }
 
