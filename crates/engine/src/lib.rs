@@ -6,17 +6,19 @@
 //!
 //! - [`EngineOptions`] (run dir, `only` kinds, `phase`, include/exclude path prefixes,
 //!   [`ConflictPolicy`], secret placeholder, secret values, `fail_fast`, `max_concurrency`).
-//! - [`validate`]`(&source, &target, &opts) -> Result<ValidationReport, EngineError>`: who we
-//!   are on each side, admin rights, same-workspace refusal, per-kind pre-checks. Never prints.
+//! - [`validate`](fn@validate)`(&source, &target, &opts) -> Result<ValidationReport,
+//!   EngineError>`: who we are on each side, admin rights, same-workspace refusal, per-kind
+//!   pre-checks. Never prints.
 //! - [`plan`]`(&source, &target, &opts) -> Result<Plan, EngineError>`: what `migrate` would
 //!   do; writes nothing.
 //! - [`migrate`]`(&source, &target, &opts, &dyn Progress) -> Result<RunReport, EngineError>`:
 //!   the run; per-object failures are in the report ([`RunReport::is_success`]), not an `Err`.
-//! - [`status`]`(run_dir) -> Result<StatusReport, EngineError>`: the dashboard, from the ledger.
-//! - [`verify`]`(&source, &target, &opts) -> Result<VerifyReport, EngineError>`: every
+//! - [`status`](fn@status)`(run_dir) -> Result<StatusReport, EngineError>`: the dashboard,
+//!   from the ledger.
+//! - [`verify`](fn@verify)`(&source, &target, &opts) -> Result<VerifyReport, EngineError>`: every
 //!   migrated object compared with the target through the id map; differences can fail it.
-//! - [`cutover`]`(&source, &target, &opts, pause_source) -> Result<CutoverReport, EngineError>`:
-//!   GO LIVE, resumes in the target the jobs active in the source now; idempotent.
+//! - [`cutover`](fn@cutover)`(&source, &target, &opts, pause_source) -> Result<CutoverReport,
+//!   EngineError>`: GO LIVE, resumes in the target the jobs active in the source now; idempotent.
 //! - [`Progress`]: callbacks the cli implements (kind started, object finished, kind finished).
 //! - [`kind_names`]: every kind, in table order (for `--only` help and validation).
 //!

@@ -233,7 +233,8 @@ fn the_core_modules_are_on_no_cycle() {
 
 #[test]
 fn uses_are_read_from_paths_and_groups_and_cycles_are_found() {
-    let code = "use crate::a::X;\nuse crate::{b, c::{D, E}, F};\n// crate::commented\nlet x = crate::g::h();";
+    let code = "use crate::a::X;\nuse crate::{b, c::{D, E}, F};\n\
+                // crate::commented\nlet x = crate::g::h();";
     let names = crate_names(&without_comments(code));
     let expected = ["F", "a", "b", "c", "g"].map(String::from);
     assert_eq!(names, BTreeSet::from(expected));

@@ -210,14 +210,7 @@ async fn pass_with(
             rt.waits.settle(kind.name(), obj);
         }
     }
-    if done.outcome == Outcome::Failed && rt.ctx.opts.fail_fast && !rt.dry_run {
-        rt.abort(format!(
-            "{} `{}` failed: {}",
-            kind.name(),
-            obj.key,
-            done.detail.as_deref().unwrap_or("")
-        ));
-    }
+    w.stop_on_failure(&done);
     let manual = manual_actions(kind, obj, &done);
     w.manual_actions(&manual, &mut done);
     let mut dropped = obj.dropped.clone();

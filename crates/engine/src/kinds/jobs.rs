@@ -7,7 +7,7 @@
 //!
 //! `run_job_task.job_id` is a reference to this same kind, not deferred: the engine creates the
 //! jobs in dependency order, and the jobs on a cycle first without their tasks, then complete
-//! in the second pass (see `crate::run`).
+//! in the second pass (see `crate::order`).
 //!
 //! Schedules, triggers and continuous mode are created PAUSED; a job UNPAUSED in the source
 //! gets the manual action `unpause at cut-over: …` (kept in the ledger for `cutover`). Once

@@ -239,7 +239,7 @@ impl SourceObject {
 /// One object listed in the source.
 ///
 /// Serialised (without `raw`, which has gone to the backup by then) only to wait on disk for
-/// its turn ([`crate::run`]'s listed objects): never a secret value in it.
+/// its turn (`crate::listed`): never a secret value in it.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SourceObject {
     /// Its id in the source (the ledger's key).

@@ -20,8 +20,8 @@ pub(super) async fn second_pass(w: &Writes<'_>, first: Outcome) -> Result<Done, 
     let (desired, unresolved) = w.remap(&spec, kind.references(), Pass::Second)?;
     let row = w.rt.ledger.get(kind.name(), &obj.source_id)?;
     let known_id = row.as_ref().and_then(|r| r.target_id.clone());
-    if w.planning() && known_id.is_none() {
-        return Ok(planned_second_pass(first, &unresolved));
+    if let Some(planned) = planned_second_pass(w, first, known_id.is_some(), &unresolved) {
+        return Ok(planned);
     }
     if let Some(u) = unresolved.iter().find(|u| u.required) {
         // The object exists but cannot be completed; no hash, so the next run tries again.

@@ -119,6 +119,19 @@ impl<'a> Writes<'a> {
         done
     }
 
+    /// Under `fail_fast`, a failure aborts the run; a plan goes on (it shows every failure).
+    pub fn stop_on_failure(&self, done: &Done) {
+        if done.outcome != Outcome::Failed || !self.rt.ctx.opts.fail_fast || self.planning() {
+            return;
+        }
+        self.rt.abort(format!(
+            "{} `{}` failed: {}",
+            self.kind.name(),
+            self.obj.key,
+            done.detail.as_deref().unwrap_or("")
+        ));
+    }
+
     /// Replaces the object's manual actions in the ledger (a plan records nothing; a
     /// resumed object was not read again, so the ledger keeps what it has). A failure is not
     /// the run's error: the object itself is done, and the next run, which replaces every
@@ -149,13 +162,25 @@ pub(super) fn planned_create(dropped_refs: Vec<String>) -> Done {
 /// What a plan says of an object it would update.
 pub(super) const PLANNED_UPDATE: &str = "would be updated";
 
-/// What a plan says of the second pass of an object not in the target yet: an object already
-/// there (the `admins` group) gets the references to objects the run creates (its members)
-/// in the second pass, so `migrate` updates it; any other keeps its first pass's outcome.
-pub(super) fn planned_second_pass(first: Outcome, unresolved: &[Unresolved]) -> Done {
-    if matches!(first, Outcome::Unchanged | Outcome::Adopted) && !unresolved.is_empty() {
-        return Done::new(Outcome::Updated, None)
-            .with_detail("would be updated: it gets references to objects the run creates");
+/// What a plan says of the second pass of an object not in the target yet (`in_target`:
+/// the ledger knows its target id): an object already there (the `admins` group) gets the
+/// references to objects the run creates (its members) in the second pass, so `migrate`
+/// updates it; any other keeps its first pass's outcome. None outside a plan, or for an
+/// object in the target (its second pass is planned like a migration's).
+pub(super) fn planned_second_pass(
+    w: &Writes<'_>,
+    first: Outcome,
+    in_target: bool,
+    unresolved: &[Unresolved],
+) -> Option<Done> {
+    if !w.planning() || in_target {
+        return None;
     }
-    Done::new(first, None)
+    if matches!(first, Outcome::Unchanged | Outcome::Adopted) && !unresolved.is_empty() {
+        return Some(
+            Done::new(Outcome::Updated, None)
+                .with_detail("would be updated: it gets references to objects the run creates"),
+        );
+    }
+    Some(Done::new(first, None))
 }
