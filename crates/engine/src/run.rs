@@ -192,7 +192,9 @@ async fn execute(
         opts: Arc::new(opts.clone()),
         ids: IdMap::new(ledger.clone()),
         run_dir: opts.run_dir.clone(),
-        cache: Default::default(),
+        cache: Arc::new(kinds::snapshot::RunCache::reading_cutover(
+            crate::cutover::resumed,
+        )),
     };
 
     let mut missing = Vec::new();
