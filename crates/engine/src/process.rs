@@ -491,14 +491,10 @@ fn made_by_this_run(
     kind: &dyn Kind,
     obj: &SourceObject,
 ) -> Result<Option<String>, EngineError> {
-    let (
-        After::Object {
-            kinds,
-            made_with: true,
-        },
-        Some(key),
-    ) = (kind.after(), kind.after_object(obj))
-    else {
+    let After::Object { kinds, made_with } = kind.after() else {
+        return Ok(None);
+    };
+    let Some(key) = kind.after_object(obj).filter(|_| made_with) else {
         return Ok(None);
     };
     for k in kinds {

@@ -275,15 +275,9 @@ async fn execute(
             // Migrated while listed, backed up object by object.
             let writer = new_writer(k.name())?;
             running.push(Box::pin(async move {
-                let (summary, backup) = streamed::run(
-                    rt,
-                    k,
-                    k.list(&rt.ctx, Detail::Full),
-                    progress,
-                    writer,
-                    spill,
-                )
-                .await?;
+                let listed = k.list(&rt.ctx, Detail::Full);
+                let (summary, backup) =
+                    streamed::run(rt, k, listed, progress, writer, spill).await?;
                 rt.waits.finish(k.name());
                 Ok((k.name(), summary, backup))
             }));
