@@ -22,6 +22,7 @@ use serde_json::Value;
 use crate::EngineError;
 use crate::EngineOptions;
 use crate::kinds::jobs::NAME as JOBS;
+use crate::kinds::snapshot::CutoverResumed;
 use crate::ledger::{Entry, Ledger};
 
 pub mod store;
@@ -338,28 +339,13 @@ async fn pause_source(
     Ok(())
 }
 
-/// For a kind's `list` ([`crate::kinds::Kind::resumed_at_cutover`]): an object already resumed
-/// by `cutover` keeps what was resumed on in its spec, so a later `migrate` leaves it running
-/// in the target instead of pausing it again. Reads only, once per run (`ctx`'s cache: opening
-/// the ledger again for every object cost more than the object's request).
-pub(crate) fn keep_resumed(
-    kind: &dyn crate::kinds::Kind,
-    ctx: &crate::kinds::Ctx,
-    obj: &mut crate::kinds::SourceObject,
-) -> Result<(), EngineError> {
-    let resumed = ctx.cache.cutover_resumed(|| {
-        Ok(store::rows(&ctx.run_dir)?
-            .into_iter()
-            .map(|(id, row)| (id, row.blocks))
-            .collect())
-    })?;
-    let Some(blocks) = resumed.get(&obj.source_id) else {
-        return Ok(());
-    };
-    let mut spec = obj.spec();
-    kind.resumed_at_cutover(&mut spec, blocks);
-    obj.set_spec(&spec);
-    Ok(())
+/// What `cutover` resumed, by source id: the reader of the run's cache
+/// ([`crate::kinds::snapshot::RunCache::reading_cutover`]).
+pub fn resumed(run_dir: &std::path::Path) -> Result<CutoverResumed, EngineError> {
+    Ok(store::rows(run_dir)?
+        .into_iter()
+        .map(|(id, row)| (id, row.blocks))
+        .collect())
 }
 
 /// Cuts over: resumes in `target` the schedules, triggers and continuous modes of the ledger's

@@ -164,7 +164,9 @@ fn new_runtime(
             opts: Arc::new(opts.clone()),
             ids: IdMap::new(ledger.clone()),
             run_dir: opts.run_dir.clone(),
-            cache: Default::default(),
+            cache: Arc::new(kinds::snapshot::RunCache::reading_cutover(
+                crate::cutover::resumed,
+            )),
         },
         ledger,
         dry_run,

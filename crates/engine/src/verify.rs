@@ -341,7 +341,9 @@ pub async fn verify(
         opts: Arc::new(opts.clone()),
         ids: IdMap::new(ledger.clone()),
         run_dir: opts.run_dir.clone(),
-        cache: Default::default(),
+        cache: Arc::new(crate::kinds::snapshot::RunCache::reading_cutover(
+            crate::cutover::resumed,
+        )),
     };
     let env = Env {
         ctx: &ctx,

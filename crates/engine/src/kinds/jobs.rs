@@ -179,7 +179,7 @@ fn full(
     let mut obj = SourceObject::new(id.to_string(), key, raw, built.spec);
     obj.manual = built.manual;
     // A job `cutover` already resumed stays resumed: its spec says so.
-    crate::cutover::keep_resumed(&Jobs, ctx, &mut obj)?;
+    super::shared::keep_resumed(&Jobs, ctx, &mut obj)?;
     Ok(obj)
 }
 

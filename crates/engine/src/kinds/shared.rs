@@ -6,7 +6,7 @@ use std::future::Future;
 
 use serde_json::Value;
 
-use super::{Ctx, KindFuture, TargetObject};
+use super::{Ctx, Kind, KindFuture, SourceObject, TargetObject};
 use crate::EngineError;
 
 /// The tag a created cluster or job carries, holding its source id: the migration's mark
@@ -45,6 +45,25 @@ pub async fn target_caller(ctx: &Ctx) -> Result<Option<String>, crate::EngineErr
 
 /// The reason given for the caller's own identity.
 pub const CALLER: &str = "the principal running the migration: mapped, left as it is in the target";
+
+/// For a kind's `list` ([`super::Kind::resumed_at_cutover`]): an object already resumed by
+/// `cutover` keeps what was resumed on in its spec, so a later `migrate` leaves it running in
+/// the target instead of pausing it again. Reads only, once per run (`ctx`'s cache: opening
+/// the ledger again for every object cost more than the object's request).
+pub(crate) fn keep_resumed(
+    kind: &dyn Kind,
+    ctx: &Ctx,
+    obj: &mut SourceObject,
+) -> Result<(), EngineError> {
+    let resumed = ctx.cache.cutover_resumed(&ctx.run_dir)?;
+    let Some(parts) = resumed.get(&obj.source_id) else {
+        return Ok(());
+    };
+    let mut spec = obj.spec();
+    kind.resumed_at_cutover(&mut spec, parts);
+    obj.set_spec(&spec);
+    Ok(())
+}
 
 /// The usual [`super::Kind::get`]: one read by id through the typed client, "not found" as `None`,
 /// then the kind's shaping (which may say `None` too: a deleted pool can still be read a while).

@@ -83,10 +83,16 @@ pub struct RunCache {
     target_caller: OnceCell<Option<String>>,
     permissions_probe: OnceCell<Option<&'static str>>,
     cutover_resumed: Mutex<Option<Arc<CutoverResumed>>>,
+    cutover_reader: Option<CutoverReader>,
 }
 
-/// The blocks `cutover` resumed in the target, by the job's source id.
+/// What `cutover` resumed in the target (the parts it switched on), by source id.
 pub type CutoverResumed = BTreeMap<String, Vec<String>>;
+
+/// Reads [`CutoverResumed`] from a run directory. The cut-over record is `cutover`'s: the run
+/// hands its reader to the cache ([`RunCache::reading_cutover`]), so the kinds never reach
+/// into it.
+pub type CutoverReader = fn(&std::path::Path) -> Result<CutoverResumed, EngineError>;
 
 /// The folder holding a workspace path (`/a/b` → `/a`, `/a` → `/`; none for `/` or a
 /// relative path), both normalised.
@@ -173,11 +179,20 @@ impl RunCache {
         *self.permissions_probe.get_or_init(probe).await
     }
 
-    /// What `cutover` resumed, read by `load` once per run (an error is not kept: the next
-    /// caller reads again).
+    /// A cache that reads what `cutover` resumed with `reader` (a cache without one, as in
+    /// `validate`, sees nothing resumed).
+    pub fn reading_cutover(reader: CutoverReader) -> Self {
+        RunCache {
+            cutover_reader: Some(reader),
+            ..RunCache::default()
+        }
+    }
+
+    /// What `cutover` resumed, read from `run_dir` once per run (an error is not kept: the
+    /// next caller reads again).
     pub fn cutover_resumed(
         &self,
-        load: impl FnOnce() -> Result<CutoverResumed, EngineError>,
+        run_dir: &std::path::Path,
     ) -> Result<Arc<CutoverResumed>, EngineError> {
         let mut slot = self
             .cutover_resumed
@@ -186,7 +201,10 @@ impl RunCache {
         if let Some(r) = &*slot {
             return Ok(r.clone());
         }
-        let r = Arc::new(load()?);
+        let r = Arc::new(match self.cutover_reader {
+            Some(read) => read(run_dir)?,
+            None => CutoverResumed::new(),
+        });
         *slot = Some(r.clone());
         Ok(r)
     }

@@ -319,14 +319,10 @@ fn conflict(w: &Writes<'_>, target: TargetObject, diffs: Vec<String>) -> Result<
 /// created the object it comes with ([`crate::kinds::After::Object`] `made_with`: a user's
 /// home folder).
 fn made_by_this_run(w: &Writes<'_>) -> Result<Option<String>, EngineError> {
-    let (
-        crate::kinds::After::Object {
-            kinds,
-            made_with: true,
-        },
-        Some(key),
-    ) = (w.kind.after(), w.kind.after_object(w.obj))
-    else {
+    let crate::kinds::After::Object { kinds, made_with } = w.kind.after() else {
+        return Ok(None);
+    };
+    let Some(key) = w.kind.after_object(w.obj).filter(|_| made_with) else {
         return Ok(None);
     };
     for k in kinds {
