@@ -25,9 +25,8 @@
 //! | [`Kind::resumed_at_cutover`] | optional | objects held back until cut-over (jobs) |
 //! | [`Kind::manual_on_failure`] | optional | what to do by hand when it fails |
 //!
-//! A kind returns the client's errors as they are (`?`); the engine names what it was doing
-//! ("creating jobs `x`"). Add a context only to tell apart calls the engine cannot (the
-//! libraries of each cluster read while listing clusters).
+//! A kind returns the client's errors as they are (`?`): the engine names what it was doing
+//! ("creating jobs `x`"), or, where it cannot tell calls apart, the kind says it once.
 //!
 //! **Which listing.** One method, [`Kind::list`], returns a stream. A kind that reads its
 //! objects in one go writes an `async` block and wraps it in [`batch_stream`]; a big kind
