@@ -224,7 +224,9 @@ pub async fn validate(
         let per_kind = futures::future::join_all(selected.iter().map(|k| {
             let ctx = &ctx;
             async move {
-                match k.prechecks(ctx).await {
+                // A kind returns its client errors as they are: say which pre-check read what.
+                let checked = k.prechecks(ctx).await;
+                match checked.map_err(|e| e.context(|| format!("pre-checking {}", k.name()))) {
                     Ok(c) => c,
                     Err(e) => vec![Check::fail(
                         &format!("{} pre-check", k.name()),
