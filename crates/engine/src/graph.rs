@@ -13,6 +13,7 @@ pub fn dependencies(k: &dyn Kind) -> BTreeSet<&'static str> {
         .references()
         .iter()
         .flat_map(|r| r.kinds.iter().copied())
+        .chain(k.needs().iter().map(|n| n.kind))
         .chain(k.after().kinds().iter().copied())
         .collect();
     deps.remove(k.name());

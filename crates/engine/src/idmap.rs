@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::EngineError;
 use crate::json;
+use crate::kinds::facts::{Need, Needed};
 use crate::kinds::{RefBy, Reference};
 use crate::ledger::{Entry, Ledger, Status};
 
@@ -140,24 +141,7 @@ impl IdMap {
                         };
                     }
                     Ok((entry, kind)) => {
-                        let reason = match entry {
-                            Some(e) if e.status == Status::Failed => {
-                                format!("depends on {kind} `{}`, which failed", e.natural_key)
-                            }
-                            Some(e) => format!(
-                                "depends on {kind} `{}`, which is {} in the target",
-                                e.natural_key,
-                                match e.status {
-                                    Status::Conflict => "in conflict",
-                                    Status::Skipped => "skipped",
-                                    _ => "not yet created",
-                                }
-                            ),
-                            None => format!(
-                                "depends on {kind} `{id}`, {NEVER_MIGRATED}{} first)",
-                                r.kinds.join(" / ")
-                            ),
-                        };
+                        let reason = why(entry, &kind, &id, r.kinds);
                         unresolved.push(Unresolved {
                             path: r.path,
                             value: id,
@@ -178,6 +162,55 @@ impl IdMap {
             }
         }
         Ok((v, unresolved))
+    }
+
+    /// The needs of an object's side-car ([`crate::kinds::Facts::needs`]) whose objects are
+    /// not in the target; `declared`: its kind's [`crate::kinds::Kind::needs`]. Every need is
+    /// required, like the references it replaces.
+    pub fn unmet(
+        &self,
+        declared: &[Needed],
+        needs: &[Need],
+    ) -> Result<Vec<Unresolved>, EngineError> {
+        let mut out = Vec::new();
+        for n in needs {
+            let Some(d) = declared.iter().find(|d| d.kind == n.kind) else {
+                continue;
+            };
+            let (entry, kind) = self.entry(&[d.kind], d.by, &n.value)?;
+            if entry.as_ref().is_some_and(|e| e.target_id.is_some()) {
+                continue;
+            }
+            out.push(Unresolved {
+                path: d.what,
+                value: n.value.clone(),
+                required: true,
+                reason: why(entry, &kind, &n.value, &[d.kind]),
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Why a reference to `id` of `kinds` cannot be mapped (`entry`: its ledger row, of `kind`).
+fn why(entry: Option<Entry>, kind: &str, id: &str, kinds: &[&str]) -> String {
+    match entry {
+        Some(e) if e.status == Status::Failed => {
+            format!("depends on {kind} `{}`, which failed", e.natural_key)
+        }
+        Some(e) => format!(
+            "depends on {kind} `{}`, which is {} in the target",
+            e.natural_key,
+            match e.status {
+                Status::Conflict => "in conflict",
+                Status::Skipped => "skipped",
+                _ => "not yet created",
+            }
+        ),
+        None => format!(
+            "depends on {kind} `{id}`, {NEVER_MIGRATED}{} first)",
+            kinds.join(" / ")
+        ),
     }
 }
 

@@ -176,10 +176,10 @@ fn desired(
     notes: &std::sync::Mutex<Vec<String>>,
 ) -> Result<Result<Value, Verdict>, EngineError> {
     let name = kind.name();
-    let (mut desired, unresolved) =
-        env.ctx
-            .ids
-            .remap(&obj.spec(), kind.references(), Pass::Second, false)?;
+    let ids = &env.ctx.ids;
+    let (mut desired, mut unresolved) =
+        ids.remap(&obj.spec(), kind.references(), Pass::Second, false)?;
+    unresolved.extend(ids.unmet(kind.needs(), &obj.facts.needs)?);
     let required: Vec<String> = unresolved
         .iter()
         .filter(|u| u.required)

@@ -7,7 +7,7 @@
 //! its own listing is done, and each object first waits for what it needs:
 //!
 //! - every value of its references to *other* kinds (an ACL's user, a cluster's policy, a
-//!   notebook's folder) until the object with that source id or key has *settled* (finished its
+//!   notebook's folder), and every need in its side-car (the secret scopes a cluster reads), until the object with that source id or key has *settled* (finished its
 //!   first pass, whatever the outcome: the id map then says created, failed or skipped), or
 //!   until all the kinds it may point at are *finished* (a value no listed object has: a
 //!   deleted cluster, a principal outside the source);
@@ -182,6 +182,23 @@ pub(crate) fn prerequisites(kind: &dyn Kind, obj: &SourceObject, second_pass: bo
             if !out.contains(&w) {
                 out.push(w);
             }
+        }
+    }
+    for n in &obj.facts.needs {
+        let Some(d) = kind
+            .needs()
+            .iter()
+            .find(|d| d.kind == n.kind && d.kind != own)
+        else {
+            continue;
+        };
+        let w = Wait::Object {
+            kinds: vec![d.kind],
+            by: d.by,
+            value: n.value.clone(),
+        };
+        if !out.contains(&w) {
+            out.push(w);
         }
     }
     if let After::Object { kinds, .. } = kind.after() {

@@ -5,8 +5,9 @@
 //! The spec is the cluster as read, minus the read-only fields (reference §6) and, for a
 //! pool-backed cluster, minus what the pool decides (node types, elastic disk, cloud
 //! attributes except the instance profile / service account). Policy, pools, the single user,
-//! workspace init scripts and the secret scopes named in `spark_conf` / `spark_env_vars`
-//! (`{{secrets/scope/key}}`) are declared references. Installed libraries are carried over.
+//! workspace init scripts are declared references; the secret scopes named in `spark_conf` /
+//! `spark_env_vars` (`{{secrets/scope/key}}`) are needs ([`Kind::needs`]). Installed
+//! libraries are carried over (kept, with pinning and state, in the object's side-car).
 //!
 //! A created cluster starts at once (there is no "create stopped"): it is terminated right
 //! away, and pinned when the source was. A source cluster that was running is a manual action.
@@ -27,16 +28,16 @@ use super::Detail;
 use super::shared::SOURCE_ID_TAG;
 use super::snapshot::Lookup;
 use super::{
-    Created, Ctx, Kind, KindFuture, Mode, ObjectStream, RefBy, Reference, SourceObject,
-    TargetObject, from_json,
+    Created, Ctx, Facts, Kind, KindFuture, Mode, Needed, ObjectStream, RefBy, Reference,
+    SourceObject, TargetObject, from_json,
 };
 use crate::{Check, EngineError};
 
 mod checks;
 mod spec;
 pub(crate) use checks::catalogue_check;
-use spec::{libraries, spec_of};
-pub(crate) use spec::{without_internal, writable_spec};
+pub(crate) use spec::{READS_SCOPES, writable_spec};
+use spec::{compared_state, libraries, spec_of};
 
 /// The kind's name.
 pub const NAME: &str = "clusters";
@@ -87,13 +88,6 @@ const REFS: &[Reference] = &[
         required: true,
         deferred: false,
     },
-    Reference {
-        path: "brickport_secret_scopes[]",
-        kinds: &[super::secret_scopes::NAME],
-        by: RefBy::Id,
-        required: true,
-        deferred: false,
-    },
 ];
 
 fn key_of(c: &Cluster, id: &str) -> String {
@@ -114,10 +108,12 @@ async fn target_of(ctx: &Ctx, c: Cluster) -> Result<Option<TargetObject>, Engine
     };
     let source_id = tag_of(&c).unwrap_or("").to_string();
     let libs = libraries(&ctx.target, &id, "target").await?;
+    let (body, facts) = spec_of(&c, libs, &source_id)?;
     Ok(Some(TargetObject {
         key: key_of(&c, &source_id),
-        body: spec_of(&c, libs, &source_id)?,
+        body,
         id,
+        facts,
     }))
 }
 
@@ -141,30 +137,29 @@ async fn stop_and_wait(ctx: &Ctx, id: &str, key: &str) -> Result<(), EngineError
     })
 }
 
-/// Libraries, termination and pinning, after a create or an edit.
+/// Libraries, termination and pinning, after a create or an edit: `want` is the source's
+/// side-car, `have` the target's (none after a create).
 async fn settle(
     ctx: &Ctx,
     id: &str,
-    desired: &Value,
-    have: Option<&Value>,
+    want: &Facts,
+    have: Option<&Facts>,
 ) -> Result<(), EngineError> {
-    let want: Vec<Value> = desired["brickport_libraries"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let present: Vec<Value> = have
-        .and_then(|h| h["brickport_libraries"].as_array().cloned())
-        .unwrap_or_default();
-    let missing: Vec<Value> = want.into_iter().filter(|l| !present.contains(l)).collect();
+    let want = want.cluster.clone().unwrap_or_default();
+    let have = have.map(|h| h.cluster.clone().unwrap_or_default());
+    let present: &[Value] = have.as_ref().map_or(&[], |h| &h.libraries);
+    let missing: Vec<Value> = (want.libraries.into_iter())
+        .filter(|l| !present.contains(l))
+        .collect();
     if !missing.is_empty() {
         ctx.target.libraries().install(id, &missing).await?;
     }
     let cl = ctx.target.clusters();
-    if have.is_none_or(|h| h["brickport_terminated"] != json!(true)) {
+    if have.as_ref().is_none_or(|h| !h.terminated) {
         cl.delete(id).await?;
     }
-    let pinned = desired["brickport_pinned"] == json!(true);
-    if have.is_none_or(|h| h["brickport_pinned"] != json!(pinned)) {
+    let pinned = want.pinned;
+    if have.as_ref().is_none_or(|h| h.pinned != pinned) {
         let r = if pinned {
             cl.pin(id).await
         } else if have.is_some() {
@@ -222,10 +217,13 @@ async fn source_object(
     } else {
         Vec::new()
     };
-    let mut spec = spec_of(&c, libs, &id)?;
+    let (spec, mut facts) = spec_of(&c, libs, &id)?;
     // The target cluster always ends terminated, whatever the source's state.
-    spec["brickport_terminated"] = json!(true);
+    if let Some(state) = &mut facts.cluster {
+        state.terminated = true;
+    }
     let mut obj = SourceObject::new(id, key.clone(), raw, spec);
+    obj.facts = facts;
     if matches!(
         c.state.as_deref(),
         Some("RUNNING" | "PENDING" | "RESIZING" | "RESTARTING")
@@ -246,6 +244,9 @@ impl Kind for Clusters {
     }
     fn references(&self) -> &'static [Reference] {
         REFS
+    }
+    fn needs(&self) -> &'static [Needed] {
+        READS_SCOPES
     }
 
     fn list<'a>(&'a self, ctx: &'a Ctx, detail: Detail) -> ObjectStream<'a> {
@@ -315,9 +316,9 @@ impl Kind for Clusters {
         desired: &'a Value,
     ) -> KindFuture<'a, Created> {
         Box::pin(async move {
-            let spec: Cluster = from_json(NAME, &obj.key, &without_internal(desired))?;
+            let spec: Cluster = from_json(NAME, &obj.key, desired)?;
             let id = ctx.target.clusters().create(&spec).await?;
-            if let Err(e) = settle(ctx, &id, desired, None).await {
+            if let Err(e) = settle(ctx, &id, &obj.facts, None).await {
                 // Never leave a new cluster running: it costs money until cut-over.
                 let _ = ctx.target.clusters().delete(&id).await;
                 return Err(e);
@@ -334,17 +335,26 @@ impl Kind for Clusters {
         desired: &'a Value,
     ) -> KindFuture<'a, ()> {
         Box::pin(async move {
-            let spec_diff = crate::json::subset_diff(&without_internal(desired), &t.body);
+            let spec_diff = crate::json::subset_diff(desired, &t.body);
             if !spec_diff.is_empty() {
                 // `edit` only works on a RUNNING (it restarts) or TERMINATED cluster: stop it
                 // first, so the edit never starts anything.
                 stop_and_wait(ctx, &t.id, &obj.key).await?;
-                let mut spec: Cluster = from_json(NAME, &obj.key, &without_internal(desired))?;
+                let mut spec: Cluster = from_json(NAME, &obj.key, desired)?;
                 spec.cluster_id = Some(t.id.clone());
                 ctx.target.clusters().edit(&spec).await?;
             }
-            settle(ctx, &t.id, desired, Some(&t.body)).await
+            settle(ctx, &t.id, &obj.facts, Some(&t.facts)).await
         })
+    }
+
+    fn compare(&self, obj: &SourceObject, desired: &Value, t: &TargetObject) -> Vec<String> {
+        let mut diffs = crate::json::subset_diff(desired, &t.body);
+        diffs.extend(crate::json::subset_diff(
+            &compared_state(&obj.facts),
+            &compared_state(&t.facts),
+        ));
+        diffs
     }
 
     fn owns(&self, obj: &SourceObject, t: &TargetObject) -> bool {
@@ -367,7 +377,7 @@ impl Kind for Clusters {
                 }
                 let mut m = super::to_json(NAME, "", &c)?;
                 if let Value::Object(m) = &mut m {
-                    writable_spec(m);
+                    let _scopes_read = writable_spec(m);
                 }
                 let key = key_of(&c, c.cluster_id.as_deref().unwrap_or(""));
                 for f in ["node_type_id", "driver_node_type_id"] {

@@ -48,6 +48,7 @@ fn target(g: Group) -> Option<TargetObject> {
         id: g.id.clone()?,
         key: g.display_name.clone()?,
         body: spec(&g),
+        facts: Default::default(),
     })
 }
 

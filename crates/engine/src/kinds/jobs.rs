@@ -1,7 +1,7 @@
 //! Jobs: the full settings (every page of tasks, job clusters, parameters and environments),
 //! every reference rewritten through the id map — clusters, policies, pools, warehouses,
-//! notebooks and workspace files, secret scopes of job clusters, the run-as principal, and the
-//! jobs a `run_job_task` runs. A reference to something not migrated makes the job skipped
+//! notebooks and workspace files, the run-as principal, and the jobs a `run_job_task` runs;
+//! the secret scopes its clusters read are needs ([`Kind::needs`]). A reference to something not migrated makes the job skipped
 //! with the reason; a reference to something that no longer exists in the source makes it
 //! fail. Never a silent substitution.
 //!
@@ -29,8 +29,8 @@ use super::shared::SOURCE_ID_TAG;
 use super::snapshot::Lookup;
 use super::{After, Detail};
 use super::{
-    Created, Ctx, Kind, KindFuture, ObjectStream, RefBy, Reference, SourceObject, TargetObject,
-    from_json,
+    Created, Ctx, Kind, KindFuture, Needed, ObjectStream, RefBy, Reference, SourceObject,
+    TargetObject, from_json,
 };
 use crate::EngineError;
 
@@ -58,7 +58,6 @@ const POLICIES: &[&str] = &[super::cluster_policies::NAME];
 const POOLS: &[&str] = &[super::instance_pools::NAME];
 const WAREHOUSES: &[&str] = &[super::sql_warehouses::NAME];
 const NOTEBOOKS: &[&str] = &[super::notebooks::NAME];
-const SCOPES: &[&str] = &[super::secret_scopes::NAME];
 const USERS: &[&str] = &[super::users::NAME];
 const SPS: &[&str] = &[super::service_principals::NAME];
 const PRINCIPALS: &[&str] = &[
@@ -89,7 +88,6 @@ macro_rules! refs {
                 r(concat!($c, "driver_instance_pool_id"), POOLS, RefBy::Id),
                 r(concat!($c, "single_user_name"), PRINCIPALS, RefBy::Key),
                 r(concat!($c, "init_scripts[].workspace.destination"), NOTEBOOKS, RefBy::Key),
-                r(concat!($c, "brickport_secret_scopes[]"), SCOPES, RefBy::Id),
             )*
         ]
     };
@@ -130,19 +128,19 @@ fn target_of(j: Job) -> Result<Option<TargetObject>, EngineError> {
         id: id.to_string(),
         key: name,
         body,
+        facts: Default::default(),
     }))
 }
 
 fn settings_of(obj: &SourceObject, desired: &Value) -> Result<JobSettings, EngineError> {
-    if let Some(p) = desired.get("brickport_problems").and_then(Value::as_array) {
-        let list: Vec<&str> = p.iter().filter_map(Value::as_str).collect();
+    if !obj.facts.problems.is_empty() {
         return Err(EngineError::Shape {
             kind: NAME,
             key: obj.key.clone(),
-            message: list.join("; "),
+            message: obj.facts.problems.join("; "),
         });
     }
-    from_json(NAME, &obj.key, &spec::to_api(desired))
+    from_json(NAME, &obj.key, &spec::to_api(desired, &obj.facts))
 }
 
 /// A job done in an earlier run, when resuming: what the list showed is its backup.
@@ -178,6 +176,7 @@ fn full(
     );
     let mut obj = SourceObject::new(id.to_string(), key, raw, built.spec);
     obj.manual = built.manual;
+    obj.facts = built.facts;
     // A job `cutover` already resumed stays resumed: its spec says so.
     super::shared::keep_resumed(&Jobs, ctx, &mut obj)?;
     Ok(obj)
@@ -227,6 +226,9 @@ impl Kind for Jobs {
     }
     fn references(&self) -> &'static [Reference] {
         REFS
+    }
+    fn needs(&self) -> &'static [Needed] {
+        super::clusters::READS_SCOPES
     }
     fn after(&self) -> After {
         // Notebooks inside Git folders need the Git folders.
@@ -383,11 +385,10 @@ impl Kind for Jobs {
     }
 
     fn compare(&self, obj: &SourceObject, desired: &Value, t: &TargetObject) -> Vec<String> {
-        let mut diffs = crate::json::subset_diff(&spec::to_api(desired), &t.body);
-        if desired.get("brickport_problems").is_some() {
+        let mut diffs = crate::json::subset_diff(&spec::to_api(desired, &obj.facts), &t.body);
+        if !obj.facts.problems.is_empty() {
             diffs.push("(references that no longer exist in the source)".into());
         }
-        let _ = obj;
         diffs
     }
 

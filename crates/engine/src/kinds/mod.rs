@@ -15,6 +15,7 @@
 //! | [`Kind::find`] | **required** | the target object with the same natural key |
 //! | [`Kind::create`], [`Kind::update`] | **required** | the writes |
 //! | [`Kind::references`] | optional | fields holding other objects' ids or keys |
+//! | [`Kind::needs`] | optional | objects needed that no field sent names (side-car) |
 //! | [`Kind::after`], [`Kind::after_object`] | optional | needs that no field names |
 //! | [`Kind::grants_of`] | optional | permissions kinds: whose grants these are |
 //! | [`Kind::streamed`] | optional | migrated while listed (a tree, parents first) |
@@ -38,6 +39,8 @@
 //! - A field holds another object's id or natural key (a job's cluster, a group's members):
 //!   declare it in [`Kind::references`]. It orders the run *and* remaps the field; mark it
 //!   `deferred` when it points at the own kind or may form a cycle.
+//! - No field the API takes names it, but the object needs it (the secret scopes a cluster's
+//!   Spark settings read): [`Kind::needs`], the values in the object's side-car ([`Facts`]).
 //! - Nothing in the object names it, but a whole kind must be done first (notebooks in Git
 //!   folders before jobs): [`After::Kinds`] from [`Kind::after`].
 //! - Only one object of another kind, derived from this one (the folder a Git folder sits
@@ -61,6 +64,7 @@ use compact_spec::CompactSpec;
 pub mod cluster_policies;
 pub mod clusters;
 mod compact_spec;
+pub mod facts;
 pub mod global_init_scripts;
 pub mod groups;
 pub mod instance_pools;
@@ -79,6 +83,7 @@ mod table;
 pub mod users;
 pub mod workspace_folders;
 
+pub use facts::{Facts, Needed};
 pub(crate) use shared::{collision_check, from_json, get_by_id, to_json};
 pub use table::select;
 
@@ -257,6 +262,9 @@ pub struct SourceObject {
     pub dropped: Vec<String>,
     /// What the operator must do by hand after the migration (reported, kept in the ledger).
     pub manual: Vec<String>,
+    /// What the engine knows about it besides its spec (its side-car).
+    #[serde(default, skip_serializing_if = "Facts::is_empty")]
+    pub facts: Facts,
 }
 
 impl SourceObject {
@@ -275,6 +283,7 @@ impl SourceObject {
             mode: Mode::Migrate,
             dropped: Vec::new(),
             manual: Vec::new(),
+            facts: Facts::default(),
         }
     }
 }
@@ -288,6 +297,8 @@ pub struct TargetObject {
     pub key: String,
     /// Its content, in the same shape as [`SourceObject::spec`] (for `compare`).
     pub body: Value,
+    /// The target's side of the source's side-car (a cluster's libraries and state).
+    pub facts: Facts,
 }
 
 impl TargetObject {
@@ -298,6 +309,7 @@ impl TargetObject {
             id: id?,
             key: key?,
             body,
+            facts: Facts::default(),
         })
     }
 }
@@ -350,6 +362,13 @@ pub trait Kind: Send + Sync {
     /// Optional. The fields holding references to other objects (and to its own kind,
     /// deferred). The default: none.
     fn references(&self) -> &'static [Reference] {
+        &[]
+    }
+    /// Optional. The kinds of objects an object may need though no field it sends names them
+    /// (the secret scopes a cluster's Spark settings read); each object's side-car lists which
+    /// ([`Facts::needs`]). They order the run like references, and one not in the target
+    /// skips the object. The default: none.
+    fn needs(&self) -> &'static [Needed] {
         &[]
     }
     /// Optional. What must exist first besides what [`Kind::references`] names. The default:

@@ -268,6 +268,7 @@ impl Kind for Notebooks {
                 id,
                 key: path.to_string(),
                 body,
+                facts: Default::default(),
             }))
         })
     }

@@ -359,6 +359,7 @@ impl Kind for Permissions {
                 id: id.clone(),
                 key: id.clone(),
                 body: json!({"object_id": id, "request_type": t, "acl": direct(&p)}),
+                facts: Default::default(),
             }))
         })
     }

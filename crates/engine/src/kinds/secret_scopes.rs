@@ -77,6 +77,7 @@ async fn find_target(ctx: &Ctx, name: &str) -> Result<Option<TargetObject>, Engi
             "keys": keys.iter().map(|k| json!({"key": k})).collect::<Vec<_>>(),
             "acls": acls_json(&acls),
         }),
+        facts: Default::default(),
     }))
 }
 

@@ -34,6 +34,7 @@ fn target(sp: ServicePrincipal) -> Option<TargetObject> {
         id: sp.id.clone()?,
         key: sp.application_id.clone()?,
         body: spec(&sp),
+        facts: Default::default(),
     })
 }
 

@@ -33,6 +33,7 @@ fn target(u: User) -> Option<TargetObject> {
         id: u.id.clone()?,
         key: u.user_name.clone()?,
         body: spec(&u),
+        facts: Default::default(),
     })
 }
 

@@ -187,6 +187,7 @@ impl Kind for WorkspaceFolders {
                 id: o.object_id.map(|i| i.to_string()).unwrap_or_default(),
                 key: obj.key.clone(),
                 body: json!({"path": obj.key, "object_type": o.object_type}),
+                facts: Default::default(),
             }))
         })
     }

@@ -9,7 +9,7 @@ use super::writes::{PLANNED_UPDATE, Writes, planned_create};
 use super::{Done, calls, dropped_refs, status_of, top_field};
 use crate::EngineError;
 use crate::idmap::Pass;
-use crate::json;
+use crate::kinds::facts::content_hash;
 use crate::kinds::{Mode, Reference, TargetObject};
 use crate::ledger::{Entry, Intent, Status};
 use crate::options::ConflictPolicy;
@@ -29,7 +29,7 @@ pub(super) async fn first_pass(w: &Writes<'_>, cycle: bool) -> Result<Done, Engi
         return map_only(w, reason).await;
     }
     let spec = w.obj.spec();
-    let hash = json::content_hash(&spec);
+    let hash = content_hash(&spec, &w.obj.facts);
     let row = w.rt.ledger.get(w.kind.name(), &w.obj.source_id)?;
     if w.obj.mode == Mode::Resumed {
         return resumed(w, row.as_ref());

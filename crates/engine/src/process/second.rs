@@ -7,8 +7,8 @@ use super::writes::{Writes, planned_second_pass};
 use super::{Done, dropped_refs, status_of, top_field};
 use crate::EngineError;
 use crate::idmap::Pass;
-use crate::json;
 use crate::kinds::TargetObject;
+use crate::kinds::facts::content_hash;
 use crate::ledger::{Entry, Intent, Status};
 use crate::report::Outcome;
 
@@ -16,7 +16,7 @@ use crate::report::Outcome;
 pub(super) async fn second_pass(w: &Writes<'_>, first: Outcome) -> Result<Done, EngineError> {
     let (kind, obj) = (w.kind, w.obj);
     let spec = obj.spec();
-    let hash = json::content_hash(&spec);
+    let hash = content_hash(&spec, &obj.facts);
     let (desired, unresolved) = w.remap(&spec, kind.references(), Pass::Second)?;
     let row = w.rt.ledger.get(kind.name(), &obj.source_id)?;
     let known_id = row.as_ref().and_then(|r| r.target_id.clone());
@@ -63,6 +63,7 @@ async fn target_of(
             id: id.to_string(),
             key: r.target_key.clone().unwrap_or_else(|| w.obj.key.clone()),
             body: first_pass_body(w)?,
+            facts: Default::default(),
         });
     }
     match locate(&w.rt.ctx, w.kind, w.obj, known_id, desired).await? {

@@ -43,14 +43,18 @@ impl<'a> Writes<'a> {
     }
 
     /// `spec` remapped for `pass`; in a plan, a reference to an object not created yet stays
-    /// as it is (see [`crate::IdMap::remap`]).
+    /// as it is (see [`crate::IdMap::remap`]). The needs of the object's side-car not in the
+    /// target are unresolved too.
     pub fn remap(
         &self,
         spec: &Value,
         refs: &[Reference],
         pass: Pass,
     ) -> Result<(Value, Vec<Unresolved>), EngineError> {
-        self.rt.ctx.ids.remap(spec, refs, pass, self.planning())
+        let ids = &self.rt.ctx.ids;
+        let (v, mut unresolved) = ids.remap(spec, refs, pass, self.planning())?;
+        unresolved.extend(ids.unmet(self.kind.needs(), &self.obj.facts.needs)?);
+        Ok((v, unresolved))
     }
 
     /// The required reference that cannot be mapped, which keeps the object out. None in a

@@ -1,9 +1,8 @@
 //! The spec of a cluster as the engine compares and sends it: read-only fields stripped, the
 //! pool rule applied (a pool-backed cluster leaves node types, elastic disk and cloud attributes
-//! to its pool), workspace init-script paths normalised, the secret scopes named in
-//! `spark_conf` / `spark_env_vars` collected, and the installed libraries, pinning and state
-//! recorded in engine-only `brickport_*` fields that [`without_internal`] drops before a call.
-//! [`writable_spec`] also serves the job clusters of a job.
+//! to its pool), workspace init-script paths normalised; the secret scopes named in
+//! `spark_conf` / `spark_env_vars`, the installed libraries, pinning and state go to the
+//! object's side-car ([`Facts`]). [`writable_spec`] also serves the job clusters of a job.
 
 use brickport_api::ApiResultExt;
 use std::collections::BTreeSet;
@@ -13,6 +12,15 @@ use serde_json::{Map, Value, json};
 
 use super::{NAME, SOURCE_ID_TAG};
 use crate::EngineError;
+use crate::kinds::facts::{ClusterState, Facts, Needed};
+use crate::kinds::{RefBy, secret_scopes};
+
+/// A cluster spec needs the secret scopes its Spark settings read (`{{secrets/<scope>/<key>}}`).
+pub(crate) const READS_SCOPES: &[Needed] = &[Needed {
+    kind: secret_scopes::NAME,
+    by: RefBy::Id,
+    what: "secret scope read by the Spark settings",
+}];
 
 /// Fields the service owns (reference §6): never sent back.
 const READ_ONLY: &[&str] = &[
@@ -54,9 +62,9 @@ fn scopes_in(s: &str, out: &mut BTreeSet<String>) {
 }
 
 /// A ClusterSpec (cluster or job cluster) made writable: read-only fields dropped, the pool
-/// rule applied, workspace paths normalised, secret scopes collected into
-/// `brickport_secret_scopes` (an engine-only field, removed before any call).
-pub(crate) fn writable_spec(m: &mut Map<String, Value>) {
+/// rule applied, workspace paths normalised. Returns the secret scopes its Spark settings
+/// read (for the side-car's needs, [`READS_SCOPES`]).
+pub(crate) fn writable_spec(m: &mut Map<String, Value>) -> BTreeSet<String> {
     for k in READ_ONLY {
         m.remove(*k);
     }
@@ -94,22 +102,7 @@ pub(crate) fn writable_spec(m: &mut Map<String, Value>) {
             }
         }
     }
-    if !scopes.is_empty() {
-        m.insert("brickport_secret_scopes".into(), json!(scopes));
-    }
-}
-
-/// `v` without the engine-only top-level fields (`brickport_*`).
-pub(crate) fn without_internal(v: &Value) -> Value {
-    match v {
-        Value::Object(m) => Value::Object(
-            m.iter()
-                .filter(|(k, _)| !k.starts_with("brickport_"))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        ),
-        other => other.clone(),
-    }
+    scopes
 }
 
 /// The libraries of a cluster (as install requests), sorted, without cluster-wide legacy ones
@@ -144,12 +137,13 @@ pub(super) async fn libraries(
     Ok(libs)
 }
 
-/// The spec of a cluster as read (source or target), with the state facts compared.
+/// The spec of a cluster as read (source or target), and its side-car: the scopes it reads,
+/// its libraries and state.
 pub(super) fn spec_of(
     c: &Cluster,
     libs: Vec<Value>,
     source_id: &str,
-) -> Result<Value, EngineError> {
+) -> Result<(Value, Facts), EngineError> {
     let key = c.cluster_id.clone().unwrap_or_default();
     let mut v = crate::kinds::to_json(NAME, &key, c)?;
     let terminated = matches!(c.state.as_deref(), Some("TERMINATED" | "TERMINATING"));
@@ -157,17 +151,37 @@ pub(super) fn spec_of(
         .extra
         .get("pinned_by_user_name")
         .is_some_and(|p| !p.is_null());
+    let mut facts = Facts::default();
     if let Value::Object(m) = &mut v {
-        writable_spec(m);
+        facts.need(secret_scopes::NAME, writable_spec(m), "");
         let tags = m.entry("custom_tags").or_insert_with(|| json!({}));
         if let Value::Object(t) = tags {
             t.insert(SOURCE_ID_TAG.into(), json!(source_id));
         }
-        if !libs.is_empty() {
-            m.insert("brickport_libraries".into(), Value::Array(libs));
-        }
-        m.insert("brickport_pinned".into(), json!(pinned));
-        m.insert("brickport_terminated".into(), json!(terminated));
+        facts.cluster = Some(ClusterState {
+            libraries: libs,
+            pinned,
+            terminated,
+        });
     }
-    Ok(v)
+    Ok((v, facts))
+}
+
+/// What of a cluster's side-car its comparison reads, as JSON read as a subset (like the
+/// spec): the scopes read and the libraries only when there are some (libraries are never
+/// removed), pinning and state always. A scope keeps its name in the target.
+pub(super) fn compared_state(f: &Facts) -> Value {
+    let mut m = Map::new();
+    let scopes: BTreeSet<&str> = f.needs.iter().map(|n| n.value.as_str()).collect();
+    if !scopes.is_empty() {
+        m.insert("secret scopes read".into(), json!(scopes));
+    }
+    if let Some(c) = &f.cluster {
+        if !c.libraries.is_empty() {
+            m.insert("libraries".into(), json!(c.libraries));
+        }
+        m.insert("pinned".into(), json!(c.pinned));
+        m.insert("terminated".into(), json!(c.terminated));
+    }
+    Value::Object(m)
 }

@@ -2,16 +2,19 @@
 //! schedule, trigger and continuous mode paused, queueing made explicit, the source-id tag
 //! added, and what cannot be migrated collected as problems.
 //!
-//! Engine-only fields start with `brickport_`: `brickport_keep_<field>` holds a path that is
-//! not a workspace reference (a Git-relative notebook, a `/Repos` path, a DBFS file) so the
-//! notebooks reference does not see it, and is renamed back by [`to_api`]; every other
-//! `brickport_*` field (secret scopes of a job cluster, problems) is dropped by [`to_api`].
+//! What is not the API's goes to the job's side-car ([`Facts`]): a path that is not a
+//! workspace reference (a Git-relative notebook, a `/Repos` path, a DBFS file) is held out
+//! of the spec so the notebooks reference does not see it, and put back by [`to_api`]; the
+//! secret scopes its clusters read, the clusters its tasks ran on that no longer exist, and
+//! the problems are facts too.
 
 use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
 use crate::kinds::clusters::writable_spec;
+use crate::kinds::facts::{Facts, FieldAt};
+use crate::kinds::secret_scopes;
 use crate::kinds::shared::{SOURCE_ID_TAG, in_repos, normalise_path};
 
 /// The most tags a job may have.
@@ -23,26 +26,13 @@ pub struct Built {
     pub spec: Value,
     /// Manual actions (unpause at cut-over).
     pub manual: Vec<String>,
+    /// Its side-car.
+    pub facts: Facts,
 }
 
-/// The settings as the API takes them: `brickport_keep_x` renamed to `x`, every other
-/// `brickport_*` field dropped, at any depth — except the `brickport_source_id` tag.
-pub fn to_api(v: &Value) -> Value {
-    match v {
-        Value::Object(m) => {
-            let mut out = Map::new();
-            for (k, x) in m {
-                if let Some(orig) = k.strip_prefix("brickport_keep_") {
-                    out.insert(orig.to_string(), to_api(x));
-                } else if !k.starts_with("brickport_") || k == SOURCE_ID_TAG {
-                    out.insert(k.clone(), to_api(x));
-                }
-            }
-            Value::Object(out)
-        }
-        Value::Array(a) => Value::Array(a.iter().map(to_api).collect()),
-        other => other.clone(),
-    }
+/// The settings as the API takes them: `v` with the paths held out of it put back.
+pub fn to_api(v: &Value, facts: &Facts) -> Value {
+    facts.with_kept(v)
 }
 
 /// Whether a path in a task points into the workspace tree the notebooks kind migrates.
@@ -50,9 +40,15 @@ fn is_workspace_path(p: &str) -> bool {
     p.starts_with('/') && !in_repos(&normalise_path(p))
 }
 
-/// Moves `field` of `obj` to `brickport_keep_<field>` unless it is a workspace path (then it
-/// is normalised and left where the reference sees it).
-fn mark_path(obj: &mut Map<String, Value>, field: &str, from_git: bool) {
+/// Holds `field` of `obj` (at pointer `at`) out of the spec, in `facts`, unless it is a
+/// workspace path (then it is normalised and left where the reference sees it).
+fn mark_path(
+    obj: &mut Map<String, Value>,
+    at: String,
+    field: &str,
+    from_git: bool,
+    facts: &mut Facts,
+) {
     let Some(Value::String(p)) = obj.get(field).cloned() else {
         return;
     };
@@ -60,8 +56,17 @@ fn mark_path(obj: &mut Map<String, Value>, field: &str, from_git: bool) {
         obj.insert(field.into(), json!(normalise_path(&p)));
     } else {
         obj.remove(field);
-        obj.insert(format!("brickport_keep_{field}"), json!(p));
+        facts.kept.push(FieldAt {
+            at,
+            field: field.into(),
+            value: p,
+        });
     }
+}
+
+/// A job cluster spec at pointer `at` made writable, the scopes it reads recorded.
+fn cluster_at(nc: &mut Map<String, Value>, at: String, facts: &mut Facts) {
+    facts.need(secret_scopes::NAME, writable_spec(nc), &at);
 }
 
 /// References to objects brickport does not migrate (they live outside the workspace objects
@@ -95,14 +100,20 @@ fn webhooks(node: &Value, whose: &str, problems: &mut Vec<String>) {
     }
 }
 
-/// Shapes one task (and the task inside a for-each task).
-fn task(
-    t: &mut Map<String, Value>,
+/// What the tasks of one job are checked against: the source's clusters and jobs.
+struct Known<'a> {
     has_git: bool,
-    clusters: &BTreeSet<String>,
-    jobs: &BTreeSet<String>,
-    problems: &mut Vec<String>,
-) {
+    clusters: &'a BTreeSet<String>,
+    jobs: &'a BTreeSet<String>,
+}
+
+/// Shapes one task at pointer `at` (and the task inside a for-each task).
+fn task(t: &mut Map<String, Value>, at: &str, known: &Known<'_>, facts: &mut Facts) {
+    let Known {
+        has_git,
+        clusters,
+        jobs,
+    } = *known;
     let key = t
         .get("task_key")
         .and_then(Value::as_str)
@@ -112,13 +123,17 @@ fn task(
         && !clusters.contains(&c)
     {
         t.remove("existing_cluster_id");
-        t.insert("brickport_missing_cluster".into(), json!(c));
-        problems.push(format!(
+        facts.missing_clusters.push(FieldAt {
+            at: at.to_string(),
+            field: "existing_cluster_id".into(),
+            value: c.clone(),
+        });
+        facts.problems.push(format!(
             "task `{key}` runs on cluster {c}, which no longer exists in the source: point the task at an existing cluster or a job cluster in the source, then run again"
         ));
     }
     if let Some(Value::Object(nc)) = t.get_mut("new_cluster") {
-        writable_spec(nc);
+        cluster_at(nc, format!("{at}/new_cluster"), facts);
     }
     let git = |o: &Map<String, Value>| match o.get("source").and_then(Value::as_str) {
         Some(s) => s.eq_ignore_ascii_case("GIT"),
@@ -126,15 +141,21 @@ fn task(
     };
     if let Some(Value::Object(nt)) = t.get_mut("notebook_task") {
         let g = git(nt);
-        mark_path(nt, "notebook_path", g);
+        mark_path(nt, format!("{at}/notebook_task"), "notebook_path", g, facts);
     }
     if let Some(Value::Object(pt)) = t.get_mut("spark_python_task") {
         let g = git(pt);
-        mark_path(pt, "python_file", g);
+        mark_path(
+            pt,
+            format!("{at}/spark_python_task"),
+            "python_file",
+            g,
+            facts,
+        );
     }
     if let Some(Value::Object(f)) = t.get_mut("sql_task").and_then(|s| s.get_mut("file")) {
         let g = git(f);
-        mark_path(f, "path", g);
+        mark_path(f, format!("{at}/sql_task/file"), "path", g, facts);
     }
     if let Some(j) = t
         .get("run_job_task")
@@ -142,7 +163,7 @@ fn task(
         .and_then(crate::json::as_id)
         && !jobs.contains(&j)
     {
-        problems.push(format!(
+        facts.problems.push(format!(
             "task `{key}` runs job {j}, which does not exist in the source: fix the task in the source, then run again"
         ));
         if let Some(Value::Object(r)) = t.get_mut("run_job_task") {
@@ -152,12 +173,14 @@ fn task(
     let node = Value::Object(t.clone());
     for (pointer, what) in NOT_MIGRATED {
         if let Some(id) = node.pointer(pointer).and_then(crate::json::as_id) {
-            problems.push(not_migrated(&format!("task `{key}`"), what, &id));
+            facts
+                .problems
+                .push(not_migrated(&format!("task `{key}`"), what, &id));
         }
     }
-    webhooks(&node, &format!("task `{key}`"), problems);
+    webhooks(&node, &format!("task `{key}`"), &mut facts.problems);
     if let Some(Value::Object(inner)) = t.get_mut("for_each_task").and_then(|f| f.get_mut("task")) {
-        task(inner, has_git, clusters, jobs, problems);
+        task(inner, &format!("{at}/for_each_task/task"), known, facts);
     }
 }
 
@@ -222,31 +245,35 @@ pub fn build(
             unpaused.join(", ")
         ));
     }
-    let has_git = s.get("git_source").is_some_and(|g| !g.is_null());
-    let mut problems = Vec::new();
+    let known = Known {
+        has_git: s.get("git_source").is_some_and(|g| !g.is_null()),
+        clusters,
+        jobs,
+    };
+    let mut facts = Facts::default();
     webhooks(
         &Value::Object(s.clone()),
         &format!("job `{name}`"),
-        &mut problems,
+        &mut facts.problems,
     );
     if let Some(Value::Array(tasks)) = s.get_mut("tasks") {
-        for t in tasks.iter_mut().filter_map(Value::as_object_mut) {
-            task(t, has_git, clusters, jobs, &mut problems);
-        }
-    }
-    if let Some(Value::Array(jcs)) = s.get_mut("job_clusters") {
-        for jc in jcs.iter_mut() {
-            if let Some(Value::Object(nc)) = jc.get_mut("new_cluster") {
-                writable_spec(nc);
+        for (i, t) in tasks.iter_mut().enumerate() {
+            if let Value::Object(t) = t {
+                task(t, &format!("/tasks/{i}"), &known, &mut facts);
             }
         }
     }
-    if !problems.is_empty() {
-        s.insert("brickport_problems".into(), json!(problems));
+    if let Some(Value::Array(jcs)) = s.get_mut("job_clusters") {
+        for (i, jc) in jcs.iter_mut().enumerate() {
+            if let Some(Value::Object(nc)) = jc.get_mut("new_cluster") {
+                cluster_at(nc, format!("/job_clusters/{i}/new_cluster"), &mut facts);
+            }
+        }
     }
     Built {
         spec: Value::Object(s),
         manual,
+        facts,
     }
 }
 
@@ -300,36 +327,34 @@ mod tests {
             s["tasks"][0]["notebook_task"]["notebook_path"],
             "/Shared/nb"
         );
-        let problems = s["brickport_problems"].as_array().unwrap();
+        let problems = &b.facts.problems;
         assert_eq!(problems.len(), 3, "{problems:?}");
-        assert!(problems[1].as_str().unwrap().contains("pipeline p-1"));
-        assert!(
-            problems[2]
-                .as_str()
-                .unwrap()
-                .contains("notification destination dest-1")
-        );
+        assert!(problems[1].contains("pipeline p-1"));
+        assert!(problems[2].contains("notification destination dest-1"));
         assert_eq!(
-            s["tasks"][1]["notebook_task"]["brickport_keep_notebook_path"],
-            "rel/nb"
+            b.facts.missing_clusters,
+            vec![FieldAt {
+                at: "/tasks/0".into(),
+                field: "existing_cluster_id".into(),
+                value: "gone".into()
+            }]
+        );
+        assert!(
+            s["tasks"][1]["notebook_task"]
+                .get("notebook_path")
+                .is_none()
         );
         assert!(s["tasks"][3]["new_cluster"].get("node_type_id").is_none());
-        assert_eq!(
-            s["tasks"][3]["new_cluster"]["brickport_secret_scopes"],
-            json!(["sc"])
-        );
-        let api = to_api(s);
+        let scopes: Vec<(&str, &str)> = (b.facts.needs.iter())
+            .map(|n| (n.value.as_str(), n.at.as_str()))
+            .collect();
+        assert_eq!(scopes, vec![("sc", "/tasks/3/new_cluster")]);
+        let api = to_api(s, &b.facts);
         assert_eq!(api["tasks"][1]["notebook_task"]["notebook_path"], "rel/nb");
         assert_eq!(
             api["tasks"][3]["spark_python_task"]["python_file"],
             "dbfs:/x.py"
         );
-        assert!(
-            api["tasks"][3]["new_cluster"]
-                .get("brickport_secret_scopes")
-                .is_none()
-        );
-        assert!(api.get("brickport_problems").is_none());
         assert!(api.get("format").is_none());
         assert_eq!(
             api["tags"][SOURCE_ID_TAG], "42",
