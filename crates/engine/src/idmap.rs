@@ -309,5 +309,29 @@ mod tests {
         assert_eq!(full["members"], json!([{"value": "T1"}, {"value": "TG"}]));
         assert_eq!(unresolved.len(), 2);
         assert!(unresolved[0].reason.contains("not migrated"));
+
+        // A side-car's needs: met when the object is in the target, required otherwise.
+        let declared = [Needed {
+            kind: "users",
+            by: RefBy::Id,
+            what: "a user needed",
+        }];
+        let need = |v: &str| Need {
+            kind: "users".into(),
+            value: v.into(),
+            at: String::new(),
+        };
+        let unmet = ids.unmet(&declared, &[need("u1"), need("u2")]).unwrap();
+        assert_eq!(unmet.len(), 1);
+        assert_eq!(
+            (unmet[0].path, unmet[0].value.as_str()),
+            ("a user needed", "u2")
+        );
+        assert!(unmet[0].required);
+        assert!(
+            unmet[0]
+                .reason
+                .contains("not migrated (migrate users first)")
+        );
     }
 }

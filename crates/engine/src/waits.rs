@@ -388,6 +388,20 @@ mod tests {
         );
         assert!(prerequisites(repos.as_ref(), &obj("r2", "/Repos/a@x/proj"), false).is_empty());
 
+        // A cluster waits for the secret scopes its side-car says it reads (no field names them).
+        let clusters = find("clusters");
+        let mut c = obj("c1", "c");
+        c.facts
+            .need("secret_scopes", ["s1".to_string(), "s2".into()], "");
+        assert_eq!(
+            prerequisites(clusters.as_ref(), &c, false),
+            ["s1", "s2"].map(|s| Wait::Object {
+                kinds: vec!["secret_scopes"],
+                by: RefBy::Id,
+                value: s.into()
+            })
+        );
+
         // Jobs need every Git folder (notebooks inside them), as a whole kind.
         let jobs = find("jobs");
         assert!(

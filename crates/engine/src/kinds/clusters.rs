@@ -377,7 +377,7 @@ impl Kind for Clusters {
                 }
                 let mut m = super::to_json(NAME, "", &c)?;
                 if let Value::Object(m) = &mut m {
-                    let _scopes_read = writable_spec(m);
+                    writable_spec(m);
                 }
                 let key = key_of(&c, c.cluster_id.as_deref().unwrap_or(""));
                 for f in ["node_type_id", "driver_node_type_id"] {
