@@ -8,10 +8,10 @@
 //! the ledger's content hashes were computed over that text; [`content_hash`] still is, so
 //! an unchanged object keeps its hash.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::RefBy;
 
@@ -129,7 +129,7 @@ pub fn content_hash(spec: &Value, facts: &Facts) -> String {
         return crate::json::content_hash(spec);
     }
     let mut v = spec.clone();
-    let mut scopes: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
+    let mut scopes: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for n in facts
         .needs
         .iter()
@@ -161,15 +161,16 @@ pub fn content_hash(spec: &Value, facts: &Facts) -> String {
         );
     }
     if let Some(c) = &facts.cluster {
-        let mut m = Map::new();
         if !c.libraries.is_empty() {
-            m.insert("brickport_libraries".into(), json!(c.libraries));
+            put(&mut v, "", "brickport_libraries".into(), json!(c.libraries));
         }
-        m.insert("brickport_pinned".into(), json!(c.pinned));
-        m.insert("brickport_terminated".into(), json!(c.terminated));
-        for (k, x) in m {
-            put(&mut v, "", k, x);
-        }
+        put(&mut v, "", "brickport_pinned".into(), json!(c.pinned));
+        put(
+            &mut v,
+            "",
+            "brickport_terminated".into(),
+            json!(c.terminated),
+        );
     }
     crate::json::content_hash(&v)
 }
