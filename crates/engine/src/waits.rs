@@ -7,7 +7,8 @@
 //! its own listing is done, and each object first waits for what it needs:
 //!
 //! - every value of its references to *other* kinds (an ACL's user, a cluster's policy, a
-//!   notebook's folder), and every need in its side-car (the secret scopes a cluster reads), until the object with that source id or key has *settled* (finished its
+//!   notebook's folder), and every need in its side-car (the secret scopes a cluster
+//!   reads), until the object with that source id or key has *settled* (finished its
 //!   first pass, whatever the outcome: the id map then says created, failed or skipped), or
 //!   until all the kinds it may point at are *finished* (a value no listed object has: a
 //!   deleted cluster, a principal outside the source);
@@ -243,6 +244,9 @@ mod tests {
             .collect();
         assert!(grants.contains(&"job_permissions"), "{grants:?}");
         for k in &table {
+            for n in k.needs() {
+                assert!(!grants.contains(&n.kind), "{} needs {}", k.name(), n.kind);
+            }
             for r in k.references() {
                 for target in r.kinds {
                     assert!(
