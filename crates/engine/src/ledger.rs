@@ -29,9 +29,11 @@ use sql::*;
 use crate::EngineError;
 
 mod entry;
+mod reason;
 mod sql;
 
-pub use entry::{Entry, ManualAction, Status};
+pub use entry::{Action, Category, Entry, ManualAction, Status};
+pub use reason::{Dependency, DependencyState, Note, SkipCode, SkipReason};
 
 /// The ledger of one run directory. Cheap to share (`Arc<Ledger>`); calls are short and
 /// synchronous, serialised by one connection lock.
@@ -67,6 +69,26 @@ fn restrict(dir: &Path) {
     let _ = dir;
 }
 
+/// Brings a ledger written before the typed columns up to date (one transaction: a ledger
+/// is upgraded whole or not at all). Each column is added when missing.
+fn upgrade(conn: &Connection) -> rusqlite::Result<()> {
+    let has = |table: &str, column: &str| -> rusqlite::Result<bool> {
+        conn.query_row(HAS_COLUMN, params![table, column], |r| r.get::<_, i64>(0))
+            .map(|n| n > 0)
+    };
+    let steps = [
+        ("objects", "reason", UPGRADE_OBJECTS),
+        ("manual_actions", "category", UPGRADE_MANUAL),
+    ];
+    let tx = conn.unchecked_transaction()?;
+    for (table, column, sql) in steps {
+        if !has(table, column)? {
+            tx.execute_batch(sql)?;
+        }
+    }
+    tx.commit()
+}
+
 impl Ledger {
     /// Opens (creating when missing) `ledger.sqlite` in `dir`.
     pub fn open(dir: &Path) -> Result<Ledger, EngineError> {
@@ -83,6 +105,7 @@ impl Ledger {
             .map_err(|e| Self::err_at(&path, e))?;
         conn.execute_batch(SCHEMA)
             .map_err(|e| Self::err_at(&path, e))?;
+        upgrade(&conn).map_err(|e| Self::err_at(&path, e))?;
         restrict(dir);
         Ok(Ledger {
             path,
@@ -148,6 +171,10 @@ impl Ledger {
             last_error: r.get(9)?,
             created_at: r.get(10)?,
             updated_at: r.get(11)?,
+            skip: r
+                .get::<_, Option<String>>(12)?
+                .as_deref()
+                .and_then(SkipCode::parse),
         })
     }
 
@@ -234,6 +261,7 @@ impl Ledger {
         hash: Option<&str>,
         owned: Option<bool>,
         error: Option<&str>,
+        skip: Option<SkipCode>,
     ) -> Result<(), EngineError> {
         self.exec(
             RECORD_OUTCOME,
@@ -247,7 +275,8 @@ impl Ledger {
                 status.as_str(),
                 owned.map(i64::from),
                 error,
-                now()
+                now(),
+                skip.map(SkipCode::as_str)
             ],
         )
     }
@@ -265,16 +294,19 @@ impl Ledger {
         &self,
         kind: &str,
         key: &str,
-        actions: &[String],
+        actions: &[Action],
     ) -> Result<(), EngineError> {
         let map = |e: rusqlite::Error| self.err(e);
-        let wanted: std::collections::BTreeSet<&str> = actions.iter().map(String::as_str).collect();
+        let wanted: std::collections::BTreeSet<&Action> = actions.iter().collect();
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(map)?;
         let current = self.all(&tx, MANUAL_OF, params![kind, key], |r| {
-            r.get::<_, String>(0)
+            Ok(Action::new(
+                Category::parse(&r.get::<_, String>(0)?),
+                r.get::<_, String>(1)?,
+            ))
         })?;
-        if current.len() == wanted.len() && current.iter().all(|a| wanted.contains(a.as_str())) {
+        if current.len() == wanted.len() && current.iter().all(|a| wanted.contains(a)) {
             return tx.commit().map_err(map);
         }
         tx.prepare_cached(DELETE_MANUAL)
@@ -283,14 +315,15 @@ impl Ledger {
         {
             let mut st = tx.prepare_cached(INSERT_MANUAL).map_err(map)?;
             for a in &wanted {
-                st.execute(params![kind, key, a]).map_err(map)?;
+                st.execute(params![kind, key, a.category.as_str(), a.text])
+                    .map_err(map)?;
             }
         }
         tx.commit().map_err(map)
     }
 
-    /// Every manual action, each marked done or pending by [`crate::dashboard::is_done`]
-    /// (the one rule `status`, `migrate` and the reports share).
+    /// Every manual action, each marked done or pending by [`ManualAction::is_done`] (the one
+    /// rule `status`, `migrate` and the reports share).
     pub fn manual_actions(&self) -> Result<Vec<ManualAction>, EngineError> {
         let map = |e: rusqlite::Error| self.err(e);
         let mut conn = self.conn();
@@ -301,13 +334,14 @@ impl Ledger {
             Ok(ManualAction {
                 kind: r.get(0)?,
                 key: r.get(1)?,
-                action: r.get(2)?,
+                category: Category::parse(&r.get::<_, String>(2)?),
+                action: r.get(3)?,
                 done: false,
             })
         })?;
         tx.commit().map_err(map)?;
         for a in &mut out {
-            a.done = crate::dashboard::is_done(a, &cut);
+            a.done = a.is_done(&cut);
         }
         Ok(out)
     }
@@ -350,6 +384,12 @@ impl Ledger {
             r.get::<_, String>(0)
         })?;
         Ok(keys.into_iter().collect())
+    }
+
+    /// The summaries (JSON) of the runs that finished.
+    pub fn finished_summaries(&self) -> Result<Vec<String>, EngineError> {
+        let conn = self.conn();
+        self.all(&conn, FINISHED_SUMMARIES, [], |r| r.get::<_, String>(0))
     }
 
     /// Records the start of a run; returns its id.

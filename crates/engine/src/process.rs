@@ -20,19 +20,11 @@ mod target;
 use crate::idmap::{Pass, Unresolved};
 use crate::json;
 use crate::kinds::{Ctx, Kind, Mode, SourceObject, TargetObject};
-use crate::ledger::{Ledger, Status};
+use crate::ledger::{Ledger, Note, SkipReason, Status};
 use crate::options::ConflictPolicy;
 use crate::report::{ObjectReport, Outcome};
 use crate::run::Listed;
 use target::{CreateResult, create, locate, update_settled};
-
-/// The detail of an object found unchanged by its source hash alone (the report counts them).
-pub(crate) const NOT_REREAD: &str = "unchanged in the source since the last run: not re-read \
-     from the target (`verify` or `migrate --recheck` checks the target)";
-
-/// The detail of an object not read again from the source (`resume`).
-pub(crate) const RESUMED: &str = "done in an earlier run: not read again from the source \
-     (--resume; a run without it carries changes made since)";
 
 /// What every object task shares during a run.
 pub(crate) struct Runtime {
@@ -66,6 +58,7 @@ pub(crate) struct Done {
     pub outcome: Outcome,
     pub target_id: Option<String>,
     pub detail: Option<String>,
+    pub note: Option<Note>,
     pub diffs: Vec<String>,
     pub dropped_refs: Vec<String>,
     /// Whether the second pass must run for it.
@@ -78,6 +71,7 @@ impl Done {
             outcome,
             target_id,
             detail: None,
+            note: None,
             diffs: Vec::new(),
             dropped_refs: Vec::new(),
             needs_link: false,
@@ -86,6 +80,14 @@ impl Done {
     fn with_detail(mut self, d: impl Into<String>) -> Self {
         self.detail = Some(d.into());
         self
+    }
+    fn with_note(mut self, note: Note, d: impl Into<String>) -> Self {
+        self.note = Some(note);
+        self.with_detail(d)
+    }
+    fn skipped(reason: &SkipReason, target_id: Option<String>) -> Self {
+        Done::new(Outcome::Skipped, target_id)
+            .with_note(Note::Skipped(reason.code()), reason.to_string())
     }
 }
 
@@ -183,8 +185,7 @@ async fn pass_with(
 ) -> (ObjectReport, bool) {
     let started = Instant::now();
     let result = if rt.aborted.load(Ordering::SeqCst) {
-        Ok(Done::new(Outcome::Skipped, None)
-            .with_detail("not attempted: the run was aborted after a failure (fail_fast)"))
+        Ok(Done::skipped(&SkipReason::Aborted, None))
     } else {
         let _permit = permit;
         // Boxed: the pass's state is large, and most of the objects in flight are still
@@ -210,6 +211,7 @@ async fn pass_with(
                     None,
                     None,
                     Some(&msg),
+                    None,
                 );
             }
             Done::new(Outcome::Failed, None).with_detail(msg)
@@ -255,9 +257,10 @@ async fn pass_with(
         target_id: done.target_id.clone(),
         outcome: done.outcome,
         detail: done.detail,
+        note: done.note,
         diffs: done.diffs,
         dropped,
-        manual,
+        manual: manual.into_iter().map(|a| a.text).collect(),
         millis: started.elapsed().as_millis() as u64,
     };
     (report, done.needs_link)
@@ -277,20 +280,33 @@ async fn first_pass(
                   tkey: Option<&str>,
                   hash: Option<&str>,
                   owned: Option<bool>,
-                  err: Option<&str>| {
+                  err: Option<&str>,
+                  skip: Option<&SkipReason>| {
         if dry {
             Ok(())
         } else {
-            ledger.record_outcome(name, sid, key, status, tid, tkey, hash, owned, err)
+            let skip = skip.map(SkipReason::code);
+            ledger.record_outcome(name, sid, key, status, tid, tkey, hash, owned, err, skip)
         }
     };
+    let skip = |reason: &SkipReason| {
+        let text = reason.to_string();
+        record(
+            Status::Skipped,
+            None,
+            None,
+            None,
+            None,
+            Some(&text),
+            Some(reason),
+        )?;
+        Ok::<_, EngineError>(Done::skipped(reason, None))
+    };
     if let Mode::Skip(reason) = &obj.mode {
-        record(Status::Skipped, None, None, None, None, Some(reason))?;
-        return Ok(Done::new(Outcome::Skipped, None).with_detail(reason.clone()));
+        return skip(reason);
     }
     if let Some(reason) = left_alone(rt, kind, obj)? {
-        record(Status::Skipped, None, None, None, None, Some(&reason))?;
-        return Ok(Done::new(Outcome::Skipped, None).with_detail(reason));
+        return skip(&reason);
     }
     if let Mode::MapOnly(reason) = &obj.mode {
         // Never written: found by its key alone (every kind's `find` for such objects reads
@@ -298,13 +314,23 @@ async fn first_pass(
         // group's holds every user of the workspace.
         let found = kind.find(&rt.ctx, obj, &serde_json::Value::Null).await?;
         let detail = match &found {
-            Some(_) => reason.clone(),
+            Some(_) => reason.to_string(),
             None => format!("{reason}; not found in the target"),
         };
         let tid = found.as_ref().map(|t| t.id.as_str());
         let tkey = found.as_ref().map(|t| t.key.as_str());
-        record(Status::Skipped, tid, tkey, None, Some(false), Some(&detail))?;
-        return Ok(Done::new(Outcome::Skipped, tid.map(str::to_string)).with_detail(detail));
+        let r = Some(reason);
+        record(
+            Status::Skipped,
+            tid,
+            tkey,
+            None,
+            Some(false),
+            Some(&detail),
+            r,
+        )?;
+        let done = Done::skipped(reason, tid.map(str::to_string));
+        return Ok(done.with_detail(detail));
     }
     let has_deferred = cycle || kind.references().iter().any(|r| r.deferred);
     let spec = obj.spec();
@@ -317,11 +343,11 @@ async fn first_pass(
             .filter(|r| r.intent.is_none() && r.status.is_done())
             .and_then(|r| r.target_id.clone());
         let Some(tid) = done else {
-            let why = "no longer done in the ledger: run again without --resume";
-            return Ok(Done::new(Outcome::Skipped, None).with_detail(why));
+            return Ok(Done::skipped(&SkipReason::NoLongerDone, None));
         };
-        record(Status::Unchanged, None, None, None, None, None)?;
-        return Ok(Done::new(Outcome::Unchanged, Some(tid)).with_detail(RESUMED));
+        record(Status::Unchanged, None, None, None, None, None, None)?;
+        let done = Done::new(Outcome::Unchanged, Some(tid));
+        return Ok(done.with_note(Note::Resumed, Note::RESUMED));
     }
     if let Some(r) = &row
         && r.intent.is_none()
@@ -330,8 +356,9 @@ async fn first_pass(
         && r.target_id.is_some()
         && !rt.ctx.opts.recheck
     {
-        record(Status::Unchanged, None, None, None, None, None)?;
-        return Ok(Done::new(Outcome::Unchanged, r.target_id.clone()).with_detail(NOT_REREAD));
+        record(Status::Unchanged, None, None, None, None, None, None)?;
+        let done = Done::new(Outcome::Unchanged, r.target_id.clone());
+        return Ok(done.with_note(Note::NotReread, Note::NOT_REREAD));
     }
     // On a cycle, references to the own kind wait for the second pass (their top-level fields
     // are left out of the first create, like deferred ones).
@@ -351,8 +378,7 @@ async fn first_pass(
     if let Some(u) = unresolved.iter().find(|u| u.required)
         && !dry
     {
-        record(Status::Skipped, None, None, None, None, Some(&u.reason))?;
-        return Ok(Done::new(Outcome::Skipped, None).with_detail(u.reason.clone()));
+        return skip(&SkipReason::Dependency(u.reason.clone()));
     }
     let done_refs = dropped_refs(&unresolved);
     let known_id = row.as_ref().and_then(|r| r.target_id.clone());
@@ -379,6 +405,7 @@ async fn first_pass(
                     hash_now,
                     Some(true),
                     None,
+                    None,
                 )?;
                 let mut d = Done::new(Outcome::Created, Some(id));
                 d.needs_link = has_deferred;
@@ -387,7 +414,15 @@ async fn first_pass(
             }
             CreateResult::Existing(t) => t,
             CreateResult::Unknown(msg) => {
-                record(Status::Failed, None, None, None, Some(true), Some(&msg))?;
+                record(
+                    Status::Failed,
+                    None,
+                    None,
+                    None,
+                    Some(true),
+                    Some(&msg),
+                    None,
+                )?;
                 return Ok(Done::new(Outcome::Failed, None).with_detail(msg));
             }
             CreateResult::Planned => {
@@ -416,7 +451,15 @@ async fn first_pass(
         } else {
             Outcome::Adopted
         };
-        record(status_of(outcome), tid, tkey, hash_now, Some(true), None)?;
+        record(
+            status_of(outcome),
+            tid,
+            tkey,
+            hash_now,
+            Some(true),
+            None,
+            None,
+        )?;
         let mut d = Done::new(outcome, Some(target.id.clone()));
         d.needs_link = has_deferred;
         d.dropped_refs = done_refs;
@@ -449,7 +492,15 @@ async fn first_pass(
         let intent = if create_in_flight { "create" } else { "update" };
         ledger.record_intent(name, sid, key, intent)?;
         update_settled(&rt.ctx, kind, obj, &target, &desired).await?;
-        record(status_of(outcome), tid, tkey, hash_now, Some(true), None)?;
+        record(
+            status_of(outcome),
+            tid,
+            tkey,
+            hash_now,
+            Some(true),
+            None,
+            None,
+        )?;
         if !ours {
             d.detail =
                 Some("existed in the target and differed: overwritten (policy overwrite)".into());
@@ -472,7 +523,7 @@ async fn first_pass(
     } else {
         (tid, tkey)
     };
-    record(status, tid, tkey, None, None, Some(&detail))?;
+    record(status, tid, tkey, None, None, Some(&detail), None)?;
     if policy != ConflictPolicy::Fail {
         rt.left_alone
             .lock()
@@ -513,14 +564,13 @@ fn left_alone(
     rt: &Runtime,
     kind: &dyn Kind,
     obj: &SourceObject,
-) -> Result<Option<String>, EngineError> {
+) -> Result<Option<SkipReason>, EngineError> {
     let Some(guarded) = kind.grants_of() else {
         return Ok(None);
     };
-    let reason = |key: &str| {
-        format!(
-            "its object was left alone as a conflict ({guarded} `{key}`): its grants are not written"
-        )
+    let reason = |key: &str| SkipReason::LeftAlone {
+        kind: guarded.to_string(),
+        key: key.to_string(),
     };
     let this_run = rt
         .left_alone
@@ -570,6 +620,7 @@ async fn link_pass(
     }
     if let Some(u) = unresolved.iter().find(|u| u.required) {
         // The object exists but cannot be completed; no hash, so the next run tries again.
+        let reason = SkipReason::Dependency(u.reason.clone());
         rt.ledger.record_outcome(
             name,
             sid,
@@ -579,9 +630,10 @@ async fn link_pass(
             None,
             None,
             None,
-            Some(&u.reason),
+            Some(&reason.to_string()),
+            Some(reason.code()),
         )?;
-        return Ok(Done::new(Outcome::Skipped, known_id).with_detail(u.reason.clone()));
+        return Ok(Done::skipped(&reason, known_id));
     }
     let created = match (&row, first) {
         (Some(r), Outcome::Created) if !rt.dry_run => r.target_id.clone().map(|id| (id, r)),
@@ -625,6 +677,7 @@ async fn link_pass(
             Some(&target.id),
             Some(&target.key),
             Some(&hash),
+            None,
             None,
             None,
         )?;

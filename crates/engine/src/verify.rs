@@ -409,6 +409,7 @@ mod tests {
             None,
             Some(true),
             None,
+            None,
         )
         .unwrap();
         let jobs = crate::kinds::jobs::Jobs;

@@ -80,6 +80,3 @@ pub async fn target_caller(ctx: &super::Ctx) -> Result<Option<String>, crate::En
         })
         .await
 }
-
-/// The reason given for the caller's own identity.
-pub const CALLER: &str = "the principal running the migration: mapped, left as it is in the target";

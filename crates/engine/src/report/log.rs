@@ -69,6 +69,8 @@ struct Stored<'a> {
     #[serde(default)]
     detail: Option<String>,
     #[serde(default)]
+    note: Option<crate::ledger::Note>,
+    #[serde(default)]
     diffs: Vec<String>,
     #[serde(default)]
     dropped: Vec<String>,
@@ -133,6 +135,7 @@ impl Objects<'_> {
             target_id: s.target_id,
             outcome: s.outcome,
             detail: s.detail,
+            note: s.note,
             diffs: s.diffs,
             dropped: s.dropped,
             manual: s.manual,

@@ -158,10 +158,15 @@ mod tests {
             json!({"name": format!("n{i}"), "tasks": [{"task_key": "a"}]}),
         );
         if i.is_multiple_of(3) {
-            o.mode = Mode::Skip(format!("reason {i}"));
+            o.mode = Mode::Skip(crate::ledger::SkipReason::PermissionsUnreadable(format!(
+                "reason {i}"
+            )));
         }
         o.dropped = vec![format!("d{i}")];
-        o.manual = vec!["do this".into()];
+        o.manual = vec![crate::ledger::Action::new(
+            crate::ledger::Category::Other,
+            "do this",
+        )];
         o
     }
 
