@@ -11,7 +11,7 @@ use brickport_api::types::jobs::{JobSettings, UpdateJob};
 use brickport_api::types::workspace::{ExportFormat, Import};
 use brickport_api::{ClientOptions, WorkspaceClient, WorkspaceConfig};
 use brickport_emulator::{EmulatorOptions, RateLimitSpec, RunningEmulator, TokenSpec};
-use brickport_engine::ledger::Ledger;
+use brickport_engine::ledger::{Access, Ledger};
 use serde_json::{Value, json};
 
 const SOURCE_TOKEN: &str = "dapi-cutover-source-31d7";
@@ -183,7 +183,7 @@ impl Sandbox {
 
     /// Job name → block → pause status, for the ledger's jobs on one side.
     fn pauses(&self, c: &WorkspaceClient) -> BTreeMap<String, BTreeMap<String, String>> {
-        let ledger = Ledger::open_existing(&self.path().join("run")).unwrap();
+        let ledger = Ledger::open(&self.path().join("run"), Access::ReadOnly).unwrap();
         let target = c.host() == self.target.host();
         self.rt.block_on(async {
             let mut out = BTreeMap::new();
@@ -216,7 +216,7 @@ impl Sandbox {
 
     /// The target id of the migrated job `name`.
     fn target_job(&self, name: &str) -> i64 {
-        let ledger = Ledger::open_existing(&self.path().join("run")).unwrap();
+        let ledger = Ledger::open(&self.path().join("run"), Access::ReadOnly).unwrap();
         let e = ledger
             .entries(Some("jobs"))
             .unwrap()

@@ -236,7 +236,7 @@ mod tests {
     #[test]
     fn remaps_drops_and_reports() {
         let dir = tempfile::tempdir().unwrap();
-        let l = Arc::new(Ledger::open(dir.path()).unwrap());
+        let l = Arc::new(Ledger::open(dir.path(), crate::ledger::Access::Create).unwrap());
         l.record_outcome(
             "users",
             "u1",

@@ -21,7 +21,7 @@ use crate::backup;
 use crate::graph;
 use crate::idmap::IdMap;
 use crate::kinds::{self, Ctx, Kind};
-use crate::ledger::Ledger;
+use crate::ledger::{Access, Ledger};
 use crate::process::{Runtime, run_listed_pass};
 use crate::progress::Progress;
 use crate::report::{KindSummary, ObjectReport, RunReport, Spill};
@@ -177,14 +177,14 @@ async fn execute(
     // Refuses a cycle between kinds (a kind table bug): object waits rely on there being none.
     graph::waves(&selected)?;
     let ledger = Arc::new(if dry_run {
-        if opts.run_dir.join("ledger.sqlite").is_file() {
-            Ledger::open(&opts.run_dir)?
+        if Ledger::file(&opts.run_dir).is_file() {
+            Ledger::open(&opts.run_dir, Access::ReadOnly)?
         } else {
             Ledger::open_memory()?
         }
     } else {
         backup::ensure_private_dir(&opts.run_dir)?;
-        Ledger::open(&opts.run_dir)?
+        Ledger::open(&opts.run_dir, Access::Create)?
     });
     let ctx = Ctx {
         source: source.clone(),

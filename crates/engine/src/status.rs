@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::EngineError;
 use crate::kinds;
-use crate::ledger::{Ledger, ManualAction, Status};
+use crate::ledger::{Access, Ledger, ManualAction, Status};
 
 /// One kind's counts per ledger status.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -68,7 +68,7 @@ pub struct StatusReport {
 
 /// Reads the ledger of `run_dir` into a dashboard.
 pub fn status(run_dir: &Path) -> Result<StatusReport, EngineError> {
-    let ledger = Ledger::open_existing(run_dir)?;
+    let ledger = Ledger::open(run_dir, Access::ReadOnly)?;
     let entries = ledger.entries(None)?;
     let (runs_started, runs_finished) = ledger.run_counts()?;
     let manual_actions = ledger.manual_actions()?;

@@ -5,7 +5,7 @@ use super::*;
 #[test]
 fn intent_then_outcome_round_trips() {
     let dir = tempfile::tempdir().unwrap();
-    let l = Ledger::open(dir.path()).unwrap();
+    let l = Ledger::open(dir.path(), Access::Create).unwrap();
     l.record_intent("users", "1", "a@x", "create").unwrap();
     let e = l.get("users", "1").unwrap().unwrap();
     assert_eq!(e.status, Status::Pending);
@@ -56,7 +56,7 @@ fn intent_then_outcome_round_trips() {
 fn survives_reopen_and_keeps_manual_actions() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let l = Ledger::open(dir.path()).unwrap();
+        let l = Ledger::open(dir.path(), Access::Create).unwrap();
         l.record_intent("secret_scopes", "s", "s", "create")
             .unwrap();
         l.set_manual_actions(
@@ -68,7 +68,7 @@ fn survives_reopen_and_keeps_manual_actions() {
         let id = l.start_run("all").unwrap();
         l.finish_run(id, "{}").unwrap();
     }
-    let l = Ledger::open_existing(dir.path()).unwrap();
+    let l = Ledger::open(dir.path(), Access::ReadWrite).unwrap();
     assert_eq!(l.entries(None).unwrap().len(), 1);
     assert_eq!(l.manual_actions().unwrap()[0].action, "set s/k");
     assert_eq!(l.run_counts().unwrap(), (1, 1));
@@ -84,16 +84,26 @@ fn survives_reopen_and_keeps_manual_actions() {
     l.forget_secret_supplied("s", "k").unwrap();
     assert!(l.secrets_supplied("s").unwrap().is_empty());
     let none = tempfile::tempdir().unwrap();
-    assert!(matches!(
-        Ledger::open_existing(none.path()),
-        Err(EngineError::NoLedger(_))
-    ));
+    for access in [Access::ReadOnly, Access::ReadWrite] {
+        assert!(matches!(
+            Ledger::open(none.path(), access),
+            Err(EngineError::NoLedger(_))
+        ));
+    }
+    // Read-only: reads, and a write is refused with SQLite's error kept as the source.
+    drop(l);
+    let l = Ledger::open(dir.path(), Access::ReadOnly).unwrap();
+    assert_eq!(l.entries(None).unwrap().len(), 1);
+    let e = l.record_secret_supplied("s", "k").unwrap_err();
+    assert!(matches!(e, EngineError::Ledger { .. }), "{e}");
+    let source = std::error::Error::source(&e).unwrap();
+    assert!(source.downcast_ref::<rusqlite::Error>().is_some());
 }
 
 #[test]
 fn an_intent_is_committed_when_record_intent_returns() {
     let dir = tempfile::tempdir().unwrap();
-    let l = Ledger::open(dir.path()).unwrap();
+    let l = Ledger::open(dir.path(), Access::Create).unwrap();
     {
         let conn = l.conn();
         let mode: String = conn
@@ -107,7 +117,7 @@ fn an_intent_is_committed_when_record_intent_returns() {
     }
     // Another connection (as another process would open the file) sees the intent at once:
     // it is committed to the write-ahead log, not waiting in an open transaction.
-    let other = Connection::open(dir.path().join("ledger.sqlite")).unwrap();
+    let other = Connection::open(Ledger::file(dir.path())).unwrap();
     let intent = |c: &Connection| -> Option<String> {
         c.query_row(
             "SELECT intent FROM objects WHERE kind = 'jobs' AND source_id = '7'",
@@ -147,7 +157,7 @@ fn an_intent_is_committed_when_record_intent_returns() {
 fn a_finished_run_has_synced_its_content_copies_and_files_are_owner_only() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
-    let l = Ledger::open(dir.path()).unwrap();
+    let l = Ledger::open(dir.path(), Access::Create).unwrap();
     let id = l.start_run("all").unwrap();
     l.record_intent("users", "1", "a@x", "create").unwrap();
     let copy = dir.path().join("backups/content/files/f.txt");
@@ -189,7 +199,7 @@ fn manual_actions_are_replaced_and_read_in_one_snapshot() {
 /// A ledger as brickport wrote it before the typed columns: its schema and rows, written
 /// with the statements of that version.
 fn write_old_ledger(dir: &Path) {
-    let c = Connection::open(dir.join("ledger.sqlite")).unwrap();
+    let c = Connection::open(Ledger::file(dir)).unwrap();
     c.execute_batch(
         "PRAGMA journal_mode = WAL;
         CREATE TABLE objects (
@@ -261,7 +271,8 @@ fn write_old_ledger(dir: &Path) {
 fn a_ledger_from_before_the_typed_columns_is_upgraded_on_open() {
     let dir = tempfile::tempdir().unwrap();
     write_old_ledger(dir.path());
-    let l = Ledger::open(dir.path()).unwrap();
+    // `status` opens it read-only: upgraded first, then read.
+    let l = Ledger::open(dir.path(), Access::ReadOnly).unwrap();
     let waits: Vec<(String, bool)> = l
         .entries(None)
         .unwrap()
@@ -292,7 +303,7 @@ fn a_ledger_from_before_the_typed_columns_is_upgraded_on_open() {
     );
     // Opened again (already upgraded), and written with the new columns.
     drop(l);
-    let l = Ledger::open(dir.path()).unwrap();
+    let l = Ledger::open(dir.path(), Access::ReadWrite).unwrap();
     l.set_manual_actions("k", "s", &[Action::new(Category::Secret, "set it")])
         .unwrap();
     assert_eq!(l.manual_actions().unwrap().len(), 7);

@@ -29,7 +29,7 @@ use crate::EngineError;
 const LABEL: &str = "the run's object reports";
 
 /// Where an unnamed file lives, for error messages (it has no name of its own).
-pub(super) fn io_err(dir: &Path, what: &str, e: impl std::fmt::Display) -> EngineError {
+pub(super) fn io_err(dir: &Path, what: &str, e: impl Into<std::io::Error>) -> EngineError {
     crate::tmpfile::io_err(dir, LABEL, what, e)
 }
 
@@ -127,7 +127,13 @@ impl Objects<'_> {
             .iter()
             .copied()
             .find(|k| *k == s.kind)
-            .ok_or_else(|| io_err(dir, "unknown kind", &s.kind))?;
+            .ok_or_else(|| {
+                io_err(
+                    dir,
+                    "unknown kind",
+                    std::io::Error::other(s.kind.to_string()),
+                )
+            })?;
         Ok(Some(ObjectReport {
             kind,
             key: s.key,

@@ -131,7 +131,7 @@ impl Spill {
         let spilled = st
             .out
             .into_inner()
-            .map_err(|e| io_err(&dir, "cannot write to it", e.error()))?;
+            .map_err(|e| io_err(&dir, "cannot write to it", e.into_error()))?;
         let place = |kind: &str| {
             let at = kinds.iter().position(|k| *k == kind).unwrap_or(kinds.len());
             u16::try_from(at).unwrap_or(u16::MAX)
@@ -149,7 +149,10 @@ impl Spill {
         );
         let mut line = Vec::new();
         let mut offset = 0u64;
-        let too_large = || io_err(&dir, "cannot sort it", "more than 4 GiB of keys or lines");
+        let too_large = || {
+            let e = std::io::Error::other("more than 4 GiB of keys or lines");
+            io_err(&dir, "cannot sort it", e)
+        };
         loop {
             line.clear();
             let n = reader

@@ -119,13 +119,19 @@ impl Listed {
                 .memory
                 .get(i)
                 .map(Cow::Borrowed)
-                .ok_or_else(|| io_err(&self.dir, LABEL, "no such object", i));
+                .ok_or_else(|| io_err(&self.dir, LABEL, "no such object", no_such(i)));
         };
         let (Some(&start), Some(&end)) = (d.starts.get(i), d.starts.get(i + 1)) else {
-            return Err(io_err(&self.dir, LABEL, "no such object", i));
+            return Err(io_err(&self.dir, LABEL, "no such object", no_such(i)));
         };
-        let len = usize::try_from(end - start)
-            .map_err(|e| io_err(&self.dir, LABEL, "cannot read it back", e))?;
+        let len = usize::try_from(end - start).map_err(|e| {
+            io_err(
+                &self.dir,
+                LABEL,
+                "cannot read it back",
+                std::io::Error::other(e),
+            )
+        })?;
         let mut line = vec![0; len];
         At {
             file: d.out.get_ref(),
@@ -142,6 +148,11 @@ impl Listed {
     pub(crate) fn iter(&self) -> impl Iterator<Item = Result<Cow<'_, SourceObject>, EngineError>> {
         (0..self.len()).map(|i| self.get(i))
     }
+}
+
+/// The error of an index past the objects listed.
+fn no_such(i: usize) -> std::io::Error {
+    std::io::Error::other(i.to_string())
 }
 
 #[cfg(test)]
