@@ -280,26 +280,26 @@ async fn first_pass(
                   tkey: Option<&str>,
                   hash: Option<&str>,
                   owned: Option<bool>,
-                  err: Option<&str>,
-                  skip: Option<&SkipReason>| {
+                  err: Option<&str>| {
         if dry {
             Ok(())
         } else {
-            let skip = skip.map(SkipReason::code);
-            ledger.record_outcome(name, sid, key, status, tid, tkey, hash, owned, err, skip)
+            ledger.record_outcome(name, sid, key, status, tid, tkey, hash, owned, err, None)
         }
     };
+    // A skip records its reason's words and its class.
+    let record_skip =
+        |reason: &SkipReason, detail: &str, found: Option<&TargetObject>, owned: Option<bool>| {
+            if dry {
+                return Ok(());
+            }
+            let (tid, tkey) = (found.map(|t| t.id.as_str()), found.map(|t| t.key.as_str()));
+            let (status, code) = (Status::Skipped, Some(reason.code()));
+            let detail = Some(detail);
+            ledger.record_outcome(name, sid, key, status, tid, tkey, None, owned, detail, code)
+        };
     let skip = |reason: &SkipReason| {
-        let text = reason.to_string();
-        record(
-            Status::Skipped,
-            None,
-            None,
-            None,
-            None,
-            Some(&text),
-            Some(reason),
-        )?;
+        record_skip(reason, &reason.to_string(), None, None)?;
         Ok::<_, EngineError>(Done::skipped(reason, None))
     };
     if let Mode::Skip(reason) = &obj.mode {
@@ -317,19 +317,8 @@ async fn first_pass(
             Some(_) => reason.to_string(),
             None => format!("{reason}; not found in the target"),
         };
-        let tid = found.as_ref().map(|t| t.id.as_str());
-        let tkey = found.as_ref().map(|t| t.key.as_str());
-        let r = Some(reason);
-        record(
-            Status::Skipped,
-            tid,
-            tkey,
-            None,
-            Some(false),
-            Some(&detail),
-            r,
-        )?;
-        let done = Done::skipped(reason, tid.map(str::to_string));
+        record_skip(reason, &detail, found.as_ref(), Some(false))?;
+        let done = Done::skipped(reason, found.map(|t| t.id));
         return Ok(done.with_detail(detail));
     }
     let has_deferred = cycle || kind.references().iter().any(|r| r.deferred);
@@ -345,7 +334,7 @@ async fn first_pass(
         let Some(tid) = done else {
             return Ok(Done::skipped(&SkipReason::NoLongerDone, None));
         };
-        record(Status::Unchanged, None, None, None, None, None, None)?;
+        record(Status::Unchanged, None, None, None, None, None)?;
         let done = Done::new(Outcome::Unchanged, Some(tid));
         return Ok(done.with_note(Note::Resumed, Note::RESUMED));
     }
@@ -356,7 +345,7 @@ async fn first_pass(
         && r.target_id.is_some()
         && !rt.ctx.opts.recheck
     {
-        record(Status::Unchanged, None, None, None, None, None, None)?;
+        record(Status::Unchanged, None, None, None, None, None)?;
         let done = Done::new(Outcome::Unchanged, r.target_id.clone());
         return Ok(done.with_note(Note::NotReread, Note::NOT_REREAD));
     }
@@ -405,7 +394,6 @@ async fn first_pass(
                     hash_now,
                     Some(true),
                     None,
-                    None,
                 )?;
                 let mut d = Done::new(Outcome::Created, Some(id));
                 d.needs_link = has_deferred;
@@ -414,15 +402,7 @@ async fn first_pass(
             }
             CreateResult::Existing(t) => t,
             CreateResult::Unknown(msg) => {
-                record(
-                    Status::Failed,
-                    None,
-                    None,
-                    None,
-                    Some(true),
-                    Some(&msg),
-                    None,
-                )?;
+                record(Status::Failed, None, None, None, Some(true), Some(&msg))?;
                 return Ok(Done::new(Outcome::Failed, None).with_detail(msg));
             }
             CreateResult::Planned => {
@@ -451,15 +431,7 @@ async fn first_pass(
         } else {
             Outcome::Adopted
         };
-        record(
-            status_of(outcome),
-            tid,
-            tkey,
-            hash_now,
-            Some(true),
-            None,
-            None,
-        )?;
+        record(status_of(outcome), tid, tkey, hash_now, Some(true), None)?;
         let mut d = Done::new(outcome, Some(target.id.clone()));
         d.needs_link = has_deferred;
         d.dropped_refs = done_refs;
@@ -492,15 +464,7 @@ async fn first_pass(
         let intent = if create_in_flight { "create" } else { "update" };
         ledger.record_intent(name, sid, key, intent)?;
         update_settled(&rt.ctx, kind, obj, &target, &desired).await?;
-        record(
-            status_of(outcome),
-            tid,
-            tkey,
-            hash_now,
-            Some(true),
-            None,
-            None,
-        )?;
+        record(status_of(outcome), tid, tkey, hash_now, Some(true), None)?;
         if !ours {
             d.detail =
                 Some("existed in the target and differed: overwritten (policy overwrite)".into());
@@ -523,7 +487,7 @@ async fn first_pass(
     } else {
         (tid, tkey)
     };
-    record(status, tid, tkey, None, None, Some(&detail), None)?;
+    record(status, tid, tkey, None, None, Some(&detail))?;
     if policy != ConflictPolicy::Fail {
         rt.left_alone
             .lock()
