@@ -23,7 +23,7 @@ use crate::EngineError;
 use crate::EngineOptions;
 use crate::kinds::jobs::NAME as JOBS;
 use crate::kinds::snapshot::CutoverResumed;
-use crate::ledger::{Entry, Ledger};
+use crate::ledger::{Access, Entry, Ledger};
 
 pub mod store;
 
@@ -358,7 +358,7 @@ pub async fn cutover(
     opts: &EngineOptions,
     pause_source: bool,
 ) -> Result<CutoverReport, EngineError> {
-    let ledger = Arc::new(Ledger::open_existing(&opts.run_dir)?);
+    let ledger = Arc::new(Ledger::open(&opts.run_dir, Access::ReadOnly)?);
     let entries = ledger.entries(Some(JOBS))?;
     if entries.is_empty() {
         return Err(EngineError::InvalidOption(format!(

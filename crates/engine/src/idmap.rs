@@ -8,11 +8,7 @@ use serde_json::Value;
 use crate::EngineError;
 use crate::json;
 use crate::kinds::{RefBy, Reference};
-use crate::ledger::{Entry, Ledger, Status};
-
-/// The words of an unresolved reason whose object was never migrated (its kind neither
-/// selected nor in the ledger): [`crate::RunReport::waiting_for_dependencies`] counts them.
-pub(crate) const NEVER_MIGRATED: &str = "which is not migrated (migrate ";
+use crate::ledger::{Dependency, DependencyState, Entry, Ledger, Status};
 
 /// The id map of a run directory: a view of the ledger.
 #[derive(Debug, Clone)]
@@ -39,7 +35,7 @@ pub struct Unresolved {
     /// Whether the object cannot go without it.
     pub required: bool,
     /// Why (the referenced object failed, was skipped, is not migrated yet).
-    pub reason: String,
+    pub reason: Dependency,
 }
 
 impl IdMap {
@@ -140,24 +136,24 @@ impl IdMap {
                         };
                     }
                     Ok((entry, kind)) => {
-                        let reason = match entry {
-                            Some(e) if e.status == Status::Failed => {
-                                format!("depends on {kind} `{}`, which failed", e.natural_key)
-                            }
-                            Some(e) => format!(
-                                "depends on {kind} `{}`, which is {} in the target",
+                        let (key, state) = match entry {
+                            Some(e) => (
                                 e.natural_key,
                                 match e.status {
-                                    Status::Conflict => "in conflict",
-                                    Status::Skipped => "skipped",
-                                    _ => "not yet created",
-                                }
+                                    Status::Failed => DependencyState::Failed,
+                                    Status::Conflict => DependencyState::Conflict,
+                                    Status::Skipped => DependencyState::Skipped,
+                                    _ => DependencyState::NotYetCreated,
+                                },
                             ),
-                            None => format!(
-                                "depends on {kind} `{id}`, {NEVER_MIGRATED}{} first)",
-                                r.kinds.join(" / ")
+                            None => (
+                                id.clone(),
+                                DependencyState::NeverMigrated {
+                                    kinds: r.kinds.join(" / "),
+                                },
                             ),
                         };
+                        let reason = Dependency { kind, key, state };
                         unresolved.push(Unresolved {
                             path: r.path,
                             value: id,
@@ -241,7 +237,7 @@ mod tests {
     #[test]
     fn remaps_drops_and_reports() {
         let dir = tempfile::tempdir().unwrap();
-        let l = Arc::new(Ledger::open(dir.path()).unwrap());
+        let l = Arc::new(Ledger::open(dir.path(), crate::ledger::Access::Create).unwrap());
         l.record_outcome(
             &Record::new("users", "u1", "a@x", Status::Created)
                 .target(Some("T1"), None)
@@ -266,8 +262,9 @@ mod tests {
         );
         assert_eq!(unresolved.len(), 1);
         assert!(unresolved[0].required);
+        assert_eq!(unresolved[0].reason.state, DependencyState::Failed);
         assert!(
-            unresolved[0].reason.contains("which failed"),
+            unresolved[0].reason.to_string().contains("which failed"),
             "{}",
             unresolved[0].reason
         );
@@ -275,6 +272,10 @@ mod tests {
         let (full, unresolved) = ids.remap(&spec, REFS, Pass::Second, false).unwrap();
         assert_eq!(full["members"], json!([{"value": "T1"}, {"value": "TG"}]));
         assert_eq!(unresolved.len(), 2);
-        assert!(unresolved[0].reason.contains("not migrated"));
+        assert!(matches!(
+            unresolved[0].reason.state,
+            DependencyState::NeverMigrated { .. }
+        ));
+        assert!(unresolved[0].reason.to_string().contains("not migrated"));
     }
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::idmap::IdMap;
 use crate::kinds::{self, Ctx};
-use crate::ledger::Ledger;
+use crate::ledger::{Access, Ledger};
 use crate::{EngineError, EngineOptions, graph};
 
 /// One check.
@@ -208,8 +208,8 @@ pub async fn validate(
     let target_principal = target_me.map(|(w, _)| w);
 
     if source_principal.is_some() && target_principal.is_some() && !same {
-        let ledger = if opts.run_dir.join("ledger.sqlite").is_file() {
-            Ledger::open(&opts.run_dir)?
+        let ledger = if Ledger::file(&opts.run_dir).is_file() {
+            Ledger::open(&opts.run_dir, Access::ReadOnly)?
         } else {
             Ledger::open_memory()?
         };

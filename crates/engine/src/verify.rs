@@ -23,7 +23,7 @@ use serde_json::Value;
 use crate::cutover::store::{self, CutoverRow};
 use crate::idmap::{IdMap, Pass};
 use crate::kinds::{Ctx, Detail, Kind, Mode, RefBy, SourceObject};
-use crate::ledger::{Ledger, Status};
+use crate::ledger::{Access, Ledger, Status};
 use crate::{EngineError, EngineOptions, graph, json};
 
 /// What is wrong with one object.
@@ -333,7 +333,7 @@ pub async fn verify(
     opts: &EngineOptions,
 ) -> Result<VerifyReport, EngineError> {
     let selected = graph::select(&crate::kinds::all(), &opts.only, opts.phase)?;
-    let ledger = Arc::new(Ledger::open_existing(&opts.run_dir)?);
+    let ledger = Arc::new(Ledger::open(&opts.run_dir, Access::ReadOnly)?);
     let cut = store::rows(&opts.run_dir)?;
     let ctx = Ctx {
         source: source.clone(),
@@ -413,7 +413,7 @@ mod tests {
     #[test]
     fn source_ids_left_in_the_target_are_named() {
         let dir = tempfile::tempdir().unwrap();
-        let l = Ledger::open(dir.path()).unwrap();
+        let l = Ledger::open(dir.path(), Access::Create).unwrap();
         l.record_outcome(
             &Record::new("clusters", "src-1", "etl", Status::Created)
                 .target(Some("tgt-9"), None)

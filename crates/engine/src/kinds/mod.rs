@@ -55,6 +55,7 @@ use std::sync::Arc;
 use brickport_api::WorkspaceClient;
 use serde_json::Value;
 
+pub use crate::ledger::{Action, Category, SkipReason};
 use crate::{EngineError, EngineOptions, IdMap};
 use compact_spec::CompactSpec;
 
@@ -201,9 +202,9 @@ pub enum Mode {
     /// Never write it: only find it in the target to map its id (the `users` group, default
     /// policies, account groups). Reported as skipped with this reason. Its kind's `find`
     /// must find it by the object alone: it is given no desired body (`null`).
-    MapOnly(String),
+    MapOnly(SkipReason),
     /// Leave it out entirely (excluded by path, unsupported variant), with this reason.
-    Skip(String),
+    Skip(SkipReason),
     /// Done in an earlier run, by the ledger, and not read again from the source
     /// ([`crate::EngineOptions::resume`]): its spec is only what the listing had, so it is
     /// never written; the run reports it unchanged.
@@ -256,7 +257,7 @@ pub struct SourceObject {
     /// Attributes of the source that cannot be carried over (reported).
     pub dropped: Vec<String>,
     /// What the operator must do by hand after the migration (reported, kept in the ledger).
-    pub manual: Vec<String>,
+    pub manual: Vec<Action>,
 }
 
 impl SourceObject {
@@ -441,7 +442,7 @@ pub trait Kind: Send + Sync {
     /// Optional. Manual actions for an object that failed with `error` (an object too large
     /// for the API, to copy by hand). Recorded in the ledger and the report like any manual
     /// action. The default: none.
-    fn manual_on_failure(&self, obj: &SourceObject, error: &str) -> Vec<String> {
+    fn manual_on_failure(&self, obj: &SourceObject, error: &str) -> Vec<Action> {
         let _ = (obj, error);
         Vec::new()
     }

@@ -43,9 +43,6 @@ pub async fn target_caller(ctx: &Ctx) -> Result<Option<String>, crate::EngineErr
         .await
 }
 
-/// The reason given for the caller's own identity.
-pub const CALLER: &str = "the principal running the migration: mapped, left as it is in the target";
-
 /// For a kind's `list` ([`super::Kind::resumed_at_cutover`]): an object already resumed by
 /// `cutover` keeps what was resumed on in its spec, so a later `migrate` leaves it running in
 /// the target instead of pausing it again. Reads only, once per run (`ctx`'s cache: opening

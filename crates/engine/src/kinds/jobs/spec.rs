@@ -13,6 +13,7 @@ use serde_json::{Map, Value, json};
 
 use crate::kinds::clusters::writable_spec;
 use crate::kinds::shared::{SOURCE_ID_TAG, in_repos, normalise_path};
+use crate::ledger::{Action, Category};
 
 /// The most tags a job may have.
 const MAX_TAGS: usize = 25;
@@ -22,7 +23,7 @@ pub struct Built {
     /// The spec.
     pub spec: Value,
     /// Manual actions (unpause at cut-over).
-    pub manual: Vec<String>,
+    pub manual: Vec<Action>,
 }
 
 /// The settings as the API takes them: `brickport_keep_x` renamed to `x`, every other
@@ -217,10 +218,10 @@ pub fn build(
         }
     }
     if !unpaused.is_empty() {
-        manual.push(format!(
+        manual.push(Action::new(Category::Unpause, format!(
             "unpause at cut-over: job `{name}` ({}) was UNPAUSED in the source; it was created PAUSED",
             unpaused.join(", ")
-        ));
+        )));
     }
     let has_git = s.get("git_source").is_some_and(|g| !g.is_null());
     let mut problems = Vec::new();
