@@ -7,8 +7,36 @@ use serde_json::Value;
 
 use crate::EngineError;
 use crate::json;
-use crate::kinds::{RefBy, Reference};
 use crate::ledger::{Dependency, DependencyState, Entry, Ledger, Status};
+
+/// How a reference names the referenced object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefBy {
+    /// By its id (a SCIM id, a policy id, a job id): remapped to the target id.
+    Id,
+    /// By its natural key (a user name, a group name, an SP application id, a path):
+    /// remapped to the target's key (they differ for service principals).
+    Key,
+}
+
+/// A reference from one kind to others, declared as data: it drives both the dependency graph
+/// (the referenced kinds run first) and the id remapping of the field.
+#[derive(Debug, Clone, Copy)]
+pub struct Reference {
+    /// Where the reference lives (see `crate::json` for the path syntax).
+    pub path: &'static str,
+    /// The kinds it may point at (tried in order; e.g. a group member is a user, an SP or a group).
+    pub kinds: &'static [&'static str],
+    /// Whether it holds an id or a natural key.
+    pub by: RefBy,
+    /// When the referenced object is missing or failed: `true` skips this object (with the
+    /// reason), `false` drops the reference (the array element, or the field) and reports it.
+    pub required: bool,
+    /// Resolved in a second pass, after every object of this kind exists: for references to
+    /// the same kind (nested groups, jobs running jobs) and cycles. In the first pass the
+    /// top-level field holding the reference is left out of create and compare.
+    pub deferred: bool,
+}
 
 /// The id map of a run directory: a view of the ledger.
 #[derive(Debug, Clone)]

@@ -55,6 +55,7 @@ use std::sync::Arc;
 use brickport_api::WorkspaceClient;
 use serde_json::Value;
 
+pub use crate::idmap::{RefBy, Reference};
 pub use crate::ledger::{Action, Category, SkipReason};
 use crate::{EngineError, EngineOptions, IdMap};
 use compact_spec::CompactSpec;
@@ -160,35 +161,6 @@ impl After {
             After::Kinds(k) | After::Object { kinds: k, .. } => k,
         }
     }
-}
-
-/// How a reference names the referenced object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RefBy {
-    /// By its id (a SCIM id, a policy id, a job id): remapped to the target id.
-    Id,
-    /// By its natural key (a user name, a group name, an SP application id, a path):
-    /// remapped to the target's key (they differ for service principals).
-    Key,
-}
-
-/// A reference from one kind to others, declared as data: it drives both the dependency graph
-/// (the referenced kinds run first) and the id remapping of the field.
-#[derive(Debug, Clone, Copy)]
-pub struct Reference {
-    /// Where the reference lives (see `crate::json` for the path syntax).
-    pub path: &'static str,
-    /// The kinds it may point at (tried in order; e.g. a group member is a user, an SP or a group).
-    pub kinds: &'static [&'static str],
-    /// Whether it holds an id or a natural key.
-    pub by: RefBy,
-    /// When the referenced object is missing or failed: `true` skips this object (with the
-    /// reason), `false` drops the reference (the array element, or the field) and reports it.
-    pub required: bool,
-    /// Resolved in a second pass, after every object of this kind exists: for references to
-    /// the same kind (nested groups, jobs running jobs) and cycles. In the first pass the
-    /// top-level field holding the reference is left out of create and compare.
-    pub deferred: bool,
 }
 
 /// What the engine does with a listed object.
