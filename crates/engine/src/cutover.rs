@@ -22,7 +22,7 @@ use serde::Serialize;
 use crate::EngineError;
 use crate::EngineOptions;
 use crate::kinds::snapshot::CutoverResumed;
-use crate::kinds::{CutOver, Kind, Part};
+use crate::kinds::{CutOver, Kind, ObjectIn, Part};
 use crate::ledger::{Entry, Ledger};
 
 pub mod store;
@@ -129,11 +129,12 @@ impl Sides<'_> {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn client(&self, side: Side) -> &WorkspaceClient {
-        match side {
+    fn object<'a>(&'a self, side: Side, id: &'a str) -> ObjectIn<'a> {
+        let workspace = match side {
             Side::Source => self.source,
             Side::Target => self.target,
-        }
+        };
+        ObjectIn { workspace, id }
     }
 }
 
@@ -152,7 +153,7 @@ impl Held<'_> {
         side: Side,
         id: &str,
     ) -> Result<Option<Vec<Part>>, String> {
-        self.hook.parts(sides.client(side), id).await.map_err(|e| {
+        self.hook.parts(sides.object(side, id)).await.map_err(|e| {
             e.context(|| format!("reading {} {id} in the {}", self.kind, side.word()))
                 .to_string()
         })
@@ -176,7 +177,7 @@ impl Held<'_> {
             .collect();
         let verb = if on { "resuming" } else { "pausing" };
         self.hook
-            .switch(sides.client(side), id, &parts, on)
+            .switch(sides.object(side, id), &parts, on)
             .await
             .map_err(|e| {
                 e.context(|| format!("{verb} {} {id} in the {}", self.kind, side.word()))

@@ -26,28 +26,27 @@ pub struct Part {
     pub body: Value,
 }
 
-/// How a kind's held-back parts are read and switched at cut-over. Every method works on one
-/// workspace, given by its client: the engine calls them on the source and on the target, and
-/// names the side in the errors it reports (a kind returns the client's errors as they are).
-pub trait CutOver: Send + Sync {
-    /// The held-back parts object `id` has now in the workspace `client` talks to, in a stable
-    /// order (a part the object lacks is not listed); `None` when the object no longer exists
-    /// there.
-    fn parts<'a>(
-        &'a self,
-        client: &'a WorkspaceClient,
-        id: &'a str,
-    ) -> KindFuture<'a, Option<Vec<Part>>>;
+/// One object in one workspace: the source's or the target's, by its id there.
+#[derive(Clone, Copy)]
+pub struct ObjectIn<'a> {
+    /// The workspace's client.
+    pub workspace: &'a WorkspaceClient,
+    /// The object's id in it.
+    pub id: &'a str,
+}
 
-    /// Switches `parts` of object `id` (as [`CutOver::parts`] read them, in the same
-    /// workspace) on or off. `Ok(false)` when no write was needed (they already were).
-    fn switch<'a>(
-        &'a self,
-        client: &'a WorkspaceClient,
-        id: &'a str,
-        parts: &'a [Part],
-        on: bool,
-    ) -> KindFuture<'a, bool>;
+/// How a kind's held-back parts are read and switched at cut-over. The engine calls the
+/// methods on the source and on the target, and names the side in the errors it reports (a
+/// kind returns the client's errors as they are).
+pub trait CutOver: Send + Sync {
+    /// The held-back parts `obj` has now, in a stable order (a part the object lacks is not
+    /// listed); `None` when the object no longer exists there.
+    fn parts<'a>(&'a self, obj: ObjectIn<'a>) -> KindFuture<'a, Option<Vec<Part>>>;
+
+    /// Switches `parts` of `obj` (as [`CutOver::parts`] read them there) on or off.
+    /// `Ok(false)` when no write was needed (they already were).
+    fn switch<'a>(&'a self, obj: ObjectIn<'a>, parts: &'a [Part], on: bool)
+    -> KindFuture<'a, bool>;
 
     /// Marks in `spec` — a listed spec or a desired body — the parts the cut-over switched on
     /// for this object (`resumed`, by name, as the cut-over recorded them), so a later

@@ -84,7 +84,7 @@ mod table;
 pub mod users;
 pub mod workspace_folders;
 
-pub use cut_over::{CutOver, Part};
+pub use cut_over::{CutOver, ObjectIn, Part};
 pub(crate) use shared::{collision_check, from_json, get_by_id, to_json};
 pub use table::select;
 

@@ -4,12 +4,11 @@
 //! whole but for its `pause_status` (`update` replaces the top-level fields it is given).
 
 use brickport_api::ApiResultExt;
-use brickport_api::WorkspaceClient;
 use brickport_api::types::jobs::{JobSettings, UpdateJob};
 use serde_json::Value;
 
 use super::{Jobs, parse_id};
-use crate::kinds::{CutOver, KindFuture, Part};
+use crate::kinds::{CutOver, KindFuture, ObjectIn, Part};
 
 /// The job blocks that carry a `pause_status`, in the order they are reported.
 const BLOCKS: [&str; 3] = ["schedule", "trigger", "continuous"];
@@ -65,21 +64,16 @@ fn with_pause(parts: &[Part], status: &str) -> Option<JobSettings> {
 }
 
 impl CutOver for Jobs {
-    fn parts<'a>(
-        &'a self,
-        client: &'a WorkspaceClient,
-        id: &'a str,
-    ) -> KindFuture<'a, Option<Vec<Part>>> {
+    fn parts<'a>(&'a self, obj: ObjectIn<'a>) -> KindFuture<'a, Option<Vec<Part>>> {
         Box::pin(async move {
-            let job = client.jobs().get(parse_id(id)?).await.found()?;
+            let job = obj.workspace.jobs().get(parse_id(obj.id)?).await.found()?;
             Ok(job.map(|j| parts_of(&j.settings.unwrap_or_default())))
         })
     }
 
     fn switch<'a>(
         &'a self,
-        client: &'a WorkspaceClient,
-        id: &'a str,
+        obj: ObjectIn<'a>,
         parts: &'a [Part],
         on: bool,
     ) -> KindFuture<'a, bool> {
@@ -88,11 +82,11 @@ impl CutOver for Jobs {
                 return Ok(false);
             };
             let update = UpdateJob {
-                job_id: parse_id(id)?,
+                job_id: parse_id(obj.id)?,
                 new_settings: Some(new_settings),
                 fields_to_remove: Vec::new(),
             };
-            client.jobs().update(&update).await?;
+            obj.workspace.jobs().update(&update).await?;
             Ok(true)
         })
     }
