@@ -9,8 +9,8 @@
 //! `max_concurrency` contents are in memory. Also reported: objects missing from the target,
 //! objects the migration did not complete (failed, in conflict, pending), source objects the
 //! ledger does not know (new since the migration), ledger objects gone from the source, and
-//! references in the target that still hold a source id (not remapped). Jobs resumed by
-//! `cutover` are expected UNPAUSED where the cut-over resumed them.
+//! references in the target that still hold a source id (not remapped). What `cutover`
+//! switched on (a job's schedule) is expected on ([`crate::kinds::CutOver::mark_resumed`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -203,8 +203,8 @@ fn desired(
             ));
         }
     }
-    if let Some(row) = env.cut.get(&obj.source_id) {
-        kind.resumed_at_cutover(&mut desired, &row.blocks);
+    if let (Some(hook), Some(row)) = (kind.cutover(), env.cut.get(&obj.source_id)) {
+        hook.mark_resumed(&mut desired, &row.blocks);
     }
     Ok(Ok(desired))
 }

@@ -22,7 +22,7 @@
 //! | [`Kind::compare`] | optional | when equal is not "desired is a subset of the target" |
 //! | [`Kind::owns`] | optional | the migration's mark (a tag holding the source id) |
 //! | [`Kind::prechecks`] | optional | `validate`'s checks |
-//! | [`Kind::resumed_at_cutover`] | optional | objects held back until cut-over (jobs) |
+//! | [`Kind::cutover`] | optional | parts held back until cut-over ([`CutOver`]: jobs) |
 //! | [`Kind::manual_on_failure`] | optional | what to do by hand when it fails |
 //!
 //! A kind returns the client's errors as they are (`?`): the engine names what it was doing
@@ -45,6 +45,10 @@
 //!   `made_with` when the target makes this object by itself with that one.
 //! - The object is the grants of another kind's object (permissions): [`Kind::grants_of`].
 //!
+//! **Held back until cut-over.** Parts that would run on their own in the target (a job's
+//! schedule) are created off; [`Kind::cutover`] returns the [`CutOver`] that switches them at
+//! the go-live, and `list` calls `shared::keep_resumed`. The engine does the rest.
+//!
 //! Adding a kind: write `kinds/<kind>.rs` implementing [`Kind`], add one line to [`all`].
 
 use std::future::Future;
@@ -63,6 +67,7 @@ use compact_spec::CompactSpec;
 pub mod cluster_policies;
 pub mod clusters;
 mod compact_spec;
+pub mod cut_over;
 pub mod global_init_scripts;
 pub mod groups;
 pub mod instance_pools;
@@ -81,6 +86,7 @@ mod table;
 pub mod users;
 pub mod workspace_folders;
 
+pub use cut_over::{CutOver, ObjectIn, Part};
 pub(crate) use shared::{collision_check, from_json, get_by_id, to_json};
 pub use table::select;
 
@@ -403,13 +409,11 @@ pub trait Kind: Send + Sync {
         let _ = (obj, target);
         false
     }
-    /// Optional, for kinds whose objects wait for cut-over (jobs are created with their
-    /// schedules PAUSED; `cutover` switches on in the target what is active in the source):
-    /// marks in `spec` — a listed spec or a desired body — the parts the cut-over switched on
-    /// for this object (`resumed`, as `cutover` recorded them), so a later run keeps them on
-    /// and `verify` expects them on. The default: nothing waits for cut-over.
-    fn resumed_at_cutover(&self, spec: &mut Value, resumed: &[String]) {
-        let _ = (spec, resumed);
+    /// Optional, for kinds whose objects are created held back (jobs with their schedules
+    /// PAUSED): how `cutover` switches on in the target what is on in the source, and how a
+    /// later run keeps it on ([`CutOver`]). The default: nothing waits for cut-over.
+    fn cutover(&self) -> Option<&dyn CutOver> {
+        None
     }
     /// Optional. Manual actions for an object that failed with `error` (an object too large
     /// for the API, to copy by hand). Recorded in the ledger and the report like any manual
