@@ -90,6 +90,11 @@ pub fn family(method: &str, path: &str) -> &'static str {
         return "emulator";
     };
     let read = method == "GET" || method == "HEAD";
+    // `/api/2.0/preview/permissions/…` (older clients) counts as the permissions it serves.
+    let rest = match rest.strip_prefix("preview/") {
+        Some(tail) if tail.starts_with("permissions/") => tail,
+        _ => rest,
+    };
     let first = rest.split('/').next().unwrap_or("");
     match first {
         "preview" | "account" if rest.contains("scim/") => {
@@ -254,6 +259,10 @@ mod tests {
         assert_eq!(family("POST", "/api/workspace/import"), "workspace.import");
         assert_eq!(family("POST", "/api/jobs/create"), "jobs.create");
         assert_eq!(family("GET", "/_emulator/stats"), "emulator");
+        assert_eq!(
+            family("PATCH", "/api/preview/permissions/clusters/x"),
+            "permissions.write"
+        );
     }
 
     #[test]

@@ -37,10 +37,18 @@ pub use writer::BackupWriter;
 /// Files written by [`write_private`] and not yet fsynced, for [`sync_written`].
 static UNSYNCED: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
 
-pub(crate) fn io_err(path: &Path, e: impl std::fmt::Display) -> EngineError {
+/// An error of the file or directory `path`: the system's error, as it is.
+pub(crate) fn io_err(path: &Path, e: impl Into<std::io::Error>) -> EngineError {
+    let e = e.into();
+    io_err_doing(path, e.to_string(), e)
+}
+
+/// An error of `path` while doing something: `message` says what (and the cause, in words).
+fn io_err_doing(path: &Path, message: String, e: std::io::Error) -> EngineError {
     EngineError::Io {
         path: path.to_path_buf(),
-        message: e.to_string(),
+        message,
+        source: Some(e),
     }
 }
 
@@ -64,16 +72,22 @@ pub fn ensure_private_dir(dir: &Path) -> Result<(), EngineError> {
         return Ok(());
     }
     std::fs::create_dir_all(dir).map_err(|e| {
-        io_err(
+        io_err_doing(
             dir,
             format!("cannot create the directory ({e}); choose another --run-dir"),
+            e,
         )
     })?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-            .map_err(|e| io_err(dir, format!("cannot make the directory owner-only ({e})")))?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(|e| {
+            io_err_doing(
+                dir,
+                format!("cannot make the directory owner-only ({e})"),
+                e,
+            )
+        })?;
     }
     Ok(())
 }
@@ -144,7 +158,7 @@ fn sync_dir(dir: &Path) -> Result<(), EngineError> {
     #[cfg(unix)]
     std::fs::File::open(dir)
         .and_then(|d| d.sync_all())
-        .map_err(|e| io_err(dir, format!("cannot flush the directory to disk ({e})")))?;
+        .map_err(|e| io_err_doing(dir, format!("cannot flush the directory to disk ({e})"), e))?;
     #[cfg(not(unix))]
     let _ = dir;
     Ok(())
@@ -176,7 +190,11 @@ pub fn sync_written(root: &Path) -> Result<(), EngineError> {
         if let Err(e) = synced {
             let mut all = UNSYNCED.lock().unwrap_or_else(|p| p.into_inner());
             all.extend(files[i..].iter().cloned());
-            return Err(io_err(f, format!("cannot flush the file to disk ({e})")));
+            return Err(io_err_doing(
+                f,
+                format!("cannot flush the file to disk ({e})"),
+                e,
+            ));
         }
         if let Some(d) = f.parent() {
             dirs.insert(d.to_path_buf());

@@ -4,20 +4,17 @@
 //!
 //! A kind is *done* when it ran to the end of a finished run (or has objects in the ledger)
 //! and none of its objects failed, is in conflict, is pending, or was skipped because it needs
-//! a kind never migrated ([`waits_for_a_kind`]). Manual actions are recorded
-//! by the kinds as sentences; they are grouped here by how those sentences begin. Only the
-//! cut-over's "unpause" actions can be seen done (the `cutover` table); brickport cannot see a
-//! secret set or a Git credential added, so those stay pending until the operator is done.
+//! a kind never migrated ([`Entry::waits_for_a_kind`]). Manual actions are grouped by their
+//! [`Category`]; whether one is done is [`ManualAction::is_done`]'s rule.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use serde::Serialize;
 
 use crate::EngineError;
 use crate::cutover::store::CutoverRow;
 use crate::kinds;
-use crate::ledger::{Entry, ManualAction, Status};
+use crate::ledger::{Category, Entry, Ledger, ManualAction, Status};
 
 /// One phase's progress.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -92,64 +89,13 @@ pub fn phase_title(phase: u8) -> &'static str {
     }
 }
 
-const GROUPS: [(&str, &str); 6] = [
-    ("secrets", "secrets to set"),
-    ("git", "Git folders to re-authenticate"),
-    ("cutover", "jobs to unpause at cut-over"),
-    ("clusters", "clusters that were running in the source"),
-    ("failed", "failed, in-conflict or waiting objects to fix"),
-    ("other", "other manual actions"),
-];
+/// The group of the objects to fix (not a manual action's category: the dashboard adds it).
+const FAILED: (&str, &str) = ("failed", "failed, in-conflict or waiting objects to fix");
 
-fn group_of(a: &ManualAction) -> &'static str {
-    let t = a.action.as_str();
-    if t.starts_with("set the value of secret") {
-        "secrets"
-    } else if t.starts_with("re-authenticate Git folder") || t.starts_with("Git folder") {
-        "git"
-    } else if t.starts_with("unpause at cut-over") {
-        "cutover"
-    } else if t.starts_with("cluster `") && t.contains("was running in the source") {
-        "clusters"
-    } else {
-        "other"
-    }
-}
-
-/// Whether a manual action is done: the one rule behind `status`, `migrate`'s summary and
-/// `report.md`/`report.json` ([`crate::ledger::Ledger::manual_actions`] applies it). Only a
-/// cut-over's unpause can be seen done: its job is in the `cutover` record (`cut_keys`, the
-/// natural keys of the jobs resumed).
-pub fn is_done(a: &ManualAction, cut_keys: &BTreeSet<String>) -> bool {
-    group_of(a) == "cutover" && cut_keys.contains(&a.key)
-}
-
-/// Whether an object was skipped because it needs a kind that was never migrated (neither
-/// selected nor in the ledger): not skipped on purpose, it waits for that kind.
-pub fn waits_for_a_kind(e: &Entry) -> bool {
-    e.status == Status::Skipped
-        && e.last_error
-            .as_deref()
-            .is_some_and(|m| m.contains(crate::idmap::NEVER_MIGRATED))
-}
-
-/// Kinds that ran to the end of a finished run (from the runs' summaries).
-fn finished_kinds(run_dir: &Path) -> Result<BTreeSet<String>, EngineError> {
-    let path = run_dir.join("ledger.sqlite");
-    let err = |e: rusqlite::Error| EngineError::Ledger {
-        path: path.clone(),
-        message: e.to_string(),
-    };
-    let conn =
-        rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .map_err(err)?;
-    let mut st = conn
-        .prepare("SELECT summary FROM runs WHERE finished_at IS NOT NULL AND summary IS NOT NULL")
-        .map_err(err)?;
-    let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(err)?;
+/// The finished-run summaries' kinds: those that ran to the end of a finished run.
+fn finished_kinds(ledger: &Ledger) -> Result<BTreeSet<String>, EngineError> {
     let mut out = BTreeSet::new();
-    for r in rows {
-        let text = r.map_err(err)?;
+    for text in ledger.finished_summaries()? {
         // A summary is the run's per-kind list; an unreadable one only loses this hint.
         let Ok(serde_json::Value::Array(items)) = serde_json::from_str(&text) else {
             continue;
@@ -163,45 +109,56 @@ fn finished_kinds(run_dir: &Path) -> Result<BTreeSet<String>, EngineError> {
     Ok(out)
 }
 
-/// Builds the dashboard.
-pub fn build(
-    run_dir: &Path,
-    entries: &[Entry],
-    actions: &[ManualAction],
-    cut: &BTreeMap<String, CutoverRow>,
-) -> Result<Dashboard, EngineError> {
-    let ran = finished_kinds(run_dir)?;
-    let mut migrated: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut skipped: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut bad: BTreeSet<&str> = BTreeSet::new();
-    let mut seen: BTreeSet<&str> = BTreeSet::new();
-    let mut failed = Vec::new();
-    for e in entries {
-        seen.insert(&e.kind);
-        if e.status.is_done() {
-            *migrated.entry(&e.kind).or_default() += 1;
-        } else if e.status == Status::Skipped && !waits_for_a_kind(e) {
-            *skipped.entry(&e.kind).or_default() += 1;
-        } else {
-            bad.insert(&e.kind);
-            failed.push(ActionItem {
-                kind: e.kind.clone(),
-                key: e.natural_key.clone(),
-                action: format!(
-                    "{}{}",
-                    e.status.as_str(),
-                    e.last_error
-                        .as_deref()
-                        .map(|m| format!(": {m}"))
-                        .unwrap_or_default()
-                ),
-                done: false,
-            });
+/// The ledger's objects counted per kind: migrated, skipped on purpose, and the kinds with an
+/// object to fix (listed as items of the `failed` group).
+#[derive(Default)]
+struct Tally<'a> {
+    migrated: BTreeMap<&'a str, usize>,
+    skipped: BTreeMap<&'a str, usize>,
+    bad: BTreeSet<&'a str>,
+    seen: BTreeSet<&'a str>,
+    failed: Vec<ActionItem>,
+}
+
+impl<'a> Tally<'a> {
+    fn of(entries: &'a [Entry]) -> Self {
+        let mut t = Tally::default();
+        for e in entries {
+            t.seen.insert(&e.kind);
+            if e.status.is_done() {
+                *t.migrated.entry(&e.kind).or_default() += 1;
+            } else if e.status == Status::Skipped && !e.waits_for_a_kind() {
+                *t.skipped.entry(&e.kind).or_default() += 1;
+            } else {
+                t.bad.insert(&e.kind);
+                t.failed.push(ActionItem {
+                    kind: e.kind.clone(),
+                    key: e.natural_key.clone(),
+                    action: format!(
+                        "{}{}",
+                        e.status.as_str(),
+                        e.last_error
+                            .as_deref()
+                            .map(|m| format!(": {m}"))
+                            .unwrap_or_default()
+                    ),
+                    done: false,
+                });
+            }
         }
+        t
     }
-    let table = kinds::all();
+}
+
+/// Each phase's share of kinds done: a kind is done when it ran (`ran`, or has objects in the
+/// ledger) and has no object to fix.
+fn phases(
+    table: &[std::sync::Arc<dyn kinds::Kind>],
+    ran: &BTreeSet<String>,
+    t: &Tally,
+) -> Vec<PhaseProgress> {
     let mut phases: BTreeMap<u8, PhaseProgress> = BTreeMap::new();
-    for k in &table {
+    for k in table {
         let p = phases.entry(k.phase()).or_insert_with(|| PhaseProgress {
             phase: k.phase(),
             title: phase_title(k.phase()).to_string(),
@@ -211,8 +168,8 @@ pub fn build(
             pending: Vec::new(),
         });
         p.total += 1;
-        let ran = ran.contains(k.name()) || seen.contains(k.name());
-        if ran && !bad.contains(k.name()) {
+        let ran = ran.contains(k.name()) || t.seen.contains(k.name());
+        if ran && !t.bad.contains(k.name()) {
             p.done += 1;
         } else {
             p.pending.push(k.name().to_string());
@@ -221,9 +178,18 @@ pub fn build(
     for p in phases.values_mut() {
         p.percent = (p.done * 100).checked_div(p.total).unwrap_or(0) as u8;
     }
-    let mut groups: BTreeMap<&str, Vec<ActionItem>> = BTreeMap::new();
+    phases.into_values().collect()
+}
+
+/// The manual actions grouped by category, the objects to fix last but one.
+fn groups(
+    actions: &[ManualAction],
+    cut: &BTreeMap<String, CutoverRow>,
+    failed: Vec<ActionItem>,
+) -> Vec<ActionGroup> {
+    let mut groups: BTreeMap<Category, Vec<ActionItem>> = BTreeMap::new();
     for a in actions {
-        groups.entry(group_of(a)).or_default().push(ActionItem {
+        groups.entry(a.category).or_default().push(ActionItem {
             kind: a.kind.clone(),
             key: a.key.clone(),
             action: a.action.clone(),
@@ -233,33 +199,54 @@ pub fn build(
     // A job cut over whose action is gone (its source was paused by `--pause-source`, and a
     // later run no longer sees it active) is still a cut-over done.
     let listed: BTreeSet<String> = groups
-        .get("cutover")
+        .get(&Category::Unpause)
         .map(|items| items.iter().map(|i| i.key.clone()).collect())
         .unwrap_or_default();
     for r in cut.values().filter(|r| !listed.contains(&r.natural_key)) {
-        groups.entry("cutover").or_default().push(ActionItem {
-            kind: kinds::jobs::NAME.to_string(),
-            key: r.natural_key.clone(),
-            action: format!("unpaused at cut-over ({})", r.blocks.join(", ")),
-            done: true,
-        });
+        groups
+            .entry(Category::Unpause)
+            .or_default()
+            .push(ActionItem {
+                kind: kinds::jobs::NAME.to_string(),
+                key: r.natural_key.clone(),
+                action: format!("unpaused at cut-over ({})", r.blocks.join(", ")),
+                done: true,
+            });
     }
-    if !failed.is_empty() {
-        groups.insert("failed", failed);
+    let group = |(name, title): (&str, &str), items: Vec<ActionItem>| ActionGroup {
+        group: name.to_string(),
+        title: title.to_string(),
+        done: items.iter().filter(|i| i.done).count(),
+        total: items.len(),
+        items,
+    };
+    let mut failed = Some(failed).filter(|f| !f.is_empty());
+    let mut out = Vec::new();
+    for c in Category::ALL {
+        if c == Category::Other
+            && let Some(items) = failed.take()
+        {
+            out.push(group(FAILED, items));
+        }
+        if let Some(items) = groups.remove(&c) {
+            out.push(group((c.as_str(), c.title()), items));
+        }
     }
-    let post_migration: Vec<ActionGroup> = GROUPS
-        .iter()
-        .filter_map(|(g, title)| {
-            let items = groups.remove(g)?;
-            Some(ActionGroup {
-                group: g.to_string(),
-                title: title.to_string(),
-                done: items.iter().filter(|i| i.done).count(),
-                total: items.len(),
-                items,
-            })
-        })
-        .collect();
+    out
+}
+
+/// Builds the dashboard.
+pub fn build(
+    ledger: &Ledger,
+    entries: &[Entry],
+    actions: &[ManualAction],
+    cut: &BTreeMap<String, CutoverRow>,
+) -> Result<Dashboard, EngineError> {
+    let ran = finished_kinds(ledger)?;
+    let mut tally = Tally::of(entries);
+    let table = kinds::all();
+    let phases = phases(&table, &ran, &tally);
+    let post_migration = groups(actions, cut, std::mem::take(&mut tally.failed));
     let in_order = |m: &BTreeMap<&str, usize>| -> Vec<(String, usize)> {
         table
             .iter()
@@ -267,12 +254,12 @@ pub fn build(
             .collect()
     };
     Ok(Dashboard {
-        phases: phases.into_values().collect(),
+        phases,
         post_migration_done: post_migration.iter().map(|g| g.done).sum(),
         post_migration_total: post_migration.iter().map(|g| g.total).sum(),
         post_migration,
-        migrated: in_order(&migrated),
-        skipped: in_order(&skipped),
+        migrated: in_order(&tally.migrated),
+        skipped: in_order(&tally.skipped),
     })
 }
 
@@ -287,43 +274,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bars_and_groups() {
+    fn bars() {
         assert_eq!(bar(7, 7), "▓▓▓▓▓▓▓▓▓▓");
         assert_eq!(bar(1, 2), "▓▓▓▓▓░░░░░");
         assert_eq!(bar(0, 0), "░░░░░░░░░░");
-        let a = |s: &str| ManualAction {
+    }
+
+    #[test]
+    fn actions_are_grouped_by_category_the_objects_to_fix_before_the_others() {
+        let a = |category, key: &str, done| ManualAction {
             kind: "k".into(),
-            key: "x".into(),
-            action: s.into(),
+            key: key.into(),
+            category,
+            action: format!("{category:?} {key}"),
+            done,
+        };
+        let actions = [
+            a(Category::Other, "o", false),
+            a(Category::Unpause, "j", true),
+            a(Category::Secret, "s", false),
+        ];
+        let fix = ActionItem {
+            kind: "jobs".into(),
+            key: "f".into(),
+            action: "failed: boom".into(),
             done: false,
         };
-        assert_eq!(
-            group_of(&a(
-                "set the value of secret `s/k` (it holds the placeholder)"
-            )),
-            "secrets"
-        );
-        assert_eq!(
-            group_of(&a("unpause at cut-over: job `j` (schedule) was UNPAUSED")),
-            "cutover"
-        );
-        assert_eq!(
-            group_of(&a("re-authenticate Git folder `/Repos/a` (u)")),
-            "git"
-        );
-        assert_eq!(
-            group_of(&a(
-                "cluster `etl` was running in the source: it was created terminated"
-            )),
-            "clusters"
-        );
-        assert_eq!(group_of(&a("copy `/x` by hand")), "other");
-        let cut = BTreeSet::from(["x".to_string()]);
-        assert!(is_done(&a("unpause at cut-over: job `j` (schedule)"), &cut));
-        assert!(!is_done(
-            &a("unpause at cut-over: job `j` (schedule)"),
-            &BTreeSet::new()
-        ));
-        assert!(!is_done(&a("set the value of secret `s/k`"), &cut));
+        let g = groups(&actions, &BTreeMap::new(), vec![fix]);
+        let names: Vec<&str> = g.iter().map(|g| g.group.as_str()).collect();
+        assert_eq!(names, ["secrets", "cutover", "failed", "other"]);
+        assert_eq!((g[1].done, g[1].total), (1, 1));
+        assert_eq!(g[0].title, "secrets to set");
     }
 }

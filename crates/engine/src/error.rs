@@ -21,20 +21,24 @@ pub enum EngineError {
         source: brickport_api::ApiError,
     },
     /// The ledger (SQLite) could not be read or written.
-    #[error("ledger {path}: {message}")]
+    #[error("ledger {path}: {source}")]
     Ledger {
         /// The ledger file.
         path: PathBuf,
-        /// What went wrong.
-        message: String,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
     },
     /// A file or directory of the run could not be written or read.
     #[error("{path}: {message}")]
     Io {
         /// The file or directory.
         path: PathBuf,
-        /// What went wrong, and what to do about it.
+        /// What went wrong (the cause's words included), and what to do about it.
         message: String,
+        /// The system's error, when there is one (a file that reads back wrong has none).
+        #[source]
+        source: Option<std::io::Error>,
     },
     /// The options do not make sense (unknown kind name, phase out of range, …).
     #[error("invalid option: {0}")]

@@ -7,13 +7,59 @@ use serde_json::Value;
 
 use crate::EngineError;
 use crate::json;
-use crate::kinds::facts::{Need, Needed};
-use crate::kinds::{RefBy, Reference};
-use crate::ledger::{Entry, Ledger, Status};
+use crate::ledger::{Dependency, DependencyState, Entry, Ledger, Status};
 
-/// The words of an unresolved reason whose object was never migrated (its kind neither
-/// selected nor in the ledger): [`crate::RunReport::waiting_for_dependencies`] counts them.
-pub(crate) const NEVER_MIGRATED: &str = "which is not migrated (migrate ";
+/// How a reference names the referenced object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefBy {
+    /// By its id (a SCIM id, a policy id, a job id): remapped to the target id.
+    Id,
+    /// By its natural key (a user name, a group name, an SP application id, a path):
+    /// remapped to the target's key (they differ for service principals).
+    Key,
+}
+
+/// A reference from one kind to others, declared as data: it drives both the dependency graph
+/// (the referenced kinds run first) and the id remapping of the field.
+#[derive(Debug, Clone, Copy)]
+pub struct Reference {
+    /// Where the reference lives (see `crate::json` for the path syntax).
+    pub path: &'static str,
+    /// The kinds it may point at (tried in order; e.g. a group member is a user, an SP or a group).
+    pub kinds: &'static [&'static str],
+    /// Whether it holds an id or a natural key.
+    pub by: RefBy,
+    /// When the referenced object is missing or failed: `true` skips this object (with the
+    /// reason), `false` drops the reference (the array element, or the field) and reports it.
+    pub required: bool,
+    /// Resolved in a second pass, after every object of this kind exists: for references to
+    /// the same kind (nested groups, jobs running jobs) and cycles. In the first pass the
+    /// top-level field holding the reference is left out of create and compare.
+    pub deferred: bool,
+}
+
+/// One object an object needs ([`crate::kinds::Facts::needs`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Need {
+    /// The kind of the object needed (one of [`crate::kinds::Kind::needs`]).
+    pub kind: String,
+    /// Its source id or key, as the declaration says.
+    pub value: String,
+    /// Where in the spec the need arises (a JSON pointer: the cluster spec reading the scope).
+    pub at: String,
+}
+
+/// A kind of object an object may need ([`crate::kinds::Facts::needs`]): declared as data, like a
+/// [`Reference`], so the kinds are ordered before the run starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Needed {
+    /// The kind needed.
+    pub kind: &'static str,
+    /// Whether a need names it by id or by key.
+    pub by: RefBy,
+    /// What the need is, for messages (where a reference names its path).
+    pub what: &'static str,
+}
 
 /// The id map of a run directory: a view of the ledger.
 #[derive(Debug, Clone)]
@@ -40,7 +86,7 @@ pub struct Unresolved {
     /// Whether the object cannot go without it.
     pub required: bool,
     /// Why (the referenced object failed, was skipped, is not migrated yet).
-    pub reason: String,
+    pub reason: Dependency,
 }
 
 impl IdMap {
@@ -141,7 +187,7 @@ impl IdMap {
                         };
                     }
                     Ok((entry, kind)) => {
-                        let reason = why(entry, &kind, &id, r.kinds);
+                        let reason = dependency(entry, kind, &id, r.kinds);
                         unresolved.push(Unresolved {
                             path: r.path,
                             value: id,
@@ -185,7 +231,7 @@ impl IdMap {
                 path: d.what,
                 value: n.value.clone(),
                 required: true,
-                reason: why(entry, &kind, &n.value, &[d.kind]),
+                reason: dependency(entry, kind, &n.value, &[d.kind]),
             });
         }
         Ok(out)
@@ -193,25 +239,25 @@ impl IdMap {
 }
 
 /// Why a reference to `id` of `kinds` cannot be mapped (`entry`: its ledger row, of `kind`).
-fn why(entry: Option<Entry>, kind: &str, id: &str, kinds: &[&str]) -> String {
-    match entry {
-        Some(e) if e.status == Status::Failed => {
-            format!("depends on {kind} `{}`, which failed", e.natural_key)
-        }
-        Some(e) => format!(
-            "depends on {kind} `{}`, which is {} in the target",
+fn dependency(entry: Option<Entry>, kind: String, id: &str, kinds: &[&str]) -> Dependency {
+    let (key, state) = match entry {
+        Some(e) => (
             e.natural_key,
             match e.status {
-                Status::Conflict => "in conflict",
-                Status::Skipped => "skipped",
-                _ => "not yet created",
-            }
+                Status::Failed => DependencyState::Failed,
+                Status::Conflict => DependencyState::Conflict,
+                Status::Skipped => DependencyState::Skipped,
+                _ => DependencyState::NotYetCreated,
+            },
         ),
-        None => format!(
-            "depends on {kind} `{id}`, {NEVER_MIGRATED}{} first)",
-            kinds.join(" / ")
+        None => (
+            id.to_string(),
+            DependencyState::NeverMigrated {
+                kinds: kinds.join(" / "),
+            },
         ),
-    }
+    };
+    Dependency { kind, key, state }
 }
 
 /// Removes what a dropped optional reference left: the array element holding it (for paths
@@ -274,7 +320,7 @@ mod tests {
     #[test]
     fn remaps_drops_and_reports() {
         let dir = tempfile::tempdir().unwrap();
-        let l = Arc::new(Ledger::open(dir.path()).unwrap());
+        let l = Arc::new(Ledger::open(dir.path(), crate::ledger::Access::Create).unwrap());
         l.record_outcome(
             &Record::new("users", "u1", "a@x", Status::Created)
                 .target(Some("T1"), None)
@@ -299,8 +345,9 @@ mod tests {
         );
         assert_eq!(unresolved.len(), 1);
         assert!(unresolved[0].required);
+        assert_eq!(unresolved[0].reason.state, DependencyState::Failed);
         assert!(
-            unresolved[0].reason.contains("which failed"),
+            unresolved[0].reason.to_string().contains("which failed"),
             "{}",
             unresolved[0].reason
         );
@@ -308,7 +355,11 @@ mod tests {
         let (full, unresolved) = ids.remap(&spec, REFS, Pass::Second, false).unwrap();
         assert_eq!(full["members"], json!([{"value": "T1"}, {"value": "TG"}]));
         assert_eq!(unresolved.len(), 2);
-        assert!(unresolved[0].reason.contains("not migrated"));
+        assert!(matches!(
+            unresolved[0].reason.state,
+            DependencyState::NeverMigrated { .. }
+        ));
+        assert!(unresolved[0].reason.to_string().contains("not migrated"));
 
         // A side-car's needs: met when the object is in the target, required otherwise.
         let declared = [Needed {
@@ -329,9 +380,9 @@ mod tests {
         );
         assert!(unmet[0].required);
         assert!(
-            unmet[0]
-                .reason
-                .contains("not migrated (migrate users first)")
+            (unmet[0].reason.to_string()).contains("not migrated (migrate users first)"),
+            "{}",
+            unmet[0].reason
         );
     }
 }

@@ -1,4 +1,4 @@
-//! The ledger: `ledger.sqlite` in the run directory, the id map and every object's status.
+//! The ledger: `ledger.sqlite` in the run directory ([`Ledger::file`]), the id map and every object's status.
 //!
 //! One row per (kind, source id). Before each target write the engine records an *intent*
 //! ([`Intent`], status `pending`); after the write it records the outcome
@@ -22,17 +22,19 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use sql::*;
 
 use crate::EngineError;
 
 mod entry;
+mod reason;
 mod record;
 mod sql;
 
-pub use entry::{Entry, ManualAction, Status};
+pub use entry::{Action, Category, Entry, ManualAction, Status};
+pub use reason::{Dependency, DependencyState, Note, SkipCode, SkipReason};
 pub use record::{Intent, Record};
 
 /// The ledger of one run directory. Cheap to share (`Arc<Ledger>`); calls are short and
@@ -54,63 +56,126 @@ fn now() -> String {
 
 /// Makes the ledger files owner-only (0600): they name every object of the source. SQLite
 /// creates them with the process umask; the run directory is owner-only as well.
-fn restrict(dir: &Path) {
+fn restrict(path: &Path) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        for f in ["ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm"] {
-            let p = dir.join(f);
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = path.as_os_str().to_owned();
+            p.push(suffix);
+            let p = PathBuf::from(p);
             if p.exists() {
                 let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600));
             }
         }
     }
     #[cfg(not(unix))]
-    let _ = dir;
+    let _ = path;
+}
+
+/// How [`Ledger::open`] opens a run directory's ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Read and write; created when the run directory has none (`migrate`).
+    Create,
+    /// Read and write an existing one (`cutover`'s record); none is [`EngineError::NoLedger`].
+    ReadWrite,
+    /// Read an existing one, writing nothing (`status`, `verify`, `plan`); none is
+    /// [`EngineError::NoLedger`]. A ledger from an earlier version is upgraded first, once.
+    ReadOnly,
+}
+
+/// Whether a ledger lacks a table or column this version reads (an earlier version wrote it).
+fn needs_upgrade(conn: &Connection) -> rusqlite::Result<bool> {
+    for (table, column) in [
+        ("objects", "reason"),
+        ("manual_actions", "category"),
+        ("secrets_supplied", "scope"),
+        ("runs", "summary"),
+    ] {
+        let n: i64 = conn.query_row(HAS_COLUMN, params![table, column], |r| r.get(0))?;
+        if n == 0 {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Brings a ledger written before the typed columns up to date (one transaction: a ledger
+/// is upgraded whole or not at all). Each column is added when missing.
+fn upgrade(conn: &Connection) -> rusqlite::Result<()> {
+    let has = |table: &str, column: &str| -> rusqlite::Result<bool> {
+        conn.query_row(HAS_COLUMN, params![table, column], |r| r.get::<_, i64>(0))
+            .map(|n| n > 0)
+    };
+    let steps = [
+        ("objects", "reason", UPGRADE_OBJECTS),
+        ("manual_actions", "category", UPGRADE_MANUAL),
+    ];
+    let tx = conn.unchecked_transaction()?;
+    for (table, column, sql) in steps {
+        if !has(table, column)? {
+            tx.execute_batch(sql)?;
+        }
+    }
+    tx.commit()
 }
 
 impl Ledger {
-    /// Opens (creating when missing) `ledger.sqlite` in `dir`.
-    pub fn open(dir: &Path) -> Result<Ledger, EngineError> {
-        let path = dir.join("ledger.sqlite");
-        let conn = Connection::open(&path).map_err(|e| Self::err_at(&path, e))?;
+    /// The ledger file of a run directory: the one place its name is spelled.
+    pub fn file(run_dir: &Path) -> PathBuf {
+        run_dir.join("ledger.sqlite")
+    }
+
+    /// Opens the ledger of `dir` (see [`Access`]).
+    pub fn open(dir: &Path, access: Access) -> Result<Ledger, EngineError> {
+        let path = Self::file(dir);
+        if access != Access::Create && !path.is_file() {
+            return Err(EngineError::NoLedger(dir.to_path_buf()));
+        }
+        let err = |e| Self::err_at(&path, e);
+        if access == Access::ReadOnly {
+            let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            let conn = Connection::open_with_flags(&path, flags).map_err(err)?;
+            conn.busy_timeout(std::time::Duration::from_secs(10))
+                .map_err(err)?;
+            if needs_upgrade(&conn).map_err(err)? {
+                drop(conn);
+                drop(Self::open(dir, Access::ReadWrite)?);
+                return Self::open(dir, Access::ReadOnly);
+            }
+            return Ok(Self::with(path, conn));
+        }
+        let conn = Connection::open(&path).map_err(err)?;
         conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(|e| Self::err_at(&path, e))?;
+            .map_err(err)?;
         // NORMAL in WAL mode survives a killed process (only a power loss can drop the tail);
         // FULL would fsync on every commit, twice per migrated object.
         conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(|e| Self::err_at(&path, e))?;
-        conn.set_prepared_statement_cache_capacity(CACHE_CAPACITY);
+            .map_err(err)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
-            .map_err(|e| Self::err_at(&path, e))?;
-        conn.execute_batch(SCHEMA)
-            .map_err(|e| Self::err_at(&path, e))?;
-        restrict(dir);
-        Ok(Ledger {
-            path,
-            conn: Mutex::new(conn),
-        })
+            .map_err(err)?;
+        conn.execute_batch(SCHEMA).map_err(err)?;
+        upgrade(&conn).map_err(err)?;
+        restrict(&path);
+        Ok(Self::with(path, conn))
     }
 
     /// An empty ledger in memory (a plan for a run directory that has none yet).
     pub fn open_memory() -> Result<Ledger, EngineError> {
         let path = PathBuf::from(":memory:");
         let conn = Connection::open_in_memory().map_err(|e| Self::err_at(&path, e))?;
-        conn.set_prepared_statement_cache_capacity(CACHE_CAPACITY);
         conn.execute_batch(SCHEMA)
             .map_err(|e| Self::err_at(&path, e))?;
-        Ok(Ledger {
-            path,
-            conn: Mutex::new(conn),
-        })
+        Ok(Self::with(path, conn))
     }
 
-    /// Opens an existing ledger, without creating one.
-    pub fn open_existing(dir: &Path) -> Result<Ledger, EngineError> {
-        if !dir.join("ledger.sqlite").is_file() {
-            return Err(EngineError::NoLedger(dir.to_path_buf()));
+    fn with(path: PathBuf, conn: Connection) -> Ledger {
+        conn.set_prepared_statement_cache_capacity(CACHE_CAPACITY);
+        Ledger {
+            path,
+            conn: Mutex::new(conn),
         }
-        Self::open(dir)
     }
 
     /// The ledger file.
@@ -121,7 +186,7 @@ impl Ledger {
     fn err_at(path: &Path, e: rusqlite::Error) -> EngineError {
         EngineError::Ledger {
             path: path.to_path_buf(),
-            message: e.to_string(),
+            source: e,
         }
     }
 
@@ -150,7 +215,20 @@ impl Ledger {
             last_error: r.get(9)?,
             created_at: r.get(10)?,
             updated_at: r.get(11)?,
+            skip: r
+                .get::<_, Option<String>>(12)?
+                .as_deref()
+                .and_then(SkipCode::parse),
         })
+    }
+
+    /// Runs `f` on the ledger's connection: for the tables other modules keep in the same file
+    /// (`cutover`'s record), through the one opener.
+    pub(crate) fn with_connection<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, EngineError> {
+        f(&self.conn()).map_err(|e| self.err(e))
     }
 
     /// Runs one write statement from the statement cache.
@@ -218,16 +296,19 @@ impl Ledger {
         &self,
         kind: &str,
         key: &str,
-        actions: &[String],
+        actions: &[Action],
     ) -> Result<(), EngineError> {
         let map = |e: rusqlite::Error| self.err(e);
-        let wanted: std::collections::BTreeSet<&str> = actions.iter().map(String::as_str).collect();
+        let wanted: std::collections::BTreeSet<&Action> = actions.iter().collect();
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(map)?;
         let current = self.all(&tx, MANUAL_OF, params![kind, key], |r| {
-            r.get::<_, String>(0)
+            Ok(Action::new(
+                Category::parse(&r.get::<_, String>(0)?),
+                r.get::<_, String>(1)?,
+            ))
         })?;
-        if current.len() == wanted.len() && current.iter().all(|a| wanted.contains(a.as_str())) {
+        if current.len() == wanted.len() && current.iter().all(|a| wanted.contains(a)) {
             return tx.commit().map_err(map);
         }
         tx.prepare_cached(DELETE_MANUAL)
@@ -236,14 +317,15 @@ impl Ledger {
         {
             let mut st = tx.prepare_cached(INSERT_MANUAL).map_err(map)?;
             for a in &wanted {
-                st.execute(params![kind, key, a]).map_err(map)?;
+                st.execute(params![kind, key, a.category.as_str(), a.text])
+                    .map_err(map)?;
             }
         }
         tx.commit().map_err(map)
     }
 
-    /// Every manual action, each marked done or pending by [`crate::dashboard::is_done`]
-    /// (the one rule `status`, `migrate` and the reports share).
+    /// Every manual action, each marked done or pending by [`ManualAction::is_done`] (the one
+    /// rule `status`, `migrate` and the reports share).
     pub fn manual_actions(&self) -> Result<Vec<ManualAction>, EngineError> {
         let map = |e: rusqlite::Error| self.err(e);
         let mut conn = self.conn();
@@ -254,13 +336,14 @@ impl Ledger {
             Ok(ManualAction {
                 kind: r.get(0)?,
                 key: r.get(1)?,
-                action: r.get(2)?,
+                category: Category::parse(&r.get::<_, String>(2)?),
+                action: r.get(3)?,
                 done: false,
             })
         })?;
         tx.commit().map_err(map)?;
         for a in &mut out {
-            a.done = crate::dashboard::is_done(a, &cut);
+            a.done = a.is_done(&cut);
         }
         Ok(out)
     }
@@ -303,6 +386,12 @@ impl Ledger {
             r.get::<_, String>(0)
         })?;
         Ok(keys.into_iter().collect())
+    }
+
+    /// The summaries (JSON) of the runs that finished.
+    pub fn finished_summaries(&self) -> Result<Vec<String>, EngineError> {
+        let conn = self.conn();
+        self.all(&conn, FINISHED_SUMMARIES, [], |r| r.get::<_, String>(0))
     }
 
     /// Records the start of a run; returns its id.

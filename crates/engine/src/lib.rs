@@ -30,10 +30,11 @@
 //! in dependency order inside a kind that references itself, cycles in two passes) → `run`
 //! (selection, listing, backups, the scheduler) → `report`. `graph` derives the order of
 //! kinds from their declared references, `idmap` remaps those references through the
-//! `ledger`. The core is on no cycle of top-level modules (`module_graph` tests it).
+//! `ledger`. No top-level module is on a cycle (`module_graph` tests it).
 #![deny(missing_docs)]
 
 pub mod backup;
+mod check;
 pub mod cutover;
 pub mod dashboard;
 mod error;
@@ -57,6 +58,7 @@ mod validate;
 mod verify;
 mod waits;
 
+pub use check::Check;
 pub use cutover::{CutoverJob, CutoverOutcome, CutoverReport, cutover};
 pub use dashboard::Dashboard;
 pub use error::EngineError;
@@ -66,7 +68,7 @@ pub use progress::{NoProgress, Progress};
 pub use report::{KindSummary, ObjectReport, Outcome, RunReport};
 pub use run::{Plan, migrate, plan};
 pub use status::{KindStatus, PhaseStatus, Problem, StatusReport, status};
-pub use validate::{Check, ValidationReport, validate};
+pub use validate::{ValidationReport, validate};
 pub use verify::{Difference, Mismatch, VerifyKind, VerifyReport, verify};
 
 /// Every kind's name, in table order (`users`, `service_principals`, `groups`, …).

@@ -119,13 +119,19 @@ impl Listed {
                 .memory
                 .get(i)
                 .map(Cow::Borrowed)
-                .ok_or_else(|| io_err(&self.dir, LABEL, "no such object", i));
+                .ok_or_else(|| io_err(&self.dir, LABEL, "no such object", no_such(i)));
         };
         let (Some(&start), Some(&end)) = (d.starts.get(i), d.starts.get(i + 1)) else {
-            return Err(io_err(&self.dir, LABEL, "no such object", i));
+            return Err(io_err(&self.dir, LABEL, "no such object", no_such(i)));
         };
-        let len = usize::try_from(end - start)
-            .map_err(|e| io_err(&self.dir, LABEL, "cannot read it back", e))?;
+        let len = usize::try_from(end - start).map_err(|e| {
+            io_err(
+                &self.dir,
+                LABEL,
+                "cannot read it back",
+                std::io::Error::other(e),
+            )
+        })?;
         let mut line = vec![0; len];
         At {
             file: d.out.get_ref(),
@@ -144,6 +150,11 @@ impl Listed {
     }
 }
 
+/// The error of an index past the objects listed.
+fn no_such(i: usize) -> std::io::Error {
+    std::io::Error::other(i.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,10 +169,15 @@ mod tests {
             json!({"name": format!("n{i}"), "tasks": [{"task_key": "a"}]}),
         );
         if i.is_multiple_of(3) {
-            o.mode = Mode::Skip(format!("reason {i}"));
+            o.mode = Mode::Skip(crate::ledger::SkipReason::PermissionsUnreadable(format!(
+                "reason {i}"
+            )));
         }
         o.dropped = vec![format!("d{i}")];
-        o.manual = vec!["do this".into()];
+        o.manual = vec![crate::ledger::Action::new(
+            crate::ledger::Category::Other,
+            "do this",
+        )];
         o
     }
 

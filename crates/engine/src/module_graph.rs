@@ -209,8 +209,6 @@ const CORE: &[&str] = &[
 ];
 
 #[test]
-#[ignore = "cycles among kinds/graph/cutover/validate and ledger/dashboard/idmap remain until \
-            the kinds/ledger branches land"]
 fn no_cycle_among_the_top_level_modules() {
     let graph = engine_graph();
     assert!(graph.len() > 10, "modules not found: {graph:?}");

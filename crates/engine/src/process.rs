@@ -31,7 +31,7 @@ pub(crate) use calls::list_stream;
 
 use crate::idmap::Unresolved;
 use crate::kinds::{Ctx, Kind, Mode, SourceObject};
-use crate::ledger::{Ledger, Status};
+use crate::ledger::{Action, Ledger, Note, SkipReason, Status};
 use crate::listed::Listed;
 use crate::report::{ObjectReport, Outcome};
 use writes::Writes;
@@ -68,6 +68,7 @@ pub(crate) struct Done {
     pub outcome: Outcome,
     pub target_id: Option<String>,
     pub detail: Option<String>,
+    pub note: Option<Note>,
     pub diffs: Vec<String>,
     pub dropped_refs: Vec<String>,
     /// Whether the second pass must run for it.
@@ -80,6 +81,7 @@ impl Done {
             outcome,
             target_id,
             detail: None,
+            note: None,
             diffs: Vec::new(),
             dropped_refs: Vec::new(),
             needs_second_pass: false,
@@ -88,6 +90,16 @@ impl Done {
     fn with_detail(mut self, d: impl Into<String>) -> Self {
         self.detail = Some(d.into());
         self
+    }
+    /// With a typed note (what the report counts) and its words.
+    fn with_note(mut self, note: Note, d: impl Into<String>) -> Self {
+        self.note = Some(note);
+        self.with_detail(d)
+    }
+    /// Skipped for `reason`: its words, and its class as the note.
+    fn skipped(reason: &SkipReason, target_id: Option<String>) -> Self {
+        Done::new(Outcome::Skipped, target_id)
+            .with_note(Note::Skipped(reason.code()), reason.to_string())
     }
     /// Adds a warning to the detail (a ledger write that failed after the object was done).
     fn warn(&mut self, warning: String) {
@@ -190,8 +202,7 @@ async fn pass_with(
     let started = Instant::now();
     let w = Writes::new(rt, kind, obj);
     let result = if rt.aborted.load(Ordering::SeqCst) {
-        Ok(Done::new(Outcome::Skipped, None)
-            .with_detail("not attempted: the run was aborted after a failure (fail_fast)"))
+        Ok(Done::skipped(&SkipReason::Aborted, None))
     } else {
         let _permit = permit;
         // Boxed: the pass's state is large, and most of the objects in flight are still
@@ -222,9 +233,10 @@ async fn pass_with(
         target_id: done.target_id.clone(),
         outcome: done.outcome,
         detail: done.detail,
+        note: done.note,
         diffs: done.diffs,
         dropped,
-        manual,
+        manual: manual.into_iter().map(|a| a.text).collect(),
         millis: started.elapsed().as_millis() as u64,
     };
     (report, done.needs_second_pass)
@@ -236,7 +248,7 @@ async fn pass_with(
 /// for conflicts, nor for an object skipped for another reason (a missing dependency, the
 /// conflict policy): it is not in the target, so "unpause the job created PAUSED" would be
 /// false.
-fn manual_actions(kind: &dyn Kind, obj: &SourceObject, done: &Done) -> Vec<String> {
+fn manual_actions(kind: &dyn Kind, obj: &SourceObject, done: &Done) -> Vec<Action> {
     match done.outcome {
         Outcome::Failed => kind.manual_on_failure(obj, done.detail.as_deref().unwrap_or("")),
         Outcome::Conflict => Vec::new(),

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::EngineError;
-use crate::ledger::ManualAction;
+use crate::ledger::{ManualAction, Note, SkipCode};
 
 mod files;
 mod log;
@@ -20,10 +20,6 @@ mod spill;
 pub(crate) use log::ObjectLog;
 pub use log::Objects;
 pub(crate) use spill::Spill;
-
-/// The detail of an object found unchanged by its source hash alone (the report counts them).
-pub(crate) const NOT_REREAD: &str = "unchanged in the source since the last run: not re-read \
-     from the target (`verify` or `migrate --recheck` checks the target)";
 
 /// What happened to one object in this run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -76,6 +72,10 @@ pub struct ObjectReport {
     /// Why (skip reason, error, conflict details).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// What `detail` means, when something decides on it (not in the report's files, which
+    /// have the words; kept in the spill file, see [`log`]).
+    #[serde(skip)]
+    pub note: Option<Note>,
     /// Fields that differed (updates, conflicts) — names only, never values.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub diffs: Vec<String>,
@@ -224,9 +224,7 @@ impl RunReport {
             .iter()
             .filter(|o| {
                 o.outcome == Outcome::Skipped
-                    && o.detail
-                        .as_deref()
-                        .is_some_and(|d| d.contains(crate::idmap::NEVER_MIGRATED))
+                    && o.note == Some(Note::Skipped(SkipCode::NeverMigrated))
             })
             .collect()
     }
@@ -289,12 +287,14 @@ mod tests {
                 ManualAction {
                     kind: "jobs".into(),
                     key: "a (1)".into(),
+                    category: crate::ledger::Category::Unpause,
                     action: "unpause at cut-over: job `a` (schedule)".into(),
                     done: true,
                 },
                 ManualAction {
                     kind: "jobs".into(),
                     key: "b (2)".into(),
+                    category: crate::ledger::Category::Unpause,
                     action: "unpause at cut-over: job `b` (schedule)".into(),
                     done: false,
                 },
@@ -322,6 +322,7 @@ mod tests {
             target_id: None,
             outcome,
             detail: detail.map(str::to_string),
+            note: None,
             diffs: Vec::new(),
             dropped: Vec::new(),
             manual: Vec::new(),
@@ -335,9 +336,14 @@ mod tests {
         let spill = Spill::create(Some(dir.path())).unwrap();
         spill.push(obj("jobs", "b", Outcome::Failed, Some("boom")));
         spill.push(obj("users", "u", Outcome::Created, None));
-        spill.push(obj("jobs", "a", Outcome::Unchanged, Some(NOT_REREAD)));
-        let waiting = format!("needs clusters: {}", crate::idmap::NEVER_MIGRATED);
-        spill.push(obj("jobs", "c", Outcome::Skipped, Some(&waiting)));
+        spill.push(ObjectReport {
+            note: Some(Note::NotReread),
+            ..obj("jobs", "a", Outcome::Unchanged, Some(Note::NOT_REREAD))
+        });
+        spill.push(ObjectReport {
+            note: Some(Note::Skipped(SkipCode::NeverMigrated)),
+            ..obj("jobs", "c", Outcome::Skipped, Some("needs clusters"))
+        });
         let r = RunReport {
             source: "s".into(),
             target: "t".into(),
@@ -353,6 +359,17 @@ mod tests {
         };
         assert_eq!(r.waiting_for_dependencies().len(), 1);
         assert!(!r.is_success());
+        // The notes survive the spill file, and stay out of the report's files.
+        let notes: Vec<_> = r.objects().unwrap().iter().map(|o| o.note).collect();
+        assert_eq!(
+            notes,
+            [
+                None,
+                Some(Note::NotReread),
+                None,
+                Some(Note::Skipped(SkipCode::NeverMigrated))
+            ]
+        );
         r.write(dir.path()).unwrap();
         let json: serde_json::Value =
             serde_json::from_slice(&std::fs::read(dir.path().join("report.json")).unwrap())

@@ -21,7 +21,7 @@ use crate::backup;
 use crate::graph;
 use crate::idmap::IdMap;
 use crate::kinds::{self, Ctx, Kind};
-use crate::ledger::Ledger;
+use crate::ledger::{Access, Ledger};
 use crate::process::Runtime;
 use crate::progress::Progress;
 use crate::report::{RunReport, Spill};
@@ -116,9 +116,9 @@ async fn execute(
 fn open_ledger(opts: &EngineOptions, dry_run: bool) -> Result<Ledger, EngineError> {
     if !dry_run {
         backup::ensure_private_dir(&opts.run_dir)?;
-        Ledger::open(&opts.run_dir)
-    } else if opts.run_dir.join("ledger.sqlite").is_file() {
-        Ledger::open(&opts.run_dir)
+        Ledger::open(&opts.run_dir, Access::Create)
+    } else if Ledger::file(&opts.run_dir).is_file() {
+        Ledger::open(&opts.run_dir, Access::ReadOnly)
     } else {
         Ledger::open_memory()
     }

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::EngineError;
 use crate::kinds;
-use crate::ledger::{Ledger, ManualAction, Status};
+use crate::ledger::{Access, Ledger, ManualAction, Status};
 
 /// One kind's counts per ledger status.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -68,7 +68,7 @@ pub struct StatusReport {
 
 /// Reads the ledger of `run_dir` into a dashboard.
 pub fn status(run_dir: &Path) -> Result<StatusReport, EngineError> {
-    let ledger = Ledger::open_existing(run_dir)?;
+    let ledger = Ledger::open(run_dir, Access::ReadOnly)?;
     let entries = ledger.entries(None)?;
     let (runs_started, runs_finished) = ledger.run_counts()?;
     let manual_actions = ledger.manual_actions()?;
@@ -87,7 +87,7 @@ pub fn status(run_dir: &Path) -> Result<StatusReport, EngineError> {
         if matches!(
             e.status,
             Status::Failed | Status::Conflict | Status::Pending
-        ) || crate::dashboard::waits_for_a_kind(e)
+        ) || e.waits_for_a_kind()
         {
             problems.push(Problem {
                 kind: e.kind.clone(),
@@ -100,7 +100,7 @@ pub fn status(run_dir: &Path) -> Result<StatusReport, EngineError> {
     // Kinds with objects waiting for a kind never migrated: their phase is not complete.
     let waiting: std::collections::BTreeSet<&str> = entries
         .iter()
-        .filter(|e| crate::dashboard::waits_for_a_kind(e))
+        .filter(|e| e.waits_for_a_kind())
         .map(|e| e.kind.as_str())
         .collect();
     let mut phases: BTreeMap<u8, Vec<KindStatus>> = BTreeMap::new();
@@ -140,7 +140,7 @@ pub fn status(run_dir: &Path) -> Result<StatusReport, EngineError> {
         phases,
         problems,
         dashboard: crate::dashboard::build(
-            run_dir,
+            &ledger,
             &entries,
             &manual_actions,
             &crate::cutover::store::rows(run_dir)?,

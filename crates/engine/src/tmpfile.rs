@@ -14,23 +14,25 @@ pub(crate) fn io_err(
     dir: &Path,
     label: &str,
     what: &str,
-    e: impl std::fmt::Display,
+    e: impl Into<std::io::Error>,
 ) -> EngineError {
+    let e = e.into();
     EngineError::Io {
         path: dir.to_path_buf(),
         message: format!("{label} (a temporary file here): {what}: {e}"),
+        source: Some(e),
     }
 }
 
 /// An unnamed, owner-only temporary file in `dir`, to hold `label`.
 pub(crate) fn private_tmp(dir: &Path, label: &str) -> Result<File, EngineError> {
-    let f = tempfile::tempfile_in(dir).map_err(|e| {
-        io_err(
-            dir,
-            label,
-            "cannot create it",
-            format!("{e}; check the directory is writable and has free space"),
-        )
+    let f = tempfile::tempfile_in(dir).map_err(|e| EngineError::Io {
+        path: dir.to_path_buf(),
+        message: format!(
+            "{label} (a temporary file here): cannot create it: {e}; check the directory is \
+             writable and has free space"
+        ),
+        source: Some(e),
     })?;
     #[cfg(unix)]
     {

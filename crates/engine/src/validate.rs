@@ -8,55 +8,11 @@ use std::sync::Arc;
 use brickport_api::{WorkspaceClient, normalize_host};
 use serde::Serialize;
 
+use crate::check::Check;
 use crate::idmap::IdMap;
 use crate::kinds::{self, Ctx};
-use crate::ledger::Ledger;
+use crate::ledger::{Access, Ledger};
 use crate::{EngineError, EngineOptions, graph};
-
-/// One check.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Check {
-    /// What was checked (`identity`, `workspace admin`, `distinct workspaces`, …).
-    pub name: String,
-    /// `source`, `target` or `both`.
-    pub workspace: String,
-    /// Whether it holds. A check that does not hold blocks `migrate`.
-    pub ok: bool,
-    /// What was found.
-    pub detail: String,
-    /// How to fix it, when it does not hold (or when there is something worth knowing).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fix: Option<String>,
-}
-
-impl Check {
-    /// A check that holds.
-    pub fn pass(name: &str, workspace: &str, detail: impl Into<String>) -> Check {
-        Check {
-            name: name.into(),
-            workspace: workspace.into(),
-            ok: true,
-            detail: detail.into(),
-            fix: None,
-        }
-    }
-
-    /// A check that does not hold, with how to fix it.
-    pub fn fail(
-        name: &str,
-        workspace: &str,
-        detail: impl Into<String>,
-        fix: impl Into<String>,
-    ) -> Check {
-        Check {
-            name: name.into(),
-            workspace: workspace.into(),
-            ok: false,
-            detail: detail.into(),
-            fix: Some(fix.into()),
-        }
-    }
-}
 
 /// What `validate` returns.
 #[derive(Debug, Clone, Serialize)]
@@ -208,8 +164,8 @@ pub async fn validate(
     let target_principal = target_me.map(|(w, _)| w);
 
     if source_principal.is_some() && target_principal.is_some() && !same {
-        let ledger = if opts.run_dir.join("ledger.sqlite").is_file() {
-            Ledger::open(&opts.run_dir)?
+        let ledger = if Ledger::file(&opts.run_dir).is_file() {
+            Ledger::open(&opts.run_dir, Access::ReadOnly)?
         } else {
             Ledger::open_memory()?
         };

@@ -9,8 +9,8 @@
 //! `max_concurrency` contents are in memory. Also reported: objects missing from the target,
 //! objects the migration did not complete (failed, in conflict, pending), source objects the
 //! ledger does not know (new since the migration), ledger objects gone from the source, and
-//! references in the target that still hold a source id (not remapped). Jobs resumed by
-//! `cutover` are expected UNPAUSED where the cut-over resumed them.
+//! references in the target that still hold a source id (not remapped). What `cutover`
+//! switched on (a job's schedule) is expected on ([`crate::kinds::CutOver::mark_resumed`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -23,7 +23,7 @@ use serde_json::Value;
 use crate::cutover::store::{self, CutoverRow};
 use crate::idmap::{IdMap, Pass};
 use crate::kinds::{Ctx, Detail, Kind, Mode, RefBy, SourceObject};
-use crate::ledger::{Ledger, Status};
+use crate::ledger::{Access, Ledger, Status};
 use crate::{EngineError, EngineOptions, graph, json};
 
 /// What is wrong with one object.
@@ -203,8 +203,8 @@ fn desired(
             ));
         }
     }
-    if let Some(row) = env.cut.get(&obj.source_id) {
-        kind.resumed_at_cutover(&mut desired, &row.blocks);
+    if let (Some(hook), Some(row)) = (kind.cutover(), env.cut.get(&obj.source_id)) {
+        hook.mark_resumed(&mut desired, &row.blocks);
     }
     Ok(Ok(desired))
 }
@@ -333,7 +333,7 @@ pub async fn verify(
     opts: &EngineOptions,
 ) -> Result<VerifyReport, EngineError> {
     let selected = graph::select(&crate::kinds::all(), &opts.only, opts.phase)?;
-    let ledger = Arc::new(Ledger::open_existing(&opts.run_dir)?);
+    let ledger = Arc::new(Ledger::open(&opts.run_dir, Access::ReadOnly)?);
     let cut = store::rows(&opts.run_dir)?;
     let ctx = Ctx {
         source: source.clone(),
@@ -413,7 +413,7 @@ mod tests {
     #[test]
     fn source_ids_left_in_the_target_are_named() {
         let dir = tempfile::tempdir().unwrap();
-        let l = Ledger::open(dir.path()).unwrap();
+        let l = Ledger::open(dir.path(), Access::Create).unwrap();
         l.record_outcome(
             &Record::new("clusters", "src-1", "etl", Status::Created)
                 .target(Some("tgt-9"), None)

@@ -7,7 +7,7 @@ use std::ops::Deref;
 use brickport_api::WorkspaceClient;
 use brickport_api::types::jobs::{JobSettings, UpdateJob};
 use brickport_api::types::workspace::{ExportFormat, Import};
-use brickport_engine::ledger::Ledger;
+use brickport_engine::ledger::{Access, Ledger};
 use serde_json::{Value, json};
 
 use crate::support::*;
@@ -65,7 +65,7 @@ impl Pair {
 
     /// Job name → block → pause status, for the ledger's jobs on one side.
     fn pauses(&self, c: &WorkspaceClient) -> BTreeMap<String, BTreeMap<String, String>> {
-        let ledger = Ledger::open_existing(&self.path().join("run")).unwrap();
+        let ledger = Ledger::open(&self.path().join("run"), Access::ReadOnly).unwrap();
         let target = c.host() == self.target.host();
         self.rt.block_on(async {
             let mut out = BTreeMap::new();
@@ -98,7 +98,7 @@ impl Pair {
 
     /// The target id of the migrated job `name`.
     fn target_job(&self, name: &str) -> i64 {
-        let ledger = Ledger::open_existing(&self.path().join("run")).unwrap();
+        let ledger = Ledger::open(&self.path().join("run"), Access::ReadOnly).unwrap();
         let e = ledger
             .entries(Some("jobs"))
             .unwrap()

@@ -217,7 +217,10 @@ fn a_killed_migrate_resumes_with_no_duplicate() {
         "[src]\nhost = {src}\ntoken = {SOURCE_TOKEN}\n[slow]\nhost = {dst}\ntoken = {TARGET_TOKEN}\n"
     ));
     let c = api(&src, SOURCE_TOKEN);
-    const POOLS: usize = 40;
+    // Enough that each interruption finds the run still writing: on a loaded machine the
+    // first run may get far past its 5 writes before SIGTERM lands, and the second must
+    // still have 10 writes ahead of it.
+    const POOLS: usize = 120;
     sb.rt.block_on(async {
         for i in 0..POOLS {
             c.post_json(

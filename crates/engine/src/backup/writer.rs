@@ -70,7 +70,7 @@ impl BackupWriter {
         let file = self
             .out
             .into_inner()
-            .map_err(|e| io_err(&self.tmp, e.error()))?;
+            .map_err(|e| io_err(&self.tmp, e.into_error()))?;
         file.sync_all().map_err(|e| io_err(&self.tmp, e))?;
         drop(file);
         std::fs::rename(&self.tmp, &self.path).map_err(|e| io_err(&self.path, e))?;

@@ -1,5 +1,6 @@
 //! The cut-over record: one row per job that `cutover` resumed, in a `cutover` table of the
-//! run directory's `ledger.sqlite` (added beside the ledger's own tables, never changing them).
+//! run directory's ledger file (added beside the ledger's own tables, never changing them),
+//! opened through [`Ledger::open`].
 //!
 //! It is what makes `cutover` idempotent (a job already resumed is not touched again), what
 //! marks the "unpause at cut-over" manual action done in `status`, and what tells `verify`
@@ -7,11 +8,12 @@
 //! names only, never a secret.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
 
 use crate::EngineError;
+use crate::ledger::{Access, Ledger};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS cutover (
@@ -41,39 +43,23 @@ pub struct CutoverRow {
     pub source_paused_at: Option<String>,
 }
 
-/// The `cutover` table of one run directory.
+/// The `cutover` table of one run directory, in its ledger's file.
 pub struct CutoverStore {
-    path: PathBuf,
-    conn: Connection,
+    ledger: Ledger,
 }
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-impl CutoverStore {
-    /// Opens the table in `run_dir/ledger.sqlite` (which must exist), creating the table.
-    pub fn open(run_dir: &Path) -> Result<CutoverStore, EngineError> {
-        let path = run_dir.join("ledger.sqlite");
-        if !path.is_file() {
-            return Err(EngineError::NoLedger(run_dir.to_path_buf()));
-        }
-        let err = |e: rusqlite::Error| EngineError::Ledger {
-            path: path.clone(),
-            message: e.to_string(),
-        };
-        let conn = Connection::open(&path).map_err(err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))
-            .map_err(err)?;
-        conn.execute_batch(SCHEMA).map_err(err)?;
-        Ok(CutoverStore { path, conn })
-    }
+const COLUMNS: &str = "source_id, natural_key, target_id, blocks, resumed_at, source_paused_at";
 
-    fn err(&self, e: rusqlite::Error) -> EngineError {
-        EngineError::Ledger {
-            path: self.path.clone(),
-            message: e.to_string(),
-        }
+impl CutoverStore {
+    /// Opens the table in the run directory's ledger (which must exist), creating the table.
+    pub fn open(run_dir: &Path) -> Result<CutoverStore, EngineError> {
+        let ledger = Ledger::open(run_dir, Access::ReadWrite)?;
+        ledger.with_connection(|c| c.execute_batch(SCHEMA))?;
+        Ok(CutoverStore { ledger })
     }
 
     fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CutoverRow> {
@@ -91,33 +77,23 @@ impl CutoverStore {
 
     /// The row of one job.
     pub fn get(&self, source_id: &str) -> Result<Option<CutoverRow>, EngineError> {
-        self.conn
-            .query_row(
-                "SELECT source_id, natural_key, target_id, blocks, resumed_at, source_paused_at
-                 FROM cutover WHERE source_id = ?1",
+        self.ledger.with_connection(|c| {
+            c.query_row(
+                &format!("SELECT {COLUMNS} FROM cutover WHERE source_id = ?1"),
                 params![source_id],
                 Self::row,
             )
             .optional()
-            .map_err(|e| self.err(e))
+        })
     }
 
     /// Every row, by source id.
     pub fn all(&self) -> Result<BTreeMap<String, CutoverRow>, EngineError> {
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT source_id, natural_key, target_id, blocks, resumed_at, source_paused_at
-                 FROM cutover",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = st.query_map([], Self::row).map_err(|e| self.err(e))?;
-        let mut out = BTreeMap::new();
-        for r in rows {
-            let r = r.map_err(|e| self.err(e))?;
-            out.insert(r.source_id.clone(), r);
-        }
-        Ok(out)
+        self.ledger.with_connection(|c| {
+            let mut st = c.prepare(&format!("SELECT {COLUMNS} FROM cutover"))?;
+            let rows = st.query_map([], Self::row)?;
+            rows.map(|r| r.map(|r| (r.source_id.clone(), r))).collect()
+        })
     }
 
     /// Records that `blocks` of a job were resumed in the target.
@@ -129,8 +105,8 @@ impl CutoverStore {
         blocks: &[String],
     ) -> Result<(), EngineError> {
         let blocks = serde_json::to_string(blocks).unwrap_or_else(|_| "[]".into());
-        self.conn
-            .execute(
+        self.ledger.with_connection(|c| {
+            c.execute(
                 "INSERT INTO cutover (source_id, natural_key, target_id, blocks, resumed_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (source_id) DO UPDATE SET natural_key = excluded.natural_key,
@@ -139,54 +115,40 @@ impl CutoverStore {
                 params![source_id, natural_key, target_id, blocks, now()],
             )
             .map(|_| ())
-            .map_err(|e| self.err(e))
+        })
     }
 
     /// Records that the job's resumed blocks were paused in the source.
     pub fn record_source_paused(&self, source_id: &str) -> Result<(), EngineError> {
-        self.conn
-            .execute(
+        self.ledger.with_connection(|c| {
+            c.execute(
                 "UPDATE cutover SET source_paused_at = ?1 WHERE source_id = ?2",
                 params![now(), source_id],
             )
             .map(|_| ())
-            .map_err(|e| self.err(e))
+        })
     }
 }
 
-/// The store opened read-only, when the run directory has a ledger with a `cutover` table
-/// (for `status`, `verify` and `plan`, which write nothing and must not fail because no
-/// cut-over happened).
-fn read_only(run_dir: &Path) -> Result<Option<CutoverStore>, EngineError> {
-    let path = run_dir.join("ledger.sqlite");
-    if !path.is_file() {
-        return Ok(None);
-    }
-    let err = |e: rusqlite::Error| EngineError::Ledger {
-        path: path.clone(),
-        message: e.to_string(),
+/// The cut-over rows of a run directory (read, for `status`, `verify` and `plan`, which
+/// write nothing and must not fail because no cut-over happened): none when it has no ledger
+/// or no cut-over yet.
+pub fn rows(run_dir: &Path) -> Result<BTreeMap<String, CutoverRow>, EngineError> {
+    let ledger = match Ledger::open(run_dir, Access::ReadOnly) {
+        Err(EngineError::NoLedger(_)) => return Ok(BTreeMap::new()),
+        other => other?,
     };
-    let conn = Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(err)?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))
-        .map_err(err)?;
-    let has_table: bool = conn
-        .query_row(
+    let has_table = ledger.with_connection(|c| {
+        c.query_row(
             "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'cutover'",
             [],
             |r| r.get::<_, i64>(0),
         )
-        .map_err(err)?
-        > 0;
-    Ok(has_table.then_some(CutoverStore { path, conn }))
-}
-
-/// The cut-over rows of a run directory, empty when it has no ledger or no cut-over yet.
-pub fn rows(run_dir: &Path) -> Result<BTreeMap<String, CutoverRow>, EngineError> {
-    match read_only(run_dir)? {
-        Some(s) => s.all(),
-        None => Ok(BTreeMap::new()),
+    })? > 0;
+    if !has_table {
+        return Ok(BTreeMap::new());
     }
+    CutoverStore { ledger }.all()
 }
 
 #[cfg(test)]
@@ -201,7 +163,7 @@ mod tests {
             Err(EngineError::NoLedger(_))
         ));
         assert!(rows(dir.path()).unwrap().is_empty());
-        let _ledger = crate::ledger::Ledger::open(dir.path()).unwrap();
+        let _ledger = Ledger::open(dir.path(), Access::Create).unwrap();
         // A ledger without a cut-over: read-only readers find nothing and create nothing.
         assert!(rows(dir.path()).unwrap().is_empty());
         assert_eq!(rows(dir.path()).unwrap().get("1"), None);

@@ -82,7 +82,7 @@ impl Kind for ClusterPolicies {
                 let mut obj =
                     SourceObject::new(id, name.clone(), to_json(NAME, &name, &p)?, spec(&p)?);
                 if p.is_default == Some(true) {
-                    obj.mode = Mode::MapOnly("default policy: matched by name, not created".into());
+                    obj.mode = Mode::MapOnly(super::SkipReason::DefaultPolicy);
                 }
                 out.push(obj);
             }

@@ -31,6 +31,7 @@ use super::{
     Created, Ctx, Facts, Kind, KindFuture, Mode, Needed, ObjectStream, RefBy, Reference,
     SourceObject, TargetObject, from_json,
 };
+use crate::ledger::{Action, Category, SkipReason};
 use crate::{Check, EngineError};
 
 mod checks;
@@ -201,9 +202,7 @@ async fn source_object(
     let source = c.cluster_source.clone().unwrap_or_else(|| "UI".into());
     if MANAGED_SOURCES.contains(&source.as_str()) {
         let mut obj = SourceObject::new(id, key, raw, json!({}));
-        obj.mode = Mode::Skip(format!(
-            "cluster_source {source}: managed by the platform (its job, pipeline, model or warehouse re-creates it)"
-        ));
+        obj.mode = Mode::Skip(SkipReason::ManagedCluster { source });
         return Ok(Some(obj));
     }
     if full && SourceObject::resumable(ctx, NAME, &id)? {
@@ -228,9 +227,9 @@ async fn source_object(
         c.state.as_deref(),
         Some("RUNNING" | "PENDING" | "RESIZING" | "RESTARTING")
     ) {
-        obj.manual.push(format!(
+        obj.manual.push(Action::new(Category::RunningCluster, format!(
             "cluster `{key}` was running in the source: it was created terminated in the target; start it at cut-over if it is needed"
-        ));
+        )));
     }
     Ok(Some(obj))
 }

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::RefBy;
+pub use crate::idmap::{Need, Needed};
 
 /// What the engine knows about one object besides its spec (see the module doc).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -38,29 +38,6 @@ pub struct Facts {
     /// A cluster's libraries, pinning and state, which no field of a cluster sets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<ClusterState>,
-}
-
-/// One object an object needs ([`Facts::needs`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Need {
-    /// The kind of the object needed (one of [`super::Kind::needs`]).
-    pub kind: String,
-    /// Its source id or key, as the declaration says.
-    pub value: String,
-    /// Where in the spec the need arises (a JSON pointer: the cluster spec reading the scope).
-    pub at: String,
-}
-
-/// A kind of object an object may need ([`Facts::needs`]): declared as data, like a
-/// [`super::Reference`], so the kinds are ordered before the run starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Needed {
-    /// The kind needed.
-    pub kind: &'static str,
-    /// Whether a need names it by id or by key.
-    pub by: RefBy,
-    /// What the need is, for messages (where a reference names its path).
-    pub what: &'static str,
 }
 
 /// A field of the spec held out of it ([`Facts::kept`], [`Facts::missing_clusters`]).

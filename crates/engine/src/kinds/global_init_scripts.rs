@@ -101,9 +101,9 @@ async fn list_source(ctx: &Ctx, detail: Detail) -> Result<Vec<SourceObject>, cra
         if !names.insert(name.clone()) {
             // The name is how a re-run finds it in the target: a second script of that name
             // would be taken for the first.
-            obj.mode = super::Mode::Skip(format!(
+            obj.mode = super::Mode::Skip(super::SkipReason::OnPurpose(format!(
                 "another global init script is named `{name}`: rename one in the source"
-            ));
+            )));
         } else {
             previous = Some(id);
         }

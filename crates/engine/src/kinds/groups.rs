@@ -18,6 +18,7 @@ use super::{
     Created, Ctx, Kind, KindFuture, Mode, ObjectStream, RefBy, Reference, SourceObject,
     TargetObject, to_json,
 };
+use crate::ledger::SkipReason;
 use crate::{Check, EngineError};
 
 /// The kind's name.
@@ -115,13 +116,9 @@ impl Kind for Groups {
                     let raw = to_json(NAME, &name, &g)?;
                     let mut obj = SourceObject::new(id, name.clone(), raw, spec(&g));
                     obj.mode = if name == "users" {
-                        Mode::MapOnly(
-                            "built-in group `users` (holds every user): never modified".into(),
-                        )
+                        Mode::MapOnly(SkipReason::UsersGroup)
                     } else if g.is_account_group() {
-                        Mode::MapOnly(
-                            "account group: managed at the account level, not recreated".into(),
-                        )
+                        Mode::MapOnly(SkipReason::AccountGroup)
                     } else if name == "admins" {
                         Mode::Merge
                     } else {

@@ -10,9 +10,10 @@
 //! in the second pass (see `crate::order`).
 //!
 //! Schedules, triggers and continuous mode are created PAUSED; a job UNPAUSED in the source
-//! gets the manual action `unpause at cut-over: …` (kept in the ledger for `cutover`). Once
-//! `cutover` has resumed a job, its spec keeps the resumed blocks UNPAUSED, so a later
-//! `migrate` does not pause it again.
+//! gets the manual action `unpause at cut-over: …` (kept in the ledger for `cutover`). Those
+//! blocks are the job's parts held back until cut-over (`jobs/cutover.rs`, the kind's
+//! [`super::CutOver`]); once `cutover` has resumed a job, its spec keeps the resumed blocks
+//! UNPAUSED, so a later `migrate` does not pause it again.
 //!
 //! Natural key: the source id (names are not unique). Every target job carries the tag
 //! `brickport_source_id` (unless the source job already has the 25 tags a job may hold), and
@@ -34,6 +35,7 @@ use super::{
 };
 use crate::EngineError;
 
+mod cutover;
 mod spec;
 pub(crate) use spec::uuid_like;
 
@@ -376,12 +378,8 @@ impl Kind for Jobs {
         })
     }
 
-    fn resumed_at_cutover(&self, spec: &mut Value, resumed: &[String]) {
-        for b in resumed {
-            if let Some(Value::Object(block)) = spec.get_mut(b.as_str()) {
-                block.insert("pause_status".into(), Value::String("UNPAUSED".into()));
-            }
-        }
+    fn cutover(&self) -> Option<&dyn super::CutOver> {
+        Some(self)
     }
 
     fn compare(&self, obj: &SourceObject, desired: &Value, t: &TargetObject) -> Vec<String> {

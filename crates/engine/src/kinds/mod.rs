@@ -23,7 +23,7 @@
 //! | [`Kind::compare`] | optional | when equal is not "desired is a subset of the target" |
 //! | [`Kind::owns`] | optional | the migration's mark (a tag holding the source id) |
 //! | [`Kind::prechecks`] | optional | `validate`'s checks |
-//! | [`Kind::resumed_at_cutover`] | optional | objects held back until cut-over (jobs) |
+//! | [`Kind::cutover`] | optional | parts held back until cut-over ([`CutOver`]: jobs) |
 //! | [`Kind::manual_on_failure`] | optional | what to do by hand when it fails |
 //!
 //! A kind returns the client's errors as they are (`?`): the engine names what it was doing
@@ -48,6 +48,10 @@
 //!   `made_with` when the target makes this object by itself with that one.
 //! - The object is the grants of another kind's object (permissions): [`Kind::grants_of`].
 //!
+//! **Held back until cut-over.** Parts that would run on their own in the target (a job's
+//! schedule) are created off; [`Kind::cutover`] returns the [`CutOver`] that switches them at
+//! the go-live, and `list` calls `shared::keep_resumed`. The engine does the rest.
+//!
 //! Adding a kind: write `kinds/<kind>.rs` implementing [`Kind`], add one line to [`all`].
 
 use std::future::Future;
@@ -58,12 +62,15 @@ use std::sync::Arc;
 use brickport_api::WorkspaceClient;
 use serde_json::Value;
 
+pub use crate::idmap::{RefBy, Reference};
+pub use crate::ledger::{Action, Category, SkipReason};
 use crate::{EngineError, EngineOptions, IdMap};
 use compact_spec::CompactSpec;
 
 pub mod cluster_policies;
 pub mod clusters;
 mod compact_spec;
+pub mod cut_over;
 pub mod facts;
 pub mod global_init_scripts;
 pub mod groups;
@@ -83,6 +90,7 @@ mod table;
 pub mod users;
 pub mod workspace_folders;
 
+pub use cut_over::{CutOver, ObjectIn, Part};
 pub use facts::{Facts, Needed};
 pub(crate) use shared::{collision_check, from_json, get_by_id, to_json};
 pub use table::select;
@@ -166,35 +174,6 @@ impl After {
     }
 }
 
-/// How a reference names the referenced object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RefBy {
-    /// By its id (a SCIM id, a policy id, a job id): remapped to the target id.
-    Id,
-    /// By its natural key (a user name, a group name, an SP application id, a path):
-    /// remapped to the target's key (they differ for service principals).
-    Key,
-}
-
-/// A reference from one kind to others, declared as data: it drives both the dependency graph
-/// (the referenced kinds run first) and the id remapping of the field.
-#[derive(Debug, Clone, Copy)]
-pub struct Reference {
-    /// Where the reference lives (see `crate::json` for the path syntax).
-    pub path: &'static str,
-    /// The kinds it may point at (tried in order; e.g. a group member is a user, an SP or a group).
-    pub kinds: &'static [&'static str],
-    /// Whether it holds an id or a natural key.
-    pub by: RefBy,
-    /// When the referenced object is missing or failed: `true` skips this object (with the
-    /// reason), `false` drops the reference (the array element, or the field) and reports it.
-    pub required: bool,
-    /// Resolved in a second pass, after every object of this kind exists: for references to
-    /// the same kind (nested groups, jobs running jobs) and cycles. In the first pass the
-    /// top-level field holding the reference is left out of create and compare.
-    pub deferred: bool,
-}
-
 /// What the engine does with a listed object.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Mode {
@@ -206,9 +185,9 @@ pub enum Mode {
     /// Never write it: only find it in the target to map its id (the `users` group, default
     /// policies, account groups). Reported as skipped with this reason. Its kind's `find`
     /// must find it by the object alone: it is given no desired body (`null`).
-    MapOnly(String),
+    MapOnly(SkipReason),
     /// Leave it out entirely (excluded by path, unsupported variant), with this reason.
-    Skip(String),
+    Skip(SkipReason),
     /// Done in an earlier run, by the ledger, and not read again from the source
     /// ([`crate::EngineOptions::resume`]): its spec is only what the listing had, so it is
     /// never written; the run reports it unchanged.
@@ -261,7 +240,7 @@ pub struct SourceObject {
     /// Attributes of the source that cannot be carried over (reported).
     pub dropped: Vec<String>,
     /// What the operator must do by hand after the migration (reported, kept in the ledger).
-    pub manual: Vec<String>,
+    pub manual: Vec<Action>,
     /// What the engine knows about it besides its spec (its side-car).
     #[serde(default, skip_serializing_if = "Facts::is_empty")]
     pub facts: Facts,
@@ -449,18 +428,16 @@ pub trait Kind: Send + Sync {
         let _ = (obj, target);
         false
     }
-    /// Optional, for kinds whose objects wait for cut-over (jobs are created with their
-    /// schedules PAUSED; `cutover` switches on in the target what is active in the source):
-    /// marks in `spec` — a listed spec or a desired body — the parts the cut-over switched on
-    /// for this object (`resumed`, as `cutover` recorded them), so a later run keeps them on
-    /// and `verify` expects them on. The default: nothing waits for cut-over.
-    fn resumed_at_cutover(&self, spec: &mut Value, resumed: &[String]) {
-        let _ = (spec, resumed);
+    /// Optional, for kinds whose objects are created held back (jobs with their schedules
+    /// PAUSED): how `cutover` switches on in the target what is on in the source, and how a
+    /// later run keeps it on ([`CutOver`]). The default: nothing waits for cut-over.
+    fn cutover(&self) -> Option<&dyn CutOver> {
+        None
     }
     /// Optional. Manual actions for an object that failed with `error` (an object too large
     /// for the API, to copy by hand). Recorded in the ledger and the report like any manual
     /// action. The default: none.
-    fn manual_on_failure(&self, obj: &SourceObject, error: &str) -> Vec<String> {
+    fn manual_on_failure(&self, obj: &SourceObject, error: &str) -> Vec<Action> {
         let _ = (obj, error);
         Vec::new()
     }

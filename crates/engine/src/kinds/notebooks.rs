@@ -25,6 +25,7 @@ use super::{
     TargetObject,
 };
 use crate::EngineError;
+use crate::ledger::{Action, Category, SkipReason};
 
 /// The kind's name.
 pub const NAME: &str = "notebooks";
@@ -87,11 +88,12 @@ fn source_object(o: &ObjectInfo) -> Result<Option<SourceObject>, EngineError> {
     }
     let mut obj = SourceObject::new(id, path.clone(), raw, spec);
     if kind != "NOTEBOOK" && kind != "FILE" {
-        obj.mode = Mode::Skip(format!(
-            "{kind} objects cannot be exported through the workspace API"
-        ));
-        obj.manual.push(format!(
-            "re-create the {kind} `{path}` in the target by hand"
+        obj.mode = Mode::Skip(SkipReason::NotExportable {
+            object_type: kind.to_string(),
+        });
+        obj.manual.push(Action::new(
+            Category::Other,
+            format!("re-create the {kind} `{path}` in the target by hand"),
         ));
     }
     Ok(Some(obj))
@@ -326,11 +328,14 @@ impl Kind for Notebooks {
         diffs
     }
 
-    fn manual_on_failure(&self, obj: &SourceObject, error: &str) -> Vec<String> {
+    fn manual_on_failure(&self, obj: &SourceObject, error: &str) -> Vec<Action> {
         if error.contains(TOO_BIG) {
-            vec![format!(
-                "copy `{}` by hand (it is {TOO_BIG}): e.g. split it, or move it through a Git folder",
-                obj.key
+            vec![Action::new(
+                Category::Other,
+                format!(
+                    "copy `{}` by hand (it is {TOO_BIG}): e.g. split it, or move it through a Git folder",
+                    obj.key
+                ),
             )]
         } else {
             Vec::new()

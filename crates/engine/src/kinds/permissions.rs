@@ -27,6 +27,7 @@ use super::{
     TargetObject,
 };
 use crate::EngineError;
+use crate::ledger::{Action, Category, SkipReason};
 
 /// Permissions of the objects of one kind.
 pub struct Permissions {
@@ -196,14 +197,14 @@ impl Permissions {
     /// One skipped line standing for the whole object type.
     fn disabled(&self, side: &str) -> Vec<SourceObject> {
         let mut o = SourceObject::new("(all)", "(all)", json!({}), json!({}));
-        o.mode = Mode::Skip(format!(
-            "the {side} workspace has no permissions API (FEATURE_DISABLED, e.g. not on the Premium plan): no {} permissions migrated",
-            self.object_type
-        ));
-        o.manual.push(format!(
+        o.mode = Mode::Skip(SkipReason::NoPermissionsApi {
+            side: side.to_string(),
+            object_type: self.object_type.to_string(),
+        });
+        o.manual.push(Action::new(Category::Other, format!(
             "set the {} permissions by hand in the target, or enable the permissions API and run again",
             self.object_type
-        ));
+        )));
         vec![o]
     }
 
@@ -238,10 +239,10 @@ impl Permissions {
             }
             Err(e) if e.is_not_found() => return Ok(None),
             Err(e) if is_feature_disabled(&e) => {
-                p.mode = Mode::Skip("the permissions API is disabled in the source".into());
+                p.mode = Mode::Skip(SkipReason::PermissionsDisabled);
             }
             Err(e) => {
-                p.mode = Mode::Skip(format!("cannot read its permissions in the source: {e}"));
+                p.mode = Mode::Skip(SkipReason::PermissionsUnreadable(e.to_string()));
             }
         }
         Ok(Some(p))

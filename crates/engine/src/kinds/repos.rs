@@ -14,6 +14,7 @@ use super::{After, Detail, ObjectStream};
 use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, from_json};
 use crate::EngineError;
 use crate::json::pick;
+use crate::ledger::{Action, Category};
 
 /// The kind's name.
 pub const NAME: &str = "repos";
@@ -96,15 +97,15 @@ impl Kind for Repos {
                 }
                 let raw = super::to_json(NAME, &path, &r)?;
                 let mut obj = SourceObject::new(id.to_string(), path.clone(), raw, spec(&r)?);
-                obj.manual.push(format!(
+                obj.manual.push(Action::new(Category::Git, format!(
                     "re-authenticate Git folder `{path}` ({}): Git credentials cannot be migrated; each user sets up a Git credential in the target",
                     r.url.as_deref().unwrap_or("")
-                ));
+                )));
                 if r.branch.is_none() {
-                    obj.manual.push(format!(
+                    obj.manual.push(Action::new(Category::Git, format!(
                         "Git folder `{path}` had a detached HEAD at commit {} in the source: check out the same tag or commit in the target",
                         r.head_commit_id.as_deref().unwrap_or("?")
-                    ));
+                    )));
                 }
                 out.push(obj);
             }

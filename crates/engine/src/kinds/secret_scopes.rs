@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use super::snapshot::Lookup;
 use super::{Created, Ctx, Kind, KindFuture, Mode, RefBy, Reference, SourceObject, TargetObject};
 use super::{Detail, ObjectStream};
+use crate::ledger::{Action, Category, SkipReason};
 use crate::{Check, EngineError};
 
 mod contents;
@@ -108,12 +109,12 @@ impl Kind for SecretScopes {
                 if backend != "DATABRICKS" {
                     let mut obj =
                         SourceObject::new(name.clone(), name.clone(), raw, json!({"scope": name}));
-                    obj.mode = Mode::Skip(format!(
-                        "{backend} scope: cannot be re-created from its metadata"
-                    ));
-                    obj.manual.push(format!(
+                    obj.mode = Mode::Skip(SkipReason::ForeignScope {
+                        backend: backend.clone(),
+                    });
+                    obj.manual.push(Action::new(Category::Other, format!(
                         "re-create the {backend} scope `{name}` in the target with backend_azure_keyvault (needs an Entra ID token)"
-                    ));
+                    )));
                     out.push(obj);
                     continue;
                 }
@@ -126,9 +127,9 @@ impl Kind for SecretScopes {
                     .map(|k| {
                         let supplied = ctx.opts.secret_value(&name, k).is_some();
                         if !supplied && !before.contains(k) {
-                            manual.push(format!(
+                            manual.push(Action::new(Category::Secret, format!(
                                 "set the value of secret `{name}/{k}` (it holds the placeholder)"
-                            ));
+                            )));
                         }
                         json!({"key": k, "supplied": supplied})
                     })
@@ -142,10 +143,10 @@ impl Kind for SecretScopes {
                 let spec = json!({"scope": name, "keys": key_specs, "acls": acls_json(&acls)});
                 let mut obj = SourceObject::new(name.clone(), name.clone(), raw, spec);
                 if keys.len() > MAX_KEYS {
-                    obj.mode = Mode::Skip(format!(
-                        "{} keys: more than the {MAX_KEYS} a scope may hold",
-                        keys.len()
-                    ));
+                    obj.mode = Mode::Skip(SkipReason::TooManyKeys {
+                        keys: keys.len(),
+                        max: MAX_KEYS,
+                    });
                 }
                 obj.manual = manual;
                 out.push(obj);

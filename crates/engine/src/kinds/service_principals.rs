@@ -136,7 +136,7 @@ impl Kind for ServicePrincipals {
                 let raw = to_json(NAME, &key, &sp)?;
                 let mut obj = SourceObject::new(id, key, raw, spec(&sp));
                 if caller.as_deref() == Some(obj.key.as_str()) {
-                    obj.mode = super::Mode::MapOnly(super::shared::CALLER.into());
+                    obj.mode = super::Mode::MapOnly(super::SkipReason::Caller);
                 }
                 out.push(obj);
             }

@@ -43,24 +43,25 @@ pub async fn target_caller(ctx: &Ctx) -> Result<Option<String>, crate::EngineErr
         .await
 }
 
-/// The reason given for the caller's own identity.
-pub const CALLER: &str = "the principal running the migration: mapped, left as it is in the target";
-
-/// For a kind's `list` ([`super::Kind::resumed_at_cutover`]): an object already resumed by
-/// `cutover` keeps what was resumed on in its spec, so a later `migrate` leaves it running in
-/// the target instead of pausing it again. Reads only, once per run (`ctx`'s cache: opening
-/// the ledger again for every object cost more than the object's request).
+/// For the `list` of a kind with a [`super::Kind::cutover`]: an object already resumed by
+/// `cutover` keeps what was resumed on in its spec ([`super::CutOver::mark_resumed`]), so a
+/// later `migrate` leaves it running in the target instead of pausing it again. Reads only,
+/// once per run (`ctx`'s cache: opening the ledger again for every object cost more than the
+/// object's request).
 pub(crate) fn keep_resumed(
     kind: &dyn Kind,
     ctx: &Ctx,
     obj: &mut SourceObject,
 ) -> Result<(), EngineError> {
+    let Some(hook) = kind.cutover() else {
+        return Ok(());
+    };
     let resumed = ctx.cache.cutover_resumed(&ctx.run_dir)?;
     let Some(parts) = resumed.get(&obj.source_id) else {
         return Ok(());
     };
     let mut spec = obj.spec();
-    kind.resumed_at_cutover(&mut spec, parts);
+    hook.mark_resumed(&mut spec, parts);
     obj.set_spec(&spec);
     Ok(())
 }

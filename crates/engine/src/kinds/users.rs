@@ -76,7 +76,7 @@ impl Kind for Users {
                             let raw = to_json(NAME, &name, &u)?;
                             let mut obj = SourceObject::new(id, name, raw, spec(&u));
                             if caller.as_deref() == Some(obj.key.as_str()) {
-                                obj.mode = super::Mode::MapOnly(super::shared::CALLER.into());
+                                obj.mode = super::Mode::MapOnly(super::SkipReason::Caller);
                             }
                             Ok(Some(obj))
                         }

@@ -1,6 +1,9 @@
-//! The ledger's records: an object's [`Status`], its row ([`Entry`]) and a [`ManualAction`].
+//! The ledger's records: an object's [`Status`], its row ([`Entry`]), a manual action to
+//! record ([`Action`], of a [`Category`]) and one read back ([`ManualAction`]).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+use super::reason::SkipCode;
 
 /// An object's status in the ledger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -78,22 +81,122 @@ pub struct Entry {
     pub owned: bool,
     /// Why it failed, was skipped or is in conflict.
     pub last_error: Option<String>,
+    /// The class of its skip reason (what decides; `last_error` has the words).
+    pub skip: Option<SkipCode>,
     /// When the row was first written (RFC 3339).
     pub created_at: String,
     /// When the row was last written (RFC 3339).
     pub updated_at: String,
 }
 
-/// A manual action left for the operator.
+impl Entry {
+    /// Whether it was skipped because it needs a kind that was never migrated (neither
+    /// selected nor in the ledger): not skipped on purpose, it waits for that kind.
+    pub fn waits_for_a_kind(&self) -> bool {
+        self.status == Status::Skipped && self.skip == Some(SkipCode::NeverMigrated)
+    }
+}
+
+/// What a manual action is about: how `status` groups it, and whether it can be seen done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// A secret that holds the placeholder: set its value.
+    Secret,
+    /// A Git folder to re-authenticate (or check out again).
+    Git,
+    /// A job to unpause at cut-over: the one category brickport can see done.
+    Unpause,
+    /// A cluster that was running in the source.
+    RunningCluster,
+    /// Anything else (re-create by hand, copy by hand, …).
+    Other,
+}
+
+impl Category {
+    /// Every category, in the order `status` lists them.
+    pub const ALL: [Category; 5] = [
+        Category::Secret,
+        Category::Git,
+        Category::Unpause,
+        Category::RunningCluster,
+        Category::Other,
+    ];
+
+    /// The stable text stored in the ledger (also `status`'s group name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Secret => "secrets",
+            Category::Git => "git",
+            Category::Unpause => "cutover",
+            Category::RunningCluster => "clusters",
+            Category::Other => "other",
+        }
+    }
+
+    /// The category stored as `s` (text this version does not know is [`Category::Other`]).
+    pub fn parse(s: &str) -> Category {
+        Self::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .unwrap_or(Category::Other)
+    }
+
+    /// What the group is, for a person.
+    pub fn title(self) -> &'static str {
+        match self {
+            Category::Secret => "secrets to set",
+            Category::Git => "Git folders to re-authenticate",
+            Category::Unpause => "jobs to unpause at cut-over",
+            Category::RunningCluster => "clusters that were running in the source",
+            Category::Other => "other manual actions",
+        }
+    }
+}
+
+/// A manual action a kind leaves on an object: its category and its words.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Action {
+    /// What it is about.
+    pub category: Category,
+    /// What to do, for a person.
+    pub text: String,
+}
+
+impl Action {
+    /// An action of `category`.
+    pub fn new(category: Category, text: impl Into<String>) -> Self {
+        Action {
+            category,
+            text: text.into(),
+        }
+    }
+}
+
+/// A manual action left for the operator, as the ledger has it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ManualAction {
     /// The kind of the object concerned.
     pub kind: String,
     /// Its natural key.
     pub key: String,
+    /// What it is about (not in the JSON output, which lists the words only).
+    #[serde(skip)]
+    pub category: Category,
     /// What to do.
     pub action: String,
     /// Whether it is done (only a cut-over's unpause can be seen done: see
-    /// [`crate::dashboard::is_done`]).
+    /// [`ManualAction::is_done`]).
     pub done: bool,
+}
+
+impl ManualAction {
+    /// Whether it is done: the one rule behind `status`, `migrate`'s summary and
+    /// `report.md`/`report.json` ([`super::Ledger::manual_actions`] applies it). Only a
+    /// cut-over's unpause can be seen done: its job is in the `cutover` record (`cut_keys`, the
+    /// natural keys of the jobs resumed); brickport cannot see a secret set or a Git
+    /// credential added.
+    pub fn is_done(&self, cut_keys: &std::collections::BTreeSet<String>) -> bool {
+        self.category == Category::Unpause && cut_keys.contains(&self.key)
+    }
 }

@@ -5,7 +5,7 @@ use rusqlite::params;
 use serde::Serialize;
 
 use super::sql::{RECORD_INTENT, RECORD_OUTCOME};
-use super::{Ledger, Status, now};
+use super::{Ledger, SkipCode, Status, now};
 use crate::EngineError;
 
 /// The write in flight for an object: recorded before it goes out, cleared with its outcome.
@@ -74,6 +74,9 @@ pub struct Record<'a> {
     pub owned: Option<bool>,
     /// Why it failed, was skipped or is in conflict (`None` clears an earlier one).
     pub error: Option<&'a str>,
+    /// For a skip, its reason's class, which `status` and the exit code read (`None` clears
+    /// an earlier one).
+    pub skip: Option<SkipCode>,
 }
 
 impl<'a> Record<'a> {
@@ -89,6 +92,7 @@ impl<'a> Record<'a> {
             hash: None,
             owned: None,
             error: None,
+            skip: None,
         }
     }
 
@@ -114,6 +118,13 @@ impl<'a> Record<'a> {
     /// With why it failed, was skipped or is in conflict.
     pub fn error(mut self, error: &'a str) -> Self {
         self.error = Some(error);
+        self
+    }
+
+    /// A skip, with its reason's words and class.
+    pub fn skipped(mut self, error: &'a str, skip: SkipCode) -> Self {
+        self.error = Some(error);
+        self.skip = Some(skip);
         self
     }
 }
@@ -150,7 +161,8 @@ impl Ledger {
                 r.status.as_str(),
                 r.owned.map(i64::from),
                 r.error,
-                now()
+                now(),
+                r.skip.map(SkipCode::as_str)
             ],
         )
     }
@@ -178,7 +190,7 @@ mod tests {
         // Rows as a version storing the intent as free text left them (a run killed with
         // three writes in flight): each reads back as the same write in flight.
         let dir = tempfile::tempdir().unwrap();
-        let l = Ledger::open(dir.path()).unwrap();
+        let l = Ledger::open(dir.path(), crate::ledger::Access::Create).unwrap();
         {
             let conn = l.conn();
             for (id, text) in [("1", "create"), ("2", "update"), ("3", "link")] {
@@ -191,7 +203,7 @@ mod tests {
             }
         }
         drop(l);
-        let l = Ledger::open(dir.path()).unwrap();
+        let l = Ledger::open(dir.path(), crate::ledger::Access::Create).unwrap();
         let intent = |id: &str| l.get("jobs", id).unwrap().unwrap().intent;
         assert_eq!(intent("1"), Some(Intent::Create));
         assert_eq!(intent("2"), Some(Intent::Update));

@@ -2,7 +2,9 @@
 //! connection and then served from rusqlite's statement cache (`prepare_cached` keys on the
 //! text; a `format!` per call would still hit the cache but allocate every time).
 
-/// The tables (created when missing; never altered, so old ledgers open unchanged).
+/// The tables (created when missing). A ledger written before the typed columns (`reason`,
+/// `category`) is brought up to date on open by [`UPGRADE_OBJECTS`] and
+/// [`UPGRADE_MANUAL`].
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS objects (
     kind TEXT NOT NULL,
@@ -17,6 +19,7 @@ CREATE TABLE IF NOT EXISTS objects (
     last_error TEXT,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
+    reason TEXT,
     PRIMARY KEY (kind, source_id)
 );
 CREATE INDEX IF NOT EXISTS objects_by_key ON objects (kind, natural_key);
@@ -24,6 +27,7 @@ CREATE TABLE IF NOT EXISTS manual_actions (
     kind TEXT NOT NULL,
     key TEXT NOT NULL,
     action TEXT NOT NULL,
+    category TEXT NOT NULL DEFAULT 'other',
     PRIMARY KEY (kind, key, action)
 );
 -- Secret keys that received a value from `--secret-values` (in any run): the fact only,
@@ -42,11 +46,32 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 ";
 
+/// Whether a table has a column (`?1` table, `?2` column).
+pub(super) const HAS_COLUMN: &str = "SELECT COUNT(*) FROM pragma_table_info(?1) WHERE name = ?2";
+
+/// Bring a ledger from before the typed columns up to date: adds the typed columns and classifies the rows
+/// written before them. The one place that reads the words of old rows: the sentences
+/// brickport wrote then, which the codes replace (`GLOB` is case-sensitive, like they were).
+pub(super) const UPGRADE_OBJECTS: &str = "
+ALTER TABLE objects ADD COLUMN reason TEXT;
+UPDATE objects SET reason = 'never_migrated'
+ WHERE status = 'skipped' AND last_error GLOB '*, which is not migrated (migrate *';
+";
+pub(super) const UPGRADE_MANUAL: &str = "
+ALTER TABLE manual_actions ADD COLUMN category TEXT NOT NULL DEFAULT 'other';
+UPDATE manual_actions SET category = CASE
+  WHEN action GLOB 'set the value of secret*' THEN 'secrets'
+  WHEN action GLOB 're-authenticate Git folder*' OR action GLOB 'Git folder*' THEN 'git'
+  WHEN action GLOB 'unpause at cut-over*' THEN 'cutover'
+  WHEN action GLOB 'cluster `*' AND action GLOB '*was running in the source*' THEN 'clusters'
+  ELSE 'other' END;
+";
+
 /// The columns of an [`super::Entry`], in the order `Ledger::row` reads them.
 macro_rules! cols {
     () => {
         "kind, source_id, natural_key, target_id, target_key, content_hash, \
-         status, intent, owned, last_error, created_at, updated_at"
+         status, intent, owned, last_error, created_at, updated_at, reason"
     };
 }
 
@@ -80,8 +105,8 @@ ON CONFLICT (kind, source_id) DO UPDATE SET
 
 pub(super) const RECORD_OUTCOME: &str = "\
 INSERT INTO objects (kind, source_id, natural_key, target_id, target_key, content_hash,
-    status, intent, owned, last_error, created_at, updated_at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, COALESCE(?8, 0), ?9, ?10, ?10)
+    status, intent, owned, last_error, created_at, updated_at, reason)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, COALESCE(?8, 0), ?9, ?10, ?10, ?11)
 ON CONFLICT (kind, source_id) DO UPDATE SET
   natural_key = excluded.natural_key,
   target_id = COALESCE(excluded.target_id, objects.target_id),
@@ -89,17 +114,19 @@ ON CONFLICT (kind, source_id) DO UPDATE SET
   content_hash = COALESCE(excluded.content_hash, objects.content_hash),
   status = excluded.status, intent = NULL,
   owned = COALESCE(?8, objects.owned),
-  last_error = excluded.last_error, updated_at = excluded.updated_at";
+  last_error = excluded.last_error, updated_at = excluded.updated_at,
+  reason = excluded.reason";
 
 pub(super) const CLEAR_HASH: &str =
     "UPDATE objects SET content_hash = NULL WHERE kind = ?1 AND source_id = ?2";
 
-pub(super) const MANUAL_OF: &str = "SELECT action FROM manual_actions WHERE kind = ?1 AND key = ?2";
+pub(super) const MANUAL_OF: &str =
+    "SELECT category, action FROM manual_actions WHERE kind = ?1 AND key = ?2";
 pub(super) const DELETE_MANUAL: &str = "DELETE FROM manual_actions WHERE kind = ?1 AND key = ?2";
 pub(super) const INSERT_MANUAL: &str =
-    "INSERT OR IGNORE INTO manual_actions (kind, key, action) VALUES (?1, ?2, ?3)";
+    "INSERT OR IGNORE INTO manual_actions (kind, key, category, action) VALUES (?1, ?2, ?3, ?4)";
 pub(super) const MANUAL_ACTIONS: &str =
-    "SELECT kind, key, action FROM manual_actions ORDER BY kind, key, action";
+    "SELECT kind, key, category, action FROM manual_actions ORDER BY kind, key, action";
 pub(super) const HAS_CUTOVER: &str =
     "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'cutover'";
 pub(super) const CUTOVER_KEYS: &str = "SELECT natural_key FROM cutover";
@@ -113,6 +140,8 @@ pub(super) const SECRETS_SUPPLIED: &str = "SELECT key FROM secrets_supplied WHER
 pub(super) const START_RUN: &str = "INSERT INTO runs (started_at, selection) VALUES (?1, ?2)";
 pub(super) const FINISH_RUN: &str = "UPDATE runs SET finished_at = ?1, summary = ?2 WHERE id = ?3";
 pub(super) const RUN_COUNTS: &str = "SELECT COUNT(*), COUNT(finished_at) FROM runs";
+pub(super) const FINISHED_SUMMARIES: &str =
+    "SELECT summary FROM runs WHERE finished_at IS NOT NULL AND summary IS NOT NULL";
 
 /// Statements kept prepared per connection: every one above, with room to spare.
 pub(super) const CACHE_CAPACITY: usize = 32;

@@ -5,7 +5,7 @@ use super::*;
 #[test]
 fn intent_then_outcome_round_trips() {
     let dir = tempfile::tempdir().unwrap();
-    let l = Ledger::open(dir.path()).unwrap();
+    let l = Ledger::open(dir.path(), Access::Create).unwrap();
     l.record_intent("users", "1", "a@x", Intent::Create)
         .unwrap();
     let e = l.get("users", "1").unwrap().unwrap();
@@ -41,15 +41,19 @@ fn intent_then_outcome_round_trips() {
 fn survives_reopen_and_keeps_manual_actions() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let l = Ledger::open(dir.path()).unwrap();
+        let l = Ledger::open(dir.path(), Access::Create).unwrap();
         l.record_intent("secret_scopes", "s", "s", Intent::Create)
             .unwrap();
-        l.set_manual_actions("secret_scopes", "s", &["set s/k".into()])
-            .unwrap();
+        l.set_manual_actions(
+            "secret_scopes",
+            "s",
+            &[Action::new(Category::Secret, "set s/k")],
+        )
+        .unwrap();
         let id = l.start_run("all").unwrap();
         l.finish_run(id, "{}").unwrap();
     }
-    let l = Ledger::open_existing(dir.path()).unwrap();
+    let l = Ledger::open(dir.path(), Access::ReadWrite).unwrap();
     assert_eq!(l.entries(None).unwrap().len(), 1);
     assert_eq!(l.manual_actions().unwrap()[0].action, "set s/k");
     assert_eq!(l.run_counts().unwrap(), (1, 1));
@@ -65,16 +69,26 @@ fn survives_reopen_and_keeps_manual_actions() {
     l.forget_secret_supplied("s", "k").unwrap();
     assert!(l.secrets_supplied("s").unwrap().is_empty());
     let none = tempfile::tempdir().unwrap();
-    assert!(matches!(
-        Ledger::open_existing(none.path()),
-        Err(EngineError::NoLedger(_))
-    ));
+    for access in [Access::ReadOnly, Access::ReadWrite] {
+        assert!(matches!(
+            Ledger::open(none.path(), access),
+            Err(EngineError::NoLedger(_))
+        ));
+    }
+    // Read-only: reads, and a write is refused with SQLite's error kept as the source.
+    drop(l);
+    let l = Ledger::open(dir.path(), Access::ReadOnly).unwrap();
+    assert_eq!(l.entries(None).unwrap().len(), 1);
+    let e = l.record_secret_supplied("s", "k").unwrap_err();
+    assert!(matches!(e, EngineError::Ledger { .. }), "{e}");
+    let source = std::error::Error::source(&e).unwrap();
+    assert!(source.downcast_ref::<rusqlite::Error>().is_some());
 }
 
 #[test]
 fn an_intent_is_committed_when_record_intent_returns() {
     let dir = tempfile::tempdir().unwrap();
-    let l = Ledger::open(dir.path()).unwrap();
+    let l = Ledger::open(dir.path(), Access::Create).unwrap();
     {
         let conn = l.conn();
         let mode: String = conn
@@ -88,7 +102,7 @@ fn an_intent_is_committed_when_record_intent_returns() {
     }
     // Another connection (as another process would open the file) sees the intent at once:
     // it is committed to the write-ahead log, not waiting in an open transaction.
-    let other = Connection::open(dir.path().join("ledger.sqlite")).unwrap();
+    let other = Connection::open(Ledger::file(dir.path())).unwrap();
     let intent = |c: &Connection| -> Option<String> {
         c.query_row(
             "SELECT intent FROM objects WHERE kind = 'jobs' AND source_id = '7'",
@@ -122,7 +136,7 @@ fn an_intent_is_committed_when_record_intent_returns() {
 fn a_finished_run_has_synced_its_content_copies_and_files_are_owner_only() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
-    let l = Ledger::open(dir.path()).unwrap();
+    let l = Ledger::open(dir.path(), Access::Create).unwrap();
     let id = l.start_run("all").unwrap();
     l.record_intent("users", "1", "a@x", Intent::Create)
         .unwrap();
@@ -137,12 +151,16 @@ fn a_finished_run_has_synced_its_content_copies_and_files_are_owner_only() {
     assert_eq!(mode, 0o600);
 }
 
+fn other(text: &str) -> Action {
+    Action::new(Category::Other, text)
+}
+
 #[test]
 fn manual_actions_are_replaced_and_read_in_one_snapshot() {
     let l = Ledger::open_memory().unwrap();
-    l.set_manual_actions("jobs", "j", &["a".into(), "b".into(), "a".into()])
+    l.set_manual_actions("jobs", "j", &[other("a"), other("b"), other("a")])
         .unwrap();
-    l.set_manual_actions("jobs", "j", &["c".into()]).unwrap();
+    l.set_manual_actions("jobs", "j", &[other("c")]).unwrap();
     let got: Vec<String> = l
         .manual_actions()
         .unwrap()
@@ -151,9 +169,122 @@ fn manual_actions_are_replaced_and_read_in_one_snapshot() {
         .collect();
     assert_eq!(got, ["c"]);
     // The same actions again change nothing; none clears them.
-    l.set_manual_actions("jobs", "j", &["c".into()]).unwrap();
+    l.set_manual_actions("jobs", "j", &[other("c")]).unwrap();
     assert_eq!(l.manual_actions().unwrap().len(), 1);
     l.set_manual_actions("jobs", "j", &[]).unwrap();
     assert!(l.manual_actions().unwrap().is_empty());
     assert_eq!(l.run_counts().unwrap(), (0, 0));
+}
+
+/// A ledger as brickport wrote it before the typed columns: its schema and rows, written
+/// with the statements of that version.
+fn write_old_ledger(dir: &Path) {
+    let c = Connection::open(Ledger::file(dir)).unwrap();
+    c.execute_batch(
+        "PRAGMA journal_mode = WAL;
+        CREATE TABLE objects (
+            kind TEXT NOT NULL, source_id TEXT NOT NULL, natural_key TEXT NOT NULL,
+            target_id TEXT, target_key TEXT, content_hash TEXT, status TEXT NOT NULL,
+            intent TEXT, owned INTEGER NOT NULL DEFAULT 0, last_error TEXT,
+            created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+            PRIMARY KEY (kind, source_id));
+        CREATE INDEX objects_by_key ON objects (kind, natural_key);
+        CREATE TABLE manual_actions (
+            kind TEXT NOT NULL, key TEXT NOT NULL, action TEXT NOT NULL,
+            PRIMARY KEY (kind, key, action));
+        CREATE TABLE secrets_supplied (
+            scope TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (scope, key));
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT NOT NULL,
+            finished_at TEXT, selection TEXT NOT NULL, summary TEXT);",
+    )
+    .unwrap();
+    let object = |sid: &str, status: &str, error: &str| {
+        c.execute(
+            "INSERT INTO objects (kind, source_id, natural_key, target_id, target_key,
+                content_hash, status, intent, owned, last_error, created_at, updated_at)
+             VALUES ('jobs', ?1, ?1, NULL, NULL, NULL, ?2, NULL, 0, ?3, 't', 't')",
+            params![sid, status, error],
+        )
+        .unwrap();
+    };
+    object(
+        "1",
+        "skipped",
+        "depends on clusters `c1`, which is not migrated (migrate clusters first)",
+    );
+    object("2", "skipped", "depends on clusters `c2`, which failed");
+    object("3", "failed", "boom");
+    for (key, action) in [
+        (
+            "s",
+            "set the value of secret `s/k` (it holds the placeholder)",
+        ),
+        (
+            "r",
+            "re-authenticate Git folder `/Repos/a` (u): Git credentials cannot be migrated",
+        ),
+        (
+            "r",
+            "Git folder `/Repos/a` had a detached HEAD at commit 1 in the source",
+        ),
+        (
+            "j",
+            "unpause at cut-over: job `j` (schedule) was UNPAUSED in the source",
+        ),
+        (
+            "c",
+            "cluster `etl` was running in the source: it was created terminated",
+        ),
+        ("n", "re-create the LIBRARY `/x` in the target by hand"),
+        ("g", "git folder `lowercase` is not a Git folder action"),
+    ] {
+        c.execute(
+            "INSERT OR IGNORE INTO manual_actions (kind, key, action) VALUES ('k', ?1, ?2)",
+            params![key, action],
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn a_ledger_from_before_the_typed_columns_is_upgraded_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    write_old_ledger(dir.path());
+    // `status` opens it read-only: upgraded first, then read.
+    let l = Ledger::open(dir.path(), Access::ReadOnly).unwrap();
+    let waits: Vec<(String, bool)> = l
+        .entries(None)
+        .unwrap()
+        .iter()
+        .map(|e| (e.source_id.clone(), e.waits_for_a_kind()))
+        .collect();
+    assert_eq!(
+        waits,
+        [("1".into(), true), ("2".into(), false), ("3".into(), false)]
+    );
+    let got: Vec<(String, Category)> = l
+        .manual_actions()
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.key, a.category))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("c".into(), Category::RunningCluster),
+            ("g".into(), Category::Other),
+            ("j".into(), Category::Unpause),
+            ("n".into(), Category::Other),
+            ("r".into(), Category::Git),
+            ("r".into(), Category::Git),
+            ("s".into(), Category::Secret),
+        ]
+    );
+    // Opened again (already upgraded), and written with the new columns.
+    drop(l);
+    let l = Ledger::open(dir.path(), Access::ReadWrite).unwrap();
+    l.set_manual_actions("k", "s", &[Action::new(Category::Secret, "set it")])
+        .unwrap();
+    assert_eq!(l.manual_actions().unwrap().len(), 7);
 }

@@ -11,19 +11,15 @@ use crate::EngineError;
 use crate::idmap::Pass;
 use crate::kinds::facts::content_hash;
 use crate::kinds::{Mode, Reference, TargetObject};
-use crate::ledger::{Entry, Intent, Status};
+use crate::ledger::{Entry, Intent, Note, SkipReason, Status};
 use crate::options::ConflictPolicy;
-use crate::report::{NOT_REREAD, Outcome};
-
-/// The detail of an object not read again from the source (`resume`).
-pub(crate) const RESUMED: &str = "done in an earlier run: not read again from the source \
-     (--resume; a run without it carries changes made since)";
+use crate::report::Outcome;
 
 /// The first pass of `w`'s object; `cycle`: it is on a cycle of references to its own kind,
 /// which wait for the second pass.
 pub(super) async fn first_pass(w: &Writes<'_>, cycle: bool) -> Result<Done, EngineError> {
     if let Some(reason) = skip_reason(w)? {
-        return skipped(w, reason);
+        return w.skip(&reason, None, None);
     }
     if let Mode::MapOnly(reason) = &w.obj.mode {
         return map_only(w, reason).await;
@@ -39,7 +35,7 @@ pub(super) async fn first_pass(w: &Writes<'_>, cycle: bool) -> Result<Done, Engi
     }
     let (desired, unresolved) = remap(w, &spec, cycle)?;
     if let Some(u) = w.missing(&unresolved) {
-        return skipped(w, u.reason.clone());
+        return w.skip(&SkipReason::Dependency(u.reason.clone()), None, None);
     }
     let known_id = row.as_ref().and_then(|r| r.target_id.as_deref());
     let found = locate(&w.rt.ctx, w.kind, w.obj, known_id, &desired).await?;
@@ -58,32 +54,23 @@ pub(super) async fn first_pass(w: &Writes<'_>, cycle: bool) -> Result<Done, Engi
 }
 
 /// Why the object is skipped: excluded, or the grants of an object left alone.
-fn skip_reason(w: &Writes<'_>) -> Result<Option<String>, EngineError> {
+fn skip_reason(w: &Writes<'_>) -> Result<Option<SkipReason>, EngineError> {
     if let Mode::Skip(reason) = &w.obj.mode {
         return Ok(Some(reason.clone()));
     }
     left_alone(w)
 }
 
-fn skipped(w: &Writes<'_>, reason: String) -> Result<Done, EngineError> {
-    w.record(w.outcome(Status::Skipped).error(&reason))?;
-    Ok(Done::new(Outcome::Skipped, None).with_detail(reason))
-}
-
 /// Never written: found by its key alone (every kind's `find` for such objects reads no
 /// desired body), so its spec is neither parsed nor remapped — the built-in `users` group's
 /// holds every user of the workspace.
-async fn map_only(w: &Writes<'_>, reason: &str) -> Result<Done, EngineError> {
+async fn map_only(w: &Writes<'_>, reason: &SkipReason) -> Result<Done, EngineError> {
     let found = calls::find(&w.rt.ctx, w.kind, w.obj, &Value::Null).await?;
     let detail = match &found {
         Some(_) => reason.to_string(),
         None => format!("{reason}; not found in the target"),
     };
-    let tid = found.as_ref().map(|t| t.id.as_str());
-    let tkey = found.as_ref().map(|t| t.key.as_str());
-    let r = w.outcome(Status::Skipped).target(tid, tkey);
-    w.record(r.owned(false).error(&detail))?;
-    Ok(Done::new(Outcome::Skipped, tid.map(str::to_string)).with_detail(detail))
+    w.skip(reason, found.as_ref(), Some(detail))
 }
 
 /// Done in an earlier run (`--resume`): its spec is only the listing's, never written; the
@@ -93,11 +80,10 @@ fn resumed(w: &Writes<'_>, row: Option<&Entry>) -> Result<Done, EngineError> {
         .filter(|r| r.intent.is_none() && r.status.is_done())
         .and_then(|r| r.target_id.clone());
     let Some(tid) = done else {
-        let why = "no longer done in the ledger: run again without --resume";
-        return Ok(Done::new(Outcome::Skipped, None).with_detail(why));
+        return Ok(Done::skipped(&SkipReason::NoLongerDone, None));
     };
     w.record(w.outcome(Status::Unchanged))?;
-    Ok(Done::new(Outcome::Unchanged, Some(tid)).with_detail(RESUMED))
+    Ok(Done::new(Outcome::Unchanged, Some(tid)).with_note(Note::Resumed, Note::RESUMED))
 }
 
 /// Unchanged since the last run (same content hash, no write in flight): done without a
@@ -116,7 +102,7 @@ fn unchanged(w: &Writes<'_>, row: Option<&Entry>, hash: &str) -> Result<Option<D
     }
     w.record(w.outcome(Status::Unchanged))?;
     let done = Done::new(Outcome::Unchanged, r.target_id.clone());
-    Ok(Some(done.with_detail(NOT_REREAD)))
+    Ok(Some(done.with_note(Note::NotReread, Note::NOT_REREAD)))
 }
 
 /// The spec with its references remapped for the first pass. On a cycle, references to the
@@ -340,14 +326,13 @@ fn made_by_this_run(w: &Writes<'_>) -> Result<Option<String>, EngineError> {
 /// For the grants of an object ([`crate::kinds::Kind::grants_of`]): why they are left alone,
 /// when that object was left alone as a conflict (policy `report` or `skip`) — replacing its
 /// ACL would change an object the migration does not own.
-fn left_alone(w: &Writes<'_>) -> Result<Option<String>, EngineError> {
+fn left_alone(w: &Writes<'_>) -> Result<Option<SkipReason>, EngineError> {
     let Some(guarded) = w.kind.grants_of() else {
         return Ok(None);
     };
-    let reason = |key: &str| {
-        format!(
-            "its object was left alone as a conflict ({guarded} `{key}`): its grants are not written"
-        )
+    let reason = |key: &str| SkipReason::LeftAlone {
+        kind: guarded.to_string(),
+        key: key.to_string(),
     };
     let this_run =
         w.rt.left_alone

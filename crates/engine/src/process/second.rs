@@ -9,7 +9,7 @@ use crate::EngineError;
 use crate::idmap::Pass;
 use crate::kinds::TargetObject;
 use crate::kinds::facts::content_hash;
-use crate::ledger::{Entry, Intent, Status};
+use crate::ledger::{Entry, Intent, SkipReason};
 use crate::report::Outcome;
 
 /// The second pass of `w`'s object, whose first pass ended in `first`.
@@ -25,8 +25,9 @@ pub(super) async fn second_pass(w: &Writes<'_>, first: Outcome) -> Result<Done, 
     }
     if let Some(u) = unresolved.iter().find(|u| u.required) {
         // The object exists but cannot be completed; no hash, so the next run tries again.
-        w.record(w.outcome(Status::Skipped).error(&u.reason))?;
-        return Ok(Done::new(Outcome::Skipped, known_id).with_detail(u.reason.clone()));
+        let mut done = w.skip(&SkipReason::Dependency(u.reason.clone()), None, None)?;
+        done.target_id = known_id;
+        return Ok(done);
     }
     let target = target_of(w, row.as_ref(), first, &desired).await?;
     let diffs = kind.compare(obj, &desired, &target);

@@ -9,7 +9,7 @@ use super::{Done, Runtime};
 use crate::EngineError;
 use crate::idmap::{Pass, Unresolved};
 use crate::kinds::{Kind, Mode, Reference, SourceObject, TargetObject};
-use crate::ledger::{Intent, Record, Status};
+use crate::ledger::{Action, Intent, Record, SkipReason, Status};
 use crate::report::Outcome;
 
 /// One object's pass and what it may write.
@@ -40,6 +40,24 @@ impl<'a> Writes<'a> {
             return Ok(());
         }
         self.rt.ledger.record_outcome(&r)
+    }
+
+    /// Skipped for `reason`, recorded with its words and class (`found`: the target object a
+    /// map-only object maps to, `detail`: the words, when they say more than the reason).
+    pub fn skip(
+        &self,
+        reason: &SkipReason,
+        found: Option<&TargetObject>,
+        detail: Option<String>,
+    ) -> Result<Done, EngineError> {
+        let words = detail.unwrap_or_else(|| reason.to_string());
+        let mut r = self.outcome(Status::Skipped).skipped(&words, reason.code());
+        if let Some(t) = found {
+            r = r.target(Some(&t.id), Some(&t.key)).owned(false);
+        }
+        self.record(r)?;
+        let done = Done::skipped(reason, found.map(|t| t.id.clone()));
+        Ok(done.with_detail(words))
     }
 
     /// `spec` remapped for `pass`; in a plan, a reference to an object not created yet stays
@@ -140,7 +158,7 @@ impl<'a> Writes<'a> {
     /// resumed object was not read again, so the ledger keeps what it has). A failure is not
     /// the run's error: the object itself is done, and the next run, which replaces every
     /// object's actions, writes them. The report line says so.
-    pub fn manual_actions(&self, actions: &[String], done: &mut Done) {
+    pub fn manual_actions(&self, actions: &[Action], done: &mut Done) {
         if self.planning() || self.obj.mode == Mode::Resumed {
             return;
         }

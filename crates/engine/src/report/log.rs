@@ -29,7 +29,7 @@ use crate::EngineError;
 const LABEL: &str = "the run's object reports";
 
 /// Where an unnamed file lives, for error messages (it has no name of its own).
-pub(super) fn io_err(dir: &Path, what: &str, e: impl std::fmt::Display) -> EngineError {
+pub(super) fn io_err(dir: &Path, what: &str, e: impl Into<std::io::Error>) -> EngineError {
     crate::tmpfile::io_err(dir, LABEL, what, e)
 }
 
@@ -68,6 +68,8 @@ struct Stored<'a> {
     outcome: Outcome,
     #[serde(default)]
     detail: Option<String>,
+    #[serde(default)]
+    note: Option<crate::ledger::Note>,
     #[serde(default)]
     diffs: Vec<String>,
     #[serde(default)]
@@ -125,7 +127,13 @@ impl Objects<'_> {
             .iter()
             .copied()
             .find(|k| *k == s.kind)
-            .ok_or_else(|| io_err(dir, "unknown kind", &s.kind))?;
+            .ok_or_else(|| {
+                io_err(
+                    dir,
+                    "unknown kind",
+                    std::io::Error::other(s.kind.to_string()),
+                )
+            })?;
         Ok(Some(ObjectReport {
             kind,
             key: s.key,
@@ -133,6 +141,7 @@ impl Objects<'_> {
             target_id: s.target_id,
             outcome: s.outcome,
             detail: s.detail,
+            note: s.note,
             diffs: s.diffs,
             dropped: s.dropped,
             manual: s.manual,

@@ -23,6 +23,14 @@ impl RunReport {
         if let Some(a) = &self.aborted {
             writeln!(w, "**Aborted:** {a}\n")?;
         }
+        self.write_kinds(w)?;
+        self.write_attention(w)?;
+        self.write_manual(w)?;
+        self.write_every_object(w)
+    }
+
+    /// The per-kind table, with the totals row, and the objects not re-read.
+    fn write_kinds<W: Write>(&self, w: &mut W) -> std::io::Result<()> {
         w.write_all(
             b"Times: a kind's is the wall time from its start to its last object, waiting for \
               rate limits included; kinds run at the same time, so they overlap. The total is \
@@ -63,6 +71,12 @@ impl RunReport {
                  repairs it."
             )?;
         }
+        Ok(())
+    }
+
+    /// The missing dependencies, and the objects failed, skipped, in conflict or with dropped
+    /// attributes.
+    fn write_attention<W: Write>(&self, w: &mut W) -> std::io::Result<()> {
         if !self.missing_dependencies.is_empty() {
             w.write_all(b"\n## Missing dependencies\n\n")?;
             for m in &self.missing_dependencies {
@@ -95,18 +109,29 @@ impl RunReport {
                 )?;
             }
         }
-        if !self.manual_actions.is_empty() {
-            let pending = self.pending_actions().len();
-            writeln!(
-                w,
-                "\n## Manual actions ({pending} pending, {} done)\n",
-                self.manual_actions.len() - pending
-            )?;
-            for m in &self.manual_actions {
-                let mark = if m.done { "x" } else { " " };
-                writeln!(w, "- [{mark}] {} `{}`: {}", m.kind, m.key, m.action)?;
-            }
+        Ok(())
+    }
+
+    /// The manual actions, each checked when done.
+    fn write_manual<W: Write>(&self, w: &mut W) -> std::io::Result<()> {
+        if self.manual_actions.is_empty() {
+            return Ok(());
         }
+        let pending = self.pending_actions().len();
+        writeln!(
+            w,
+            "\n## Manual actions ({pending} pending, {} done)\n",
+            self.manual_actions.len() - pending
+        )?;
+        for m in &self.manual_actions {
+            let mark = if m.done { "x" } else { " " };
+            writeln!(w, "- [{mark}] {} `{}`: {}", m.kind, m.key, m.action)?;
+        }
+        Ok(())
+    }
+
+    /// Every object, read back from disk one at a time.
+    fn write_every_object<W: Write>(&self, w: &mut W) -> std::io::Result<()> {
         w.write_all(b"\n## Every object\n\n| kind | object | outcome | target id | ms (its own passes) |\n|---|---|---|---|---|\n")?;
         for o in self.objects_iter() {
             let o = o.map_err(|e| std::io::Error::other(e.to_string()))?;

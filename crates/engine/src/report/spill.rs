@@ -23,7 +23,16 @@ pub(crate) fn is_notable(o: &ObjectReport) -> bool {
 
 /// Whether an object is unchanged and was not read from the target.
 fn is_not_reread(o: &ObjectReport) -> bool {
-    o.outcome == Outcome::Unchanged && o.detail.as_deref() == Some(super::NOT_REREAD)
+    o.outcome == Outcome::Unchanged && o.note == Some(crate::ledger::Note::NotReread)
+}
+
+/// A spilled line: the object's report, with its note (which the report's files leave out).
+#[derive(serde::Serialize)]
+struct Line<'a> {
+    #[serde(flatten)]
+    report: &'a ObjectReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<crate::ledger::Note>,
 }
 
 /// Receives every object's report as it finishes (objects of several kinds finish at once:
@@ -90,7 +99,11 @@ impl Spill {
         if st.error.is_some() {
             return;
         }
-        let written = serde_json::to_writer(&mut st.out, &r)
+        let line = Line {
+            report: &r,
+            note: r.note,
+        };
+        let written = serde_json::to_writer(&mut st.out, &line)
             .map_err(std::io::Error::from)
             .and_then(|()| st.out.write_all(b"\n"));
         if let Err(e) = written {
@@ -118,7 +131,7 @@ impl Spill {
         let spilled = st
             .out
             .into_inner()
-            .map_err(|e| io_err(&dir, "cannot write to it", e.error()))?;
+            .map_err(|e| io_err(&dir, "cannot write to it", e.into_error()))?;
         let place = |kind: &str| {
             let at = kinds.iter().position(|k| *k == kind).unwrap_or(kinds.len());
             u16::try_from(at).unwrap_or(u16::MAX)
@@ -136,7 +149,10 @@ impl Spill {
         );
         let mut line = Vec::new();
         let mut offset = 0u64;
-        let too_large = || io_err(&dir, "cannot sort it", "more than 4 GiB of keys or lines");
+        let too_large = || {
+            let e = std::io::Error::other("more than 4 GiB of keys or lines");
+            io_err(&dir, "cannot sort it", e)
+        };
         loop {
             line.clear();
             let n = reader
@@ -209,6 +225,7 @@ mod tests {
             target_id: Some(format!("t-{key}")),
             outcome,
             detail: None,
+            note: None,
             diffs: Vec::new(),
             dropped: Vec::new(),
             manual: Vec::new(),
@@ -225,7 +242,8 @@ mod tests {
         let mut failed = obj("users", "z@x", Outcome::Failed);
         failed.detail = Some("boom | pipe".into());
         let mut not_reread = obj("jobs", "c", Outcome::Unchanged);
-        not_reread.detail = Some(crate::report::NOT_REREAD.into());
+        not_reread.detail = Some(crate::ledger::Note::NOT_REREAD.into());
+        not_reread.note = Some(crate::ledger::Note::NotReread);
         // Finishing order, not the report's.
         for o in [
             obj("jobs", "d", Outcome::Updated),

@@ -220,7 +220,11 @@ async fn a_job_gone_from_the_target_fails_alone_and_is_retried() {
     migrate(&p.source, &p.target, &opts, &NoProgress)
         .await
         .unwrap();
-    let ledger = brickport_engine::ledger::Ledger::open_existing(&opts.run_dir).unwrap();
+    let ledger = brickport_engine::ledger::Ledger::open(
+        &opts.run_dir,
+        brickport_engine::ledger::Access::ReadOnly,
+    )
+    .unwrap();
     let hourly = ledger
         .entries(Some("jobs"))
         .unwrap()

@@ -11,7 +11,7 @@ use futures::TryStreamExt;
 use serde_json::{Value, json};
 
 use crate::kinds::{Ctx, Detail, SourceObject, snapshot::RunCache};
-use crate::ledger::Ledger;
+use crate::ledger::{Access, Ledger};
 use crate::{EngineOptions, IdMap};
 
 /// Jobs the `typical` seed lacks: a task on a deleted cluster, a pipeline, a DBFS file, a
@@ -67,14 +67,14 @@ async fn listed_source(dir: &std::path::Path) -> (brickport_emulator::RunningEmu
         client.jobs().create(&s).await.unwrap();
     }
     client.clusters().permanent_delete(&doomed).await.unwrap();
-    let ledger = Arc::new(Ledger::open(dir).unwrap());
+    let ledger = Arc::new(Ledger::open(dir, Access::Create).unwrap());
     let ctx = Ctx {
         source: client.clone(),
         target: client,
         opts: Arc::new(EngineOptions::new(dir)),
         ids: IdMap::new(ledger),
         run_dir: dir.to_path_buf(),
-        cache: Arc::new(RunCache::reading_cutover(crate::cutover::resumed)),
+        cache: Arc::new(RunCache::default()),
     };
     (emu, ctx)
 }

@@ -16,6 +16,7 @@ use crate::kinds::clusters::writable_spec;
 use crate::kinds::facts::{Facts, FieldAt};
 use crate::kinds::secret_scopes;
 use crate::kinds::shared::{SOURCE_ID_TAG, in_repos, normalise_path};
+use crate::ledger::{Action, Category};
 
 /// The most tags a job may have.
 const MAX_TAGS: usize = 25;
@@ -25,7 +26,7 @@ pub struct Built {
     /// The spec.
     pub spec: Value,
     /// Manual actions (unpause at cut-over).
-    pub manual: Vec<String>,
+    pub manual: Vec<Action>,
     /// Its side-car.
     pub facts: Facts,
 }
@@ -240,10 +241,10 @@ pub fn build(
         }
     }
     if !unpaused.is_empty() {
-        manual.push(format!(
+        manual.push(Action::new(Category::Unpause, format!(
             "unpause at cut-over: job `{name}` ({}) was UNPAUSED in the source; it was created PAUSED",
             unpaused.join(", ")
-        ));
+        )));
     }
     let known = Known {
         has_git: s.get("git_source").is_some_and(|g| !g.is_null()),
