@@ -49,8 +49,8 @@ pub struct Need {
     pub at: String,
 }
 
-/// A kind of object an object may need ([`crate::kinds::Facts::needs`]): declared as data, like a
-/// [`Reference`], so the kinds are ordered before the run starts.
+/// A kind of object an object may need ([`crate::kinds::Facts::needs`]): declared as data,
+/// like a [`Reference`], so the kinds are ordered before the run starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Needed {
     /// The kind needed.
