@@ -392,6 +392,17 @@ mod tests {
         );
         assert!(prerequisites(repos.as_ref(), &obj("r2", "/Repos/a@x/proj"), false).is_empty());
 
+        // Jobs need every Git folder (notebooks inside them), as a whole kind.
+        let jobs = find("jobs");
+        assert!(
+            prerequisites(jobs.as_ref(), &obj("j1", "j"), false).contains(&Wait::Kind("repos"))
+        );
+    }
+
+    #[test]
+    fn prerequisites_follow_the_needs_of_the_side_car() {
+        let table = crate::kinds::all();
+        let find = |n: &str| table.iter().find(|k| k.name() == n).unwrap().clone();
         // A cluster waits for the secret scopes its side-car says it reads (no field names them).
         let clusters = find("clusters");
         let mut c = obj("c1", "c");
@@ -404,12 +415,6 @@ mod tests {
                 by: RefBy::Id,
                 value: s.into()
             })
-        );
-
-        // Jobs need every Git folder (notebooks inside them), as a whole kind.
-        let jobs = find("jobs");
-        assert!(
-            prerequisites(jobs.as_ref(), &obj("j1", "j"), false).contains(&Wait::Kind("repos"))
         );
     }
 }
