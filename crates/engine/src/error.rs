@@ -56,6 +56,17 @@ pub enum EngineError {
         /// What was wrong.
         message: String,
     },
+    /// An object too large for the API that moves it (a notebook over the workspace API's
+    /// 10 MB): its kind may name a manual action for it ([`crate::kinds::Kind::manual_on_failure`]).
+    #[error("{kind} {key}: {message}")]
+    TooLarge {
+        /// The kind.
+        kind: &'static str,
+        /// The object's natural key.
+        key: String,
+        /// Its size and the limit.
+        message: String,
+    },
     /// `fail_fast` was set and an object failed.
     #[error("aborted after the first failure (fail_fast): {0}")]
     Aborted(String),

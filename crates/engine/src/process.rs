@@ -69,6 +69,9 @@ pub(crate) struct Done {
     pub target_id: Option<String>,
     pub detail: Option<String>,
     pub note: Option<Note>,
+    /// For a pass that failed with an error: the error, which the kind may read for manual
+    /// actions ([`Kind::manual_on_failure`]).
+    pub failure: Option<EngineError>,
     pub diffs: Vec<String>,
     pub dropped_refs: Vec<String>,
     /// Whether the second pass must run for it.
@@ -82,6 +85,7 @@ impl Done {
             target_id,
             detail: None,
             note: None,
+            failure: None,
             diffs: Vec::new(),
             dropped_refs: Vec::new(),
             needs_second_pass: false,
@@ -250,7 +254,10 @@ async fn pass_with(
 /// false.
 fn manual_actions(kind: &dyn Kind, obj: &SourceObject, done: &Done) -> Vec<Action> {
     match done.outcome {
-        Outcome::Failed => kind.manual_on_failure(obj, done.detail.as_deref().unwrap_or("")),
+        Outcome::Failed => match &done.failure {
+            Some(e) => kind.manual_on_failure(obj, e),
+            None => Vec::new(),
+        },
         Outcome::Conflict => Vec::new(),
         Outcome::Skipped if !matches!(obj.mode, Mode::Skip(_)) => Vec::new(),
         _ => obj.manual.clone(),

@@ -437,7 +437,7 @@ pub trait Kind: Send + Sync {
     /// Optional. Manual actions for an object that failed with `error` (an object too large
     /// for the API, to copy by hand). Recorded in the ledger and the report like any manual
     /// action. The default: none.
-    fn manual_on_failure(&self, obj: &SourceObject, error: &str) -> Vec<Action> {
+    fn manual_on_failure(&self, obj: &SourceObject, error: &EngineError) -> Vec<Action> {
         let _ = (obj, error);
         Vec::new()
     }

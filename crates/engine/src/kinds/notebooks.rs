@@ -36,7 +36,7 @@ pub struct Notebooks;
 /// The most the import/export API moves (10 MB).
 pub const MAX_BYTES: i64 = 10 * 1024 * 1024;
 
-/// What a failure for size says (also how the manual action recognises it).
+/// What a failure for size says.
 const TOO_BIG: &str = "over the 10 MB the workspace import/export API moves";
 
 const REFS: &[Reference] = &[Reference {
@@ -150,7 +150,7 @@ fn is_notebook(spec: &Value) -> bool {
 }
 
 fn too_big(path: &str, size: impl std::fmt::Display) -> EngineError {
-    EngineError::Shape {
+    EngineError::TooLarge {
         kind: NAME,
         key: path.to_string(),
         message: format!("{size} bytes: {TOO_BIG}"),
@@ -328,8 +328,8 @@ impl Kind for Notebooks {
         diffs
     }
 
-    fn manual_on_failure(&self, obj: &SourceObject, error: &str) -> Vec<Action> {
-        if error.contains(TOO_BIG) {
+    fn manual_on_failure(&self, obj: &SourceObject, error: &EngineError) -> Vec<Action> {
+        if matches!(error, EngineError::TooLarge { .. }) {
             vec![Action::new(
                 Category::Other,
                 format!(

@@ -138,6 +138,7 @@ impl<'a> Writes<'a> {
         if let Err(le) = recorded {
             done.warn(format!("the failure was not recorded in the ledger: {le}"));
         }
+        done.failure = Some(e);
         done
     }
 
