@@ -109,7 +109,7 @@ const TYPICAL: [(&str, usize); 14] = [
     ("sql_warehouses", 2),
     ("secret_scopes", 3),
     ("secrets", 15),
-    ("folders", 88),
+    ("workspace_folders", 88),
     ("notebooks", 123),
     ("files", 5),
     ("repos", 3),
@@ -119,8 +119,9 @@ const TYPICAL: [(&str, usize); 14] = [
 
 /// The target holds every migratable source object exactly once.
 fn assert_target_complete(sb: &Sandbox, src: &str, dst: &str, kinds: &[&str]) {
-    let (s, t) = (api(src, SOURCE_TOKEN), api(dst, TARGET_TOKEN));
-    let (ours, theirs) = sb.rt.block_on(async { (walk(&s).await, walk(&t).await) });
+    let (ours, theirs) = sb
+        .rt
+        .block_on(async { (walk(src, SOURCE_TOKEN).await, walk(dst, TARGET_TOKEN).await) });
     // The source walk finds what the typical seed documents (plus the source caller, a user
     // with a home folder): a walk that missed objects on both sides would prove nothing.
     for (kind, n) in TYPICAL {
@@ -155,6 +156,10 @@ fn assert_target_complete(sb: &Sandbox, src: &str, dst: &str, kinds: &[&str]) {
         assert_eq!(a.len(), b.len(), "{kind}");
     }
     if kinds.contains(&"jobs") {
+        let (s, t) = (
+            brickport_testkit::Workspace::new(src, SOURCE_TOKEN),
+            brickport_testkit::Workspace::new(dst, TARGET_TOKEN),
+        );
         let counts = sb.rt.block_on(tagged(&s, &t));
         assert_eq!(counts.len(), 8 + 28, "{counts:?}");
         let wrong: Vec<_> = counts.iter().filter(|(_, n)| *n != 1).collect();
@@ -196,7 +201,7 @@ const PHASE1: [&str; 9] = [
     "sql_warehouses",
     "secret_scopes",
     "secrets",
-    "folders",
+    "workspace_folders",
 ];
 
 #[test]
