@@ -29,7 +29,8 @@ pub enum Family {
     Sql,
     /// `/api/2.0/repos` and `/api/2.0/git-credentials`.
     Repos,
-    /// Everything else (global init scripts, token endpoints, …).
+    /// Everything else (global init scripts, notification destinations, token endpoints, …):
+    /// the platform's default limit.
     Other,
 }
 
@@ -154,6 +155,11 @@ mod tests {
         assert_eq!(Family::from_path("/api/2.0/git-credentials"), Family::Repos);
         assert_eq!(
             Family::from_path("/api/2.0/global-init-scripts"),
+            Family::Other
+        );
+        // No published limit: the platform's default, with the other unlisted APIs.
+        assert_eq!(
+            Family::from_path("/api/2.0/notification-destinations/0d1a"),
             Family::Other
         );
         for (i, f) in Family::ALL.iter().enumerate() {

@@ -16,6 +16,7 @@ pub mod git_credentials;
 pub mod init_scripts;
 pub mod jobs;
 pub mod libraries;
+pub mod notification_destinations;
 pub mod permissions;
 pub mod policies;
 pub mod pools;
@@ -30,6 +31,7 @@ pub use git_credentials::GitCredentials;
 pub use init_scripts::InitScripts;
 pub use jobs::Jobs;
 pub use libraries::Libraries;
+pub use notification_destinations::NotificationDestinations;
 pub use permissions::Permissions;
 pub use policies::Policies;
 pub use pools::Pools;
@@ -113,6 +115,12 @@ impl WorkspaceClient {
     /// Global init scripts.
     pub fn init_scripts(&self) -> InitScripts {
         InitScripts {
+            client: self.clone(),
+        }
+    }
+    /// Notification destinations.
+    pub fn notification_destinations(&self) -> NotificationDestinations {
+        NotificationDestinations {
             client: self.clone(),
         }
     }

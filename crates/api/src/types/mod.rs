@@ -37,6 +37,7 @@ macro_rules! record {
 pub mod clusters;
 pub mod init_scripts;
 pub mod jobs;
+pub mod notification_destinations;
 pub mod permissions;
 pub mod policies;
 pub mod pools;

@@ -4,6 +4,7 @@
 
 mod auth;
 mod config;
+mod destinations;
 mod errors;
 mod paging;
 mod quota;
