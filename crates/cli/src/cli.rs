@@ -126,7 +126,9 @@ pub struct MigrateArgs {
     #[arg(long)]
     pub fail_fast: bool,
     /// A JSON file `{"scope": {"key": "value"}}` of secret values to set in the target
-    /// (values the API cannot read back). Never copied anywhere.
+    /// (values the API cannot read back), and notification destinations' write-only parts
+    /// under `"notification_destinations": {"display name": {"url": "…"}}`. Never copied
+    /// anywhere.
     #[arg(long, value_name = "FILE")]
     pub secret_values: Option<PathBuf>,
     /// What to do with an object that exists in the target and differs.

@@ -36,7 +36,8 @@ pub struct FileConfig {
     pub run_dir: Option<PathBuf>,
     /// What to do with an object that exists in the target and differs.
     pub conflict: Option<ConflictArg>,
-    /// Value written into target secrets whose real value was not supplied.
+    /// Value written into target secrets (and destinations' non-URL write-only parts) whose
+    /// real value was not supplied.
     pub secret_placeholder: Option<String>,
     /// Objects migrated at the same time, across all kinds.
     pub concurrency: Option<Concurrency>,

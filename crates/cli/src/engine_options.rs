@@ -1,16 +1,17 @@
 //! Flags and config file → `brickport_engine::EngineOptions`, checked before any network call.
 //!
 //! Kind names are checked against the engine's own table, so `--only` and `kinds = [...]`
-//! accept exactly what the engine knows. Secret values come from a JSON file that is read
-//! here and nowhere else; its values go straight into `Secret`s, and no error message ever
-//! quotes one.
+//! accept exactly what the engine knows. Secret values (and notification destinations'
+//! write-only parts) come from a JSON file that is read here and nowhere else; its values go
+//! straight into `Secret`s, and no error message ever quotes one.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use brickport_api::Secret;
-use brickport_engine::{ConflictPolicy, EngineOptions, SecretValues};
+use brickport_api::types::notification_destinations::WRITE_ONLY;
+use brickport_engine::{ConflictPolicy, DestinationValues, EngineOptions, SecretValues};
 use serde_json::Value;
 
 use crate::cli::{ConflictArg, MigrateArgs, SelectArgs};
@@ -66,20 +67,30 @@ pub fn build(
     opts.recheck = migrate.is_some_and(|m| m.recheck);
     opts.resume = migrate.is_some_and(|m| m.resume);
     if let Some(path) = migrate.and_then(|m| m.secret_values.as_deref()) {
-        opts.secret_values = read_secret_values(path)?;
+        (opts.secret_values, opts.destination_values) = read_secret_values(path)?;
     }
     Ok(opts)
 }
 
-/// Reads `{"scope": {"key": "value", ...}, ...}`. Errors name the scope and key, never a
-/// value (serde's own messages would quote it, hence the walk by hand).
-pub fn read_secret_values(path: &Path) -> Result<SecretValues> {
+/// The top-level key of the values file that holds notification destinations' write-only
+/// parts, not a secret scope (a scope of that name cannot be given values through the file).
+pub const DESTINATIONS: &str = "notification_destinations";
+
+/// What a values file looks like, for its error messages.
+const SHAPE: &str = "{\"scope\": {\"key\": \"value\"}, \"notification_destinations\": \
+                     {\"display name\": {\"field\": \"value\"}}}";
+
+/// Reads `{"scope": {"key": "value"}, ..., "notification_destinations": {"display name":
+/// {"field": "value"}}}`: secret values, and destinations' write-only parts. Errors name the
+/// file, the scope or destination, and the key, never a value (serde's own messages would
+/// quote it, hence the walk by hand).
+pub fn read_secret_values(path: &Path) -> Result<(SecretValues, DestinationValues)> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the secret values file {}", path.display()))?;
     let doc: Value = serde_json::from_str(&text).map_err(|e| {
         anyhow::anyhow!(
             "the secret values file {} is not valid JSON (line {}, column {}): it must look \
-             like {{\"scope\": {{\"key\": \"value\"}}}}",
+             like {SHAPE}",
             path.display(),
             e.line(),
             e.column()
@@ -87,7 +98,7 @@ pub fn read_secret_values(path: &Path) -> Result<SecretValues> {
     })?;
     let shape = |what: String| {
         anyhow::anyhow!(
-            "the secret values file {}: {what}; it must look like {{\"scope\": {{\"key\": \"value\"}}}}",
+            "the secret values file {}: {what}; it must look like {SHAPE}",
             path.display()
         )
     };
@@ -95,7 +106,12 @@ pub fn read_secret_values(path: &Path) -> Result<SecretValues> {
         return Err(shape("the top level is not an object".into()));
     };
     let mut out: SecretValues = BTreeMap::new();
+    let mut destinations = DestinationValues::new();
     for (scope, keys) in scopes {
+        if scope == DESTINATIONS {
+            destinations = read_destinations(keys).map_err(shape)?;
+            continue;
+        }
         let Value::Object(keys) = keys else {
             return Err(shape(format!("scope `{scope}` is not an object of keys")));
         };
@@ -107,6 +123,56 @@ pub fn read_secret_values(path: &Path) -> Result<SecretValues> {
             values.insert(key, Secret::new(value));
         }
         out.insert(scope, values);
+    }
+    Ok((out, destinations))
+}
+
+/// The `notification_destinations` section: display name → write-only field → value (a
+/// string; `oauth_scopes` also a list of strings, kept space-separated as OAuth2 writes them).
+fn read_destinations(section: Value) -> std::result::Result<DestinationValues, String> {
+    let Value::Object(section) = section else {
+        return Err(format!(
+            "`{DESTINATIONS}` is not an object of destinations by display name"
+        ));
+    };
+    let known: BTreeSet<&str> = WRITE_ONLY
+        .iter()
+        .flat_map(|(_, f)| f.iter().copied())
+        .collect();
+    let mut out = DestinationValues::new();
+    for (name, fields) in section {
+        let at = |field: &str| format!("`{DESTINATIONS}`/`{name}`/`{field}`");
+        let Value::Object(fields) = fields else {
+            return Err(format!(
+                "`{DESTINATIONS}`/`{name}` is not an object of write-only fields"
+            ));
+        };
+        let mut values = BTreeMap::new();
+        for (field, value) in fields {
+            if !known.contains(field.as_str()) {
+                let names: Vec<&str> = known.iter().copied().collect();
+                return Err(format!(
+                    "{} is not a write-only field of a notification destination (they are: {})",
+                    at(&field),
+                    names.join(", ")
+                ));
+            }
+            let text = match value {
+                Value::String(v) => v,
+                Value::Array(items) if field == "oauth_scopes" => {
+                    let words: Option<Vec<String>> = items
+                        .into_iter()
+                        .map(|i| i.as_str().map(str::to_string))
+                        .collect();
+                    let words =
+                        words.ok_or_else(|| format!("{} is not a list of strings", at(&field)))?;
+                    words.join(" ")
+                }
+                _ => return Err(format!("{} is not a string", at(&field))),
+            };
+            values.insert(field, Secret::new(text));
+        }
+        out.insert(name, values);
     }
     Ok(out)
 }
@@ -126,8 +192,55 @@ mod tests {
         let e = read_secret_values(&p).unwrap_err().to_string();
         assert!(e.contains("`app`") && !e.contains("hunter2"), "{e}");
         std::fs::write(&p, r#"{"app": {"db": "hunter2"}}"#).unwrap();
-        let v = read_secret_values(&p).unwrap();
+        let (v, d) = read_secret_values(&p).unwrap();
         assert_eq!(v["app"]["db"].expose(), "hunter2");
         assert!(!format!("{v:?}").contains("hunter2"));
+        assert!(d.is_empty());
+    }
+
+    #[test]
+    fn the_destinations_section_is_read_apart_from_the_scopes() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.json");
+        std::fs::write(
+            &p,
+            r#"{"app": {"db": "hunter2"}, "notification_destinations": {
+                "ops hook": {"url": "https://hooks.example.com/h", "password": "pw-hunter3"},
+                "auth hook": {"oauth_scopes": ["read", "write"]}}}"#,
+        )
+        .unwrap();
+        let (v, d) = read_secret_values(&p).unwrap();
+        assert_eq!(v.keys().collect::<Vec<_>>(), ["app"]);
+        assert_eq!(d["ops hook"]["password"].expose(), "pw-hunter3");
+        assert_eq!(d["auth hook"]["oauth_scopes"].expose(), "read write");
+        assert!(!format!("{d:?}").contains("hunter3"));
+        let section = "`notification_destinations`";
+        for (body, names) in [
+            (
+                r#"{"notification_destinations": ["pw-hunter3"]}"#,
+                format!("{section} is not"),
+            ),
+            (
+                r#"{"notification_destinations": {"hook": "pw-hunter3"}}"#,
+                format!("{section}/`hook` is not"),
+            ),
+            (
+                r#"{"notification_destinations": {"hook": {"pasword": "pw-hunter3"}}}"#,
+                format!("{section}/`hook`/`pasword` is not a write-only field"),
+            ),
+            (
+                r#"{"notification_destinations": {"hook": {"password": 7}}}"#,
+                format!("{section}/`hook`/`password` is not a string"),
+            ),
+            (
+                r#"{"notification_destinations": {"hook": {"oauth_scopes": ["a", 7]}}}"#,
+                format!("{section}/`hook`/`oauth_scopes` is not a list"),
+            ),
+        ] {
+            std::fs::write(&p, body).unwrap();
+            let e = read_secret_values(&p).unwrap_err().to_string();
+            assert!(e.contains(&names) && e.contains("s.json"), "{e}");
+            assert!(!e.contains("hunter3"), "{e}");
+        }
     }
 }

@@ -32,6 +32,7 @@ mod entry;
 mod reason;
 mod record;
 mod sql;
+mod supplied;
 
 pub use entry::{Action, Category, Entry, ManualAction, Status};
 pub use reason::{Dependency, DependencyState, Note, SkipCode, SkipReason};
@@ -91,6 +92,7 @@ fn needs_upgrade(conn: &Connection) -> rusqlite::Result<bool> {
         ("objects", "reason"),
         ("manual_actions", "category"),
         ("secrets_supplied", "scope"),
+        ("destinations_supplied", "source_id"),
         ("runs", "summary"),
     ] {
         let n: i64 = conn.query_row(HAS_COLUMN, params![table, column], |r| r.get(0))?;
@@ -363,28 +365,6 @@ impl Ledger {
             return Ok(Default::default());
         }
         let keys = self.all(conn, CUTOVER_KEYS, [], |r| r.get::<_, String>(0))?;
-        Ok(keys.into_iter().collect())
-    }
-
-    /// Records that secret `scope/key` received a value the operator supplied (the fact only).
-    pub fn record_secret_supplied(&self, scope: &str, key: &str) -> Result<(), EngineError> {
-        self.exec(SECRET_SUPPLIED, params![scope, key])
-    }
-
-    /// Forgets that secret `scope/key` holds a supplied value (it was put with the placeholder).
-    pub fn forget_secret_supplied(&self, scope: &str, key: &str) -> Result<(), EngineError> {
-        self.exec(SECRET_FORGOTTEN, params![scope, key])
-    }
-
-    /// The keys of `scope` that received a supplied value in some run.
-    pub fn secrets_supplied(
-        &self,
-        scope: &str,
-    ) -> Result<std::collections::BTreeSet<String>, EngineError> {
-        let conn = self.conn();
-        let keys = self.all(&conn, SECRETS_SUPPLIED, params![scope], |r| {
-            r.get::<_, String>(0)
-        })?;
         Ok(keys.into_iter().collect())
     }
 

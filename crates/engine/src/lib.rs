@@ -63,7 +63,7 @@ pub use cutover::{CutoverJob, CutoverOutcome, CutoverReport, cutover};
 pub use dashboard::Dashboard;
 pub use error::EngineError;
 pub use idmap::IdMap;
-pub use options::{ConflictPolicy, EngineOptions, SecretValues};
+pub use options::{ConflictPolicy, DestinationValues, EngineOptions, SecretValues};
 pub use progress::{NoProgress, Progress};
 pub use report::{KindSummary, ObjectReport, Outcome, RunReport};
 pub use run::{Plan, migrate, plan};

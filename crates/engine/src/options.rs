@@ -44,6 +44,11 @@ impl std::str::FromStr for ConflictPolicy {
 /// [`Secret`]s (their `Debug` prints `***`) and are never written anywhere.
 pub type SecretValues = BTreeMap<String, BTreeMap<String, Secret>>;
 
+/// The write-only parts of notification destinations supplied by the operator: destination
+/// display name → field (`url`, `password`, …, as the API names them) → value. In
+/// [`Secret`]s, never written anywhere.
+pub type DestinationValues = BTreeMap<String, BTreeMap<String, Secret>>;
+
 /// Everything a run needs besides the two workspaces.
 #[derive(Debug, Clone)]
 pub struct EngineOptions {
@@ -64,6 +69,8 @@ pub struct EngineOptions {
     pub secret_placeholder: String,
     /// Secret values supplied by the operator. Never persisted.
     pub secret_values: SecretValues,
+    /// Notification destinations' write-only parts supplied by the operator. Never persisted.
+    pub destination_values: DestinationValues,
     /// Stop at the first failed object instead of carrying on.
     pub fail_fast: bool,
     /// How many objects are processed at the same time, over all kinds (at least 1). The
@@ -104,6 +111,7 @@ impl EngineOptions {
             conflict_policy: ConflictPolicy::default(),
             secret_placeholder: "MIGRATED_PLACEHOLDER".to_string(),
             secret_values: SecretValues::new(),
+            destination_values: DestinationValues::new(),
             fail_fast: false,
             max_concurrency: 128,
             recheck: false,
@@ -131,6 +139,11 @@ impl EngineOptions {
     /// The operator-supplied value of a secret, if any.
     pub fn secret_value(&self, scope: &str, key: &str) -> Option<&Secret> {
         self.secret_values.get(scope).and_then(|m| m.get(key))
+    }
+
+    /// The operator-supplied write-only parts of the notification destination `name`, if any.
+    pub fn destination_values(&self, name: &str) -> Option<&BTreeMap<String, Secret>> {
+        self.destination_values.get(name)
     }
 }
 

@@ -68,6 +68,96 @@ impl DestinationConfig {
     }
 }
 
+/// The write-only fields of each configuration member, by the names the API gives them: what
+/// a destination read back lacks (it answers `<field>_set` instead).
+pub const WRITE_ONLY: &[(&str, &[&str])] = &[
+    ("slack", &["url", "channel_id", "oauth_token"]),
+    (
+        "generic_webhook",
+        &[
+            "url",
+            "username",
+            "password",
+            "oauth_token_url",
+            "oauth_client_id",
+            "oauth_client_secret",
+            "oauth_audience",
+            "oauth_scopes",
+        ],
+    ),
+    ("pagerduty", &["integration_key"]),
+    (
+        "microsoft_teams",
+        &["url", "channel_url", "app_id", "auth_secret", "tenant_id"],
+    ),
+];
+
+/// The write-only fields of configuration member `member` (none for email or an unknown one).
+pub fn write_only_fields(member: &str) -> &'static [&'static str] {
+    WRITE_ONLY
+        .iter()
+        .find(|(m, _)| *m == member)
+        .map_or(&[], |(_, fields)| fields)
+}
+
+impl DestinationConfig {
+    /// Sets write-only `field` of member `member` (the member is made when absent); `false`
+    /// when that member has no such field. `oauth_scopes` takes the scopes separated by
+    /// spaces, as OAuth2 writes them.
+    pub fn set_write_only(&mut self, member: &str, field: &str, value: Secret) -> bool {
+        let slot = match member {
+            "slack" => {
+                let m = self.slack.get_or_insert_with(Default::default);
+                match field {
+                    "url" => &mut m.url,
+                    "channel_id" => &mut m.channel_id,
+                    "oauth_token" => &mut m.oauth_token,
+                    _ => return false,
+                }
+            }
+            "generic_webhook" => {
+                let m = self.generic_webhook.get_or_insert_with(Default::default);
+                match field {
+                    "url" => &mut m.url,
+                    "username" => &mut m.username,
+                    "password" => &mut m.password,
+                    "oauth_token_url" => &mut m.oauth_token_url,
+                    "oauth_client_id" => &mut m.oauth_client_id,
+                    "oauth_client_secret" => &mut m.oauth_client_secret,
+                    "oauth_audience" => &mut m.oauth_audience,
+                    "oauth_scopes" => {
+                        let scopes = value.expose().split_whitespace().map(Secret::from);
+                        m.oauth_scopes = Some(scopes.collect());
+                        return true;
+                    }
+                    _ => return false,
+                }
+            }
+            "pagerduty" => {
+                let m = self.pagerduty.get_or_insert_with(Default::default);
+                match field {
+                    "integration_key" => &mut m.integration_key,
+                    _ => return false,
+                }
+            }
+            "microsoft_teams" => {
+                let m = self.microsoft_teams.get_or_insert_with(Default::default);
+                match field {
+                    "url" => &mut m.url,
+                    "channel_url" => &mut m.channel_url,
+                    "app_id" => &mut m.app_id,
+                    "auth_secret" => &mut m.auth_secret,
+                    "tenant_id" => &mut m.tenant_id,
+                    _ => return false,
+                }
+            }
+            _ => return false,
+        };
+        *slot = Some(value);
+        true
+    }
+}
+
 record! {
     /// An email destination: the one configuration read back whole.
     pub struct EmailConfig {
@@ -202,5 +292,30 @@ mod tests {
         let config = request.config.unwrap();
         assert_eq!(config.destination_type(), Some("WEBHOOK"));
         assert_eq!(DestinationConfig::default().destination_type(), None);
+    }
+
+    #[test]
+    fn every_listed_write_only_field_can_be_set() {
+        for (member, fields) in WRITE_ONLY {
+            for field in *fields {
+                let mut c = DestinationConfig::default();
+                assert!(
+                    c.set_write_only(member, field, Secret::new("v1 v2")),
+                    "{member}.{field}"
+                );
+                let wire = serde_json::to_value(&c).unwrap();
+                let expected = if *field == "oauth_scopes" {
+                    json!(["v1", "v2"])
+                } else {
+                    json!("v1 v2")
+                };
+                assert_eq!(wire[member][field], expected, "{member}.{field}");
+            }
+        }
+        let mut c = DestinationConfig::default();
+        assert!(!c.set_write_only("slack", "password", Secret::new("x")));
+        assert!(!c.set_write_only("email", "addresses", Secret::new("x")));
+        assert!(write_only_fields("email").is_empty());
+        assert_eq!(write_only_fields("pagerduty"), ["integration_key"]);
     }
 }

@@ -61,7 +61,10 @@ async fn destinations_on_the_wire() {
     let nd = c.notification_destinations();
 
     let listed: Vec<_> = nd.list(Some(2)).try_collect().await.unwrap();
-    let names: Vec<_> = listed.iter().filter_map(|d| d.display_name.clone()).collect();
+    let names: Vec<_> = listed
+        .iter()
+        .filter_map(|d| d.display_name.clone())
+        .collect();
     assert_eq!(names, ["hook", "team", "pager"]);
     let queries: Vec<_> = log.lock().unwrap().iter().map(|e| e.2.clone()).collect();
     assert_eq!(queries[0].get("page_size").map(String::as_str), Some("2"));
@@ -107,5 +110,8 @@ async fn destinations_on_the_wire() {
     assert_eq!(seen[3].3, sent);
     assert_eq!(seen[4].3, sent);
     let shown = format!("{request:?} {created:?}");
-    assert!(!shown.contains(PASSWORD) && !shown.contains("hooks.example.com"), "{shown}");
+    assert!(
+        !shown.contains(PASSWORD) && !shown.contains("hooks.example.com"),
+        "{shown}"
+    );
 }

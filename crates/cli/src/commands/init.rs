@@ -32,8 +32,9 @@ const TEMPLATE: &str = r#"# brickport configuration. Every key is optional; comm
 # overwrite (make it equal to the source), fail (count it as failed).
 # conflict = "report"
 
-# Value written into target secrets whose real value was not supplied with
-# `migrate --secret-values FILE` (the API cannot read secret values back).
+# Value written into target secrets (and the non-URL write-only parts of notification
+# destinations) whose real value was not supplied with `migrate --secret-values FILE`
+# (the API cannot read them back).
 # secret_placeholder = "MIGRATED_PLACEHOLDER"
 
 # Objects migrated at the same time, across all kinds.

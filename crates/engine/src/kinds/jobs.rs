@@ -1,6 +1,7 @@
 //! Jobs: the full settings (every page of tasks, job clusters, parameters and environments),
 //! every reference rewritten through the id map — clusters, policies, pools, warehouses,
-//! notebooks and workspace files, the run-as principal, and the jobs a `run_job_task` runs;
+//! notebooks and workspace files, the run-as principal, the notification destinations of its
+//! and its tasks' `webhook_notifications`, and the jobs a `run_job_task` runs;
 //! the secret scopes its clusters read are needs ([`Kind::needs`]). A reference to something not migrated makes the job skipped
 //! with the reason; a reference to something that no longer exists in the source makes it
 //! fail. Never a silent substitution.
@@ -68,12 +69,15 @@ const PRINCIPALS: &[&str] = &[
     super::groups::NAME,
 ];
 const JOBS: &[&str] = &[NAME];
+const DESTINATIONS: &[&str] = &[super::notification_destinations::NAME];
 
 macro_rules! refs {
     (tasks: [$($t:literal),*], clusters: [$($c:literal),*]) => {
         &[
             r("run_as.user_name", USERS, RefBy::Key),
             r("run_as.service_principal_name", SPS, RefBy::Key),
+            // Every event's list (on_start, on_success, on_failure, …), by destination id.
+            r("webhook_notifications{}[].id", DESTINATIONS, RefBy::Id),
             $(
                 r(concat!($t, "existing_cluster_id"), CLUSTERS, RefBy::Id),
                 r(concat!($t, "notebook_task.notebook_path"), NOTEBOOKS, RefBy::Key),
@@ -83,6 +87,7 @@ macro_rules! refs {
                 r(concat!($t, "spark_python_task.python_file"), NOTEBOOKS, RefBy::Key),
                 r(concat!($t, "sql_task.file.path"), NOTEBOOKS, RefBy::Key),
                 r(concat!($t, "run_job_task.job_id"), JOBS, RefBy::Id),
+                r(concat!($t, "webhook_notifications{}[].id"), DESTINATIONS, RefBy::Id),
             )*
             $(
                 r(concat!($c, "policy_id"), POLICIES, RefBy::Id),

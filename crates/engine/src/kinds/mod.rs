@@ -77,6 +77,7 @@ pub mod groups;
 pub mod instance_pools;
 pub mod jobs;
 pub mod notebooks;
+pub mod notification_destinations;
 pub mod permissions;
 pub mod repos;
 mod scim;
@@ -105,6 +106,7 @@ pub fn all() -> Vec<Arc<dyn Kind>> {
         Arc::new(instance_pools::InstancePools),
         Arc::new(sql_warehouses::SqlWarehouses),
         Arc::new(global_init_scripts::GlobalInitScripts),
+        Arc::new(notification_destinations::NotificationDestinations),
         Arc::new(secret_scopes::SecretScopes),
         Arc::new(workspace_folders::WorkspaceFolders),
         Arc::new(clusters::Clusters),

@@ -37,6 +37,13 @@ CREATE TABLE IF NOT EXISTS secrets_supplied (
     key TEXT NOT NULL,
     PRIMARY KEY (scope, key)
 );
+-- Write-only parts of notification destinations (by the destination's source id and the
+-- field's API name) that received a value from `--secret-values`: the fact only, likewise.
+CREATE TABLE IF NOT EXISTS destinations_supplied (
+    source_id TEXT NOT NULL,
+    field TEXT NOT NULL,
+    PRIMARY KEY (source_id, field)
+);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     started_at TEXT NOT NULL,
@@ -136,6 +143,12 @@ pub(super) const SECRET_SUPPLIED: &str =
 pub(super) const SECRET_FORGOTTEN: &str =
     "DELETE FROM secrets_supplied WHERE scope = ?1 AND key = ?2";
 pub(super) const SECRETS_SUPPLIED: &str = "SELECT key FROM secrets_supplied WHERE scope = ?1";
+pub(super) const DESTINATION_SUPPLIED: &str =
+    "INSERT OR IGNORE INTO destinations_supplied (source_id, field) VALUES (?1, ?2)";
+pub(super) const DESTINATION_FORGOTTEN: &str =
+    "DELETE FROM destinations_supplied WHERE source_id = ?1 AND field = ?2";
+pub(super) const DESTINATIONS_SUPPLIED: &str =
+    "SELECT field FROM destinations_supplied WHERE source_id = ?1";
 
 pub(super) const START_RUN: &str = "INSERT INTO runs (started_at, selection) VALUES (?1, ?2)";
 pub(super) const FINISH_RUN: &str = "UPDATE runs SET finished_at = ?1, summary = ?2 WHERE id = ?3";

@@ -68,6 +68,13 @@ fn survives_reopen_and_keeps_manual_actions() {
     );
     l.forget_secret_supplied("s", "k").unwrap();
     assert!(l.secrets_supplied("s").unwrap().is_empty());
+    l.record_destination_supplied("d-1", "password").unwrap();
+    l.record_destination_supplied("d-1", "url").unwrap();
+    l.record_destination_supplied("d-2", "url").unwrap();
+    l.forget_destination_supplied("d-1", "url").unwrap();
+    let fields: Vec<String> = l.destination_supplied("d-1").unwrap().into_iter().collect();
+    assert_eq!(fields, ["password"]);
+    assert!(l.destination_supplied("d-3").unwrap().is_empty());
     let none = tempfile::tempdir().unwrap();
     for access in [Access::ReadOnly, Access::ReadWrite] {
         assert!(matches!(
@@ -263,6 +270,8 @@ fn a_ledger_from_before_the_typed_columns_is_upgraded_on_open() {
         waits,
         [("1".into(), true), ("2".into(), false), ("3".into(), false)]
     );
+    // A table added since (notification destinations' supplied parts) is there, empty.
+    assert!(l.destination_supplied("d-1").unwrap().is_empty());
     let got: Vec<(String, Category)> = l
         .manual_actions()
         .unwrap()

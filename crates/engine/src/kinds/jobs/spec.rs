@@ -87,20 +87,6 @@ fn not_migrated(whose: &str, what: &str, id: &str) -> String {
     )
 }
 
-/// Webhook notifications name notification destinations by id: not migrated either.
-fn webhooks(node: &Value, whose: &str, problems: &mut Vec<String>) {
-    let Some(Value::Object(events)) = node.get("webhook_notifications") else {
-        return;
-    };
-    for list in events.values() {
-        for d in list.as_array().into_iter().flatten() {
-            if let Some(id) = d.get("id").and_then(crate::json::as_id) {
-                problems.push(not_migrated(whose, "notification destination", &id));
-            }
-        }
-    }
-}
-
 /// What the tasks of one job are checked against: the source's clusters and jobs.
 struct Known<'a> {
     has_git: bool,
@@ -179,7 +165,6 @@ fn task(t: &mut Map<String, Value>, at: &str, known: &Known<'_>, facts: &mut Fac
                 .push(not_migrated(&format!("task `{key}`"), what, &id));
         }
     }
-    webhooks(&node, &format!("task `{key}`"), &mut facts.problems);
     if let Some(Value::Object(inner)) = t.get_mut("for_each_task").and_then(|f| f.get_mut("task")) {
         task(inner, &format!("{at}/for_each_task/task"), known, facts);
     }
@@ -252,11 +237,6 @@ pub fn build(
         jobs,
     };
     let mut facts = Facts::default();
-    webhooks(
-        &Value::Object(s.clone()),
-        &format!("job `{name}`"),
-        &mut facts.problems,
-    );
     if let Some(Value::Array(tasks)) = s.get_mut("tasks") {
         for (i, t) in tasks.iter_mut().enumerate() {
             if let Value::Object(t) = t {
@@ -329,9 +309,13 @@ mod tests {
             "/Shared/nb"
         );
         let problems = &b.facts.problems;
-        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(problems[1].contains("pipeline p-1"));
-        assert!(problems[2].contains("notification destination dest-1"));
+        // A notification destination is a reference (remapped), not a problem.
+        assert_eq!(
+            s["tasks"][2]["webhook_notifications"]["on_failure"][0]["id"],
+            "dest-1"
+        );
         assert_eq!(
             b.facts.missing_clusters,
             vec![FieldAt {
