@@ -29,14 +29,15 @@ pub enum Family {
     Sql,
     /// `/api/2.0/repos` and `/api/2.0/git-credentials`.
     Repos,
-    /// Everything else (global init scripts, notification destinations, token endpoints, …):
-    /// the platform's default limit.
+    /// `/api/2.0/notification-destinations/*`.
+    NotificationDestinations,
+    /// Everything else (global init scripts, token endpoints, …).
     Other,
 }
 
 impl Family {
     /// Every family, in a fixed order (used to index per-family tables).
-    pub const ALL: [Family; 11] = [
+    pub const ALL: [Family; 12] = [
         Family::Scim,
         Family::Clusters,
         Family::Pools,
@@ -47,6 +48,7 @@ impl Family {
         Family::Secrets,
         Family::Sql,
         Family::Repos,
+        Family::NotificationDestinations,
         Family::Other,
     ];
 
@@ -68,6 +70,7 @@ impl Family {
             Family::Secrets => "secrets",
             Family::Sql => "sql",
             Family::Repos => "repos",
+            Family::NotificationDestinations => "notification_destinations",
             Family::Other => "other",
         }
     }
@@ -97,6 +100,7 @@ impl Family {
             "secrets" => Family::Secrets,
             "sql" => Family::Sql,
             "repos" | "git-credentials" => Family::Repos,
+            "notification-destinations" => Family::NotificationDestinations,
             _ => Family::Other,
         }
     }
@@ -157,10 +161,9 @@ mod tests {
             Family::from_path("/api/2.0/global-init-scripts"),
             Family::Other
         );
-        // No published limit: the platform's default, with the other unlisted APIs.
         assert_eq!(
             Family::from_path("/api/2.0/notification-destinations/0d1a"),
-            Family::Other
+            Family::NotificationDestinations
         );
         for (i, f) in Family::ALL.iter().enumerate() {
             assert_eq!(f.index(), i);

@@ -54,6 +54,7 @@ pub fn write_config(
             "secrets",
             "sql",
             "repos",
+            "notification_destinations",
             "other",
         ] {
             text.push_str(&format!(

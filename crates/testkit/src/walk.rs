@@ -1,7 +1,7 @@
 //! Every migratable object of a workspace, read once: SCIM principals, policies, pools,
 //! warehouses, secret scopes (keys and ACLs, never values), the workspace tree, Git folders,
-//! clusters, jobs (each read in full: a job list may leave settings out) and global init
-//! scripts.
+//! clusters, jobs (each read in full: a job list may leave settings out), global init
+//! scripts and notification destinations.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -34,6 +34,8 @@ pub struct Walk {
     pub jobs: Vec<Value>,
     /// Global init scripts as listed (without their content).
     pub init_scripts: Vec<Value>,
+    /// Notification destinations as listed (`id`, `display_name`, `destination_type`).
+    pub destinations: Vec<Value>,
 }
 
 impl Walk {
@@ -72,6 +74,14 @@ impl Walk {
             clusters: clusters(ws).await?,
             jobs: jobs(ws).await?,
             init_scripts: listed(ws, "/api/2.0/global-init-scripts", "scripts").await?,
+            destinations: ws
+                .paged(
+                    "/api/2.0/notification-destinations",
+                    &[],
+                    "results",
+                    "page_token",
+                )
+                .await?,
         })
     }
 
@@ -136,6 +146,10 @@ impl Walk {
         let jobs = self.jobs.iter().map(|j| str_of(&j["settings"], "name"));
         out.insert("jobs", jobs.collect());
         out.insert("global_init_scripts", names(&self.init_scripts, "name"));
+        out.insert(
+            "notification_destinations",
+            names(&self.destinations, "display_name"),
+        );
         for keys in out.values_mut() {
             keys.sort();
         }

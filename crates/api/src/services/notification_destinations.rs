@@ -1,7 +1,8 @@
 //! Notification destination handlers (`/api/2.0/notification-destinations`).
 //!
-//! No published rate limit names this API, so its requests are paced with the platform's
-//! default (the [`crate::Family::Other`] family, like global init scripts).
+//! The platform rate-limits this API as a family of its own
+//! ([`crate::Family::NotificationDestinations`]); no figure is published for it, so it is
+//! paced at the platform's usual 30 requests/s.
 
 use reqwest::Method;
 

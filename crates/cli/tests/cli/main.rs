@@ -10,6 +10,7 @@
 
 mod config;
 mod cutover;
+mod destinations;
 mod emulator;
 mod kill;
 mod migrate;

@@ -282,6 +282,7 @@ pub fn write_fast_config(sb: &Sandbox) {
         "secrets",
         "sql",
         "repos",
+        "notification_destinations",
         "other",
     ] {
         text.push_str(&format!(

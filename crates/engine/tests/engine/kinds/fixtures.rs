@@ -106,6 +106,8 @@ pub fn table() -> Vec<Fixture> {
         object("instance_pools", "fx-pool", |c| Box::pin(pool(c)), Change::By(|c, id| Box::pin(edit_pool(c, id)), 1)),
         object("sql_warehouses", "fx-warehouse", |c| Box::pin(warehouse(c)), Change::By(|c, id| Box::pin(edit_warehouse(c, id)), 1)),
         object("global_init_scripts", "fx-script", |c| Box::pin(init_script(c)), Change::By(|c, id| Box::pin(edit_init_script(c, id)), 1)),
+        // A basic-auth user name added: one `PATCH` (the new part a placeholder).
+        object("notification_destinations", "fx-hook", |c| Box::pin(destination(c)), Change::By(|c, id| Box::pin(edit_destination(c, id)), 1)),
         // A new key: one `secrets/put` (its value a placeholder).
         object("secret_scopes", "fx-scope", |c| Box::pin(scope(c)), Change::By(|c, id| Box::pin(edit_scope(c, id)), 1)),
         object("workspace_folders", "/Shared/fx", |c| Box::pin(folder(c)), Change::Nothing(nothing)),

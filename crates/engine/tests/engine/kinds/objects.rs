@@ -6,6 +6,7 @@ use brickport_api::WorkspaceClient;
 use brickport_api::types::clusters::Cluster;
 use brickport_api::types::init_scripts::GlobalInitScript;
 use brickport_api::types::jobs::{JobSettings, UpdateJob};
+use brickport_api::types::notification_destinations::{DestinationConfig, DestinationRequest};
 use brickport_api::types::policies::Policy;
 use brickport_api::types::pools::InstancePool;
 use brickport_api::types::repos::{Repo, UpdateRepo};
@@ -147,6 +148,38 @@ pub async fn init_script(c: WorkspaceClient) -> String {
 pub async fn edit_init_script(c: WorkspaceClient, id: String) {
     let script = init_script_spec("#!/bin/bash\necho changed\n");
     c.init_scripts().update(&id, &script).await.unwrap();
+}
+
+/// A webhook destination with basic auth (`username` too when `with_user`).
+fn destination_spec(with_user: bool) -> DestinationRequest {
+    let mut config = DestinationConfig::default();
+    let mut parts = vec![
+        ("url", "https://hooks.example.com/fx"),
+        ("password", "fx-pw"),
+    ];
+    if with_user {
+        parts.push(("username", "fx-user"));
+    }
+    for (field, value) in parts {
+        assert!(config.set_write_only("generic_webhook", field, Secret::new(value)));
+    }
+    DestinationRequest {
+        display_name: Some("fx-hook".into()),
+        config: Some(config),
+        ..DestinationRequest::default()
+    }
+}
+
+pub async fn destination(c: WorkspaceClient) -> String {
+    let nd = c.notification_destinations();
+    let created = nd.create(&destination_spec(false)).await.unwrap();
+    created.id.unwrap()
+}
+
+/// A basic-auth user name added: its `username_set` flag changes.
+pub async fn edit_destination(c: WorkspaceClient, id: String) {
+    let nd = c.notification_destinations();
+    nd.update(&id, &destination_spec(true)).await.unwrap();
 }
 
 pub async fn scope(c: WorkspaceClient) -> String {
