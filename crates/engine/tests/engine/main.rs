@@ -7,6 +7,7 @@ mod support;
 
 mod checks;
 mod cutover;
+mod destinations;
 mod drift;
 mod init_scripts;
 mod kinds;

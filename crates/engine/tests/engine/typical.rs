@@ -18,6 +18,13 @@ pub async fn typical_pair(visibility: Duration) -> Pair {
     Pair::of(at(SeedSpec::Typical, 11), at(SeedSpec::None, 12)).await
 }
 
+/// Kinds of the table the `typical` seed does not carry yet, and why: the loop below cannot
+/// look at them (the table test in `kinds.rs` covers each).
+const NOT_SEEDED: &[(&str, &str)] = &[(
+    "notification_destinations",
+    "the typical seed has no notification destinations yet",
+)];
+
 /// Nothing failed, nothing in conflict. (The typical source gives `admin@example.com`, the
 /// principal running the migration, another display name and entitlements than the fresh
 /// target: it is mapped and left alone, not a conflict.)
@@ -141,6 +148,14 @@ async fn typical_workspace_phase1_every_kind_in_the_table() {
         let Some(summary) = report.kinds.iter().find(|k| k.kind == kind) else {
             continue;
         };
+        if let Some((_, why)) = NOT_SEEDED.iter().find(|(k, _)| *k == kind) {
+            assert_eq!(
+                summary.total, 0,
+                "{kind} is seeded now: take it off NOT_SEEDED"
+            );
+            eprintln!("{kind}: not looked at: {why}");
+            continue;
+        }
         assert!(summary.total > 0, "the typical workspace has no {kind}");
         let mut only = opts.clone();
         only.only = vec![kind.to_string()];
