@@ -74,6 +74,21 @@ fn destinations_get_placeholders_then_supplied_parts_that_never_leak() {
     let source_ids = seed(&sb, &src);
     let mut outputs = Vec::new();
 
+    // A name the source does not have fails the pre-check: nothing is migrated.
+    let typo = json!({"notification_destinations": {"ops-hok": {"password": PASSWORD}}});
+    sb.write("typo.json", &typo.to_string());
+    let out = sb.run_between(&["migrate", "--secret-values", "typo.json"]);
+    assert_ne!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("`ops-hok`") || out.stderr.contains("`ops-hok`"),
+        "{out:?}"
+    );
+    assert!(
+        target_state(&sb).0.is_empty(),
+        "migrated after a failed pre-check"
+    );
+    outputs.push(out);
+
     let out = sb.run_between(&["migrate"]);
     assert_eq!(out.code, 0, "{out:?}");
     outputs.push(out);
