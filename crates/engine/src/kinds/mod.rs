@@ -49,8 +49,15 @@
 //! - The object is the grants of another kind's object (permissions): [`Kind::grants_of`].
 //!
 //! **Held back until cut-over.** Parts that would run on their own in the target (a job's
-//! schedule) are created off; [`Kind::cutover`] returns the [`CutOver`] that switches them at
-//! the go-live, and `list` calls `shared::keep_resumed`. The engine does the rest.
+//! schedule, a continuous pipeline) are off in the spec `list` shapes (with a
+//! [`Category::Unpause`] manual action when on in the source), so they are created off. The
+//! one other thing the kind writes is [`Kind::cutover`], returning its [`CutOver`]: how to
+//! read its parts ([`CutOver::parts`]), switch them ([`CutOver::switch`]) and mark a spec
+//! with those already switched on ([`CutOver::mark_resumed`]). The engine does the rest:
+//! `cutover` switches on in the target what is on in the source and records it by (kind,
+//! source id); every object the engine lists of the kind then has its spec marked with what
+//! was resumed (`cut_over::keep_resumed`), so `migrate` keeps it on and `verify` expects it
+//! on. `list` knows nothing of what was resumed.
 //!
 //! Adding a kind: write `kinds/<kind>.rs` implementing [`Kind`], add one line to [`all`].
 

@@ -86,8 +86,8 @@ pub struct RunCache {
     cutover_reader: Option<CutoverReader>,
 }
 
-/// What `cutover` resumed in the target (the parts it switched on), by source id.
-pub type CutoverResumed = BTreeMap<String, Vec<String>>;
+/// What `cutover` resumed in the target (the parts it switched on), by kind, then source id.
+pub type CutoverResumed = BTreeMap<String, BTreeMap<String, Vec<String>>>;
 
 /// Reads [`CutoverResumed`] from a run directory. The cut-over record is `cutover`'s: the run
 /// hands its reader to the cache ([`RunCache::reading_cutover`]), so the kinds never reach
