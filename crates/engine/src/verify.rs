@@ -246,8 +246,13 @@ async fn check(
         Ok(d) => d,
         Err(verdict) => return Ok(verdict),
     };
-    let located = match &row.target_id {
-        Some(id) => kind.get(env.ctx, id).await,
+    // By the ledger's target id when the kind reads by id; else, or when gone, by key.
+    let located = match row
+        .target_id
+        .as_deref()
+        .and_then(|id| kind.get(env.ctx, id))
+    {
+        Some(read) => read.await,
         None => Ok(None),
     };
     let located = match located {

@@ -9,7 +9,7 @@
 //! exactly the parts that are on in the source now, `--pause-source`, the cut-over record
 //! (keyed by kind and source id) that makes it idempotent, and the report. A later `migrate`
 //! and `verify` then keep what was switched on: every object the engine lists of such a kind
-//! passes through [`keep_resumed`], which marks its spec ([`CutOver::mark_resumed`]).
+//! passes through `keep_resumed`, which marks its spec ([`CutOver::mark_resumed`]).
 
 use brickport_api::WorkspaceClient;
 use serde_json::Value;

@@ -181,6 +181,14 @@ fn full(
     Ok(obj)
 }
 
+/// The target job with this id, if it still exists ([`Kind::get`]).
+async fn read(ctx: &Ctx, id: &str) -> Result<Option<TargetObject>, EngineError> {
+    match ctx.target.jobs().get(parse_id(id)?).await.found()? {
+        Some(j) => target_of(j),
+        None => Ok(None),
+    }
+}
+
 /// The source id a target job carries in its tag, if any.
 fn tag_of(j: &Job) -> Option<&str> {
     j.settings
@@ -331,19 +339,18 @@ impl Kind for Jobs {
                 }
             };
             match id {
-                Some(id) => self.get(ctx, &id).await,
+                Some(id) => read(ctx, &id).await,
                 None => Ok(None),
             }
         })
     }
 
-    fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
-        Box::pin(async move {
-            match ctx.target.jobs().get(parse_id(id)?).await.found()? {
-                Some(j) => target_of(j),
-                None => Ok(None),
-            }
-        })
+    fn get<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        id: &'a str,
+    ) -> Option<KindFuture<'a, Option<TargetObject>>> {
+        Some(Box::pin(read(ctx, id)))
     }
 
     fn create<'a>(

@@ -58,13 +58,14 @@ pub(super) async fn find(
     named(kind.find(ctx, obj, desired), "looking up", kind, &obj.key).await
 }
 
-/// [`Kind::get`].
+/// [`Kind::get`]: `None` when the kind does not read by id (the caller then uses `find`).
 pub(super) async fn get(
     ctx: &Ctx,
     kind: &dyn Kind,
     id: &str,
-) -> Result<Option<TargetObject>, EngineError> {
-    named(kind.get(ctx, id), "reading", kind, id).await
+) -> Option<Result<Option<TargetObject>, EngineError>> {
+    let read = kind.get(ctx, id)?;
+    Some(named(read, "reading", kind, id).await)
 }
 
 /// [`Kind::create`].
