@@ -246,8 +246,12 @@ impl Kind for NotificationDestinations {
         Box::pin(find(ctx, desired, &obj.key))
     }
 
-    fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
-        get(ctx, id)
+    fn get<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        id: &'a str,
+    ) -> Option<KindFuture<'a, Option<TargetObject>>> {
+        Some(get(ctx, id))
     }
 
     fn create<'a>(
