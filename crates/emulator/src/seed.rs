@@ -10,15 +10,19 @@
 //! name, typical count, cap; the count scales with `N` like every other, through
 //! [`counts::Counts::scale`]), its plan data type, its generator and that type's
 //! [`parts::Planned`] install, plus its `mod` line and one entry at the end of
-//! [`parts::PARTS`] (appended, so no earlier object's id moves: see
-//! `tests::seeded_states_are_unchanged`, which pins the seeded bytes). Nothing else in
-//! `seed/` changes. A kind whose ids other generated objects reference (a pipeline a job task
-//! runs, a notification destination a job notifies) also gets a field in [`plan::Plan`],
-//! documented as referenced: its part stores its planned ids there, and the objects that
-//! reference them read it — a later part, or, for objects planned before the parts (jobs), the
-//! part itself wiring its ids into `plan.jobs` (a part gets the plan `&mut`), which changes
-//! those jobs' content and so the pinned hashes, on purpose. The seed's tests
-//! (`crates/emulator/tests/emulator/seeds.rs`) and `conformance/test_typical_seed.py` count it.
+//! [`parts::PARTS`]. Nothing else in `seed/` changes. Appended, a part draws its ids after
+//! every earlier object, so none of those moves (the engine's recorded job and cluster hashes,
+//! `crates/engine/src/kinds/facts/old_hashes.json`, check that); its own objects change the
+//! hash `tests::seeded_states_are_unchanged` pins, which is then re-recorded.
+//!
+//! A kind whose ids other generated objects reference (a pipeline a job task runs, a
+//! notification destination a job notifies) also gets a field in [`plan::Plan`], documented
+//! as referenced: its part stores its planned ids there for later parts to read. Objects
+//! planned before the parts (jobs) are wired by the part itself, through the `&mut Plan` it
+//! gets (say, a task added to some of `plan.jobs`); that changes those jobs, and so the
+//! engine's recorded hashes, on purpose. The seed's tests
+//! (`crates/emulator/tests/emulator/seeds.rs`) and `conformance/test_typical_seed.py` count
+//! the kind.
 
 use std::path::{Path, PathBuf};
 
@@ -139,7 +143,8 @@ mod tests {
     /// The seeded workspaces are pinned byte for byte: the engine's tests compare content
     /// hashes recorded from them, and the conformance tests count them. A change to a
     /// generator that moves an id, an order or a byte fails here; re-record the constants only
-    /// for a change meant to alter the seeds (and the engine's recorded hashes with them).
+    /// for a change meant to alter the seeds (a new part's objects; the engine's recorded
+    /// hashes too when it changes jobs or clusters).
     #[test]
     fn seeded_states_are_unchanged() {
         for (spec, want) in [

@@ -316,7 +316,7 @@ pub(crate) async fn list(
         .by_ref()
         .skip(offset)
         .take(limit)
-        .map(|j| base_job(j, expand, v))
+        .map(|j| paging::base_job(j, expand, v))
         .collect();
     let has_more = matching.next().is_some();
     let mut out = Map::new();
@@ -339,8 +339,6 @@ pub(crate) async fn list(
     Ok(Json(Value::Object(out)))
 }
 
-/// A job as `list` shows it: without tasks and job clusters unless `expand_tasks`, and in
-/// 2.2 with each array cut at 100 (`has_more: true` on the job when cut).
 /// Jobs 2.0's list: every job at once, no `has_more` and no page token.
 fn list_all(emu: &AppState) -> Value {
     // match cloud behaviour: Jobs 2.0 `jobs/list` is not paged; databrickslabs/migrate reads
@@ -353,32 +351,13 @@ fn list_all(emu: &AppState) -> Value {
         .jobs
         .jobs
         .values()
-        .map(|j| base_job(j, false, v))
+        .map(|j| paging::base_job(j, false, v))
         .collect();
     if jobs.is_empty() {
         json!({})
     } else {
         json!({ "jobs": jobs })
     }
-}
-
-fn base_job(j: &Job, expand: bool, v: ApiVersion) -> Value {
-    let mut out = json!({
-        "job_id": j.job_id,
-        "creator_user_name": j.creator_user_name,
-        "created_time": j.created_time,
-    });
-    let mut settings = j.settings.clone();
-    if !expand {
-        settings.remove("tasks");
-        settings.remove("job_clusters");
-    } else if v.at_least(2, 2) {
-        let (cut, more) = paging::truncated(&settings);
-        settings = cut;
-        out["has_more"] = json!(more);
-    }
-    out["settings"] = Value::Object(settings);
-    out
 }
 
 #[derive(Deserialize)]

@@ -2,7 +2,7 @@
 //! (`seed/parts/<kind>.rs`), declared and listed here.
 //!
 //! A part owns its typical count and how that scales with `scale:N` (with its cap), the plan
-//! data it generates and how that data goes into the stores. [`super::build`] runs the parts
+//! data it generates and how that data goes into the stores. `seed::build` runs the parts
 //! after the core generators (identities, tree, compute, jobs, grants), in this table's order,
 //! and installs them after the core objects; no other seed file names a part.
 

@@ -1,6 +1,7 @@
 //! The `typical` and `scale:N` seeds, seen from outside: an emulator is started with the seed
-//! and every kind is counted over plain HTTP, walking every paged list, then the wiring
-//! between objects is checked (every id or path a job or cluster names exists).
+//! and every kind is read over plain HTTP by testkit's walk (every paged list walked) and
+//! counted, then the wiring between objects is checked (every id or path a job or cluster
+//! names exists; `checks`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -11,7 +12,10 @@ use brickport_emulator::seed::parts::Part;
 use serde_json::Value;
 
 use crate::common::start_seeded as start;
-use crate::common::walk::{Walk, array, check_cluster_spec, check_jobs, ids, urlenc};
+
+mod checks;
+
+use checks::{array, check_cluster_spec, check_jobs, counts, ids, workspace_groups};
 
 /// The seed part of global init scripts (its count lives in its own file).
 fn scripts_part() -> &'static Part {
@@ -21,8 +25,8 @@ fn scripts_part() -> &'static Part {
 #[tokio::test]
 async fn typical_has_the_dashboard_counts() {
     let emu = start(SeedSpec::Typical).await;
-    let w = Walk::of(&emu).await;
-    let c = w.counts();
+    let w = emu.walk().await;
+    let c = counts(&w);
     assert_eq!(c, Counts::TYPICAL);
     // The dashboard's numbers, spelled out.
     assert_eq!(
@@ -86,7 +90,7 @@ async fn typical_has_the_dashboard_counts() {
         .collect();
     assert_eq!(langs, BTreeSet::from(["PYTHON", "R", "SCALA", "SQL"]));
     let names: Vec<&str> = w
-        .of_type("NOTEBOOK")
+        .paths("NOTEBOOK")
         .iter()
         .map(|p| p.rsplit('/').next().unwrap())
         .collect();
@@ -97,7 +101,7 @@ async fn typical_has_the_dashboard_counts() {
 #[tokio::test]
 async fn typical_is_wired_like_a_real_workspace() {
     let emu = start(SeedSpec::Typical).await;
-    let w = Walk::of(&emu).await;
+    let w = emu.walk().await;
 
     let seen = check_jobs(&w);
     for k in [
@@ -154,7 +158,7 @@ async fn typical_is_wired_like_a_real_workspace() {
 
     // Groups: nesting, service principals and the account group as members.
     let group_ids = ids(&w.groups, "id");
-    let sp_ids = ids(&w.sps, "id");
+    let sp_ids = ids(&w.service_principals, "id");
     let account = w
         .groups
         .iter()
@@ -166,7 +170,7 @@ async fn typical_is_wired_like_a_real_workspace() {
             .map(|m| m["value"].as_str().unwrap().to_string())
             .collect()
     };
-    let wg = w.workspace_groups();
+    let wg = workspace_groups(&w);
     assert!(
         wg.iter()
             .any(|g| members(g).iter().any(|m| group_ids.contains(m)))
@@ -256,14 +260,8 @@ async fn typical_is_wired_like_a_real_workspace() {
             "{t}: only {granted} of {total} have direct grants"
         );
     }
-    for scope in w.scopes.keys() {
-        let acls = emu
-            .get_ok(&format!(
-                "/api/2.0/secrets/acls/list?scope={}",
-                urlenc(scope)
-            ))
-            .await;
-        assert!(array(&acls, "items").len() >= 2, "{scope}: {acls}");
+    for (name, scope) in &w.scopes {
+        assert!(scope.acls.len() >= 2, "{name}: {:?}", scope.acls);
     }
 }
 
@@ -284,8 +282,8 @@ async fn seeding_is_deterministic() {
 #[tokio::test]
 async fn scale_500_follows_the_formulas() {
     let emu = start(SeedSpec::Scale(500)).await;
-    let w = Walk::of(&emu).await;
-    let c = w.counts();
+    let w = emu.walk().await;
+    let c = counts(&w);
     assert_eq!(c, Counts::scaled(500));
     // notebooks = N; others max(typical, floor(typical × N / 123)).
     assert_eq!(
@@ -310,15 +308,14 @@ async fn scale_500_follows_the_formulas() {
 #[tokio::test]
 async fn typical_content_exports_like_created_content() {
     let emu = start(SeedSpec::Typical).await;
+    let ws = emu.workspace();
     let b64 = base64::engine::general_purpose::STANDARD;
-    let export = |path: &str| {
-        format!(
-            "/api/2.0/workspace/export?path={}&format=SOURCE",
-            urlenc(path)
-        )
+    let export = async |path: &str| {
+        let q = [("path", path), ("format", "SOURCE")];
+        ws.get("/api/2.0/workspace/export", &q).await.unwrap()
     };
     // A SQL notebook with a space in its name comes back with its header, as a .sql source.
-    let nb = emu.get_ok(&export("/Shared/Reports/Daily Report")).await;
+    let nb = export("/Shared/Reports/Daily Report").await;
     let text = String::from_utf8(b64.decode(nb["content"].as_str().unwrap()).unwrap()).unwrap();
     assert!(
         text.starts_with("-- Databricks notebook source\n"),
@@ -327,18 +324,17 @@ async fn typical_content_exports_like_created_content() {
     assert!(text.contains("-- COMMAND ----------"));
     assert_eq!(nb["file_type"], "sql");
     // A non-ASCII notebook name is a path like any other.
-    let st = emu
-        .get_ok(&format!(
-            "/api/2.0/workspace/get-status?path={}",
-            urlenc("/Shared/Reports/Finance/Análisis de ventas")
-        ))
-        .await;
+    let path = "/Shared/Reports/Finance/Análisis de ventas";
+    let st = ws
+        .get("/api/2.0/workspace/get-status", &[("path", path)])
+        .await
+        .unwrap();
     assert_eq!(
         (st["object_type"].as_str(), st["language"].as_str()),
         (Some("NOTEBOOK"), Some("PYTHON"))
     );
     // The binary file keeps every byte.
-    let png = emu.get_ok(&export("/Shared/Reports/logo.png")).await;
+    let png = export("/Shared/Reports/logo.png").await;
     let bytes = b64.decode(png["content"].as_str().unwrap()).unwrap();
     assert_eq!(&bytes[..4], b"\x89PNG");
     assert!(bytes.contains(&0) && bytes.contains(&255));
@@ -380,9 +376,7 @@ async fn typical_clusters_and_jobs_are_accepted_as_they_are() {
     // A real workspace's clusters were created under their policies: re-creating each
     // all-purpose cluster from its own spec must pass the policy checks.
     let emu = start(SeedSpec::Typical).await;
-    let clusters = emu
-        .paged("/api/2.1/clusters/list", "clusters", "page_token")
-        .await;
+    let clusters = brickport_testkit::clusters(&emu.workspace()).await.unwrap();
     let mut created = 0;
     for c in clusters.iter().filter(|c| c["cluster_source"] != "JOB") {
         let (status, body) = emu
@@ -393,13 +387,8 @@ async fn typical_clusters_and_jobs_are_accepted_as_they_are() {
     }
     assert_eq!(created, 8);
     // The same for jobs: every job's settings are accepted by jobs/create as they are.
-    let jobs = emu
-        .paged("/api/2.2/jobs/list?limit=100", "jobs", "page_token")
-        .await;
-    for j in &jobs {
-        let job = emu
-            .get_ok(&format!("/api/2.2/jobs/get?job_id={}", j["job_id"]))
-            .await;
+    let jobs = brickport_testkit::jobs(&emu.workspace()).await.unwrap();
+    for job in &jobs {
         let (status, body) = emu
             .post("/api/2.2/jobs/create", job["settings"].clone())
             .await;

@@ -1,4 +1,4 @@
-//! Jobs API 2.2 array paging, and the 2.2 `update` merge rules.
+//! Jobs API 2.2 array paging, the 2.2 `update` merge rules, and a job as `list` shows it.
 //!
 //! match cloud behaviour: in 2.2, `jobs/get` returns at most 100 elements of each of `tasks`,
 //! `job_clusters`, `parameters` and `environments`; the root carries `next_page_token` while
@@ -6,9 +6,11 @@
 //! are left out). `jobs/list?expand_tasks=true` truncates the same arrays at 100 and marks the
 //! job `has_more: true`. 2.0/2.1 return everything.
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
+use super::Job;
 use crate::error::{ApiError, ApiResult};
+use crate::state::ApiVersion;
 
 /// Elements of each paged array per response.
 pub const ARRAY_PAGE: usize = 100;
@@ -136,6 +138,27 @@ pub fn apply_update(
         }
     }
     Ok(())
+}
+
+/// A job as `list` shows it: without tasks and job clusters unless `expand_tasks`, and in
+/// 2.2 with each array cut at 100 (`has_more: true` on the job when cut).
+pub fn base_job(j: &Job, expand: bool, v: ApiVersion) -> Value {
+    let mut out = json!({
+        "job_id": j.job_id,
+        "creator_user_name": j.creator_user_name,
+        "created_time": j.created_time,
+    });
+    let mut settings = j.settings.clone();
+    if !expand {
+        settings.remove("tasks");
+        settings.remove("job_clusters");
+    } else if v.at_least(2, 2) {
+        let (cut, more) = truncated(&settings);
+        settings = cut;
+        out["has_more"] = json!(more);
+    }
+    out["settings"] = Value::Object(settings);
+    out
 }
 
 #[cfg(test)]

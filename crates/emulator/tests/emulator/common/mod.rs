@@ -1,12 +1,12 @@
 //! The tests' one support module: start an emulator, call it with a plain reqwest client
-//! and a token; `walk` reads a whole seeded workspace.
+//! and a token; [`Emu::walk`] reads a whole workspace through testkit's independent walk (the
+//! one the engine and cli tests use).
 
 use std::time::Duration;
 
 use brickport_emulator::{EmulatorOptions, RateLimitSpec, RunningEmulator, SeedSpec, TokenSpec};
+use brickport_testkit::{Walk, Workspace};
 use serde_json::Value;
-
-pub mod walk;
 
 pub const ADMIN: &str = "admin-token";
 pub const USER: &str = "user-token";
@@ -56,6 +56,16 @@ pub struct Emu {
 impl Emu {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.running.url(), path)
+    }
+    /// The emulator as testkit reads a workspace, with this client's token.
+    pub fn workspace(&self) -> Workspace {
+        Workspace::new(self.running.url(), &self.token)
+    }
+    /// Every object of the workspace, read over HTTP by testkit's walk.
+    pub async fn walk(&self) -> Walk {
+        Walk::of(&self.workspace())
+            .await
+            .expect("walk the workspace")
     }
     pub fn as_user(&self, token: &str) -> Emu2<'_> {
         Emu2 {
