@@ -29,13 +29,15 @@ pub enum Family {
     Sql,
     /// `/api/2.0/repos` and `/api/2.0/git-credentials`.
     Repos,
+    /// `/api/2.0/pipelines/*` (Lakeflow Declarative Pipelines).
+    Pipelines,
     /// Everything else (global init scripts, token endpoints, …).
     Other,
 }
 
 impl Family {
     /// Every family, in a fixed order (used to index per-family tables).
-    pub const ALL: [Family; 11] = [
+    pub const ALL: [Family; 12] = [
         Family::Scim,
         Family::Clusters,
         Family::Pools,
@@ -46,6 +48,7 @@ impl Family {
         Family::Secrets,
         Family::Sql,
         Family::Repos,
+        Family::Pipelines,
         Family::Other,
     ];
 
@@ -67,6 +70,7 @@ impl Family {
             Family::Secrets => "secrets",
             Family::Sql => "sql",
             Family::Repos => "repos",
+            Family::Pipelines => "pipelines",
             Family::Other => "other",
         }
     }
@@ -96,6 +100,7 @@ impl Family {
             "secrets" => Family::Secrets,
             "sql" => Family::Sql,
             "repos" | "git-credentials" => Family::Repos,
+            "pipelines" => Family::Pipelines,
             _ => Family::Other,
         }
     }
@@ -152,6 +157,10 @@ mod tests {
             Family::Sql
         );
         assert_eq!(Family::from_path("/api/2.0/git-credentials"), Family::Repos);
+        assert_eq!(
+            Family::from_path("/api/2.0/pipelines/p-1/stop"),
+            Family::Pipelines
+        );
         assert_eq!(
             Family::from_path("/api/2.0/global-init-scripts"),
             Family::Other

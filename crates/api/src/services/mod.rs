@@ -17,6 +17,7 @@ pub mod init_scripts;
 pub mod jobs;
 pub mod libraries;
 pub mod permissions;
+pub mod pipelines;
 pub mod policies;
 pub mod pools;
 pub mod repos;
@@ -31,6 +32,7 @@ pub use init_scripts::InitScripts;
 pub use jobs::Jobs;
 pub use libraries::Libraries;
 pub use permissions::Permissions;
+pub use pipelines::Pipelines;
 pub use policies::Policies;
 pub use pools::Pools;
 pub use repos::Repos;
@@ -113,6 +115,12 @@ impl WorkspaceClient {
     /// Global init scripts.
     pub fn init_scripts(&self) -> InitScripts {
         InitScripts {
+            client: self.clone(),
+        }
+    }
+    /// Lakeflow Declarative Pipelines.
+    pub fn pipelines(&self) -> Pipelines {
+        Pipelines {
             client: self.clone(),
         }
     }

@@ -38,6 +38,7 @@ pub mod clusters;
 pub mod init_scripts;
 pub mod jobs;
 pub mod permissions;
+pub mod pipelines;
 pub mod policies;
 pub mod pools;
 pub mod repos;

@@ -6,6 +6,7 @@ mod auth;
 mod config;
 mod errors;
 mod paging;
+mod pipelines;
 mod quota;
 mod redaction;
 mod retry;
