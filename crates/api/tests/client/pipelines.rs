@@ -93,7 +93,10 @@ async fn get_keeps_unknown_fields_and_create_sends_the_spec_at_the_top() {
         p.run_as.as_ref().unwrap().service_principal_name.as_deref(),
         Some("11111111-2222-3333-4444-555555555555")
     );
-    assert_eq!(p.extra["effective_publishing_mode"], "DEFAULT_PUBLISHING_MODE");
+    assert_eq!(
+        p.extra["effective_publishing_mode"],
+        "DEFAULT_PUBLISHING_MODE"
+    );
 
     let create = CreatePipeline {
         spec: PipelineSpec {
@@ -108,7 +111,10 @@ async fn get_keeps_unknown_fields_and_create_sends_the_spec_at_the_top() {
     };
     assert_eq!(c.pipelines().create(&create).await.unwrap(), "new-1");
     let (method, path, _, body) = last(&log);
-    assert_eq!((method.as_str(), path.as_str()), ("POST", "/api/2.0/pipelines"));
+    assert_eq!(
+        (method.as_str(), path.as_str()),
+        ("POST", "/api/2.0/pipelines")
+    );
     assert_eq!(
         body,
         json!({"name": "a_b", "continuous": false, "catalog": "main", "schema": "s",
@@ -130,7 +136,10 @@ async fn get_keeps_unknown_fields_and_create_sends_the_spec_at_the_top() {
     };
     c.pipelines().edit("p1", &edit).await.unwrap();
     let (method, path, _, body) = last(&log);
-    assert_eq!((method.as_str(), path.as_str()), ("PUT", "/api/2.0/pipelines/p1"));
+    assert_eq!(
+        (method.as_str(), path.as_str()),
+        ("PUT", "/api/2.0/pipelines/p1")
+    );
     assert_eq!(
         body,
         json!({"name": "renamed", "run_as": {"user_name": "a@x.com"}})
@@ -169,7 +178,10 @@ async fn list_pages_and_finds_by_exact_name() {
 
     // `_` is a LIKE wildcard: the filter matches `axb` too, the lookup keeps only `a_b`.
     let named = c.pipelines().named("a_b").await.unwrap();
-    let ids: Vec<&str> = named.iter().filter_map(|p| p.pipeline_id.as_deref()).collect();
+    let ids: Vec<&str> = named
+        .iter()
+        .filter_map(|p| p.pipeline_id.as_deref())
+        .collect();
     assert_eq!(ids, ["p1"]);
     assert_eq!(last(&log).2["filter"], "name LIKE 'a_b'");
     assert_eq!(

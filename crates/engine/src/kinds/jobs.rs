@@ -1,9 +1,10 @@
 //! Jobs: the full settings (every page of tasks, job clusters, parameters and environments),
 //! every reference rewritten through the id map — clusters, policies, pools, warehouses,
-//! notebooks and workspace files, the run-as principal, and the jobs a `run_job_task` runs;
-//! the secret scopes its clusters read are needs ([`Kind::needs`]). A reference to something not migrated makes the job skipped
-//! with the reason; a reference to something that no longer exists in the source makes it
-//! fail. Never a silent substitution.
+//! notebooks and workspace files, the run-as principal, the pipelines a `pipeline_task`
+//! updates, and the jobs a `run_job_task` runs; the secret scopes its clusters read are needs
+//! ([`Kind::needs`]). A reference to something not migrated makes the job skipped with the
+//! reason; a reference to something that no longer exists in the source makes it fail. Never
+//! a silent substitution.
 //!
 //! `run_job_task.job_id` is a reference to this same kind, not deferred: the engine creates the
 //! jobs in dependency order, and the jobs on a cycle first without their tasks, then complete
@@ -68,6 +69,7 @@ const PRINCIPALS: &[&str] = &[
     super::groups::NAME,
 ];
 const JOBS: &[&str] = &[NAME];
+const PIPELINES: &[&str] = &[super::pipelines::NAME];
 
 macro_rules! refs {
     (tasks: [$($t:literal),*], clusters: [$($c:literal),*]) => {
@@ -83,6 +85,7 @@ macro_rules! refs {
                 r(concat!($t, "spark_python_task.python_file"), NOTEBOOKS, RefBy::Key),
                 r(concat!($t, "sql_task.file.path"), NOTEBOOKS, RefBy::Key),
                 r(concat!($t, "run_job_task.job_id"), JOBS, RefBy::Id),
+                r(concat!($t, "pipeline_task.pipeline_id"), PIPELINES, RefBy::Id),
             )*
             $(
                 r(concat!($c, "policy_id"), POLICIES, RefBy::Id),

@@ -109,17 +109,21 @@ pub enum Category {
     Unpause,
     /// A cluster that was running in the source.
     RunningCluster,
+    /// A pipeline whose tables were not copied: its first update in the target rebuilds them
+    /// (and it may publish where the source pipeline does).
+    Refresh,
     /// Anything else (re-create by hand, copy by hand, …).
     Other,
 }
 
 impl Category {
     /// Every category, in the order `status` lists them.
-    pub const ALL: [Category; 5] = [
+    pub const ALL: [Category; 6] = [
         Category::Secret,
         Category::Git,
         Category::Unpause,
         Category::RunningCluster,
+        Category::Refresh,
         Category::Other,
     ];
 
@@ -130,6 +134,7 @@ impl Category {
             Category::Git => "git",
             Category::Unpause => "cutover",
             Category::RunningCluster => "clusters",
+            Category::Refresh => "refresh",
             Category::Other => "other",
         }
     }
@@ -149,6 +154,7 @@ impl Category {
             Category::Git => "Git folders to re-authenticate",
             Category::Unpause => "jobs to unpause at cut-over",
             Category::RunningCluster => "clusters that were running in the source",
+            Category::Refresh => "pipelines to refresh in the target (tables are not copied)",
             Category::Other => "other manual actions",
         }
     }

@@ -77,7 +77,6 @@ const NOT_MIGRATED: &[(&str, &str)] = &[
     ("/sql_task/query/query_id", "SQL query"),
     ("/sql_task/dashboard/dashboard_id", "SQL dashboard"),
     ("/sql_task/alert/alert_id", "SQL alert"),
-    ("/pipeline_task/pipeline_id", "pipeline"),
     ("/dashboard_task/dashboard_id", "dashboard"),
 ];
 
@@ -329,9 +328,13 @@ mod tests {
             "/Shared/nb"
         );
         let problems = &b.facts.problems;
-        assert_eq!(problems.len(), 3, "{problems:?}");
-        assert!(problems[1].contains("pipeline p-1"));
-        assert!(problems[2].contains("notification destination dest-1"));
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems.iter().all(|p| !p.contains("pipeline")),
+            "a pipeline is migrated: its task is a reference"
+        );
+        assert_eq!(s["tasks"][2]["pipeline_task"]["pipeline_id"], "p-1");
+        assert!(problems[1].contains("notification destination dest-1"));
         assert_eq!(
             b.facts.missing_clusters,
             vec![FieldAt {
