@@ -3,7 +3,8 @@
 //!
 //! Default rates are the published per-API numbers where there is one (SCIM GET 255/min,
 //! permissions GET 100/s and PUT/PATCH 30/s, workspace export 60/s and import 30/s, secrets
-//! 1100/min, jobs create 20/s), and 30/s for the rest. A rate-limit file is JSON mapping a
+//! 1100/min, jobs create 20/s), and 30/s for the rest (pipelines and notification destinations
+//! included: no figure is published for them). A rate-limit file is JSON mapping a
 //! family to requests per second, either a number or `{"per_second": r, "burst": b}`.
 
 use std::collections::BTreeMap;
@@ -80,6 +81,8 @@ pub const FAMILIES: &[(&str, f64)] = &[
     ("warehouses", 30.0),
     ("repos", 30.0),
     ("init_scripts", 30.0),
+    ("pipelines", 30.0),
+    ("notification_destinations", 30.0),
     ("api", 30.0),
 ];
 
@@ -124,6 +127,8 @@ pub fn family(method: &str, path: &str) -> &'static str {
         "sql" => "warehouses",
         "repos" | "git-credentials" => "repos",
         "global-init-scripts" => "init_scripts",
+        "pipelines" => "pipelines",
+        "notification-destinations" => "notification_destinations",
         _ => "api",
     }
 }
@@ -259,6 +264,15 @@ mod tests {
         assert_eq!(family("POST", "/api/workspace/import"), "workspace.import");
         assert_eq!(family("POST", "/api/jobs/create"), "jobs.create");
         assert_eq!(family("GET", "/_emulator/stats"), "emulator");
+        assert_eq!(family("POST", "/api/pipelines/p/stop"), "pipelines");
+        assert_eq!(
+            family("PATCH", "/api/notification-destinations/d"),
+            "notification_destinations"
+        );
+        assert_eq!(
+            family("GET", "/api/permissions/pipelines/p"),
+            "permissions.read"
+        );
         assert_eq!(
             family("PATCH", "/api/preview/permissions/clusters/x"),
             "permissions.write"

@@ -11,8 +11,8 @@ use axum::routing::{get, post};
 
 use crate::kinds::scim::handlers::Coll;
 use crate::kinds::{
-    clusters, init_scripts, jobs, permissions, policies, pools, repos, scim, secrets, warehouses,
-    workspace,
+    clusters, destinations, init_scripts, jobs, permissions, pipelines, policies, pools, repos,
+    scim, secrets, warehouses, workspace,
 };
 use crate::state::AppState;
 use crate::{account, meta};
@@ -146,6 +146,9 @@ fn workspace_api() -> Router<AppState> {
                 .patch(init_scripts::update)
                 .delete(init_scripts::delete),
         )
+        // Pipelines and notification destinations.
+        .merge(pipelines_routes())
+        .merge(destinations_routes())
         // OAuth and host metadata.
         .route("/oidc/v1/token", post(meta::token))
         .route(
@@ -153,6 +156,40 @@ fn workspace_api() -> Router<AppState> {
             get(meta::oauth_discovery),
         )
         .route("/.well-known/databricks-config", get(meta::host_metadata))
+}
+
+/// Lakeflow Declarative Pipelines: the collection, one pipeline, its stop and its updates.
+fn pipelines_routes() -> Router<AppState> {
+    use pipelines::handlers as p;
+    Router::new()
+        .route("/api/pipelines", get(p::list).post(p::create))
+        .route(
+            "/api/pipelines/{id}",
+            get(p::get_one).put(p::edit).delete(p::delete),
+        )
+        .route("/api/pipelines/{id}/stop", post(p::stop))
+        .route(
+            "/api/pipelines/{id}/updates",
+            get(p::list_updates).post(p::start_update),
+        )
+        .route(
+            "/api/pipelines/{id}/updates/{update_id}",
+            get(p::get_update),
+        )
+}
+
+/// Notification destinations: the collection and one destination.
+fn destinations_routes() -> Router<AppState> {
+    use destinations::handlers as d;
+    Router::new()
+        .route(
+            "/api/notification-destinations",
+            get(d::list).post(d::create),
+        )
+        .route(
+            "/api/notification-destinations/{id}",
+            get(d::get_one).patch(d::update).delete(d::delete),
+        )
 }
 
 /// The SCIM collections: list and create on the collection, get/replace/patch/delete on one.

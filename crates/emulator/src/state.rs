@@ -210,6 +210,10 @@ pub struct State {
     pub jobs: kinds::jobs::JobsState,
     /// Global init scripts.
     pub init_scripts: kinds::init_scripts::InitScriptsState,
+    /// Lakeflow Declarative Pipelines.
+    pub pipelines: kinds::pipelines::PipelinesState,
+    /// Notification destinations.
+    pub destinations: kinds::destinations::DestinationsState,
 }
 
 impl State {

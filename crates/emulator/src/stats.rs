@@ -1,5 +1,5 @@
 //! Request counters for `/_emulator/stats`: totals, writes, and counts by method, path, API
-//! family, status, and injected fault.
+//! family, status, and injected fault; and the pipeline updates started.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -31,6 +31,9 @@ pub struct StatsSnapshot {
     pub by_status: BTreeMap<String, u64>,
     /// Injected faults by kind (`429`, `503`, `500limit`, `reset`, `lost`).
     pub faults: BTreeMap<String, u64>,
+    /// Pipeline updates started (`POST /pipelines/{id}/updates`, or a continuous pipeline
+    /// started by its create or edit): what "nothing was started" is checked against.
+    pub pipeline_updates_started: u64,
 }
 
 impl Stats {
@@ -65,6 +68,11 @@ impl Stats {
     /// Counts one injected fault.
     pub fn fault(&self, kind: &str) {
         self.with(|s| *s.faults.entry(kind.to_string()).or_default() += 1);
+    }
+
+    /// Counts one pipeline update started.
+    pub fn pipeline_update_started(&self) {
+        self.with(|s| s.pipeline_updates_started += 1);
     }
 
     /// A copy of the counters.

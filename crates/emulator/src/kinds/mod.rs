@@ -1,9 +1,11 @@
 //! One module per kind: its store and its handlers (the routes table is `crate::routes`).
 
 pub mod clusters;
+pub mod destinations;
 pub mod init_scripts;
 pub mod jobs;
 pub mod permissions;
+pub mod pipelines;
 pub mod policies;
 pub mod pools;
 pub mod repos;

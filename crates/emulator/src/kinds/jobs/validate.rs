@@ -51,6 +51,7 @@ pub fn check(settings: &Map<String, Value>, st: &State) -> ApiResult<()> {
             ));
         }
     }
+    check_webhooks(settings.get("webhook_notifications"), st)?;
     let job_clusters = keys(settings, "job_clusters", "job_cluster_key")?;
     let tasks = settings
         .get("tasks")
@@ -96,6 +97,7 @@ pub fn check(settings: &Map<String, Value>, st: &State) -> ApiResult<()> {
                 return Err(ClustersState::missing(c));
             }
         }
+        check_task_refs(t, st)?;
         if let Some(j) = t.get("run_job_task").and_then(|r| r.get("job_id")) {
             // match cloud behaviour: the job a run_job_task triggers must exist, which is why
             // migrators create jobs in dependency order (or create, then update).
@@ -111,6 +113,48 @@ pub fn check(settings: &Map<String, Value>, st: &State) -> ApiResult<()> {
         return Err(ApiError::invalid(format!(
             "Invalid dependency graph, task '{k}' is part of a cycle."
         )));
+    }
+    Ok(())
+}
+
+/// Most notification destinations per webhook event (documented).
+pub const MAX_WEBHOOKS_PER_EVENT: usize = 3;
+
+/// A task's references to pipelines and notification destinations.
+fn check_task_refs(t: &Value, st: &State) -> ApiResult<()> {
+    if let Some(p) = t.get("pipeline_task").filter(|p| !p.is_null()) {
+        // [UNVERIFIED] like run_job_task's job: the pipeline a task refreshes must exist.
+        let id = key_of(p, "pipeline_id").unwrap_or_default();
+        if !st.pipelines.contains(id) {
+            return Err(ApiError::invalid(format!("Pipeline {id} does not exist.")));
+        }
+    }
+    check_webhooks(t.get("webhook_notifications"), st)
+}
+
+/// `webhook_notifications` (job or task level): at most three destinations per event, each
+/// an existing notification destination.
+fn check_webhooks(w: Option<&Value>, st: &State) -> ApiResult<()> {
+    let Some(events) = w.and_then(Value::as_object) else {
+        return Ok(());
+    };
+    for (event, list) in events {
+        let list = list.as_array().map_or(&[][..], Vec::as_slice);
+        if list.len() > MAX_WEBHOOKS_PER_EVENT {
+            // Documented: at most 3 destinations per event.
+            return Err(ApiError::invalid(format!(
+                "webhook_notifications.{event} can have at most {MAX_WEBHOOKS_PER_EVENT} destinations."
+            )));
+        }
+        for d in list {
+            // [UNVERIFIED] the destination must exist (ids are per workspace).
+            let id = key_of(d, "id").unwrap_or_default();
+            if !st.destinations.contains(id) {
+                return Err(ApiError::invalid(format!(
+                    "Notification destination {id} does not exist."
+                )));
+            }
+        }
     }
     Ok(())
 }

@@ -47,8 +47,15 @@ fn resolve(st: &Ws, type_name: &str, id: &str) -> ApiResult<&'static ObjectType>
         "directories" => st.workspace.object_kind(id) == Some("DIRECTORY"),
         "files" => st.workspace.object_kind(id) == Some("FILE"),
         "authorization" => id == "tokens" || id == "passwords",
+        "pipelines" => st.pipelines.contains(id),
         _ => false,
     };
+    if !exists && t.request == "pipelines" {
+        // match cloud behaviour: the recorded message for a missing pipeline.
+        return Err(ApiError::not_found(format!(
+            "Pipeline '{id}' does not exist."
+        )));
+    }
     if !exists {
         return Err(ApiError::not_found(format!(
             "{} {id} does not exist.",
@@ -339,8 +346,16 @@ pub(crate) async fn put_perms(
     let t = resolve(&st, &type_name, &id)?;
     require_manage(&st, t, &id, &caller)?;
     let mut grants = parse_acl(&st, t, &id, &b.access_control_list)?;
-    // match cloud behaviour: a PUT that names no owner keeps the current one.
+    // match cloud behaviour: a PUT that names no owner keeps the current one (jobs,
+    // warehouses); on a pipeline it is refused, with the recorded message.
+    let ownerless = !grants.iter().any(|g| g.permission_level == "IS_OWNER");
+    if t.has_owner && !t.put_keeps_owner && ownerless {
+        return Err(ApiError::invalid(
+            "The pipeline must have exactly one owner.",
+        ));
+    }
     if t.has_owner
+        && t.put_keeps_owner
         && !grants.iter().any(|g| g.permission_level == "IS_OWNER")
         && let Some(owner) = st.permissions.owner(t.request, &id).cloned()
     {

@@ -1,5 +1,5 @@
 //! The permissions API's object types: their URL names, response names, allowed levels and
-//! ownership rule (reference §5).
+//! ownership rule (reference §5; pipelines: reference-more §1).
 
 /// One permissionable object type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,6 +14,9 @@ pub struct ObjectType {
     pub levels: &'static [(&'static str, &'static str)],
     /// Whether the object has exactly one IS_OWNER (jobs, warehouses, pipelines).
     pub has_owner: bool,
+    /// Whether a PUT that names no owner keeps the current one (jobs, warehouses) rather than
+    /// being refused (pipelines).
+    pub put_keeps_owner: bool,
 }
 
 impl ObjectType {
@@ -61,6 +64,7 @@ pub const TYPES: &[ObjectType] = &[
             ("CAN_MANAGE", "Can manage the cluster"),
         ],
         has_owner: false,
+        put_keeps_owner: false,
     },
     ObjectType {
         request: "cluster-policies",
@@ -68,6 +72,7 @@ pub const TYPES: &[ObjectType] = &[
         prefix: "/cluster-policies/",
         levels: &[("CAN_USE", "Can use the cluster policy")],
         has_owner: false,
+        put_keeps_owner: false,
     },
     ObjectType {
         request: "instance-pools",
@@ -78,6 +83,7 @@ pub const TYPES: &[ObjectType] = &[
             ("CAN_MANAGE", "Can manage the instance pool"),
         ],
         has_owner: false,
+        put_keeps_owner: false,
     },
     ObjectType {
         request: "jobs",
@@ -90,6 +96,7 @@ pub const TYPES: &[ObjectType] = &[
             ("IS_OWNER", "Is the owner of the job"),
         ],
         has_owner: true,
+        put_keeps_owner: true,
     },
     ObjectType {
         request: "notebooks",
@@ -97,6 +104,7 @@ pub const TYPES: &[ObjectType] = &[
         prefix: "/notebooks/",
         levels: WORKSPACE_LEVELS,
         has_owner: false,
+        put_keeps_owner: false,
     },
     ObjectType {
         request: "directories",
@@ -104,6 +112,7 @@ pub const TYPES: &[ObjectType] = &[
         prefix: "/directories/",
         levels: WORKSPACE_LEVELS,
         has_owner: false,
+        put_keeps_owner: false,
     },
     ObjectType {
         request: "files",
@@ -111,6 +120,7 @@ pub const TYPES: &[ObjectType] = &[
         prefix: "/files/",
         levels: WORKSPACE_LEVELS,
         has_owner: false,
+        put_keeps_owner: false,
     },
     ObjectType {
         request: "repos",
@@ -118,6 +128,7 @@ pub const TYPES: &[ObjectType] = &[
         prefix: "/repos/",
         levels: WORKSPACE_LEVELS,
         has_owner: false,
+        put_keeps_owner: false,
     },
     ObjectType {
         request: "warehouses",
@@ -131,6 +142,22 @@ pub const TYPES: &[ObjectType] = &[
             ("IS_OWNER", "Is the owner of the warehouse"),
         ],
         has_owner: true,
+        put_keeps_owner: true,
+    },
+    ObjectType {
+        request: "pipelines",
+        // match cloud behaviour: the response type is the plural, like the request's.
+        response: "pipelines",
+        prefix: "/pipelines/",
+        levels: &[
+            ("CAN_VIEW", "Can view the pipeline"),
+            ("CAN_RUN", "Can run the pipeline"),
+            ("CAN_MANAGE", "Can manage the pipeline"),
+            ("IS_OWNER", "Is the owner of the pipeline"),
+        ],
+        has_owner: true,
+        // match cloud behaviour: an ownerless PUT is refused ("must have exactly one owner").
+        put_keeps_owner: false,
     },
     ObjectType {
         request: "authorization",
@@ -141,6 +168,7 @@ pub const TYPES: &[ObjectType] = &[
             ("CAN_MANAGE", "Can manage tokens"),
         ],
         has_owner: false,
+        put_keeps_owner: false,
     },
 ];
 
@@ -156,6 +184,7 @@ pub fn lookup(name: &str) -> Option<&'static ObjectType> {
         "directory" => "directories",
         "file" => "files",
         "repo" => "repos",
+        "pipeline" => "pipelines",
         other => other,
     };
     TYPES.iter().find(|t| t.request == canonical)
