@@ -1,7 +1,7 @@
 //! Every migratable object of a workspace, read once: SCIM principals, policies, pools,
 //! warehouses, secret scopes (keys and ACLs, never values), the workspace tree, Git folders,
-//! clusters, jobs (each read in full: a job list may leave settings out) and global init
-//! scripts.
+//! clusters, jobs (each read in full: a job list may leave settings out), global init
+//! scripts and pipelines (each read in full: a pipeline list has no settings).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -34,6 +34,8 @@ pub struct Walk {
     pub jobs: Vec<Value>,
     /// Global init scripts as listed (without their content).
     pub init_scripts: Vec<Value>,
+    /// Every pipeline as `GET /pipelines/{id}` answers it.
+    pub pipelines: Vec<Value>,
 }
 
 impl Walk {
@@ -72,6 +74,7 @@ impl Walk {
             clusters: clusters(ws).await?,
             jobs: jobs(ws).await?,
             init_scripts: listed(ws, "/api/2.0/global-init-scripts", "scripts").await?,
+            pipelines: pipelines(ws).await?,
         })
     }
 
@@ -136,6 +139,7 @@ impl Walk {
         let jobs = self.jobs.iter().map(|j| str_of(&j["settings"], "name"));
         out.insert("jobs", jobs.collect());
         out.insert("global_init_scripts", names(&self.init_scripts, "name"));
+        out.insert("pipelines", names(&self.pipelines, "name"));
         for keys in out.values_mut() {
             keys.sort();
         }
@@ -169,6 +173,20 @@ pub async fn jobs(ws: &Workspace) -> Result<Vec<Value>, Error> {
     {
         let id = j["job_id"].to_string();
         out.push(ws.get("/api/2.2/jobs/get", &[("job_id", &id)]).await?);
+    }
+    Ok(out)
+}
+
+/// Every pipeline, in full (pages of 100, the most the API serves).
+pub async fn pipelines(ws: &Workspace) -> Result<Vec<Value>, Error> {
+    let q = [("max_results", "100")];
+    let mut out = Vec::new();
+    for p in ws
+        .paged("/api/2.0/pipelines", &q, "statuses", "page_token")
+        .await?
+    {
+        let id = str_of(&p, "pipeline_id");
+        out.push(ws.get(&format!("/api/2.0/pipelines/{id}"), &[]).await?);
     }
     Ok(out)
 }
