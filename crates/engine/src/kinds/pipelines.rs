@@ -124,6 +124,14 @@ fn target_of(p: Pipeline) -> Result<Option<TargetObject>, EngineError> {
     ))
 }
 
+/// The target pipeline `id`, if it exists.
+fn read<'a>(ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
+    super::get_by_id(
+        async move { ctx.target.pipelines().get(id).await },
+        target_of,
+    )
+}
+
 /// A pipeline done in an earlier run, when resuming: the list's entry is its backup.
 fn resumed(
     entry: &PipelineStateInfo,
@@ -164,8 +172,6 @@ async fn source_object(
     obj.manual = built.manual;
     obj.dropped = built.dropped;
     obj.facts = built.facts;
-    // A pipeline `cutover` already made continuous stays continuous: its spec says so.
-    super::shared::keep_resumed(&Pipelines, ctx, &mut obj)?;
     Ok(Some(obj))
 }
 
@@ -250,17 +256,18 @@ impl Kind for Pipelines {
                     .find_map(|p| p.pipeline_id),
             };
             match id {
-                Some(id) => self.get(ctx, &id).await,
+                Some(id) => read(ctx, &id).await,
                 None => Ok(None),
             }
         })
     }
 
-    fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
-        super::get_by_id(
-            async move { ctx.target.pipelines().get(id).await },
-            target_of,
-        )
+    fn get<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        id: &'a str,
+    ) -> Option<KindFuture<'a, Option<TargetObject>>> {
+        Some(read(ctx, id))
     }
 
     fn create<'a>(
