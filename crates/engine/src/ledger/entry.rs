@@ -105,7 +105,8 @@ pub enum Category {
     Secret,
     /// A Git folder to re-authenticate (or check out again).
     Git,
-    /// A job to unpause at cut-over: the one category brickport can see done.
+    /// A job to unpause (a pipeline to make continuous) at cut-over: the one category
+    /// brickport can see done.
     Unpause,
     /// A cluster that was running in the source.
     RunningCluster,
