@@ -1,6 +1,7 @@
 //! Pipelines end to end, between two emulators on loopback: a continuous pipeline is created
 //! triggered and idle in the target, with no update ever started there, and `cutover` makes it
-//! continuous again (once: a second cutover writes nothing); a job's pipeline task points at
+//! continuous again (once: a second cutover writes nothing; `--pause-source` makes the
+//! source's triggered and stops it); a job's pipeline task points at
 //! the target's pipeline; a create whose answer was lost leaves one pipeline, not two; a
 //! pipeline whose notebook is left out of the migration is skipped with the reason; a target
 //! pipeline found running before the cut-over is made triggered again and stopped.
@@ -16,6 +17,7 @@ use brickport_engine::{
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 
+use crate::support::jobs::cutover_actions;
 use crate::support::{Pair, options, pair};
 
 const NOTEBOOK: &str = "/Shared/dlt/ingest";
@@ -151,6 +153,10 @@ async fn a_continuous_pipeline_is_held_back_until_cutover_and_nothing_runs() {
         "{grants:?}"
     );
 
+    // On the dashboard: one switch to make at cut-over, two pipelines to refresh.
+    assert_eq!(cutover_actions(&opts.run_dir), (0, 1));
+    assert_eq!(refresh_actions(&opts.run_dir), 2);
+
     // A re-run writes nothing; verify accepts the pipeline held back.
     let writes = p.dst.stats().writes;
     run(&p, &opts).await;
@@ -168,6 +174,11 @@ async fn a_continuous_pipeline_is_held_back_until_cutover_and_nothing_runs() {
     );
     assert_eq!(r.writes, 1);
     assert_eq!(named(&p.target, "stream").await.1["continuous"], true);
+    assert_eq!(
+        cutover_actions(&opts.run_dir),
+        (1, 1),
+        "the switch is seen done"
+    );
 
     // A second cutover writes nothing, anywhere; a later migrate keeps it continuous.
     let (tw, sw) = (p.dst.stats().writes, p.src.stats().writes);
@@ -187,6 +198,26 @@ async fn a_continuous_pipeline_is_held_back_until_cutover_and_nothing_runs() {
     assert_eq!(named(&p.target, "stream").await.1["continuous"], true);
     let v = verify(&p.source, &p.target, &opts).await.unwrap();
     assert!(v.is_success(), "{:#?}", v.differences);
+
+    // `--pause-source`: the source's pipeline made triggered and stopped; the target's alone.
+    let tw = p.dst.stats().writes;
+    let paused = cutover(&p.source, &p.target, &opts, true).await.unwrap();
+    assert!(paused.is_success(), "{paused:?}");
+    assert_eq!(paused.writes, 1);
+    let (_, spec, state) = named(&p.source, "stream").await;
+    assert_eq!(
+        (spec["continuous"].clone(), state.as_str()),
+        (json!(false), "IDLE")
+    );
+    assert_eq!(p.dst.stats().writes, tw);
+    assert_eq!(named(&p.target, "stream").await.1["continuous"], true);
+}
+
+/// The pipelines-to-refresh actions on the status dashboard.
+fn refresh_actions(run_dir: &std::path::Path) -> usize {
+    let s = brickport_engine::status(run_dir).unwrap();
+    let groups = s.dashboard.post_migration;
+    (groups.iter().find(|g| g.group == "refresh")).map_or(0, |g| g.total)
 }
 
 fn outcome_of(r: &brickport_engine::CutoverReport, key: &str) -> Option<CutoverOutcome> {
