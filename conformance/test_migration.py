@@ -48,7 +48,8 @@ TARGET_TOKEN = "dapi-migration-target-admin"
 PLACEHOLDER = "MIGRATED_PLACEHOLDER"  # brickport's default `secret_placeholder`
 THROTTLE_FAMILIES = (
     "scim", "clusters", "pools", "policies", "jobs", "workspace",
-    "permissions", "secrets", "sql", "repos", "other",
+    "permissions", "secrets", "sql", "repos", "notification_destinations",
+    "pipelines", "other",
 )
 
 

@@ -149,13 +149,18 @@ impl ApiError {
         }
     }
 
-    /// The object already exists (usually 400 `RESOURCE_ALREADY_EXISTS`; SCIM answers 409).
+    /// The object already exists (usually 400 `RESOURCE_ALREADY_EXISTS`; SCIM answers 409;
+    /// a pipeline's name taken: "The pipeline name '…' is already used by another pipeline",
+    /// the recorded words, whose status and code are not known for sure).
     pub fn is_already_exists(&self) -> bool {
         let code = self.error_code().unwrap_or_default();
         matches!(
             code,
             "RESOURCE_ALREADY_EXISTS" | "ALREADY_EXISTS" | "SCIM_409"
         ) || (self.status() == Some(409) && self.message_lower().contains("already exists"))
+            || self
+                .message_lower()
+                .contains("is already used by another pipeline")
     }
 
     /// The server throttled the request (429, or a code naming a request limit).
@@ -257,6 +262,8 @@ mod tests {
         assert!(!api(400, "INVALID_PARAMETER_VALUE", "bad value").is_not_found());
         assert!(api(400, "RESOURCE_ALREADY_EXISTS", "x").is_already_exists());
         assert!(api(409, "SCIM_409", "x").is_already_exists());
+        let taken = "The pipeline name 'etl' is already used by another pipeline. This check can be skipped by setting `allow_duplicate_names = true` in the request.";
+        assert!(api(409, "RESOURCE_CONFLICT", taken).is_already_exists());
         assert!(api(429, "X", "x").is_rate_limited());
         assert!(api(403, "403", "Invalid access token.").is_permission_denied());
     }

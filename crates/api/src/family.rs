@@ -31,13 +31,15 @@ pub enum Family {
     Repos,
     /// `/api/2.0/notification-destinations/*`.
     NotificationDestinations,
+    /// `/api/2.0/pipelines/*` (Lakeflow Declarative Pipelines).
+    Pipelines,
     /// Everything else (global init scripts, token endpoints, …).
     Other,
 }
 
 impl Family {
     /// Every family, in a fixed order (used to index per-family tables).
-    pub const ALL: [Family; 12] = [
+    pub const ALL: [Family; 13] = [
         Family::Scim,
         Family::Clusters,
         Family::Pools,
@@ -49,6 +51,7 @@ impl Family {
         Family::Sql,
         Family::Repos,
         Family::NotificationDestinations,
+        Family::Pipelines,
         Family::Other,
     ];
 
@@ -71,6 +74,7 @@ impl Family {
             Family::Sql => "sql",
             Family::Repos => "repos",
             Family::NotificationDestinations => "notification_destinations",
+            Family::Pipelines => "pipelines",
             Family::Other => "other",
         }
     }
@@ -101,6 +105,7 @@ impl Family {
             "sql" => Family::Sql,
             "repos" | "git-credentials" => Family::Repos,
             "notification-destinations" => Family::NotificationDestinations,
+            "pipelines" => Family::Pipelines,
             _ => Family::Other,
         }
     }
@@ -157,6 +162,10 @@ mod tests {
             Family::Sql
         );
         assert_eq!(Family::from_path("/api/2.0/git-credentials"), Family::Repos);
+        assert_eq!(
+            Family::from_path("/api/2.0/pipelines/p-1/stop"),
+            Family::Pipelines
+        );
         assert_eq!(
             Family::from_path("/api/2.0/global-init-scripts"),
             Family::Other

@@ -105,7 +105,7 @@ impl Default for ThrottleOptions {
             requests_per_second: published * MARGIN,
         };
         let mut limits = BTreeMap::new();
-        let table: [(Family, usize, f64); 12] = [
+        let table: [(Family, usize, f64); 13] = [
             (Family::Scim, 8, 255.0 / 60.0),
             (Family::Clusters, 32, 30.0),
             (Family::Pools, 32, 30.0),
@@ -118,6 +118,8 @@ impl Default for ThrottleOptions {
             (Family::Repos, 32, 30.0),
             // No figure is published for notification destinations: the platform's usual 30/s.
             (Family::NotificationDestinations, 32, 30.0),
+            // No figure is published for pipelines: the platform's usual 30/s.
+            (Family::Pipelines, 32, 30.0),
             (Family::Other, 32, 30.0),
         ];
         for (family, max_concurrent, published) in table {

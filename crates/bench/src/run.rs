@@ -43,20 +43,7 @@ pub fn write_config(
     );
     let mut text = text;
     if unthrottled {
-        for family in [
-            "scim",
-            "clusters",
-            "pools",
-            "policies",
-            "jobs",
-            "workspace",
-            "permissions",
-            "secrets",
-            "sql",
-            "repos",
-            "notification_destinations",
-            "other",
-        ] {
+        for family in brickport_api::Family::ALL.map(brickport_api::Family::as_str) {
             text.push_str(&format!(
                 "\n[throttle.{family}]\nrps = 100000\nconcurrency = 64\n"
             ));

@@ -49,7 +49,7 @@ pub struct ActionItem {
 /// A group of post-migration actions.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ActionGroup {
-    /// Machine name (`secrets`, `git`, `cutover`, `clusters`, `failed`, `other`).
+    /// Machine name (`secrets`, `git`, `cutover`, `clusters`, `refresh`, `failed`, `other`).
     pub group: String,
     /// What it is, for a person.
     pub title: String,

@@ -1,7 +1,8 @@
 //! Every migratable object of a workspace, read once: SCIM principals, policies, pools,
 //! warehouses, secret scopes (keys and ACLs, never values), the workspace tree, Git folders,
 //! clusters, jobs (each read in full: a job list may leave settings out), global init
-//! scripts and notification destinations.
+//! scripts, notification destinations and pipelines (each read in full: a pipeline list has
+//! no settings).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -36,6 +37,8 @@ pub struct Walk {
     pub init_scripts: Vec<Value>,
     /// Notification destinations as listed (`id`, `display_name`, `destination_type`).
     pub destinations: Vec<Value>,
+    /// Every pipeline as `GET /pipelines/{id}` answers it.
+    pub pipelines: Vec<Value>,
 }
 
 impl Walk {
@@ -82,6 +85,7 @@ impl Walk {
                     "page_token",
                 )
                 .await?,
+            pipelines: pipelines(ws).await?,
         })
     }
 
@@ -150,6 +154,7 @@ impl Walk {
             "notification_destinations",
             names(&self.destinations, "display_name"),
         );
+        out.insert("pipelines", names(&self.pipelines, "name"));
         for keys in out.values_mut() {
             keys.sort();
         }
@@ -183,6 +188,20 @@ pub async fn jobs(ws: &Workspace) -> Result<Vec<Value>, Error> {
     {
         let id = j["job_id"].to_string();
         out.push(ws.get("/api/2.2/jobs/get", &[("job_id", &id)]).await?);
+    }
+    Ok(out)
+}
+
+/// Every pipeline, in full (pages of 100, the most the API serves).
+pub async fn pipelines(ws: &Workspace) -> Result<Vec<Value>, Error> {
+    let q = [("max_results", "100")];
+    let mut out = Vec::new();
+    for p in ws
+        .paged("/api/2.0/pipelines", &q, "statuses", "page_token")
+        .await?
+    {
+        let id = str_of(&p, "pipeline_id");
+        out.push(ws.get(&format!("/api/2.0/pipelines/{id}"), &[]).await?);
     }
     Ok(out)
 }

@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod libraries;
 pub mod notification_destinations;
 pub mod permissions;
+pub mod pipelines;
 pub mod policies;
 pub mod pools;
 pub mod repos;
@@ -33,6 +34,7 @@ pub use jobs::Jobs;
 pub use libraries::Libraries;
 pub use notification_destinations::NotificationDestinations;
 pub use permissions::Permissions;
+pub use pipelines::Pipelines;
 pub use policies::Policies;
 pub use pools::Pools;
 pub use repos::Repos;
@@ -121,6 +123,12 @@ impl WorkspaceClient {
     /// Notification destinations.
     pub fn notification_destinations(&self) -> NotificationDestinations {
         NotificationDestinations {
+            client: self.clone(),
+        }
+    }
+    /// Lakeflow Declarative Pipelines.
+    pub fn pipelines(&self) -> Pipelines {
+        Pipelines {
             client: self.clone(),
         }
     }

@@ -39,6 +39,7 @@ pub mod init_scripts;
 pub mod jobs;
 pub mod notification_destinations;
 pub mod permissions;
+pub mod pipelines;
 pub mod policies;
 pub mod pools;
 pub mod repos;

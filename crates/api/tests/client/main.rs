@@ -7,6 +7,7 @@ mod config;
 mod destinations;
 mod errors;
 mod paging;
+mod pipelines;
 mod quota;
 mod redaction;
 mod retry;

@@ -1,5 +1,6 @@
-//! `brickport cutover`: the seed's GO LIVE on the engine's `cutover` — resume in the target the
-//! migrated jobs that are active in the source now, optionally pause them in the source, and
+//! `brickport cutover`: the seed's GO LIVE on the engine's `cutover` — switch on in the target
+//! what the migration held back (jobs' schedules, triggers and continuous mode, continuous
+//! pipelines) where it is on in the source now, optionally switch it off in the source, and
 //! mark the cut-over done in the run directory. Running it again changes nothing.
 
 use std::fmt::Write;
@@ -18,14 +19,28 @@ fn label(o: CutoverOutcome) -> &'static str {
     match o {
         CutoverOutcome::Resumed => "resumed",
         CutoverOutcome::AlreadyDone => "already cut over",
-        CutoverOutcome::PausedInSource => "left paused (paused in the source)",
-        CutoverOutcome::NoSchedule => "nothing to resume (no schedule)",
+        CutoverOutcome::PausedInSource => "left off (off in the source)",
+        CutoverOutcome::NoSchedule => "nothing to resume (none held back)",
         CutoverOutcome::NotMigrated => "not migrated",
         CutoverOutcome::Failed => "FAILED",
     }
 }
 
-/// The report for a person: one line per job, then the totals and what is left to do.
+/// "12 jobs, 3 pipelines": how many objects of each kind the report has.
+fn per_kind(r: &CutoverReport) -> String {
+    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for j in &r.jobs {
+        *counts.entry(j.kind.as_str()).or_default() += 1;
+    }
+    let parts: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    if parts.is_empty() {
+        "nothing".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// The report for a person: one line per object, then the totals and what is left to do.
 pub fn text(r: &CutoverReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "cutover: {} -> {}", r.source, r.target);
@@ -45,8 +60,9 @@ pub fn text(r: &CutoverReport) -> String {
         };
         let _ = writeln!(
             out,
-            "  {:<36} {}{}{}",
+            "  {:<36} {} {}{}{}",
             label(j.outcome),
+            j.kind,
             j.key,
             blocks,
             j.detail
@@ -58,8 +74,8 @@ pub fn text(r: &CutoverReport) -> String {
     let n = |o| r.count(o);
     let _ = writeln!(
         out,
-        "\n{} jobs: {} resumed, {} already cut over, {} left paused, {} without schedule, {} not migrated, {} failed; {} writes",
-        r.jobs.len(),
+        "\n{}: {} resumed, {} already cut over, {} left off, {} with nothing held back, {} not migrated, {} failed; {} writes",
+        per_kind(r),
         n(CutoverOutcome::Resumed),
         n(CutoverOutcome::AlreadyDone),
         n(CutoverOutcome::PausedInSource),
@@ -76,13 +92,13 @@ pub fn text(r: &CutoverReport) -> String {
     if running_in_source > 0 {
         let _ = writeln!(
             out,
-            "{running_in_source} jobs now run in both workspaces: pause them in the source, or run `brickport cutover --pause-source`"
+            "{running_in_source} objects now run in both workspaces: switch them off in the source, or run `brickport cutover --pause-source`"
         );
     }
     if n(CutoverOutcome::Failed) > 0 {
         let _ = writeln!(
             out,
-            "some jobs failed: fix what is said above and run `brickport cutover` again (jobs already cut over are left as they are)"
+            "some objects failed: fix what is said above and run `brickport cutover` again (what is already cut over is left as it is)"
         );
     }
     out

@@ -58,7 +58,7 @@ profile = "{target}"
 
 # Request budgets per API family: requests per second and requests in flight (defaults are
 # conservative, from the published limits). Families: scim, clusters, pools, policies, jobs,
-# workspace, permissions, secrets, sql, repos, notification_destinations, other.
+# workspace, permissions, secrets, sql, repos, notification_destinations, pipelines, other.
 # [throttle.scim]
 # rps = 10
 # concurrency = 4

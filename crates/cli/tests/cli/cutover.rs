@@ -164,8 +164,9 @@ fn migrate_status_cutover_verify_through_the_binary() {
     );
     assert!(out.stdout.contains("▓▓▓▓▓▓▓▓▓▓ 100%"), "{}", out.stdout);
     assert!(
-        out.stdout
-            .contains("☐ jobs to unpause at cut-over (0/3 done)"),
+        out.stdout.contains(
+            "☐ to switch on at cut-over (job schedules, continuous pipelines) (0/3 done)"
+        ),
         "{}",
         out.stdout
     );
@@ -211,8 +212,9 @@ fn migrate_status_cutover_verify_through_the_binary() {
     assert_eq!(cutover_group(&doc), (3, 3));
     let out = sb.run_between(&["status"]);
     assert!(
-        out.stdout
-            .contains("✓ jobs to unpause at cut-over (3/3 done)"),
+        out.stdout.contains(
+            "✓ to switch on at cut-over (job schedules, continuous pipelines) (3/3 done)"
+        ),
         "{}",
         out.stdout
     );

@@ -271,20 +271,7 @@ pub fn seed_source(sb: &Sandbox, url: &str) {
 /// tests should not wait on pacing meant for real workspaces.
 pub fn write_fast_config(sb: &Sandbox) {
     let mut text = String::new();
-    for family in [
-        "scim",
-        "clusters",
-        "pools",
-        "policies",
-        "jobs",
-        "workspace",
-        "permissions",
-        "secrets",
-        "sql",
-        "repos",
-        "notification_destinations",
-        "other",
-    ] {
+    for family in brickport_api::Family::ALL.map(brickport_api::Family::as_str) {
         text.push_str(&format!(
             "[throttle.{family}]\nrps = 1000\nconcurrency = 16\n\n"
         ));

@@ -37,7 +37,7 @@ use crate::{Check, EngineError};
 mod checks;
 mod spec;
 pub(crate) use checks::catalogue_check;
-pub(crate) use spec::{READS_SCOPES, writable_spec};
+pub(crate) use spec::{READS_SCOPES, scopes_in, writable_spec};
 use spec::{compared_state, libraries, spec_of};
 
 /// The kind's name.

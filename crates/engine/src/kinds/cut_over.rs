@@ -1,8 +1,8 @@
 //! The cut-over half of the kind contract ([`super::Kind::cutover`]): for kinds whose objects
 //! are migrated *held back* — created in the target with the parts that would make them run
-//! on their own switched off (a job's schedule, trigger and continuous mode PAUSED; next a
-//! dashboard's schedules, an alert, a continuous pipeline) — so the two workspaces do not both
-//! run them before the go-live.
+//! on their own switched off (a job's schedule, trigger and continuous mode PAUSED, a
+//! continuous pipeline created triggered; next a dashboard's schedules, an alert) — so the two
+//! workspaces do not both run them before the go-live.
 //!
 //! The kind says what its parts are and how to switch them; `crate::cutover` does the rest for
 //! every such kind alike: which objects of the ledger to touch, switching on in the target

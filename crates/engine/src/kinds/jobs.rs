@@ -1,10 +1,11 @@
 //! Jobs: the full settings (every page of tasks, job clusters, parameters and environments),
 //! every reference rewritten through the id map — clusters, policies, pools, warehouses,
-//! notebooks and workspace files, the run-as principal, the notification destinations of its
-//! and its tasks' `webhook_notifications`, and the jobs a `run_job_task` runs;
-//! the secret scopes its clusters read are needs ([`Kind::needs`]). A reference to something not migrated makes the job skipped
-//! with the reason; a reference to something that no longer exists in the source makes it
-//! fail. Never a silent substitution.
+//! notebooks and workspace files, the run-as principal, the pipelines a `pipeline_task`
+//! updates, the notification destinations of its and its tasks' `webhook_notifications`, and
+//! the jobs a `run_job_task` runs; the secret scopes its clusters read are needs
+//! ([`Kind::needs`]). A reference to something not migrated makes the job skipped with the
+//! reason; a reference to something that no longer exists in the source makes it fail. Never
+//! a silent substitution.
 //!
 //! `run_job_task.job_id` is a reference to this same kind, not deferred: the engine creates the
 //! jobs in dependency order, and the jobs on a cycle first without their tasks, then complete
@@ -70,6 +71,7 @@ const PRINCIPALS: &[&str] = &[
 ];
 const JOBS: &[&str] = &[NAME];
 const DESTINATIONS: &[&str] = &[super::notification_destinations::NAME];
+const PIPELINES: &[&str] = &[super::pipelines::NAME];
 
 macro_rules! refs {
     (tasks: [$($t:literal),*], clusters: [$($c:literal),*]) => {
@@ -88,6 +90,7 @@ macro_rules! refs {
                 r(concat!($t, "sql_task.file.path"), NOTEBOOKS, RefBy::Key),
                 r(concat!($t, "run_job_task.job_id"), JOBS, RefBy::Id),
                 r(concat!($t, "webhook_notifications{}[].id"), DESTINATIONS, RefBy::Id),
+                r(concat!($t, "pipeline_task.pipeline_id"), PIPELINES, RefBy::Id),
             )*
             $(
                 r(concat!($c, "policy_id"), POLICIES, RefBy::Id),

@@ -23,7 +23,7 @@
 //! | [`Kind::compare`] | optional | when equal is not "desired is a subset of the target" |
 //! | [`Kind::owns`] | optional | the migration's mark (a tag holding the source id) |
 //! | [`Kind::prechecks`] | optional | `validate`'s checks |
-//! | [`Kind::cutover`] | optional | parts held back until cut-over ([`CutOver`]: jobs) |
+//! | [`Kind::cutover`] | optional | parts held back until cut-over ([`CutOver`]: jobs, pipelines) |
 //! | [`Kind::manual_on_failure`] | optional | what to do by hand when it fails |
 //!
 //! A kind returns the client's errors as they are (`?`): the engine names what it was doing
@@ -86,6 +86,7 @@ pub mod notebooks;
 pub mod notification_destinations;
 mod objects;
 pub mod permissions;
+pub mod pipelines;
 pub mod repos;
 mod scim;
 pub mod secret_scopes;
@@ -120,6 +121,7 @@ pub fn all() -> Vec<Arc<dyn Kind>> {
         Arc::new(clusters::Clusters),
         Arc::new(notebooks::Notebooks),
         Arc::new(repos::Repos),
+        Arc::new(pipelines::Pipelines),
         Arc::new(jobs::Jobs),
     ];
     // Permissions of every object type, one line each, after the kinds they guard.

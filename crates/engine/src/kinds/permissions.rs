@@ -7,8 +7,8 @@
 //! everywhere and left alone. Principals are mapped through the id map — users by userName,
 //! groups by name, service principals by applicationId (the target's new one); a grant to a
 //! principal that was not migrated is dropped and reported. Objects with exactly one owner
-//! (jobs, warehouses) keep the source owner, mapped; when it cannot be mapped, the migrating
-//! principal is the owner. The target's ACL is replaced (PUT), so it ends equal to the source.
+//! (jobs, warehouses, pipelines) keep the source owner, mapped; when it cannot be mapped, the
+//! migrating principal is the owner. The target's ACL is replaced (PUT), so it ends equal to the source.
 //!
 //! A workspace without the permissions API (`FEATURE_DISABLED`) is reported once per object
 //! type (one skipped line), not once per object, and the run goes on.
@@ -134,6 +134,13 @@ pub fn all() -> Vec<Arc<dyn Kind>> {
             "repos",
             false,
             perm_refs!(super::repos::NAME),
+        ),
+        k(
+            "pipeline_permissions",
+            Arc::new(super::pipelines::Pipelines),
+            "pipelines",
+            true,
+            perm_refs!(super::pipelines::NAME),
         ),
         k(
             "job_permissions",

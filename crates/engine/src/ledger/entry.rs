@@ -105,21 +105,26 @@ pub enum Category {
     Secret,
     /// A Git folder to re-authenticate (or check out again).
     Git,
-    /// A job to unpause at cut-over: the one category brickport can see done.
+    /// A job to unpause (a pipeline to make continuous) at cut-over: the one category
+    /// brickport can see done.
     Unpause,
     /// A cluster that was running in the source.
     RunningCluster,
+    /// A pipeline whose tables were not copied: its first update in the target rebuilds them
+    /// (and it may publish where the source pipeline does).
+    Refresh,
     /// Anything else (re-create by hand, copy by hand, …).
     Other,
 }
 
 impl Category {
     /// Every category, in the order `status` lists them.
-    pub const ALL: [Category; 5] = [
+    pub const ALL: [Category; 6] = [
         Category::Secret,
         Category::Git,
         Category::Unpause,
         Category::RunningCluster,
+        Category::Refresh,
         Category::Other,
     ];
 
@@ -130,6 +135,7 @@ impl Category {
             Category::Git => "git",
             Category::Unpause => "cutover",
             Category::RunningCluster => "clusters",
+            Category::Refresh => "refresh",
             Category::Other => "other",
         }
     }
@@ -147,8 +153,9 @@ impl Category {
         match self {
             Category::Secret => "secrets to set",
             Category::Git => "Git folders to re-authenticate",
-            Category::Unpause => "jobs to unpause at cut-over",
+            Category::Unpause => "to switch on at cut-over (job schedules, continuous pipelines)",
             Category::RunningCluster => "clusters that were running in the source",
+            Category::Refresh => "pipelines to refresh in the target (tables are not copied)",
             Category::Other => "other manual actions",
         }
     }

@@ -13,6 +13,7 @@ mod init_scripts;
 mod kinds;
 mod phase1;
 mod phases23;
+mod pipelines;
 mod resilience;
 mod resume;
 mod source_walk;

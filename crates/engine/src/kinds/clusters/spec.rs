@@ -51,7 +51,7 @@ const READ_ONLY: &[&str] = &[
 ];
 
 /// The secret scopes named by `{{secrets/<scope>/<key>}}` in a string.
-fn scopes_in(s: &str, out: &mut BTreeSet<String>) {
+pub(crate) fn scopes_in(s: &str, out: &mut BTreeSet<String>) {
     let mut rest = s;
     while let Some(i) = rest.find("{{secrets/") {
         rest = &rest[i + "{{secrets/".len()..];

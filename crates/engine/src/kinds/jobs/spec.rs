@@ -77,7 +77,6 @@ const NOT_MIGRATED: &[(&str, &str)] = &[
     ("/sql_task/query/query_id", "SQL query"),
     ("/sql_task/dashboard/dashboard_id", "SQL dashboard"),
     ("/sql_task/alert/alert_id", "SQL alert"),
-    ("/pipeline_task/pipeline_id", "pipeline"),
     ("/dashboard_task/dashboard_id", "dashboard"),
 ];
 
@@ -309,8 +308,12 @@ mod tests {
             "/Shared/nb"
         );
         let problems = &b.facts.problems;
-        assert_eq!(problems.len(), 2, "{problems:?}");
-        assert!(problems[1].contains("pipeline p-1"));
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems.iter().all(|p| !p.contains("pipeline")),
+            "a pipeline is migrated: its task is a reference"
+        );
+        assert_eq!(s["tasks"][2]["pipeline_task"]["pipeline_id"], "p-1");
         // A notification destination is a reference (remapped), not a problem.
         assert_eq!(
             s["tasks"][2]["webhook_notifications"]["on_failure"][0]["id"],

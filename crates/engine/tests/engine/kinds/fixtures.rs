@@ -115,6 +115,8 @@ pub fn table() -> Vec<Fixture> {
         object("clusters", "fx-cluster", |c| Box::pin(cluster(c)), Change::By(|c, id| Box::pin(edit_cluster(c, id)), 2)),
         object("notebooks", "/Shared/fx-notebook", |c| Box::pin(notebook(c)), Change::By(|c, id| Box::pin(edit_notebook(c, id)), 1)),
         object("repos", "/Repos/team/lib", |c| Box::pin(repo(c)), Change::By(|c, id| Box::pin(edit_repo(c, id)), 1)),
+        // Its notebook comes along; the update is one `PUT` of the whole settings.
+        object("pipelines", "fx-pipeline", |c| Box::pin(pipeline(c)), Change::By(|c, id| Box::pin(edit_pipeline(c, id)), 1)),
         object("jobs", "fx-job", |c| Box::pin(job(c)), Change::By(|c, id| Box::pin(edit_job(c, id)), 1)),
         permissions("cluster_policy_permissions", |c| Box::pin(policy(c)), "cluster-policies", "CAN_USE"),
         permissions("instance_pool_permissions", |c| Box::pin(pool(c)), "instance-pools", "CAN_ATTACH_TO"),
@@ -123,6 +125,7 @@ pub fn table() -> Vec<Fixture> {
         permissions("cluster_permissions", |c| Box::pin(cluster(c)), "clusters", "CAN_ATTACH_TO"),
         permissions("notebook_permissions", |c| Box::pin(notebook(c)), "notebooks", "CAN_READ"),
         permissions("repo_permissions", |c| Box::pin(repo(c)), "repos", "CAN_READ"),
+        permissions("pipeline_permissions", |c| Box::pin(pipeline(c)), "pipelines", "CAN_VIEW"),
         permissions("job_permissions", |c| Box::pin(job(c)), "jobs", "CAN_VIEW"),
     ]
 }

@@ -7,6 +7,7 @@ use brickport_api::types::clusters::Cluster;
 use brickport_api::types::init_scripts::GlobalInitScript;
 use brickport_api::types::jobs::{JobSettings, UpdateJob};
 use brickport_api::types::notification_destinations::{DestinationConfig, DestinationRequest};
+use brickport_api::types::pipelines::{CreatePipeline, EditPipeline, PipelineSpec};
 use brickport_api::types::policies::Policy;
 use brickport_api::types::pools::InstancePool;
 use brickport_api::types::repos::{Repo, UpdateRepo};
@@ -296,4 +297,34 @@ pub async fn edit_job(c: WorkspaceClient, id: String) {
         fields_to_remove: Vec::new(),
     };
     c.jobs().update(&update).await.unwrap();
+}
+
+/// A triggered pipeline running the notebook [`NOTEBOOK`] (a reference), publishing to
+/// `main.fx`.
+pub async fn pipeline(c: WorkspaceClient) -> String {
+    write_notebook(&c, "print(1)", false).await;
+    let create = CreatePipeline {
+        spec: PipelineSpec {
+            name: Some("fx-pipeline".into()),
+            catalog: Some("main".into()),
+            schema: Some("fx".into()),
+            libraries: Some(vec![json!({"notebook": {"path": NOTEBOOK}})]),
+            configuration: json!({"mode": "a"}).as_object().cloned(),
+            ..PipelineSpec::default()
+        },
+        ..CreatePipeline::default()
+    };
+    c.pipelines().create(&create).await.unwrap()
+}
+
+/// Its configuration changed (an edit replaces the whole settings: read, change, write).
+pub async fn edit_pipeline(c: WorkspaceClient, id: String) {
+    let p = c.pipelines().get(&id).await.unwrap();
+    let mut spec = p.spec.unwrap();
+    spec.configuration = json!({"mode": "b"}).as_object().cloned();
+    let edit = EditPipeline {
+        spec,
+        ..EditPipeline::default()
+    };
+    c.pipelines().edit(&id, &edit).await.unwrap();
 }

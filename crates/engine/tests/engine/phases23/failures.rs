@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use brickport_api::types::clusters::Cluster;
 use brickport_api::types::jobs::JobSettings;
+use brickport_api::types::pipelines::{CreatePipeline, PipelineSpec};
 use brickport_engine::Outcome;
 use serde_json::json;
 
@@ -122,13 +123,23 @@ async fn failures_stay_alone_and_their_dependents_are_skipped() {
     )
     .await;
     p.source.scim().users().delete(&leaver).await.unwrap();
-    // A job using a pipeline: pipelines are not migrated.
+    // A pipeline running the notebook too large to copy, and a job updating that pipeline:
+    // the pipeline is skipped naming the notebook, the job naming the pipeline.
+    let huge_pipeline = CreatePipeline {
+        spec: PipelineSpec {
+            name: Some("huge-pipeline".into()),
+            libraries: Some(vec![json!({"notebook": {"path": "/Shared/team/huge"}})]),
+            ..PipelineSpec::default()
+        },
+        ..CreatePipeline::default()
+    };
+    let pipeline = p.source.pipelines().create(&huge_pipeline).await.unwrap();
     let pipeline_job = jobs
         .create(&JobSettings {
             name: Some("pipeline-job".into()),
             tasks: Some(vec![task(
                 "p",
-                json!({"pipeline_task": {"pipeline_id": "0123-pipeline"}}),
+                json!({"pipeline_task": {"pipeline_id": pipeline}}),
             )]),
             ..JobSettings::default()
         })
@@ -227,13 +238,19 @@ async fn failures_stay_alone_and_their_dependents_are_skipped() {
         "{owner:?}"
     );
     expect(
+        "pipelines",
+        "huge-pipeline",
+        Outcome::Skipped,
+        "/Shared/team/huge",
+    );
+    expect(
         "jobs",
         &format!("({pipeline_job})"),
-        Outcome::Failed,
-        "pipeline 0123-pipeline, which brickport does not migrate",
+        Outcome::Skipped,
+        "huge-pipeline",
     );
     let t = r.totals();
-    assert_eq!(t.failed, 4, "{}", r.to_markdown());
+    assert_eq!(t.failed, 3, "{}", r.to_markdown());
     assert_eq!(t.conflicts, 0);
     assert!(
         r.manual_actions.iter().any(|m| m.kind == "notebooks"
