@@ -94,6 +94,11 @@ pub struct EngineOptions {
     /// the run directory and are read back one at a time (flat memory at any size, for a
     /// little CPU per object).
     pub listed_in_memory: usize,
+    /// Unity Catalog catalog names to rename in the target (`[translate.catalogs]`: source
+    /// catalog → target catalog), for a target on another metastore. Applied only where an
+    /// API has a field for the catalog (a query's or a dashboard dataset's catalog, Genie's
+    /// table identifiers), never inside free SQL text. Empty: names kept.
+    pub catalogs: BTreeMap<String, String>,
 }
 
 impl EngineOptions {
@@ -117,6 +122,7 @@ impl EngineOptions {
             recheck: false,
             resume: false,
             listed_in_memory: 1_000,
+            catalogs: BTreeMap::new(),
         }
     }
 
