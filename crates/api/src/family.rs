@@ -25,7 +25,7 @@ pub enum Family {
     Permissions,
     /// `/api/2.0/secrets/*`.
     Secrets,
-    /// `/api/2.0/sql/*` (warehouses).
+    /// `/api/2.0/sql/*` (warehouses), but for the SQL objects below.
     Sql,
     /// `/api/2.0/repos` and `/api/2.0/git-credentials`.
     Repos,
@@ -33,13 +33,17 @@ pub enum Family {
     NotificationDestinations,
     /// `/api/2.0/pipelines/*` (Lakeflow Declarative Pipelines).
     Pipelines,
+    /// Databricks SQL objects: `/api/2.0/sql/{queries,visualizations,alerts}`, alerts v2
+    /// (`/api/2.0/alerts`) and the legacy `/api/2.0/preview/sql/*` (queries, dashboards,
+    /// alerts, data sources).
+    SqlObjects,
     /// Everything else (global init scripts, token endpoints, …).
     Other,
 }
 
 impl Family {
     /// Every family, in a fixed order (used to index per-family tables).
-    pub const ALL: [Family; 13] = [
+    pub const ALL: [Family; 14] = [
         Family::Scim,
         Family::Clusters,
         Family::Pools,
@@ -52,6 +56,7 @@ impl Family {
         Family::Repos,
         Family::NotificationDestinations,
         Family::Pipelines,
+        Family::SqlObjects,
         Family::Other,
     ];
 
@@ -75,6 +80,7 @@ impl Family {
             Family::Repos => "repos",
             Family::NotificationDestinations => "notification_destinations",
             Family::Pipelines => "pipelines",
+            Family::SqlObjects => "sql_objects",
             Family::Other => "other",
         }
     }
@@ -90,10 +96,23 @@ impl Family {
         } else {
             first
         };
+        let mut preview = false;
         if service == "preview" {
+            preview = true;
             service = segments.next().unwrap_or_default();
         }
         match service {
+            // The SQL objects are a service of their own, beside the warehouses.
+            "sql" if preview => Family::SqlObjects,
+            "sql"
+                if matches!(
+                    segments.next(),
+                    Some("queries" | "visualizations" | "alerts")
+                ) =>
+            {
+                Family::SqlObjects
+            }
+            "alerts" => Family::SqlObjects,
             "scim" => Family::Scim,
             "clusters" | "libraries" => Family::Clusters,
             "instance-pools" => Family::Pools,
@@ -166,6 +185,17 @@ mod tests {
             Family::from_path("/api/2.0/pipelines/p-1/stop"),
             Family::Pipelines
         );
+        for p in [
+            "/api/2.0/sql/queries",
+            "/api/2.0/sql/queries/q-1/visualizations",
+            "/api/2.0/sql/visualizations/v-1",
+            "/api/2.0/sql/alerts/a-1",
+            "/api/2.0/alerts",
+            "/api/2.0/preview/sql/dashboards",
+        ] {
+            assert_eq!(Family::from_path(p), Family::SqlObjects, "{p}");
+        }
+        assert_eq!(Family::from_path("/api/2.0/sql/warehouses"), Family::Sql);
         assert_eq!(
             Family::from_path("/api/2.0/global-init-scripts"),
             Family::Other

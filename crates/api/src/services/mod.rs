@@ -24,6 +24,7 @@ pub mod pools;
 pub mod repos;
 pub mod scim;
 pub mod secrets;
+pub mod sql_queries;
 pub mod warehouses;
 pub mod workspace;
 
@@ -40,6 +41,7 @@ pub use pools::Pools;
 pub use repos::Repos;
 pub use scim::{Scim, ScimCollection};
 pub use secrets::Secrets;
+pub use sql_queries::{SqlAlerts, SqlLegacy, SqlQueries};
 pub use warehouses::Warehouses;
 pub use workspace::Workspace;
 
@@ -129,6 +131,24 @@ impl WorkspaceClient {
     /// Lakeflow Declarative Pipelines.
     pub fn pipelines(&self) -> Pipelines {
         Pipelines {
+            client: self.clone(),
+        }
+    }
+    /// Databricks SQL queries and their visualizations.
+    pub fn sql_queries(&self) -> SqlQueries {
+        SqlQueries {
+            client: self.clone(),
+        }
+    }
+    /// Databricks SQL alerts.
+    pub fn sql_alerts(&self) -> SqlAlerts {
+        SqlAlerts {
+            client: self.clone(),
+        }
+    }
+    /// The legacy Databricks SQL lists (read only).
+    pub fn sql_legacy(&self) -> SqlLegacy {
+        SqlLegacy {
             client: self.clone(),
         }
     }

@@ -45,6 +45,7 @@ pub mod pools;
 pub mod repos;
 pub mod scim;
 pub mod secrets;
+pub mod sql_queries;
 pub mod warehouses;
 pub mod workspace;
 

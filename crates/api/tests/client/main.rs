@@ -13,4 +13,5 @@ mod redaction;
 mod retry;
 mod server;
 mod services;
+mod sql_queries;
 mod throttle;
