@@ -1,61 +1,67 @@
 //! Generic store helpers: look up, change or remove one object of a kind with that kind's own
 //! not-found answer, and the offset page tokens the paged lists hand out.
 //!
-//! A kind's store implements [`Keyed`] once, with [`keyed!`] (where its objects are, and the
-//! platform's answer for an unknown key — a 404 for most kinds, a 400 for clusters); its
-//! handlers then call
+//! A kind's store implements [`Keyed`] once — with [`keyed!`] when its objects are in a map by
+//! string key, by hand otherwise (int64 ids, a list in position order) — saying how an object
+//! is found by the key a request names it by, and the platform's answer for an unknown key (a
+//! 404 for most kinds, a 400 for clusters, by API version for jobs); its handlers then call
 //! [`Keyed::get_or_404`], [`Keyed::get_mut_or_404`] or [`Keyed::remove_or_404`] instead of
 //! re-spelling the error at every call site.
 
-use std::collections::BTreeMap;
-
 use crate::error::{ApiError, ApiResult};
 
-/// A store of one kind's objects by string key.
+/// A store of one kind's objects, found by the key a request names them by.
 pub trait Keyed {
+    /// What a request names an object by: its id as sent (`str`), or more when the platform's
+    /// not-found answer depends on more than the id.
+    type Key: ?Sized;
+
     /// One object.
     type Item;
 
-    /// The objects by key.
-    fn items(&self) -> &BTreeMap<String, Self::Item>;
+    /// The object with this key, if any.
+    fn find(&self, key: &Self::Key) -> Option<&Self::Item>;
 
-    /// The objects by key, to change.
-    fn items_mut(&mut self) -> &mut BTreeMap<String, Self::Item>;
+    /// The object with this key to change, if any.
+    fn find_mut(&mut self, key: &Self::Key) -> Option<&mut Self::Item>;
+
+    /// Removes and returns the object with this key, if any.
+    fn take(&mut self, key: &Self::Key) -> Option<Self::Item>;
 
     /// The platform's answer for a key no object has.
-    fn missing(key: &str) -> ApiError;
+    fn missing(key: &Self::Key) -> ApiError;
 
     /// The object with this key, or the kind's not-found error.
-    fn get_or_404(&self, key: &str) -> ApiResult<&Self::Item> {
-        self.items().get(key).ok_or_else(|| Self::missing(key))
+    fn get_or_404(&self, key: &Self::Key) -> ApiResult<&Self::Item> {
+        self.find(key).ok_or_else(|| Self::missing(key))
     }
 
     /// The object with this key to change, or the kind's not-found error.
-    fn get_mut_or_404(&mut self, key: &str) -> ApiResult<&mut Self::Item> {
-        self.items_mut()
-            .get_mut(key)
-            .ok_or_else(|| Self::missing(key))
+    fn get_mut_or_404(&mut self, key: &Self::Key) -> ApiResult<&mut Self::Item> {
+        self.find_mut(key).ok_or_else(|| Self::missing(key))
     }
 
     /// Removes the object with this key, or answers the kind's not-found error.
-    fn remove_or_404(&mut self, key: &str) -> ApiResult<Self::Item> {
-        self.items_mut()
-            .remove(key)
-            .ok_or_else(|| Self::missing(key))
+    fn remove_or_404(&mut self, key: &Self::Key) -> ApiResult<Self::Item> {
+        self.take(key).ok_or_else(|| Self::missing(key))
     }
 }
 
-/// Implements [`Keyed`] for a store whose objects are in its field `$field`, with `$missing`
-/// (a `fn(&str) -> ApiError`) as the platform's answer for an unknown key.
+/// Implements [`Keyed`] for a store whose objects are in its field `$field`, a map by `String`
+/// key, with `$missing` (a `fn(&str) -> ApiError`) as the platform's answer for an unknown key.
 macro_rules! keyed {
     ($store:ty, $field:ident, $item:ty, $missing:path) => {
         impl $crate::store::Keyed for $store {
+            type Key = str;
             type Item = $item;
-            fn items(&self) -> &std::collections::BTreeMap<String, $item> {
-                &self.$field
+            fn find(&self, key: &str) -> Option<&$item> {
+                self.$field.get(key)
             }
-            fn items_mut(&mut self) -> &mut std::collections::BTreeMap<String, $item> {
-                &mut self.$field
+            fn find_mut(&mut self, key: &str) -> Option<&mut $item> {
+                self.$field.get_mut(key)
+            }
+            fn take(&mut self, key: &str) -> Option<$item> {
+                self.$field.remove(key)
             }
             fn missing(key: &str) -> $crate::error::ApiError {
                 $missing(key)

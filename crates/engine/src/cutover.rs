@@ -231,7 +231,7 @@ async fn step(
     };
     let done = sides
         .store()
-        .get(&e.source_id)
+        .get(h.kind, &e.source_id)
         .map_err(|err| err.to_string())?;
     if let Some(row) = done {
         line.outcome = CutoverOutcome::AlreadyDone;
@@ -306,7 +306,7 @@ async fn resume_target(
     let e = &h.e;
     sides
         .store()
-        .record_resumed(&e.source_id, &e.natural_key, tid, active)
+        .record_resumed(h.kind, &e.source_id, &e.natural_key, tid, active)
         .map_err(|err| err.to_string())
 }
 
@@ -327,19 +327,20 @@ async fn pause_source(
     }
     sides
         .store()
-        .record_source_paused(sid)
+        .record_source_paused(h.kind, sid)
         .map_err(|err| err.to_string())?;
     line.source_paused = true;
     Ok(())
 }
 
-/// What `cutover` resumed, by source id: the reader of the run's cache
+/// What `cutover` resumed, by kind and source id: the reader of the run's cache
 /// ([`crate::kinds::snapshot::RunCache::reading_cutover`]).
 pub fn resumed(run_dir: &std::path::Path) -> Result<CutoverResumed, EngineError> {
-    Ok(store::rows(run_dir)?
-        .into_iter()
-        .map(|(id, row)| (id, row.blocks))
-        .collect())
+    let mut out = CutoverResumed::new();
+    for ((kind, id), row) in store::rows(run_dir)? {
+        out.entry(kind).or_default().insert(id, row.blocks);
+    }
+    Ok(out)
 }
 
 /// The ledger's objects of every kind that holds parts back until cut-over, in table order;

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::EngineError;
-use crate::cutover::store::CutoverRow;
+use crate::cutover::store::CutoverRows;
 use crate::kinds;
 use crate::ledger::{Category, Entry, Ledger, ManualAction, Status};
 
@@ -184,7 +184,7 @@ fn phases(
 /// The manual actions grouped by category, the objects to fix last but one.
 fn groups(
     actions: &[ManualAction],
-    cut: &BTreeMap<String, CutoverRow>,
+    cut: &CutoverRows,
     failed: Vec<ActionItem>,
 ) -> Vec<ActionGroup> {
     let mut groups: BTreeMap<Category, Vec<ActionItem>> = BTreeMap::new();
@@ -196,18 +196,26 @@ fn groups(
             done: a.done,
         });
     }
-    // A job cut over whose action is gone (its source was paused by `--pause-source`, and a
-    // later run no longer sees it active) is still a cut-over done.
-    let listed: BTreeSet<String> = groups
+    // An object cut over whose action is gone (its source was paused by `--pause-source`,
+    // and a later run no longer sees it active) is still a cut-over done.
+    let listed: BTreeSet<(String, String)> = groups
         .get(&Category::Unpause)
-        .map(|items| items.iter().map(|i| i.key.clone()).collect())
+        .map(|items| {
+            items
+                .iter()
+                .map(|i| (i.kind.clone(), i.key.clone()))
+                .collect()
+        })
         .unwrap_or_default();
-    for r in cut.values().filter(|r| !listed.contains(&r.natural_key)) {
+    for r in cut
+        .values()
+        .filter(|r| !listed.contains(&(r.kind.clone(), r.natural_key.clone())))
+    {
         groups
             .entry(Category::Unpause)
             .or_default()
             .push(ActionItem {
-                kind: kinds::jobs::NAME.to_string(),
+                kind: r.kind.clone(),
                 key: r.natural_key.clone(),
                 action: format!("unpaused at cut-over ({})", r.blocks.join(", ")),
                 done: true,
@@ -240,7 +248,7 @@ pub fn build(
     ledger: &Ledger,
     entries: &[Entry],
     actions: &[ManualAction],
-    cut: &BTreeMap<String, CutoverRow>,
+    cut: &CutoverRows,
 ) -> Result<Dashboard, EngineError> {
     let ran = finished_kinds(ledger)?;
     let mut tally = Tally::of(entries);

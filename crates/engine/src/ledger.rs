@@ -32,10 +32,13 @@ mod entry;
 mod reason;
 mod record;
 mod sql;
+mod upgrade;
 
 pub use entry::{Action, Category, Entry, ManualAction, Status};
 pub use reason::{Dependency, DependencyState, Note, SkipCode, SkipReason};
 pub use record::{Intent, Record};
+pub(crate) use sql::CUTOVER_TABLE;
+use upgrade::{needs_upgrade, upgrade};
 
 /// The ledger of one run directory. Cheap to share (`Arc<Ledger>`); calls are short and
 /// synchronous, serialised by one connection lock.
@@ -83,42 +86,6 @@ pub enum Access {
     /// Read an existing one, writing nothing (`status`, `verify`, `plan`); none is
     /// [`EngineError::NoLedger`]. A ledger from an earlier version is upgraded first, once.
     ReadOnly,
-}
-
-/// Whether a ledger lacks a table or column this version reads (an earlier version wrote it).
-fn needs_upgrade(conn: &Connection) -> rusqlite::Result<bool> {
-    for (table, column) in [
-        ("objects", "reason"),
-        ("manual_actions", "category"),
-        ("secrets_supplied", "scope"),
-        ("runs", "summary"),
-    ] {
-        let n: i64 = conn.query_row(HAS_COLUMN, params![table, column], |r| r.get(0))?;
-        if n == 0 {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
-/// Brings a ledger written before the typed columns up to date (one transaction: a ledger
-/// is upgraded whole or not at all). Each column is added when missing.
-fn upgrade(conn: &Connection) -> rusqlite::Result<()> {
-    let has = |table: &str, column: &str| -> rusqlite::Result<bool> {
-        conn.query_row(HAS_COLUMN, params![table, column], |r| r.get::<_, i64>(0))
-            .map(|n| n > 0)
-    };
-    let steps = [
-        ("objects", "reason", UPGRADE_OBJECTS),
-        ("manual_actions", "category", UPGRADE_MANUAL),
-    ];
-    let tx = conn.unchecked_transaction()?;
-    for (table, column, sql) in steps {
-        if !has(table, column)? {
-            tx.execute_batch(sql)?;
-        }
-    }
-    tx.commit()
 }
 
 impl Ledger {
@@ -348,12 +315,12 @@ impl Ledger {
         Ok(out)
     }
 
-    /// The natural keys of the jobs `cutover` resumed (none before the first cut-over, whose
-    /// store creates the `cutover` table in this same file).
+    /// The (kind, natural key) of every object `cutover` resumed (none before the first
+    /// cut-over, whose store creates the `cutover` table in this same file).
     fn cutover_keys(
         &self,
         conn: &Connection,
-    ) -> Result<std::collections::BTreeSet<String>, EngineError> {
+    ) -> Result<std::collections::BTreeSet<(String, String)>, EngineError> {
         let map = |e: rusqlite::Error| self.err(e);
         let has: i64 = conn
             .prepare_cached(HAS_CUTOVER)
@@ -362,7 +329,7 @@ impl Ledger {
         if has == 0 {
             return Ok(Default::default());
         }
-        let keys = self.all(conn, CUTOVER_KEYS, [], |r| r.get::<_, String>(0))?;
+        let keys = self.all(conn, CUTOVER_KEYS, [], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(keys.into_iter().collect())
     }
 

@@ -10,9 +10,10 @@
 //! objects the migration did not complete (failed, in conflict, pending), source objects the
 //! ledger does not know (new since the migration), ledger objects gone from the source, and
 //! references in the target that still hold a source id (not remapped). What `cutover`
-//! switched on (a job's schedule) is expected on ([`crate::kinds::CutOver::mark_resumed`]).
+//! switched on (a job's schedule) is expected on: the objects are listed through the engine's
+//! one listing path, which marks it ([`crate::kinds::cut_over::keep_resumed`]).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use brickport_api::WorkspaceClient;
@@ -20,9 +21,8 @@ use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::cutover::store::{self, CutoverRow};
 use crate::idmap::{IdMap, Pass};
-use crate::kinds::{Ctx, Detail, Kind, Mode, RefBy, SourceObject};
+use crate::kinds::{Ctx, Kind, Mode, RefBy, SourceObject};
 use crate::ledger::{Access, Ledger, Status};
 use crate::{EngineError, EngineOptions, graph, json};
 
@@ -163,11 +163,10 @@ fn unremapped(ledger: &Ledger, kind: &dyn Kind, body: &Value) -> Result<Vec<Stri
 struct Env<'a> {
     ctx: &'a Ctx,
     ledger: &'a Ledger,
-    cut: &'a BTreeMap<String, CutoverRow>,
 }
 
-/// What the target should hold for `obj` (references remapped, what the cut-over resumed
-/// switched on), or the verdict when a required reference cannot be remapped.
+/// What the target should hold for `obj` (references remapped; what the cut-over resumed is
+/// on in its spec already), or the verdict when a required reference cannot be remapped.
 fn desired(
     env: &Env<'_>,
     kind: &dyn Kind,
@@ -177,7 +176,7 @@ fn desired(
 ) -> Result<Result<Value, Verdict>, EngineError> {
     let name = kind.name();
     let ids = &env.ctx.ids;
-    let (mut desired, mut unresolved) =
+    let (desired, mut unresolved) =
         ids.remap(&obj.spec(), kind.references(), Pass::Second, false)?;
     unresolved.extend(ids.unmet(kind.needs(), &obj.facts.needs)?);
     let required: Vec<String> = unresolved
@@ -202,9 +201,6 @@ fn desired(
                 obj.key, u.path, u.value, u.reason
             ));
         }
-    }
-    if let (Some(hook), Some(row)) = (kind.cutover(), env.cut.get(&obj.source_id)) {
-        hook.mark_resumed(&mut desired, &row.blocks);
     }
     Ok(Ok(desired))
 }
@@ -250,8 +246,13 @@ async fn check(
         Ok(d) => d,
         Err(verdict) => return Ok(verdict),
     };
-    let located = match &row.target_id {
-        Some(id) => kind.get(env.ctx, id).await,
+    // By the ledger's target id when the kind reads by id; else, or when gone, by key.
+    let located = match row
+        .target_id
+        .as_deref()
+        .and_then(|id| kind.get(env.ctx, id))
+    {
+        Some(read) => read.await,
         None => Ok(None),
     };
     let located = match located {
@@ -334,7 +335,6 @@ pub async fn verify(
 ) -> Result<VerifyReport, EngineError> {
     let selected = graph::select(&crate::kinds::all(), &opts.only, opts.phase)?;
     let ledger = Arc::new(Ledger::open(&opts.run_dir, Access::ReadOnly)?);
-    let cut = store::rows(&opts.run_dir)?;
     let ctx = Ctx {
         source: source.clone(),
         target: target.clone(),
@@ -348,7 +348,6 @@ pub async fn verify(
     let env = Env {
         ctx: &ctx,
         ledger: &ledger,
-        cut: &cut,
     };
     let width = opts.max_concurrency.max(1);
     let notes = std::sync::Mutex::new(Vec::new());
@@ -356,11 +355,9 @@ pub async fn verify(
     let mut differences = Vec::new();
     for kind in &selected {
         let kind = kind.as_ref();
-        let objs: Vec<SourceObject> = kind
-            .list(&ctx, Detail::Full)
+        let objs: Vec<SourceObject> = crate::process::list_stream(&ctx, kind)
             .try_collect()
-            .await
-            .map_err(|e| e.context(|| format!("listing {} in the source", kind.name())))?;
+            .await?;
         let env = &env;
         let notes = &notes;
         let verdicts: Vec<Result<Verdict, EngineError>> = futures::stream::iter(objs.iter())

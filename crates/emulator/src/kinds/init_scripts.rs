@@ -14,6 +14,7 @@ use serde_json::{Map, Value, json};
 use crate::body::JsonBody;
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Caller, caller_of, now_ms};
+use crate::store::Keyed;
 
 /// Largest decoded script.
 pub const MAX_SCRIPT_BYTES: usize = 64 * 1024;
@@ -47,10 +48,38 @@ pub struct InitScript {
     pub updated_by: String,
 }
 
+/// Scripts are found by `script_id` in the position-ordered list; removing one closes the gap.
+impl Keyed for InitScriptsState {
+    type Key = str;
+    type Item = InitScript;
+    fn find(&self, id: &str) -> Option<&InitScript> {
+        self.position(id).map(|p| &self.scripts[p])
+    }
+    fn find_mut(&mut self, id: &str) -> Option<&mut InitScript> {
+        self.position(id).map(|p| &mut self.scripts[p])
+    }
+    fn take(&mut self, id: &str) -> Option<InitScript> {
+        self.position(id).map(|p| self.scripts.remove(p))
+    }
+    fn missing(id: &str) -> ApiError {
+        no_such(id)
+    }
+}
+
 impl InitScriptsState {
     /// Whether a script with this id exists.
     pub fn contains(&self, id: &str) -> bool {
-        self.scripts.iter().any(|s| s.script_id == id)
+        self.find(id).is_some()
+    }
+
+    /// The position of the script with this id.
+    fn position(&self, id: &str) -> Option<usize> {
+        self.scripts.iter().position(|s| s.script_id == id)
+    }
+
+    /// The position of the script with this id, or the not-found answer.
+    fn position_or_404(&self, id: &str) -> ApiResult<usize> {
+        self.position(id).ok_or_else(|| Self::missing(id))
     }
 
     /// Inserts at `position` (None or too large = last), shifting the rest; returns the
@@ -181,13 +210,6 @@ pub(crate) async fn list(
     }
 }
 
-fn position_of(st: &InitScriptsState, id: &str) -> ApiResult<usize> {
-    st.scripts
-        .iter()
-        .position(|s| s.script_id == id)
-        .ok_or_else(|| no_such(id))
-}
-
 pub(crate) async fn get_one(
     State(emu): State<AppState>,
     caller: Option<Extension<Caller>>,
@@ -195,7 +217,7 @@ pub(crate) async fn get_one(
 ) -> ApiResult<Json<Value>> {
     require_admin(&caller_of(caller))?;
     let st = emu.lock();
-    let pos = position_of(&st.init_scripts, &id)?;
+    let pos = st.init_scripts.position_or_404(&id)?;
     let s = &st.init_scripts.scripts[pos];
     Ok(Json(st.init_scripts.summary(pos, s, true)))
 }
@@ -211,7 +233,7 @@ pub(crate) async fn update(
     // match cloud behaviour: name and script are required on update too.
     let (name, script, enabled, position) = fields(&body)?;
     let mut st = emu.lock();
-    let pos = position_of(&st.init_scripts, &id)?;
+    let pos = st.init_scripts.position_or_404(&id)?;
     let mut s = st.init_scripts.scripts.remove(pos);
     s.name = name;
     s.script = script;
@@ -235,8 +257,7 @@ pub(crate) async fn delete(
 ) -> ApiResult<Json<Value>> {
     require_admin(&caller_of(caller))?;
     let mut st = emu.lock();
-    let pos = position_of(&st.init_scripts, &id)?;
-    st.init_scripts.scripts.remove(pos);
+    st.init_scripts.remove_or_404(&id)?;
     drop(st);
     emu.mark_dirty();
     Ok(Json(json!({})))

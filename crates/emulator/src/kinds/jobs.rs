@@ -17,7 +17,7 @@ use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
 use crate::indexed::{IndexKeys, Indexed};
 use crate::state::{ApiVersion, AppState, Caller, caller_of, now_ms};
-use crate::store;
+use crate::store::{self, Keyed};
 
 pub mod paging;
 pub mod runs;
@@ -85,6 +85,25 @@ impl JobsState {
         }
         self.recent_creations.push(now);
         Ok(())
+    }
+}
+
+/// A job is named by its id, and the platform's answer for an unknown one depends on the API
+/// version the request came in with, so the store's key carries both.
+impl Keyed for JobsState {
+    type Key = (i64, ApiVersion);
+    type Item = Job;
+    fn find(&self, (id, _): &(i64, ApiVersion)) -> Option<&Job> {
+        self.jobs.get(id)
+    }
+    fn find_mut(&mut self, (id, _): &(i64, ApiVersion)) -> Option<&mut Job> {
+        self.jobs.get_mut(id)
+    }
+    fn take(&mut self, (id, _): &(i64, ApiVersion)) -> Option<Job> {
+        self.jobs.remove(id)
+    }
+    fn missing(&(id, v): &(i64, ApiVersion)) -> ApiError {
+        no_such_job(id, v)
     }
 }
 
@@ -231,7 +250,7 @@ pub(crate) async fn get_job(
     let id = job_id_of(q.get("job_id").map(|s| json!(s)).as_ref())?;
     let offset = paging::parse_token(q.get("page_token"))?;
     let st = emu.lock();
-    let job = st.jobs.jobs.get(&id).ok_or_else(|| no_such_job(id, v))?;
+    let job = st.jobs.get_or_404(&(id, v))?;
     let mut out = json!({
         "job_id": job.job_id,
         "creator_user_name": job.creator_user_name,
@@ -379,7 +398,7 @@ pub(crate) async fn reset(
         .new_settings
         .ok_or_else(|| ApiError::invalid("Missing required field: new_settings"))?;
     let mut st = emu.lock();
-    let current = st.jobs.jobs.get(&id).ok_or_else(|| no_such_job(id, v))?;
+    let current = st.jobs.get_or_404(&(id, v))?;
     // match cloud behaviour: reset replaces everything, except that leaving run_as out
     // keeps the current run_as.
     if !settings.contains_key("run_as")
@@ -389,9 +408,7 @@ pub(crate) async fn reset(
     }
     validate::check(&settings, &st)?;
     validate::fix_up(&mut settings, false);
-    if let Some(j) = st.jobs.jobs.get_mut(&id) {
-        j.settings = settings;
-    }
+    st.jobs.get_mut_or_404(&(id, v))?.settings = settings;
     drop(st);
     emu.mark_dirty();
     Ok(Json(json!({})))
@@ -414,19 +431,11 @@ pub(crate) async fn update(
     let v = version_of(version);
     let id = job_id_of(body.job_id.as_ref())?;
     let mut st = emu.lock();
-    let mut settings = st
-        .jobs
-        .jobs
-        .get(&id)
-        .ok_or_else(|| no_such_job(id, v))?
-        .settings
-        .clone();
+    let mut settings = st.jobs.get_or_404(&(id, v))?.settings.clone();
     paging::apply_update(&mut settings, &body.new_settings, &body.fields_to_remove)?;
     validate::check(&settings, &st)?;
     validate::fix_up(&mut settings, false);
-    if let Some(j) = st.jobs.jobs.get_mut(&id) {
-        j.settings = settings;
-    }
+    st.jobs.get_mut_or_404(&(id, v))?.settings = settings;
     drop(st);
     emu.mark_dirty();
     Ok(Json(json!({})))
@@ -445,9 +454,7 @@ pub(crate) async fn delete(
     let v = version_of(version);
     let id = job_id_of(body.job_id.as_ref())?;
     let mut st = emu.lock();
-    if st.jobs.jobs.remove(&id).is_none() {
-        return Err(no_such_job(id, v));
-    }
+    st.jobs.remove_or_404(&(id, v))?;
     st.jobs.runs.retain(|_, r| r.job_id != id);
     st.permissions.remove_object("jobs", &id.to_string());
     drop(st);

@@ -16,7 +16,7 @@ use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
 use crate::indexed::{IndexKeys, Indexed};
 use crate::state::{AppState, Caller, caller_of};
-use crate::store;
+use crate::store::{self, Keyed};
 
 pub mod credentials;
 
@@ -105,11 +105,29 @@ pub fn normalize_path(p: &str) -> String {
     format!("/{}", parts.join("/"))
 }
 
+/// Git folders are found by the id as the request spells it (an int64 in the path), so the
+/// not-found message repeats the request's spelling.
+impl Keyed for ReposState {
+    type Key = str;
+    type Item = Repo;
+    fn find(&self, id: &str) -> Option<&Repo> {
+        id.parse::<i64>().ok().and_then(|n| self.repos.get(&n))
+    }
+    fn find_mut(&mut self, id: &str) -> Option<&mut Repo> {
+        id.parse::<i64>().ok().and_then(|n| self.repos.get_mut(&n))
+    }
+    fn take(&mut self, id: &str) -> Option<Repo> {
+        id.parse::<i64>().ok().and_then(|n| self.repos.remove(&n))
+    }
+    fn missing(id: &str) -> ApiError {
+        no_such_repo(id)
+    }
+}
+
 impl ReposState {
     /// Whether a repo with this id exists (used by the permissions module).
     pub fn contains(&self, id: &str) -> bool {
-        id.parse::<i64>()
-            .is_ok_and(|id| self.repos.contains_key(&id))
+        self.find(id).is_some()
     }
 
     /// Every Git folder, for the workspace tree (`object_type: REPO`, `object_id` = `id`).
@@ -229,9 +247,14 @@ fn no_such_repo(id: &str) -> ApiError {
     ApiError::not_found(format!("Repo {id} does not exist."))
 }
 
-fn parse_id(id: &str) -> ApiResult<i64> {
-    id.parse()
-        .map_err(|_| ApiError::invalid(format!("Invalid repo id '{id}': expected an integer")))
+/// Checks that a request's repo id is an integer (else 400, before any lookup).
+fn check_id(id: &str) -> ApiResult<()> {
+    match id.parse::<i64>() {
+        Ok(_) => Ok(()),
+        Err(_) => Err(ApiError::invalid(format!(
+            "Invalid repo id '{id}': expected an integer"
+        ))),
+    }
 }
 
 fn new_commit_id(st: &mut crate::state::State) -> String {
@@ -272,10 +295,9 @@ pub(crate) async fn get_one(
     State(emu): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let n = parse_id(&id)?;
+    check_id(&id)?;
     let st = emu.lock();
-    let r = st.repos.repos.get(&n).ok_or_else(|| no_such_repo(&id))?;
-    Ok(Json(view(r)))
+    Ok(Json(view(st.repos.get_or_404(&id)?)))
 }
 
 pub(crate) async fn list(State(emu): State<AppState>, q: QueryMap) -> ApiResult<Json<Value>> {
@@ -314,7 +336,7 @@ pub(crate) async fn update(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<Map<String, Value>>,
 ) -> ApiResult<Json<Value>> {
-    let n = parse_id(&id)?;
+    check_id(&id)?;
     let branch = body
         .get("branch")
         .and_then(Value::as_str)
@@ -341,11 +363,7 @@ pub(crate) async fn update(
             "Git credential {cred} does not exist."
         )));
     }
-    let r = st
-        .repos
-        .repos
-        .get_mut(&n)
-        .ok_or_else(|| no_such_repo(&id))?;
+    let r = st.repos.get_mut_or_404(&id)?;
     if let Some(s) = sparse {
         if r.sparse_checkout.is_none() {
             // match cloud behaviour: sparse checkout is chosen when the folder is created.
@@ -372,11 +390,9 @@ pub(crate) async fn delete(
     State(emu): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let n = parse_id(&id)?;
+    check_id(&id)?;
     let mut st = emu.lock();
-    if st.repos.repos.remove(&n).is_none() {
-        return Err(no_such_repo(&id));
-    }
+    st.repos.remove_or_404(&id)?;
     st.permissions.remove_object("repos", &id);
     drop(st);
     emu.mark_dirty();

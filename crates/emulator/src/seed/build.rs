@@ -1,16 +1,17 @@
-//! Generation of a whole workspace from [`Counts`]: the plan, in dependency order, then its
-//! installation into a state. `typical` and `scale:N` are this with different counts.
+//! Generation of a whole workspace from [`Counts`]: the core plan, in dependency order, then
+//! the parts ([`parts::PARTS`]), then their installation into a state. `typical` and `scale:N`
+//! are this with different counts.
 
 use super::counts::Counts;
 use super::plan::Plan;
-use super::{acls, compute, identities, init_scripts, install, jobs, tree};
+use super::{acls, compute, identities, install, jobs, parts, tree};
 use crate::error::EmulatorError;
 use crate::ids::IdGen;
 use crate::kinds::policies;
 use crate::state::State;
 
-/// The plan of a workspace with these counts; ids come from `ids`, so the same generator
-/// state gives the same plan.
+/// The core plan of a workspace with these counts (the parts come after it); ids come from
+/// `ids`, so the same generator state gives the same plan.
 pub fn plan(c: &Counts, ids: &mut IdGen) -> Plan {
     let mut plan = Plan::default();
     identities::generate(c, ids, &mut plan);
@@ -18,7 +19,6 @@ pub fn plan(c: &Counts, ids: &mut IdGen) -> Plan {
     compute::generate(c, ids, &mut plan);
     jobs::generate(c, ids, &mut plan);
     acls::generate(&mut plan);
-    init_scripts::generate(c, ids, &mut plan);
     plan
 }
 
@@ -27,8 +27,10 @@ pub fn plan(c: &Counts, ids: &mut IdGen) -> Plan {
 pub fn seed(st: &mut State, c: &Counts) -> Result<(), EmulatorError> {
     st.ensure_builtins();
     policies::ensure_builtins(st);
-    let plan = plan(c, &mut st.ids);
-    install::install(st, plan)
+    let mut plan = plan(c, &mut st.ids);
+    let planned = parts::generate(c, &mut st.ids, &mut plan);
+    install::install(st, plan)?;
+    parts::install(st, planned)
 }
 
 #[cfg(test)]
@@ -48,8 +50,6 @@ mod tests {
         assert_eq!(p.clusters.iter().filter(|c| c.source != "JOB").count(), 8);
         assert_eq!(p.scopes.iter().map(|s| s.secrets.len()).sum::<usize>(), 15);
         assert_eq!(p.jobs.len(), 28);
-        assert_eq!(p.init_scripts.len(), 3);
-        assert_eq!(p.init_scripts.iter().filter(|s| !s.enabled).count(), 1);
         let mut paths = BTreeSet::from(["/Users".to_string(), "/Shared".to_string()]);
         for o in p.folders.iter().chain(&p.notebooks).chain(&p.files) {
             let parent = o.path.rsplit_once('/').map(|(a, _)| a.to_string()).unwrap();

@@ -1,25 +1,21 @@
-//! How many objects of each kind a generated workspace holds: the `typical` counts, and the
-//! formulas `scale:N` derives from them.
+//! How many objects of each core kind a generated workspace holds: the `typical` counts, and
+//! the formula `scale:N` derives from them ([`Counts::scale`], which the seed's parts use for
+//! their own counts too: a part's count is not here but in its file under `seed/parts/`).
 //!
 //! `typical` is the seed document's Success Metrics Dashboard (45 users, 12 groups, 8 clusters,
 //! 4 policies, 2 warehouses, 123 notebooks, 3 Git folders, 28 jobs, 15 secrets, 87 folders),
 //! plus the objects a real workspace of that size also has (service principals, pools, secret
-//! scopes, workspace files, an account group, clusters created by jobs, 3 global init scripts).
+//! scopes, workspace files, an account group, clusters created by jobs, and the parts' kinds).
 //!
 //! `scale:N` holds exactly `N` notebooks, and every other count `c` of `typical` becomes
 //! `max(c, floor(c × N / 123))` — proportional to the typical workspace, never below it. So
 //! `scale:123` has the typical counts, and `scale:100000` has 70 731 folders (≈ N/1.41),
 //! 22 764 jobs (≈ N/4.39), 36 585 users (≈ N/2.73), 9 756 groups, 6 504 all-purpose clusters,
 //! 12 195 secrets in 1 000 scopes — the scope count is capped at the platform's limit of
-//! 1 000 scopes per workspace (from `scale:41000` on) — and 100 global init scripts (capped
-//! at [`MAX_INIT_SCRIPTS`] from `scale:4100` on).
+//! 1 000 scopes per workspace (from `scale:41000` on).
 
 /// Most secret scopes in a workspace (the platform's limit, which the emulator enforces too).
 pub const MAX_SCOPES: usize = crate::kinds::secrets::MAX_SCOPES;
-
-/// Most global init scripts a generated workspace holds. The platform sets no count limit, but
-/// every enabled script runs on every cluster start, so even large workspaces keep a few dozen.
-pub const MAX_INIT_SCRIPTS: usize = 100;
 
 /// The largest `N` accepted by `scale:N`: beyond it the workspace no longer fits comfortably
 /// in memory (about 6 KB per notebook with its share of folders, grants, jobs and users:
@@ -45,7 +41,8 @@ pub const MAX_SCALE: u32 = 200_000;
 ///   `job_clusters` counts the clusters a job run created (`cluster_source: JOB`), which the
 ///   clusters list shows as well and a migrator must skip.
 /// - `secrets` counts keys across all `scopes`.
-/// - `init_scripts` counts global init scripts, enabled or not.
+///
+/// The kinds seeded as parts (`seed/parts/`) count themselves: [`super::parts::Part::count`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Counts {
     /// Users (SCIM `Users`), including `admin@example.com`.
@@ -80,8 +77,6 @@ pub struct Counts {
     pub job_clusters: usize,
     /// Jobs.
     pub jobs: usize,
-    /// Global init scripts.
-    pub init_scripts: usize,
 }
 
 impl Counts {
@@ -103,19 +98,17 @@ impl Counts {
         clusters: 8,
         job_clusters: 2,
         jobs: 28,
-        init_scripts: 3,
     };
 
-    /// The counts of `scale:n`: exactly `n` notebooks, every other typical count `c` scaled to
-    /// `max(c, floor(c × n / 123))`; secret scopes capped at [`MAX_SCOPES`], global init
-    /// scripts at [`MAX_INIT_SCRIPTS`].
+    /// The counts of `scale:n`: exactly `n` notebooks, every other typical count scaled by
+    /// [`Counts::scale`]; secret scopes capped at [`MAX_SCOPES`].
     pub fn scaled(n: u32) -> Counts {
         let t = Counts::TYPICAL;
-        let base = t.notebooks as u64;
-        let f = |c: usize| -> usize {
-            let scaled = (c as u64).saturating_mul(u64::from(n)) / base;
-            usize::try_from(scaled).unwrap_or(usize::MAX).max(c)
+        let at_n = Counts {
+            notebooks: n as usize,
+            ..t
         };
+        let f = |c: usize| at_n.scale(c);
         Counts {
             users: f(t.users),
             service_principals: f(t.service_principals),
@@ -133,8 +126,16 @@ impl Counts {
             clusters: f(t.clusters),
             job_clusters: f(t.job_clusters),
             jobs: f(t.jobs),
-            init_scripts: f(t.init_scripts).min(MAX_INIT_SCRIPTS),
         }
+    }
+
+    /// A typical count `c` scaled to this workspace of `N` notebooks:
+    /// `max(c, floor(c × N / 123))`, proportional to the typical workspace and never below it
+    /// (so `c` itself in `typical`).
+    pub fn scale(&self, c: usize) -> usize {
+        let base = Counts::TYPICAL.notebooks as u64;
+        let scaled = (c as u64).saturating_mul(self.notebooks as u64) / base;
+        usize::try_from(scaled).unwrap_or(usize::MAX).max(c)
     }
 }
 
@@ -151,8 +152,7 @@ mod tests {
         assert_eq!(s.jobs, 22_764);
         assert_eq!(s.users, 36_585);
         assert_eq!((s.scopes, s.secrets), (1000, 12_195));
-        assert_eq!(s.init_scripts, MAX_INIT_SCRIPTS);
-        assert_eq!(Counts::scaled(1000).init_scripts, 24);
+        assert_eq!((Counts::TYPICAL.scale(3), s.scale(3)), (3, 2439));
         let small = Counts::scaled(10);
         assert_eq!(small.notebooks, 10);
         assert_eq!(small.jobs, 28);

@@ -36,7 +36,6 @@ pub fn install(st: &mut State, mut plan: Plan) -> Result<(), EmulatorError> {
     tree(st, &mut plan)?;
     compute(st, &plan)?;
     super::secrets::install(st, &plan)?;
-    super::init_scripts::install(st, &plan);
     for j in plan.jobs {
         st.jobs.jobs.insert(
             j.job_id,

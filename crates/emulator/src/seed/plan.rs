@@ -1,9 +1,14 @@
 //! A generated workspace as plain data, before it goes into the stores: every object with its
 //! final id, and every reference between objects already resolved to those ids.
 //!
-//! The generators (`identities`, `tree`, `compute`, `jobs`) fill a [`Plan`]; `install` copies
-//! it into a [`crate::state::State`]. Keeping the two apart keeps the wiring (which job uses
-//! which cluster, which grant names which group) readable and testable on its own.
+//! The core generators (`identities`, `tree`, `compute`, `jobs`, `acls`) fill a [`Plan`];
+//! `install` copies it into a [`crate::state::State`]. Keeping the two apart keeps the wiring
+//! (which job uses which cluster, which grant names which group) readable and testable on its
+//! own.
+//!
+//! The kinds seeded as parts (`seed/parts/`) keep their plan data in their own file. A part
+//! gets a field here only when other generated objects reference its objects' ids (a job
+//! naming a pipeline, say); such a field says so in its doc comment.
 
 use serde_json::{Map, Value};
 
@@ -179,21 +184,6 @@ pub struct Job {
     pub created_time: i64,
 }
 
-/// A global init script (its position is its index in [`Plan::init_scripts`]).
-#[derive(Debug, Clone, PartialEq)]
-pub struct InitScript {
-    /// 16 upper-case hex digits.
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// Whether new clusters run it.
-    pub enabled: bool,
-    /// The script's bytes (bash).
-    pub content: Vec<u8>,
-    /// The admin who created it.
-    pub creator: String,
-}
-
 /// Direct grants on one object, as the permissions API types it (`clusters`, `notebooks`, …).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Acl {
@@ -238,6 +228,4 @@ pub struct Plan {
     pub jobs: Vec<Job>,
     /// Direct grants.
     pub acls: Vec<Acl>,
-    /// Global init scripts, in position order.
-    pub init_scripts: Vec<InitScript>,
 }

@@ -2,8 +2,8 @@
 //! proportion (never below the typical count). The formulas are in [`super::counts`]:
 //! notebooks = N; any other count c of `typical` becomes max(c, floor(c × N / 123)), so
 //! folders ≈ N/1.41, jobs ≈ N/4.39, users ≈ N/2.73. Notebooks hold a few hundred bytes each;
-//! `scale:100000` seeds in a few seconds. Secret scopes stop at the platform limit of 1000,
-//! global init scripts at 100.
+//! `scale:100000` seeds in a few seconds. Secret scopes stop at the platform limit of 1000;
+//! a seed part's count scales the same way, up to the part's own cap.
 
 use super::build;
 use super::counts::{Counts, MAX_SCALE};

@@ -18,6 +18,7 @@ mod init_scripts;
 mod jobs;
 mod policies;
 mod repos;
+mod unknown;
 mod warehouses;
 
 /// An emulator whose new clusters stay PENDING for `start_delay_ms`.

@@ -7,10 +7,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use base64::Engine;
 use brickport_emulator::SeedSpec;
 use brickport_emulator::seed::counts::Counts;
+use brickport_emulator::seed::parts::Part;
 use serde_json::Value;
 
 use crate::common::start_seeded as start;
 use crate::common::walk::{Walk, array, check_cluster_spec, check_jobs, ids, urlenc};
+
+/// The seed part of global init scripts (its count lives in its own file).
+fn scripts_part() -> &'static Part {
+    Part::named("global init scripts").expect("a seed part for global init scripts")
+}
 
 #[tokio::test]
 async fn typical_has_the_dashboard_counts() {
@@ -37,7 +43,8 @@ async fn typical_has_the_dashboard_counts() {
         .iter()
         .map(|s| s["position"].as_u64().unwrap())
         .collect();
-    assert_eq!((c.init_scripts, positions), (3, vec![0, 1, 2]));
+    assert_eq!((w.init_scripts.len(), positions), (3, vec![0, 1, 2]));
+    assert_eq!(scripts_part().count(&Counts::TYPICAL), 3);
     assert_eq!(
         w.init_scripts
             .iter()
@@ -286,9 +293,16 @@ async fn scale_500_follows_the_formulas() {
         (500, 353, 113, 182)
     );
     assert_eq!(
-        (c.groups, c.clusters, c.secrets, c.scopes, c.init_scripts),
+        (
+            c.groups,
+            c.clusters,
+            c.secrets,
+            c.scopes,
+            w.init_scripts.len()
+        ),
         (48, 32, 60, 12, 12)
     );
+    assert_eq!(scripts_part().count(&Counts::scaled(500)), 12);
     let seen = check_jobs(&w);
     assert!(seen["run_job_task"] > 0 && seen["notebook_path"] > 0);
 }

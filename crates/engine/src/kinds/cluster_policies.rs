@@ -106,8 +106,15 @@ impl Kind for ClusterPolicies {
         ))
     }
 
-    fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
-        super::get_by_id(async move { ctx.target.policies().get(id).await }, target)
+    fn get<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        id: &'a str,
+    ) -> Option<KindFuture<'a, Option<TargetObject>>> {
+        Some(super::get_by_id(
+            async move { ctx.target.policies().get(id).await },
+            target,
+        ))
     }
 
     fn create<'a>(

@@ -118,6 +118,14 @@ async fn target_of(ctx: &Ctx, c: Cluster) -> Result<Option<TargetObject>, Engine
     }))
 }
 
+/// The target cluster with this id, if it still exists ([`Kind::get`]).
+async fn read(ctx: &Ctx, id: &str) -> Result<Option<TargetObject>, EngineError> {
+    match ctx.target.clusters().get(id).await.found()? {
+        Some(c) => target_of(ctx, c).await,
+        None => Ok(None),
+    }
+}
+
 /// Terminates a cluster and waits until it is TERMINATED (edit refuses other states).
 async fn stop_and_wait(ctx: &Ctx, id: &str, key: &str) -> Result<(), EngineError> {
     let cl = ctx.target.clusters();
@@ -278,7 +286,7 @@ impl Kind for Clusters {
                 })
                 .await?;
             match listed {
-                Lookup::Id(id) => self.get(ctx, &id).await,
+                Lookup::Id(id) => read(ctx, &id).await,
                 Lookup::Absent => Ok(None),
                 Lookup::Ask => {
                     let hit = ctx
@@ -299,13 +307,12 @@ impl Kind for Clusters {
         })
     }
 
-    fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
-        Box::pin(async move {
-            match ctx.target.clusters().get(id).await.found()? {
-                Some(c) => target_of(ctx, c).await,
-                None => Ok(None),
-            }
-        })
+    fn get<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        id: &'a str,
+    ) -> Option<KindFuture<'a, Option<TargetObject>>> {
+        Some(Box::pin(read(ctx, id)))
     }
 
     fn create<'a>(

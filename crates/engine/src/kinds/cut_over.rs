@@ -6,14 +6,16 @@
 //!
 //! The kind says what its parts are and how to switch them; `crate::cutover` does the rest for
 //! every such kind alike: which objects of the ledger to touch, switching on in the target
-//! exactly the parts that are on in the source now, `--pause-source`, the cut-over record that
-//! makes it idempotent, and the report. A later `migrate`, `verify` and the listing then keep
-//! what was switched on ([`CutOver::mark_resumed`]).
+//! exactly the parts that are on in the source now, `--pause-source`, the cut-over record
+//! (keyed by kind and source id) that makes it idempotent, and the report. A later `migrate`
+//! and `verify` then keep what was switched on: every object the engine lists of such a kind
+//! passes through `keep_resumed`, which marks its spec ([`CutOver::mark_resumed`]).
 
 use brickport_api::WorkspaceClient;
 use serde_json::Value;
 
-use super::KindFuture;
+use super::{Ctx, Kind, KindFuture, Mode, SourceObject};
+use crate::EngineError;
 
 /// One part of an object that the migration holds back, as read in one workspace.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,4 +54,34 @@ pub trait CutOver: Send + Sync {
     /// for this object (`resumed`, by name, as the cut-over recorded them), so a later
     /// `migrate` keeps them on instead of holding them back again, and `verify` expects them on.
     fn mark_resumed(&self, spec: &mut Value, resumed: &[String]);
+}
+
+/// For every object the engine lists of a kind with a [`Kind::cutover`]: an object `cutover`
+/// already resumed keeps what was resumed on in its spec ([`CutOver::mark_resumed`]), so a
+/// later `migrate` leaves it running in the target instead of holding it back again, and
+/// `verify` expects it on. Reads only, once per run (`ctx`'s cache: opening the ledger again
+/// for every object cost more than the object's request). Nothing for another kind, or an
+/// object listed without its spec ([`Mode::Resumed`]).
+pub(crate) fn keep_resumed(
+    kind: &dyn Kind,
+    ctx: &Ctx,
+    obj: &mut SourceObject,
+) -> Result<(), EngineError> {
+    let Some(hook) = kind.cutover() else {
+        return Ok(());
+    };
+    if obj.mode == Mode::Resumed {
+        return Ok(());
+    }
+    let resumed = ctx.cache.cutover_resumed(&ctx.run_dir)?;
+    let Some(parts) = resumed
+        .get(kind.name())
+        .and_then(|of_kind| of_kind.get(&obj.source_id))
+    else {
+        return Ok(());
+    };
+    let mut spec = obj.spec();
+    hook.mark_resumed(&mut spec, parts);
+    obj.set_spec(&spec);
+    Ok(())
 }

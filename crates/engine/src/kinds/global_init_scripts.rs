@@ -173,8 +173,12 @@ impl Kind for GlobalInitScripts {
         Box::pin(find(ctx, &obj.key))
     }
 
-    fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
-        get(ctx, id)
+    fn get<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        id: &'a str,
+    ) -> Option<KindFuture<'a, Option<TargetObject>>> {
+        Some(get(ctx, id))
     }
 
     fn create<'a>(

@@ -138,11 +138,15 @@ impl Kind for Groups {
         Box::pin(async move { Ok(find_by_name(ctx, &obj.key).await?.and_then(target)) })
     }
 
-    fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
-        super::get_by_id(
+    fn get<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        id: &'a str,
+    ) -> Option<KindFuture<'a, Option<TargetObject>>> {
+        Some(super::get_by_id(
             async move { ctx.target.scim().groups().get(id).await },
             |x| Ok(target(x)),
-        )
+        ))
     }
 
     fn create<'a>(

@@ -117,14 +117,21 @@ impl Kind for InstancePools {
         ))
     }
 
-    fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
-        super::get_by_id(async move { ctx.target.pools().get(id).await }, |p| {
-            // A deleted pool can still be read for a while, in state DELETED.
-            if p.state.as_deref() == Some("DELETED") {
-                return Ok(None);
-            }
-            target(p)
-        })
+    fn get<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        id: &'a str,
+    ) -> Option<KindFuture<'a, Option<TargetObject>>> {
+        Some(super::get_by_id(
+            async move { ctx.target.pools().get(id).await },
+            |p| {
+                // A deleted pool can still be read for a while, in state DELETED.
+                if p.state.as_deref() == Some("DELETED") {
+                    return Ok(None);
+                }
+                target(p)
+            },
+        ))
     }
 
     fn create<'a>(

@@ -12,8 +12,8 @@
 //! Schedules, triggers and continuous mode are created PAUSED; a job UNPAUSED in the source
 //! gets the manual action `unpause at cut-over: …` (kept in the ledger for `cutover`). Those
 //! blocks are the job's parts held back until cut-over (`jobs/cutover.rs`, the kind's
-//! [`super::CutOver`]); once `cutover` has resumed a job, its spec keeps the resumed blocks
-//! UNPAUSED, so a later `migrate` does not pause it again.
+//! [`super::CutOver`]); once `cutover` has resumed a job, the engine marks its listed spec
+//! with the resumed blocks UNPAUSED, so a later `migrate` does not pause it again.
 //!
 //! Natural key: the source id (names are not unique). Every target job carries the tag
 //! `brickport_source_id` (unless the source job already has the 25 tags a job may hold), and
@@ -158,7 +158,6 @@ fn resumed(j: &Job) -> Result<SourceObject, EngineError> {
 
 /// A job as read in full, with its spec (`clusters`, `jobs`: the source's ids).
 fn full(
-    ctx: &Ctx,
     j: Job,
     clusters: &BTreeSet<String>,
     jobs: &BTreeSet<String>,
@@ -179,9 +178,15 @@ fn full(
     let mut obj = SourceObject::new(id.to_string(), key, raw, built.spec);
     obj.manual = built.manual;
     obj.facts = built.facts;
-    // A job `cutover` already resumed stays resumed: its spec says so.
-    super::shared::keep_resumed(&Jobs, ctx, &mut obj)?;
     Ok(obj)
+}
+
+/// The target job with this id, if it still exists ([`Kind::get`]).
+async fn read(ctx: &Ctx, id: &str) -> Result<Option<TargetObject>, EngineError> {
+    match ctx.target.jobs().get(parse_id(id)?).await.found()? {
+        Some(j) => target_of(j),
+        None => Ok(None),
+    }
 }
 
 /// The source id a target job carries in its tag, if any.
@@ -273,7 +278,7 @@ impl Kind for Jobs {
                         async move {
                             match listed {
                                 Some(j) => resumed(&j),
-                                None => full(ctx, get_full(ctx, id).await?, &known.1, &known.0),
+                                None => full(get_full(ctx, id).await?, &known.1, &known.0),
                             }
                         }
                     })
@@ -334,19 +339,18 @@ impl Kind for Jobs {
                 }
             };
             match id {
-                Some(id) => self.get(ctx, &id).await,
+                Some(id) => read(ctx, &id).await,
                 None => Ok(None),
             }
         })
     }
 
-    fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
-        Box::pin(async move {
-            match ctx.target.jobs().get(parse_id(id)?).await.found()? {
-                Some(j) => target_of(j),
-                None => Ok(None),
-            }
-        })
+    fn get<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        id: &'a str,
+    ) -> Option<KindFuture<'a, Option<TargetObject>>> {
+        Some(Box::pin(read(ctx, id)))
     }
 
     fn create<'a>(

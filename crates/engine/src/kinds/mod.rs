@@ -19,7 +19,7 @@
 //! | [`Kind::after`], [`Kind::after_object`] | optional | needs that no field names |
 //! | [`Kind::grants_of`] | optional | permissions kinds: whose grants these are |
 //! | [`Kind::streamed`] | optional | migrated while listed (a tree, parents first) |
-//! | [`Kind::get`] | optional | the target object by id ([`get_by_id`] writes it) |
+//! | [`Kind::get`] | optional | the target object by id; without it, every caller uses `find` |
 //! | [`Kind::compare`] | optional | when equal is not "desired is a subset of the target" |
 //! | [`Kind::owns`] | optional | the migration's mark (a tag holding the source id) |
 //! | [`Kind::prechecks`] | optional | `validate`'s checks |
@@ -49,8 +49,15 @@
 //! - The object is the grants of another kind's object (permissions): [`Kind::grants_of`].
 //!
 //! **Held back until cut-over.** Parts that would run on their own in the target (a job's
-//! schedule) are created off; [`Kind::cutover`] returns the [`CutOver`] that switches them at
-//! the go-live, and `list` calls `shared::keep_resumed`. The engine does the rest.
+//! schedule, a continuous pipeline) are off in the spec `list` shapes (with a
+//! [`Category::Unpause`] manual action when on in the source), so they are created off. The
+//! one other thing the kind writes is [`Kind::cutover`], returning its [`CutOver`]: how to
+//! read its parts ([`CutOver::parts`]), switch them ([`CutOver::switch`]) and mark a spec
+//! with those already switched on ([`CutOver::mark_resumed`]). The engine does the rest:
+//! `cutover` switches on in the target what is on in the source and records it by (kind,
+//! source id); every object the engine lists of the kind then has its spec marked with what
+//! was resumed (`cut_over::keep_resumed`), so `migrate` keeps it on and `verify` expects it
+//! on. `list` knows nothing of what was resumed.
 //!
 //! Adding a kind: write `kinds/<kind>.rs` implementing [`Kind`], add one line to [`all`].
 
@@ -65,7 +72,6 @@ use serde_json::Value;
 pub use crate::idmap::{RefBy, Reference};
 pub use crate::ledger::{Action, Category, SkipReason};
 use crate::{EngineError, EngineOptions, IdMap};
-use compact_spec::CompactSpec;
 
 pub mod cluster_policies;
 pub mod clusters;
@@ -77,6 +83,7 @@ pub mod groups;
 pub mod instance_pools;
 pub mod jobs;
 pub mod notebooks;
+mod objects;
 pub mod permissions;
 pub mod repos;
 mod scim;
@@ -92,6 +99,7 @@ pub mod workspace_folders;
 
 pub use cut_over::{CutOver, ObjectIn, Part};
 pub use facts::{Facts, Needed};
+pub use objects::{Created, Mode, SourceObject, TargetObject};
 pub(crate) use shared::{collision_check, from_json, get_by_id, to_json};
 pub use table::select;
 
@@ -172,134 +180,6 @@ impl After {
             After::Kinds(k) | After::Object { kinds: k, .. } => k,
         }
     }
-}
-
-/// What the engine does with a listed object.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum Mode {
-    /// Migrate it: find or create, then keep equal.
-    Migrate,
-    /// Never create it; it exists in every target (a built-in like `admins`): find it, then
-    /// make it include the source's content (update allowed, never a conflict).
-    Merge,
-    /// Never write it: only find it in the target to map its id (the `users` group, default
-    /// policies, account groups). Reported as skipped with this reason. Its kind's `find`
-    /// must find it by the object alone: it is given no desired body (`null`).
-    MapOnly(SkipReason),
-    /// Leave it out entirely (excluded by path, unsupported variant), with this reason.
-    Skip(SkipReason),
-    /// Done in an earlier run, by the ledger, and not read again from the source
-    /// ([`crate::EngineOptions::resume`]): its spec is only what the listing had, so it is
-    /// never written; the run reports it unchanged.
-    Resumed,
-}
-
-impl SourceObject {
-    /// The writable content, references still in source ids (parsed on each call).
-    pub fn spec(&self) -> Value {
-        self.spec.value()
-    }
-
-    /// Replaces the writable content.
-    pub fn set_spec(&mut self, spec: &Value) {
-        self.spec = CompactSpec::new(spec);
-    }
-
-    /// The object stands as the ledger has it, when `resume` is on and the ledger has it done
-    /// (no write in flight, present in the target): listing it need not read it again.
-    pub(crate) fn resumable(ctx: &Ctx, kind: &str, source_id: &str) -> Result<bool, EngineError> {
-        if !ctx.opts.resume {
-            return Ok(false);
-        }
-        Ok(ctx
-            .ids
-            .ledger()
-            .get(kind, source_id)?
-            .is_some_and(|r| r.intent.is_none() && r.status.is_done() && r.target_id.is_some()))
-    }
-}
-
-/// One object listed in the source.
-///
-/// Serialised (without `raw`, which has gone to the backup by then) only to wait on disk for
-/// its turn (`crate::listed`): never a secret value in it.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct SourceObject {
-    /// Its id in the source (the ledger's key).
-    pub source_id: String,
-    /// Its natural key (what `find` looks for in the target).
-    pub key: String,
-    /// The full object as read, for the backup. Never a secret value.
-    #[serde(skip)]
-    pub raw: Value,
-    /// The writable content, references still in source ids. Hashed to detect changes.
-    /// Kept as text until read ([`SourceObject::spec`]).
-    spec: CompactSpec,
-    /// What to do with it.
-    pub mode: Mode,
-    /// Attributes of the source that cannot be carried over (reported).
-    pub dropped: Vec<String>,
-    /// What the operator must do by hand after the migration (reported, kept in the ledger).
-    pub manual: Vec<Action>,
-    /// What the engine knows about it besides its spec (its side-car).
-    #[serde(default, skip_serializing_if = "Facts::is_empty")]
-    pub facts: Facts,
-}
-
-impl SourceObject {
-    /// An object to migrate, with no notes.
-    pub fn new(
-        source_id: impl Into<String>,
-        key: impl Into<String>,
-        raw: Value,
-        spec: Value,
-    ) -> Self {
-        SourceObject {
-            source_id: source_id.into(),
-            key: key.into(),
-            raw,
-            spec: CompactSpec::new(&spec),
-            mode: Mode::Migrate,
-            dropped: Vec::new(),
-            manual: Vec::new(),
-            facts: Facts::default(),
-        }
-    }
-}
-
-/// An object as found in the target.
-#[derive(Debug, Clone)]
-pub struct TargetObject {
-    /// Its id in the target.
-    pub id: String,
-    /// Its natural key in the target (a service principal's applicationId).
-    pub key: String,
-    /// Its content, in the same shape as [`SourceObject::spec`] (for `compare`).
-    pub body: Value,
-    /// The target's side of the source's side-car (a cluster's libraries and state).
-    pub facts: Facts,
-}
-
-impl TargetObject {
-    /// A target object from an id and a key as the api returns them (both optional there):
-    /// `None` when either is missing, since such an object cannot be matched or mapped.
-    pub fn from_parts(id: Option<String>, key: Option<String>, body: Value) -> Option<Self> {
-        Some(TargetObject {
-            id: id?,
-            key: key?,
-            body,
-            facts: Facts::default(),
-        })
-    }
-}
-
-/// What `create` returns.
-#[derive(Debug, Clone)]
-pub struct Created {
-    /// The new object's id.
-    pub id: String,
-    /// Its natural key in the target when it differs from the source's.
-    pub key: Option<String>,
 }
 
 /// What a kind's operations get: both workspaces, the options, the id map.
@@ -386,11 +266,19 @@ pub trait Kind: Send + Sync {
         obj: &'a SourceObject,
         desired: &'a Value,
     ) -> KindFuture<'a, Option<TargetObject>>;
-    /// Optional. The target object with this id, if it still exists; most kinds write it with
-    /// [`get_by_id`]. The default looks nothing up (the engine then falls back to `find`).
-    fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
+    /// Optional. How to read the target object with this id: `Some(read)`, whose answer is
+    /// `None` when the object no longer exists (most kinds write `Some(get_by_id(…))`).
+    /// The default, `None`, says the kind does not read by id: every caller then looks the
+    /// object up with [`Kind::find`] instead (locating an object by the ledger's target id,
+    /// also after a write whose outcome is unknown; `verify`; `snapshot::find_listed`), so a
+    /// kind without it is correct, only dearer where an id would have done.
+    fn get<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        id: &'a str,
+    ) -> Option<KindFuture<'a, Option<TargetObject>>> {
         let _ = (ctx, id);
-        Box::pin(async { Ok(None) })
+        None
     }
     /// **Required.** Creates the object in the target from `desired` (references already
     /// remapped).

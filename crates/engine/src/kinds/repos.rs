@@ -42,6 +42,14 @@ fn target(r: Repo) -> Result<Option<TargetObject>, EngineError> {
     ))
 }
 
+/// The target Git folder with this id, if it still exists ([`Kind::get`]).
+async fn read(ctx: &Ctx, id: &str) -> Result<Option<TargetObject>, EngineError> {
+    match ctx.target.repos().get(parse_id(id)?).await.found()? {
+        Some(r) => target(r),
+        None => Ok(None),
+    }
+}
+
 fn parse_id(id: &str) -> Result<i64, EngineError> {
     id.parse().map_err(|_| EngineError::Shape {
         kind: NAME,
@@ -140,7 +148,7 @@ impl Kind for Repos {
                 })
                 .await?;
             match listed {
-                Lookup::Id(id) => return self.get(ctx, &id).await,
+                Lookup::Id(id) => return read(ctx, &id).await,
                 Lookup::Absent => return Ok(None),
                 Lookup::Ask => {}
             }
@@ -163,13 +171,12 @@ impl Kind for Repos {
         })
     }
 
-    fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
-        Box::pin(async move {
-            match ctx.target.repos().get(parse_id(id)?).await.found()? {
-                Some(r) => target(r),
-                None => Ok(None),
-            }
-        })
+    fn get<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        id: &'a str,
+    ) -> Option<KindFuture<'a, Option<TargetObject>>> {
+        Some(Box::pin(read(ctx, id)))
     }
 
     fn create<'a>(

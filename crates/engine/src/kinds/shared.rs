@@ -6,7 +6,7 @@ use std::future::Future;
 
 use serde_json::Value;
 
-use super::{Ctx, Kind, KindFuture, SourceObject, TargetObject};
+use super::{Ctx, KindFuture, TargetObject};
 use crate::EngineError;
 
 /// The tag a created cluster or job carries, holding its source id: the migration's mark
@@ -41,29 +41,6 @@ pub async fn target_caller(ctx: &Ctx) -> Result<Option<String>, crate::EngineErr
             Ok(me.user_name)
         })
         .await
-}
-
-/// For the `list` of a kind with a [`super::Kind::cutover`]: an object already resumed by
-/// `cutover` keeps what was resumed on in its spec ([`super::CutOver::mark_resumed`]), so a
-/// later `migrate` leaves it running in the target instead of pausing it again. Reads only,
-/// once per run (`ctx`'s cache: opening the ledger again for every object cost more than the
-/// object's request).
-pub(crate) fn keep_resumed(
-    kind: &dyn Kind,
-    ctx: &Ctx,
-    obj: &mut SourceObject,
-) -> Result<(), EngineError> {
-    let Some(hook) = kind.cutover() else {
-        return Ok(());
-    };
-    let resumed = ctx.cache.cutover_resumed(&ctx.run_dir)?;
-    let Some(parts) = resumed.get(&obj.source_id) else {
-        return Ok(());
-    };
-    let mut spec = obj.spec();
-    hook.mark_resumed(&mut spec, parts);
-    obj.set_spec(&spec);
-    Ok(())
 }
 
 /// The usual [`super::Kind::get`]: one read by id through the typed client, "not found" as `None`,

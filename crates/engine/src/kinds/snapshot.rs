@@ -86,8 +86,8 @@ pub struct RunCache {
     cutover_reader: Option<CutoverReader>,
 }
 
-/// What `cutover` resumed in the target (the parts it switched on), by source id.
-pub type CutoverResumed = BTreeMap<String, Vec<String>>;
+/// What `cutover` resumed in the target (the parts it switched on), by kind, then source id.
+pub type CutoverResumed = BTreeMap<String, BTreeMap<String, Vec<String>>>;
 
 /// Reads [`CutoverResumed`] from a run directory. The cut-over record is `cutover`'s: the run
 /// hands its reader to the cache ([`RunCache::reading_cutover`]), so the kinds never reach
@@ -111,8 +111,9 @@ fn folder_of(path: &str) -> Option<(String, String)> {
 
 /// `find` for a kind whose target objects all come in one listing (`list`), found by a key
 /// (`keyed` gives an object's key and id): the first lookup of a run answers from the run's
-/// snapshot of that listing and reads a hit with the kind's `get`; a later one looks through
-/// a fresh listing (a listing per object made runs quadratic in requests and memory).
+/// snapshot of that listing and reads a hit with the kind's `get`; a later one — or a hit of
+/// a kind that does not read by id — looks through a fresh listing (a listing per object
+/// made runs quadratic in requests and memory).
 pub(crate) async fn find_listed<T, L, Fut, K>(
     ctx: &super::Ctx,
     kind: &dyn super::Kind,
@@ -133,16 +134,21 @@ where
         })
         .await?;
     match listed {
-        Lookup::Id(id) => kind.get(ctx, &id).await,
-        Lookup::Absent => Ok(None),
-        Lookup::Ask => match list()
-            .await?
-            .into_iter()
-            .find(|o| keyed(o).is_some_and(|(k, _)| k == key))
-        {
-            Some(o) => target(o),
-            None => Ok(None),
-        },
+        Lookup::Id(id) => {
+            if let Some(read) = kind.get(ctx, &id) {
+                return read.await;
+            }
+        }
+        Lookup::Absent => return Ok(None),
+        Lookup::Ask => {}
+    }
+    match list()
+        .await?
+        .into_iter()
+        .find(|o| keyed(o).is_some_and(|(k, _)| k == key))
+    {
+        Some(o) => target(o),
+        None => Ok(None),
     }
 }
 

@@ -93,13 +93,20 @@ impl Kind for SqlWarehouses {
         ))
     }
 
-    fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
-        super::get_by_id(async move { ctx.target.warehouses().get(id).await }, |w| {
-            if matches!(w.state.as_deref(), Some("DELETED" | "DELETING")) {
-                return Ok(None);
-            }
-            target(w)
-        })
+    fn get<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        id: &'a str,
+    ) -> Option<KindFuture<'a, Option<TargetObject>>> {
+        Some(super::get_by_id(
+            async move { ctx.target.warehouses().get(id).await },
+            |w| {
+                if matches!(w.state.as_deref(), Some("DELETED" | "DELETING")) {
+                    return Ok(None);
+                }
+                target(w)
+            },
+        ))
     }
 
     fn create<'a>(

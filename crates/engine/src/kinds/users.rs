@@ -129,11 +129,15 @@ impl Kind for Users {
         })
     }
 
-    fn get<'a>(&'a self, ctx: &'a Ctx, id: &'a str) -> KindFuture<'a, Option<TargetObject>> {
-        super::get_by_id(
+    fn get<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        id: &'a str,
+    ) -> Option<KindFuture<'a, Option<TargetObject>>> {
+        Some(super::get_by_id(
             async move { ctx.target.scim().users().get(id).await },
             |x| Ok(target(x)),
-        )
+        ))
     }
 
     fn create<'a>(

@@ -193,10 +193,11 @@ pub struct ManualAction {
 impl ManualAction {
     /// Whether it is done: the one rule behind `status`, `migrate`'s summary and
     /// `report.md`/`report.json` ([`super::Ledger::manual_actions`] applies it). Only a
-    /// cut-over's unpause can be seen done: its job is in the `cutover` record (`cut_keys`, the
-    /// natural keys of the jobs resumed); brickport cannot see a secret set or a Git
-    /// credential added.
-    pub fn is_done(&self, cut_keys: &std::collections::BTreeSet<String>) -> bool {
-        self.category == Category::Unpause && cut_keys.contains(&self.key)
+    /// cut-over's unpause can be seen done: its object is in the `cutover` record (`cut_keys`,
+    /// the (kind, natural key) of every object resumed); brickport cannot see a secret set or
+    /// a Git credential added.
+    pub fn is_done(&self, cut_keys: &std::collections::BTreeSet<(String, String)>) -> bool {
+        self.category == Category::Unpause
+            && cut_keys.contains(&(self.kind.clone(), self.key.clone()))
     }
 }

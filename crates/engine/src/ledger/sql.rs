@@ -67,6 +67,31 @@ UPDATE manual_actions SET category = CASE
   ELSE 'other' END;
 ";
 
+/// The cut-over record (`crate::cutover::store`), a table in the ledger's file that the first
+/// cut-over creates (the ledger never does): one row per (kind, source id) resumed. Its shape
+/// is spelled here, once, because the ledger's upgrade rebuilds an older one.
+pub(crate) const CUTOVER_TABLE: &str = "
+CREATE TABLE IF NOT EXISTS cutover (
+    kind TEXT NOT NULL,
+    source_id TEXT NOT NULL,
+    natural_key TEXT NOT NULL,
+    target_id TEXT NOT NULL,
+    blocks TEXT NOT NULL,
+    resumed_at TEXT NOT NULL,
+    source_paused_at TEXT,
+    PRIMARY KEY (kind, source_id)
+);
+";
+/// A `cutover` table from before it was keyed by kind, set aside to be copied from...
+pub(super) const UPGRADE_CUTOVER_SET_ASIDE: &str = "ALTER TABLE cutover RENAME TO cutover_of_jobs;";
+/// ...into the [`CUTOVER_TABLE`] just made: every row was a job's.
+pub(super) const UPGRADE_CUTOVER_ROWS: &str = "
+INSERT INTO cutover (kind, source_id, natural_key, target_id, blocks, resumed_at, source_paused_at)
+SELECT 'jobs', source_id, natural_key, target_id, blocks, resumed_at, source_paused_at
+  FROM cutover_of_jobs;
+DROP TABLE cutover_of_jobs;
+";
+
 /// The columns of an [`super::Entry`], in the order `Ledger::row` reads them.
 macro_rules! cols {
     () => {
@@ -129,7 +154,7 @@ pub(super) const MANUAL_ACTIONS: &str =
     "SELECT kind, key, category, action FROM manual_actions ORDER BY kind, key, action";
 pub(super) const HAS_CUTOVER: &str =
     "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'cutover'";
-pub(super) const CUTOVER_KEYS: &str = "SELECT natural_key FROM cutover";
+pub(super) const CUTOVER_KEYS: &str = "SELECT kind, natural_key FROM cutover";
 
 pub(super) const SECRET_SUPPLIED: &str =
     "INSERT OR IGNORE INTO secrets_supplied (scope, key) VALUES (?1, ?2)";

@@ -7,6 +7,7 @@ use futures::TryStreamExt;
 use serde_json::Value;
 
 use crate::EngineError;
+use crate::kinds::cut_over::keep_resumed;
 use crate::kinds::{Created, Ctx, Kind, KindFuture, ObjectStream, SourceObject, TargetObject};
 
 /// What the engine was doing with `kind` (and one object of it, by key or id).
@@ -21,12 +22,19 @@ fn doing<'a>(
     }
 }
 
-/// [`Kind::list`], every object in full.
+/// [`Kind::list`], every object in full: the one path the engine lists a kind's objects by
+/// (`migrate`, `plan`, `verify`). For a kind with a [`Kind::cutover`], each object keeps what
+/// `cutover` resumed ([`keep_resumed`]), so the kind itself does nothing for it.
 pub(crate) fn list_stream<'a>(ctx: &'a Ctx, kind: &'a dyn Kind) -> ObjectStream<'a> {
-    Box::pin(
-        kind.list(ctx, crate::kinds::Detail::Full)
-            .map_err(move |e| e.context(doing("listing", kind, None))),
-    )
+    let listed = kind
+        .list(ctx, crate::kinds::Detail::Full)
+        .map_err(move |e| e.context(doing("listing", kind, None)));
+    if kind.cutover().is_none() {
+        return Box::pin(listed);
+    }
+    Box::pin(listed.and_then(move |mut obj| {
+        std::future::ready(keep_resumed(kind, ctx, &mut obj).map(|()| obj))
+    }))
 }
 
 /// `call`'s answer, its error named "`verb` `kind` `key`".
@@ -50,13 +58,14 @@ pub(super) async fn find(
     named(kind.find(ctx, obj, desired), "looking up", kind, &obj.key).await
 }
 
-/// [`Kind::get`].
+/// [`Kind::get`]: `None` when the kind does not read by id (the caller then uses `find`).
 pub(super) async fn get(
     ctx: &Ctx,
     kind: &dyn Kind,
     id: &str,
-) -> Result<Option<TargetObject>, EngineError> {
-    named(kind.get(ctx, id), "reading", kind, id).await
+) -> Option<Result<Option<TargetObject>, EngineError>> {
+    let read = kind.get(ctx, id)?;
+    Some(named(read, "reading", kind, id).await)
 }
 
 /// [`Kind::create`].

@@ -9,7 +9,8 @@ use super::calls;
 use crate::EngineError;
 use crate::kinds::{Ctx, Kind, SourceObject, TargetObject};
 
-/// The target object: by its known target id, else by natural key.
+/// The target object: by its known target id (when the kind reads by id), else by natural
+/// key.
 pub(super) async fn locate(
     ctx: &Ctx,
     kind: &dyn Kind,
@@ -18,7 +19,8 @@ pub(super) async fn locate(
     desired: &serde_json::Value,
 ) -> Result<Option<TargetObject>, EngineError> {
     if let Some(id) = target_id
-        && let Some(t) = calls::get(ctx, kind, id).await?
+        && let Some(read) = calls::get(ctx, kind, id).await
+        && let Some(t) = read?
     {
         return Ok(Some(t));
     }
@@ -121,3 +123,6 @@ pub(super) async fn create(
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -9,11 +9,12 @@ use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::{job_id_of, no_such_job, version_of};
+use super::{job_id_of, version_of};
 use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
 use crate::kinds::clusters::Delays;
 use crate::state::{ApiVersion, AppState, Caller, caller_of, now_ms};
+use crate::store::Keyed;
 
 /// One run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -93,11 +94,7 @@ pub(crate) async fn run_now(
     let v = version_of(version);
     let job_id = job_id_of(body.get("job_id"))?;
     let mut st = emu.lock();
-    let job = st
-        .jobs
-        .jobs
-        .get(&job_id)
-        .ok_or_else(|| no_such_job(job_id, v))?;
+    let job = st.jobs.get_or_404(&(job_id, v))?;
     let name = job
         .settings
         .get("name")

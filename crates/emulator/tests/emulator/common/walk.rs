@@ -183,6 +183,7 @@ impl Walk {
             .collect()
     }
 
+    /// The core kinds' counts (the seed's parts count themselves: `Part::count`).
     pub fn counts(&self) -> Counts {
         let secrets = self.scopes.values().map(BTreeSet::len).sum();
         let (job_clusters, clusters): (Vec<&Value>, Vec<&Value>) = self
@@ -214,7 +215,6 @@ impl Walk {
             clusters: clusters.len(),
             job_clusters: job_clusters.len(),
             jobs: self.jobs.len(),
-            init_scripts: self.init_scripts.len(),
         }
     }
 }
