@@ -99,6 +99,10 @@ pub struct Walk {
     pub clusters: Vec<Value>,
     pub jobs: Vec<Value>,
     pub init_scripts: Vec<Value>,
+    /// Every pipeline, read whole (`GET /pipelines/{id}`).
+    pub pipelines: Vec<Value>,
+    /// Every notification destination, read whole (as the admin: with its config).
+    pub destinations: Vec<Value>,
 }
 
 impl Walk {
@@ -129,7 +133,30 @@ impl Walk {
                     .await,
             );
         }
+        let mut pipelines = Vec::new();
+        for p in emu
+            .paged(
+                "/api/2.0/pipelines?max_results=100",
+                "statuses",
+                "page_token",
+            )
+            .await
+        {
+            let id = p["pipeline_id"].as_str().unwrap();
+            pipelines.push(emu.get_ok(&format!("/api/2.0/pipelines/{id}")).await);
+        }
+        let mut destinations = Vec::new();
+        let list = "/api/2.0/notification-destinations?page_size=100";
+        for d in emu.paged(list, "results", "page_token").await {
+            let id = d["id"].as_str().unwrap();
+            destinations.push(
+                emu.get_ok(&format!("/api/2.0/notification-destinations/{id}"))
+                    .await,
+            );
+        }
         Walk {
+            pipelines,
+            destinations,
             users: emu.scim("Users").await,
             groups: emu.scim("Groups").await,
             sps: emu.scim("ServicePrincipals").await,
@@ -214,8 +241,19 @@ impl Walk {
             repos: self.repos.len(),
             clusters: clusters.len(),
             job_clusters: job_clusters.len(),
-            jobs: self.jobs.len(),
+            jobs: self.jobs.len() - self.pipeline_jobs().len(),
         }
+    }
+
+    /// The jobs with a pipeline task (the seed part `jobs with pipeline tasks`; the core jobs
+    /// have none).
+    pub fn pipeline_jobs(&self) -> Vec<&Value> {
+        (self.jobs.iter())
+            .filter(|j| {
+                let tasks = j["settings"]["tasks"].as_array();
+                tasks.is_some_and(|t| t.iter().any(|t| t["pipeline_task"].is_object()))
+            })
+            .collect()
     }
 }
 
@@ -314,6 +352,15 @@ pub fn check_jobs(w: &Walk) -> BTreeMap<&'static str, usize> {
                 *seen.entry("job_cluster refs").or_default() +=
                     check_cluster_spec(w, &t["new_cluster"], &name);
             }
+            if let Some(id) = t["pipeline_task"]["pipeline_id"].as_str() {
+                assert!(
+                    ids(&w.pipelines, "pipeline_id").contains(id),
+                    "{name}: pipeline {id}"
+                );
+                *seen.entry("pipeline_task").or_default() += 1;
+            }
+            *seen.entry("webhook").or_default() +=
+                check_webhooks(w, &t["webhook_notifications"], &name);
             if let Some(id) = t["run_job_task"]["job_id"].as_i64() {
                 assert!(jobs.contains(&id.to_string()), "{name}: run_job_task {id}");
                 *seen.entry("run_job_task").or_default() += 1;
@@ -342,6 +389,8 @@ pub fn check_jobs(w: &Walk) -> BTreeMap<&'static str, usize> {
                 }
             }
         }
+        *seen.entry("webhook").or_default() +=
+            check_webhooks(w, &s["webhook_notifications"], &name);
         if let Some(sp) = s["run_as"]["service_principal_name"].as_str() {
             assert!(
                 ids(&w.sps, "applicationId").contains(sp),
@@ -351,4 +400,25 @@ pub fn check_jobs(w: &Walk) -> BTreeMap<&'static str, usize> {
         }
     }
     seen
+}
+
+/// Checks every destination id of a `webhook_notifications` (job or task level): it names a
+/// notification destination, at most three per event. Returns how many were checked.
+pub fn check_webhooks(w: &Walk, hooks: &Value, what: &str) -> usize {
+    let known = ids(&w.destinations, "id");
+    let mut checked = 0;
+    for (event, list) in hooks.as_object().into_iter().flatten() {
+        let list = list.as_array().cloned().unwrap_or_default();
+        assert!(
+            list.len() <= 3,
+            "{what}: {event} has {} destinations",
+            list.len()
+        );
+        for d in list {
+            let id = d["id"].as_str().unwrap();
+            assert!(known.contains(id), "{what}: {event} destination {id}");
+            checked += 1;
+        }
+    }
+    checked
 }
