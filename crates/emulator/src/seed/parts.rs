@@ -22,9 +22,11 @@ mod pipelines;
 /// Every part, in generation order. Append new parts: a part draws its ids after every
 /// earlier one, so an appended part leaves everything seeded before it unchanged (ids,
 /// order, contents), while one inserted earlier shifts the ids of the parts after it. The
-/// core install draws ids too (the `/Repos/<folder>` folders), after every part is planned:
-/// a part appended after global init scripts draws its ids in [`Planned::install`], not in
-/// `generate`, or it would shift those (`seed::tests::seeded_states_are_unchanged` checks).
+/// core install draws ids too (the `/Repos/<folder>` folders), after every part is planned,
+/// and objects created through the API after seeding draw theirs from where the seed left the
+/// generator: a part appended after global init scripts draws its ids from a fork of it
+/// ([`crate::ids::IdGen::fork`], with a salt of its own), which moves neither
+/// (`seed::tests::seeded_states_are_unchanged` checks).
 pub const PARTS: &[Part] = &[
     init_scripts::PART,
     destinations::PART,

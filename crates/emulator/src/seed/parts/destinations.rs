@@ -9,8 +9,9 @@
 //! the same order (index modulo 4 gives the type: [`EMAIL`], [`SLACK`], [`WEBHOOK`],
 //! [`PAGERDUTY`]).
 //!
-//! Ids are drawn when the destinations are installed, not planned: the core install draws ids
-//! of its own after every part is planned, and a draw here would shift them.
+//! Ids come from a fork of the workspace's generator ([`IdGen::fork`], salt [`SALT`]), drawn
+//! at install: the generator itself does not move, so every object seeded or created before
+//! this part existed keeps its id.
 
 use serde_json::{Value, json};
 
@@ -36,6 +37,9 @@ pub const SLACK: usize = 1;
 pub const WEBHOOK: usize = 2;
 /// Index (modulo 4) of the PagerDuty destination.
 pub const PAGERDUTY: usize = 3;
+
+/// This part's fork of the id generator.
+pub const SALT: u64 = 1;
 
 /// The part: 4 destinations in `typical`.
 pub const PART: Part = Part {
@@ -110,11 +114,12 @@ impl Planned for Destinations {
 
     /// Installs each destination as create would store it (its config checked the same way).
     fn install(self: Box<Self>, st: &mut State) -> Result<(), EmulatorError> {
+        let mut ids = st.ids.fork(SALT);
         for d in self.0 {
             let c = destinations::parse_config(&d.config)
                 .and_then(|c| destinations::check_complete(&c).map(|()| c))
                 .map_err(|e| refused(&d.display_name, e))?;
-            let id = st.ids.uuid();
+            let id = ids.uuid();
             st.destinations.insert(id, d.display_name, c);
         }
         Ok(())

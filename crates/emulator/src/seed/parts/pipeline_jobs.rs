@@ -4,8 +4,9 @@
 //! notification destinations at job and at task level.
 //!
 //! They are jobs like the core ones (same store, same defaults), but new ones: created after
-//! every core job, their ids drawn when installed (after every other id, the core install's
-//! included), so the core jobs stay as they were. They are planned naming pipelines and
+//! every core job, their ids from a fork of the workspace's generator ([`IdGen::fork`], salt
+//! [`SALT`]; 16 digits, above every id the workspace hands out), so the core jobs, and every
+//! job created later, keep their ids. They are planned naming pipelines and
 //! destinations by name ([`Plan::pipelines`], [`Plan::destinations`]: those ids do not exist
 //! yet); install swaps each name for the id of the installed object of that name. `typical`
 //! has three ([`SHAPES`]); `scale:N` repeats them, numbered, spreading over the seeded
@@ -25,6 +26,9 @@ use crate::seed::install::refused;
 use crate::seed::plan::{Plan, SEED_EPOCH_MS};
 use crate::seed::tree::nb;
 use crate::state::State;
+
+/// This part's fork of the id generator.
+pub const SALT: u64 = 3;
 
 /// The part: 3 jobs in `typical`.
 pub const PART: Part = Part {
@@ -197,6 +201,7 @@ impl Planned for PipelineJobs {
         let destinations: HashMap<String, String> = (st.destinations.destinations.values())
             .map(|d| (d.display_name.clone(), d.id.clone()))
             .collect();
+        let mut ids = st.ids.fork(SALT);
         for mut j in self.0 {
             let name = j
                 .settings
@@ -206,7 +211,7 @@ impl Planned for PipelineJobs {
                 .to_string();
             resolve(&mut j.settings, &pipelines, &destinations).map_err(|e| refused(&name, e))?;
             jobs::validate::check(&j.settings, st).map_err(|e| refused(&name, e))?;
-            let job_id = st.ids.next_int();
+            let job_id = ids.next_int();
             let owner = Grant {
                 principal: Principal::UserName(j.creator.clone()),
                 permission_level: "IS_OWNER".into(),

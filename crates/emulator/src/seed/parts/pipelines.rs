@@ -12,8 +12,9 @@
 //! documented 12 000 pipelines per workspace. Jobs planned after this part run them, so their
 //! names go to [`Plan::pipelines`], in order.
 //!
-//! Ids (the pipeline's, its running update's) are drawn when installed, not planned: the core
-//! install draws ids of its own after every part is planned, and a draw here would shift them.
+//! Ids (the pipeline's, its running update's) come from a fork of the workspace's generator
+//! ([`IdGen::fork`], salt [`SALT`]), drawn at install: the generator itself does not move, so
+//! every object seeded or created before this part existed keeps its id.
 
 use serde_json::{Map, Value, json};
 
@@ -29,6 +30,9 @@ use crate::state::State;
 
 /// Most pipelines a workspace may save (documented resource limit).
 pub const MAX_PIPELINES: usize = 12_000;
+
+/// This part's fork of the id generator.
+pub const SALT: u64 = 2;
 
 /// The part: 6 pipelines in `typical`.
 pub const PART: Part = Part {
@@ -242,14 +246,15 @@ impl Planned for Pipelines {
     /// Installs each pipeline as create would store it (checked the same way), one a minute;
     /// a continuous one RUNNING since its creation.
     fn install(self: Box<Self>, st: &mut State) -> Result<(), EmulatorError> {
+        let mut ids = st.ids.fork(SALT);
         for (k, p) in self.0.into_iter().enumerate() {
             let at = SEED_EPOCH_MS + k as i64 * 60_000;
             let name = p.body.get("name").cloned().unwrap_or_default().to_string();
             let req = spec::parse(st, p.body).map_err(|e| refused(&name, e))?;
-            let id = st.ids.uuid();
+            let id = ids.uuid();
             let mut s = req.spec;
             spec::fill_defaults(&mut s, &id);
-            let update_id = pipelines::is_continuous(&s).then(|| st.ids.uuid());
+            let update_id = pipelines::is_continuous(&s).then(|| ids.uuid());
             let updates: Vec<Update> = (update_id.into_iter())
                 .map(|update_id| Update {
                     update_id,
