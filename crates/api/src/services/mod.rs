@@ -41,7 +41,7 @@ pub use pools::Pools;
 pub use repos::Repos;
 pub use scim::{Scim, ScimCollection};
 pub use secrets::Secrets;
-pub use sql_queries::{SqlAlerts, SqlLegacy, SqlQueries};
+pub use sql_queries::{AlertsV2, SqlAlerts, SqlLegacy, SqlQueries};
 pub use warehouses::Warehouses;
 pub use workspace::Workspace;
 
@@ -143,6 +143,12 @@ impl WorkspaceClient {
     /// Databricks SQL alerts.
     pub fn sql_alerts(&self) -> SqlAlerts {
         SqlAlerts {
+            client: self.clone(),
+        }
+    }
+    /// Databricks SQL alerts v2 (with their own schedule).
+    pub fn alerts_v2(&self) -> AlertsV2 {
+        AlertsV2 {
             client: self.clone(),
         }
     }

@@ -178,6 +178,46 @@ record! {
 }
 
 record! {
+    /// An alert v2 (`/api/2.0/alerts`): its own SQL and schedule; the body of a create or an
+    /// update is the object itself (not wrapped).
+    pub struct AlertV2 {
+        /// UUID (read-only).
+        id: String,
+        /// Its name.
+        display_name: String,
+        /// The SQL it evaluates.
+        query_text: String,
+        /// The warehouse it runs on.
+        warehouse_id: String,
+        /// `{quartz_cron_schedule, timezone_id, pause_status: PAUSED|UNPAUSED}`.
+        schedule: Value,
+        /// `{source, comparison_operator, threshold, empty_result_state, notification{notify_on_ok,
+        /// retrigger_seconds, subscriptions[{destination_id | user_email}]}}`.
+        evaluation: Value,
+        /// Summary of its notification.
+        custom_summary: String,
+        /// Description of its notification.
+        custom_description: String,
+        /// Query parameters.
+        parameters: Vec<Value>,
+        /// `{user_name | service_principal_name}`.
+        run_as: Value,
+        /// The folder holding it (create only).
+        parent_path: String,
+        /// The owner's user name (read-only).
+        owner_user_name: String,
+        /// Who it runs as (read-only).
+        effective_run_as: Value,
+        /// ACTIVE or DELETED (read-only).
+        lifecycle_state: String,
+        /// Creation time (read-only).
+        create_time: String,
+        /// Last change (read-only).
+        update_time: String,
+    }
+}
+
+record! {
     /// A query as the legacy API lists it (`/api/2.0/preview/sql/queries`).
     pub struct LegacyQuery {
         /// UUID.

@@ -1,8 +1,9 @@
 //! Jobs: the full settings (every page of tasks, job clusters, parameters and environments),
 //! every reference rewritten through the id map — clusters, policies, pools, warehouses,
 //! notebooks and workspace files, the run-as principal, the pipelines a `pipeline_task`
-//! updates, the notification destinations of its and its tasks' `webhook_notifications`, and
-//! the jobs a `run_job_task` runs; the secret scopes its clusters read are needs
+//! updates, the notification destinations of its and its tasks' `webhook_notifications`, the
+//! SQL queries and alerts its `sql_task`s run (with the destinations and users an alert task
+//! notifies), the alerts v2 of its `alert_task`s, and the jobs a `run_job_task` runs; the secret scopes its clusters read are needs
 //! ([`Kind::needs`]). A reference to something not migrated makes the job skipped with the
 //! reason; a reference to something that no longer exists in the source makes it fail. Never
 //! a silent substitution.
@@ -72,6 +73,9 @@ const PRINCIPALS: &[&str] = &[
 const JOBS: &[&str] = &[NAME];
 const DESTINATIONS: &[&str] = &[super::notification_destinations::NAME];
 const PIPELINES: &[&str] = &[super::pipelines::NAME];
+const QUERIES: &[&str] = &[super::sql_queries::NAME];
+const ALERTS: &[&str] = &[super::sql_alerts::NAME];
+const ALERTS_V2: &[&str] = &[super::sql_alerts_v2::NAME];
 
 macro_rules! refs {
     (tasks: [$($t:literal),*], clusters: [$($c:literal),*]) => {
@@ -91,6 +95,14 @@ macro_rules! refs {
                 r(concat!($t, "run_job_task.job_id"), JOBS, RefBy::Id),
                 r(concat!($t, "webhook_notifications{}[].id"), DESTINATIONS, RefBy::Id),
                 r(concat!($t, "pipeline_task.pipeline_id"), PIPELINES, RefBy::Id),
+                r(concat!($t, "sql_task.query.query_id"), QUERIES, RefBy::Id),
+                r(concat!($t, "sql_task.alert.alert_id"), ALERTS, RefBy::Id),
+                r(concat!($t, "sql_task.alert.subscriptions[].destination_id"), DESTINATIONS, RefBy::Id),
+                r(concat!($t, "sql_task.alert.subscriptions[].user_name"), USERS, RefBy::Key),
+                r(concat!($t, "alert_task.alert_id"), ALERTS_V2, RefBy::Id),
+                r(concat!($t, "alert_task.warehouse_id"), WAREHOUSES, RefBy::Id),
+                r(concat!($t, "alert_task.subscribers[].destination_id"), DESTINATIONS, RefBy::Id),
+                r(concat!($t, "alert_task.subscribers[].user_name"), USERS, RefBy::Key),
             )*
             $(
                 r(concat!($c, "policy_id"), POLICIES, RefBy::Id),

@@ -94,6 +94,10 @@ pub mod service_principals;
 mod shared;
 pub mod snapshot;
 pub mod source_walk;
+pub mod sql_alerts;
+pub mod sql_alerts_v2;
+pub(crate) mod sql_objects;
+pub mod sql_queries;
 pub mod sql_warehouses;
 mod table;
 pub mod users;
@@ -122,6 +126,9 @@ pub fn all() -> Vec<Arc<dyn Kind>> {
         Arc::new(notebooks::Notebooks),
         Arc::new(repos::Repos),
         Arc::new(pipelines::Pipelines),
+        Arc::new(sql_queries::SqlQueries),
+        Arc::new(sql_alerts::SqlAlerts),
+        Arc::new(sql_alerts_v2::SqlAlertsV2),
         Arc::new(jobs::Jobs),
     ];
     // Permissions of every object type, one line each, after the kinds they guard.

@@ -7,7 +7,8 @@
 //! everywhere and left alone. Principals are mapped through the id map — users by userName,
 //! groups by name, service principals by applicationId (the target's new one); a grant to a
 //! principal that was not migrated is dropped and reported. Objects with exactly one owner
-//! (jobs, warehouses, pipelines) keep the source owner, mapped; when it cannot be mapped, the
+//! (jobs, warehouses, pipelines) keep the source owner, mapped (a SQL query's or alert's
+//! owner is a field of the object, which its kind maps); when it cannot be mapped, the
 //! migrating principal is the owner. The target's ACL is replaced (PUT), so it ends equal to the source.
 //!
 //! A workspace without the permissions API (`FEATURE_DISABLED`) is reported once per object
@@ -141,6 +142,29 @@ pub fn all() -> Vec<Arc<dyn Kind>> {
             "pipelines",
             true,
             perm_refs!(super::pipelines::NAME),
+        ),
+        // The generic permissions API (the legacy DBSQL one has no service principals and
+        // replaces the ACL without inheritance); the owner is a field of the object itself.
+        k(
+            "sql_query_permissions",
+            Arc::new(super::sql_queries::SqlQueries),
+            "sql/queries",
+            false,
+            perm_refs!(super::sql_queries::NAME),
+        ),
+        k(
+            "sql_alert_permissions",
+            Arc::new(super::sql_alerts::SqlAlerts),
+            "sql/alerts",
+            false,
+            perm_refs!(super::sql_alerts::NAME),
+        ),
+        k(
+            "sql_alert_v2_permissions",
+            Arc::new(super::sql_alerts_v2::SqlAlertsV2),
+            "alertsv2",
+            false,
+            perm_refs!(super::sql_alerts_v2::NAME),
         ),
         k(
             "job_permissions",

@@ -74,9 +74,7 @@ fn cluster_at(nc: &mut Map<String, Value>, at: String, facts: &mut Facts) {
 /// it knows): keeping the source id would point the target job at nothing, or at something
 /// else, so the job fails with the reason instead.
 const NOT_MIGRATED: &[(&str, &str)] = &[
-    ("/sql_task/query/query_id", "SQL query"),
     ("/sql_task/dashboard/dashboard_id", "SQL dashboard"),
-    ("/sql_task/alert/alert_id", "SQL alert"),
     ("/dashboard_task/dashboard_id", "dashboard"),
 ];
 
@@ -284,6 +282,10 @@ mod tests {
                 {"task_key": "c", "spark_python_task": {"python_file": "dbfs:/x.py"},
                  "new_cluster": {"instance_pool_id": "p", "node_type_id": "i3.xlarge", "spark_version": "v",
                                  "spark_conf": {"k": "{{secrets/sc/key}}"}}},
+                {"task_key": "q", "sql_task": {"warehouse_id": "w-1", "query": {"query_id": "q-1"}}},
+                {"task_key": "al", "sql_task": {"warehouse_id": "w-1", "alert": {"alert_id": "a-1",
+                 "subscriptions": [{"destination_id": "dest-2"}, {"user_name": "u@x.com"}]}}},
+                {"task_key": "db", "sql_task": {"warehouse_id": "w-1", "dashboard": {"dashboard_id": "d-1"}}},
             ],
         });
         let clusters = BTreeSet::new();
@@ -308,7 +310,24 @@ mod tests {
             "/Shared/nb"
         );
         let problems = &b.facts.problems;
-        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems[1].contains("task `db` uses SQL dashboard d-1"),
+            "{problems:?}"
+        );
+        // SQL queries and alerts are migrated: their tasks are references (remapped).
+        assert!(
+            problems
+                .iter()
+                .all(|p| !p.contains("SQL query") && !p.contains("SQL alert")),
+            "{problems:?}"
+        );
+        assert_eq!(s["tasks"][4]["sql_task"]["query"]["query_id"], "q-1");
+        assert_eq!(s["tasks"][5]["sql_task"]["alert"]["alert_id"], "a-1");
+        assert_eq!(
+            s["tasks"][5]["sql_task"]["alert"]["subscriptions"][0]["destination_id"],
+            "dest-2"
+        );
         assert!(
             problems.iter().all(|p| !p.contains("pipeline")),
             "a pipeline is migrated: its task is a reference"

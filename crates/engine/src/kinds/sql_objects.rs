@@ -1,0 +1,134 @@
+//! What the Databricks SQL kinds (queries, alerts) share: their natural key (the folder and
+//! the display name), the owner as the API reads it, the lookup of a target object by that
+//! key, and the `update_mask` of a change.
+//!
+//! The current SQL API lists objects without their folder (`parent_path` comes only with a
+//! read by id), so finding an object by key reads the listed objects of that display name: the
+//! run's first lookup from one snapshot of the target (each object read once), a later one
+//! (after a create whose answer was lost) from a fresh listing of that name's objects.
+
+use std::future::Future;
+
+use futures::{StreamExt, TryStreamExt};
+use serde_json::Value;
+
+use super::snapshot::Lookup;
+use super::{Ctx, SourceObject, TargetObject};
+use crate::EngineError;
+
+/// What the API answers for the owner of an object whose owner was deleted.
+const UNAVAILABLE: &str = "Unavailable";
+
+/// The natural key of an object named `name` in folder `parent` (normalised: the API may
+/// answer it with a `/Workspace` prefix).
+pub(crate) fn key_of(parent: Option<&str>, name: &str) -> String {
+    match parent.map(super::shared::normalise_path) {
+        Some(p) if p != "/" => format!("{p}/{name}"),
+        _ => format!("/{name}"),
+    }
+}
+
+/// The owner as a spec holds it: none when the API says the owner no longer exists.
+pub(crate) fn owner(name: Option<&str>) -> Option<String> {
+    name.filter(|n| !n.is_empty() && *n != UNAVAILABLE)
+        .map(str::to_string)
+}
+
+/// A source object done in an earlier run, when resuming (`--resume`): its key from the
+/// ledger, so it is not read again (its folder needs a read).
+pub(crate) fn resumed(
+    ctx: &Ctx,
+    kind: &'static str,
+    id: &str,
+) -> Result<Option<SourceObject>, EngineError> {
+    if !SourceObject::resumable(ctx, kind, id)? {
+        return Ok(None);
+    }
+    let Some(entry) = ctx.ids.ledger().get(kind, id)? else {
+        return Ok(None);
+    };
+    let raw = serde_json::json!({"id": id, "not_read_again": "--resume"});
+    let mut obj = SourceObject::new(id, entry.natural_key, raw, Value::Null);
+    obj.mode = super::Mode::Resumed;
+    Ok(Some(obj))
+}
+
+/// The target object with key `key` (display name `name`). `list` gives every target
+/// object's id and display name; `read` reads one by id (`None`: gone, or trashed).
+pub(crate) async fn find<L, LF, R, RF>(
+    ctx: &Ctx,
+    kind: &'static str,
+    key: &str,
+    name: &str,
+    list: L,
+    read: R,
+) -> Result<Option<TargetObject>, EngineError>
+where
+    L: Fn() -> LF,
+    LF: Future<Output = Result<Vec<(String, String)>, EngineError>>,
+    R: Fn(String) -> RF,
+    RF: Future<Output = Result<Option<TargetObject>, EngineError>>,
+{
+    let width = ctx.opts.max_concurrency.clamp(1, 8);
+    let snapshot = || async {
+        let listed = list().await?;
+        futures::stream::iter(listed)
+            .map(|(id, _)| read(id))
+            .buffer_unordered(width)
+            .try_filter_map(|t| std::future::ready(Ok(t.map(|t| (t.key, t.id)))))
+            .try_collect::<Vec<_>>()
+            .await
+    };
+    match ctx.cache.first_lookup(kind, key, snapshot).await? {
+        Lookup::Id(id) => read(id).await,
+        Lookup::Absent => Ok(None),
+        Lookup::Ask => {
+            for (id, listed_name) in list().await? {
+                if listed_name != name {
+                    continue;
+                }
+                if let Some(t) = read(id).await?
+                    && t.key == key
+                {
+                    return Ok(Some(t));
+                }
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// The fields of `fields` whose desired value the target does not have, comma-separated
+/// (an `update_mask`); a field `desired` leaves out (or holds null) is left alone.
+pub(crate) fn update_mask(desired: &Value, target: &Value, fields: &[&str]) -> String {
+    fields
+        .iter()
+        .filter(|f| {
+            let d = &desired[**f];
+            !d.is_null() && !crate::json::subset_diff(d, &target[**f]).is_empty()
+        })
+        .copied()
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn keys_owners_and_masks() {
+        assert_eq!(key_of(Some("/Workspace/Shared/a/"), "q"), "/Shared/a/q");
+        assert_eq!(key_of(Some("/"), "q"), "/q");
+        assert_eq!(key_of(None, "q"), "/q");
+        assert_eq!(owner(Some("Unavailable")), None);
+        assert_eq!(owner(Some("a@x.com")).as_deref(), Some("a@x.com"));
+        let desired = json!({"display_name": "q", "tags": ["a"], "owner_user_name": null,
+                             "query_text": "select 1"});
+        let target = json!({"display_name": "q", "tags": ["b"], "owner_user_name": "z",
+                            "query_text": "select 2"});
+        let fields = ["display_name", "query_text", "tags", "owner_user_name"];
+        assert_eq!(update_mask(&desired, &target, &fields), "query_text,tags");
+    }
+}
