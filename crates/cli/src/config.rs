@@ -16,6 +16,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::cli::ConflictArg;
 
+mod translate;
+pub use translate::TranslateBlock;
+
 /// The whole file. Every key is optional; flags override it.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -46,6 +49,9 @@ pub struct FileConfig {
     /// Request budgets per API family (`[throttle.scim]`, `[throttle.jobs]`, …).
     #[serde(default)]
     pub throttle: BTreeMap<FamilyKey, ThrottleBlock>,
+    /// Names rewritten on the way to the target (`[translate.catalogs]`).
+    #[serde(default)]
+    pub translate: TranslateBlock,
 }
 
 /// An API family named in `[throttle.<family>]`. Read from a string (not with `Family`'s own

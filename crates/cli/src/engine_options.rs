@@ -62,6 +62,7 @@ pub fn build(
     if let Some(c) = settings.file.concurrency {
         opts.max_concurrency = c.0 as usize;
     }
+    opts.catalogs = settings.file.translate.catalog_map();
     opts.fail_fast =
         migrate.is_some_and(|m| m.fail_fast) || settings.file.fail_fast.unwrap_or(false);
     opts.recheck = migrate.is_some_and(|m| m.recheck);

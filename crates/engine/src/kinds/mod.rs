@@ -82,6 +82,7 @@ pub mod global_init_scripts;
 pub mod groups;
 pub mod instance_pools;
 pub mod jobs;
+pub mod legacy_sql;
 pub mod notebooks;
 pub mod notification_destinations;
 mod objects;
@@ -129,6 +130,7 @@ pub fn all() -> Vec<Arc<dyn Kind>> {
         Arc::new(sql_queries::SqlQueries),
         Arc::new(sql_alerts::SqlAlerts),
         Arc::new(sql_alerts_v2::SqlAlertsV2),
+        Arc::new(legacy_sql::LegacySql),
         Arc::new(jobs::Jobs),
     ];
     // Permissions of every object type, one line each, after the kinds they guard.
