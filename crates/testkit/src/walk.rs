@@ -1,8 +1,9 @@
 //! Every migratable object of a workspace, read once: SCIM principals, policies, pools,
 //! warehouses, secret scopes (keys and ACLs, never values), the workspace tree, Git folders,
 //! clusters, jobs (each read in full: a job list may leave settings out), global init
-//! scripts, notification destinations and pipelines (each read in full: a pipeline list has
-//! no settings).
+//! scripts, notification destinations, pipelines (each read in full: a pipeline list has
+//! no settings), Databricks SQL queries (each read in full, with its visualizations) and
+//! alerts (current and v2), and the legacy SQL dashboards.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -39,6 +40,14 @@ pub struct Walk {
     pub destinations: Vec<Value>,
     /// Every pipeline as `GET /pipelines/{id}` answers it.
     pub pipelines: Vec<Value>,
+    /// Every SQL query as `GET /sql/queries/{id}` answers it, with its `visualizations`.
+    pub queries: Vec<Value>,
+    /// Every SQL alert (current API) as `GET /sql/alerts/{id}` answers it.
+    pub alerts: Vec<Value>,
+    /// Every alert v2 as listed (whole objects).
+    pub alerts_v2: Vec<Value>,
+    /// Legacy SQL dashboards as listed.
+    pub legacy_dashboards: Vec<Value>,
 }
 
 impl Walk {
@@ -86,6 +95,12 @@ impl Walk {
                 )
                 .await?,
             pipelines: pipelines(ws).await?,
+            queries: queries(ws).await?,
+            alerts: alerts(ws).await?,
+            alerts_v2: ws
+                .paged("/api/2.0/alerts", &[], "alerts", "page_token")
+                .await?,
+            legacy_dashboards: legacy_dashboards(ws).await?,
         })
     }
 
@@ -102,7 +117,7 @@ impl Walk {
     /// Every object as a sorted key per kind (a key twice: a duplicate). Kinds are named as
     /// brickport names them, plus `files` and `secrets`; built-ins that are never migrated
     /// (the `admins` and `users` groups, default policies, `/Users` and `/Shared`, clusters
-    /// a job made) are left out; anything else a caller leaves out is its own choice.
+    /// a job made, legacy SQL dashboards) are left out; anything else a caller leaves out is its own choice.
     pub fn keys(&self) -> BTreeMap<&'static str, Vec<String>> {
         let names = |v: &[Value], field: &str| v.iter().map(|x| str_of(x, field)).collect();
         let mut out: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
@@ -155,6 +170,12 @@ impl Walk {
             names(&self.destinations, "display_name"),
         );
         out.insert("pipelines", names(&self.pipelines, "name"));
+        out.insert("sql_queries", self.queries.iter().map(sql_key).collect());
+        out.insert("sql_alerts", self.alerts.iter().map(sql_key).collect());
+        out.insert(
+            "sql_alerts_v2",
+            self.alerts_v2.iter().map(sql_key).collect(),
+        );
         for keys in out.values_mut() {
             keys.sort();
         }
@@ -202,6 +223,72 @@ pub async fn pipelines(ws: &Workspace) -> Result<Vec<Value>, Error> {
     {
         let id = str_of(&p, "pipeline_id");
         out.push(ws.get(&format!("/api/2.0/pipelines/{id}"), &[]).await?);
+    }
+    Ok(out)
+}
+
+/// A SQL object's key as brickport names it: its folder (without `/Workspace`) and its
+/// display name.
+pub fn sql_key(o: &Value) -> String {
+    let parent = str_of(o, "parent_path");
+    let parent = parent.strip_prefix("/Workspace").unwrap_or(&parent);
+    format!(
+        "{}/{}",
+        parent.trim_end_matches('/'),
+        str_of(o, "display_name")
+    )
+}
+
+/// Every SQL query, in full, each with its `visualizations` (the list has no folder).
+pub async fn queries(ws: &Workspace) -> Result<Vec<Value>, Error> {
+    let mut out = Vec::new();
+    for q in ws
+        .paged("/api/2.0/sql/queries", &[], "results", "page_token")
+        .await?
+    {
+        let path = format!("/api/2.0/sql/queries/{}", str_of(&q, "id"));
+        let mut full = ws.get(&path, &[]).await?;
+        let vis = ws
+            .paged(
+                &format!("{path}/visualizations"),
+                &[],
+                "results",
+                "page_token",
+            )
+            .await?;
+        full["visualizations"] = Value::Array(vis);
+        out.push(full);
+    }
+    Ok(out)
+}
+
+/// Every SQL alert (current API), in full (the list has no folder).
+pub async fn alerts(ws: &Workspace) -> Result<Vec<Value>, Error> {
+    let mut out = Vec::new();
+    for a in ws
+        .paged("/api/2.0/sql/alerts", &[], "results", "page_token")
+        .await?
+    {
+        let path = format!("/api/2.0/sql/alerts/{}", str_of(&a, "id"));
+        out.push(ws.get(&path, &[]).await?);
+    }
+    Ok(out)
+}
+
+/// Every legacy SQL dashboard, page by page (numbered from 1) until an empty page.
+pub async fn legacy_dashboards(ws: &Workspace) -> Result<Vec<Value>, Error> {
+    let mut out = Vec::new();
+    for page in 1.. {
+        let n = page.to_string();
+        let q = [("page", n.as_str()), ("page_size", "100")];
+        let items = items(
+            &ws.get("/api/2.0/preview/sql/dashboards", &q).await?,
+            "results",
+        );
+        if items.is_empty() {
+            break;
+        }
+        out.extend(items);
     }
     Ok(out)
 }

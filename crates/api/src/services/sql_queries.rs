@@ -223,8 +223,9 @@ impl AlertsV2 {
     }
 }
 
-/// The legacy `/api/2.0/preview/sql/*` lists. Read only: brickport never writes through the
-/// legacy API (it lists legacy objects so the operator can convert them in the source).
+/// The legacy `/api/2.0/preview/sql/*` lists. brickport's engine never writes through the
+/// legacy API (it lists legacy objects so the operator can convert them in the source); the
+/// one write here, [`SqlLegacy::create_dashboard`], is for setting up a workspace (tests).
 #[derive(Debug, Clone)]
 pub struct SqlLegacy {
     pub(crate) client: WorkspaceClient,
@@ -239,5 +240,21 @@ impl SqlLegacy {
     /// Every legacy dashboard, by page number.
     pub fn dashboards(&self) -> ApiStream<LegacyDashboard> {
         paginate::numbered(self.client.clone(), LEGACY_DASHBOARDS.into(), LEGACY_PAGE)
+    }
+
+    /// Creates a legacy dashboard (`name`, `parent`, `tags`; the current SDKs no longer offer
+    /// it, Terraform still does). Not used by the migration: for setting up a workspace.
+    pub async fn create_dashboard(
+        &self,
+        dashboard: &LegacyDashboard,
+    ) -> Result<LegacyDashboard, ApiError> {
+        let d: LegacyDashboard = self
+            .client
+            .body_t(Method::POST, LEGACY_DASHBOARDS, dashboard)
+            .await?;
+        if d.id.is_none() {
+            return Err(missing("preview/sql/dashboards create", "id"));
+        }
+        Ok(d)
     }
 }

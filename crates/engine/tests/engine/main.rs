@@ -17,6 +17,7 @@ mod pipelines;
 mod resilience;
 mod resume;
 mod source_walk;
+mod sql;
 mod typical;
 mod verify;
 mod workspace_lookups;

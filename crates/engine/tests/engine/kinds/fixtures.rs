@@ -14,6 +14,7 @@ use brickport_api::types::permissions::AccessControlRequest;
 use futures::future::BoxFuture;
 
 use super::objects::*;
+use super::sql_objects::*;
 use crate::support::seed;
 
 /// Creates the object in the source; returns the id its kind's API (and, for a guarded
@@ -65,6 +66,9 @@ pub struct Fixture {
     /// For a permissions kind: its grants are compared in both workspaces. Otherwise the
     /// walk finds the object by its key.
     pub grant: Option<Grant>,
+    /// A kind whose objects are only reported (skipped with a manual action), never written,
+    /// and why: its steps are the report, nothing written, and an empty plan.
+    pub reported: Option<&'static str>,
 }
 
 fn object(kind: &'static str, name: &'static str, create: Create, change: Change) -> Fixture {
@@ -74,6 +78,15 @@ fn object(kind: &'static str, name: &'static str, create: Create, change: Change
         create,
         change,
         grant: None,
+        reported: None,
+    }
+}
+
+/// A kind whose objects are reported and never written (`why`).
+fn reported(kind: &'static str, name: &'static str, create: Create, why: &'static str) -> Fixture {
+    Fixture {
+        reported: Some(why),
+        ..object(kind, name, create, Change::Nothing(why))
     }
 }
 
@@ -91,6 +104,7 @@ fn permissions(
         create: guarded,
         change: Change::GrantOthers,
         grant: Some(Grant { object_type, level }),
+        reported: None,
     }
 }
 
@@ -117,6 +131,12 @@ pub fn table() -> Vec<Fixture> {
         object("repos", "/Repos/team/lib", |c| Box::pin(repo(c)), Change::By(|c, id| Box::pin(edit_repo(c, id)), 1)),
         // Its notebook comes along; the update is one `PUT` of the whole settings.
         object("pipelines", "fx-pipeline", |c| Box::pin(pipeline(c)), Change::By(|c, id| Box::pin(edit_pipeline(c, id)), 1)),
+        // The query's fields in one `PATCH`; its visualization is left alone.
+        object("sql_queries", "/Shared/fx-query", |c| Box::pin(query(c)), Change::By(|c, id| Box::pin(edit_query(c, id)), 1)),
+        object("sql_alerts", "/Shared/fx-alert", |c| Box::pin(alert(c)), Change::By(|c, id| Box::pin(edit_alert(c, id)), 1)),
+        // Created with its schedule paused; the change is one `PATCH`.
+        object("sql_alerts_v2", "/Shared/fx-alert-v2", |c| Box::pin(alert_v2(c)), Change::By(|c, id| Box::pin(edit_alert_v2(c, id)), 1)),
+        reported("legacy_sql", "fx-legacy", |c| Box::pin(legacy_dashboard(c)), "a legacy dashboard is listed for conversion in the source, never written"),
         object("jobs", "fx-job", |c| Box::pin(job(c)), Change::By(|c, id| Box::pin(edit_job(c, id)), 1)),
         permissions("cluster_policy_permissions", |c| Box::pin(policy(c)), "cluster-policies", "CAN_USE"),
         permissions("instance_pool_permissions", |c| Box::pin(pool(c)), "instance-pools", "CAN_ATTACH_TO"),
@@ -126,6 +146,9 @@ pub fn table() -> Vec<Fixture> {
         permissions("notebook_permissions", |c| Box::pin(notebook(c)), "notebooks", "CAN_READ"),
         permissions("repo_permissions", |c| Box::pin(repo(c)), "repos", "CAN_READ"),
         permissions("pipeline_permissions", |c| Box::pin(pipeline(c)), "pipelines", "CAN_VIEW"),
+        permissions("sql_query_permissions", |c| Box::pin(query(c)), "sql/queries", "CAN_RUN"),
+        permissions("sql_alert_permissions", |c| Box::pin(alert(c)), "sql/alerts", "CAN_RUN"),
+        permissions("sql_alert_v2_permissions", |c| Box::pin(alert_v2(c)), "alertsv2", "CAN_RUN"),
         permissions("job_permissions", |c| Box::pin(job(c)), "jobs", "CAN_VIEW"),
     ]
 }
