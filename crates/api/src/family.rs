@@ -33,17 +33,21 @@ pub enum Family {
     NotificationDestinations,
     /// `/api/2.0/pipelines/*` (Lakeflow Declarative Pipelines).
     Pipelines,
-    /// Databricks SQL objects: `/api/2.0/sql/{queries,visualizations,alerts}`, alerts v2
-    /// (`/api/2.0/alerts`) and the legacy `/api/2.0/preview/sql/*` (queries, dashboards,
-    /// alerts, data sources).
-    SqlObjects,
+    /// Databricks SQL queries and their visualizations: `/api/2.0/sql/queries`,
+    /// `/api/2.0/sql/visualizations`.
+    SqlQueries,
+    /// Databricks SQL alerts: `/api/2.0/sql/alerts` and alerts v2 (`/api/2.0/alerts`).
+    SqlAlerts,
+    /// The legacy Databricks SQL API: `/api/2.0/preview/sql/*` (queries, dashboards, alerts,
+    /// data sources).
+    SqlLegacy,
     /// Everything else (global init scripts, token endpoints, …).
     Other,
 }
 
 impl Family {
     /// Every family, in a fixed order (used to index per-family tables).
-    pub const ALL: [Family; 14] = [
+    pub const ALL: [Family; 16] = [
         Family::Scim,
         Family::Clusters,
         Family::Pools,
@@ -56,7 +60,9 @@ impl Family {
         Family::Repos,
         Family::NotificationDestinations,
         Family::Pipelines,
-        Family::SqlObjects,
+        Family::SqlQueries,
+        Family::SqlAlerts,
+        Family::SqlLegacy,
         Family::Other,
     ];
 
@@ -80,7 +86,9 @@ impl Family {
             Family::Repos => "repos",
             Family::NotificationDestinations => "notification_destinations",
             Family::Pipelines => "pipelines",
-            Family::SqlObjects => "sql_objects",
+            Family::SqlQueries => "sql_queries",
+            Family::SqlAlerts => "sql_alerts",
+            Family::SqlLegacy => "sql_legacy",
             Family::Other => "other",
         }
     }
@@ -102,17 +110,14 @@ impl Family {
             service = segments.next().unwrap_or_default();
         }
         match service {
-            // The SQL objects are a service of their own, beside the warehouses.
-            "sql" if preview => Family::SqlObjects,
-            "sql"
-                if matches!(
-                    segments.next(),
-                    Some("queries" | "visualizations" | "alerts")
-                ) =>
-            {
-                Family::SqlObjects
-            }
-            "alerts" => Family::SqlObjects,
+            // The SQL objects are services of their own, beside the warehouses.
+            "sql" if preview => Family::SqlLegacy,
+            "sql" => match segments.next() {
+                Some("queries" | "visualizations") => Family::SqlQueries,
+                Some("alerts") => Family::SqlAlerts,
+                _ => Family::Sql,
+            },
+            "alerts" => Family::SqlAlerts,
             "scim" => Family::Scim,
             "clusters" | "libraries" => Family::Clusters,
             "instance-pools" => Family::Pools,
@@ -121,7 +126,6 @@ impl Family {
             "workspace" => Family::Workspace,
             "permissions" => Family::Permissions,
             "secrets" => Family::Secrets,
-            "sql" => Family::Sql,
             "repos" | "git-credentials" => Family::Repos,
             "notification-destinations" => Family::NotificationDestinations,
             "pipelines" => Family::Pipelines,
@@ -185,15 +189,18 @@ mod tests {
             Family::from_path("/api/2.0/pipelines/p-1/stop"),
             Family::Pipelines
         );
-        for p in [
-            "/api/2.0/sql/queries",
-            "/api/2.0/sql/queries/q-1/visualizations",
-            "/api/2.0/sql/visualizations/v-1",
-            "/api/2.0/sql/alerts/a-1",
-            "/api/2.0/alerts",
-            "/api/2.0/preview/sql/dashboards",
+        for (p, f) in [
+            ("/api/2.0/sql/queries", Family::SqlQueries),
+            (
+                "/api/2.0/sql/queries/q-1/visualizations",
+                Family::SqlQueries,
+            ),
+            ("/api/2.0/sql/visualizations/v-1", Family::SqlQueries),
+            ("/api/2.0/sql/alerts/a-1", Family::SqlAlerts),
+            ("/api/2.0/alerts", Family::SqlAlerts),
+            ("/api/2.0/preview/sql/dashboards", Family::SqlLegacy),
         ] {
-            assert_eq!(Family::from_path(p), Family::SqlObjects, "{p}");
+            assert_eq!(Family::from_path(p), f, "{p}");
         }
         assert_eq!(Family::from_path("/api/2.0/sql/warehouses"), Family::Sql);
         assert_eq!(

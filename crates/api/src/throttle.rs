@@ -105,7 +105,7 @@ impl Default for ThrottleOptions {
             requests_per_second: published * MARGIN,
         };
         let mut limits = BTreeMap::new();
-        let table: [(Family, usize, f64); 14] = [
+        let table: [(Family, usize, f64); 16] = [
             (Family::Scim, 8, 255.0 / 60.0),
             (Family::Clusters, 32, 30.0),
             (Family::Pools, 32, 30.0),
@@ -123,7 +123,9 @@ impl Default for ThrottleOptions {
             // No figure is published for the SQL objects; the SDK warns that 10 or more
             // concurrent lists of queries, alerts or legacy dashboards may be throttled or
             // banned for a while: the platform's usual 30/s, fewer than 10 at once.
-            (Family::SqlObjects, 8, 30.0),
+            (Family::SqlQueries, 8, 30.0),
+            (Family::SqlAlerts, 8, 30.0),
+            (Family::SqlLegacy, 8, 30.0),
             (Family::Other, 32, 30.0),
         ];
         for (family, max_concurrent, published) in table {

@@ -2,10 +2,12 @@
 //! (`/api/2.0/sql/queries`, `/api/2.0/sql/visualizations`), alerts (`/api/2.0/sql/alerts`),
 //! alerts v2 (`/api/2.0/alerts`), and the legacy lists (`/api/2.0/preview/sql/{queries,dashboards}`), read only.
 //!
-//! These are one API family ([`crate::Family::SqlObjects`]). No rate is published for it; the
-//! SDK warns that 10 or more concurrent lists of queries, alerts or legacy dashboards may be
-//! throttled or banned for a while, so the family runs fewer than 10 requests at once (and
-//! each list is one sequential stream of pages).
+//! Three API families: queries with visualizations ([`crate::Family::SqlQueries`]), alerts
+//! current and v2 ([`crate::Family::SqlAlerts`]) and the legacy API
+//! ([`crate::Family::SqlLegacy`]). No rate is published for them; the SDK warns that 10 or
+//! more concurrent lists of queries, alerts or legacy dashboards may be throttled or banned
+//! for a while, so each family runs fewer than 10 requests at once (and each list is one
+//! sequential stream of pages).
 
 use reqwest::Method;
 

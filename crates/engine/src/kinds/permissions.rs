@@ -148,14 +148,14 @@ pub fn all() -> Vec<Arc<dyn Kind>> {
         k(
             "sql_query_permissions",
             Arc::new(super::sql_queries::SqlQueries),
-            "sql/queries",
+            "queries",
             false,
             perm_refs!(super::sql_queries::NAME),
         ),
         k(
             "sql_alert_permissions",
             Arc::new(super::sql_alerts::SqlAlerts),
-            "sql/alerts",
+            "alerts",
             false,
             perm_refs!(super::sql_alerts::NAME),
         ),

@@ -146,8 +146,8 @@ pub fn table() -> Vec<Fixture> {
         permissions("notebook_permissions", |c| Box::pin(notebook(c)), "notebooks", "CAN_READ"),
         permissions("repo_permissions", |c| Box::pin(repo(c)), "repos", "CAN_READ"),
         permissions("pipeline_permissions", |c| Box::pin(pipeline(c)), "pipelines", "CAN_VIEW"),
-        permissions("sql_query_permissions", |c| Box::pin(query(c)), "sql/queries", "CAN_RUN"),
-        permissions("sql_alert_permissions", |c| Box::pin(alert(c)), "sql/alerts", "CAN_RUN"),
+        permissions("sql_query_permissions", |c| Box::pin(query(c)), "queries", "CAN_RUN"),
+        permissions("sql_alert_permissions", |c| Box::pin(alert(c)), "alerts", "CAN_RUN"),
         permissions("sql_alert_v2_permissions", |c| Box::pin(alert_v2(c)), "alertsv2", "CAN_RUN"),
         permissions("job_permissions", |c| Box::pin(job(c)), "jobs", "CAN_VIEW"),
     ]
