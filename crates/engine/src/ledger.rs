@@ -31,6 +31,7 @@ use crate::EngineError;
 mod entry;
 mod reason;
 mod record;
+mod rolled_back;
 mod sql;
 mod supplied;
 mod upgrade;
@@ -38,6 +39,7 @@ mod upgrade;
 pub use entry::{Action, Category, Entry, ManualAction, Status};
 pub use reason::{Dependency, DependencyState, Note, SkipCode, SkipReason};
 pub use record::{Intent, Record};
+pub use rolled_back::Supplied;
 pub(crate) use sql::CUTOVER_TABLE;
 use upgrade::{needs_upgrade, upgrade};
 
@@ -187,6 +189,7 @@ impl Ledger {
                 .get::<_, Option<String>>(12)?
                 .as_deref()
                 .and_then(SkipCode::parse),
+            created: r.get::<_, i64>(13)? != 0,
         })
     }
 

@@ -5,6 +5,7 @@
 use brickport_api::types::policies::Policy;
 use serde_json::Value;
 
+use super::{Deleted, InTarget};
 use super::snapshot::find_listed;
 use super::{Created, Ctx, Kind, KindFuture, Mode, SourceObject, TargetObject, from_json, to_json};
 use super::{Detail, ObjectStream};
@@ -67,6 +68,15 @@ async fn all(ctx: &Ctx, source: bool) -> Result<Vec<Policy>, crate::EngineError>
 impl Kind for ClusterPolicies {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    fn delete<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        target: InTarget<'a>,
+    ) -> Option<KindFuture<'a, Deleted>> {
+        // Deleting a policy leaves the clusters it governed running (their own, deleted first).
+        super::delete_by(async move { ctx.target.policies().delete(target.id).await })
     }
     fn phase(&self) -> u8 {
         1

@@ -24,6 +24,7 @@ use brickport_api::types::clusters::Cluster;
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 
+use super::{Deleted, InTarget};
 use super::Detail;
 use super::shared::SOURCE_ID_TAG;
 use super::snapshot::Lookup;
@@ -245,6 +246,15 @@ async fn source_object(
 impl Kind for Clusters {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    fn delete<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        target: InTarget<'a>,
+    ) -> Option<KindFuture<'a, Deleted>> {
+        // Permanently: a terminated cluster would stay listed for 30 days, and its name with it.
+        super::delete_by(async move { ctx.target.clusters().permanent_delete(target.id).await })
     }
     fn phase(&self) -> u8 {
         2

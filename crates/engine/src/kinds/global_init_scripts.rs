@@ -12,6 +12,7 @@
 use brickport_api::types::init_scripts::GlobalInitScript;
 use serde_json::{Value, json};
 
+use super::{Deleted, InTarget};
 use super::snapshot::Lookup;
 use super::{
     Created, Ctx, Detail, Kind, KindFuture, ObjectStream, RefBy, Reference, SourceObject,
@@ -152,6 +153,14 @@ async fn find(ctx: &Ctx, name: &str) -> Result<Option<TargetObject>, crate::Engi
 impl Kind for GlobalInitScripts {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    fn delete<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        target: InTarget<'a>,
+    ) -> Option<KindFuture<'a, Deleted>> {
+        super::delete_by(async move { ctx.target.init_scripts().delete(target.id).await })
     }
     fn phase(&self) -> u8 {
         1

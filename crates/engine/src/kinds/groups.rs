@@ -11,6 +11,7 @@ use brickport_api::types::scim::{Group, PatchOp, PatchOperation, ScimQuery};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 
+use super::{Deleted, InTarget};
 use super::Detail;
 use super::scim::{complex, value_list, values};
 use super::snapshot::Lookup;
@@ -92,6 +93,14 @@ async fn find_by_name(ctx: &Ctx, name: &str) -> Result<Option<Group>, crate::Eng
 impl Kind for Groups {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    fn delete<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        target: InTarget<'a>,
+    ) -> Option<KindFuture<'a, Deleted>> {
+        super::delete_by(async move { ctx.target.scim().groups().delete(target.id).await })
     }
     fn phase(&self) -> u8 {
         1

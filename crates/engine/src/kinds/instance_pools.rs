@@ -4,6 +4,7 @@
 use brickport_api::types::pools::InstancePool;
 use serde_json::Value;
 
+use super::{Deleted, InTarget};
 use super::snapshot::find_listed;
 use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, from_json, to_json};
 use super::{Detail, ObjectStream};
@@ -71,6 +72,14 @@ async fn all(ctx: &Ctx, source: bool) -> Result<Vec<InstancePool>, crate::Engine
 impl Kind for InstancePools {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    fn delete<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        target: InTarget<'a>,
+    ) -> Option<KindFuture<'a, Deleted>> {
+        super::delete_by(async move { ctx.target.pools().delete(target.id).await })
     }
     fn phase(&self) -> u8 {
         1

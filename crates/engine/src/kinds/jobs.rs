@@ -28,6 +28,7 @@ use brickport_api::types::jobs::{Job, JobListQuery, JobSettings};
 use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
+use super::{Deleted, InTarget};
 use super::shared::SOURCE_ID_TAG;
 use super::snapshot::Lookup;
 use super::{After, Detail};
@@ -235,6 +236,17 @@ fn brief_list(ctx: &Ctx) -> ObjectStream<'_> {
 impl Kind for Jobs {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    fn delete<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        target: InTarget<'a>,
+    ) -> Option<KindFuture<'a, Deleted>> {
+        Some(Box::pin(async move {
+            ctx.target.jobs().delete(parse_id(target.id)?).await?;
+            Ok(Deleted::Done)
+        }))
     }
     fn phase(&self) -> u8 {
         3

@@ -20,6 +20,7 @@ use brickport_api::types::notification_destinations::NotificationDestination;
 use futures::TryStreamExt;
 use serde_json::Value;
 
+use super::{Deleted, InTarget};
 use super::snapshot::Lookup;
 use super::{
     Created, Ctx, Detail, Kind, KindFuture, Mode, ObjectStream, SourceObject, TargetObject,
@@ -228,6 +229,14 @@ fn config_equal(desired: &Value, target: &Value) -> bool {
 impl Kind for NotificationDestinations {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    fn delete<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        target: InTarget<'a>,
+    ) -> Option<KindFuture<'a, Deleted>> {
+        super::delete_by(async move { ctx.target.notification_destinations().delete(target.id).await })
     }
     fn phase(&self) -> u8 {
         1

@@ -25,6 +25,7 @@ use brickport_api::types::pipelines::{
 use futures::TryStreamExt;
 use serde_json::Value;
 
+use super::{Deleted, InTarget};
 use super::snapshot::Lookup;
 use super::{After, Detail, Mode, Needed};
 use super::{
@@ -197,6 +198,14 @@ async fn stop_if_active(ctx: &Ctx, id: &str, state: Option<&str>) -> Result<(), 
 impl Kind for Pipelines {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    fn delete<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        target: InTarget<'a>,
+    ) -> Option<KindFuture<'a, Deleted>> {
+        super::delete_by(async move { ctx.target.pipelines().delete(target.id).await })
     }
     fn phase(&self) -> u8 {
         3

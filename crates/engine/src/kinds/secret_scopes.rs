@@ -15,6 +15,7 @@ use brickport_api::Secret;
 use brickport_api::types::secrets::CreateScope;
 use serde_json::{Value, json};
 
+use super::{Deleted, InTarget};
 use super::snapshot::Lookup;
 use super::{Created, Ctx, Kind, KindFuture, Mode, RefBy, Reference, SourceObject, TargetObject};
 use super::{Detail, ObjectStream};
@@ -85,6 +86,15 @@ async fn find_target(ctx: &Ctx, name: &str) -> Result<Option<TargetObject>, Engi
 impl Kind for SecretScopes {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    fn delete<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        target: InTarget<'a>,
+    ) -> Option<KindFuture<'a, Deleted>> {
+        // With its keys and ACLs: a scope is deleted whole, by name.
+        super::delete_by(async move { ctx.target.secrets().delete_scope(target.key).await })
     }
     fn phase(&self) -> u8 {
         1

@@ -5,6 +5,7 @@ use brickport_api::types::warehouses::Warehouse;
 use futures::TryStreamExt;
 use serde_json::Value;
 
+use super::{Deleted, InTarget};
 use super::snapshot::find_listed;
 use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, from_json, to_json};
 use super::{Detail, ObjectStream};
@@ -54,6 +55,14 @@ async fn all(ctx: &Ctx, source: bool) -> Result<Vec<Warehouse>, crate::EngineErr
 impl Kind for SqlWarehouses {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    fn delete<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        target: InTarget<'a>,
+    ) -> Option<KindFuture<'a, Deleted>> {
+        super::delete_by(async move { ctx.target.warehouses().delete(target.id).await })
     }
     fn phase(&self) -> u8 {
         1

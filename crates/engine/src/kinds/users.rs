@@ -6,6 +6,7 @@ use brickport_api::types::scim::{ScimQuery, User};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 
+use super::{Deleted, InTarget};
 use super::Detail;
 use super::scim::{complex, find_patiently, values};
 use super::snapshot::Lookup;
@@ -52,6 +53,15 @@ fn request(desired: &Value) -> User {
 impl Kind for Users {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    fn delete<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        target: InTarget<'a>,
+    ) -> Option<KindFuture<'a, Deleted>> {
+        let delete = async move { ctx.target.scim().users().delete(target.id).await };
+        Some(Box::pin(super::scim::delete_principal(ctx, target.key, delete)))
     }
     fn phase(&self) -> u8 {
         1

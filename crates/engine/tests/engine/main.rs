@@ -16,6 +16,7 @@ mod phases23;
 mod pipelines;
 mod resilience;
 mod resume;
+mod rollback;
 mod source_walk;
 mod typical;
 mod verify;
