@@ -41,19 +41,34 @@ async fn roll_back(p: &Pair, dry_run: bool, force: bool) -> RollbackReport {
 }
 
 /// Everything the walk reads, as one JSON document: two walks equal here hold the same
-/// objects with the same content and ids.
+/// objects with the same content and ids. (Every field named: a kind the walk learns must be
+/// added here.)
 fn everything(w: &Walk) -> Value {
-    let scopes: Value = w
-        .scopes
+    let Walk {
+        users,
+        groups,
+        service_principals,
+        policies,
+        pools,
+        warehouses,
+        scopes,
+        tree,
+        repos,
+        clusters,
+        jobs,
+        init_scripts,
+        destinations,
+        pipelines,
+    } = w;
+    let scopes: serde_json::Map<String, Value> = scopes
         .iter()
         .map(|(name, s)| (name.clone(), json!({"keys": s.keys, "acls": s.acls})))
-        .collect::<serde_json::Map<String, Value>>()
-        .into();
+        .collect();
     json!({
-        "users": w.users, "groups": w.groups, "service_principals": w.service_principals,
-        "policies": w.policies, "pools": w.pools, "warehouses": w.warehouses,
-        "scopes": scopes, "tree": w.tree, "repos": w.repos, "clusters": w.clusters,
-        "jobs": w.jobs, "init_scripts": w.init_scripts, "destinations": w.destinations,
+        "users": users, "groups": groups, "service_principals": service_principals,
+        "policies": policies, "pools": pools, "warehouses": warehouses, "scopes": scopes,
+        "tree": tree, "repos": repos, "clusters": clusters, "jobs": jobs,
+        "init_scripts": init_scripts, "destinations": destinations, "pipelines": pipelines,
     })
 }
 
@@ -156,6 +171,12 @@ async fn a_typical_migration_rolled_back_leaves_the_target_as_it_was() {
     assert!(done.is_success(), "{:#?}", left_behind(&done));
     let deleted = done.count(RollbackOutcome::Deleted);
     assert_eq!(deleted, look.count(RollbackOutcome::Deleted), "as the dry run said");
+    // Every object the migration created, of every kind, and nothing else.
+    for k in first.kinds.iter().filter(|k| !k.kind.ends_with("_permissions")) {
+        let of_kind = done.objects.iter().filter(|o| o.kind == k.kind);
+        let n = of_kind.filter(|o| o.outcome == RollbackOutcome::Deleted).count();
+        assert_eq!(n, k.created, "{} deleted", k.kind);
+    }
     assert!(deleted > 300, "{deleted} deleted");
     let kept = done.objects.iter().find(|o| o.key == policy).map(|o| o.outcome);
     assert_eq!(kept, Some(RollbackOutcome::Existed), "the adopted policy");
