@@ -28,11 +28,17 @@ fn heading(o: RollbackOutcome, dry_run: bool) -> Option<&'static str> {
         Deleted if dry_run => "would delete",
         Deleted => "deleted",
         Gone => "already gone from the target",
-        Changed => "kept: changed in the target since the migration wrote them (--force deletes them)",
+        Changed => {
+            "kept: changed in the target since the migration wrote them (--force deletes them)"
+        }
         Holds => "kept: holding objects the migration did not create, or kept",
-        Unrecorded => "kept: what the migration wrote to them was not recorded (--force deletes them)",
+        Unrecorded => {
+            "kept: what the migration wrote to them was not recorded (--force deletes them)"
+        }
         Unsupported => "kept: their kind cannot be rolled back (delete them by hand)",
-        Unsettled => "kept: their create was interrupted (run `brickport migrate`, then roll back again)",
+        Unsettled => {
+            "kept: their create was interrupted (run `brickport migrate`, then roll back again)"
+        }
         Manual => "to do by hand: changed by the migration, but they existed before it",
         Failed => "FAILED (still in the target: run `brickport rollback` again)",
         WithObject | Existed => return None,
@@ -71,7 +77,10 @@ pub fn text(r: &RollbackReport) -> String {
         let _ = writeln!(out, "{title} ({}):", lines.len());
         for l in lines {
             let detail = match (&l.detail, o) {
-                (Some(d), Changed | Holds | Unrecorded | Unsupported | Unsettled | Failed | Manual) => {
+                (
+                    Some(d),
+                    Changed | Holds | Unrecorded | Unsupported | Unsettled | Failed | Manual,
+                ) => {
                     format!(": {d}")
                 }
                 _ => String::new(),
@@ -116,7 +125,10 @@ fn confirmed(plan: &RollbackReport) -> Result<bool> {
         .lock()
         .read_line(&mut answer)
         .context("cannot read the answer")?;
-    Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
 }
 
 /// `brickport rollback`: exit 0 when nothing the migration created is left in the target (or,

@@ -5,9 +5,9 @@
 use brickport_api::types::policies::Policy;
 use serde_json::Value;
 
-use super::{Deleted, InTarget};
 use super::snapshot::find_listed;
 use super::{Created, Ctx, Kind, KindFuture, Mode, SourceObject, TargetObject, from_json, to_json};
+use super::{Deleted, InTarget};
 use super::{Detail, ObjectStream};
 use crate::Check;
 use crate::json::pick;
@@ -70,11 +70,7 @@ impl Kind for ClusterPolicies {
         NAME
     }
 
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        target: InTarget<'a>,
-    ) -> Option<KindFuture<'a, Deleted>> {
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
         // Deleting a policy leaves the clusters it governed running (their own, deleted first).
         super::delete_by(async move { ctx.target.policies().delete(target.id).await })
     }

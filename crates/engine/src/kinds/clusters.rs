@@ -24,7 +24,6 @@ use brickport_api::types::clusters::Cluster;
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 
-use super::{Deleted, InTarget};
 use super::Detail;
 use super::shared::SOURCE_ID_TAG;
 use super::snapshot::Lookup;
@@ -32,6 +31,7 @@ use super::{
     Created, Ctx, Facts, Kind, KindFuture, Mode, Needed, ObjectStream, RefBy, Reference,
     SourceObject, TargetObject, from_json,
 };
+use super::{Deleted, InTarget};
 use crate::ledger::{Action, Category, SkipReason};
 use crate::{Check, EngineError};
 
@@ -248,11 +248,7 @@ impl Kind for Clusters {
         NAME
     }
 
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        target: InTarget<'a>,
-    ) -> Option<KindFuture<'a, Deleted>> {
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
         // Permanently: a terminated cluster would stay listed for 30 days, and its name with it.
         super::delete_by(async move { ctx.target.clusters().permanent_delete(target.id).await })
     }

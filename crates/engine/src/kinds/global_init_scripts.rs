@@ -12,12 +12,12 @@
 use brickport_api::types::init_scripts::GlobalInitScript;
 use serde_json::{Value, json};
 
-use super::{Deleted, InTarget};
 use super::snapshot::Lookup;
 use super::{
     Created, Ctx, Detail, Kind, KindFuture, ObjectStream, RefBy, Reference, SourceObject,
     TargetObject,
 };
+use super::{Deleted, InTarget};
 
 /// The kind's name.
 pub const NAME: &str = "global_init_scripts";
@@ -155,11 +155,7 @@ impl Kind for GlobalInitScripts {
         NAME
     }
 
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        target: InTarget<'a>,
-    ) -> Option<KindFuture<'a, Deleted>> {
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
         super::delete_by(async move { ctx.target.init_scripts().delete(target.id).await })
     }
     fn phase(&self) -> u8 {

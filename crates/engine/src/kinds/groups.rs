@@ -11,7 +11,6 @@ use brickport_api::types::scim::{Group, PatchOp, PatchOperation, ScimQuery};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 
-use super::{Deleted, InTarget};
 use super::Detail;
 use super::scim::{complex, value_list, values};
 use super::snapshot::Lookup;
@@ -19,6 +18,7 @@ use super::{
     Created, Ctx, Kind, KindFuture, Mode, ObjectStream, RefBy, Reference, SourceObject,
     TargetObject, to_json,
 };
+use super::{Deleted, InTarget};
 use crate::ledger::SkipReason;
 use crate::{Check, EngineError};
 
@@ -95,11 +95,7 @@ impl Kind for Groups {
         NAME
     }
 
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        target: InTarget<'a>,
-    ) -> Option<KindFuture<'a, Deleted>> {
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
         super::delete_by(async move { ctx.target.scim().groups().delete(target.id).await })
     }
     fn phase(&self) -> u8 {

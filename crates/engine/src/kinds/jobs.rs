@@ -28,7 +28,6 @@ use brickport_api::types::jobs::{Job, JobListQuery, JobSettings};
 use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
-use super::{Deleted, InTarget};
 use super::shared::SOURCE_ID_TAG;
 use super::snapshot::Lookup;
 use super::{After, Detail};
@@ -36,6 +35,7 @@ use super::{
     Created, Ctx, Kind, KindFuture, Needed, ObjectStream, RefBy, Reference, SourceObject,
     TargetObject, from_json,
 };
+use super::{Deleted, InTarget};
 use crate::EngineError;
 
 mod cutover;
@@ -238,11 +238,7 @@ impl Kind for Jobs {
         NAME
     }
 
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        target: InTarget<'a>,
-    ) -> Option<KindFuture<'a, Deleted>> {
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
         Some(Box::pin(async move {
             ctx.target.jobs().delete(parse_id(target.id)?).await?;
             Ok(Deleted::Done)

@@ -19,12 +19,12 @@ use brickport_api::types::workspace::{ExportFormat, Import, ObjectInfo};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 
-use super::{Deleted, Drift, InTarget};
 use super::Detail;
 use super::{
     Created, Ctx, Kind, KindFuture, Mode, ObjectStream, RefBy, Reference, SourceObject,
     TargetObject,
 };
+use super::{Deleted, Drift, InTarget};
 use crate::EngineError;
 use crate::ledger::{Action, Category, SkipReason};
 
@@ -240,7 +240,10 @@ async fn drift(
     let mut differs = Vec::new();
     if t.object_type.as_deref() != spec["object_type"].as_str() {
         differs.push("object_type".to_string());
-        return Ok(Some(Drift { differs, holds: Vec::new() }));
+        return Ok(Some(Drift {
+            differs,
+            holds: Vec::new(),
+        }));
     }
     if t.language.as_deref() != spec["language"].as_str() {
         differs.push("language".into());
@@ -250,9 +253,14 @@ async fn drift(
     match std::fs::read(backup_path(&ctx.run_dir, notebook, path)?) {
         Ok(ours) if ours == theirs => {}
         Ok(_) => differs.push("content".into()),
-        Err(_) => differs.push("content (no copy of what was imported in the run directory)".into()),
+        Err(_) => {
+            differs.push("content (no copy of what was imported in the run directory)".into())
+        }
     }
-    Ok(Some(Drift { differs, holds: Vec::new() }))
+    Ok(Some(Drift {
+        differs,
+        holds: Vec::new(),
+    }))
 }
 
 impl Kind for Notebooks {
@@ -260,11 +268,7 @@ impl Kind for Notebooks {
         NAME
     }
 
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        target: InTarget<'a>,
-    ) -> Option<KindFuture<'a, Deleted>> {
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
         super::delete_by(async move { ctx.target.workspace().delete(target.key, false).await })
     }
 

@@ -20,11 +20,11 @@ use brickport_api::types::notification_destinations::NotificationDestination;
 use futures::TryStreamExt;
 use serde_json::Value;
 
-use super::{Deleted, InTarget};
 use super::snapshot::Lookup;
 use super::{
     Created, Ctx, Detail, Kind, KindFuture, Mode, ObjectStream, SourceObject, TargetObject,
 };
+use super::{Deleted, InTarget};
 use crate::ledger::{Action, Category, SkipReason};
 use crate::{Check, EngineError};
 
@@ -231,12 +231,13 @@ impl Kind for NotificationDestinations {
         NAME
     }
 
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        target: InTarget<'a>,
-    ) -> Option<KindFuture<'a, Deleted>> {
-        super::delete_by(async move { ctx.target.notification_destinations().delete(target.id).await })
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        super::delete_by(async move {
+            ctx.target
+                .notification_destinations()
+                .delete(target.id)
+                .await
+        })
     }
     fn phase(&self) -> u8 {
         1

@@ -25,13 +25,13 @@ use brickport_api::types::pipelines::{
 use futures::TryStreamExt;
 use serde_json::Value;
 
-use super::{Deleted, InTarget};
 use super::snapshot::Lookup;
 use super::{After, Detail, Mode, Needed};
 use super::{
     Created, Ctx, Kind, KindFuture, ObjectStream, RefBy, Reference, SourceObject, TargetObject,
     from_json,
 };
+use super::{Deleted, InTarget};
 use crate::{Check, EngineError};
 
 mod cutover;
@@ -200,11 +200,7 @@ impl Kind for Pipelines {
         NAME
     }
 
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        target: InTarget<'a>,
-    ) -> Option<KindFuture<'a, Deleted>> {
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
         super::delete_by(async move { ctx.target.pipelines().delete(target.id).await })
     }
     fn phase(&self) -> u8 {

@@ -9,10 +9,10 @@ use brickport_api::types::repos::{Repo, UpdateRepo};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 
-use super::{Deleted, InTarget};
 use super::snapshot::Lookup;
 use super::{After, Detail, ObjectStream};
 use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, from_json};
+use super::{Deleted, InTarget};
 use crate::EngineError;
 use crate::json::pick;
 use crate::ledger::{Action, Category};
@@ -92,11 +92,7 @@ impl Kind for Repos {
         NAME
     }
 
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        target: InTarget<'a>,
-    ) -> Option<KindFuture<'a, Deleted>> {
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
         Some(Box::pin(async move {
             ctx.target.repos().delete(parse_id(target.id)?).await?;
             delete_repos_folder(ctx, target.key).await?;

@@ -15,9 +15,9 @@ use brickport_api::Secret;
 use brickport_api::types::secrets::CreateScope;
 use serde_json::{Value, json};
 
-use super::{Deleted, InTarget};
 use super::snapshot::Lookup;
 use super::{Created, Ctx, Kind, KindFuture, Mode, RefBy, Reference, SourceObject, TargetObject};
+use super::{Deleted, InTarget};
 use super::{Detail, ObjectStream};
 use crate::ledger::{Action, Category, SkipReason};
 use crate::{Check, EngineError};
@@ -88,11 +88,7 @@ impl Kind for SecretScopes {
         NAME
     }
 
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        target: InTarget<'a>,
-    ) -> Option<KindFuture<'a, Deleted>> {
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
         // With its keys and ACLs: a scope is deleted whole, by name.
         super::delete_by(async move { ctx.target.secrets().delete_scope(target.key).await })
     }

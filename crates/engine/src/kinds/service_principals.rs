@@ -8,10 +8,10 @@ use brickport_api::types::scim::{ScimQuery, ServicePrincipal};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 
-use super::{Deleted, InTarget};
 use super::scim::{complex, values};
 use super::snapshot::Lookup;
 use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, to_json};
+use super::{Deleted, InTarget};
 use super::{Detail, ObjectStream};
 
 /// The kind's name.
@@ -117,13 +117,17 @@ impl Kind for ServicePrincipals {
         NAME
     }
 
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        target: InTarget<'a>,
-    ) -> Option<KindFuture<'a, Deleted>> {
-        let delete = async move { ctx.target.scim().service_principals().delete(target.id).await };
-        Some(Box::pin(super::scim::delete_principal(ctx, target.key, delete)))
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        let delete = async move {
+            ctx.target
+                .scim()
+                .service_principals()
+                .delete(target.id)
+                .await
+        };
+        Some(Box::pin(super::scim::delete_principal(
+            ctx, target.key, delete,
+        )))
     }
     fn phase(&self) -> u8 {
         1

@@ -5,9 +5,9 @@ use brickport_api::types::warehouses::Warehouse;
 use futures::TryStreamExt;
 use serde_json::Value;
 
-use super::{Deleted, InTarget};
 use super::snapshot::find_listed;
 use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, from_json, to_json};
+use super::{Deleted, InTarget};
 use super::{Detail, ObjectStream};
 use crate::Check;
 use crate::json::pick;
@@ -57,11 +57,7 @@ impl Kind for SqlWarehouses {
         NAME
     }
 
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        target: InTarget<'a>,
-    ) -> Option<KindFuture<'a, Deleted>> {
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
         super::delete_by(async move { ctx.target.warehouses().delete(target.id).await })
     }
     fn phase(&self) -> u8 {

@@ -6,11 +6,11 @@ use brickport_api::types::scim::{ScimQuery, User};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 
-use super::{Deleted, InTarget};
 use super::Detail;
 use super::scim::{complex, find_patiently, values};
 use super::snapshot::Lookup;
 use super::{Created, Ctx, Kind, KindFuture, ObjectStream, SourceObject, TargetObject, to_json};
+use super::{Deleted, InTarget};
 use crate::EngineError;
 
 /// The kind's name.
@@ -55,13 +55,11 @@ impl Kind for Users {
         NAME
     }
 
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        target: InTarget<'a>,
-    ) -> Option<KindFuture<'a, Deleted>> {
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
         let delete = async move { ctx.target.scim().users().delete(target.id).await };
-        Some(Box::pin(super::scim::delete_principal(ctx, target.key, delete)))
+        Some(Box::pin(super::scim::delete_principal(
+            ctx, target.key, delete,
+        )))
     }
     fn phase(&self) -> u8 {
         1

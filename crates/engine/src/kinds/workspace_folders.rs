@@ -18,13 +18,13 @@ use brickport_api::types::workspace::ObjectInfo;
 use futures::{StreamExt, TryStreamExt};
 use serde_json::{Value, json};
 
-use super::{Deleted, Drift, InTarget};
 use super::snapshot::PathLookup;
 use super::source_walk::SourceWalk;
 use super::{After, Detail};
 use super::{
     Created, Ctx, Kind, KindFuture, ObjectStream, RefBy, Reference, SourceObject, TargetObject,
 };
+use super::{Deleted, Drift, InTarget};
 use crate::EngineError;
 
 /// The kind's name.
@@ -137,7 +137,12 @@ const IN_TREE: [&str; 3] = [NAME, super::notebooks::NAME, super::repos::NAME];
 /// Whether this migration created the object at `path` (by the ledger).
 fn created_here(ctx: &Ctx, path: &str) -> Result<bool, EngineError> {
     for kind in IN_TREE {
-        if ctx.ids.ledger().get_by_key(kind, path)?.is_some_and(|e| e.created) {
+        if ctx
+            .ids
+            .ledger()
+            .get_by_key(kind, path)?
+            .is_some_and(|e| e.created)
+        {
             return Ok(true);
         }
     }
@@ -171,7 +176,10 @@ async fn delete(ctx: &Ctx, path: &str) -> Result<Deleted, EngineError> {
         Err(e) if e.error_code() == Some("DIRECTORY_NOT_EMPTY") => {
             let inside = ws.list(path).await.found()?.unwrap_or_default();
             let names: Vec<String> = inside.into_iter().filter_map(|o| o.path).collect();
-            Ok(Deleted::Kept(format!("not empty: holds {}", names.join(", "))))
+            Ok(Deleted::Kept(format!(
+                "not empty: holds {}",
+                names.join(", ")
+            )))
         }
         Err(e) => Err(e.into()),
     }
@@ -182,11 +190,7 @@ impl Kind for WorkspaceFolders {
         NAME
     }
 
-    fn delete<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        target: InTarget<'a>,
-    ) -> Option<KindFuture<'a, Deleted>> {
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
         Some(Box::pin(delete(ctx, target.key)))
     }
 

@@ -92,8 +92,12 @@ mod tests {
             .written(Some("{\"body\":{}}"));
         l.record_outcome(&created).unwrap();
         l.record_secret_supplied("s", "k").unwrap();
-        l.set_manual_actions("secret_scopes", "s", &[Action::new(Category::Secret, "set")])
-            .unwrap();
+        l.set_manual_actions(
+            "secret_scopes",
+            "s",
+            &[Action::new(Category::Secret, "set")],
+        )
+        .unwrap();
         let e = l.get("secret_scopes", "s").unwrap().unwrap();
         assert!(e.created && e.owned);
         assert!(l.written("secret_scopes", "s").unwrap().is_some());
@@ -101,7 +105,10 @@ mod tests {
         // A delete in flight keeps the status; a kept object gets its row back as it was.
         l.record_delete_intent("secret_scopes", "s").unwrap();
         let e = l.get("secret_scopes", "s").unwrap().unwrap();
-        assert_eq!((e.status, e.intent), (Status::Created, Some(Intent::Delete)));
+        assert_eq!(
+            (e.status, e.intent),
+            (Status::Created, Some(Intent::Delete))
+        );
         l.clear_delete_intent("secret_scopes", "s").unwrap();
         assert_eq!(l.get("secret_scopes", "s").unwrap().unwrap().intent, None);
 

@@ -242,7 +242,11 @@ fn equal(w: &Writes<'_>, s: Remapped<'_>, target: TargetObject) -> Result<Done, 
     let created = outcome == Outcome::Created || s.created;
     let written = created.then(|| s.written(w));
     let r = r.owned(true).written(written.as_deref());
-    w.record(if outcome == Outcome::Created { r.created() } else { r })?;
+    w.record(if outcome == Outcome::Created {
+        r.created()
+    } else {
+        r
+    })?;
     let mut d = s.done(outcome, target.id);
     if outcome == Outcome::Adopted {
         d.detail = Some("existed in the target, equal: adopted".into());
@@ -279,7 +283,11 @@ async fn update(
     let r = w.outcome(status_of(outcome));
     let r = r.target(Some(&target.id), Some(&target.key)).hash(hash);
     let r = r.owned(true).written(Some(&written));
-    w.record(if outcome == Outcome::Created { r.created() } else { r })?;
+    w.record(if outcome == Outcome::Created {
+        r.created()
+    } else {
+        r
+    })?;
     if !ours {
         d.detail =
             Some("existed in the target and differed: overwritten (policy overwrite)".into());

@@ -7,8 +7,8 @@ use super::writes::{Writes, planned_second_pass};
 use super::{Done, dropped_refs, status_of, top_field};
 use crate::EngineError;
 use crate::idmap::Pass;
-use crate::kinds::{TargetObject, Written};
 use crate::kinds::facts::content_hash;
+use crate::kinds::{TargetObject, Written};
 use crate::ledger::{Entry, Intent, SkipReason};
 use crate::report::Outcome;
 

@@ -53,8 +53,12 @@ pub(super) async fn step(
     match verdict {
         Verdict::Gone => {
             if !run.opts.dry_run {
-                run.ledger
-                    .record_rolled_back(&e.kind, &e.source_id, &e.natural_key, supplied(e))?;
+                run.ledger.record_rolled_back(
+                    &e.kind,
+                    &e.source_id,
+                    &e.natural_key,
+                    supplied(e),
+                )?;
             }
             run.deleted(&e.kind, &e.source_id);
             return Ok(line(Gone, Some("no longer in the target".into())));
@@ -173,7 +177,11 @@ async fn delete(
             ledger.clear_delete_intent(&e.kind, &e.source_id)?;
             run.kept(t.key);
             let err = err.context(|| format!("deleting {} `{}`", kind.name(), e.natural_key));
-            Ok(RollbackLine::of(e, RollbackOutcome::Failed, Some(err.to_string())))
+            Ok(RollbackLine::of(
+                e,
+                RollbackOutcome::Failed,
+                Some(err.to_string()),
+            ))
         }
     }
 }

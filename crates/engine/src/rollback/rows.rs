@@ -50,7 +50,11 @@ pub(super) fn rounds(
     if own.is_empty() || candidates.len() < 2 {
         return Ok(vec![candidates]);
     }
-    let key = |e: &Entry| e.target_key.clone().unwrap_or_else(|| e.natural_key.clone());
+    let key = |e: &Entry| {
+        e.target_key
+            .clone()
+            .unwrap_or_else(|| e.natural_key.clone())
+    };
     // For each candidate, the candidates it references.
     let mut refs: Vec<Vec<usize>> = Vec::with_capacity(candidates.len());
     for e in &candidates {
@@ -98,7 +102,11 @@ fn not_created(run: &Run, e: &Entry) -> Result<Option<RollbackLine>, EngineError
         return Ok(None);
     }
     if run.ledger.written(&e.kind, &e.source_id)?.is_some() {
-        return Ok(Some(RollbackLine::of(e, Manual, Some(CHANGED_NOT_OURS.into()))));
+        return Ok(Some(RollbackLine::of(
+            e,
+            Manual,
+            Some(CHANGED_NOT_OURS.into()),
+        )));
     }
     Ok(Some(RollbackLine::of(e, Existed, None)))
 }
@@ -125,12 +133,18 @@ pub(super) fn grants(
             }
             let object = run.ledger.get(guarded, &e.source_id)?;
             let gone = run.was_deleted(guarded, &e.source_id)
-                || object.as_ref().is_some_and(|o| o.status == Status::RolledBack);
+                || object
+                    .as_ref()
+                    .is_some_and(|o| o.status == Status::RolledBack);
             if gone {
                 if !run.opts.dry_run {
                     let sid = &e.source_id;
-                    run.ledger
-                        .record_rolled_back(&e.kind, sid, &e.natural_key, Supplied::Nothing)?;
+                    run.ledger.record_rolled_back(
+                        &e.kind,
+                        sid,
+                        &e.natural_key,
+                        Supplied::Nothing,
+                    )?;
                 }
                 lines.push(RollbackLine::of(&e, RollbackOutcome::WithObject, None));
             } else if !object.is_some_and(|o| o.created)

@@ -164,8 +164,14 @@ async fn steps(f: Fixture) {
 /// second one writes nothing.
 async fn rolled_back(p: &Pair, f: &Fixture) {
     let how = RollbackOptions::default();
-    let r = rollback(&p.source, &p.target, &p.options(8), how).await.unwrap();
-    let kept: Vec<_> = r.objects.iter().filter(|o| o.outcome.left_behind()).collect();
+    let r = rollback(&p.source, &p.target, &p.options(8), how)
+        .await
+        .unwrap();
+    let kept: Vec<_> = r
+        .objects
+        .iter()
+        .filter(|o| o.outcome.left_behind())
+        .collect();
     assert!(kept.is_empty(), "rollback kept: {kept:#?}");
     let expected = match f.grant {
         Some(_) => RollbackOutcome::WithObject,
@@ -179,11 +185,20 @@ async fn rolled_back(p: &Pair, f: &Fixture) {
     );
     let empty = crate::support::start(emulator(3)).await;
     let keys = |w: Walk| w.keys();
-    let fresh = keys(Walk::of(&walk(&crate::support::client(empty.url()))).await.unwrap());
+    let fresh = keys(
+        Walk::of(&walk(&crate::support::client(empty.url())))
+            .await
+            .unwrap(),
+    );
     let now = keys(Walk::of(&walk(&p.target)).await.unwrap());
-    assert_eq!(now, fresh, "the target after the rollback, and an empty workspace");
+    assert_eq!(
+        now, fresh,
+        "the target after the rollback, and an empty workspace"
+    );
     let before = p.target_writes();
-    rollback(&p.source, &p.target, &p.options(8), how).await.unwrap();
+    rollback(&p.source, &p.target, &p.options(8), how)
+        .await
+        .unwrap();
     assert_eq!(p.target_writes(), before, "a second rollback wrote");
 }
 

@@ -77,7 +77,10 @@ fn differences(a: &Value, b: &Value, at: &str, out: &mut Vec<String>) {
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
             for k in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
-                let (l, r) = (x.get(k).unwrap_or(&Value::Null), y.get(k).unwrap_or(&Value::Null));
+                let (l, r) = (
+                    x.get(k).unwrap_or(&Value::Null),
+                    y.get(k).unwrap_or(&Value::Null),
+                );
                 differences(l, r, &format!("{at}/{k}"), out);
             }
         }
@@ -95,7 +98,11 @@ fn assert_same(before: &Value, after: &Value) {
     let mut d = Vec::new();
     differences(before, after, "", &mut d);
     d.truncate(20);
-    assert!(d.is_empty(), "the target differs from before:\n{}", d.join("\n"));
+    assert!(
+        d.is_empty(),
+        "the target differs from before:\n{}",
+        d.join("\n")
+    );
 }
 
 /// The team's own objects in the target before the migration: a notebook in a folder of its
@@ -155,7 +162,11 @@ async fn a_typical_migration_rolled_back_leaves_the_target_as_it_was() {
 
     let first = run(&p).await;
     assert_eq!(failures(&first), Vec::<String>::new());
-    let adopted = first.objects().unwrap().into_iter().find(|o| o.key == policy);
+    let adopted = first
+        .objects()
+        .unwrap()
+        .into_iter()
+        .find(|o| o.key == policy);
     assert_eq!(adopted.map(|o| o.outcome), Some(Outcome::Adopted));
     let migrated = state(&p.target).await;
 
@@ -170,15 +181,29 @@ async fn a_typical_migration_rolled_back_leaves_the_target_as_it_was() {
     let done = roll_back(&p, false, false).await;
     assert!(done.is_success(), "{:#?}", left_behind(&done));
     let deleted = done.count(RollbackOutcome::Deleted);
-    assert_eq!(deleted, look.count(RollbackOutcome::Deleted), "as the dry run said");
+    assert_eq!(
+        deleted,
+        look.count(RollbackOutcome::Deleted),
+        "as the dry run said"
+    );
     // Every object the migration created, of every kind, and nothing else.
-    for k in first.kinds.iter().filter(|k| !k.kind.ends_with("_permissions")) {
+    for k in first
+        .kinds
+        .iter()
+        .filter(|k| !k.kind.ends_with("_permissions"))
+    {
         let of_kind = done.objects.iter().filter(|o| o.kind == k.kind);
-        let n = of_kind.filter(|o| o.outcome == RollbackOutcome::Deleted).count();
+        let n = of_kind
+            .filter(|o| o.outcome == RollbackOutcome::Deleted)
+            .count();
         assert_eq!(n, k.created, "{} deleted", k.kind);
     }
     assert!(deleted > 300, "{deleted} deleted");
-    let kept = done.objects.iter().find(|o| o.key == policy).map(|o| o.outcome);
+    let kept = done
+        .objects
+        .iter()
+        .find(|o| o.key == policy)
+        .map(|o| o.outcome);
     assert_eq!(kept, Some(RollbackOutcome::Existed), "the adopted policy");
     assert_same(&before, &state(&p.target).await);
 
@@ -187,7 +212,13 @@ async fn a_typical_migration_rolled_back_leaves_the_target_as_it_was() {
     let again = roll_back(&p, false, false).await;
     assert_eq!(p.target_writes(), writes, "a second rollback wrote");
     assert_eq!(again.count(RollbackOutcome::Deleted), 0);
-    assert_eq!(again.already_rolled_back, done.already_rolled_back + deleted + done.count(RollbackOutcome::WithObject) + done.count(RollbackOutcome::Gone));
+    assert_eq!(
+        again.already_rolled_back,
+        done.already_rolled_back
+            + deleted
+            + done.count(RollbackOutcome::WithObject)
+            + done.count(RollbackOutcome::Gone)
+    );
 
     // A migration after it creates everything again, as the first one did.
     let second = run(&p).await;
@@ -196,7 +227,11 @@ async fn a_typical_migration_rolled_back_leaves_the_target_as_it_was() {
     assert_eq!(created(&second), created(&first));
     let writes = p.target_writes();
     run(&p).await;
-    assert_eq!(p.target_writes(), writes, "a re-run after the new migration wrote");
+    assert_eq!(
+        p.target_writes(),
+        writes,
+        "a re-run after the new migration wrote"
+    );
 }
 
 /// The ledger's rows, as `status` would count them.
@@ -239,7 +274,9 @@ async fn what_changed_in_the_target_is_kept_unless_forced_and_never_someone_else
     p.source.policies().create(&small).await.unwrap();
     let ws = p.source.workspace();
     ws.mkdirs("/Shared/etl").await.unwrap();
-    ws.import(&notebook("/Shared/etl/nb", "print(1)", false)).await.unwrap();
+    ws.import(&notebook("/Shared/etl/nb", "print(1)", false))
+        .await
+        .unwrap();
     crate::support::seed::group(&p.source, "g", &[], &[]).await;
     assert_eq!(failures(&run(&p).await), Vec::<String>::new());
 
@@ -247,31 +284,60 @@ async fn what_changed_in_the_target_is_kept_unless_forced_and_never_someone_else
     let mut policy = p.target.policies().list().await.unwrap();
     policy.retain(|x| x.name.as_deref() == Some("small"));
     let mut edited = policy.remove(0);
-    edited.definition = Some(r#"{"autotermination_minutes": {"type": "fixed", "value": 60}}"#.into());
+    edited.definition =
+        Some(r#"{"autotermination_minutes": {"type": "fixed", "value": 60}}"#.into());
     p.target.policies().edit(&edited).await.unwrap();
     let tws = p.target.workspace();
-    tws.import(&notebook("/Shared/etl/nb", "print(2)", true)).await.unwrap();
-    tws.import(&notebook("/Shared/etl/theirs", "print(3)", false)).await.unwrap();
+    tws.import(&notebook("/Shared/etl/nb", "print(2)", true))
+        .await
+        .unwrap();
+    tws.import(&notebook("/Shared/etl/theirs", "print(3)", false))
+        .await
+        .unwrap();
 
     let writes = p.target_writes();
     let look = roll_back(&p, true, false).await;
     assert_eq!(p.target_writes(), writes, "a dry run wrote");
     let done = roll_back(&p, false, false).await;
     for r in [&look, &done] {
-        assert_eq!(outcome_of(r, "small"), Some(RollbackOutcome::Changed), "{r:#?}");
-        assert_eq!(outcome_of(r, "/Shared/etl/nb"), Some(RollbackOutcome::Changed));
+        assert_eq!(
+            outcome_of(r, "small"),
+            Some(RollbackOutcome::Changed),
+            "{r:#?}"
+        );
+        assert_eq!(
+            outcome_of(r, "/Shared/etl/nb"),
+            Some(RollbackOutcome::Changed)
+        );
         assert_eq!(outcome_of(r, "/Shared/etl"), Some(RollbackOutcome::Holds));
         assert!(!r.is_success());
     }
     assert_eq!(outcome_of(&done, "g"), Some(RollbackOutcome::Deleted));
-    let detail = done.objects.iter().find(|o| o.key == "/Shared/etl").unwrap();
-    assert!(detail.detail.as_deref().unwrap().contains("/Shared/etl/theirs"), "{detail:?}");
+    let detail = done
+        .objects
+        .iter()
+        .find(|o| o.key == "/Shared/etl")
+        .unwrap();
+    assert!(
+        detail
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("/Shared/etl/theirs"),
+        "{detail:?}"
+    );
 
     // Forced: what changed goes; the folder stays, with their notebook in it.
     let forced = roll_back(&p, false, true).await;
     assert_eq!(outcome_of(&forced, "small"), Some(RollbackOutcome::Deleted));
-    assert_eq!(outcome_of(&forced, "/Shared/etl/nb"), Some(RollbackOutcome::Deleted));
-    assert_eq!(outcome_of(&forced, "/Shared/etl"), Some(RollbackOutcome::Holds));
+    assert_eq!(
+        outcome_of(&forced, "/Shared/etl/nb"),
+        Some(RollbackOutcome::Deleted)
+    );
+    assert_eq!(
+        outcome_of(&forced, "/Shared/etl"),
+        Some(RollbackOutcome::Holds)
+    );
     let left = Walk::of(&walk(&p.target)).await.unwrap();
     assert_eq!(left.paths("NOTEBOOK"), ["/Shared/etl/theirs"]);
     assert!(!left.policies.iter().any(|x| x["name"] == "small"));
@@ -280,5 +346,8 @@ async fn what_changed_in_the_target_is_kept_unless_forced_and_never_someone_else
     tws.delete("/Shared/etl/theirs", false).await.unwrap();
     let last = roll_back(&p, false, false).await;
     assert!(last.is_success(), "{:#?}", left_behind(&last));
-    assert_eq!(outcome_of(&last, "/Shared/etl"), Some(RollbackOutcome::Deleted));
+    assert_eq!(
+        outcome_of(&last, "/Shared/etl"),
+        Some(RollbackOutcome::Deleted)
+    );
 }
