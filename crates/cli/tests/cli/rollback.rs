@@ -116,3 +116,68 @@ fn rollback_killed_midway_finishes_when_run_again() {
     assert_eq!((out.code, writes), (0, 0), "a last rollback: {out:?}");
     assert!(out.stdout.contains("0 deleted"), "{out:?}");
 }
+
+/// `brickport rollback` on a terminal (a pseudo-terminal made by util-linux's `script`),
+/// answering `answer` to its question: its exit code and everything it wrote there.
+fn on_a_terminal(sb: &Sandbox, answer: &str) -> Option<(i32, String)> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let bin = assert_cmd::cargo::cargo_bin("brickport");
+    let line = format!("{} rollback {}", bin.display(), WS.join(" "));
+    // Same sandbox as every other run: its environment, its directory.
+    let base = sb.cmd();
+    let mut cmd = Command::new("script");
+    cmd.args(["-qec", &line, "/dev/null"])
+        .current_dir(sb.path());
+    for (k, v) in base.get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .ok()?;
+    child.stdin.take()?.write_all(answer.as_bytes()).ok()?;
+    let out = child.wait_with_output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    Some((out.status.code().unwrap_or(-1), text))
+}
+
+#[test]
+fn rollback_on_a_terminal_shows_what_it_deletes_and_waits_for_a_yes() {
+    let mut sb = Sandbox::new();
+    let (src, dst) = sb.unthrottled_pair();
+    let before = target_state(&sb, &dst);
+    seed_source(&sb, &src);
+    assert_eq!(sb.run_between(&["migrate"]).code, 0);
+    let writes = sb.emulators[1].stats().writes;
+    let Some((code, text)) = on_a_terminal(&sb, "no\n") else {
+        eprintln!("no `script` to make a terminal with: the question is not tested here");
+        return;
+    };
+    assert_eq!(code, 2, "{text}");
+    for needle in [
+        "would delete",
+        "cluster_policies `small`",
+        "Delete these 8 objects",
+        "not confirmed",
+    ] {
+        assert!(text.contains(needle), "{needle}: {text}");
+    }
+    assert_eq!(
+        sb.emulators[1].stats().writes,
+        writes,
+        "deleted without a yes"
+    );
+    let (code, text) = on_a_terminal(&sb, "yes\n").unwrap();
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("deleted (8)"), "{text}");
+    assert_eq!(target_state(&sb, &dst), before);
+    for token in TOKENS {
+        assert!(!text.contains(token), "a token was printed: {text}");
+    }
+}

@@ -1,7 +1,8 @@
-//! `rollback`: the target holds again exactly what it held before the migration (compared with
-//! an independent walk), a second rollback writes nothing, a dry run writes nothing, an object
-//! changed in the target since is kept unless forced (a folder holding someone else's notebook
-//! whatever), and a migration after a rollback creates everything again.
+//! `rollback`: the target holds again exactly what it held before the migration and its
+//! cut-over (compared with an independent walk), a second rollback writes nothing, a dry run
+//! writes nothing, an object changed in the target since is kept unless forced (a folder
+//! holding someone else's notebook whatever), and a migration after a rollback creates
+//! everything again, held back again.
 
 use std::time::Duration;
 
@@ -16,6 +17,7 @@ use brickport_engine::{
 use brickport_testkit::Walk;
 use serde_json::{Value, json};
 
+use crate::support::jobs::pauses;
 use crate::support::{Pair, options, walk};
 
 /// A source and a target whose clusters start (and stop) at once.
@@ -178,6 +180,22 @@ async fn a_typical_migration_rolled_back_leaves_the_target_as_it_was() {
     assert!(look.is_success(), "{:#?}", left_behind(&look));
     assert_same(&migrated, &state(&p.target).await);
 
+    // Cut over: what it switched on in the target (schedules, continuous pipelines) was
+    // brickport's doing, not a change made there.
+    let cut = brickport_engine::cutover(&p.source, &p.target, &p.options(8), false)
+        .await
+        .unwrap();
+    assert!(cut.count(brickport_engine::CutoverOutcome::Resumed) > 0);
+    let running =
+        |pauses: &std::collections::BTreeMap<_, std::collections::BTreeMap<_, String>>| {
+            pauses
+                .values()
+                .flat_map(|b| b.values())
+                .filter(|s| *s == "UNPAUSED")
+                .count()
+        };
+    assert!(running(&pauses(&p.target).await) > 0);
+
     let done = roll_back(&p, false, false).await;
     assert!(done.is_success(), "{:#?}", left_behind(&done));
     let deleted = done.count(RollbackOutcome::Deleted);
@@ -225,6 +243,12 @@ async fn a_typical_migration_rolled_back_leaves_the_target_as_it_was() {
     assert_eq!(failures(&second), Vec::<String>::new());
     let created = |r: &RunReport| r.kinds.iter().map(|k| k.created).sum::<usize>();
     assert_eq!(created(&second), created(&first));
+    // Held back again: the cut-over of the rolled-back jobs is forgotten with them.
+    assert_eq!(
+        running(&pauses(&p.target).await),
+        0,
+        "a job runs in the target"
+    );
     let writes = p.target_writes();
     run(&p).await;
     assert_eq!(
