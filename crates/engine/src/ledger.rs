@@ -5,7 +5,11 @@
 //! (status, target id, content hash) and clears the intent. A row whose intent is still set
 //! when a run starts is a write whose outcome is unknown (the process died, or the client
 //! answered `OutcomeUnknown`): the engine then looks the object up in the target by natural
-//! key before creating anything again. No secret value is ever stored here.
+//! key before creating anything again. `rollback`'s deletes are recorded the same way
+//! ([`Intent::Delete`], then the row `rolled_back`: `ledger/rolled_back.rs`). With each write's
+//! outcome the body it sent is kept (the `written` table, [`Record::written`]), and whether the
+//! migration created the object ([`Entry::created`]): what `rollback` may delete, and what it
+//! compares the target with first. No secret value is ever stored here.
 //!
 //! Durability: each call is one SQLite transaction (autocommit, or one explicit transaction
 //! where several statements belong together) in WAL mode with `synchronous=NORMAL`. When
