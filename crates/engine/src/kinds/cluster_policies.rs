@@ -69,11 +69,6 @@ impl Kind for ClusterPolicies {
     fn name(&self) -> &'static str {
         NAME
     }
-
-    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
-        // Deleting a policy leaves the clusters it governed running (their own, deleted first).
-        super::delete_by(async move { ctx.target.policies().delete(target.id).await })
-    }
     fn phase(&self) -> u8 {
         1
     }
@@ -165,5 +160,10 @@ impl Kind for ClusterPolicies {
                 .collect();
             Ok(vec![super::collision_check(ctx, NAME, &source, &target)?])
         })
+    }
+
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        // Deleting a policy leaves the clusters it governed running (their own, deleted first).
+        super::delete_by(async move { ctx.target.policies().delete(target.id).await })
     }
 }

@@ -247,11 +247,6 @@ impl Kind for Clusters {
     fn name(&self) -> &'static str {
         NAME
     }
-
-    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
-        // Permanently: a terminated cluster would stay listed for 30 days, and its name with it.
-        super::delete_by(async move { ctx.target.clusters().permanent_delete(target.id).await })
-    }
     fn phase(&self) -> u8 {
         2
     }
@@ -403,5 +398,10 @@ impl Kind for Clusters {
                 catalogue_check(ctx, "cluster node types", &nodes, false).await,
             ])
         })
+    }
+
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        // Permanently: a terminated cluster would stay listed for 30 days, and its name with it.
+        super::delete_by(async move { ctx.target.clusters().permanent_delete(target.id).await })
     }
 }

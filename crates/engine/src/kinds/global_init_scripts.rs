@@ -154,10 +154,6 @@ impl Kind for GlobalInitScripts {
     fn name(&self) -> &'static str {
         NAME
     }
-
-    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
-        super::delete_by(async move { ctx.target.init_scripts().delete(target.id).await })
-    }
     fn phase(&self) -> u8 {
         1
     }
@@ -220,5 +216,9 @@ impl Kind for GlobalInitScripts {
             m.remove(AFTER);
         }
         crate::json::subset_diff(&own, &target.body)
+    }
+
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        super::delete_by(async move { ctx.target.init_scripts().delete(target.id).await })
     }
 }

@@ -94,10 +94,6 @@ impl Kind for Groups {
     fn name(&self) -> &'static str {
         NAME
     }
-
-    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
-        super::delete_by(async move { ctx.target.scim().groups().delete(target.id).await })
-    }
     fn phase(&self) -> u8 {
         1
     }
@@ -294,5 +290,9 @@ impl Kind for Groups {
                 )
             }])
         })
+    }
+
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        super::delete_by(async move { ctx.target.scim().groups().delete(target.id).await })
     }
 }

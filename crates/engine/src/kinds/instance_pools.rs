@@ -73,10 +73,6 @@ impl Kind for InstancePools {
     fn name(&self) -> &'static str {
         NAME
     }
-
-    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
-        super::delete_by(async move { ctx.target.pools().delete(target.id).await })
-    }
     fn phase(&self) -> u8 {
         1
     }
@@ -182,6 +178,10 @@ impl Kind for InstancePools {
             checks.push(node_types_check(ctx, &source_pools).await);
             Ok(checks)
         })
+    }
+
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        super::delete_by(async move { ctx.target.pools().delete(target.id).await })
     }
 }
 

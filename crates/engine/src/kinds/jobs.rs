@@ -237,13 +237,6 @@ impl Kind for Jobs {
     fn name(&self) -> &'static str {
         NAME
     }
-
-    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
-        Some(Box::pin(async move {
-            ctx.target.jobs().delete(parse_id(target.id)?).await?;
-            Ok(Deleted::Done)
-        }))
-    }
     fn phase(&self) -> u8 {
         3
     }
@@ -413,5 +406,12 @@ impl Kind for Jobs {
     fn owns(&self, obj: &SourceObject, t: &TargetObject) -> bool {
         t.body.pointer(&format!("/tags/{SOURCE_ID_TAG}"))
             == Some(&Value::String(obj.source_id.clone()))
+    }
+
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        Some(Box::pin(async move {
+            ctx.target.jobs().delete(parse_id(target.id)?).await?;
+            Ok(Deleted::Done)
+        }))
     }
 }

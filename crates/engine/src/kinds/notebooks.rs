@@ -267,19 +267,6 @@ impl Kind for Notebooks {
     fn name(&self) -> &'static str {
         NAME
     }
-
-    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
-        super::delete_by(async move { ctx.target.workspace().delete(target.key, false).await })
-    }
-
-    fn drift<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        written: &'a SourceObject,
-        target: InTarget<'a>,
-    ) -> Option<KindFuture<'a, Option<Drift>>> {
-        Some(Box::pin(drift(ctx, written, target.key)))
-    }
     fn phase(&self) -> u8 {
         2
     }
@@ -394,6 +381,19 @@ impl Kind for Notebooks {
         } else {
             Vec::new()
         }
+    }
+
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        super::delete_by(async move { ctx.target.workspace().delete(target.key, false).await })
+    }
+
+    fn drift<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        written: &'a SourceObject,
+        target: InTarget<'a>,
+    ) -> Option<KindFuture<'a, Option<Drift>>> {
+        Some(Box::pin(drift(ctx, written, target.key)))
     }
 }
 

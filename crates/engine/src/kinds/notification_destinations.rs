@@ -230,15 +230,6 @@ impl Kind for NotificationDestinations {
     fn name(&self) -> &'static str {
         NAME
     }
-
-    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
-        super::delete_by(async move {
-            ctx.target
-                .notification_destinations()
-                .delete(target.id)
-                .await
-        })
-    }
     fn phase(&self) -> u8 {
         1
     }
@@ -334,6 +325,15 @@ impl Kind for NotificationDestinations {
                 checks.push(supplied_check(&ctx.opts.destination_values, &parts));
             }
             Ok(checks)
+        })
+    }
+
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        super::delete_by(async move {
+            ctx.target
+                .notification_destinations()
+                .delete(target.id)
+                .await
         })
     }
 }

@@ -199,10 +199,6 @@ impl Kind for Pipelines {
     fn name(&self) -> &'static str {
         NAME
     }
-
-    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
-        super::delete_by(async move { ctx.target.pipelines().delete(target.id).await })
-    }
     fn phase(&self) -> u8 {
         3
     }
@@ -337,5 +333,9 @@ impl Kind for Pipelines {
             let target: Vec<String> = names(all(ctx, false).await?);
             Ok(vec![super::collision_check(ctx, NAME, &source, &target)?])
         })
+    }
+
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        super::delete_by(async move { ctx.target.pipelines().delete(target.id).await })
     }
 }

@@ -91,14 +91,6 @@ impl Kind for Repos {
     fn name(&self) -> &'static str {
         NAME
     }
-
-    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
-        Some(Box::pin(async move {
-            ctx.target.repos().delete(parse_id(target.id)?).await?;
-            delete_repos_folder(ctx, target.key).await?;
-            Ok(Deleted::Done)
-        }))
-    }
     fn phase(&self) -> u8 {
         2
     }
@@ -265,5 +257,13 @@ impl Kind for Repos {
             }
             checkout(ctx, parse_id(&t.id)?, desired).await
         })
+    }
+
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        Some(Box::pin(async move {
+            ctx.target.repos().delete(parse_id(target.id)?).await?;
+            delete_repos_folder(ctx, target.key).await?;
+            Ok(Deleted::Done)
+        }))
     }
 }

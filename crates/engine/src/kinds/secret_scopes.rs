@@ -87,11 +87,6 @@ impl Kind for SecretScopes {
     fn name(&self) -> &'static str {
         NAME
     }
-
-    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
-        // With its keys and ACLs: a scope is deleted whole, by name.
-        super::delete_by(async move { ctx.target.secrets().delete_scope(target.key).await })
-    }
     fn phase(&self) -> u8 {
         1
     }
@@ -293,6 +288,11 @@ impl Kind for SecretScopes {
             }
             Ok(checks)
         })
+    }
+
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        // With its keys and ACLs: a scope is deleted whole, by name.
+        super::delete_by(async move { ctx.target.secrets().delete_scope(target.key).await })
     }
 }
 

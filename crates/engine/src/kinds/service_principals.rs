@@ -116,19 +116,6 @@ impl Kind for ServicePrincipals {
     fn name(&self) -> &'static str {
         NAME
     }
-
-    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
-        let delete = async move {
-            ctx.target
-                .scim()
-                .service_principals()
-                .delete(target.id)
-                .await
-        };
-        Some(Box::pin(super::scim::delete_principal(
-            ctx, target.key, delete,
-        )))
-    }
     fn phase(&self) -> u8 {
         1
     }
@@ -249,5 +236,18 @@ impl Kind for ServicePrincipals {
             m.remove("applicationId");
         }
         crate::json::subset_diff(&d, &t.body)
+    }
+
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        let delete = async move {
+            ctx.target
+                .scim()
+                .service_principals()
+                .delete(target.id)
+                .await
+        };
+        Some(Box::pin(super::scim::delete_principal(
+            ctx, target.key, delete,
+        )))
     }
 }

@@ -56,10 +56,6 @@ impl Kind for SqlWarehouses {
     fn name(&self) -> &'static str {
         NAME
     }
-
-    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
-        super::delete_by(async move { ctx.target.warehouses().delete(target.id).await })
-    }
     fn phase(&self) -> u8 {
         1
     }
@@ -158,5 +154,9 @@ impl Kind for SqlWarehouses {
                 .collect();
             Ok(vec![super::collision_check(ctx, NAME, &source, &target)?])
         })
+    }
+
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        super::delete_by(async move { ctx.target.warehouses().delete(target.id).await })
     }
 }

@@ -54,13 +54,6 @@ impl Kind for Users {
     fn name(&self) -> &'static str {
         NAME
     }
-
-    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
-        let delete = async move { ctx.target.scim().users().delete(target.id).await };
-        Some(Box::pin(super::scim::delete_principal(
-            ctx, target.key, delete,
-        )))
-    }
     fn phase(&self) -> u8 {
         1
     }
@@ -179,5 +172,12 @@ impl Kind for Users {
                 .await?;
             Ok(())
         })
+    }
+
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        let delete = async move { ctx.target.scim().users().delete(target.id).await };
+        Some(Box::pin(super::scim::delete_principal(
+            ctx, target.key, delete,
+        )))
     }
 }

@@ -189,19 +189,6 @@ impl Kind for WorkspaceFolders {
     fn name(&self) -> &'static str {
         NAME
     }
-
-    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
-        Some(Box::pin(delete(ctx, target.key)))
-    }
-
-    fn drift<'a>(
-        &'a self,
-        ctx: &'a Ctx,
-        _: &'a SourceObject,
-        target: InTarget<'a>,
-    ) -> Option<KindFuture<'a, Option<Drift>>> {
-        Some(Box::pin(drift(ctx, target.key)))
-    }
     fn phase(&self) -> u8 {
         1
     }
@@ -303,5 +290,18 @@ impl Kind for WorkspaceFolders {
                 ),
             })
         })
+    }
+
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        Some(Box::pin(delete(ctx, target.key)))
+    }
+
+    fn drift<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        _: &'a SourceObject,
+        target: InTarget<'a>,
+    ) -> Option<KindFuture<'a, Option<Drift>>> {
+        Some(Box::pin(drift(ctx, target.key)))
     }
 }
