@@ -266,7 +266,14 @@ fn killed_in_phase_2_and_in_phase_3_resumes_with_no_duplicate() {
     let out = sb.run(&args);
     assert_eq!(out.code, 0, "{out:?}");
     let mut kinds = PHASE1.to_vec();
-    kinds.extend(["notebooks", "files", "repos", "clusters", "pipelines", "jobs"]);
+    kinds.extend([
+        "notebooks",
+        "files",
+        "repos",
+        "clusters",
+        "pipelines",
+        "jobs",
+    ]);
     assert_target_complete(&sb, &src, &dst, &kinds);
     assert_nothing_left(&sb, &args, 6);
 }
@@ -369,7 +376,14 @@ fn killed_every_few_writes_resumes_with_no_duplicate() {
     }
     eprintln!("{runs} runs, the last one finished");
     let mut kinds = PHASE1.to_vec();
-    kinds.extend(["notebooks", "files", "repos", "clusters", "pipelines", "jobs"]);
+    kinds.extend([
+        "notebooks",
+        "files",
+        "repos",
+        "clusters",
+        "pipelines",
+        "jobs",
+    ]);
     assert_target_complete(&sb, &src, &dst, &kinds);
     assert_nothing_left(&sb, &args, runs + 1);
 }
