@@ -12,6 +12,7 @@ mod init_scripts;
 mod kinds;
 mod phase1;
 mod phases23;
+mod report_html;
 mod resilience;
 mod resume;
 mod source_walk;
