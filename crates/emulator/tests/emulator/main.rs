@@ -12,6 +12,7 @@ mod permissions;
 mod pipelines;
 mod scim;
 mod secrets;
+mod seed_pipelines;
 mod seeds;
 mod sql;
 mod workspace;
