@@ -307,7 +307,7 @@ async fn a_query_whose_warehouse_is_left_out_is_skipped_with_the_reason() {
     let l = line(&objects, "sql_queries", "/Shared/bi/orders");
     assert_eq!(l.outcome, Outcome::Skipped, "{l:#?}");
     let why = l.detail.clone().unwrap_or_default();
-    assert!(why.contains("warehouse_id") && why.contains(&wh), "{why}");
+    assert!(why.contains("sql_warehouses") && why.contains(&wh), "{why}");
     assert!(queries(&p.target).await.is_empty(), "nothing created");
 }
 
