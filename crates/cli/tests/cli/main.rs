@@ -17,5 +17,6 @@ mod migrate;
 mod polish;
 mod rollback;
 mod snapshots;
+mod sql;
 mod support;
 mod validate;

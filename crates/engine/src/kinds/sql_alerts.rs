@@ -121,11 +121,18 @@ async fn read(ctx: &Ctx, id: &str) -> Result<Option<TargetObject>, EngineError> 
 
 /// One listed alert, read (its folder is only in a read). `None`: gone, trashed, or outside
 /// the path selection.
-async fn source_object(ctx: &Ctx, listed: Alert) -> Result<Option<SourceObject>, EngineError> {
+async fn source_object(
+    ctx: &Ctx,
+    listed: Alert,
+    detail: Detail,
+) -> Result<Option<SourceObject>, EngineError> {
     let Some(id) = listed.id.clone() else {
         return Ok(None);
     };
-    if let Some(obj) = sql_objects::resumed(ctx, NAME, &id)? {
+    // Resumed only in full: a brief listing (permissions) needs the mode `Migrate`.
+    if detail == Detail::Full
+        && let Some(obj) = sql_objects::resumed(ctx, NAME, &id)?
+    {
         return Ok(Some(obj));
     }
     let Some(a) = ctx.source.sql_alerts().get(&id).await.found()? else {
@@ -192,14 +199,14 @@ impl Kind for SqlAlerts {
         REFS
     }
 
-    fn list<'a>(&'a self, ctx: &'a Ctx, _: Detail) -> ObjectStream<'a> {
+    fn list<'a>(&'a self, ctx: &'a Ctx, detail: Detail) -> ObjectStream<'a> {
         let width = ctx.opts.max_concurrency.clamp(1, 8);
         Box::pin(
             ctx.source
                 .sql_alerts()
                 .list()
                 .map_err(EngineError::from)
-                .map_ok(move |a| source_object(ctx, a))
+                .map_ok(move |a| source_object(ctx, a, detail))
                 .try_buffered(width)
                 .try_filter_map(|o| std::future::ready(Ok(o))),
         )

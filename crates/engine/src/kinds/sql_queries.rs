@@ -133,7 +133,10 @@ async fn source_object(
     let Some(id) = listed.id.clone() else {
         return Ok(None);
     };
-    if let Some(obj) = sql_objects::resumed(ctx, NAME, &id)? {
+    // Resumed only in full: a brief listing (permissions) needs the mode `Migrate`.
+    if detail == Detail::Full
+        && let Some(obj) = sql_objects::resumed(ctx, NAME, &id)?
+    {
         return Ok(Some(obj));
     }
     let Some(q) = ctx.source.sql_queries().get(&id).await.found()? else {

@@ -258,9 +258,12 @@ async fn sql_objects_point_at_the_target_and_the_catalog_map_leaves_sql_text_alo
         json!(orders.id)
     );
 
-    // A re-run writes nothing; verify is clean.
+    // A re-run writes nothing (nor does one with `--resume`); verify is clean.
     let writes = p.target_writes();
     run(&p, &opts).await;
+    let mut resume = opts.clone();
+    resume.resume = true;
+    run(&p, &resume).await;
     assert_eq!(p.target_writes(), writes, "a re-run wrote");
     let v = verify(&p.source, &p.target, &opts).await.unwrap();
     assert!(v.is_success(), "{:#?}", v.differences);
