@@ -220,9 +220,10 @@ impl Kind for SqlAlerts {
     ) -> KindFuture<'a, Option<TargetObject>> {
         Box::pin(async move {
             let name = desired["display_name"].as_str().unwrap_or_default();
+            let key = sql_objects::target_key(desired, &obj.key);
             let list = || target_names(ctx);
             let get = |id: String| async move { read(ctx, &id).await };
-            sql_objects::find(ctx, NAME, &obj.key, name, list, get).await
+            sql_objects::find(ctx, NAME, &key, name, list, get).await
         })
     }
 

@@ -230,15 +230,16 @@ impl Kind for SqlAlertsV2 {
         &'a self,
         ctx: &'a Ctx,
         obj: &'a SourceObject,
-        _: &'a Value,
+        desired: &'a Value,
     ) -> KindFuture<'a, Option<TargetObject>> {
         Box::pin(async move {
+            let wanted = sql_objects::target_key(desired, &obj.key);
             let list = || async {
                 let all: Vec<AlertV2> = ctx.target.alerts_v2().list().try_collect().await?;
                 Ok(all)
             };
             let keyed = |a: &AlertV2| Some((key(a), a.id.clone()?));
-            super::snapshot::find_listed(ctx, self, &obj.key, list, keyed, target_of).await
+            super::snapshot::find_listed(ctx, self, &wanted, list, keyed, target_of).await
         })
     }
 

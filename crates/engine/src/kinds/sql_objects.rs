@@ -28,6 +28,19 @@ pub(crate) fn key_of(parent: Option<&str>, name: &str) -> String {
     }
 }
 
+/// The key an object has in the target: its folder there (the desired body's, remapped:
+/// a service principal's home folder is named by its application id, which differs) and its
+/// name; the source key when the body names no folder.
+pub(crate) fn target_key(desired: &Value, source_key: &str) -> String {
+    match (
+        desired["parent_path"].as_str(),
+        desired["display_name"].as_str(),
+    ) {
+        (Some(parent), Some(name)) => key_of(Some(parent), name),
+        _ => source_key.to_string(),
+    }
+}
+
 /// The owner as a spec holds it: none when the API says the owner no longer exists.
 pub(crate) fn owner(name: Option<&str>) -> Option<String> {
     name.filter(|n| !n.is_empty() && *n != UNAVAILABLE)
@@ -122,6 +135,12 @@ mod tests {
         assert_eq!(key_of(Some("/Workspace/Shared/a/"), "q"), "/Shared/a/q");
         assert_eq!(key_of(Some("/"), "q"), "/q");
         assert_eq!(key_of(None, "q"), "/q");
+        let desired = json!({"parent_path": "/Users/new-app-id", "display_name": "q"});
+        assert_eq!(
+            target_key(&desired, "/Users/old-app-id/q"),
+            "/Users/new-app-id/q"
+        );
+        assert_eq!(target_key(&json!(null), "/Shared/q"), "/Shared/q");
         assert_eq!(owner(Some("Unavailable")), None);
         assert_eq!(owner(Some("a@x.com")).as_deref(), Some("a@x.com"));
         let desired = json!({"display_name": "q", "tags": ["a"], "owner_user_name": null,
