@@ -23,6 +23,7 @@ use super::{
     Created, Ctx, Detail, Kind, KindFuture, ObjectStream, RefBy, Reference, SourceObject,
     TargetObject, from_json,
 };
+use super::{Deleted, InTarget};
 use crate::EngineError;
 
 /// The kind's name.
@@ -267,6 +268,11 @@ impl Kind for SqlAlerts {
         desired: &'a Value,
     ) -> KindFuture<'a, ()> {
         Box::pin(patch(ctx, &obj.key, &t.id, desired, &t.body))
+    }
+
+    /// A delete moves the object to the trash (purged by the service after 30 days).
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        super::delete_by(async move { ctx.target.sql_alerts().delete(target.id).await })
     }
 }
 

@@ -25,6 +25,7 @@ use super::{
     Created, Ctx, Detail, Kind, KindFuture, ObjectStream, RefBy, Reference, SourceObject,
     TargetObject, from_json,
 };
+use super::{Deleted, InTarget};
 use crate::EngineError;
 use crate::ledger::{Action, Category};
 
@@ -292,6 +293,11 @@ impl Kind for SqlAlertsV2 {
 
     fn cutover(&self) -> Option<&dyn super::CutOver> {
         Some(self)
+    }
+
+    /// A delete moves the object to the trash (purged by the service after 30 days).
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        super::delete_by(async move { ctx.target.alerts_v2().delete(target.id).await })
     }
 }
 

@@ -16,8 +16,8 @@
 //!
 //! Natural key: the folder and the display name (`/Shared/bi/orders`). The list has no
 //! folder, so every listed query is read (and its visualizations listed); the target is
-//! looked up the same way (`sql_objects.rs`). A delete would move a query to the trash:
-//! brickport never deletes one, and a trashed query is not found.
+//! looked up the same way (`sql_objects.rs`). A delete moves a query to the trash (only
+//! `rollback` deletes one); a trashed query is not found.
 
 use brickport_api::ApiResultExt;
 use brickport_api::types::sql_queries::{
@@ -31,6 +31,7 @@ use super::{
     Created, Ctx, Detail, Kind, KindFuture, ObjectStream, RefBy, Reference, SourceObject,
     TargetObject, from_json,
 };
+use super::{Deleted, InTarget};
 use crate::{Check, EngineError};
 
 mod spec;
@@ -312,5 +313,10 @@ impl Kind for SqlQueries {
             }
             Ok(checks)
         })
+    }
+
+    /// A delete moves the object to the trash (purged by the service after 30 days).
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        super::delete_by(async move { ctx.target.sql_queries().delete(target.id).await })
     }
 }

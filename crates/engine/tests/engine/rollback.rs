@@ -61,6 +61,10 @@ fn everything(w: &Walk) -> Value {
         init_scripts,
         destinations,
         pipelines,
+        queries,
+        alerts,
+        alerts_v2,
+        legacy_dashboards,
     } = w;
     let scopes: serde_json::Map<String, Value> = scopes
         .iter()
@@ -71,6 +75,8 @@ fn everything(w: &Walk) -> Value {
         "policies": policies, "pools": pools, "warehouses": warehouses, "scopes": scopes,
         "tree": tree, "repos": repos, "clusters": clusters, "jobs": jobs,
         "init_scripts": init_scripts, "destinations": destinations, "pipelines": pipelines,
+        "queries": queries, "alerts": alerts, "alerts_v2": alerts_v2,
+        "legacy_dashboards": legacy_dashboards,
     })
 }
 
