@@ -7,7 +7,8 @@
 //! (returning its id), `edit_init_script` changes its content, and `"fx-script"` is its key
 //! in `brickport_testkit::Walk::keys`. A kind that cannot take a step says so in its line, with
 //! the reason (as `workspace_folders` does with `Change::Nothing`), never by leaving the
-//! step out.
+//! step out; a kind that only reports its objects (skipped with a manual action, never
+//! written: `legacy_sql`) gets a `reported` line, whose steps check just that.
 
 use brickport_api::WorkspaceClient;
 use brickport_api::types::permissions::AccessControlRequest;
