@@ -202,6 +202,8 @@ record! {
         parameters: Vec<Value>,
         /// `{user_name | service_principal_name}`.
         run_as: Value,
+        /// Who it runs as (deprecated for `run_as`).
+        run_as_user_name: String,
         /// The folder holding it (create only).
         parent_path: String,
         /// The owner's user name (read-only).

@@ -113,9 +113,8 @@ fn key(a: &AlertV2) -> String {
     )
 }
 
-/// The writable fields of an alert, its folder normalised, `run_as` explicit (from the
-/// deprecated `run_as_user_name` when only that is set): a source's spec (before the pause)
-/// and a target's body.
+/// The writable fields of an alert, its folder normalised, `run_as` explicit: a source's spec
+/// (before the pause) and a target's body.
 fn shape(a: &AlertV2) -> Result<Map<String, Value>, EngineError> {
     let raw = super::to_json(NAME, &key(a), a)?;
     let mut out: Map<String, Value> = FIELDS
@@ -128,8 +127,15 @@ fn shape(a: &AlertV2) -> Result<Map<String, Value>, EngineError> {
             json!(super::shared::normalise_path(p)),
         );
     }
+    // Who it runs as, made explicit (the deprecated field, else whom the service runs it
+    // as), so the copy runs as the same principal, not as the migrating one.
+    let effective = &raw["effective_run_as"];
+    let named = raw["run_as_user_name"].as_str().filter(|w| !w.is_empty());
+    let named = named
+        .or_else(|| effective["user_name"].as_str())
+        .or_else(|| effective["service_principal_name"].as_str());
     if !out.contains_key("run_as")
-        && let Some(who) = raw["run_as_user_name"].as_str().filter(|w| !w.is_empty())
+        && let Some(who) = named
     {
         let field = if super::jobs::uuid_like(who) {
             "service_principal_name"
@@ -314,7 +320,7 @@ mod tests {
                          "pause_status": "UNPAUSED"},
             "evaluation": {"comparison_operator": "GREATER_THAN"},
             "run_as_user_name": "a@x.com", "lifecycle_state": "ACTIVE",
-            "effective_run_as": {"user_name": "a@x.com"},
+            "effective_run_as": {"user_name": "b@x.com"},
         }))
         .unwrap();
         let catalogs = BTreeMap::from([("prod".to_string(), "prod_eu".to_string())]);
@@ -326,5 +332,15 @@ mod tests {
         let categories: Vec<Category> = manual.iter().map(|m| m.category).collect();
         assert_eq!(categories, [Category::Unpause, Category::Other]);
         assert!(manual[1].text.contains("`prod`"), "{manual:?}");
+        let plain = AlertV2 {
+            run_as_user_name: None,
+            ..a
+        };
+        let (spec, _) = build(&plain, &BTreeMap::new()).unwrap();
+        assert_eq!(
+            spec["run_as"],
+            json!({"user_name": "b@x.com"}),
+            "whom it ran as"
+        );
     }
 }
