@@ -93,11 +93,8 @@ fn shape(a: &Alert) -> Result<Value, EngineError> {
         .iter()
         .filter_map(|f| Some((f.to_string(), raw.get(*f).filter(|v| !v.is_null())?.clone())))
         .collect();
-    if let Some(p) = &a.parent_path {
-        out.insert(
-            "parent_path".into(),
-            json!(super::shared::normalise_path(p)),
-        );
+    if let Some(p) = super::sql_objects::folder(a.parent_path.as_deref()) {
+        out.insert("parent_path".into(), json!(p));
     }
     if let Some(o) = owner(a.owner_user_name.as_deref()) {
         out.insert("owner_user_name".into(), json!(o));
@@ -244,6 +241,9 @@ impl Kind for SqlAlerts {
     ) -> KindFuture<'a, Created> {
         Box::pin(async move {
             let mut alert = alert_of(&obj.key, desired)?;
+            alert
+                .parent_path
+                .get_or_insert_with(|| sql_objects::ROOT.into());
             // Taken through an update only.
             let wanted_owner = alert.owner_user_name.take();
             let request = CreateAlert {

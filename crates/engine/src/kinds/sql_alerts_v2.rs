@@ -121,11 +121,8 @@ fn shape(a: &AlertV2) -> Result<Map<String, Value>, EngineError> {
         .iter()
         .filter_map(|f| Some((f.to_string(), raw.get(*f).filter(|v| !v.is_null())?.clone())))
         .collect();
-    if let Some(p) = &a.parent_path {
-        out.insert(
-            "parent_path".into(),
-            json!(super::shared::normalise_path(p)),
-        );
+    if let Some(p) = super::sql_objects::folder(a.parent_path.as_deref()) {
+        out.insert("parent_path".into(), json!(p));
     }
     // Who it runs as, made explicit (the deprecated field, else whom the service runs it
     // as), so the copy runs as the same principal, not as the migrating one.
@@ -265,11 +262,11 @@ impl Kind for SqlAlertsV2 {
         desired: &'a Value,
     ) -> KindFuture<'a, Created> {
         Box::pin(async move {
-            let made = ctx
-                .target
-                .alerts_v2()
-                .create(&alert_of(&obj.key, desired)?)
-                .await?;
+            let mut alert = alert_of(&obj.key, desired)?;
+            alert
+                .parent_path
+                .get_or_insert_with(|| sql_objects::ROOT.into());
+            let made = ctx.target.alerts_v2().create(&alert).await?;
             Ok(Created {
                 id: made.id.unwrap_or_default(),
                 key: None,

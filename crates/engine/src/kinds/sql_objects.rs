@@ -28,6 +28,17 @@ pub(crate) fn key_of(parent: Option<&str>, name: &str) -> String {
     }
 }
 
+/// The workspace root, where an object without a folder of its own is created.
+pub(crate) const ROOT: &str = "/";
+
+/// The folder a spec names (normalised), a reference to that folder: none at the root, which
+/// is no folder object to wait for (the create puts [`ROOT`] back).
+pub(crate) fn folder(parent: Option<&str>) -> Option<String> {
+    parent
+        .map(super::shared::normalise_path)
+        .filter(|p| p != ROOT)
+}
+
 /// The key an object has in the target: its folder there (the desired body's, remapped:
 /// a service principal's home folder is named by its application id, which differs) and its
 /// name; the source key when the body names no folder.
@@ -142,6 +153,11 @@ mod tests {
         );
         assert_eq!(target_key(&json!(null), "/Shared/q"), "/Shared/q");
         assert_eq!(owner(Some("Unavailable")), None);
+        assert_eq!(folder(Some("/Workspace/")), None);
+        assert_eq!(
+            folder(Some("/Workspace/Shared")).as_deref(),
+            Some("/Shared")
+        );
         assert_eq!(owner(Some("a@x.com")).as_deref(), Some("a@x.com"));
         let desired = json!({"display_name": "q", "tags": ["a"], "owner_user_name": null,
                              "query_text": "select 1"});

@@ -260,6 +260,9 @@ impl Kind for SqlQueries {
     ) -> KindFuture<'a, Created> {
         Box::pin(async move {
             let mut query = query_of(&obj.key, desired)?;
+            query
+                .parent_path
+                .get_or_insert_with(|| sql_objects::ROOT.into());
             // Taken through an update only.
             let owner = query.owner_user_name.take();
             let request = CreateQuery {

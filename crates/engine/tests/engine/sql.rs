@@ -70,7 +70,7 @@ struct Seeded {
 }
 
 /// The source: a warehouse, a destination, a query with two visualizations, a query whose
-/// parameter reads it, an alert on it, an alert v2 on a running schedule notifying the
+/// parameter reads it, one at the workspace root, an alert on it, an alert v2 on a running schedule notifying the
 /// destination, and a job running the query and the alert.
 async fn seed(c: &WorkspaceClient) -> Seeded {
     c.workspace().mkdirs(FOLDER).await.unwrap();
@@ -99,6 +99,19 @@ async fn seed(c: &WorkspaceClient) -> Seeded {
         ..Query::default()
     };
     query(c, by_region, &[]).await;
+    // One at the workspace root: no folder object to wait for.
+    let top = Query {
+        display_name: Some("top".into()),
+        parent_path: Some("/".into()),
+        warehouse_id: Some(wh.clone()),
+        query_text: Some("SELECT 1".into()),
+        ..Query::default()
+    };
+    let create = CreateQuery {
+        query: Some(top),
+        ..CreateQuery::default()
+    };
+    c.sql_queries().create(&create).await.unwrap();
     let alert = Alert {
         display_name: Some("late".into()),
         parent_path: Some(FOLDER.into()),
@@ -208,6 +221,9 @@ async fn sql_objects_point_at_the_target_and_the_catalog_map_leaves_sql_text_alo
     let noted: Vec<&String> = l.manual.iter().filter(|m| m.contains("`prod`")).collect();
     assert_eq!(noted.len(), 1, "{:?}", l.manual);
     assert!(noted[0].contains("SQL text"), "{noted:?}");
+
+    let top = target["top"].parent_path.as_deref().unwrap();
+    assert_eq!(top.trim_start_matches("/Workspace"), "/", "at the root");
 
     // The parameter reads the target's query; the alert watches it.
     let param = &target["by region"].parameters.as_ref().unwrap()[0];

@@ -70,11 +70,8 @@ fn visualization(v: &Visualization, with_id: bool) -> Value {
 fn common(q: &Query, visualizations: &[Visualization], with_ids: bool) -> Map<String, Value> {
     let raw = serde_json::to_value(q).unwrap_or(Value::Null);
     let mut out = picked(&raw, FIELDS);
-    if let Some(p) = &q.parent_path {
-        out.insert(
-            "parent_path".into(),
-            json!(super::super::shared::normalise_path(p)),
-        );
+    if let Some(p) = super::super::sql_objects::folder(q.parent_path.as_deref()) {
+        out.insert("parent_path".into(), json!(p));
     }
     if let Some(o) = owner(q.owner_user_name.as_deref()) {
         out.insert("owner_user_name".into(), json!(o));
