@@ -35,8 +35,11 @@ macro_rules! record {
 }
 
 pub mod clusters;
+pub mod genie;
 pub mod init_scripts;
 pub mod jobs;
+pub mod lakeview;
+pub mod legacy_sql;
 pub mod notification_destinations;
 pub mod permissions;
 pub mod pipelines;
