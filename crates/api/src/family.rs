@@ -182,10 +182,6 @@ mod tests {
         );
         assert_eq!(Family::from_path("/api/2.0/genie/spaces"), Family::Genie);
         assert_eq!(
-            Family::from_path("/api/2.0/preview/sql/dashboards"),
-            Family::Sql
-        );
-        assert_eq!(
             Family::from_path("/api/2.0/global-init-scripts"),
             Family::Other
         );

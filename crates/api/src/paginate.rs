@@ -6,8 +6,6 @@
 //!   warehouses, jobs, policy families); [`TokenStyle::NextPageTokenQuery`] for repos, whose
 //!   query parameter is itself named `next_page_token`.
 //! - [`has_more`]: `offset`/`limit` with a `has_more` flag (legacy lists).
-//! - [`numbered`]: `page` (1-based) and `page_size`, the answer's `count` the total (the
-//!   legacy Databricks SQL lists).
 //! - [`follow_array_pages`]: jobs 2.2 `get`, where arrays inside one object are paged and must
 //!   be concatenated.
 //!
@@ -177,30 +175,31 @@ pub fn has_more<T: DeserializeOwned + Send + 'static>(
     flatten(pages)
 }
 
-/// Page-numbered list (`page` from 1, `page_size`), items under `results`, the total in
-/// `count`: the legacy Databricks SQL lists. It ends on an empty page (as the SDK stops) or
-/// once `count` items came (as the Terraform provider stops), whichever is first.
+/// Page-numbered list (`page` from 1, `page_size`), items under `results`: the end is an
+/// empty page (how the SDK reads it) or, sooner, as many items as the answer's `count`
+/// (how Terraform reads it), so a server that repeats its last page cannot loop.
 pub fn numbered<T: DeserializeOwned + Send + 'static>(
     client: WorkspaceClient,
     path: String,
-    query: Query,
     page_size: usize,
 ) -> ApiStream<T> {
+    // State: the next page's number and the items seen so far; None = finished.
     let pages = stream::try_unfold(Some((1usize, 0usize)), move |state| {
-        let (client, path, query) = (client.clone(), path.clone(), query.clone());
+        let (client, path) = (client.clone(), path.clone());
         async move {
-            let Some((number, seen)) = state else {
+            let Some((page, seen)) = state else {
                 return Ok(None);
             };
-            let mut q = query;
-            q.push(("page".into(), number.to_string()));
-            q.push(("page_size".into(), page_size.to_string()));
-            let mut page = get_page(&client, &path, &q).await?;
-            let items: Vec<T> = items_of(&client, &path, &mut page, "results")?;
+            let q = vec![
+                ("page".to_string(), page.to_string()),
+                ("page_size".to_string(), page_size.to_string()),
+            ];
+            let mut answer = get_page(&client, &path, &q).await?;
+            let items: Vec<T> = items_of(&client, &path, &mut answer, "results")?;
             let seen = seen + items.len();
-            let count = page.get("count").and_then(Value::as_u64);
+            let count = answer.get("count").and_then(Value::as_u64);
             let done = items.is_empty() || count.is_some_and(|c| seen as u64 >= c);
-            Ok(Some((items, (!done).then_some((number + 1, seen)))))
+            Ok(Some((items, (!done).then_some((page + 1, seen)))))
         }
     });
     flatten(pages)

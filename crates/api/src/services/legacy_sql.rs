@@ -22,7 +22,6 @@ impl LegacySql {
         paginate::numbered(
             self.client.clone(),
             "/api/2.0/preview/sql/dashboards".into(),
-            Vec::new(),
             PAGE_SIZE,
         )
     }

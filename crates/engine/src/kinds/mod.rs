@@ -73,10 +73,13 @@ pub use crate::idmap::{RefBy, Reference};
 pub use crate::ledger::{Action, Category, SkipReason};
 use crate::{EngineError, EngineOptions, IdMap};
 
+mod catalogs;
 pub mod cluster_policies;
 pub mod clusters;
 mod compact_spec;
 pub mod cut_over;
+pub mod dashboards;
+pub mod genie_spaces;
 pub mod facts;
 pub mod global_init_scripts;
 pub mod groups;
@@ -122,6 +125,8 @@ pub fn all() -> Vec<Arc<dyn Kind>> {
         Arc::new(notebooks::Notebooks),
         Arc::new(repos::Repos),
         Arc::new(pipelines::Pipelines),
+        Arc::new(dashboards::Dashboards),
+        Arc::new(genie_spaces::GenieSpaces),
         Arc::new(jobs::Jobs),
     ];
     // Permissions of every object type, one line each, after the kinds they guard.
