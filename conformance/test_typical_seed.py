@@ -1,7 +1,9 @@
 """A read of the whole `typical` seed through the official SDK finds exactly the counts of the
 seed document: 45 users, 12 groups besides the built-ins, 4 policies besides the defaults,
 2 warehouses, 15 secrets, 87 folders, 123 notebooks, 3 Git folders, 8 all-purpose clusters,
-28 jobs; and 3 global init scripts, one of them disabled.
+28 jobs; and 3 global init scripts, one of them disabled; 6 pipelines (2 continuous, RUNNING),
+4 notification destinations (e-mail, Slack, webhook, PagerDuty; secrets write-only) and 3 more
+jobs running pipelines and notifying those destinations (31 jobs in all).
 
 How the seed counts (crates/emulator/src/seed/counts.rs): users include `admin@example.com`
 (whom the plain `--token` authenticates as); groups are `WorkspaceGroup`s other than `admins`
@@ -13,6 +15,8 @@ import base64
 
 import pytest
 from databricks.sdk.service.compute import ClusterSource
+from databricks.sdk.service.pipelines import PipelineState
+from databricks.sdk.service.settings import DestinationType
 from databricks.sdk.service.workspace import ObjectType
 
 from conftest import ADMIN_TOKEN
@@ -80,7 +84,44 @@ def test_all_purpose_clusters(w):
 
 
 def test_jobs(w):
-    assert len(list(w.jobs.list(limit=5))) == 28
+    jobs = [w.jobs.get(j.job_id) for j in w.jobs.list(limit=5)]
+    assert len(jobs) == 31
+    running_pipelines = [j for j in jobs if any(t.pipeline_task for t in j.settings.tasks or [])]
+    assert len(running_pipelines) == 3
+    destinations = {d.id for d in w.notification_destinations.list()}
+    pipelines = {p.pipeline_id for p in w.pipelines.list_pipelines()}
+    for j in running_pipelines:
+        assert j.settings.webhook_notifications.as_dict(), j.settings.name
+        for t in j.settings.tasks:
+            assert t.pipeline_task is None or t.pipeline_task.pipeline_id in pipelines
+            hooks = t.webhook_notifications.as_dict() if t.webhook_notifications else {}
+            for event in list(hooks.values()) + list(j.settings.webhook_notifications.as_dict().values()):
+                assert {d["id"] for d in event} <= destinations
+
+
+def test_pipelines(w):
+    listed = list(w.pipelines.list_pipelines(max_results=4))
+    assert len(listed) == 6
+    assert len([p for p in listed if p.state == PipelineState.RUNNING]) == 2
+    full = [w.pipelines.get(p.pipeline_id) for p in listed]
+    assert len([p for p in full if p.spec.catalog]) == 3 and len([p for p in full if p.spec.target]) == 3
+    assert all(p.spec.libraries for p in full)
+    for p in full:
+        perms = w.pipelines.get_permissions(p.pipeline_id)
+        owners = [a for a in perms.access_control_list
+                  for lvl in a.all_permissions if lvl.permission_level.value == "IS_OWNER"]
+        assert len(owners) == 1, p.name
+
+
+def test_notification_destinations(w):
+    listed = list(w.notification_destinations.list(page_size=3))
+    assert sorted(d.destination_type.value for d in listed) == ["EMAIL", "PAGERDUTY", "SLACK", "WEBHOOK"]
+    for d in listed:
+        full = w.notification_destinations.get(d.id)
+        assert "hunter2-webhook-Pa55" not in repr(full.as_dict())
+        if d.destination_type == DestinationType.WEBHOOK:
+            assert full.config.generic_webhook.password_set is True
+            assert full.config.generic_webhook.password is None
 
 
 def test_global_init_scripts(w):

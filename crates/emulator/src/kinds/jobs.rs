@@ -21,7 +21,7 @@ use crate::store::{self, Keyed};
 
 pub mod paging;
 pub mod runs;
-mod validate;
+pub(crate) mod validate;
 
 /// The jobs store.
 #[derive(Debug, Default, Serialize, Deserialize)]

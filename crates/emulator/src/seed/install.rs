@@ -15,7 +15,7 @@ use crate::kinds::{jobs, scim, workspace};
 use crate::state::State;
 
 /// A generated object the stores refused: a bug in the generator, reported as a seed error.
-fn refused(what: &str, e: impl std::fmt::Debug) -> EmulatorError {
+pub(super) fn refused(what: &str, e: impl std::fmt::Debug) -> EmulatorError {
     EmulatorError::Option {
         option: "--seed",
         value: what.to_string(),

@@ -265,7 +265,7 @@ fn settings(k: usize, r: &Refs, earlier: &[i64]) -> Map<String, Value> {
 }
 
 /// A shape's settings with the job's name and the defaults the service fills in on create.
-fn filled(mut s: Value, name: String) -> Map<String, Value> {
+pub(super) fn filled(mut s: Value, name: String) -> Map<String, Value> {
     if let Some(m) = s.as_object_mut() {
         m.insert("name".into(), json!(name));
         m.insert("max_concurrent_runs".into(), json!(1));

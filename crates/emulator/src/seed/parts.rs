@@ -14,12 +14,25 @@ use crate::error::EmulatorError;
 use crate::ids::IdGen;
 use crate::state::State;
 
+mod destinations;
 mod init_scripts;
+mod pipeline_jobs;
+mod pipelines;
 
 /// Every part, in generation order. Append new parts: a part draws its ids after every
 /// earlier one, so an appended part leaves everything seeded before it unchanged (ids,
-/// order, contents), while one inserted earlier shifts the ids of the parts after it.
-pub const PARTS: &[Part] = &[init_scripts::PART];
+/// order, contents), while one inserted earlier shifts the ids of the parts after it. The
+/// core install draws ids too (the `/Repos/<folder>` folders), after every part is planned,
+/// and objects created through the API after seeding draw theirs from where the seed left the
+/// generator: a part appended after global init scripts draws its ids from a fork of it
+/// ([`crate::ids::IdGen::fork`], with a salt of its own), which moves neither
+/// (`seed::tests::seeded_states_are_unchanged` checks).
+pub const PARTS: &[Part] = &[
+    init_scripts::PART,
+    destinations::PART,
+    pipelines::PART,
+    pipeline_jobs::PART,
+];
 
 /// One seeded kind, whole.
 #[derive(Debug)]
@@ -58,9 +71,15 @@ impl Part {
     }
 }
 
-/// Plans every part, in table order, for a workspace of these counts.
-pub fn generate(c: &Counts, ids: &mut IdGen, plan: &mut Plan) -> Vec<Box<dyn Planned>> {
-    PARTS
+/// Plans every part of `parts` (a prefix of [`PARTS`], or all of it), in table order, for a
+/// workspace of these counts.
+pub fn generate(
+    parts: &[Part],
+    c: &Counts,
+    ids: &mut IdGen,
+    plan: &mut Plan,
+) -> Vec<Box<dyn Planned>> {
+    parts
         .iter()
         .map(|p| (p.generate)(p.count(c), ids, plan))
         .collect()
@@ -85,7 +104,9 @@ mod tests {
             );
             assert_eq!(Part::named(p.kind).map(|q| q.typical), Some(p.typical));
             for c in [Counts::TYPICAL, Counts::scaled(1), Counts::scaled(5000)] {
+                // A part sees what the core and the parts before it planned.
                 let mut plan = super::super::build::plan(&c, &mut IdGen::new(1));
+                generate(&PARTS[..k], &c, &mut IdGen::new(1), &mut plan);
                 let planned = (p.generate)(p.count(&c), &mut IdGen::new(2), &mut plan);
                 assert_eq!(planned.objects(), p.count(&c), "{}", p.kind);
             }

@@ -228,4 +228,11 @@ pub struct Plan {
     pub jobs: Vec<Job>,
     /// Direct grants.
     pub acls: Vec<Acl>,
+    /// Referenced (by the jobs of the part `jobs with pipeline tasks`): the notification
+    /// destinations' display names, set by their part, in its type order (e-mail, Slack,
+    /// webhook, PagerDuty, again). Names, not ids: those parts draw ids when installed.
+    pub destinations: Vec<String>,
+    /// Referenced (by the jobs of the part `jobs with pipeline tasks`): the pipelines' names,
+    /// set by their part, in creation order.
+    pub pipelines: Vec<String>,
 }

@@ -8,7 +8,9 @@
 //! 15 secrets in 3 scopes (with ACLs), 87 folders, 123 notebooks, 5 workspace files, 3 Git
 //! folders, 8 all-purpose clusters (one RUNNING, two pinned) plus 2 clusters created by job
 //! runs (`cluster_source: JOB`, not counted), 28 jobs, and each seed part's typical count of
-//! its kind ([`super::parts::PARTS`]).
+//! its kind ([`super::parts::PARTS`]): 3 global init scripts, 4 notification destinations
+//! (e-mail, Slack, a webhook, PagerDuty), 6 pipelines (2 continuous, RUNNING) and 3 more jobs
+//! that run pipelines and notify those destinations (31 jobs in all).
 //!
 //! The account group `acct-all-employees` is a member of `readers` and has one direct grant
 //! (CAN_READ on `/Shared/Team Space`); a migrator must map it, not recreate it.

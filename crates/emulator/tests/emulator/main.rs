@@ -11,5 +11,6 @@ mod permissions;
 mod pipelines;
 mod scim;
 mod secrets;
+mod seed_pipelines;
 mod seeds;
 mod workspace;

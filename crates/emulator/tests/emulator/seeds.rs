@@ -274,7 +274,7 @@ async fn seeding_is_deterministic() {
     assert!(
         sa["jobs"]["jobs"]
             .as_object()
-            .is_some_and(|j| j.len() == 28)
+            .is_some_and(|j| j.len() == 28 + 3)
     );
     assert_eq!(sa, sb);
 }
@@ -301,8 +301,18 @@ async fn scale_500_follows_the_formulas() {
         (48, 32, 60, 12, 12)
     );
     assert_eq!(scripts_part().count(&Counts::scaled(500)), 12);
+    // The parts for pipelines: 6, 4 and 3 in typical, scaled the same way.
+    assert_eq!(
+        (
+            w.pipelines.len(),
+            w.destinations.len(),
+            w.pipeline_jobs().len()
+        ),
+        (24, 16, 12)
+    );
     let seen = check_jobs(&w);
     assert!(seen["run_job_task"] > 0 && seen["notebook_path"] > 0);
+    assert!(seen["pipeline_task"] >= 12 && seen["webhook"] > 12);
 }
 
 #[tokio::test]
@@ -394,5 +404,9 @@ async fn typical_clusters_and_jobs_are_accepted_as_they_are() {
             .await;
         assert_eq!(status, 200, "{}: {body}", job["settings"]["name"]);
     }
-    assert_eq!(jobs.len(), 28);
+    assert_eq!(
+        jobs.len(),
+        28 + 3,
+        "the core jobs and those running pipelines"
+    );
 }
