@@ -191,18 +191,30 @@ fn draft_of(desired: &Value, with_parent: bool) -> Dashboard {
 }
 
 /// Publishes dashboard `id` as `desired` says.
-async fn publish(ctx: &Ctx, obj: &SourceObject, id: &str, desired: &Value) -> Result<(), EngineError> {
+async fn publish(
+    ctx: &Ctx,
+    obj: &SourceObject,
+    id: &str,
+    desired: &Value,
+) -> Result<(), EngineError> {
     let p: PublishRequest = from_json(NAME, &obj.key, &desired["published"])?;
     ctx.target.lakeview().publish(id, &p).await?;
     Ok(())
 }
 
 /// What follows the new draft `id`: its publication and schedules.
-async fn complete(ctx: &Ctx, obj: &SourceObject, id: &str, desired: &Value) -> Result<(), EngineError> {
+async fn complete(
+    ctx: &Ctx,
+    obj: &SourceObject,
+    id: &str,
+    desired: &Value,
+) -> Result<(), EngineError> {
     if desired.get("published").is_some_and(Value::is_object) {
         publish(ctx, obj, id, desired).await?;
     }
-    let want = desired["schedules"].as_array().map_or(&[][..], Vec::as_slice);
+    let want = desired["schedules"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice);
     schedules::create_all(&ctx.target, id, want).await
 }
 
@@ -258,7 +270,9 @@ impl Kind for Dashboards {
                 Lookup::Ask => {
                     let name = desired.get("display_name").and_then(Value::as_str);
                     let keys = target_keys(ctx, Some(name.unwrap_or_default())).await?;
-                    keys.into_iter().find(|(k, _)| *k == obj.key).map(|(_, id)| id)
+                    keys.into_iter()
+                        .find(|(k, _)| *k == obj.key)
+                        .map(|(_, id)| id)
                 }
             };
             match id {

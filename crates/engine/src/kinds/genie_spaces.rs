@@ -85,7 +85,11 @@ fn map_catalogs(doc: &mut Value, map: &BTreeMap<String, String>) -> Vec<String> 
         return Vec::new();
     }
     if let Some(Value::Object(sources)) = doc.get_mut("data_sources") {
-        for item in sources.values_mut().filter_map(Value::as_array_mut).flatten() {
+        for item in sources
+            .values_mut()
+            .filter_map(Value::as_array_mut)
+            .flatten()
+        {
             let renamed = (item.get("identifier").and_then(Value::as_str))
                 .and_then(|i| catalogs::rename_identifier(map, i));
             if let Some(to) = renamed {
@@ -211,7 +215,11 @@ async fn target_keys(ctx: &Ctx) -> Result<Vec<(String, String)>, EngineError> {
 }
 
 /// The request a create (`with_parent`) or an update sends.
-fn request(obj: &SourceObject, desired: &Value, with_parent: bool) -> Result<GenieSpaceRequest, EngineError> {
+fn request(
+    obj: &SourceObject,
+    desired: &Value,
+    with_parent: bool,
+) -> Result<GenieSpaceRequest, EngineError> {
     let mut body = desired.clone();
     if let Value::Object(m) = &mut body {
         if !with_parent {
@@ -230,7 +238,10 @@ fn request(obj: &SourceObject, desired: &Value, with_parent: bool) -> Result<Gen
 /// service upgrades a document it stores).
 fn upgraded(desired: &Value, t: &TargetObject) -> Value {
     let mut want = desired.clone();
-    let version = |v: &Value| v.pointer("/serialized_space/version").and_then(Value::as_f64);
+    let version = |v: &Value| {
+        v.pointer("/serialized_space/version")
+            .and_then(Value::as_f64)
+    };
     if let (Some(w), Some(h)) = (version(&want), version(&t.body))
         && h > w
         && let Some(doc) = want.get_mut("serialized_space")
@@ -307,7 +318,11 @@ impl Kind for GenieSpaces {
         desired: &'a Value,
     ) -> KindFuture<'a, Created> {
         Box::pin(async move {
-            let made = ctx.target.genie().create(&request(obj, desired, true)?).await?;
+            let made = ctx
+                .target
+                .genie()
+                .create(&request(obj, desired, true)?)
+                .await?;
             Ok(Created {
                 id: made.space_id.unwrap_or_default(),
                 key: None,
@@ -375,12 +390,32 @@ mod tests {
             body,
             facts: Default::default(),
         };
-        assert!(GenieSpaces.compare(&SourceObject::new("g", "k", json!({}), json!({})), &spec, &t).is_empty());
+        assert!(
+            GenieSpaces
+                .compare(
+                    &SourceObject::new("g", "k", json!({}), json!({})),
+                    &spec,
+                    &t
+                )
+                .is_empty()
+        );
         let mut older = t.clone();
         older.body["serialized_space"]["version"] = json!(0);
-        assert_eq!(crate::json::subset_diff(&upgraded(&spec, &older), &older.body), ["serialized_space.version"]);
-        let req = request(&SourceObject::new("g", "k", json!({}), json!({})), &spec, false).unwrap();
+        assert_eq!(
+            crate::json::subset_diff(&upgraded(&spec, &older), &older.body),
+            ["serialized_space.version"]
+        );
+        let req = request(
+            &SourceObject::new("g", "k", json!({}), json!({})),
+            &spec,
+            false,
+        )
+        .unwrap();
         assert!(req.parent_path.is_none());
-        assert!(req.serialized_space.unwrap().contains("prod_eu.sales.orders"));
+        assert!(
+            req.serialized_space
+                .unwrap()
+                .contains("prod_eu.sales.orders")
+        );
     }
 }

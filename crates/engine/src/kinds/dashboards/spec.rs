@@ -135,7 +135,10 @@ pub fn body_of(r: &Read, key: &str, ids: bool) -> Result<Map<String, Value>, Eng
     }
     if let Some(p) = &r.published {
         let mut pm = Map::new();
-        pm.insert("embed_credentials".into(), json!(p.embed_credentials == Some(true)));
+        pm.insert(
+            "embed_credentials".into(),
+            json!(p.embed_credentials == Some(true)),
+        );
         if let Some(w) = p.warehouse_id.as_ref().filter(|w| !w.is_empty()) {
             pm.insert("warehouse_id".into(), json!(w));
         }
@@ -200,8 +203,8 @@ fn map_catalogs(doc: &mut Value, map: &BTreeMap<String, String>) -> Vec<(String,
         return named;
     };
     for ds in datasets.iter_mut().filter_map(Value::as_object_mut) {
-        if let Some(to) = (ds.get("catalog").and_then(Value::as_str))
-            .and_then(|c| catalogs::renamed(map, c))
+        if let Some(to) =
+            (ds.get("catalog").and_then(Value::as_str)).and_then(|c| catalogs::renamed(map, c))
         {
             ds.insert("catalog".into(), json!(to));
         }

@@ -69,7 +69,10 @@ fn the_spec_holds_schedules_back_and_maps_dataset_catalogs_only() {
     let b = build(&read(), "/Shared/bi/Sales", &map()).unwrap();
     let s = &b.spec;
     assert_eq!(s["parent_path"], "/Shared/bi");
-    assert_eq!(s["published"], json!({"embed_credentials": false, "warehouse_id": "w2"}));
+    assert_eq!(
+        s["published"],
+        json!({"embed_credentials": false, "warehouse_id": "w2"})
+    );
     let ds = &s["serialized_dashboard"]["datasets"];
     assert_eq!(ds[0]["catalog"], "prod_eu", "the field is renamed");
     assert_eq!(ds[1]["catalog"], "main");
@@ -85,7 +88,11 @@ fn the_spec_holds_schedules_back_and_maps_dataset_catalogs_only() {
         json!([{"subscriber": {"user_subscriber": {"user_id": 42}}}]),
         "output fields and the default skip_notify left out"
     );
-    let texts: Vec<(Category, &str)> = b.manual.iter().map(|a| (a.category, a.text.as_str())).collect();
+    let texts: Vec<(Category, &str)> = b
+        .manual
+        .iter()
+        .map(|a| (a.category, a.text.as_str()))
+        .collect();
     assert_eq!(texts.len(), 2, "{texts:?}");
     assert_eq!(texts[0].0, Category::Unpause);
     assert!(texts[0].1.contains("(schedule `daily`)"), "{}", texts[0].1);
@@ -96,13 +103,17 @@ fn the_spec_holds_schedules_back_and_maps_dataset_catalogs_only() {
 fn the_target_is_read_alike_with_its_ids_and_compares_parsed() {
     let mut t = read();
     // The service re-serialises the document and adds fields: not a difference.
-    let doc: Value = serde_json::from_str(t.draft.serialized_dashboard.as_deref().unwrap()).unwrap();
+    let doc: Value =
+        serde_json::from_str(t.draft.serialized_dashboard.as_deref().unwrap()).unwrap();
     let mut doc = doc;
     doc["pages"][0]["pageType"] = json!("PAGE_TYPE_CANVAS");
     t.draft.serialized_dashboard = Some(serde_json::to_string_pretty(&doc).unwrap());
     let body = Value::Object(body_of(&t, "k", true).unwrap());
     assert_eq!(body["schedules"][0]["schedule_id"], "id-daily");
-    assert_eq!(body["schedules"][0]["pause_status"], "UNPAUSED", "the default made explicit");
+    assert_eq!(
+        body["schedules"][0]["pause_status"], "UNPAUSED",
+        "the default made explicit"
+    );
     let spec = build(&read(), "k", &BTreeMap::new()).unwrap().spec;
     let diffs = crate::json::subset_diff(&spec, &body);
     assert_eq!(diffs, ["schedules"], "only the schedule held back differs");
