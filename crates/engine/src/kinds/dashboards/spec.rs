@@ -44,7 +44,8 @@ pub struct Read {
 pub struct Built {
     /// The spec.
     pub spec: Value,
-    /// Manual actions (schedules to resume at cut-over, catalogs named in SQL text).
+    /// Manual actions (schedules to resume at cut-over, embedded credentials now the
+    /// migrating principal's, catalogs named in SQL text).
     pub manual: Vec<Action>,
 }
 
@@ -235,6 +236,11 @@ pub fn build(r: &Read, key: &str, map: &BTreeMap<String, String>) -> Result<Buil
         manual.push(Action::new(Category::Unpause, format!(
             "resume at cut-over: dashboard `{key}` ({}) was UNPAUSED in the source; it was created PAUSED",
             on.join(", ")
+        )));
+    }
+    if r.published.as_ref().and_then(|p| p.embed_credentials) == Some(true) {
+        manual.push(Action::new(Category::Other, format!(
+            "dashboard `{key}` is published with embedded credentials: in the target its viewers' queries run as the principal that ran the migration (who published it); publish it again as its owner if they should run as someone else"
         )));
     }
     if let Some(doc) = m.get_mut("serialized_dashboard") {

@@ -100,6 +100,19 @@ fn the_spec_holds_schedules_back_and_maps_dataset_catalogs_only() {
 }
 
 #[test]
+fn embedded_credentials_are_the_publishers_and_said_so() {
+    let mut r = read();
+    r.published.as_mut().unwrap().embed_credentials = Some(true);
+    let b = build(&r, "k", &BTreeMap::new()).unwrap();
+    assert_eq!(b.spec["published"]["embed_credentials"], true);
+    assert!(
+        b.manual
+            .iter()
+            .any(|a| a.text.contains("embedded credentials"))
+    );
+}
+
+#[test]
 fn the_target_is_read_alike_with_its_ids_and_compares_parsed() {
     let mut t = read();
     // The service re-serialises the document and adds fields: not a difference.
