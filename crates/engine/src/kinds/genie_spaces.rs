@@ -142,13 +142,18 @@ fn build(s: &GenieSpace, key: &str, map: &BTreeMap<String, String>) -> (Value, V
     (spec, manual)
 }
 
-/// The space `id` of `ws` (with its serialized space when `full`), unless it is gone.
+/// The space `id` of `ws` (with its serialized space when `full`), unless it is gone. The
+/// service answers a space that does not exist (or is in the trash) with 403
+/// `PERMISSION_DENIED`, not 404: for a workspace admin, as the migration runs, that is absent.
 async fn space(
     ws: &brickport_api::WorkspaceClient,
     id: &str,
     full: bool,
 ) -> Result<Option<GenieSpace>, EngineError> {
-    Ok(ws.genie().get(id, full).await.found()?)
+    match ws.genie().get(id, full).await {
+        Err(e) if e.error_code() == Some("PERMISSION_DENIED") => Ok(None),
+        r => Ok(r.found()?),
+    }
 }
 
 async fn read(ctx: &Ctx, id: &str) -> Result<Option<TargetObject>, EngineError> {

@@ -49,14 +49,14 @@ const REFS: &[Reference] = &[Reference {
 
 /// Every notebook and file (and skipped library) under `/` in the source, outside `/Repos`
 /// and the path selection, as the run's shared walk of the tree lists them. An AI/BI
-/// dashboard in the tree is the dashboards kind's (through its own API).
+/// dashboard or a Genie space in the tree is its own kind's (through its own API).
 fn object_stream(ctx: &Ctx) -> ObjectStream<'_> {
     let walk = super::workspace_folders::source_walk(ctx).stream();
     Box::pin(
         walk.try_filter(|o| {
             std::future::ready(!matches!(
                 o.object_type.as_deref(),
-                Some("DIRECTORY" | "REPO" | "DASHBOARD")
+                Some("DIRECTORY" | "REPO" | "DASHBOARD" | "GENIE_SPACE")
             ))
         })
         .and_then(|o| std::future::ready(source_object(&o)))
