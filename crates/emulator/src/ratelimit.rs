@@ -3,8 +3,10 @@
 //!
 //! Default rates are the published per-API numbers where there is one (SCIM GET 255/min,
 //! permissions GET 100/s and PUT/PATCH 30/s, workspace export 60/s and import 30/s, secrets
-//! 1100/min, jobs create 20/s), and 30/s for the rest (pipelines and notification destinations
-//! included: no figure is published for them). A rate-limit file is JSON mapping a
+//! 1100/min, jobs create 20/s), and 30/s for the rest (pipelines, notification destinations,
+//! SQL queries and alerts, AI/BI dashboards, Genie spaces and the legacy SQL API included: no
+//! figure is published for them; the SDK only warns that 10 or more concurrent query, alert or
+//! legacy dashboard lists may be throttled). A rate-limit file is JSON mapping a
 //! family to requests per second, either a number or `{"per_second": r, "burst": b}`.
 
 use std::collections::BTreeMap;
@@ -83,6 +85,11 @@ pub const FAMILIES: &[(&str, f64)] = &[
     ("init_scripts", 30.0),
     ("pipelines", 30.0),
     ("notification_destinations", 30.0),
+    ("queries", 30.0),
+    ("alerts", 30.0),
+    ("sql_legacy", 30.0),
+    ("dashboards", 30.0),
+    ("genie", 30.0),
     ("api", 30.0),
 ];
 
@@ -99,7 +106,9 @@ pub fn family(method: &str, path: &str) -> &'static str {
         _ => rest,
     };
     let first = rest.split('/').next().unwrap_or("");
+    let second = rest.split('/').nth(1).unwrap_or("");
     match first {
+        "preview" if second == "sql" => "sql_legacy",
         "preview" | "account" if rest.contains("scim/") => {
             if read {
                 "scim.read"
@@ -124,7 +133,12 @@ pub fn family(method: &str, path: &str) -> &'static str {
         "libraries" => "libraries",
         "policies" | "policy-families" => "policies",
         "instance-pools" => "pools",
+        "sql" if matches!(second, "queries" | "visualizations") => "queries",
+        "sql" if second == "alerts" => "alerts",
         "sql" => "warehouses",
+        "alerts" => "alerts",
+        "lakeview" => "dashboards",
+        "genie" => "genie",
         "repos" | "git-credentials" => "repos",
         "global-init-scripts" => "init_scripts",
         "pipelines" => "pipelines",
@@ -276,6 +290,21 @@ mod tests {
         assert_eq!(
             family("PATCH", "/api/preview/permissions/clusters/x"),
             "permissions.write"
+        );
+        assert_eq!(family("PATCH", "/api/sql/queries/q"), "queries");
+        assert_eq!(family("POST", "/api/sql/visualizations"), "queries");
+        assert_eq!(family("GET", "/api/sql/alerts"), "alerts");
+        assert_eq!(family("DELETE", "/api/alerts/a"), "alerts");
+        assert_eq!(family("GET", "/api/sql/warehouses"), "warehouses");
+        assert_eq!(family("GET", "/api/preview/sql/dashboards"), "sql_legacy");
+        assert_eq!(
+            family("POST", "/api/lakeview/dashboards/d/published"),
+            "dashboards"
+        );
+        assert_eq!(family("GET", "/api/genie/spaces"), "genie");
+        assert_eq!(
+            family("GET", "/api/permissions/sql/queries/q"),
+            "permissions.read"
         );
     }
 

@@ -11,8 +11,8 @@ use axum::routing::{get, post};
 
 use crate::kinds::scim::handlers::Coll;
 use crate::kinds::{
-    clusters, destinations, init_scripts, jobs, permissions, pipelines, policies, pools, repos,
-    scim, secrets, warehouses, workspace,
+    clusters, destinations, genie, init_scripts, jobs, lakeview, permissions, pipelines, policies,
+    pools, repos, scim, secrets, sql, warehouses, workspace,
 };
 use crate::state::AppState;
 use crate::{account, meta};
@@ -149,6 +149,11 @@ fn workspace_api() -> Router<AppState> {
         // Pipelines and notification destinations.
         .merge(pipelines_routes())
         .merge(destinations_routes())
+        // Databricks SQL objects, AI/BI dashboards, Genie spaces.
+        .merge(sql_routes())
+        .merge(legacy_sql_routes())
+        .merge(lakeview_routes())
+        .merge(genie_routes())
         // OAuth and host metadata.
         .route("/oidc/v1/token", post(meta::token))
         .route(
@@ -192,6 +197,101 @@ fn destinations_routes() -> Router<AppState> {
         )
 }
 
+/// Queries, their visualizations, alerts (current API and v2).
+fn sql_routes() -> Router<AppState> {
+    use sql::{alerts, alerts_v2, queries, visualizations};
+    Router::new()
+        .route("/api/sql/queries", get(queries::list).post(queries::create))
+        .route(
+            "/api/sql/queries/{id}",
+            get(queries::get_one)
+                .patch(queries::update)
+                .delete(queries::delete),
+        )
+        .route(
+            "/api/sql/queries/{id}/visualizations",
+            get(queries::list_visualizations),
+        )
+        .route("/api/sql/visualizations", post(visualizations::create))
+        .route(
+            "/api/sql/visualizations/{id}",
+            axum::routing::patch(visualizations::update).delete(visualizations::delete),
+        )
+        .route("/api/sql/alerts", get(alerts::list).post(alerts::create))
+        .route(
+            "/api/sql/alerts/{id}",
+            get(alerts::get_one)
+                .patch(alerts::update)
+                .delete(alerts::delete),
+        )
+        .route("/api/alerts", get(alerts_v2::list).post(alerts_v2::create))
+        .route(
+            "/api/alerts/{id}",
+            get(alerts_v2::get_one)
+                .patch(alerts_v2::update)
+                .delete(alerts_v2::delete),
+        )
+}
+
+/// The legacy (Redash) SQL API a migrator reads: dashboards, widgets, queries, data sources.
+fn legacy_sql_routes() -> Router<AppState> {
+    use sql::legacy as l;
+    use sql::legacy::dashboards as ld;
+    Router::new()
+        .route(
+            "/api/preview/sql/dashboards",
+            get(ld::list_dashboards).post(ld::create_dashboard),
+        )
+        .route(
+            "/api/preview/sql/dashboards/{id}",
+            get(ld::get_dashboard).delete(ld::delete_dashboard),
+        )
+        .route("/api/preview/sql/widgets", post(ld::create_widget))
+        .route("/api/preview/sql/queries", get(l::list_queries))
+        .route("/api/preview/sql/queries/{id}", get(l::get_query))
+        .route("/api/preview/sql/data_sources", get(l::data_sources))
+}
+
+/// AI/BI dashboards: drafts, the published copy, schedules, subscriptions.
+fn lakeview_routes() -> Router<AppState> {
+    use lakeview::handlers as d;
+    use lakeview::schedules as s;
+    use lakeview::subscriptions as sub;
+    const ONE: &str = "/api/lakeview/dashboards/{id}";
+    Router::new()
+        .route("/api/lakeview/dashboards", get(d::list).post(d::create))
+        .route(ONE, get(d::get_one).patch(d::update).delete(d::trash))
+        .route(
+            &format!("{ONE}/published"),
+            get(d::get_published).post(d::publish).delete(d::unpublish),
+        )
+        .route(&format!("{ONE}/schedules"), get(s::list).post(s::create))
+        .route(
+            &format!("{ONE}/schedules/{{sid}}"),
+            get(s::get_one).put(s::update).delete(s::delete),
+        )
+        .route(
+            &format!("{ONE}/schedules/{{sid}}/subscriptions"),
+            get(sub::list_subscriptions).post(sub::create_subscription),
+        )
+        .route(
+            &format!("{ONE}/schedules/{{sid}}/subscriptions/{{subid}}"),
+            get(sub::get_subscription).delete(sub::delete_subscription),
+        )
+}
+
+/// Genie spaces.
+fn genie_routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/genie/spaces", get(genie::list).post(genie::create))
+        .route(
+            "/api/genie/spaces/{id}",
+            get(genie::get_one)
+                .patch(genie::update)
+                .delete(genie::trash),
+        )
+}
+
 /// The SCIM collections: list and create on the collection, get/replace/patch/delete on one.
 fn scim_routes() -> Router<AppState> {
     use scim::handlers as h;
@@ -219,12 +319,12 @@ fn scim_routes() -> Router<AppState> {
 }
 
 /// Permissions under `base`: `{type}/{id}` (GET, PUT replaces, PATCH merges) and its
-/// `permissionLevels`; SQL warehouses sit one level deeper, at `sql/warehouses/{id}`.
+/// `permissionLevels`; SQL objects may sit one level deeper, at `sql/{warehouses|queries|
+/// alerts|dashboards}/{id}` (the names Terraform uses).
 fn permissions_routes(base: &str) -> Router<AppState> {
     use permissions::handlers as h;
     type Pair = Path<(String, String)>;
-    let wh = || "warehouses".to_string();
-    Router::new()
+    let mut router = Router::new()
         .route(
             &format!("{base}/{{type}}/{{id}}"),
             get(|s, c, Path((t, id)): Pair| h::get_perms(s, c, t, id))
@@ -234,17 +334,22 @@ fn permissions_routes(base: &str) -> Router<AppState> {
         .route(
             &format!("{base}/{{type}}/{{id}}/permissionLevels"),
             get(|s, c, Path((t, id)): Pair| h::levels(s, c, t, id)),
-        )
-        .route(
-            &format!("{base}/sql/warehouses/{{id}}"),
-            get(move |s, c, Path(id): Path<String>| h::get_perms(s, c, wh(), id))
-                .put(move |s, c, Path(id): Path<String>, b| h::put_perms(s, c, wh(), id, b))
-                .patch(move |s, c, Path(id): Path<String>, b| h::patch_perms(s, c, wh(), id, b)),
-        )
-        .route(
-            &format!("{base}/sql/warehouses/{{id}}/permissionLevels"),
-            get(move |s, c, Path(id): Path<String>| h::levels(s, c, wh(), id)),
-        )
+        );
+    for kind in ["warehouses", "queries", "alerts", "dashboards"] {
+        let t = move || format!("sql/{kind}");
+        router = router
+            .route(
+                &format!("{base}/sql/{kind}/{{id}}"),
+                get(move |s, c, Path(id): Path<String>| h::get_perms(s, c, t(), id))
+                    .put(move |s, c, Path(id): Path<String>, b| h::put_perms(s, c, t(), id, b))
+                    .patch(move |s, c, Path(id): Path<String>, b| h::patch_perms(s, c, t(), id, b)),
+            )
+            .route(
+                &format!("{base}/sql/{kind}/{{id}}/permissionLevels"),
+                get(move |s, c, Path(id): Path<String>| h::levels(s, c, t(), id)),
+            );
+    }
+    router
 }
 
 /// The emulator's own endpoints (not workspace traffic: not counted, not rate-limited).

@@ -214,6 +214,15 @@ pub struct State {
     pub pipelines: kinds::pipelines::PipelinesState,
     /// Notification destinations.
     pub destinations: kinds::destinations::DestinationsState,
+    /// SQL queries, visualizations, alerts (current and v2), legacy dashboards.
+    #[serde(skip_serializing_if = "kinds::sql::SqlState::is_empty")]
+    pub sql: kinds::sql::SqlState,
+    /// AI/BI (Lakeview) dashboards.
+    #[serde(skip_serializing_if = "kinds::lakeview::LakeviewState::is_empty")]
+    pub lakeview: kinds::lakeview::LakeviewState,
+    /// Genie spaces.
+    #[serde(skip_serializing_if = "kinds::genie::GenieState::is_empty")]
+    pub genie: kinds::genie::GenieState,
 }
 
 impl State {

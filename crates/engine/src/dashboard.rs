@@ -8,6 +8,7 @@
 //! [`Category`]; whether one is done is [`ManualAction::is_done`]'s rule.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -181,6 +182,12 @@ fn phases(
     phases.into_values().collect()
 }
 
+/// The manual actions grouped by category as the dashboard groups them, without the ledger's
+/// objects to fix or its cut-over record (`report.html` of a report without a ledger).
+pub(crate) fn action_groups(actions: &[ManualAction]) -> Vec<ActionGroup> {
+    groups(actions, &CutoverRows::new(), Vec::new())
+}
+
 /// The manual actions grouped by category, the objects to fix last but one.
 fn groups(
     actions: &[ManualAction],
@@ -269,6 +276,18 @@ pub fn build(
         migrated: in_order(&tally.migrated),
         skipped: in_order(&tally.skipped),
     })
+}
+
+/// The dashboard of the run directory whose ledger is `ledger`, as `status` shows it.
+pub(crate) fn of_ledger(ledger: &Ledger, run_dir: &Path) -> Result<Dashboard, EngineError> {
+    let entries = ledger.entries(None)?;
+    let actions = ledger.manual_actions()?;
+    build(
+        ledger,
+        &entries,
+        &actions,
+        &crate::cutover::store::rows(run_dir)?,
+    )
 }
 
 /// A ten-cell bar: `▓` per tenth done, `░` for the rest.

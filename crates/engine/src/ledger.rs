@@ -77,6 +77,21 @@ fn restrict(path: &Path) {
     let _ = path;
 }
 
+/// One run started in a run directory, as the ledger's `runs` table has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRecord {
+    /// Its number, in the order runs started.
+    pub id: i64,
+    /// When it started (RFC 3339).
+    pub started_at: String,
+    /// When it finished (none: interrupted, or still running).
+    pub finished_at: Option<String>,
+    /// What it was asked to migrate (`only=… phase=… dry_run=…`).
+    pub selection: String,
+    /// Its per-kind counts (the JSON of its report's `kinds`), once finished.
+    pub summary: Option<String>,
+}
+
 /// How [`Ledger::open`] opens a run directory's ledger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -365,6 +380,20 @@ impl Ledger {
             return None;
         }
         self.path.parent()
+    }
+
+    /// Every run started in this directory, oldest first (the report's run history).
+    pub fn runs(&self) -> Result<Vec<RunRecord>, EngineError> {
+        let conn = self.conn();
+        self.all(&conn, RUNS, [], |r| {
+            Ok(RunRecord {
+                id: r.get(0)?,
+                started_at: r.get(1)?,
+                finished_at: r.get(2)?,
+                selection: r.get(3)?,
+                summary: r.get(4)?,
+            })
+        })
     }
 
     /// The number of runs started, and how many finished.

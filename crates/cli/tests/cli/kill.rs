@@ -100,7 +100,7 @@ fn hits(s: &StatsSnapshot, path: &str) -> u64 {
 
 /// The typical seed's migratable objects, as the walk counts them: 45 users and the source's
 /// token user; 12 workspace groups and the account group; 87 folders and the token user's home.
-const TYPICAL: [(&str, usize); 14] = [
+const TYPICAL: [(&str, usize); 16] = [
     ("users", 46),
     ("groups", 13),
     ("service_principals", 3),
@@ -114,7 +114,9 @@ const TYPICAL: [(&str, usize); 14] = [
     ("files", 5),
     ("repos", 3),
     ("clusters", 8),
-    ("jobs", 28),
+    ("jobs", 31),
+    ("notification_destinations", 4),
+    ("pipelines", 6),
 ];
 
 /// The target holds every migratable source object exactly once.
@@ -161,7 +163,7 @@ fn assert_target_complete(sb: &Sandbox, src: &str, dst: &str, kinds: &[&str]) {
             brickport_testkit::Workspace::new(dst, TARGET_TOKEN),
         );
         let counts = sb.rt.block_on(tagged(&s, &t));
-        assert_eq!(counts.len(), 8 + 28, "{counts:?}");
+        assert_eq!(counts.len(), 8 + 31, "{counts:?}");
         let wrong: Vec<_> = counts.iter().filter(|(_, n)| *n != 1).collect();
         assert!(wrong.is_empty(), "tagged copies in the target: {wrong:?}");
     }
@@ -192,7 +194,7 @@ fn assert_nothing_left(sb: &Sandbox, args: &[&str], runs: i64) {
 }
 
 /// Phase 1's kinds (as the walk names them).
-const PHASE1: [&str; 9] = [
+const PHASE1: [&str; 10] = [
     "users",
     "groups",
     "service_principals",
@@ -202,6 +204,7 @@ const PHASE1: [&str; 9] = [
     "secret_scopes",
     "secrets",
     "workspace_folders",
+    "notification_destinations",
 ];
 
 #[test]
@@ -263,7 +266,14 @@ fn killed_in_phase_2_and_in_phase_3_resumes_with_no_duplicate() {
     let out = sb.run(&args);
     assert_eq!(out.code, 0, "{out:?}");
     let mut kinds = PHASE1.to_vec();
-    kinds.extend(["notebooks", "files", "repos", "clusters", "jobs"]);
+    kinds.extend([
+        "notebooks",
+        "files",
+        "repos",
+        "clusters",
+        "pipelines",
+        "jobs",
+    ]);
     assert_target_complete(&sb, &src, &dst, &kinds);
     assert_nothing_left(&sb, &args, 6);
 }
@@ -366,7 +376,14 @@ fn killed_every_few_writes_resumes_with_no_duplicate() {
     }
     eprintln!("{runs} runs, the last one finished");
     let mut kinds = PHASE1.to_vec();
-    kinds.extend(["notebooks", "files", "repos", "clusters", "jobs"]);
+    kinds.extend([
+        "notebooks",
+        "files",
+        "repos",
+        "clusters",
+        "pipelines",
+        "jobs",
+    ]);
     assert_target_complete(&sb, &src, &dst, &kinds);
     assert_nothing_left(&sb, &args, runs + 1);
 }

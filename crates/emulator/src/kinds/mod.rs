@@ -2,8 +2,10 @@
 
 pub mod clusters;
 pub mod destinations;
+pub mod genie;
 pub mod init_scripts;
 pub mod jobs;
+pub mod lakeview;
 pub mod permissions;
 pub mod pipelines;
 pub mod policies;
@@ -11,5 +13,6 @@ pub mod pools;
 pub mod repos;
 pub mod scim;
 pub mod secrets;
+pub mod sql;
 pub mod warehouses;
 pub mod workspace;

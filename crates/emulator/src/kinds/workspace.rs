@@ -11,6 +11,7 @@ use crate::state::{State, now_ms};
 
 pub mod formats;
 pub(crate) mod handlers;
+pub mod placed;
 
 /// The largest notebook or file the import/export API moves (10 MB).
 pub const MAX_SIZE: usize = 10 * 1024 * 1024;
@@ -52,6 +53,10 @@ impl Object {
 pub struct WorkspaceState {
     /// Every object, by path (`/` is the root), indexed by object id.
     pub objects: Indexed<Object>,
+    /// The `resource_id` of each object placed by another kind (query, dashboard…), by
+    /// `object_id`; other objects' resource id is their object id (see [`placed`]).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub resource_ids: std::collections::BTreeMap<String, String>,
 }
 
 impl IndexKeys for Object {
@@ -102,6 +107,13 @@ pub fn no_such_path(path: &str) -> ApiError {
 }
 
 impl WorkspaceState {
+    /// The `resource_id` the API shows for an object: its kind's id for a placed object, else
+    /// its object id.
+    pub fn resource_id(&self, o: &Object) -> String {
+        let id = o.object_id.to_string();
+        self.resource_ids.get(&id).cloned().unwrap_or(id)
+    }
+
     /// The object at a normalised path.
     pub fn get(&self, path: &str) -> Option<&Object> {
         self.objects.get(path)

@@ -7,10 +7,11 @@ use std::collections::BTreeSet;
 use brickport_emulator::SeedSpec;
 use brickport_emulator::seed::counts::Counts;
 use brickport_emulator::seed::parts::Part;
+use brickport_testkit::Walk;
 use serde_json::Value;
 
 use crate::common::start_seeded as start;
-use crate::common::walk::{Walk, check_cluster_spec, check_jobs, ids, secret_refs};
+use crate::seeds::checks::{check_cluster_spec, check_jobs, ids, pipeline_jobs, secret_refs};
 
 /// Whether `path` (a workspace path, with or without `/Workspace`) is an object of `kind`.
 fn is(w: &Walk, path: &str, kind: &str) -> bool {
@@ -42,7 +43,7 @@ fn check_pipeline(w: &Walk, p: &Value) -> usize {
     secret_refs(&spec["configuration"], &mut refs);
     for (scope, key) in refs {
         assert!(
-            w.scopes[&scope].contains(&key),
+            w.scopes[&scope].keys.contains(&key),
             "{name}: secret {scope}/{key}"
         );
         checked += 1;
@@ -60,11 +61,11 @@ fn check_pipeline(w: &Walk, p: &Value) -> usize {
 #[tokio::test]
 async fn typical_pipelines_destinations_and_their_jobs() {
     let emu = start(SeedSpec::Typical).await;
-    let w = Walk::of(&emu).await;
+    let w = emu.walk().await;
     let count = |kind: &str| Part::named(kind).unwrap().count(&Counts::TYPICAL);
     assert_eq!(w.pipelines.len(), count("pipelines"));
     assert_eq!(w.destinations.len(), count("notification destinations"));
-    assert_eq!(w.pipeline_jobs().len(), count("jobs with pipeline tasks"));
+    assert_eq!(pipeline_jobs(&w).len(), count("jobs with pipeline tasks"));
     assert_eq!(
         (w.pipelines.len(), w.destinations.len(), w.jobs.len()),
         (6, 4, 31)
@@ -101,7 +102,7 @@ async fn typical_pipelines_destinations_and_their_jobs() {
     let sp = run_as[0]["run_as"]["service_principal_name"]
         .as_str()
         .unwrap();
-    assert!(ids(&w.sps, "applicationId").contains(sp));
+    assert!(ids(&w.service_principals, "applicationId").contains(sp));
     assert_eq!(
         run_as[0]["run_as_user_name"], sp,
         "the run-as principal owns it"
@@ -134,9 +135,15 @@ async fn typical_pipelines_destinations_and_their_jobs() {
         assert!(levels.len() >= 4, "{id}: {levels:?}");
     }
 
-    // Destinations: one of each type; the webhook's password set but never answered.
-    let types: BTreeSet<&str> = w
-        .destinations
+    // Destinations: one of each type; the webhook's password set but never answered. The
+    // walk has them as listed (no config), so each is read whole here, as the admin.
+    let mut destinations = Vec::new();
+    for d in &w.destinations {
+        let id = d["id"].as_str().unwrap();
+        let path = format!("/api/2.0/notification-destinations/{id}");
+        destinations.push(emu.get_ok(&path).await);
+    }
+    let types: BTreeSet<&str> = destinations
         .iter()
         .map(|d| d["destination_type"].as_str().unwrap())
         .collect();
@@ -144,8 +151,7 @@ async fn typical_pipelines_destinations_and_their_jobs() {
         types,
         BTreeSet::from(["EMAIL", "PAGERDUTY", "SLACK", "WEBHOOK"])
     );
-    let hook = w
-        .destinations
+    let hook = destinations
         .iter()
         .find(|d| d["destination_type"] == "WEBHOOK");
     assert_eq!(
@@ -156,7 +162,7 @@ async fn typical_pipelines_destinations_and_their_jobs() {
         .get_ok("/api/2.0/notification-destinations")
         .await
         .to_string()
-        + &w.destinations
+        + &destinations
             .iter()
             .map(Value::to_string)
             .collect::<String>()

@@ -13,9 +13,9 @@ use serde_json::Value;
 
 use crate::common::start_seeded as start;
 
-mod checks;
+pub mod checks;
 
-use checks::{array, check_cluster_spec, check_jobs, counts, ids, workspace_groups};
+use checks::{array, check_cluster_spec, check_jobs, counts, ids, pipeline_jobs, workspace_groups};
 
 /// The seed part of global init scripts (its count lives in its own file).
 fn scripts_part() -> &'static Part {
@@ -306,7 +306,7 @@ async fn scale_500_follows_the_formulas() {
         (
             w.pipelines.len(),
             w.destinations.len(),
-            w.pipeline_jobs().len()
+            pipeline_jobs(&w).len()
         ),
         (24, 16, 12)
     );

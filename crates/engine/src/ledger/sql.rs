@@ -180,6 +180,8 @@ pub(super) const FINISH_RUN: &str = "UPDATE runs SET finished_at = ?1, summary =
 pub(super) const RUN_COUNTS: &str = "SELECT COUNT(*), COUNT(finished_at) FROM runs";
 pub(super) const FINISHED_SUMMARIES: &str =
     "SELECT summary FROM runs WHERE finished_at IS NOT NULL AND summary IS NOT NULL";
+pub(super) const RUNS: &str =
+    "SELECT id, started_at, finished_at, selection, summary FROM runs ORDER BY id";
 
 /// Statements kept prepared per connection: every one above, with room to spare.
 pub(super) const CACHE_CAPACITY: usize = 32;

@@ -54,6 +54,13 @@ fn survives_reopen_and_keeps_manual_actions() {
         l.finish_run(id, "{}").unwrap();
     }
     let l = Ledger::open(dir.path(), Access::ReadWrite).unwrap();
+    let runs = l.runs().unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(
+        (runs[0].selection.as_str(), runs[0].summary.as_deref()),
+        ("all", Some("{}"))
+    );
+    assert!(runs[0].finished_at.is_some());
     assert_eq!(l.entries(None).unwrap().len(), 1);
     assert_eq!(l.manual_actions().unwrap()[0].action, "set s/k");
     assert_eq!(l.run_counts().unwrap(), (1, 1));

@@ -120,7 +120,7 @@ pub fn check(settings: &Map<String, Value>, st: &State) -> ApiResult<()> {
 /// Most notification destinations per webhook event (documented).
 pub const MAX_WEBHOOKS_PER_EVENT: usize = 3;
 
-/// A task's references to pipelines and notification destinations.
+/// A task's references to pipelines, notification destinations, SQL objects and dashboards.
 fn check_task_refs(t: &Value, st: &State) -> ApiResult<()> {
     if let Some(p) = t.get("pipeline_task").filter(|p| !p.is_null()) {
         // [UNVERIFIED] like run_job_task's job: the pipeline a task refreshes must exist.
@@ -129,7 +129,62 @@ fn check_task_refs(t: &Value, st: &State) -> ApiResult<()> {
             return Err(ApiError::invalid(format!("Pipeline {id} does not exist.")));
         }
     }
+    check_sql_refs(t, st)?;
     check_webhooks(t.get("webhook_notifications"), st)
+}
+
+/// The object a task's `<task>.<field>...` path names, when the task has it.
+fn task_ref<'a>(t: &'a Value, path: &[&str]) -> Option<&'a str> {
+    let mut v = t;
+    for p in path {
+        v = v.get(*p).filter(|x| !x.is_null())?;
+    }
+    v.as_str()
+}
+
+/// `sql_task.{query.query_id, alert.alert_id, dashboard.dashboard_id}` (the last a legacy
+/// dashboard), `dashboard_task.dashboard_id` (an AI/BI dashboard) and `alert_task.alert_id` (an
+/// alert v2) must name active objects. [UNVERIFIED] like the pipeline of a pipeline_task:
+/// checked when the job is saved, which orders a migration.
+fn check_sql_refs(t: &Value, st: &State) -> ApiResult<()> {
+    type Exists = fn(&State, &str) -> bool;
+    let refs: [(&[&str], &str, Exists); 5] = [
+        (&["sql_task", "query", "query_id"], "Query", |st, id| {
+            st.sql.has_active_query(id)
+        }),
+        (&["sql_task", "alert", "alert_id"], "Alert", |st, id| {
+            st.sql.has_active_alert(id)
+        }),
+        (
+            &["sql_task", "dashboard", "dashboard_id"],
+            "Dashboard",
+            |st, id| {
+                st.sql
+                    .legacy_dashboards
+                    .get(id)
+                    .is_some_and(|d| !d.is_archived)
+            },
+        ),
+        (
+            &["dashboard_task", "dashboard_id"],
+            "Dashboard",
+            |st, id| st.lakeview.has_active(id),
+        ),
+        (&["alert_task", "alert_id"], "Alert", |st, id| {
+            st.sql.alerts_v2.get(id).is_some_and(|a| !a.trashed)
+        }),
+    ];
+    for (path, what, exists) in refs {
+        if let Some(id) = task_ref(t, path)
+            && !exists(st, id)
+        {
+            return Err(ApiError::invalid(format!(
+                "{what} {id} does not exist ({}).",
+                path.join(".")
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// `webhook_notifications` (job or task level): at most three destinations per event, each

@@ -48,6 +48,16 @@ fn resolve(st: &Ws, type_name: &str, id: &str) -> ApiResult<&'static ObjectType>
         "files" => st.workspace.object_kind(id) == Some("FILE"),
         "authorization" => id == "tokens" || id == "passwords",
         "pipelines" => st.pipelines.contains(id),
+        "queries" => st.sql.has_active_query(id),
+        "alerts" => st.sql.has_active_alert(id),
+        "alertsv2" => st.sql.alerts_v2.get(id).is_some_and(|a| !a.trashed),
+        "dbsql-dashboards" => st
+            .sql
+            .legacy_dashboards
+            .get(id)
+            .is_some_and(|d| !d.is_archived),
+        "dashboards" => st.lakeview.has_active(id),
+        "genie" => st.genie.spaces.contains_key(id),
         _ => false,
     };
     if !exists && t.request == "pipelines" {

@@ -1,5 +1,5 @@
 //! The permissions API's object types: their URL names, response names, allowed levels and
-//! ownership rule (reference §5; pipelines: reference-more §1).
+//! ownership rule (reference §5; pipelines: reference-more §1; SQL, AI/BI, Genie: §3–5, §11).
 
 /// One permissionable object type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +51,32 @@ const WORKSPACE_LEVELS: &[(&str, &str)] = &[
     ("CAN_EDIT", "Can edit the object"),
     ("CAN_MANAGE", "Can manage the object"),
 ];
+
+/// The levels of the Databricks SQL and AI/BI objects on the generic API (CAN_READ replaced
+/// the legacy API's CAN_VIEW).
+const SQL_LEVELS: &[(&str, &str)] = &[
+    ("CAN_READ", "Can view the object"),
+    ("CAN_RUN", "Can run the object"),
+    ("CAN_EDIT", "Can edit the object"),
+    ("CAN_MANAGE", "Can manage the object"),
+];
+
+/// A type without owners whose creator gets CAN_MANAGE.
+const fn managed(
+    request: &'static str,
+    response: &'static str,
+    prefix: &'static str,
+    levels: &'static [(&'static str, &'static str)],
+) -> ObjectType {
+    ObjectType {
+        request,
+        response,
+        prefix,
+        levels,
+        has_owner: false,
+        put_keeps_owner: false,
+    }
+}
 
 /// Every type the emulator serves.
 pub const TYPES: &[ObjectType] = &[
@@ -159,6 +185,30 @@ pub const TYPES: &[ObjectType] = &[
         // match cloud behaviour: an ownerless PUT is refused ("must have exactly one owner").
         put_keeps_owner: false,
     },
+    // Reference-more §3.7, §4, §5, §11: object types from Terraform and the CLI's fake. A query's
+    // or alert's owner is its `owner_user_name`, not a permission level.
+    managed("queries", "query", "/sql/queries/", SQL_LEVELS),
+    managed("alerts", "alert", "/sql/alerts/", SQL_LEVELS),
+    managed("alertsv2", "alertv2", "/alertsv2/", SQL_LEVELS),
+    managed(
+        "dbsql-dashboards",
+        "dbsql-dashboard",
+        "/dbsql-dashboards/",
+        SQL_LEVELS,
+    ),
+    managed("dashboards", "dashboard", "/dashboards/", SQL_LEVELS),
+    // [UNVERIFIED] Genie levels: the SDK's apps enum for Genie resources.
+    managed(
+        "genie",
+        "genie-space",
+        "/genie/",
+        &[
+            ("CAN_VIEW", "Can view the Genie space"),
+            ("CAN_RUN", "Can run the Genie space"),
+            ("CAN_EDIT", "Can edit the Genie space"),
+            ("CAN_MANAGE", "Can manage the Genie space"),
+        ],
+    ),
     ObjectType {
         request: "authorization",
         response: "tokens",
@@ -185,6 +235,12 @@ pub fn lookup(name: &str) -> Option<&'static ObjectType> {
         "file" => "files",
         "repo" => "repos",
         "pipeline" => "pipelines",
+        "sql/queries" | "query" => "queries",
+        "sql/alerts" | "alert" => "alerts",
+        "alertv2" => "alertsv2",
+        "sql/dashboards" | "dbsql-dashboard" => "dbsql-dashboards",
+        "dashboard" => "dashboards",
+        "genie-space" | "genie-spaces" => "genie",
         other => other,
     };
     TYPES.iter().find(|t| t.request == canonical)

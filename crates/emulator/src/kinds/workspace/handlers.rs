@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::formats;
-use super::{MAX_SIZE, Object, mkdirs, no_such_path, normalise};
+use super::{MAX_SIZE, Object, mkdirs, no_such_path, normalise, placed};
 use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Caller, State as Ws};
@@ -26,12 +26,12 @@ fn too_big(size: usize) -> ApiError {
 }
 
 /// ObjectInfo as the API returns it.
-pub fn info(path: &str, o: &Object) -> Value {
+pub fn info(st: &Ws, path: &str, o: &Object) -> Value {
     let mut m = Map::new();
     m.insert("object_type".into(), json!(o.object_type));
     m.insert("path".into(), json!(path));
     m.insert("object_id".into(), json!(o.object_id));
-    m.insert("resource_id".into(), json!(o.object_id.to_string()));
+    m.insert("resource_id".into(), json!(st.workspace.resource_id(o)));
     if let Some(l) = &o.language {
         m.insert("language".into(), json!(l));
     }
@@ -54,7 +54,7 @@ fn repo_info(path: &str, id: i64) -> Value {
 fn lookup(st: &Ws, path: &str) -> Option<Value> {
     st.workspace
         .get(path)
-        .map(|o| info(path, o))
+        .map(|o| info(st, path, o))
         .or_else(|| st.repos.at_path(path).map(|r| repo_info(&r.path, r.id)))
 }
 
@@ -73,7 +73,7 @@ pub(crate) async fn list(State(emu): State<AppState>, q: QueryMap) -> ApiResult<
                 Some(t) if o.object_type == "NOTEBOOK" => o.modified_at > t,
                 _ => true,
             })
-            .map(|(p, o)| info(p, o))
+            .map(|(p, o)| info(&st, p, o))
             .collect();
         v.extend(
             st.repos
@@ -229,6 +229,10 @@ pub(crate) async fn delete(
     }
     for p in below.into_iter().chain(std::iter::once(path)) {
         if let Some(o) = st.workspace.objects.remove(&p) {
+            if let Some(rid) = st.workspace.resource_ids.remove(&o.object_id.to_string()) {
+                placed::on_tree_delete(&mut st, &o.object_type, &rid);
+                continue;
+            }
             let t = match o.object_type.as_str() {
                 "NOTEBOOK" => "notebooks",
                 "DIRECTORY" => "directories",

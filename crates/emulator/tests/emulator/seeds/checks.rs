@@ -1,7 +1,8 @@
 //! What the seed tests check on a workspace read by testkit's walk: the core kinds counted
 //! the way [`Counts`] counts them, and every reference between objects (a job's clusters,
 //! notebooks, files, warehouses, jobs and run-as principal; a cluster spec's policy, pools,
-//! secrets and init scripts) resolved against what was read.
+//! secrets and init scripts; a pipeline task's pipeline; a webhook's notification
+//! destinations) resolved against what was read.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -26,7 +27,19 @@ pub fn workspace_groups(w: &Walk) -> Vec<&Value> {
         .collect()
 }
 
-/// The core kinds' counts (the seed's parts count themselves: `Part::count`).
+/// The jobs with a pipeline task (the seed part `jobs with pipeline tasks`; the core jobs
+/// have none).
+pub fn pipeline_jobs(w: &Walk) -> Vec<&Value> {
+    (w.jobs.iter())
+        .filter(|j| {
+            let tasks = j["settings"]["tasks"].as_array();
+            tasks.is_some_and(|t| t.iter().any(|t| t["pipeline_task"].is_object()))
+        })
+        .collect()
+}
+
+/// The core kinds' counts (the seed's parts count themselves: `Part::count`); the jobs
+/// running pipelines belong to their own part, so they are left out of `jobs`.
 pub fn counts(w: &Walk) -> Counts {
     let secrets = w.scopes.values().map(|s| s.keys.len()).sum();
     let (job_clusters, clusters): (Vec<&Value>, Vec<&Value>) = w
@@ -57,7 +70,7 @@ pub fn counts(w: &Walk) -> Counts {
         repos: w.repos.len(),
         clusters: clusters.len(),
         job_clusters: job_clusters.len(),
-        jobs: w.jobs.len(),
+        jobs: w.jobs.len() - pipeline_jobs(w).len(),
     }
 }
 
@@ -156,6 +169,15 @@ pub fn check_jobs(w: &Walk) -> BTreeMap<&'static str, usize> {
                 *seen.entry("job_cluster refs").or_default() +=
                     check_cluster_spec(w, &t["new_cluster"], &name);
             }
+            if let Some(id) = t["pipeline_task"]["pipeline_id"].as_str() {
+                assert!(
+                    ids(&w.pipelines, "pipeline_id").contains(id),
+                    "{name}: pipeline {id}"
+                );
+                *seen.entry("pipeline_task").or_default() += 1;
+            }
+            *seen.entry("webhook").or_default() +=
+                check_webhooks(w, &t["webhook_notifications"], &name);
             if let Some(id) = t["run_job_task"]["job_id"].as_i64() {
                 assert!(jobs.contains(&id.to_string()), "{name}: run_job_task {id}");
                 *seen.entry("run_job_task").or_default() += 1;
@@ -184,6 +206,8 @@ pub fn check_jobs(w: &Walk) -> BTreeMap<&'static str, usize> {
                 }
             }
         }
+        *seen.entry("webhook").or_default() +=
+            check_webhooks(w, &s["webhook_notifications"], &name);
         if let Some(sp) = s["run_as"]["service_principal_name"].as_str() {
             assert!(
                 ids(&w.service_principals, "applicationId").contains(sp),
@@ -193,4 +217,25 @@ pub fn check_jobs(w: &Walk) -> BTreeMap<&'static str, usize> {
         }
     }
     seen
+}
+
+/// Checks every destination id of a `webhook_notifications` (job or task level): it names a
+/// notification destination, at most three per event. Returns how many were checked.
+pub fn check_webhooks(w: &Walk, hooks: &Value, what: &str) -> usize {
+    let known = ids(&w.destinations, "id");
+    let mut checked = 0;
+    for (event, list) in hooks.as_object().into_iter().flatten() {
+        let list = list.as_array().cloned().unwrap_or_default();
+        assert!(
+            list.len() <= 3,
+            "{what}: {event} has {} destinations",
+            list.len()
+        );
+        for d in list {
+            let id = d["id"].as_str().unwrap();
+            assert!(known.contains(id), "{what}: {event} destination {id}");
+            checked += 1;
+        }
+    }
+    checked
 }

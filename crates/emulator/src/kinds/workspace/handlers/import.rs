@@ -232,7 +232,10 @@ fn store(st: &mut Ws, p: Planned, overwrite: bool, creator: &str) -> ApiResult<(
     let name = p.path.rsplit('/').next().unwrap_or("").to_string();
     let existing = st.workspace.get(&p.path).cloned();
     let (object_id, created_at) = match existing {
-        Some(o) if o.is_dir() || !overwrite => {
+        // match cloud behaviour [UNVERIFIED]: a query, dashboard… is not overwritten by an import.
+        Some(o)
+            if o.is_dir() || !overwrite || super::super::placed::is_placed_type(&o.object_type) =>
+        {
             return Err(ApiError::already_exists(format!(
                 "Node named '{name}' already exists"
             )));
