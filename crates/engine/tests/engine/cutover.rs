@@ -211,7 +211,10 @@ async fn cutover_refuses_a_run_dir_without_jobs() {
         .await
         .unwrap_err()
         .to_string();
-    assert!(e.contains("holds no pipelines or dashboards or jobs"), "{e}");
+    assert!(
+        e.contains("holds no pipelines or dashboards or jobs"),
+        "{e}"
+    );
     assert!(e.contains("nothing to cut over"), "{e}");
 }
 
