@@ -175,36 +175,6 @@ pub fn has_more<T: DeserializeOwned + Send + 'static>(
     flatten(pages)
 }
 
-/// Page-numbered list (`page` from 1, `page_size`), items under `results`: the end is an
-/// empty page (how the SDK reads it) or, sooner, as many items as the answer's `count`
-/// (how Terraform reads it), so a server that repeats its last page cannot loop.
-pub fn numbered<T: DeserializeOwned + Send + 'static>(
-    client: WorkspaceClient,
-    path: String,
-    page_size: usize,
-) -> ApiStream<T> {
-    // State: the next page's number and the items seen so far; None = finished.
-    let pages = stream::try_unfold(Some((1usize, 0usize)), move |state| {
-        let (client, path) = (client.clone(), path.clone());
-        async move {
-            let Some((page, seen)) = state else {
-                return Ok(None);
-            };
-            let q = vec![
-                ("page".to_string(), page.to_string()),
-                ("page_size".to_string(), page_size.to_string()),
-            ];
-            let mut answer = get_page(&client, &path, &q).await?;
-            let items: Vec<T> = items_of(&client, &path, &mut answer, "results")?;
-            let seen = seen + items.len();
-            let count = answer.get("count").and_then(Value::as_u64);
-            let done = items.is_empty() || count.is_some_and(|c| seen as u64 >= c);
-            Ok(Some((items, (!done).then_some((page + 1, seen)))))
-        }
-    });
-    flatten(pages)
-}
-
 /// GET an object whose arrays are paged (jobs 2.2): follows `next_page_token` and appends
 /// each page's `container.<array>` to the first page's. The token is removed from the result.
 pub async fn follow_array_pages(

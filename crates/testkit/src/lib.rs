@@ -100,37 +100,6 @@ impl Workspace {
         })
     }
 
-    /// The JSON answer of `POST path` with `body`: for what the typed client has no handler
-    /// for (legacy objects, which brickport never writes, made in a test's source).
-    pub async fn post(&self, path: &str, body: &Value) -> Result<Value, Error> {
-        let http = |source| Error::Http {
-            path: path.to_string(),
-            source,
-        };
-        let resp = self
-            .http
-            .post(format!("{}{path}", self.url))
-            .json(body)
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .map_err(http)?;
-        let status = resp.status().as_u16();
-        let text = resp.text().await.map_err(http)?;
-        if status != 200 {
-            let path = path.to_string();
-            return Err(Error::Status {
-                path,
-                status,
-                body: text,
-            });
-        }
-        serde_json::from_str(&text).map_err(|_| Error::Shape {
-            path: path.to_string(),
-            missing: "a JSON body",
-        })
-    }
-
     /// Every item under `field` of a token-paged list (the answer's `next_page_token`, sent
     /// back as `token_param`).
     pub async fn paged(

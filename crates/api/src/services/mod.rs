@@ -17,7 +17,6 @@ pub mod git_credentials;
 pub mod init_scripts;
 pub mod jobs;
 pub mod lakeview;
-pub mod legacy_sql;
 pub mod libraries;
 pub mod notification_destinations;
 pub mod permissions;
@@ -36,7 +35,6 @@ pub use git_credentials::GitCredentials;
 pub use init_scripts::InitScripts;
 pub use jobs::Jobs;
 pub use lakeview::Lakeview;
-pub use legacy_sql::LegacySql;
 pub use libraries::Libraries;
 pub use notification_destinations::NotificationDestinations;
 pub use permissions::Permissions;
@@ -147,12 +145,6 @@ impl WorkspaceClient {
     /// Genie spaces.
     pub fn genie(&self) -> Genie {
         Genie {
-            client: self.clone(),
-        }
-    }
-    /// Legacy Databricks SQL objects (listed only).
-    pub fn legacy_sql(&self) -> LegacySql {
-        LegacySql {
             client: self.clone(),
         }
     }

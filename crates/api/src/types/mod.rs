@@ -39,7 +39,6 @@ pub mod genie;
 pub mod init_scripts;
 pub mod jobs;
 pub mod lakeview;
-pub mod legacy_sql;
 pub mod notification_destinations;
 pub mod permissions;
 pub mod pipelines;

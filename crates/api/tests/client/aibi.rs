@@ -1,7 +1,6 @@
 //! The AI/BI handlers: Lakeview dashboards (the draft's unwrapped body, publish, schedules and
 //! subscriptions under their dashboard, every list paged by `page_token` under its own key),
-//! Genie spaces (`include_serialized_space`, `PATCH`), and the legacy dashboards' page-numbered
-//! list; each in its own rate-limit family.
+//! and Genie spaces (`include_serialized_space`, `PATCH`); each in its own rate-limit family.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -34,17 +33,6 @@ fn token_page(key: &str, items: &[Value], q: &HashMap<String, String>) -> Value 
     body
 }
 
-/// Legacy dashboards: three, in pages of `page_size`, with their `count`.
-fn legacy_page(q: &HashMap<String, String>) -> Value {
-    let page: usize = q["page"].parse().unwrap();
-    let size: usize = q["page_size"].parse().unwrap();
-    let all: Vec<Value> = (1..=3)
-        .map(|i| json!({"id": format!("l{i}"), "name": format!("legacy {i}")}))
-        .collect();
-    let results: Vec<Value> = all.into_iter().skip((page - 1) * size).take(size).collect();
-    json!({"count": 3, "page": page, "page_size": size, "results": results})
-}
-
 fn answer(method: &str, path: &str, q: &HashMap<String, String>) -> Value {
     let ids =
         |p: &str, n: usize| -> Vec<Value> { (1..=n).map(|i| json!({p: format!("{i}")})).collect() };
@@ -69,7 +57,6 @@ fn answer(method: &str, path: &str, q: &HashMap<String, String>) -> Value {
         }
         ("GET", "/api/2.0/genie/spaces") => token_page("spaces", &ids("space_id", 3), q),
         ("POST", "/api/2.0/genie/spaces") => json!({"space_id": "g1", "title": "t"}),
-        ("GET", "/api/2.0/preview/sql/dashboards") => legacy_page(q),
         _ => json!({}),
     }
 }
@@ -220,16 +207,6 @@ async fn every_aibi_list_pages() {
     let spaces: Vec<_> = c.genie().list().try_collect().await.unwrap();
     assert_eq!(spaces.len(), 3);
     assert_eq!(c.stats().family(Family::Genie).requests, 2);
-
-    let legacy: Vec<_> = c.legacy_sql().dashboards().try_collect().await.unwrap();
-    let names: Vec<&str> = legacy.iter().filter_map(|d| d.name.as_deref()).collect();
-    assert_eq!(names, ["legacy 1", "legacy 2", "legacy 3"]);
-    let (_, path, q, _) = last(&log);
-    assert_eq!(path, "/api/2.0/preview/sql/dashboards");
-    assert_eq!(
-        q["page"], "1",
-        "all three on the first page: `count` ends the list"
-    );
 }
 
 #[tokio::test]

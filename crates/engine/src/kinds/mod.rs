@@ -85,7 +85,6 @@ pub mod global_init_scripts;
 pub mod groups;
 pub mod instance_pools;
 pub mod jobs;
-pub mod legacy_dashboards;
 pub mod notebooks;
 pub mod notification_destinations;
 mod objects;
@@ -128,7 +127,6 @@ pub fn all() -> Vec<Arc<dyn Kind>> {
         Arc::new(pipelines::Pipelines),
         Arc::new(dashboards::Dashboards),
         Arc::new(genie_spaces::GenieSpaces),
-        Arc::new(legacy_dashboards::LegacyDashboards),
         Arc::new(jobs::Jobs),
     ];
     // Permissions of every object type, one line each, after the kinds they guard.

@@ -2,9 +2,7 @@
 //! table (`kinds/fixtures.rs`): in an empty source and target, the object is created in the
 //! source → `migrate` → it is in the target → a re-run writes nothing → the object is changed
 //! in the source → a re-run updates it and nothing else → `verify` is clean (and the
-//! independent Phase 1 view equal) → `plan` has nothing to do. A kind that only reports its
-//! objects (legacy dashboards) is listed, skipped with a manual action and never written. A
-//! kind without a line fails the test, named; so does every failing kind.
+//! independent Phase 1 view equal) → `plan` has nothing to do. A kind without a line fails the test, named; so does every failing kind.
 
 mod aibi;
 mod fixtures;
@@ -116,42 +114,10 @@ async fn updated_once(p: &Pair, f: &Fixture, id: &str, object: &ObjectReport) {
     );
 }
 
-/// A kind that only reports its objects: listed, skipped with a manual action, nothing
-/// written, on the first run and the next; `plan` has nothing to do either.
-async fn reported_only(p: &Pair, f: &Fixture, id: &str) {
-    for run_no in 1..=2 {
-        let before = p.target_writes();
-        let r = run(p).await;
-        assert_eq!(
-            p.target_writes(),
-            before,
-            "run {run_no} wrote to the target"
-        );
-        let objects = r.objects().unwrap();
-        let mine: Vec<&ObjectReport> = objects
-            .iter()
-            .filter(|o| o.kind == f.kind && o.source_id == id)
-            .collect();
-        assert_eq!(mine.len(), 1, "run {run_no}: {objects:#?}");
-        assert_eq!(mine[0].outcome, Outcome::Skipped, "{:#?}", mine[0]);
-        assert!(
-            !mine[0].manual.is_empty(),
-            "a manual action: {:#?}",
-            mine[0]
-        );
-    }
-    let planned = plan(&p.source, &p.target, &p.options(8)).await.unwrap();
-    let todo = written(&planned);
-    assert!(todo.is_empty(), "plan: {todo:#?}");
-}
-
 /// Every step for one kind; panics naming the step that fails.
 async fn steps(f: Fixture) {
     let p = Pair::of(emulator(1), emulator(2)).await;
     let id = f.create_in(&p.source).await;
-    if f.reported.is_some() {
-        return reported_only(&p, &f, &id).await;
-    }
     let object = migrated(&p, &f, &id).await;
     assert_in_target(&p, &f, &object).await;
 

@@ -85,7 +85,7 @@ fn not_migrated(whose: &str, what: &str, id: &str) -> String {
 }
 
 /// A `sql_task` refreshing a dashboard names a *legacy* dashboard, which brickport lists but
-/// does not re-create (the `legacy_dashboards` kind): the job cannot point at its copy.
+/// does not re-create (the `legacy_sql` kind): the job cannot point at its copy.
 const LEGACY_DASHBOARD: &str = "/sql_task/dashboard/dashboard_id";
 
 fn legacy_dashboard(whose: &str, id: &str) -> String {

@@ -1,6 +1,5 @@
 //! The AI/BI kinds' fixture objects (the table is `fixtures.rs`): a dashboard and a Genie
-//! space in `/Shared` on the fixture warehouse, and a legacy dashboard (made through the legacy
-//! API, which brickport only reads).
+//! space in `/Shared` on the fixture warehouse.
 
 use brickport_api::WorkspaceClient;
 use brickport_api::types::genie::GenieSpaceRequest;
@@ -8,7 +7,6 @@ use brickport_api::types::lakeview::Dashboard;
 use serde_json::json;
 
 use super::objects::warehouse;
-use crate::support::walk;
 
 /// A dashboard document with one dataset and the pages given.
 fn document(pages: &[&str]) -> String {
@@ -69,13 +67,4 @@ pub async fn edit_genie_space(c: WorkspaceClient, id: String) {
         ..GenieSpaceRequest::default()
     };
     c.genie().update(&id, &req).await.unwrap();
-}
-
-pub async fn legacy_dashboard(c: WorkspaceClient) -> String {
-    let body = json!({"name": "fx-legacy"});
-    let made = walk(&c)
-        .post("/api/2.0/preview/sql/dashboards", &body)
-        .await
-        .unwrap();
-    made["id"].as_str().unwrap().to_string()
 }

@@ -66,9 +66,6 @@ pub struct Fixture {
     /// For a permissions kind: its grants are compared in both workspaces. Otherwise the
     /// walk finds the object by its key.
     pub grant: Option<Grant>,
-    /// A kind that never writes (why): its object is listed, reported skipped with a manual
-    /// action, and nothing is written, on the first run as on the next.
-    pub reported: Option<&'static str>,
 }
 
 fn object(kind: &'static str, name: &'static str, create: Create, change: Change) -> Fixture {
@@ -78,19 +75,6 @@ fn object(kind: &'static str, name: &'static str, create: Create, change: Change
         create,
         change,
         grant: None,
-        reported: None,
-    }
-}
-
-/// A kind whose objects are only reported (`why`), never written.
-fn reported(kind: &'static str, create: Create, why: &'static str) -> Fixture {
-    Fixture {
-        kind,
-        name: "",
-        create,
-        change: Change::Nothing(why),
-        grant: None,
-        reported: Some(why),
     }
 }
 
@@ -108,7 +92,6 @@ fn permissions(
         create: guarded,
         change: Change::GrantOthers,
         grant: Some(Grant { object_type, level }),
-        reported: None,
     }
 }
 
@@ -138,7 +121,6 @@ pub fn table() -> Vec<Fixture> {
         // Not published, no schedule: the changed draft is one `PATCH`.
         object("dashboards", "/Shared/fx-dashboard", |c| Box::pin(dashboard(c)), Change::By(|c, id| Box::pin(edit_dashboard(c, id)), 1)),
         object("genie_spaces", "/Shared/fx-space", |c| Box::pin(genie_space(c)), Change::By(|c, id| Box::pin(edit_genie_space(c, id)), 1)),
-        reported("legacy_dashboards", |c| Box::pin(legacy_dashboard(c)), "a legacy dashboard is converted in the source, never re-created"),
         object("jobs", "fx-job", |c| Box::pin(job(c)), Change::By(|c, id| Box::pin(edit_job(c, id)), 1)),
         permissions("cluster_policy_permissions", |c| Box::pin(policy(c)), "cluster-policies", "CAN_USE"),
         permissions("instance_pool_permissions", |c| Box::pin(pool(c)), "instance-pools", "CAN_ATTACH_TO"),
