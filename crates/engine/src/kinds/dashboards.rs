@@ -150,9 +150,12 @@ async fn source_object(
     }
     let read = schedules::read_rest(&ctx.source, d).await?;
     let raw = super::to_json(NAME, &key, &read)?;
-    let built = spec::build(&read, &key, &ctx.opts.catalogs)?;
+    let mut built = spec::build(&read, &key, &ctx.opts.catalogs)?;
+    let mut facts = super::Facts::default();
+    super::shared::hold_root_parent(&mut built.spec, &mut facts);
     let mut obj = SourceObject::new(id, key, raw, built.spec);
     obj.manual = built.manual;
+    obj.facts = facts;
     Ok(Some(obj))
 }
 
@@ -298,6 +301,7 @@ impl Kind for Dashboards {
     ) -> KindFuture<'a, Created> {
         Box::pin(async move {
             let lakeview = ctx.target.lakeview();
+            let desired = &obj.facts.with_kept(desired);
             let made = lakeview.create(&draft_of(desired, true)).await?;
             let id = made.dashboard_id.unwrap_or_default();
             if let Err(e) = complete(ctx, obj, &id, desired).await {

@@ -192,9 +192,12 @@ async fn source_object(
     if !full {
         return Ok(Some(SourceObject::new(id, key, raw, Value::Null)));
     }
-    let (spec, manual) = build(&s, &key, &ctx.opts.catalogs);
+    let (mut spec, manual) = build(&s, &key, &ctx.opts.catalogs);
+    let mut facts = super::Facts::default();
+    super::shared::hold_root_parent(&mut spec, &mut facts);
     let mut obj = SourceObject::new(id, key, raw, spec);
     obj.manual = manual;
+    obj.facts = facts;
     Ok(Some(obj))
 }
 
@@ -225,7 +228,7 @@ fn request(
     desired: &Value,
     with_parent: bool,
 ) -> Result<GenieSpaceRequest, EngineError> {
-    let mut body = desired.clone();
+    let mut body = obj.facts.with_kept(desired);
     if let Value::Object(m) = &mut body {
         if !with_parent {
             m.remove("parent_path");
@@ -356,71 +359,4 @@ impl Kind for GenieSpaces {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tables_are_renamed_text_is_listed_and_a_newer_version_is_no_difference() {
-        let doc = json!({
-            "version": 1,
-            "config": {"sample_questions": [{"id": "q", "question": ["from prod.sales.x?"]}]},
-            "data_sources": {"tables": [
-                {"identifier": "prod.sales.orders"}, {"identifier": "main.s.t"},
-            ]},
-        });
-        let s = GenieSpace {
-            space_id: Some("g".into()),
-            title: Some("Sales".into()),
-            parent_path: Some("/Workspace/Shared".into()),
-            warehouse_id: Some("w".into()),
-            serialized_space: Some(doc.to_string()),
-            ..GenieSpace::default()
-        };
-        assert_eq!(key_of(&s), "/Shared/Sales");
-        let map = [("prod".to_string(), "prod_eu".to_string())].into();
-        let (spec, manual) = build(&s, "/Shared/Sales", &map);
-        let tables = &spec["serialized_space"]["data_sources"]["tables"];
-        assert_eq!(tables[0]["identifier"], "prod_eu.sales.orders");
-        assert_eq!(tables[1]["identifier"], "main.s.t");
-        assert_eq!(manual.len(), 1);
-        assert!(manual[0].text.contains("`prod` → `prod_eu`"));
-        let mut stored = spec["serialized_space"].clone();
-        stored["version"] = json!(2);
-        stored["data_sources"]["metric_views"] = json!([]);
-        let mut body = spec.clone();
-        body["serialized_space"] = stored;
-        let t = TargetObject {
-            id: "g".into(),
-            key: "k".into(),
-            body,
-            facts: Default::default(),
-        };
-        assert!(
-            GenieSpaces
-                .compare(
-                    &SourceObject::new("g", "k", json!({}), json!({})),
-                    &spec,
-                    &t
-                )
-                .is_empty()
-        );
-        let mut older = t.clone();
-        older.body["serialized_space"]["version"] = json!(0);
-        assert_eq!(
-            crate::json::subset_diff(&upgraded(&spec, &older), &older.body),
-            ["serialized_space.version"]
-        );
-        let req = request(
-            &SourceObject::new("g", "k", json!({}), json!({})),
-            &spec,
-            false,
-        )
-        .unwrap();
-        assert!(req.parent_path.is_none());
-        assert!(
-            req.serialized_space
-                .unwrap()
-                .contains("prod_eu.sales.orders")
-        );
-    }
-}
+mod tests;
