@@ -3,8 +3,8 @@
 //! them), and the objects migrated per kind. Part of [`crate::StatusReport`].
 //!
 //! A kind is *done* when it ran to the end of a finished run (or has objects in the ledger)
-//! and none of its objects failed, is in conflict, is pending, or was skipped because it needs
-//! a kind never migrated ([`Entry::waits_for_a_kind`]). Manual actions are grouped by their
+//! and none of its objects failed, is in conflict, is pending, was skipped because it needs
+//! a kind never migrated ([`Entry::waits_for_a_kind`]), or was rolled back. Manual actions are grouped by their
 //! [`Category`]; whether one is done is [`ManualAction::is_done`]'s rule.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -128,6 +128,10 @@ impl<'a> Tally<'a> {
             t.seen.insert(&e.kind);
             if e.status.is_done() {
                 *t.migrated.entry(&e.kind).or_default() += 1;
+            } else if e.status == Status::RolledBack {
+                // Taken out of the target by `rollback`: not migrated (its kind is not done),
+                // and nothing to fix.
+                t.bad.insert(&e.kind);
             } else if e.status == Status::Skipped && !e.waits_for_a_kind() {
                 *t.skipped.entry(&e.kind).or_default() += 1;
             } else {

@@ -5,7 +5,11 @@
 //! (status, target id, content hash) and clears the intent. A row whose intent is still set
 //! when a run starts is a write whose outcome is unknown (the process died, or the client
 //! answered `OutcomeUnknown`): the engine then looks the object up in the target by natural
-//! key before creating anything again. No secret value is ever stored here.
+//! key before creating anything again. `rollback`'s deletes are recorded the same way
+//! ([`Intent::Delete`], then the row `rolled_back`: `ledger/rolled_back.rs`). With each write's
+//! outcome the body it sent is kept (the `written` table, [`Record::written`]), and whether the
+//! migration created the object ([`Entry::created`]): what `rollback` may delete, and what it
+//! compares the target with first. No secret value is ever stored here.
 //!
 //! Durability: each call is one SQLite transaction (autocommit, or one explicit transaction
 //! where several statements belong together) in WAL mode with `synchronous=NORMAL`. When
@@ -31,6 +35,7 @@ use crate::EngineError;
 mod entry;
 mod reason;
 mod record;
+mod rolled_back;
 mod sql;
 mod supplied;
 mod upgrade;
@@ -38,6 +43,7 @@ mod upgrade;
 pub use entry::{Action, Category, Entry, ManualAction, Status};
 pub use reason::{Dependency, DependencyState, Note, SkipCode, SkipReason};
 pub use record::{Intent, Record};
+pub use rolled_back::Supplied;
 pub(crate) use sql::CUTOVER_TABLE;
 use upgrade::{needs_upgrade, upgrade};
 
@@ -202,6 +208,7 @@ impl Ledger {
                 .get::<_, Option<String>>(12)?
                 .as_deref()
                 .and_then(SkipCode::parse),
+            created: r.get::<_, i64>(13)? != 0,
         })
     }
 

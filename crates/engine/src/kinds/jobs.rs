@@ -36,6 +36,7 @@ use super::{
     Created, Ctx, Kind, KindFuture, Needed, ObjectStream, RefBy, Reference, SourceObject,
     TargetObject, from_json,
 };
+use super::{Deleted, InTarget};
 use crate::EngineError;
 
 mod cutover;
@@ -411,5 +412,12 @@ impl Kind for Jobs {
     fn owns(&self, obj: &SourceObject, t: &TargetObject) -> bool {
         t.body.pointer(&format!("/tags/{SOURCE_ID_TAG}"))
             == Some(&Value::String(obj.source_id.clone()))
+    }
+
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        Some(Box::pin(async move {
+            ctx.target.jobs().delete(parse_id(target.id)?).await?;
+            Ok(Deleted::Done)
+        }))
     }
 }

@@ -69,6 +69,17 @@ pub(crate) fn get_by_id<'a, T: Send + 'a>(
     Box::pin(async move { read.await.found()?.map_or(Ok(None), shape) })
 }
 
+/// The usual [`super::Kind::delete`]: one call through the typed client (its "not found" is
+/// the engine's to read as deleted).
+pub(crate) fn delete_by<'a>(
+    call: impl Future<Output = Result<(), brickport_api::ApiError>> + Send + 'a,
+) -> Option<KindFuture<'a, super::Deleted>> {
+    Some(Box::pin(async move {
+        call.await?;
+        Ok(super::Deleted::Done)
+    }))
+}
+
 /// A JSON value from a typed api struct (they all serialise).
 pub(crate) fn to_json<T: serde::Serialize>(
     kind: &'static str,

@@ -18,6 +18,7 @@ mod pipelines;
 mod report_html;
 mod resilience;
 mod resume;
+mod rollback;
 mod source_walk;
 mod typical;
 mod verify;
