@@ -354,4 +354,19 @@ impl Kind for Dashboards {
     fn cutover(&self) -> Option<&dyn super::CutOver> {
         Some(self)
     }
+
+    fn delete<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        target: super::InTarget<'a>,
+    ) -> Option<KindFuture<'a, super::Deleted>> {
+        Some(Box::pin(async move {
+            // Rolled back to the trash (the API's delete). The service refuses to trash a
+            // dashboard already there (403): look first.
+            if draft(&ctx.target, target.id).await?.is_some() {
+                ctx.target.lakeview().trash(target.id).await?;
+            }
+            Ok(super::Deleted::Done)
+        }))
+    }
 }

@@ -356,6 +356,22 @@ impl Kind for GenieSpaces {
     fn compare(&self, _: &SourceObject, desired: &Value, t: &TargetObject) -> Vec<String> {
         crate::json::subset_diff(&upgraded(desired, t), &t.body)
     }
+
+    fn delete<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        target: super::InTarget<'a>,
+    ) -> Option<KindFuture<'a, super::Deleted>> {
+        Some(Box::pin(async move {
+            // Rolled back to the trash (the API's delete); a space already gone is answered
+            // 403 PERMISSION_DENIED, which is done too.
+            match ctx.target.genie().trash(target.id).await {
+                Err(e) if e.error_code() == Some("PERMISSION_DENIED") => {}
+                r => r?,
+            }
+            Ok(super::Deleted::Done)
+        }))
+    }
 }
 
 #[cfg(test)]

@@ -4,8 +4,9 @@
 //! cutover writes nothing), though the service rewrites its document a re-run and `verify`
 //! find nothing to do; a job's dashboard task points at the copy; the catalog map renames a
 //! dataset's catalog field and leaves its SQL text alone, listing it; a Genie space has its
-//! warehouse remapped; a dashboard whose warehouse is left out is skipped with the reason; a
-//! document the target refuses fails that dashboard only, with the platform's words.
+//! warehouse remapped, and `rollback` trashes both; a dashboard whose warehouse is left out is
+//! skipped with the reason; a document the target refuses fails that dashboard only, with the
+//! platform's words.
 
 use brickport_api::WorkspaceClient;
 use brickport_api::types::genie::GenieSpaceRequest;
@@ -18,8 +19,8 @@ use brickport_api::types::notification_destinations::{DestinationConfig, Destina
 use brickport_api::types::warehouses::Warehouse;
 use brickport_emulator::{FaultRule, RuleAction};
 use brickport_engine::{
-    CutoverOutcome, EngineOptions, NoProgress, ObjectReport, Outcome, RunReport, cutover, migrate,
-    verify,
+    CutoverOutcome, EngineOptions, NoProgress, ObjectReport, Outcome, RollbackOptions, RunReport,
+    cutover, migrate, rollback, verify,
 };
 use brickport_testkit::{Walk, str_of};
 use futures::TryStreamExt;
@@ -326,6 +327,19 @@ async fn the_catalog_map_renames_fields_never_sql_and_genie_keeps_its_warehouse(
     };
     assert!(run(&p, &recheck).await.is_success());
     assert_eq!(p.dst.stats().writes, writes, "a re-run wrote");
+
+    // Rolled back: the dashboard and the space are in the target's trash, out of its lists.
+    let how = RollbackOptions {
+        dry_run: false,
+        force: false,
+    };
+    let rb = rollback(&p.source, &p.target, &opts, how).await.unwrap();
+    assert!(rb.is_success(), "{rb:#?}");
+    let w = Walk::of(&walk(&p.target)).await.unwrap();
+    assert!(
+        w.dashboards.is_empty() && w.genie_spaces.is_empty(),
+        "{w:#?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -61,6 +61,8 @@ fn everything(w: &Walk) -> Value {
         init_scripts,
         destinations,
         pipelines,
+        dashboards,
+        genie_spaces,
     } = w;
     let scopes: serde_json::Map<String, Value> = scopes
         .iter()
@@ -71,6 +73,7 @@ fn everything(w: &Walk) -> Value {
         "policies": policies, "pools": pools, "warehouses": warehouses, "scopes": scopes,
         "tree": tree, "repos": repos, "clusters": clusters, "jobs": jobs,
         "init_scripts": init_scripts, "destinations": destinations, "pipelines": pipelines,
+        "dashboards": dashboards, "genie_spaces": genie_spaces,
     })
 }
 
