@@ -41,13 +41,17 @@ pub enum Family {
     /// The legacy Databricks SQL API: `/api/2.0/preview/sql/*` (queries, dashboards, alerts,
     /// data sources).
     SqlLegacy,
+    /// `/api/2.0/lakeview/*` (AI/BI dashboards, their schedules and subscriptions).
+    Lakeview,
+    /// `/api/2.0/genie/*` (Genie spaces).
+    Genie,
     /// Everything else (global init scripts, token endpoints, …).
     Other,
 }
 
 impl Family {
     /// Every family, in a fixed order (used to index per-family tables).
-    pub const ALL: [Family; 16] = [
+    pub const ALL: [Family; 18] = [
         Family::Scim,
         Family::Clusters,
         Family::Pools,
@@ -63,6 +67,8 @@ impl Family {
         Family::SqlQueries,
         Family::SqlAlerts,
         Family::SqlLegacy,
+        Family::Lakeview,
+        Family::Genie,
         Family::Other,
     ];
 
@@ -89,6 +95,8 @@ impl Family {
             Family::SqlQueries => "sql_queries",
             Family::SqlAlerts => "sql_alerts",
             Family::SqlLegacy => "sql_legacy",
+            Family::Lakeview => "lakeview",
+            Family::Genie => "genie",
             Family::Other => "other",
         }
     }
@@ -129,6 +137,8 @@ impl Family {
             "repos" | "git-credentials" => Family::Repos,
             "notification-destinations" => Family::NotificationDestinations,
             "pipelines" => Family::Pipelines,
+            "lakeview" => Family::Lakeview,
+            "genie" => Family::Genie,
             _ => Family::Other,
         }
     }
@@ -203,6 +213,11 @@ mod tests {
             assert_eq!(Family::from_path(p), f, "{p}");
         }
         assert_eq!(Family::from_path("/api/2.0/sql/warehouses"), Family::Sql);
+        assert_eq!(
+            Family::from_path("/api/2.0/lakeview/dashboards/0a1b/schedules"),
+            Family::Lakeview
+        );
+        assert_eq!(Family::from_path("/api/2.0/genie/spaces"), Family::Genie);
         assert_eq!(
             Family::from_path("/api/2.0/global-init-scripts"),
             Family::Other

@@ -105,7 +105,7 @@ impl Default for ThrottleOptions {
             requests_per_second: published * MARGIN,
         };
         let mut limits = BTreeMap::new();
-        let table: [(Family, usize, f64); 16] = [
+        let table: [(Family, usize, f64); 18] = [
             (Family::Scim, 8, 255.0 / 60.0),
             (Family::Clusters, 32, 30.0),
             (Family::Pools, 32, 30.0),
@@ -126,6 +126,9 @@ impl Default for ThrottleOptions {
             (Family::SqlQueries, 8, 30.0),
             (Family::SqlAlerts, 8, 30.0),
             (Family::SqlLegacy, 8, 30.0),
+            // None for AI/BI dashboards or Genie spaces either: the platform's usual 30/s.
+            (Family::Lakeview, 32, 30.0),
+            (Family::Genie, 32, 30.0),
             (Family::Other, 32, 30.0),
         ];
         for (family, max_concurrent, published) in table {

@@ -3,7 +3,9 @@
 //! notebooks and workspace files, the run-as principal, the pipelines a `pipeline_task`
 //! updates, the notification destinations of its and its tasks' `webhook_notifications`, the
 //! SQL queries and alerts its `sql_task`s run (with the destinations and users an alert task
-//! notifies), the alerts v2 of its `alert_task`s, and the jobs a `run_job_task` runs; the secret scopes its clusters read are needs
+//! notifies), the alerts v2 of its `alert_task`s, the AI/BI dashboard a `dashboard_task`
+//! refreshes (with its warehouse, the destinations and users its subscription notifies), and
+//! the jobs a `run_job_task` runs; the secret scopes its clusters read are needs
 //! ([`Kind::needs`]). A reference to something not migrated makes the job skipped with the
 //! reason; a reference to something that no longer exists in the source makes it fail. Never
 //! a silent substitution.
@@ -77,6 +79,7 @@ const PIPELINES: &[&str] = &[super::pipelines::NAME];
 const QUERIES: &[&str] = &[super::sql_queries::NAME];
 const ALERTS: &[&str] = &[super::sql_alerts::NAME];
 const ALERTS_V2: &[&str] = &[super::sql_alerts_v2::NAME];
+const DASHBOARDS: &[&str] = &[super::dashboards::NAME];
 
 macro_rules! refs {
     (tasks: [$($t:literal),*], clusters: [$($c:literal),*]) => {
@@ -104,6 +107,10 @@ macro_rules! refs {
                 r(concat!($t, "alert_task.warehouse_id"), WAREHOUSES, RefBy::Id),
                 r(concat!($t, "alert_task.subscribers[].destination_id"), DESTINATIONS, RefBy::Id),
                 r(concat!($t, "alert_task.subscribers[].user_name"), USERS, RefBy::Key),
+                r(concat!($t, "dashboard_task.dashboard_id"), DASHBOARDS, RefBy::Id),
+                r(concat!($t, "dashboard_task.warehouse_id"), WAREHOUSES, RefBy::Id),
+                r(concat!($t, "dashboard_task.subscription.subscribers[].destination_id"), DESTINATIONS, RefBy::Id),
+                r(concat!($t, "dashboard_task.subscription.subscribers[].user_name"), USERS, RefBy::Key),
             )*
             $(
                 r(concat!($c, "policy_id"), POLICIES, RefBy::Id),

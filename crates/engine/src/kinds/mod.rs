@@ -82,11 +82,14 @@ pub use crate::idmap::{RefBy, Reference};
 pub use crate::ledger::{Action, Category, SkipReason};
 use crate::{EngineError, EngineOptions, IdMap};
 
+mod catalogs;
 pub mod cluster_policies;
 pub mod clusters;
 mod compact_spec;
 pub mod cut_over;
+pub mod dashboards;
 pub mod facts;
+pub mod genie_spaces;
 pub mod global_init_scripts;
 pub mod groups;
 pub mod instance_pools;
@@ -140,6 +143,8 @@ pub fn all() -> Vec<Arc<dyn Kind>> {
         Arc::new(sql_alerts::SqlAlerts),
         Arc::new(sql_alerts_v2::SqlAlertsV2),
         Arc::new(legacy_sql::LegacySql),
+        Arc::new(dashboards::Dashboards),
+        Arc::new(genie_spaces::GenieSpaces),
         Arc::new(jobs::Jobs),
     ];
     // Permissions of every object type, one line each, after the kinds they guard.

@@ -48,17 +48,17 @@ const REFS: &[Reference] = &[Reference {
     deferred: false,
 }];
 
-/// Every notebook and file (and skipped library/dashboard) under `/` in the source, outside
-/// `/Repos` and the path selection, as the run's shared walk of the tree lists them.
+/// Every notebook and file (and skipped library) under `/` in the source, outside `/Repos`
+/// and the path selection, as the run's shared walk of the tree lists them. An AI/BI
+/// dashboard, a Genie space, a SQL query or alert in the tree is its own kind's (through its
+/// own API; `QUERY` and `ALERT` are [UNVERIFIED] object types: the SDK's enum has neither).
 fn object_stream(ctx: &Ctx) -> ObjectStream<'_> {
     let walk = super::workspace_folders::source_walk(ctx).stream();
     Box::pin(
-        // SQL queries and alerts sit in the tree too, but their own kinds migrate them
-        // through their own APIs [UNVERIFIED object types: the SDK's enum has neither].
         walk.try_filter(|o| {
             std::future::ready(!matches!(
                 o.object_type.as_deref(),
-                Some("DIRECTORY" | "REPO" | "QUERY" | "ALERT")
+                Some("DIRECTORY" | "REPO" | "QUERY" | "ALERT" | "DASHBOARD" | "GENIE_SPACE")
             ))
         })
         .and_then(|o| std::future::ready(source_object(&o)))

@@ -202,16 +202,20 @@ async fn cutover_refuses_a_run_dir_without_jobs() {
         .await
         .unwrap_err();
     assert!(e.to_string().contains("brickport migrate"), "{e}");
-    // A migration without jobs, pipelines or alerts: nothing to cut over, said so.
+    // A migration without anything held back (jobs, pipelines, alerts, dashboards…): nothing
+    // to cut over, said so, naming those kinds.
     migrate(&p.source, &p.target, &opts, &NoProgress)
         .await
         .unwrap();
     let e = cutover(&p.source, &p.target, &opts, false)
         .await
-        .unwrap_err();
-    // The kinds that hold parts back are named (jobs, pipelines, alerts v2, …).
-    let e = e.to_string();
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("holds no") && e.contains("jobs"), "{e}");
+    assert!(
+        e.contains("dashboards") && e.contains("sql_alerts_v2"),
+        "{e}"
+    );
     assert!(e.contains("nothing to cut over"), "{e}");
 }
 

@@ -6,6 +6,7 @@
 //! as an empty workspace, and a second one writes nothing. A kind without a line fails the
 //! test, named; so does every failing kind.
 
+mod aibi;
 mod fixtures;
 mod objects;
 mod sql_objects;

@@ -5,6 +5,7 @@
 
 mod support;
 
+mod aibi;
 mod checks;
 mod cutover;
 mod destinations;

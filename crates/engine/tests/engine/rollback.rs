@@ -65,6 +65,8 @@ fn everything(w: &Walk) -> Value {
         alerts,
         alerts_v2,
         legacy_dashboards,
+        dashboards,
+        genie_spaces,
     } = w;
     let scopes: serde_json::Map<String, Value> = scopes
         .iter()
@@ -77,6 +79,7 @@ fn everything(w: &Walk) -> Value {
         "init_scripts": init_scripts, "destinations": destinations, "pipelines": pipelines,
         "queries": queries, "alerts": alerts, "alerts_v2": alerts_v2,
         "legacy_dashboards": legacy_dashboards,
+        "dashboards": dashboards, "genie_spaces": genie_spaces,
     })
 }
 

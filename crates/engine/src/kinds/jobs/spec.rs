@@ -70,17 +70,13 @@ fn cluster_at(nc: &mut Map<String, Value>, at: String, facts: &mut Facts) {
     facts.need(secret_scopes::NAME, writable_spec(nc), &at);
 }
 
-/// References to objects brickport does not migrate (they live outside the workspace objects
-/// it knows): keeping the source id would point the target job at nothing, or at something
-/// else, so the job fails with the reason instead.
-const NOT_MIGRATED: &[(&str, &str)] = &[
-    ("/sql_task/dashboard/dashboard_id", "SQL dashboard"),
-    ("/dashboard_task/dashboard_id", "dashboard"),
-];
+/// A `sql_task` refreshing a dashboard names a *legacy* dashboard, which brickport lists but
+/// does not re-create (the `legacy_sql` kind): the job cannot point at its copy.
+const LEGACY_DASHBOARD: &str = "/sql_task/dashboard/dashboard_id";
 
-fn not_migrated(whose: &str, what: &str, id: &str) -> String {
+fn legacy_dashboard(whose: &str, id: &str) -> String {
     format!(
-        "{whose} uses {what} {id}, which brickport does not migrate: re-create it in the target, then point the job at it there (and leave this job out), or remove the reference in the source and run again"
+        "{whose} uses SQL dashboard {id}, a legacy dashboard, which brickport does not re-create: convert it to an AI/BI dashboard in the source and refresh that one with a dashboard task, then run again"
     )
 }
 
@@ -155,12 +151,9 @@ fn task(t: &mut Map<String, Value>, at: &str, known: &Known<'_>, facts: &mut Fac
         }
     }
     let node = Value::Object(t.clone());
-    for (pointer, what) in NOT_MIGRATED {
-        if let Some(id) = node.pointer(pointer).and_then(crate::json::as_id) {
-            facts
-                .problems
-                .push(not_migrated(&format!("task `{key}`"), what, &id));
-        }
+    if let Some(id) = node.pointer(LEGACY_DASHBOARD).and_then(crate::json::as_id) {
+        let whose = format!("task `{key}`");
+        facts.problems.push(legacy_dashboard(&whose, &id));
     }
     if let Some(Value::Object(inner)) = t.get_mut("for_each_task").and_then(|f| f.get_mut("task")) {
         task(inner, &format!("{at}/for_each_task/task"), known, facts);
@@ -285,7 +278,9 @@ mod tests {
                 {"task_key": "q", "sql_task": {"warehouse_id": "w-1", "query": {"query_id": "q-1"}}},
                 {"task_key": "al", "sql_task": {"warehouse_id": "w-1", "alert": {"alert_id": "a-1",
                  "subscriptions": [{"destination_id": "dest-2"}, {"user_name": "u@x.com"}]}}},
-                {"task_key": "db", "sql_task": {"warehouse_id": "w-1", "dashboard": {"dashboard_id": "d-1"}}},
+                {"task_key": "bi", "dashboard_task": {"dashboard_id": "d-1", "warehouse_id": "w-1",
+                 "subscription": {"subscribers": [{"destination_id": "dest-3"}, {"user_name": "u@x.com"}]}}},
+                {"task_key": "legacy", "sql_task": {"warehouse_id": "w-1", "dashboard": {"dashboard_id": "ld-1"}}},
             ],
         });
         let clusters = BTreeSet::new();
@@ -311,22 +306,19 @@ mod tests {
         );
         let problems = &b.facts.problems;
         assert_eq!(problems.len(), 2, "{problems:?}");
-        assert!(
-            problems[1].contains("task `db` uses SQL dashboard d-1"),
-            "{problems:?}"
-        );
-        // SQL queries and alerts are migrated: their tasks are references (remapped).
-        assert!(
-            problems
-                .iter()
-                .all(|p| !p.contains("SQL query") && !p.contains("SQL alert")),
-            "{problems:?}"
-        );
+        // SQL queries, alerts and AI/BI dashboards are migrated: their tasks are references
+        // (remapped), not problems; a legacy dashboard is a problem saying to convert it.
         assert_eq!(s["tasks"][4]["sql_task"]["query"]["query_id"], "q-1");
         assert_eq!(s["tasks"][5]["sql_task"]["alert"]["alert_id"], "a-1");
         assert_eq!(
             s["tasks"][5]["sql_task"]["alert"]["subscriptions"][0]["destination_id"],
             "dest-2"
+        );
+        assert_eq!(s["tasks"][6]["dashboard_task"]["dashboard_id"], "d-1");
+        assert!(
+            problems[1].starts_with("task `legacy` uses SQL dashboard ld-1, a legacy dashboard")
+                && problems[1].contains("convert it to an AI/BI dashboard"),
+            "{problems:?}"
         );
         assert!(
             problems.iter().all(|p| !p.contains("pipeline")),

@@ -14,6 +14,7 @@ use brickport_api::WorkspaceClient;
 use brickport_api::types::permissions::AccessControlRequest;
 use futures::future::BoxFuture;
 
+use super::aibi::*;
 use super::objects::*;
 use super::sql_objects::*;
 use crate::support::seed;
@@ -138,6 +139,9 @@ pub fn table() -> Vec<Fixture> {
         // Created with its schedule paused; the change is one `PATCH`.
         object("sql_alerts_v2", "/Shared/fx-alert-v2", |c| Box::pin(alert_v2(c)), Change::By(|c, id| Box::pin(edit_alert_v2(c, id)), 1)),
         reported("legacy_sql", "fx-legacy", |c| Box::pin(legacy_dashboard(c)), "a legacy dashboard is listed for conversion in the source, never written"),
+        // Not published, no schedule: the changed draft is one `PATCH`.
+        object("dashboards", "/Shared/fx-dashboard", |c| Box::pin(dashboard(c)), Change::By(|c, id| Box::pin(edit_dashboard(c, id)), 1)),
+        object("genie_spaces", "/Shared/fx-space", |c| Box::pin(genie_space(c)), Change::By(|c, id| Box::pin(edit_genie_space(c, id)), 1)),
         object("jobs", "fx-job", |c| Box::pin(job(c)), Change::By(|c, id| Box::pin(edit_job(c, id)), 1)),
         permissions("cluster_policy_permissions", |c| Box::pin(policy(c)), "cluster-policies", "CAN_USE"),
         permissions("instance_pool_permissions", |c| Box::pin(pool(c)), "instance-pools", "CAN_ATTACH_TO"),
@@ -151,6 +155,8 @@ pub fn table() -> Vec<Fixture> {
         permissions("sql_alert_permissions", |c| Box::pin(alert(c)), "alerts", "CAN_RUN"),
         permissions("sql_alert_v2_permissions", |c| Box::pin(alert_v2(c)), "alertsv2", "CAN_RUN"),
         permissions("job_permissions", |c| Box::pin(job(c)), "jobs", "CAN_VIEW"),
+        permissions("dashboard_permissions", |c| Box::pin(dashboard(c)), "dashboards", "CAN_READ"),
+        permissions("genie_space_permissions", |c| Box::pin(genie_space(c)), "genie", "CAN_VIEW"),
     ]
 }
 
