@@ -75,118 +75,33 @@ macro_rules! perm_refs {
     };
 }
 
-/// Every permissions kind, in table order.
+/// Every permissions kind, in table order: its name, the kind it guards, the permissions
+/// API's object type, whether the object has exactly one owner (IS_OWNER), its references.
+/// The SQL objects use the generic permissions API (the legacy DBSQL one has no service
+/// principals and replaces the ACL without inheritance); their owner is a field of the object.
+#[rustfmt::skip]
 pub fn all() -> Vec<Arc<dyn Kind>> {
+    use super::{cluster_policies, clusters, dashboards, genie_spaces, instance_pools, jobs};
+    use super::{notebooks, pipelines, repos, sql_warehouses, workspace_folders};
+    use super::{sql_alerts, sql_alerts_v2, sql_queries};
     let k = |name, guarded: Arc<dyn Kind>, object_type, has_owner, refs| -> Arc<dyn Kind> {
-        Arc::new(Permissions {
-            name,
-            guarded,
-            object_type,
-            has_owner,
-            refs,
-        })
+        Arc::new(Permissions { name, guarded, object_type, has_owner, refs })
     };
     vec![
-        k(
-            "cluster_policy_permissions",
-            Arc::new(super::cluster_policies::ClusterPolicies),
-            "cluster-policies",
-            false,
-            perm_refs!(super::cluster_policies::NAME),
-        ),
-        k(
-            "instance_pool_permissions",
-            Arc::new(super::instance_pools::InstancePools),
-            "instance-pools",
-            false,
-            perm_refs!(super::instance_pools::NAME),
-        ),
-        k(
-            "sql_warehouse_permissions",
-            Arc::new(super::sql_warehouses::SqlWarehouses),
-            "warehouses",
-            true,
-            perm_refs!(super::sql_warehouses::NAME),
-        ),
-        k(
-            "folder_permissions",
-            Arc::new(super::workspace_folders::WorkspaceFolders),
-            "directories",
-            false,
-            perm_refs!(super::workspace_folders::NAME),
-        ),
-        k(
-            "cluster_permissions",
-            Arc::new(super::clusters::Clusters),
-            "clusters",
-            false,
-            perm_refs!(super::clusters::NAME),
-        ),
-        k(
-            "notebook_permissions",
-            Arc::new(super::notebooks::Notebooks),
-            "notebooks",
-            false,
-            perm_refs!(super::notebooks::NAME),
-        ),
-        k(
-            "repo_permissions",
-            Arc::new(super::repos::Repos),
-            "repos",
-            false,
-            perm_refs!(super::repos::NAME),
-        ),
-        k(
-            "pipeline_permissions",
-            Arc::new(super::pipelines::Pipelines),
-            "pipelines",
-            true,
-            perm_refs!(super::pipelines::NAME),
-        ),
-        // The generic permissions API (the legacy DBSQL one has no service principals and
-        // replaces the ACL without inheritance); the owner is a field of the object itself.
-        k(
-            "sql_query_permissions",
-            Arc::new(super::sql_queries::SqlQueries),
-            "queries",
-            false,
-            perm_refs!(super::sql_queries::NAME),
-        ),
-        k(
-            "sql_alert_permissions",
-            Arc::new(super::sql_alerts::SqlAlerts),
-            "alerts",
-            false,
-            perm_refs!(super::sql_alerts::NAME),
-        ),
-        k(
-            "sql_alert_v2_permissions",
-            Arc::new(super::sql_alerts_v2::SqlAlertsV2),
-            "alertsv2",
-            false,
-            perm_refs!(super::sql_alerts_v2::NAME),
-        ),
-        k(
-            "job_permissions",
-            Arc::new(super::jobs::Jobs),
-            "jobs",
-            true,
-            perm_refs!(super::jobs::NAME),
-        ),
-        k(
-            "dashboard_permissions",
-            Arc::new(super::dashboards::Dashboards),
-            "dashboards",
-            false,
-            perm_refs!(super::dashboards::NAME),
-        ),
-        k(
-            "genie_space_permissions",
-            Arc::new(super::genie_spaces::GenieSpaces),
-            "genie",
-            false,
-            perm_refs!(super::genie_spaces::NAME),
-        ),
+        k("cluster_policy_permissions", Arc::new(cluster_policies::ClusterPolicies), "cluster-policies", false, perm_refs!(cluster_policies::NAME)),
+        k("instance_pool_permissions", Arc::new(instance_pools::InstancePools), "instance-pools", false, perm_refs!(instance_pools::NAME)),
+        k("sql_warehouse_permissions", Arc::new(sql_warehouses::SqlWarehouses), "warehouses", true, perm_refs!(sql_warehouses::NAME)),
+        k("folder_permissions", Arc::new(workspace_folders::WorkspaceFolders), "directories", false, perm_refs!(workspace_folders::NAME)),
+        k("cluster_permissions", Arc::new(clusters::Clusters), "clusters", false, perm_refs!(clusters::NAME)),
+        k("notebook_permissions", Arc::new(notebooks::Notebooks), "notebooks", false, perm_refs!(notebooks::NAME)),
+        k("repo_permissions", Arc::new(repos::Repos), "repos", false, perm_refs!(repos::NAME)),
+        k("pipeline_permissions", Arc::new(pipelines::Pipelines), "pipelines", true, perm_refs!(pipelines::NAME)),
+        k("sql_query_permissions", Arc::new(sql_queries::SqlQueries), "queries", false, perm_refs!(sql_queries::NAME)),
+        k("sql_alert_permissions", Arc::new(sql_alerts::SqlAlerts), "alerts", false, perm_refs!(sql_alerts::NAME)),
+        k("sql_alert_v2_permissions", Arc::new(sql_alerts_v2::SqlAlertsV2), "alertsv2", false, perm_refs!(sql_alerts_v2::NAME)),
+        k("job_permissions", Arc::new(jobs::Jobs), "jobs", true, perm_refs!(jobs::NAME)),
+        k("dashboard_permissions", Arc::new(dashboards::Dashboards), "dashboards", false, perm_refs!(dashboards::NAME)),
+        k("genie_space_permissions", Arc::new(genie_spaces::GenieSpaces), "genie", false, perm_refs!(genie_spaces::NAME)),
     ]
 }
 
