@@ -165,7 +165,7 @@ fn migrate_status_cutover_verify_through_the_binary() {
     assert!(out.stdout.contains("▓▓▓▓▓▓▓▓▓▓ 100%"), "{}", out.stdout);
     assert!(
         out.stdout.contains(
-            "☐ to switch on at cut-over (job schedules, continuous pipelines) (0/3 done)"
+            "☐ to switch on at cut-over (job, dashboard and alert schedules, continuous pipelines) (0/3 done)"
         ),
         "{}",
         out.stdout
@@ -213,7 +213,7 @@ fn migrate_status_cutover_verify_through_the_binary() {
     let out = sb.run_between(&["status"]);
     assert!(
         out.stdout.contains(
-            "✓ to switch on at cut-over (job schedules, continuous pipelines) (3/3 done)"
+            "✓ to switch on at cut-over (job, dashboard and alert schedules, continuous pipelines) (3/3 done)"
         ),
         "{}",
         out.stdout

@@ -162,7 +162,9 @@ impl Category {
         match self {
             Category::Secret => "secrets to set",
             Category::Git => "Git folders to re-authenticate",
-            Category::Unpause => "to switch on at cut-over (job schedules, continuous pipelines)",
+            Category::Unpause => {
+                "to switch on at cut-over (job, dashboard and alert schedules, continuous pipelines)"
+            }
             Category::RunningCluster => "clusters that were running in the source",
             Category::Refresh => "pipelines to refresh in the target (tables are not copied)",
             Category::Other => "other manual actions",
