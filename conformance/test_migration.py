@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 from databricks.sdk import WorkspaceClient
-from databricks.sdk.service import compute, jobs
+from databricks.sdk.service import compute, jobs, pipelines
 from databricks.sdk.service.workspace import ExportFormat, ObjectType
 
 from conftest import _binary
@@ -45,11 +45,12 @@ from workspace_view import (
 
 SOURCE_TOKEN = "dapi-migration-source-admin"
 TARGET_TOKEN = "dapi-migration-target-admin"
-PLACEHOLDER = "MIGRATED_PLACEHOLDER"  # brickport's default `secret_placeholder`
+PLACEHOLDER = "MIGRATED_PLACEHOLDER"
+TYPICAL_JOBS = 31  # the typical seed's jobs (conformance/test_typical_seed.py documents them)  # brickport's default `secret_placeholder`
 THROTTLE_FAMILIES = (
     "scim", "clusters", "pools", "policies", "jobs", "workspace",
     "permissions", "secrets", "sql", "repos", "notification_destinations",
-    "pipelines", "other",
+    "pipelines", "sql_queries", "sql_alerts", "sql_legacy", "lakeview", "genie", "other",
 )
 
 
@@ -276,6 +277,77 @@ def test_clusters_same_shape_references_mapped_by_name(mig):
     assert sorted(cluster_shape(c, rt) for c in all_purpose(mig.t)) == src
 
 
+# ---------- notification destinations and pipelines ----------
+
+
+def test_notification_destinations_same_names_and_types(mig):
+    def keys(w):
+        return sorted((d.display_name, str(d.destination_type)) for d in w.notification_destinations.list())
+
+    src = keys(mig.s)
+    assert len(src) == 4, src
+    assert keys(mig.t) == src
+
+
+def pipelines_by_name(w):
+    return {p.name: w.pipelines.get(p.pipeline_id) for p in w.pipelines.list_pipelines()}
+
+
+def test_pipelines_same_settings_never_started(mig):
+    """Same names, libraries and publishing target; none continuous or running before cut-over."""
+    src, tgt = pipelines_by_name(mig.s), pipelines_by_name(mig.t)
+    assert len(src) == 6 and any(p.spec.continuous for p in src.values()), "the seed has continuous pipelines"
+    assert sorted(tgt) == sorted(src)
+
+    def short(path):
+        return path.removeprefix("/Workspace") if path else path
+
+    def libs(p):
+        out = []
+        for lib in p.spec.libraries or []:
+            if lib.notebook:
+                out.append(("notebook", short(lib.notebook.path)))
+            elif lib.file:
+                out.append(("file", short(lib.file.path)))
+            elif lib.glob:
+                out.append(("glob", short(lib.glob.include)))
+        return out
+
+    for name, p in src.items():
+        t = tgt[name]
+        assert not t.spec.continuous, name
+        assert str(t.state) != str(pipelines.PipelineState.RUNNING), name
+        assert libs(t) == libs(p), name
+        assert (t.spec.catalog, t.spec.schema, t.spec.target) == (p.spec.catalog, p.spec.schema, p.spec.target), name
+
+
+def test_job_pipeline_tasks_and_webhooks_mapped_by_name(mig):
+    pipe_s = {p.pipeline_id: p.name for p in mig.s.pipelines.list_pipelines()}
+    pipe_t = {p.pipeline_id: p.name for p in mig.t.pipelines.list_pipelines()}
+    dest_s = {d.id: d.display_name for d in mig.s.notification_destinations.list()}
+    dest_t = {d.id: d.display_name for d in mig.t.notification_destinations.list()}
+
+    def refs(w, pipes, dests):
+        out = {}
+        for j in all_jobs(w):
+            st = j.settings
+            hooks = [st.webhook_notifications] + [t.webhook_notifications for t in st.tasks or []]
+            names = sorted(
+                dests[d.id]
+                for h in hooks if h
+                for event in ("on_start", "on_success", "on_failure", "on_duration_warning_threshold_exceeded")
+                for d in getattr(h, event) or []
+            )
+            tasks = sorted(pipes[t.pipeline_task.pipeline_id] for t in st.tasks or [] if t.pipeline_task)
+            if names or tasks:
+                out[st.name] = (tasks, names)
+        return out
+
+    src = refs(mig.s, pipe_s, dest_s)
+    assert src, "the seed has jobs running pipelines and notifying destinations"
+    assert refs(mig.t, pipe_t, dest_t) == src
+
+
 # ---------- jobs ----------
 
 
@@ -286,7 +358,7 @@ def job_lists(mig):
 
 def test_jobs_same_names_all_paused(job_lists):
     src, tgt = job_lists
-    assert len(src) == 28
+    assert len(src) == TYPICAL_JOBS
     assert sorted(j.settings.name for j in tgt) == sorted(j.settings.name for j in src)
     assert any(active_blocks(j.settings) for j in src), "the seed has active jobs"
     for j in tgt:
