@@ -33,13 +33,17 @@ pub enum Family {
     NotificationDestinations,
     /// `/api/2.0/pipelines/*` (Lakeflow Declarative Pipelines).
     Pipelines,
+    /// `/api/2.0/lakeview/*` (AI/BI dashboards, their schedules and subscriptions).
+    Lakeview,
+    /// `/api/2.0/genie/*` (Genie spaces).
+    Genie,
     /// Everything else (global init scripts, token endpoints, …).
     Other,
 }
 
 impl Family {
     /// Every family, in a fixed order (used to index per-family tables).
-    pub const ALL: [Family; 13] = [
+    pub const ALL: [Family; 15] = [
         Family::Scim,
         Family::Clusters,
         Family::Pools,
@@ -52,6 +56,8 @@ impl Family {
         Family::Repos,
         Family::NotificationDestinations,
         Family::Pipelines,
+        Family::Lakeview,
+        Family::Genie,
         Family::Other,
     ];
 
@@ -75,6 +81,8 @@ impl Family {
             Family::Repos => "repos",
             Family::NotificationDestinations => "notification_destinations",
             Family::Pipelines => "pipelines",
+            Family::Lakeview => "lakeview",
+            Family::Genie => "genie",
             Family::Other => "other",
         }
     }
@@ -106,6 +114,8 @@ impl Family {
             "repos" | "git-credentials" => Family::Repos,
             "notification-destinations" => Family::NotificationDestinations,
             "pipelines" => Family::Pipelines,
+            "lakeview" => Family::Lakeview,
+            "genie" => Family::Genie,
             _ => Family::Other,
         }
     }
@@ -166,6 +176,11 @@ mod tests {
             Family::from_path("/api/2.0/pipelines/p-1/stop"),
             Family::Pipelines
         );
+        assert_eq!(
+            Family::from_path("/api/2.0/lakeview/dashboards/0a1b/schedules"),
+            Family::Lakeview
+        );
+        assert_eq!(Family::from_path("/api/2.0/genie/spaces"), Family::Genie);
         assert_eq!(
             Family::from_path("/api/2.0/global-init-scripts"),
             Family::Other

@@ -105,7 +105,7 @@ impl Default for ThrottleOptions {
             requests_per_second: published * MARGIN,
         };
         let mut limits = BTreeMap::new();
-        let table: [(Family, usize, f64); 13] = [
+        let table: [(Family, usize, f64); 15] = [
             (Family::Scim, 8, 255.0 / 60.0),
             (Family::Clusters, 32, 30.0),
             (Family::Pools, 32, 30.0),
@@ -120,6 +120,9 @@ impl Default for ThrottleOptions {
             (Family::NotificationDestinations, 32, 30.0),
             // No figure is published for pipelines: the platform's usual 30/s.
             (Family::Pipelines, 32, 30.0),
+            // None for AI/BI dashboards or Genie spaces either: the platform's usual 30/s.
+            (Family::Lakeview, 32, 30.0),
+            (Family::Genie, 32, 30.0),
             (Family::Other, 32, 30.0),
         ];
         for (family, max_concurrent, published) in table {
@@ -444,5 +447,43 @@ mod tests {
             lock(&t.state(Family::Scim, Some("scim.write")).rate).current,
             1.0
         );
+    }
+
+    /// `rollback`'s deletes go at the published limit of their family (reference §3.1, and
+    /// part 2 §10: no figure of their own is published, so the family's applies): SCIM's writes
+    /// 30/s, secrets 1100/min, 30/s for the rest — never a lane of reads, imports or job
+    /// creations (whose quota a delete does not count against).
+    #[test]
+    fn deletes_are_paced_at_their_familys_published_limit() {
+        let o = ThrottleOptions::default();
+        let deletes = [
+            ("/api/2.0/preview/scim/v2/Users/1", 30.0),
+            ("/api/2.0/preview/scim/v2/Groups/1", 30.0),
+            ("/api/2.1/clusters/permanent-delete", 30.0),
+            ("/api/2.0/workspace/delete", 30.0),
+            ("/api/2.2/jobs/delete", 30.0),
+            ("/api/2.0/policies/clusters/delete", 30.0),
+            ("/api/2.0/instance-pools/delete", 30.0),
+            ("/api/2.0/sql/warehouses/abc", 30.0),
+            ("/api/2.0/secrets/scopes/delete", 1100.0 / 60.0),
+            ("/api/2.0/repos/1", 30.0),
+            ("/api/2.0/global-init-scripts/abc", 30.0),
+            ("/api/2.0/notification-destinations/abc", 30.0),
+            ("/api/2.0/pipelines/abc", 30.0),
+        ];
+        for (path, published) in deletes {
+            let family = Family::from_path(path);
+            let limit = match lane_of(family, false, path) {
+                Some(lane) => o.lanes[lane],
+                None => o.limit(family),
+            };
+            assert_ne!(lane_of(family, false, path), Some("jobs.create"), "{path}");
+            let want = published * MARGIN;
+            assert!(
+                (limit.requests_per_second - want).abs() < 1e-9,
+                "{path}: {} requests/s, {want} published",
+                limit.requests_per_second
+            );
+        }
     }
 }

@@ -88,6 +88,9 @@ pub enum Command {
     Verify(SelectArgs),
     /// Go live: resume in the target the migrated jobs that are active in the source.
     Cutover(CutoverArgs),
+    /// Undo the migration: delete from the target what it created (never what existed there
+    /// before), unless changed there since. Asks first; resumable.
+    Rollback(RollbackArgs),
     /// Serve one emulated Databricks workspace on 127.0.0.1, until Ctrl-C.
     Emulator(EmulatorArgs),
     /// Two embedded emulated workspaces; a typical workspace migrated end to end.
@@ -153,6 +156,21 @@ pub struct CutoverArgs {
     /// Then pause those jobs (schedule, trigger, continuous) in the source.
     #[arg(long)]
     pub pause_source: bool,
+}
+
+/// `brickport rollback`.
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// Only say what would be deleted: nothing is written, to the target or the run directory.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Delete without asking (required when stdin is not a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Delete objects changed in the target since the migration wrote them too (a folder
+    /// holding objects the migration did not create is kept all the same).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `brickport emulator`. Each flag maps onto one field of `brickport_emulator::EmulatorOptions`.

@@ -1,6 +1,7 @@
 //! Stopping on Ctrl-C or SIGTERM: the emulator and the demo serve until one arrives; a run
-//! (`migrate`) is dropped where it stands and the process exits 130 with [`Interrupted`] — the
-//! ledger's intents make the next `migrate` resume with no duplicate.
+//! (`migrate`, `rollback`) is dropped where it stands and the process exits 130 with
+//! [`Interrupted`] — the ledger's intents make the next run of the command resume with no
+//! duplicate.
 
 use std::future::Future;
 
@@ -25,8 +26,11 @@ pub async fn wait_for_stop() -> Result<()> {
 }
 
 /// `work`'s result, or [`Interrupted`] when Ctrl-C or SIGTERM comes first (`work` is dropped
-/// then, which stops it at once).
-pub async fn unless_stopped<T, E>(work: impl Future<Output = Result<T, E>>) -> Result<T>
+/// then, which stops it at once). `command` is what to run again to resume (`migrate`).
+pub async fn unless_stopped<T, E>(
+    command: &'static str,
+    work: impl Future<Output = Result<T, E>>,
+) -> Result<T>
 where
     E: Into<anyhow::Error>,
 {
@@ -34,7 +38,7 @@ where
         r = work => r.map_err(Into::into),
         stop = wait_for_stop() => {
             stop?;
-            Err(Interrupted.into())
+            Err(Interrupted { command }.into())
         }
     }
 }
@@ -42,7 +46,10 @@ where
 /// A run stopped by Ctrl-C or SIGTERM (exit 130).
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "interrupted: the run stopped where it was; run `brickport migrate` again to resume (the \
+    "interrupted: the run stopped where it was; run `brickport {command}` again to resume (the \
      ledger prevents duplicates)"
 )]
-pub struct Interrupted;
+pub struct Interrupted {
+    /// The command to run again.
+    pub command: &'static str,
+}

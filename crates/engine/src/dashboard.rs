@@ -3,11 +3,12 @@
 //! them), and the objects migrated per kind. Part of [`crate::StatusReport`].
 //!
 //! A kind is *done* when it ran to the end of a finished run (or has objects in the ledger)
-//! and none of its objects failed, is in conflict, is pending, or was skipped because it needs
-//! a kind never migrated ([`Entry::waits_for_a_kind`]). Manual actions are grouped by their
+//! and none of its objects failed, is in conflict, is pending, was skipped because it needs
+//! a kind never migrated ([`Entry::waits_for_a_kind`]), or was rolled back. Manual actions are grouped by their
 //! [`Category`]; whether one is done is [`ManualAction::is_done`]'s rule.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -127,6 +128,10 @@ impl<'a> Tally<'a> {
             t.seen.insert(&e.kind);
             if e.status.is_done() {
                 *t.migrated.entry(&e.kind).or_default() += 1;
+            } else if e.status == Status::RolledBack {
+                // Taken out of the target by `rollback`: not migrated (its kind is not done),
+                // and nothing to fix.
+                t.bad.insert(&e.kind);
             } else if e.status == Status::Skipped && !e.waits_for_a_kind() {
                 *t.skipped.entry(&e.kind).or_default() += 1;
             } else {
@@ -179,6 +184,12 @@ fn phases(
         p.percent = (p.done * 100).checked_div(p.total).unwrap_or(0) as u8;
     }
     phases.into_values().collect()
+}
+
+/// The manual actions grouped by category as the dashboard groups them, without the ledger's
+/// objects to fix or its cut-over record (`report.html` of a report without a ledger).
+pub(crate) fn action_groups(actions: &[ManualAction]) -> Vec<ActionGroup> {
+    groups(actions, &CutoverRows::new(), Vec::new())
 }
 
 /// The manual actions grouped by category, the objects to fix last but one.
@@ -269,6 +280,18 @@ pub fn build(
         migrated: in_order(&tally.migrated),
         skipped: in_order(&tally.skipped),
     })
+}
+
+/// The dashboard of the run directory whose ledger is `ledger`, as `status` shows it.
+pub(crate) fn of_ledger(ledger: &Ledger, run_dir: &Path) -> Result<Dashboard, EngineError> {
+    let entries = ledger.entries(None)?;
+    let actions = ledger.manual_actions()?;
+    build(
+        ledger,
+        &entries,
+        &actions,
+        &crate::cutover::store::rows(run_dir)?,
+    )
 }
 
 /// A ten-cell bar: `▓` per tenth done, `░` for the rest.

@@ -119,6 +119,14 @@ impl EngineError {
         matches!(self, EngineError::Api { source, .. } if source.is_already_exists())
     }
 
+    /// Whether the workspace said the object does not exist.
+    pub fn is_not_found(&self) -> bool {
+        match self {
+            EngineError::Api { source, .. } => source.is_not_found(),
+            _ => false,
+        }
+    }
+
     /// Whether this is the client's "a write went out and no answer came back".
     pub fn is_outcome_unknown(&self) -> bool {
         match self {

@@ -5,7 +5,11 @@
 //! (status, target id, content hash) and clears the intent. A row whose intent is still set
 //! when a run starts is a write whose outcome is unknown (the process died, or the client
 //! answered `OutcomeUnknown`): the engine then looks the object up in the target by natural
-//! key before creating anything again. No secret value is ever stored here.
+//! key before creating anything again. `rollback`'s deletes are recorded the same way
+//! ([`Intent::Delete`], then the row `rolled_back`: `ledger/rolled_back.rs`). With each write's
+//! outcome the body it sent is kept (the `written` table, [`Record::written`]), and whether the
+//! migration created the object ([`Entry::created`]): what `rollback` may delete, and what it
+//! compares the target with first. No secret value is ever stored here.
 //!
 //! Durability: each call is one SQLite transaction (autocommit, or one explicit transaction
 //! where several statements belong together) in WAL mode with `synchronous=NORMAL`. When
@@ -31,6 +35,7 @@ use crate::EngineError;
 mod entry;
 mod reason;
 mod record;
+mod rolled_back;
 mod sql;
 mod supplied;
 mod upgrade;
@@ -38,6 +43,7 @@ mod upgrade;
 pub use entry::{Action, Category, Entry, ManualAction, Status};
 pub use reason::{Dependency, DependencyState, Note, SkipCode, SkipReason};
 pub use record::{Intent, Record};
+pub use rolled_back::Supplied;
 pub(crate) use sql::CUTOVER_TABLE;
 use upgrade::{needs_upgrade, upgrade};
 
@@ -75,6 +81,21 @@ fn restrict(path: &Path) {
     }
     #[cfg(not(unix))]
     let _ = path;
+}
+
+/// One run started in a run directory, as the ledger's `runs` table has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRecord {
+    /// Its number, in the order runs started.
+    pub id: i64,
+    /// When it started (RFC 3339).
+    pub started_at: String,
+    /// When it finished (none: interrupted, or still running).
+    pub finished_at: Option<String>,
+    /// What it was asked to migrate (`only=… phase=… dry_run=…`).
+    pub selection: String,
+    /// Its per-kind counts (the JSON of its report's `kinds`), once finished.
+    pub summary: Option<String>,
 }
 
 /// How [`Ledger::open`] opens a run directory's ledger.
@@ -187,6 +208,7 @@ impl Ledger {
                 .get::<_, Option<String>>(12)?
                 .as_deref()
                 .and_then(SkipCode::parse),
+            created: r.get::<_, i64>(13)? != 0,
         })
     }
 
@@ -365,6 +387,20 @@ impl Ledger {
             return None;
         }
         self.path.parent()
+    }
+
+    /// Every run started in this directory, oldest first (the report's run history).
+    pub fn runs(&self) -> Result<Vec<RunRecord>, EngineError> {
+        let conn = self.conn();
+        self.all(&conn, RUNS, [], |r| {
+            Ok(RunRecord {
+                id: r.get(0)?,
+                started_at: r.get(1)?,
+                finished_at: r.get(2)?,
+                selection: r.get(3)?,
+                summary: r.get(4)?,
+            })
+        })
     }
 
     /// The number of runs started, and how many finished.

@@ -19,6 +19,9 @@
 //!   migrated object compared with the target through the id map; differences can fail it.
 //! - [`cutover`](fn@cutover)`(&source, &target, &opts, pause_source) -> Result<CutoverReport,
 //!   EngineError>`: GO LIVE, resumes in the target the jobs active in the source now; idempotent.
+//! - [`rollback`](fn@rollback)`(&source, &target, &opts, RollbackOptions) ->
+//!   Result<RollbackReport, EngineError>`: deletes from the target what the migration created
+//!   (never what it adopted), unless changed there since; resumable; `dry_run` writes nothing.
 //! - [`Progress`]: callbacks the cli implements (kind started, object finished, kind finished).
 //! - [`kind_names`]: every kind, in table order (for `--only` help and validation).
 //!
@@ -51,6 +54,7 @@ mod order;
 mod process;
 mod progress;
 pub mod report;
+mod rollback;
 mod run;
 mod status;
 mod tmpfile;
@@ -66,6 +70,7 @@ pub use idmap::IdMap;
 pub use options::{ConflictPolicy, DestinationValues, EngineOptions, SecretValues};
 pub use progress::{NoProgress, Progress};
 pub use report::{KindSummary, ObjectReport, Outcome, RunReport};
+pub use rollback::{RollbackLine, RollbackOptions, RollbackOutcome, RollbackReport, rollback};
 pub use run::{Plan, migrate, plan};
 pub use status::{KindStatus, PhaseStatus, Problem, StatusReport, status};
 pub use validate::{ValidationReport, validate};

@@ -1,5 +1,6 @@
 //! The run's report: per-object outcomes, per-kind counts, manual actions; written as
-//! `report.json` and `report.md` in the run directory.
+//! `report.json`, `report.md` and `report.html` (a page to look at, see `html`) in the run
+//! directory.
 //!
 //! The per-object lines are not kept in memory (a large workspace has hundreds of thousands):
 //! they are on disk (`log`), read back one at a time by whatever writes them out: the report
@@ -13,6 +14,7 @@ use crate::EngineError;
 use crate::ledger::{ManualAction, Note, SkipCode};
 
 mod files;
+mod html;
 mod log;
 mod markdown;
 mod spill;
@@ -399,7 +401,7 @@ mod tests {
             .collect();
         assert!(order.windows(2).all(|w| w[0] < w[1]), "{md}");
         #[cfg(unix)]
-        for f in ["report.json", "report.md"] {
+        for f in ["report.json", "report.md", "report.html"] {
             use std::os::unix::fs::PermissionsExt;
             let p = dir.path().join(f);
             assert_eq!(
@@ -407,12 +409,12 @@ mod tests {
                 0o600
             );
         }
-        // Only the two reports are left: the spill files are unnamed.
+        // Only the three reports are left: the spill files are unnamed.
         let mut names: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
         names.sort();
-        assert_eq!(names, ["report.json", "report.md"]);
+        assert_eq!(names, ["report.html", "report.json", "report.md"]);
     }
 }

@@ -27,8 +27,8 @@ pub struct PhaseStatus {
     pub phase: u8,
     /// Its kinds, in table order (kinds never run show `total: 0`).
     pub kinds: Vec<KindStatus>,
-    /// Whether every object of the phase is done (nothing pending, failed or in conflict)
-    /// and at least one object was seen.
+    /// Whether every object of the phase is done (nothing pending, failed, in conflict or
+    /// rolled back) and at least one object was seen.
     pub complete: bool,
 }
 
@@ -119,7 +119,12 @@ pub fn status(run_dir: &Path) -> Result<StatusReport, EngineError> {
             let bad: usize = kinds
                 .iter()
                 .flat_map(|k| k.by_status.iter())
-                .filter(|(s, _)| matches!(s, Status::Failed | Status::Conflict | Status::Pending))
+                .filter(|(s, _)| {
+                    matches!(
+                        s,
+                        Status::Failed | Status::Conflict | Status::Pending | Status::RolledBack
+                    )
+                })
                 .map(|(_, n)| *n)
                 .sum::<usize>()
                 + waiting

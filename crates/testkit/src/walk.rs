@@ -1,8 +1,9 @@
 //! Every migratable object of a workspace, read once: SCIM principals, policies, pools,
 //! warehouses, secret scopes (keys and ACLs, never values), the workspace tree, Git folders,
 //! clusters, jobs (each read in full: a job list may leave settings out), global init
-//! scripts, notification destinations and pipelines (each read in full: a pipeline list has
-//! no settings).
+//! scripts, notification destinations, pipelines (each read in full: a pipeline list has
+//! no settings), AI/BI dashboards (each draft with its published copy and its schedules and
+//! their subscriptions) and Genie spaces (each with its serialized space).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -39,6 +40,11 @@ pub struct Walk {
     pub destinations: Vec<Value>,
     /// Every pipeline as `GET /pipelines/{id}` answers it.
     pub pipelines: Vec<Value>,
+    /// Every AI/BI dashboard's draft as `GET` answers it, with `published` (its published
+    /// copy, when it has one) and `schedules` (each with its `subscriptions`) added.
+    pub dashboards: Vec<Value>,
+    /// Every Genie space as `GET ?include_serialized_space=true` answers it.
+    pub genie_spaces: Vec<Value>,
 }
 
 impl Walk {
@@ -86,6 +92,8 @@ impl Walk {
                 )
                 .await?,
             pipelines: pipelines(ws).await?,
+            dashboards: dashboards(ws).await?,
+            genie_spaces: genie_spaces(ws).await?,
         })
     }
 
@@ -155,6 +163,13 @@ impl Walk {
             names(&self.destinations, "display_name"),
         );
         out.insert("pipelines", names(&self.pipelines, "name"));
+        let in_folder = |v: &[Value], name: &str| -> Vec<String> {
+            v.iter()
+                .map(|x| format!("{}/{}", str_of(x, "parent_path"), str_of(x, name)))
+                .collect()
+        };
+        out.insert("dashboards", in_folder(&self.dashboards, "display_name"));
+        out.insert("genie_spaces", in_folder(&self.genie_spaces, "title"));
         for keys in out.values_mut() {
             keys.sort();
         }
@@ -202,6 +217,50 @@ pub async fn pipelines(ws: &Workspace) -> Result<Vec<Value>, Error> {
     {
         let id = str_of(&p, "pipeline_id");
         out.push(ws.get(&format!("/api/2.0/pipelines/{id}"), &[]).await?);
+    }
+    Ok(out)
+}
+
+/// Every AI/BI dashboard not in the trash: its draft, with `published` and `schedules` (each
+/// with its `subscriptions`) added.
+pub async fn dashboards(ws: &Workspace) -> Result<Vec<Value>, Error> {
+    let base = "/api/2.0/lakeview/dashboards";
+    let q = [("page_size", "100")];
+    let mut out = Vec::new();
+    for d in ws.paged(base, &q, "dashboards", "page_token").await? {
+        let id = str_of(&d, "dashboard_id");
+        let mut full = ws.get(&format!("{base}/{id}"), &[]).await?;
+        match ws.get(&format!("{base}/{id}/published"), &[]).await {
+            Ok(p) => full["published"] = p,
+            // Not published.
+            Err(Error::Status { status: 404, .. }) => {}
+            Err(e) => return Err(e),
+        }
+        let schedules = format!("{base}/{id}/schedules");
+        let mut all = ws.paged(&schedules, &q, "schedules", "page_token").await?;
+        for s in &mut all {
+            let sid = str_of(s, "schedule_id");
+            let subs = format!("{schedules}/{sid}/subscriptions");
+            s["subscriptions"] =
+                Value::Array(ws.paged(&subs, &q, "subscriptions", "page_token").await?);
+        }
+        full["schedules"] = Value::Array(all);
+        out.push(full);
+    }
+    Ok(out)
+}
+
+/// Every Genie space, with its serialized space.
+pub async fn genie_spaces(ws: &Workspace) -> Result<Vec<Value>, Error> {
+    let base = "/api/2.0/genie/spaces";
+    let mut out = Vec::new();
+    for s in ws
+        .paged(base, &[("page_size", "100")], "spaces", "page_token")
+        .await?
+    {
+        let id = str_of(&s, "space_id");
+        let q = [("include_serialized_space", "true")];
+        out.push(ws.get(&format!("{base}/{id}"), &q).await?);
     }
     Ok(out)
 }

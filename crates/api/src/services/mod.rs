@@ -12,9 +12,11 @@ use serde_json::Value;
 use crate::{ApiError, WorkspaceClient};
 
 pub mod clusters;
+pub mod genie;
 pub mod git_credentials;
 pub mod init_scripts;
 pub mod jobs;
+pub mod lakeview;
 pub mod libraries;
 pub mod notification_destinations;
 pub mod permissions;
@@ -28,9 +30,11 @@ pub mod warehouses;
 pub mod workspace;
 
 pub use clusters::Clusters;
+pub use genie::Genie;
 pub use git_credentials::GitCredentials;
 pub use init_scripts::InitScripts;
 pub use jobs::Jobs;
+pub use lakeview::Lakeview;
 pub use libraries::Libraries;
 pub use notification_destinations::NotificationDestinations;
 pub use permissions::Permissions;
@@ -129,6 +133,18 @@ impl WorkspaceClient {
     /// Lakeflow Declarative Pipelines.
     pub fn pipelines(&self) -> Pipelines {
         Pipelines {
+            client: self.clone(),
+        }
+    }
+    /// AI/BI (Lakeview) dashboards, their published copies, schedules and subscriptions.
+    pub fn lakeview(&self) -> Lakeview {
+        Lakeview {
+            client: self.clone(),
+        }
+    }
+    /// Genie spaces.
+    pub fn genie(&self) -> Genie {
+        Genie {
             client: self.clone(),
         }
     }

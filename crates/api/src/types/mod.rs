@@ -35,8 +35,10 @@ macro_rules! record {
 }
 
 pub mod clusters;
+pub mod genie;
 pub mod init_scripts;
 pub mod jobs;
+pub mod lakeview;
 pub mod notification_destinations;
 pub mod permissions;
 pub mod pipelines;

@@ -2,6 +2,7 @@
 //! raw TCP server for connections that die mid-request). One test binary (`autotests = false`):
 //! its modules group the tests by theme; `server` holds the test servers they share.
 
+mod aibi;
 mod auth;
 mod config;
 mod destinations;

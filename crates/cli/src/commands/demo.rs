@@ -129,8 +129,9 @@ pub async fn run(
     let status = brickport_engine::status(&run_dir)?;
     text.push_str(&format!("\n3. status\n{}", render::status(&status)));
     text.push_str(&format!(
-        "\nThe run directory is {}: report.md and report.json (per-object outcomes), \
-         ledger.sqlite (the id map), backups/ (the source, as read).\n",
+        "\nThe run directory is {}: report.html (the report to open in a browser), report.md \
+         and report.json (per-object outcomes), ledger.sqlite (the id map), backups/ (the \
+         source, as read).\n",
         run_dir.display()
     ));
     let ok = report.is_success() && status.problems.is_empty();

@@ -42,10 +42,10 @@ pub async fn run(settings: &Settings, args: &MigrateArgs) -> Result<Outcome> {
     ));
 
     let run = brickport_engine::migrate(&pair.source, &pair.target, &opts, &progress);
-    let report = signals::unless_stopped(run).await?;
+    let report = signals::unless_stopped("migrate", run).await?;
     let mut text = render::run_report(&report);
     text.push_str(&format!(
-        "\nrun directory: {} (report.md, report.json, ledger.sqlite, backups/)\n",
+        "\nrun directory: {} (report.html, report.md, report.json, ledger.sqlite, backups/)\n",
         run_dir.display()
     ));
     Ok(Outcome::of_run(report, &run_dir, text))

@@ -6,6 +6,7 @@ mod emulator;
 mod init;
 mod migrate;
 mod plan;
+mod rollback;
 mod status;
 mod validate;
 mod verify;
@@ -82,6 +83,7 @@ async fn with_settings(command: &Command, settings: &Settings) -> Result<Outcome
         Command::Verify(select) => verify::run(settings, select).await,
         Command::Status => status::run(settings),
         Command::Cutover(args) => cutover::run(settings, args).await,
+        Command::Rollback(args) => rollback::run(settings, args).await,
         Command::Init(_) | Command::Emulator(_) | Command::Demo(_) => {
             bail!("internal: this command runs without the configuration")
         }

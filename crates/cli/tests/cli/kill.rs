@@ -23,7 +23,7 @@ const SOURCE_USER: &str = "alice@source.example";
 /// A typical source, an empty slower target holding the source's account groups; profiles
 /// `src` and `dst`. Returns the sandbox (source `emulators[0]`, target `emulators[1]`) and the
 /// two URLs.
-fn typical_pair(latency: &str) -> (Sandbox, String, String) {
+pub(crate) fn typical_pair(latency: &str) -> (Sandbox, String, String) {
     let mut sb = Sandbox::new();
     // Distinct id seeds: `Sandbox::emulator` numbers them 1, 2.
     let src = sb.emulator(
@@ -63,7 +63,7 @@ fn typical_pair(latency: &str) -> (Sandbox, String, String) {
 /// Spawns `brickport ARGS`, waits until the target's stats satisfy `ready(at start, now)`,
 /// then `kill -9`s it. Panics if the run ends first (the kill point was missed). Returns the
 /// target's stats once the killed run's last requests have arrived.
-fn kill_when(
+pub(crate) fn kill_when(
     sb: &Sandbox,
     args: &[&str],
     what: &str,
@@ -81,7 +81,10 @@ fn kill_when(
     while !ready(&start, &sb.emulators[1].stats()) {
         assert!(Instant::now() < deadline, "no progress towards {what}");
         if let Some(status) = child.try_wait().unwrap() {
-            panic!("migrate ended ({status:?}) before the kill point {what}");
+            panic!(
+                "{} ended ({status:?}) before the kill point {what}",
+                args[0]
+            );
         }
         std::thread::sleep(Duration::from_millis(1));
     }
@@ -266,7 +269,14 @@ fn killed_in_phase_2_and_in_phase_3_resumes_with_no_duplicate() {
     let out = sb.run(&args);
     assert_eq!(out.code, 0, "{out:?}");
     let mut kinds = PHASE1.to_vec();
-    kinds.extend(["notebooks", "files", "repos", "clusters", "pipelines", "jobs"]);
+    kinds.extend([
+        "notebooks",
+        "files",
+        "repos",
+        "clusters",
+        "pipelines",
+        "jobs",
+    ]);
     assert_target_complete(&sb, &src, &dst, &kinds);
     assert_nothing_left(&sb, &args, 6);
 }
@@ -369,7 +379,14 @@ fn killed_every_few_writes_resumes_with_no_duplicate() {
     }
     eprintln!("{runs} runs, the last one finished");
     let mut kinds = PHASE1.to_vec();
-    kinds.extend(["notebooks", "files", "repos", "clusters", "pipelines", "jobs"]);
+    kinds.extend([
+        "notebooks",
+        "files",
+        "repos",
+        "clusters",
+        "pipelines",
+        "jobs",
+    ]);
     assert_target_complete(&sb, &src, &dst, &kinds);
     assert_nothing_left(&sb, &args, runs + 1);
 }

@@ -15,6 +15,7 @@ mod emulator;
 mod kill;
 mod migrate;
 mod polish;
+mod rollback;
 mod snapshots;
 mod support;
 mod validate;

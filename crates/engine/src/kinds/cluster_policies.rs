@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::snapshot::find_listed;
 use super::{Created, Ctx, Kind, KindFuture, Mode, SourceObject, TargetObject, from_json, to_json};
+use super::{Deleted, InTarget};
 use super::{Detail, ObjectStream};
 use crate::Check;
 use crate::json::pick;
@@ -159,5 +160,10 @@ impl Kind for ClusterPolicies {
                 .collect();
             Ok(vec![super::collision_check(ctx, NAME, &source, &target)?])
         })
+    }
+
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        // Deleting a policy leaves the clusters it governed running (their own, deleted first).
+        super::delete_by(async move { ctx.target.policies().delete(target.id).await })
     }
 }

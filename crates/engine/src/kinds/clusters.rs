@@ -31,6 +31,7 @@ use super::{
     Created, Ctx, Facts, Kind, KindFuture, Mode, Needed, ObjectStream, RefBy, Reference,
     SourceObject, TargetObject, from_json,
 };
+use super::{Deleted, InTarget};
 use crate::ledger::{Action, Category, SkipReason};
 use crate::{Check, EngineError};
 
@@ -397,5 +398,10 @@ impl Kind for Clusters {
                 catalogue_check(ctx, "cluster node types", &nodes, false).await,
             ])
         })
+    }
+
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        // Permanently: a terminated cluster would stay listed for 30 days, and its name with it.
+        super::delete_by(async move { ctx.target.clusters().permanent_delete(target.id).await })
     }
 }

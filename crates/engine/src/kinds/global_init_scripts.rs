@@ -17,6 +17,7 @@ use super::{
     Created, Ctx, Detail, Kind, KindFuture, ObjectStream, RefBy, Reference, SourceObject,
     TargetObject,
 };
+use super::{Deleted, InTarget};
 
 /// The kind's name.
 pub const NAME: &str = "global_init_scripts";
@@ -215,5 +216,9 @@ impl Kind for GlobalInitScripts {
             m.remove(AFTER);
         }
         crate::json::subset_diff(&own, &target.body)
+    }
+
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        super::delete_by(async move { ctx.target.init_scripts().delete(target.id).await })
     }
 }

@@ -18,6 +18,7 @@ use super::{
     Created, Ctx, Kind, KindFuture, Mode, ObjectStream, RefBy, Reference, SourceObject,
     TargetObject, to_json,
 };
+use super::{Deleted, InTarget};
 use crate::ledger::SkipReason;
 use crate::{Check, EngineError};
 
@@ -289,5 +290,9 @@ impl Kind for Groups {
                 )
             }])
         })
+    }
+
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        super::delete_by(async move { ctx.target.scim().groups().delete(target.id).await })
     }
 }

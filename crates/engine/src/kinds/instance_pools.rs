@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::snapshot::find_listed;
 use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, from_json, to_json};
+use super::{Deleted, InTarget};
 use super::{Detail, ObjectStream};
 use crate::Check;
 use crate::json::pick;
@@ -177,6 +178,10 @@ impl Kind for InstancePools {
             checks.push(node_types_check(ctx, &source_pools).await);
             Ok(checks)
         })
+    }
+
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        super::delete_by(async move { ctx.target.pools().delete(target.id).await })
     }
 }
 

@@ -1,9 +1,10 @@
 //! Jobs: the full settings (every page of tasks, job clusters, parameters and environments),
 //! every reference rewritten through the id map — clusters, policies, pools, warehouses,
 //! notebooks and workspace files, the run-as principal, the pipelines a `pipeline_task`
-//! updates, the notification destinations of its and its tasks' `webhook_notifications`, and
-//! the jobs a `run_job_task` runs; the secret scopes its clusters read are needs
-//! ([`Kind::needs`]). A reference to something not migrated makes the job skipped with the
+//! updates, the notification destinations of its and its tasks' `webhook_notifications`, the
+//! AI/BI dashboard a `dashboard_task` refreshes (with its warehouse, the destinations and
+//! users its subscription notifies), and the jobs a `run_job_task` runs; the secret scopes
+//! its clusters read are needs ([`Kind::needs`]). A reference to something not migrated makes the job skipped with the
 //! reason; a reference to something that no longer exists in the source makes it fail. Never
 //! a silent substitution.
 //!
@@ -35,6 +36,7 @@ use super::{
     Created, Ctx, Kind, KindFuture, Needed, ObjectStream, RefBy, Reference, SourceObject,
     TargetObject, from_json,
 };
+use super::{Deleted, InTarget};
 use crate::EngineError;
 
 mod cutover;
@@ -72,6 +74,7 @@ const PRINCIPALS: &[&str] = &[
 const JOBS: &[&str] = &[NAME];
 const DESTINATIONS: &[&str] = &[super::notification_destinations::NAME];
 const PIPELINES: &[&str] = &[super::pipelines::NAME];
+const DASHBOARDS: &[&str] = &[super::dashboards::NAME];
 
 macro_rules! refs {
     (tasks: [$($t:literal),*], clusters: [$($c:literal),*]) => {
@@ -91,6 +94,10 @@ macro_rules! refs {
                 r(concat!($t, "run_job_task.job_id"), JOBS, RefBy::Id),
                 r(concat!($t, "webhook_notifications{}[].id"), DESTINATIONS, RefBy::Id),
                 r(concat!($t, "pipeline_task.pipeline_id"), PIPELINES, RefBy::Id),
+                r(concat!($t, "dashboard_task.dashboard_id"), DASHBOARDS, RefBy::Id),
+                r(concat!($t, "dashboard_task.warehouse_id"), WAREHOUSES, RefBy::Id),
+                r(concat!($t, "dashboard_task.subscription.subscribers[].destination_id"), DESTINATIONS, RefBy::Id),
+                r(concat!($t, "dashboard_task.subscription.subscribers[].user_name"), USERS, RefBy::Key),
             )*
             $(
                 r(concat!($c, "policy_id"), POLICIES, RefBy::Id),
@@ -405,5 +412,12 @@ impl Kind for Jobs {
     fn owns(&self, obj: &SourceObject, t: &TargetObject) -> bool {
         t.body.pointer(&format!("/tags/{SOURCE_ID_TAG}"))
             == Some(&Value::String(obj.source_id.clone()))
+    }
+
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        Some(Box::pin(async move {
+            ctx.target.jobs().delete(parse_id(target.id)?).await?;
+            Ok(Deleted::Done)
+        }))
     }
 }

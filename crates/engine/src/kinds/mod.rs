@@ -25,6 +25,8 @@
 //! | [`Kind::prechecks`] | optional | `validate`'s checks |
 //! | [`Kind::cutover`] | optional | parts held back until cut-over ([`CutOver`]: jobs, pipelines) |
 //! | [`Kind::manual_on_failure`] | optional | what to do by hand when it fails |
+//! | [`Kind::delete`] | optional | `rollback`'s delete; without it the kind cannot be rolled back (reported) |
+//! | [`Kind::drift`] | optional | `rollback`: the target against what was written, when `get`/`find` + `compare` cannot say |
 //!
 //! A kind returns the client's errors as they are (`?`): the engine names what it was doing
 //! ("creating jobs `x`"), or, where it cannot tell calls apart, the kind says it once.
@@ -59,6 +61,13 @@
 //! was resumed (`cut_over::keep_resumed`), so `migrate` keeps it on and `verify` expects it
 //! on. `list` knows nothing of what was resumed.
 //!
+//! **Rolled back.** `rollback` deletes what the migration created, kinds in the reverse of
+//! their dependency order, after checking each object is still what the migration last wrote
+//! (the ledger keeps that body, [`Written`]): [`Kind::delete`] is the one call a kind writes
+//! for it (a "not found" counts as deleted), [`Kind::drift`] only when reading the object back
+//! and comparing cannot tell. Grants (permissions kinds) go with their object: never deleted
+//! on their own.
+//!
 //! Adding a kind: write `kinds/<kind>.rs` implementing [`Kind`], add one line to [`all`].
 
 use std::future::Future;
@@ -73,11 +82,14 @@ pub use crate::idmap::{RefBy, Reference};
 pub use crate::ledger::{Action, Category, SkipReason};
 use crate::{EngineError, EngineOptions, IdMap};
 
+mod catalogs;
 pub mod cluster_policies;
 pub mod clusters;
 mod compact_spec;
 pub mod cut_over;
+pub mod dashboards;
 pub mod facts;
+pub mod genie_spaces;
 pub mod global_init_scripts;
 pub mod groups;
 pub mod instance_pools;
@@ -101,8 +113,8 @@ pub mod workspace_folders;
 
 pub use cut_over::{CutOver, ObjectIn, Part};
 pub use facts::{Facts, Needed};
-pub use objects::{Created, Mode, SourceObject, TargetObject};
-pub(crate) use shared::{collision_check, from_json, get_by_id, to_json};
+pub use objects::{Created, Deleted, Drift, InTarget, Mode, SourceObject, TargetObject, Written};
+pub(crate) use shared::{collision_check, delete_by, from_json, get_by_id, to_json};
 pub use table::select;
 
 /// The table of kinds, in a stable order (the report's order). One line per kind.
@@ -122,6 +134,8 @@ pub fn all() -> Vec<Arc<dyn Kind>> {
         Arc::new(notebooks::Notebooks),
         Arc::new(repos::Repos),
         Arc::new(pipelines::Pipelines),
+        Arc::new(dashboards::Dashboards),
+        Arc::new(genie_spaces::GenieSpaces),
         Arc::new(jobs::Jobs),
     ];
     // Permissions of every object type, one line each, after the kinds they guard.
@@ -332,6 +346,31 @@ pub trait Kind: Send + Sync {
     fn manual_on_failure(&self, obj: &SourceObject, error: &EngineError) -> Vec<Action> {
         let _ = (obj, error);
         Vec::new()
+    }
+    /// Optional, for `rollback`: deletes `target`, an object this migration created —
+    /// `Some(delete)` when the kind can. [`Deleted::Kept`] when it must stay (a folder that
+    /// holds objects the migration did not create). A "not found" answer counts as deleted
+    /// (the engine reads it so: the kind returns the client's errors as they are). The
+    /// default, `None`, says the kind cannot be rolled back: its objects are reported kept,
+    /// never skipped silently.
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        let _ = (ctx, target);
+        None
+    }
+    /// Optional, for `rollback`: how `target` stands against `written`, an object whose spec
+    /// is the body this migration last wrote to it ([`Written::object`]); `None` when it is
+    /// gone. The default, `None`, has the engine read it ([`Kind::get`], else [`Kind::find`])
+    /// and [`Kind::compare`] it with that body. A kind whose `find` or `compare` reads the
+    /// source (notebooks compare their content with the source's), or whose objects hold
+    /// others (folders), writes its own.
+    fn drift<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        written: &'a SourceObject,
+        target: InTarget<'a>,
+    ) -> Option<KindFuture<'a, Option<Drift>>> {
+        let _ = (ctx, written, target);
+        None
     }
 }
 

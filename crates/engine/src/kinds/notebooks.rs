@@ -24,6 +24,7 @@ use super::{
     Created, Ctx, Kind, KindFuture, Mode, ObjectStream, RefBy, Reference, SourceObject,
     TargetObject,
 };
+use super::{Deleted, Drift, InTarget};
 use crate::EngineError;
 use crate::ledger::{Action, Category, SkipReason};
 
@@ -47,15 +48,16 @@ const REFS: &[Reference] = &[Reference {
     deferred: false,
 }];
 
-/// Every notebook and file (and skipped library/dashboard) under `/` in the source, outside
-/// `/Repos` and the path selection, as the run's shared walk of the tree lists them.
+/// Every notebook and file (and skipped library) under `/` in the source, outside `/Repos`
+/// and the path selection, as the run's shared walk of the tree lists them. An AI/BI
+/// dashboard or a Genie space in the tree is its own kind's (through its own API).
 fn object_stream(ctx: &Ctx) -> ObjectStream<'_> {
     let walk = super::workspace_folders::source_walk(ctx).stream();
     Box::pin(
         walk.try_filter(|o| {
             std::future::ready(!matches!(
                 o.object_type.as_deref(),
-                Some("DIRECTORY" | "REPO")
+                Some("DIRECTORY" | "REPO" | "DASHBOARD" | "GENIE_SPACE")
             ))
         })
         .and_then(|o| std::future::ready(source_object(&o)))
@@ -222,6 +224,46 @@ async fn copy(ctx: &Ctx, obj: &SourceObject, overwrite: bool) -> Result<(), Engi
     }
 }
 
+/// How the target's object at `path` stands against what was imported there (`written`):
+/// its content against the copy the run directory kept of the bytes imported — not the
+/// source's, which may have changed since (this is `rollback`'s question: was it changed in
+/// the target?).
+async fn drift(
+    ctx: &Ctx,
+    written: &SourceObject,
+    path: &str,
+) -> Result<Option<Drift>, EngineError> {
+    use brickport_api::ApiResultExt;
+    let Some(t) = ctx.target.workspace().get_status(path).await.found()? else {
+        return Ok(None);
+    };
+    let spec = written.spec();
+    let mut differs = Vec::new();
+    if t.object_type.as_deref() != spec["object_type"].as_str() {
+        differs.push("object_type".to_string());
+        return Ok(Some(Drift {
+            differs,
+            holds: Vec::new(),
+        }));
+    }
+    if t.language.as_deref() != spec["language"].as_str() {
+        differs.push("language".into());
+    }
+    let notebook = is_notebook(&spec);
+    let theirs = export(&ctx.target, path, notebook, "target").await?;
+    match std::fs::read(backup_path(&ctx.run_dir, notebook, path)?) {
+        Ok(ours) if ours == theirs => {}
+        Ok(_) => differs.push("content".into()),
+        Err(_) => {
+            differs.push("content (no copy of what was imported in the run directory)".into())
+        }
+    }
+    Ok(Some(Drift {
+        differs,
+        holds: Vec::new(),
+    }))
+}
+
 impl Kind for Notebooks {
     fn name(&self) -> &'static str {
         NAME
@@ -340,6 +382,19 @@ impl Kind for Notebooks {
         } else {
             Vec::new()
         }
+    }
+
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        super::delete_by(async move { ctx.target.workspace().delete(target.key, false).await })
+    }
+
+    fn drift<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        written: &'a SourceObject,
+        target: InTarget<'a>,
+    ) -> Option<KindFuture<'a, Option<Drift>>> {
+        Some(Box::pin(drift(ctx, written, target.key)))
     }
 }
 

@@ -24,6 +24,7 @@ use super::snapshot::Lookup;
 use super::{
     Created, Ctx, Detail, Kind, KindFuture, Mode, ObjectStream, SourceObject, TargetObject,
 };
+use super::{Deleted, InTarget};
 use crate::ledger::{Action, Category, SkipReason};
 use crate::{Check, EngineError};
 
@@ -324,6 +325,15 @@ impl Kind for NotificationDestinations {
                 checks.push(supplied_check(&ctx.opts.destination_values, &parts));
             }
             Ok(checks)
+        })
+    }
+
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        super::delete_by(async move {
+            ctx.target
+                .notification_destinations()
+                .delete(target.id)
+                .await
         })
     }
 }

@@ -1,6 +1,7 @@
 //! The objects a kind and the engine hand each other: a [`SourceObject`] as listed (with
-//! what the engine does with it, its [`Mode`]), a [`TargetObject`] as found, and what
-//! `create` returns ([`Created`]).
+//! what the engine does with it, its [`Mode`]), a [`TargetObject`] as found, what `create`
+//! returns ([`Created`]), what the ledger keeps of a write for `rollback` ([`Written`]), and
+//! what `rollback` hands a kind ([`InTarget`], [`Deleted`], [`Drift`]).
 
 use serde_json::Value;
 
@@ -134,4 +135,73 @@ pub struct Created {
     pub id: String,
     /// Its natural key in the target when it differs from the source's.
     pub key: Option<String>,
+}
+
+/// What the migration last wrote to a target object, as the ledger keeps it for `rollback`:
+/// the body sent (references remapped) and the object's side-car. Never a secret value: a
+/// spec and a side-car hold none.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Written {
+    /// The body written.
+    pub body: Value,
+    /// The object's side-car then.
+    #[serde(default, skip_serializing_if = "Facts::is_empty")]
+    pub facts: Facts,
+}
+
+impl Written {
+    /// The ledger's text for `body` written with the side-car `facts`.
+    pub fn text(body: &Value, facts: &Facts) -> String {
+        #[derive(serde::Serialize)]
+        struct Of<'a> {
+            body: &'a Value,
+            #[serde(skip_serializing_if = "Facts::is_empty")]
+            facts: &'a Facts,
+        }
+        // Serialising JSON values and plain structs cannot fail.
+        serde_json::to_string(&Of { body, facts }).unwrap_or_default()
+    }
+
+    /// Read back from the ledger's text (`None` when unreadable: as if not recorded).
+    pub fn parse(text: &str) -> Option<Written> {
+        serde_json::from_str(text).ok()
+    }
+
+    /// The object the target is compared with: its spec is the body written (a kind's
+    /// `compare` reads the side-car and the few spec fields no reference changes).
+    pub fn object(self, source_id: &str, key: &str) -> SourceObject {
+        let mut obj = SourceObject::new(source_id, key, Value::Null, self.body);
+        obj.facts = self.facts;
+        obj
+    }
+}
+
+/// A target object as the ledger knows it, for `rollback`: its id and its key there (a path
+/// for workspace objects, a scope's name, a service principal's applicationId).
+#[derive(Debug, Clone, Copy)]
+pub struct InTarget<'a> {
+    /// Its id in the target.
+    pub id: &'a str,
+    /// Its natural key in the target.
+    pub key: &'a str,
+}
+
+/// What [`super::Kind::delete`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Deleted {
+    /// The object is gone from the target.
+    Done,
+    /// Left in the target, and why (a folder holding objects the migration did not create).
+    Kept(String),
+}
+
+/// How a target object stands against what the migration last wrote to it
+/// ([`super::Kind::drift`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Drift {
+    /// Where it differs (changed in the target since): kept unless `--force`.
+    pub differs: Vec<String>,
+    /// Objects inside it that the migration did not create (a folder's): kept, whatever
+    /// `--force` says — deleting it would delete them.
+    pub holds: Vec<String>,
 }

@@ -149,6 +149,20 @@ pub fn all() -> Vec<Arc<dyn Kind>> {
             true,
             perm_refs!(super::jobs::NAME),
         ),
+        k(
+            "dashboard_permissions",
+            Arc::new(super::dashboards::Dashboards),
+            "dashboards",
+            false,
+            perm_refs!(super::dashboards::NAME),
+        ),
+        k(
+            "genie_space_permissions",
+            Arc::new(super::genie_spaces::GenieSpaces),
+            "genie",
+            false,
+            perm_refs!(super::genie_spaces::NAME),
+        ),
     ]
 }
 

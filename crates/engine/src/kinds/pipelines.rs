@@ -31,6 +31,7 @@ use super::{
     Created, Ctx, Kind, KindFuture, ObjectStream, RefBy, Reference, SourceObject, TargetObject,
     from_json,
 };
+use super::{Deleted, InTarget};
 use crate::{Check, EngineError};
 
 mod cutover;
@@ -332,5 +333,9 @@ impl Kind for Pipelines {
             let target: Vec<String> = names(all(ctx, false).await?);
             Ok(vec![super::collision_check(ctx, NAME, &source, &target)?])
         })
+    }
+
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        super::delete_by(async move { ctx.target.pipelines().delete(target.id).await })
     }
 }

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use super::snapshot::Lookup;
 use super::{After, Detail, ObjectStream};
 use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, from_json};
+use super::{Deleted, InTarget};
 use crate::EngineError;
 use crate::json::pick;
 use crate::ledger::{Action, Category};
@@ -56,6 +57,22 @@ fn parse_id(id: &str) -> Result<i64, EngineError> {
         key: id.to_string(),
         message: "a Git folder id must be an integer".into(),
     })
+}
+
+/// After a Git folder at `/Repos/<folder>/<name>` is deleted, `/Repos/<folder>`, which the
+/// target made with it, when it is empty now (gone, or holding anything: left as it is).
+async fn delete_repos_folder(ctx: &Ctx, path: &str) -> Result<(), EngineError> {
+    let Some((folder, _)) = path.rsplit_once('/') else {
+        return Ok(());
+    };
+    if !folder.starts_with("/Repos/") || folder.matches('/').count() != 2 {
+        return Ok(());
+    }
+    match ctx.target.workspace().delete(folder, false).await {
+        Ok(()) => Ok(()),
+        Err(e) if e.is_not_found() || e.error_code() == Some("DIRECTORY_NOT_EMPTY") => Ok(()),
+        Err(e) => Err(EngineError::api(format!("deleting {folder}"), e)),
+    }
 }
 
 /// Checks out the source's branch, when it has one.
@@ -240,5 +257,13 @@ impl Kind for Repos {
             }
             checkout(ctx, parse_id(&t.id)?, desired).await
         })
+    }
+
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        Some(Box::pin(async move {
+            ctx.target.repos().delete(parse_id(target.id)?).await?;
+            delete_repos_folder(ctx, target.key).await?;
+            Ok(Deleted::Done)
+        }))
     }
 }

@@ -1,5 +1,6 @@
 //! Helpers shared by the three SCIM kinds (users, service principals, groups): value lists
-//! in a comparable shape, and lookups that tolerate SCIM's eventually consistent lists.
+//! in a comparable shape, lookups that tolerate SCIM's eventually consistent lists, and the
+//! rollback of a principal with the home folder the target made for it.
 
 use std::time::Duration;
 
@@ -56,4 +57,25 @@ where
         }
     }
     Ok(last)
+}
+
+/// `rollback` of a user or service principal (`delete`, the SCIM call) whose key in the target
+/// is `key` (a userName, an applicationId): first the home folder `/Users/<key>` the target
+/// made with it, when empty — left, it would outlive its principal. A home that is gone, or
+/// holds anything (an object the migration did not create: the folders' rollback reports such
+/// a folder when it migrated it), is left as it is. The folder goes first so that a failure
+/// leaves the principal, which a later rollback finds and finishes.
+pub async fn delete_principal(
+    ctx: &super::Ctx,
+    key: &str,
+    delete: impl std::future::Future<Output = Result<(), ApiError>>,
+) -> Result<super::Deleted, crate::EngineError> {
+    let home = format!("/Users/{key}");
+    match ctx.target.workspace().delete(&home, false).await {
+        Ok(()) => {}
+        Err(e) if e.is_not_found() || e.error_code() == Some("DIRECTORY_NOT_EMPTY") => {}
+        Err(e) => return Err(crate::EngineError::api(format!("deleting {home}"), e)),
+    }
+    delete.await?;
+    Ok(super::Deleted::Done)
 }

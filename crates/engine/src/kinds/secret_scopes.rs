@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 
 use super::snapshot::Lookup;
 use super::{Created, Ctx, Kind, KindFuture, Mode, RefBy, Reference, SourceObject, TargetObject};
+use super::{Deleted, InTarget};
 use super::{Detail, ObjectStream};
 use crate::ledger::{Action, Category, SkipReason};
 use crate::{Check, EngineError};
@@ -287,6 +288,11 @@ impl Kind for SecretScopes {
             }
             Ok(checks)
         })
+    }
+
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        // With its keys and ACLs: a scope is deleted whole, by name.
+        super::delete_by(async move { ctx.target.secrets().delete_scope(target.key).await })
     }
 }
 

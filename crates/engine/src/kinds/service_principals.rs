@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use super::scim::{complex, values};
 use super::snapshot::Lookup;
 use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, to_json};
+use super::{Deleted, InTarget};
 use super::{Detail, ObjectStream};
 
 /// The kind's name.
@@ -235,5 +236,18 @@ impl Kind for ServicePrincipals {
             m.remove("applicationId");
         }
         crate::json::subset_diff(&d, &t.body)
+    }
+
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        let delete = async move {
+            ctx.target
+                .scim()
+                .service_principals()
+                .delete(target.id)
+                .await
+        };
+        Some(Box::pin(super::scim::delete_principal(
+            ctx, target.key, delete,
+        )))
     }
 }

@@ -26,6 +26,22 @@ pub fn normalise_path(p: &str) -> String {
     format!("/{}", parts.join("/"))
 }
 
+/// The folder `parent_path` of a spec held out of it (in the side-car, put back by
+/// [`super::Facts::with_kept`]) when it is the workspace root: the root is no folder object of
+/// the migration, so a reference to it would never resolve, and the target has it anyway.
+pub(crate) fn hold_root_parent(spec: &mut Value, facts: &mut super::Facts) {
+    if spec.get("parent_path").and_then(Value::as_str) == Some("/")
+        && let Value::Object(m) = spec
+    {
+        m.remove("parent_path");
+        facts.kept.push(super::facts::FieldAt {
+            at: String::new(),
+            field: "parent_path".into(),
+            value: "/".into(),
+        });
+    }
+}
+
 /// Whether a path is inside `/Repos` (Git folders).
 pub fn in_repos(path: &str) -> bool {
     path == "/Repos" || path.starts_with("/Repos/")
@@ -51,6 +67,17 @@ pub(crate) fn get_by_id<'a, T: Send + 'a>(
 ) -> KindFuture<'a, Option<TargetObject>> {
     use brickport_api::ApiResultExt;
     Box::pin(async move { read.await.found()?.map_or(Ok(None), shape) })
+}
+
+/// The usual [`super::Kind::delete`]: one call through the typed client (its "not found" is
+/// the engine's to read as deleted).
+pub(crate) fn delete_by<'a>(
+    call: impl Future<Output = Result<(), brickport_api::ApiError>> + Send + 'a,
+) -> Option<KindFuture<'a, super::Deleted>> {
+    Some(Box::pin(async move {
+        call.await?;
+        Ok(super::Deleted::Done)
+    }))
 }
 
 /// A JSON value from a typed api struct (they all serialise).

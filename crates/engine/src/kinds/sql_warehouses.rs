@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::snapshot::find_listed;
 use super::{Created, Ctx, Kind, KindFuture, SourceObject, TargetObject, from_json, to_json};
+use super::{Deleted, InTarget};
 use super::{Detail, ObjectStream};
 use crate::Check;
 use crate::json::pick;
@@ -153,5 +154,9 @@ impl Kind for SqlWarehouses {
                 .collect();
             Ok(vec![super::collision_check(ctx, NAME, &source, &target)?])
         })
+    }
+
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        super::delete_by(async move { ctx.target.warehouses().delete(target.id).await })
     }
 }

@@ -10,6 +10,7 @@ use super::Detail;
 use super::scim::{complex, find_patiently, values};
 use super::snapshot::Lookup;
 use super::{Created, Ctx, Kind, KindFuture, ObjectStream, SourceObject, TargetObject, to_json};
+use super::{Deleted, InTarget};
 use crate::EngineError;
 
 /// The kind's name.
@@ -171,5 +172,12 @@ impl Kind for Users {
                 .await?;
             Ok(())
         })
+    }
+
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        let delete = async move { ctx.target.scim().users().delete(target.id).await };
+        Some(Box::pin(super::scim::delete_principal(
+            ctx, target.key, delete,
+        )))
     }
 }

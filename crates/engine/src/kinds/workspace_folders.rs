@@ -24,6 +24,7 @@ use super::{After, Detail};
 use super::{
     Created, Ctx, Kind, KindFuture, ObjectStream, RefBy, Reference, SourceObject, TargetObject,
 };
+use super::{Deleted, Drift, InTarget};
 use crate::EngineError;
 
 /// The kind's name.
@@ -128,6 +129,60 @@ pub(crate) async fn target_object(
         }
     }
     Ok(ctx.target.workspace().get_status(path).await.found()?)
+}
+
+/// The kinds whose objects live in the workspace tree, keyed by their path.
+const IN_TREE: [&str; 3] = [NAME, super::notebooks::NAME, super::repos::NAME];
+
+/// Whether this migration created the object at `path` (by the ledger).
+fn created_here(ctx: &Ctx, path: &str) -> Result<bool, EngineError> {
+    for kind in IN_TREE {
+        if ctx
+            .ids
+            .ledger()
+            .get_by_key(kind, path)?
+            .is_some_and(|e| e.created)
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// `rollback`'s look at a folder it created: what it holds that this migration did not
+/// create (never deleted with it, `--force` or not). `None` when it is gone.
+async fn drift(ctx: &Ctx, path: &str) -> Result<Option<Drift>, EngineError> {
+    // Listing a path that is not a folder answers the object itself.
+    let Some(inside) = ctx.target.workspace().list(path).await.found()? else {
+        return Ok(None);
+    };
+    let mut d = Drift::default();
+    for o in inside {
+        match o.path.as_deref() {
+            Some(p) if p == path => d.differs.push("object_type (no longer a folder)".into()),
+            Some(p) if !created_here(ctx, p)? => d.holds.push(p.to_string()),
+            _ => {}
+        }
+    }
+    Ok(Some(d))
+}
+
+/// Deletes a folder, never what it holds: one that is not empty (something appeared in it,
+/// or an object inside was kept) is kept, naming what is in it.
+async fn delete(ctx: &Ctx, path: &str) -> Result<Deleted, EngineError> {
+    let ws = ctx.target.workspace();
+    match ws.delete(path, false).await {
+        Ok(()) => Ok(Deleted::Done),
+        Err(e) if e.error_code() == Some("DIRECTORY_NOT_EMPTY") => {
+            let inside = ws.list(path).await.found()?.unwrap_or_default();
+            let names: Vec<String> = inside.into_iter().filter_map(|o| o.path).collect();
+            Ok(Deleted::Kept(format!(
+                "not empty: holds {}",
+                names.join(", ")
+            )))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 impl Kind for WorkspaceFolders {
@@ -235,5 +290,18 @@ impl Kind for WorkspaceFolders {
                 ),
             })
         })
+    }
+
+    fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {
+        Some(Box::pin(delete(ctx, target.key)))
+    }
+
+    fn drift<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        _: &'a SourceObject,
+        target: InTarget<'a>,
+    ) -> Option<KindFuture<'a, Option<Drift>>> {
+        Some(Box::pin(drift(ctx, target.key)))
     }
 }

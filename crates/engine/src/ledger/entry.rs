@@ -23,6 +23,9 @@ pub enum Status {
     Failed,
     /// Exists in the target, differs, not created by this migration; left alone.
     Conflict,
+    /// Created by this migration, then deleted from the target by `rollback` (or found gone
+    /// there by it): not in the target, so nothing maps to it and a later run creates it again.
+    RolledBack,
 }
 
 impl Status {
@@ -36,6 +39,7 @@ impl Status {
             Status::Skipped => "skipped",
             Status::Failed => "failed",
             Status::Conflict => "conflict",
+            Status::RolledBack => "rolled_back",
         }
     }
 
@@ -47,6 +51,7 @@ impl Status {
             "skipped" => Status::Skipped,
             "failed" => Status::Failed,
             "conflict" => Status::Conflict,
+            "rolled_back" => Status::RolledBack,
             _ => Status::Pending,
         }
     }
@@ -77,8 +82,12 @@ pub struct Entry {
     pub status: Status,
     /// The write in flight, if any.
     pub intent: Option<super::Intent>,
-    /// Whether the target object was created by this migration (not adopted or pre-existing).
+    /// Whether this migration manages the target object: created by it, or adopted (found
+    /// equal) or merged into by it — updated when the source changes, never a conflict.
     pub owned: bool,
+    /// Whether this migration created the target object (not adopted, merged into or mapped:
+    /// those existed before it). Only such objects are deleted by `rollback`.
+    pub created: bool,
     /// Why it failed, was skipped or is in conflict.
     pub last_error: Option<String>,
     /// The class of its skip reason (what decides; `last_error` has the words).

@@ -4,7 +4,7 @@
 use rusqlite::params;
 use serde::Serialize;
 
-use super::sql::{RECORD_INTENT, RECORD_OUTCOME};
+use super::sql::{RECORD_INTENT, RECORD_OUTCOME, RECORD_WRITTEN, WRITTEN};
 use super::{Ledger, SkipCode, Status, now};
 use crate::EngineError;
 
@@ -19,6 +19,8 @@ pub enum Intent {
     Update,
     /// The second pass's update (the references its first pass left out).
     SecondPass,
+    /// `rollback` deleting the object (the row keeps its status until the delete is known).
+    Delete,
 }
 
 /// As its stored text ([`Intent::as_str`]): what `status --output json` always showed.
@@ -36,6 +38,7 @@ impl Intent {
             Intent::Create => "create",
             Intent::Update => "update",
             Intent::SecondPass => "link",
+            Intent::Delete => "delete",
         }
     }
 
@@ -46,6 +49,7 @@ impl Intent {
         match s {
             "create" => Intent::Create,
             "link" => Intent::SecondPass,
+            "delete" => Intent::Delete,
             _ => Intent::Update,
         }
     }
@@ -70,8 +74,14 @@ pub struct Record<'a> {
     pub target_key: Option<&'a str>,
     /// The content hash of the source made equal in the target.
     pub hash: Option<&'a str>,
-    /// Whether this migration created the target object.
+    /// Whether this migration manages the target object (see [`super::Entry::owned`]).
     pub owned: Option<bool>,
+    /// `Some(true)`: this migration created the target object (kept once set; only
+    /// `rollback` clears it).
+    pub created: Option<bool>,
+    /// What was just written to the target object (the body and its side-car, as JSON text):
+    /// recorded with the outcome, in the same transaction, for `rollback`.
+    pub written: Option<&'a str>,
     /// Why it failed, was skipped or is in conflict (`None` clears an earlier one).
     pub error: Option<&'a str>,
     /// For a skip, its reason's class, which `status` and the exit code read (`None` clears
@@ -91,6 +101,8 @@ impl<'a> Record<'a> {
             target_key: None,
             hash: None,
             owned: None,
+            created: None,
+            written: None,
             error: None,
             skip: None,
         }
@@ -109,9 +121,21 @@ impl<'a> Record<'a> {
         self
     }
 
-    /// With whether this migration created the target object.
+    /// With whether this migration manages the target object.
     pub fn owned(mut self, owned: bool) -> Self {
         self.owned = Some(owned);
+        self
+    }
+
+    /// Marks the target object as created by this migration.
+    pub fn created(mut self) -> Self {
+        self.created = Some(true);
+        self
+    }
+
+    /// With what was just written to the target object (see [`Record::written`]).
+    pub fn written(mut self, written: Option<&'a str>) -> Self {
+        self.written = written;
         self
     }
 
@@ -147,24 +171,41 @@ impl Ledger {
         )
     }
 
-    /// Records an outcome and clears the intent (see [`Record`] for what a `None` keeps).
+    /// Records an outcome and clears the intent (see [`Record`] for what a `None` keeps), with
+    /// what was written when the record says (one transaction).
     pub fn record_outcome(&self, r: &Record<'_>) -> Result<(), EngineError> {
-        self.exec(
-            RECORD_OUTCOME,
-            params![
-                r.kind,
-                r.source_id,
-                r.natural_key,
-                r.target_id,
-                r.target_key,
-                r.hash,
-                r.status.as_str(),
-                r.owned.map(i64::from),
-                r.error,
-                now(),
-                r.skip.map(SkipCode::as_str)
-            ],
-        )
+        let outcome = params![
+            r.kind,
+            r.source_id,
+            r.natural_key,
+            r.target_id,
+            r.target_key,
+            r.hash,
+            r.status.as_str(),
+            r.owned.map(i64::from),
+            r.error,
+            now(),
+            r.skip.map(SkipCode::as_str),
+            r.created.map(i64::from)
+        ];
+        let Some(written) = r.written else {
+            return self.exec(RECORD_OUTCOME, outcome);
+        };
+        let map = |e: rusqlite::Error| self.err(e);
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(map)?;
+        tx.prepare_cached(RECORD_OUTCOME)
+            .and_then(|mut st| st.execute(outcome))
+            .map_err(map)?;
+        tx.prepare_cached(RECORD_WRITTEN)
+            .and_then(|mut st| st.execute(params![r.kind, r.source_id, written]))
+            .map_err(map)?;
+        tx.commit().map_err(map)
+    }
+
+    /// What this migration last wrote to the object (JSON text), if recorded.
+    pub fn written(&self, kind: &str, source_id: &str) -> Result<Option<String>, EngineError> {
+        self.one(WRITTEN, params![kind, source_id], |r| r.get(0))
     }
 }
 
@@ -178,6 +219,7 @@ mod tests {
             (Intent::Create, "create"),
             (Intent::Update, "update"),
             (Intent::SecondPass, "link"),
+            (Intent::Delete, "delete"),
         ] {
             assert_eq!(intent.as_str(), text);
             assert_eq!(Intent::parse(text), intent);

@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS objects (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     reason TEXT,
+    created INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (kind, source_id)
 );
 CREATE INDEX IF NOT EXISTS objects_by_key ON objects (kind, natural_key);
@@ -44,6 +45,15 @@ CREATE TABLE IF NOT EXISTS destinations_supplied (
     field TEXT NOT NULL,
     PRIMARY KEY (source_id, field)
 );
+-- What this migration last wrote to each object of the target (the body sent and its
+-- side-car, as JSON), so `rollback` can tell an object changed there since. Never a secret
+-- value: bodies are specs, which hold none.
+CREATE TABLE IF NOT EXISTS written (
+    kind TEXT NOT NULL,
+    source_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (kind, source_id)
+);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     started_at TEXT NOT NULL,
@@ -63,6 +73,12 @@ pub(super) const UPGRADE_OBJECTS: &str = "
 ALTER TABLE objects ADD COLUMN reason TEXT;
 UPDATE objects SET reason = 'never_migrated'
  WHERE status = 'skipped' AND last_error GLOB '*, which is not migrated (migrate *';
+";
+/// Bring a ledger from before `created` up to date: an object whose row still says `created`
+/// was created by this migration; any other is not known to be (rollback then leaves it).
+pub(super) const UPGRADE_CREATED: &str = "
+ALTER TABLE objects ADD COLUMN created INTEGER NOT NULL DEFAULT 0;
+UPDATE objects SET created = 1 WHERE status = 'created';
 ";
 pub(super) const UPGRADE_MANUAL: &str = "
 ALTER TABLE manual_actions ADD COLUMN category TEXT NOT NULL DEFAULT 'other';
@@ -103,7 +119,7 @@ DROP TABLE cutover_of_jobs;
 macro_rules! cols {
     () => {
         "kind, source_id, natural_key, target_id, target_key, content_hash, \
-         status, intent, owned, last_error, created_at, updated_at, reason"
+         status, intent, owned, last_error, created_at, updated_at, reason, created"
     };
 }
 
@@ -137,8 +153,8 @@ ON CONFLICT (kind, source_id) DO UPDATE SET
 
 pub(super) const RECORD_OUTCOME: &str = "\
 INSERT INTO objects (kind, source_id, natural_key, target_id, target_key, content_hash,
-    status, intent, owned, last_error, created_at, updated_at, reason)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, COALESCE(?8, 0), ?9, ?10, ?10, ?11)
+    status, intent, owned, last_error, created_at, updated_at, reason, created)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, COALESCE(?8, 0), ?9, ?10, ?10, ?11, COALESCE(?12, 0))
 ON CONFLICT (kind, source_id) DO UPDATE SET
   natural_key = excluded.natural_key,
   target_id = COALESCE(excluded.target_id, objects.target_id),
@@ -147,7 +163,31 @@ ON CONFLICT (kind, source_id) DO UPDATE SET
   status = excluded.status, intent = NULL,
   owned = COALESCE(?8, objects.owned),
   last_error = excluded.last_error, updated_at = excluded.updated_at,
-  reason = excluded.reason";
+  reason = excluded.reason, created = COALESCE(?12, objects.created)";
+
+pub(super) const RECORD_WRITTEN: &str = "\
+INSERT INTO written (kind, source_id, body) VALUES (?1, ?2, ?3)
+ON CONFLICT (kind, source_id) DO UPDATE SET body = excluded.body";
+pub(super) const WRITTEN: &str = "SELECT body FROM written WHERE kind = ?1 AND source_id = ?2";
+
+/// A delete in flight (`rollback`): the row keeps its status, so an interrupted rollback
+/// leaves the object as migrated until its delete is known.
+pub(super) const RECORD_DELETE_INTENT: &str =
+    "UPDATE objects SET intent = 'delete', updated_at = ?3 WHERE kind = ?1 AND source_id = ?2";
+/// A delete that did not happen (kept, or failed): the row is as it was.
+pub(super) const CLEAR_DELETE_INTENT: &str = "UPDATE objects SET intent = NULL, updated_at = ?3 \
+     WHERE kind = ?1 AND source_id = ?2 AND intent = 'delete'";
+/// Rolled back: no longer in the target, so nothing maps to it and a later run creates it
+/// again.
+pub(super) const RECORD_ROLLED_BACK: &str = "\
+UPDATE objects SET status = 'rolled_back', intent = NULL, target_id = NULL, target_key = NULL,
+  content_hash = NULL, created = 0, owned = 0, last_error = NULL, reason = NULL, updated_at = ?3
+ WHERE kind = ?1 AND source_id = ?2";
+pub(super) const FORGET_WRITTEN: &str = "DELETE FROM written WHERE kind = ?1 AND source_id = ?2";
+pub(super) const FORGET_CUTOVER: &str = "DELETE FROM cutover WHERE kind = ?1 AND source_id = ?2";
+pub(super) const FORGET_SCOPE_SUPPLIED: &str = "DELETE FROM secrets_supplied WHERE scope = ?1";
+pub(super) const FORGET_DESTINATION_SUPPLIED: &str =
+    "DELETE FROM destinations_supplied WHERE source_id = ?1";
 
 pub(super) const CLEAR_HASH: &str =
     "UPDATE objects SET content_hash = NULL WHERE kind = ?1 AND source_id = ?2";
@@ -180,6 +220,8 @@ pub(super) const FINISH_RUN: &str = "UPDATE runs SET finished_at = ?1, summary =
 pub(super) const RUN_COUNTS: &str = "SELECT COUNT(*), COUNT(finished_at) FROM runs";
 pub(super) const FINISHED_SUMMARIES: &str =
     "SELECT summary FROM runs WHERE finished_at IS NOT NULL AND summary IS NOT NULL";
+pub(super) const RUNS: &str =
+    "SELECT id, started_at, finished_at, selection, summary FROM runs ORDER BY id";
 
 /// Statements kept prepared per connection: every one above, with room to spare.
-pub(super) const CACHE_CAPACITY: usize = 32;
+pub(super) const CACHE_CAPACITY: usize = 48;

@@ -54,6 +54,13 @@ fn survives_reopen_and_keeps_manual_actions() {
         l.finish_run(id, "{}").unwrap();
     }
     let l = Ledger::open(dir.path(), Access::ReadWrite).unwrap();
+    let runs = l.runs().unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(
+        (runs[0].selection.as_str(), runs[0].summary.as_deref()),
+        ("all", Some("{}"))
+    );
+    assert!(runs[0].finished_at.is_some());
     assert_eq!(l.entries(None).unwrap().len(), 1);
     assert_eq!(l.manual_actions().unwrap()[0].action, "set s/k");
     assert_eq!(l.run_counts().unwrap(), (1, 1));
@@ -222,6 +229,7 @@ fn write_old_ledger(dir: &Path) {
     );
     object("2", "skipped", "depends on clusters `c2`, which failed");
     object("3", "failed", "boom");
+    object("4", "created", "");
     for (key, action) in [
         (
             "s",
@@ -268,8 +276,16 @@ fn a_ledger_from_before_the_typed_columns_is_upgraded_on_open() {
         .collect();
     assert_eq!(
         waits,
-        [("1".into(), true), ("2".into(), false), ("3".into(), false)]
+        [
+            ("1".into(), true),
+            ("2".into(), false),
+            ("3".into(), false),
+            ("4".into(), false)
+        ]
     );
+    // Only a row that still says `created` is known to be this migration's creation.
+    let created: Vec<bool> = l.entries(None).unwrap().iter().map(|e| e.created).collect();
+    assert_eq!(created, [false, false, false, true]);
     // A table added since (notification destinations' supplied parts) is there, empty.
     assert!(l.destination_supplied("d-1").unwrap().is_empty());
     let got: Vec<(String, Category)> = l

@@ -26,6 +26,8 @@ pub(super) fn needs_upgrade(conn: &Connection) -> rusqlite::Result<bool> {
         ("secrets_supplied", "scope"),
         ("destinations_supplied", "source_id"),
         ("runs", "summary"),
+        ("objects", "created"),
+        ("written", "body"),
     ] {
         if !has_column(conn, table, column)? {
             return Ok(true);
@@ -42,6 +44,7 @@ pub(super) fn upgrade(conn: &Connection) -> rusqlite::Result<()> {
     let steps = [
         ("objects", "reason", UPGRADE_OBJECTS),
         ("manual_actions", "category", UPGRADE_MANUAL),
+        ("objects", "created", UPGRADE_CREATED),
     ];
     let tx = conn.unchecked_transaction()?;
     for (table, column, sql) in steps {

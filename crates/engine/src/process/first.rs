@@ -10,7 +10,7 @@ use super::{Done, calls, dropped_refs, status_of, top_field};
 use crate::EngineError;
 use crate::idmap::Pass;
 use crate::kinds::facts::content_hash;
-use crate::kinds::{Mode, Reference, TargetObject};
+use crate::kinds::{Mode, Reference, TargetObject, Written};
 use crate::ledger::{Entry, Intent, Note, SkipReason, Status};
 use crate::options::ConflictPolicy;
 use crate::report::Outcome;
@@ -143,6 +143,8 @@ struct Remapped<'h> {
     create_in_flight: bool,
     /// This migration's (created by it, or merged into a built-in): updated when it differs.
     ours: bool,
+    /// Created by this migration (by the ledger, or a create in flight).
+    created: bool,
 }
 
 impl<'h> Remapped<'h> {
@@ -163,7 +165,13 @@ impl<'h> Remapped<'h> {
             dropped,
             create_in_flight,
             ours: w.obj.mode == Mode::Merge || create_in_flight || row.is_some_and(|r| r.owned),
+            created: create_in_flight || row.is_some_and(|r| r.created),
         }
+    }
+
+    /// What the ledger keeps of the body the target now holds (see `Written`).
+    fn written(&self, w: &Writes<'_>) -> String {
+        Written::text(&self.desired, &w.obj.facts)
     }
 
     /// The pass ended in `outcome` with the object in the target as `target_id`.
@@ -181,7 +189,8 @@ async fn create(w: &Writes<'_>, s: Remapped<'_>) -> Result<Done, EngineError> {
         CreateResult::Done(id, tkey) => {
             let tkey = tkey.as_deref().unwrap_or(&w.obj.key);
             let r = w.outcome(Status::Created).target(Some(&id), Some(tkey));
-            w.record(r.hash(s.hash).owned(true))?;
+            let written = s.written(w);
+            w.record(r.hash(s.hash).owned(true).created().written(Some(&written)))?;
             Ok(s.done(Outcome::Created, id))
         }
         CreateResult::Existing(t) => found_step(w, s, t).await,
@@ -229,7 +238,15 @@ fn equal(w: &Writes<'_>, s: Remapped<'_>, target: TargetObject) -> Result<Done, 
     };
     let r = w.outcome(status_of(outcome));
     let r = r.target(Some(&target.id), Some(&target.key)).hash(s.hash);
-    w.record(r.owned(true))?;
+    // Created (now, or found equal after its create): what it holds is the desired body.
+    let created = outcome == Outcome::Created || s.created;
+    let written = created.then(|| s.written(w));
+    let r = r.owned(true).written(written.as_deref());
+    w.record(if outcome == Outcome::Created {
+        r.created()
+    } else {
+        r
+    })?;
     let mut d = s.done(outcome, target.id);
     if outcome == Outcome::Adopted {
         d.detail = Some("existed in the target, equal: adopted".into());
@@ -255,17 +272,22 @@ async fn update(
     } else {
         (Outcome::Updated, Intent::Update)
     };
-    let written = w.update(intent, &target, &s.desired).await?;
-    let (hash, ours) = (s.hash, s.ours);
+    let sent = w.update(intent, &target, &s.desired).await?;
+    let (hash, ours, written) = (s.hash, s.ours, s.written(w));
     let mut d = s.done(outcome, target.id.clone());
     d.diffs = diffs;
-    if !written {
+    if !sent {
         d.detail = Some(PLANNED_UPDATE.into());
         return Ok(d);
     }
     let r = w.outcome(status_of(outcome));
     let r = r.target(Some(&target.id), Some(&target.key)).hash(hash);
-    w.record(r.owned(true))?;
+    let r = r.owned(true).written(Some(&written));
+    w.record(if outcome == Outcome::Created {
+        r.created()
+    } else {
+        r
+    })?;
     if !ours {
         d.detail =
             Some("existed in the target and differed: overwritten (policy overwrite)".into());

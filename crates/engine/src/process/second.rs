@@ -7,8 +7,8 @@ use super::writes::{Writes, planned_second_pass};
 use super::{Done, dropped_refs, status_of, top_field};
 use crate::EngineError;
 use crate::idmap::Pass;
-use crate::kinds::TargetObject;
 use crate::kinds::facts::content_hash;
+use crate::kinds::{TargetObject, Written};
 use crate::ledger::{Entry, Intent, SkipReason};
 use crate::report::Outcome;
 
@@ -38,10 +38,14 @@ pub(super) async fn second_pass(w: &Writes<'_>, first: Outcome) -> Result<Done, 
         }
         w.update(Intent::SecondPass, &target, &desired).await?;
     }
+    // The complete body, for an object this pass wrote or this migration created.
+    let created = first == Outcome::Created || row.as_ref().is_some_and(|r| r.created);
+    let written = (created || !diffs.is_empty()).then(|| Written::text(&desired, &obj.facts));
     let r = w.outcome(status_of(outcome));
     w.record(
         r.target(Some(&target.id), Some(&target.key))
-            .hash(Some(&hash)),
+            .hash(Some(&hash))
+            .written(written.as_deref()),
     )?;
     let mut d = Done::new(outcome, Some(target.id));
     d.diffs = diffs;

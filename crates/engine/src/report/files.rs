@@ -7,18 +7,22 @@ use std::path::Path;
 use serde::ser::{Error as _, SerializeSeq, SerializeStruct};
 use serde::{Serialize, Serializer};
 
+use super::html::FromLedger;
 use super::{ObjectLog, RunReport};
 use crate::EngineError;
 use crate::backup::{io_err, open_private_tmp};
 
 impl RunReport {
-    /// Writes `report.json` and `report.md` into `dir` (owner-only), streaming the objects
-    /// from disk; each file replaced atomically.
+    /// Writes `report.json`, `report.md` and `report.html` into `dir` (owner-only),
+    /// streaming the objects from disk; each file replaced atomically. The page also shows
+    /// what the ledger of `dir` knows (the completion dashboard, the runs), when it has one.
     pub fn write(&self, dir: &Path) -> Result<(), EngineError> {
         write_private_streamed(&dir.join("report.json"), |w| {
             serde_json::to_writer_pretty(w, self).map_err(std::io::Error::from)
         })?;
-        write_private_streamed(&dir.join("report.md"), |w| self.write_markdown(w))
+        write_private_streamed(&dir.join("report.md"), |w| self.write_markdown(w))?;
+        let ledger = FromLedger::read(dir);
+        write_private_streamed(&dir.join("report.html"), |w| self.write_html(w, &ledger))
     }
 }
 

@@ -202,14 +202,20 @@ async fn cutover_refuses_a_run_dir_without_jobs() {
         .await
         .unwrap_err();
     assert!(e.to_string().contains("brickport migrate"), "{e}");
-    // A migration without jobs or pipelines: nothing to cut over, said so.
+    // A migration without anything held back (jobs, pipelines, dashboards…): nothing to cut
+    // over, said so, naming those kinds.
     migrate(&p.source, &p.target, &opts, &NoProgress)
         .await
         .unwrap();
     let e = cutover(&p.source, &p.target, &opts, false)
         .await
-        .unwrap_err();
-    assert!(e.to_string().contains("holds no pipelines or jobs"), "{e}");
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("holds no pipelines or dashboards or jobs"),
+        "{e}"
+    );
+    assert!(e.contains("nothing to cut over"), "{e}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,8 +2,11 @@
 //! table (`kinds/fixtures.rs`): in an empty source and target, the object is created in the
 //! source → `migrate` → it is in the target → a re-run writes nothing → the object is changed
 //! in the source → a re-run updates it and nothing else → `verify` is clean (and the
-//! independent Phase 1 view equal) → `plan` has nothing to do. A kind without a line fails the test, named; so does every failing kind.
+//! independent Phase 1 view equal) → `plan` has nothing to do → `rollback` leaves the target
+//! as an empty workspace, and a second one writes nothing. A kind without a line fails the
+//! test, named; so does every failing kind.
 
+mod aibi;
 mod fixtures;
 mod objects;
 
@@ -12,7 +15,10 @@ use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
 use brickport_emulator::EmulatorOptions;
-use brickport_engine::{NoProgress, ObjectReport, Outcome, RunReport, migrate, plan, verify};
+use brickport_engine::{
+    NoProgress, ObjectReport, Outcome, RollbackOptions, RollbackOutcome, RunReport, migrate, plan,
+    rollback, verify,
+};
 use brickport_testkit::Walk;
 use futures::{FutureExt, StreamExt};
 
@@ -150,6 +156,51 @@ async fn steps(f: Fixture) {
     let planned = plan(&p.source, &p.target, &p.options(8)).await.unwrap();
     let todo = written(&planned);
     assert!(todo.is_empty(), "plan: {todo:#?}");
+
+    rolled_back(&p, &f).await;
+}
+
+/// `rollback` takes every object the migration created out of the target — for a permissions
+/// kind, the guarded object, its grants with it —, leaving what an empty workspace holds; a
+/// second one writes nothing.
+async fn rolled_back(p: &Pair, f: &Fixture) {
+    let how = RollbackOptions::default();
+    let r = rollback(&p.source, &p.target, &p.options(8), how)
+        .await
+        .unwrap();
+    let kept: Vec<_> = r
+        .objects
+        .iter()
+        .filter(|o| o.outcome.left_behind())
+        .collect();
+    assert!(kept.is_empty(), "rollback kept: {kept:#?}");
+    let expected = match f.grant {
+        Some(_) => RollbackOutcome::WithObject,
+        None => RollbackOutcome::Deleted,
+    };
+    let mine = r.objects.iter().filter(|o| o.kind == f.kind);
+    let mine: Vec<_> = mine.map(|o| (o.key.as_str(), o.outcome)).collect();
+    assert!(
+        mine.iter().any(|(_, o)| *o == expected),
+        "rollback, {expected:?} expected: {mine:?}"
+    );
+    let empty = crate::support::start(emulator(3)).await;
+    let keys = |w: Walk| w.keys();
+    let fresh = keys(
+        Walk::of(&walk(&crate::support::client(empty.url())))
+            .await
+            .unwrap(),
+    );
+    let now = keys(Walk::of(&walk(&p.target)).await.unwrap());
+    assert_eq!(
+        now, fresh,
+        "the target after the rollback, and an empty workspace"
+    );
+    let before = p.target_writes();
+    rollback(&p.source, &p.target, &p.options(8), how)
+        .await
+        .unwrap();
+    assert_eq!(p.target_writes(), before, "a second rollback wrote");
 }
 
 /// What a panic said.
@@ -164,7 +215,7 @@ fn said(payload: Box<dyn std::any::Any + Send>) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_kind_is_created_left_alone_updated_once_verified_and_planned_empty() {
+async fn every_kind_is_created_left_alone_updated_once_verified_planned_empty_and_rolled_back() {
     let table = fixtures::table();
     let kinds: Vec<&str> = brickport_engine::kinds::all()
         .iter()

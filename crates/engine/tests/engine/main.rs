@@ -5,6 +5,7 @@
 
 mod support;
 
+mod aibi;
 mod checks;
 mod cutover;
 mod destinations;
@@ -14,8 +15,10 @@ mod kinds;
 mod phase1;
 mod phases23;
 mod pipelines;
+mod report_html;
 mod resilience;
 mod resume;
+mod rollback;
 mod source_walk;
 mod typical;
 mod verify;

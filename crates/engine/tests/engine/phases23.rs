@@ -348,6 +348,11 @@ async fn the_typical_workspace_migrates_in_full() {
     let jobs = check::assert_jobs(&p.source, &p.target, &cl, &[]).await;
     let files = check::assert_contents(&p.source, &p.target, &[]).await;
     let repos = check::assert_repos(&p.source, &p.target).await;
+    let pipelines = check::assert_pipelines(&p.source, &p.target).await;
+    check::assert_destinations(&p.source, &p.target).await;
+    for (s, t) in &pipelines {
+        check::assert_grants(&p.source, &p.target, "pipelines", s, t).await;
+    }
     // Every object's direct grants, principals mapped.
     for (s, t) in &cl {
         check::assert_grants(&p.source, &p.target, "clusters", s, t).await;

@@ -75,14 +75,22 @@ fn cluster_at(nc: &mut Map<String, Value>, at: String, facts: &mut Facts) {
 /// else, so the job fails with the reason instead.
 const NOT_MIGRATED: &[(&str, &str)] = &[
     ("/sql_task/query/query_id", "SQL query"),
-    ("/sql_task/dashboard/dashboard_id", "SQL dashboard"),
     ("/sql_task/alert/alert_id", "SQL alert"),
-    ("/dashboard_task/dashboard_id", "dashboard"),
 ];
 
 fn not_migrated(whose: &str, what: &str, id: &str) -> String {
     format!(
         "{whose} uses {what} {id}, which brickport does not migrate: re-create it in the target, then point the job at it there (and leave this job out), or remove the reference in the source and run again"
+    )
+}
+
+/// A `sql_task` refreshing a dashboard names a *legacy* dashboard, which brickport lists but
+/// does not re-create (the `legacy_sql` kind): the job cannot point at its copy.
+const LEGACY_DASHBOARD: &str = "/sql_task/dashboard/dashboard_id";
+
+fn legacy_dashboard(whose: &str, id: &str) -> String {
+    format!(
+        "{whose} uses SQL dashboard {id}, a legacy dashboard, which brickport does not re-create: convert it to an AI/BI dashboard in the source and refresh that one with a dashboard task, then run again"
     )
 }
 
@@ -163,6 +171,10 @@ fn task(t: &mut Map<String, Value>, at: &str, known: &Known<'_>, facts: &mut Fac
                 .problems
                 .push(not_migrated(&format!("task `{key}`"), what, &id));
         }
+    }
+    if let Some(id) = node.pointer(LEGACY_DASHBOARD).and_then(crate::json::as_id) {
+        let whose = format!("task `{key}`");
+        facts.problems.push(legacy_dashboard(&whose, &id));
     }
     if let Some(Value::Object(inner)) = t.get_mut("for_each_task").and_then(|f| f.get_mut("task")) {
         task(inner, &format!("{at}/for_each_task/task"), known, facts);
@@ -284,6 +296,9 @@ mod tests {
                 {"task_key": "c", "spark_python_task": {"python_file": "dbfs:/x.py"},
                  "new_cluster": {"instance_pool_id": "p", "node_type_id": "i3.xlarge", "spark_version": "v",
                                  "spark_conf": {"k": "{{secrets/sc/key}}"}}},
+                {"task_key": "bi", "dashboard_task": {"dashboard_id": "d-1", "warehouse_id": "w-1",
+                 "subscription": {"subscribers": [{"destination_id": "dest-3"}, {"user_name": "u@x.com"}]}}},
+                {"task_key": "legacy", "sql_task": {"warehouse_id": "w-1", "dashboard": {"dashboard_id": "ld-1"}}},
             ],
         });
         let clusters = BTreeSet::new();
@@ -308,7 +323,15 @@ mod tests {
             "/Shared/nb"
         );
         let problems = &b.facts.problems;
-        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        // An AI/BI dashboard is migrated: its task is a reference (remapped), not a problem; a
+        // legacy one is a problem saying to convert it.
+        assert_eq!(s["tasks"][4]["dashboard_task"]["dashboard_id"], "d-1");
+        assert!(
+            problems[1].starts_with("task `legacy` uses SQL dashboard ld-1, a legacy dashboard")
+                && problems[1].contains("convert it to an AI/BI dashboard"),
+            "{problems:?}"
+        );
         assert!(
             problems.iter().all(|p| !p.contains("pipeline")),
             "a pipeline is migrated: its task is a reference"

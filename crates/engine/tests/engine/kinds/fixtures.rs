@@ -13,6 +13,7 @@ use brickport_api::WorkspaceClient;
 use brickport_api::types::permissions::AccessControlRequest;
 use futures::future::BoxFuture;
 
+use super::aibi::*;
 use super::objects::*;
 use crate::support::seed;
 
@@ -117,6 +118,9 @@ pub fn table() -> Vec<Fixture> {
         object("repos", "/Repos/team/lib", |c| Box::pin(repo(c)), Change::By(|c, id| Box::pin(edit_repo(c, id)), 1)),
         // Its notebook comes along; the update is one `PUT` of the whole settings.
         object("pipelines", "fx-pipeline", |c| Box::pin(pipeline(c)), Change::By(|c, id| Box::pin(edit_pipeline(c, id)), 1)),
+        // Not published, no schedule: the changed draft is one `PATCH`.
+        object("dashboards", "/Shared/fx-dashboard", |c| Box::pin(dashboard(c)), Change::By(|c, id| Box::pin(edit_dashboard(c, id)), 1)),
+        object("genie_spaces", "/Shared/fx-space", |c| Box::pin(genie_space(c)), Change::By(|c, id| Box::pin(edit_genie_space(c, id)), 1)),
         object("jobs", "fx-job", |c| Box::pin(job(c)), Change::By(|c, id| Box::pin(edit_job(c, id)), 1)),
         permissions("cluster_policy_permissions", |c| Box::pin(policy(c)), "cluster-policies", "CAN_USE"),
         permissions("instance_pool_permissions", |c| Box::pin(pool(c)), "instance-pools", "CAN_ATTACH_TO"),
@@ -127,6 +131,8 @@ pub fn table() -> Vec<Fixture> {
         permissions("repo_permissions", |c| Box::pin(repo(c)), "repos", "CAN_READ"),
         permissions("pipeline_permissions", |c| Box::pin(pipeline(c)), "pipelines", "CAN_VIEW"),
         permissions("job_permissions", |c| Box::pin(job(c)), "jobs", "CAN_VIEW"),
+        permissions("dashboard_permissions", |c| Box::pin(dashboard(c)), "dashboards", "CAN_READ"),
+        permissions("genie_space_permissions", |c| Box::pin(genie_space(c)), "genie", "CAN_VIEW"),
     ]
 }
 

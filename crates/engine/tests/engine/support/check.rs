@@ -39,6 +39,14 @@ async fn name_by_id(c: &WorkspaceClient, kind: &str, id: &str) -> String {
             .as_str()
             .unwrap()
             .to_string(),
+        "pipeline" => v(c.pipelines().get(id).await.unwrap())["name"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+        "destination" => v(c.notification_destinations().get(id).await.unwrap())["display_name"]
+            .as_str()
+            .unwrap()
+            .to_string(),
         _ => unreachable!(),
     }
 }
@@ -145,6 +153,33 @@ pub async fn assert_clusters(
     map
 }
 
+/// A job's or a task's `webhook_notifications` name, event by event, the target's own
+/// destinations with the source's display names.
+async fn assert_webhooks(src: &WorkspaceClient, dst: &WorkspaceClient, s: &Value, t: &Value) {
+    let Some(events) = s.as_object() else {
+        return;
+    };
+    for (event, list) in events {
+        let ids = |v: &Value| -> Vec<String> {
+            v.as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|d| d["id"].as_str().map(str::to_string))
+                .collect()
+        };
+        let (sids, tids) = (ids(list), ids(&t[event]));
+        assert_eq!(sids.len(), tids.len(), "webhooks {event}");
+        for (si, ti) in sids.iter().zip(&tids) {
+            assert_ne!(si, ti, "webhooks {event}: the source's destination id kept");
+            assert_eq!(
+                name_by_id(dst, "destination", ti).await,
+                name_by_id(src, "destination", si).await,
+                "webhooks {event}"
+            );
+        }
+    }
+}
+
 /// Every migrated source job is in the target once, paused, with every reference mapped.
 /// Returns source id → target id.
 pub async fn assert_jobs(
@@ -195,6 +230,13 @@ pub async fn assert_jobs(
             let tsp = ts["run_as"]["service_principal_name"].as_str().unwrap();
             assert_eq!(sp_name(dst, tsp).await, sp_name(src, sp).await);
         }
+        assert_webhooks(
+            src,
+            dst,
+            &ss["webhook_notifications"],
+            &ts["webhook_notifications"],
+        )
+        .await;
         let stasks = ss["tasks"].as_array().cloned().unwrap_or_default();
         let ttasks = ts["tasks"].as_array().cloned().unwrap_or_default();
         assert_eq!(stasks.len(), ttasks.len(), "job {sid} tasks");
@@ -217,6 +259,21 @@ pub async fn assert_jobs(
                     "job {sid} runs"
                 );
             }
+            if let Some(pl) = st["pipeline_task"]["pipeline_id"].as_str() {
+                let tp = tt["pipeline_task"]["pipeline_id"].as_str().unwrap();
+                assert_eq!(
+                    name_by_id(dst, "pipeline", tp).await,
+                    name_by_id(src, "pipeline", pl).await,
+                    "job {sid} pipeline task"
+                );
+            }
+            assert_webhooks(
+                src,
+                dst,
+                &st["webhook_notifications"],
+                &tt["webhook_notifications"],
+            )
+            .await;
             if let Some(w) = st["sql_task"]["warehouse_id"].as_str() {
                 let tw = tt["sql_task"]["warehouse_id"].as_str().unwrap();
                 assert_eq!(
@@ -387,4 +444,108 @@ pub async fn assert_grants(
 ) {
     let (a, b) = (grants(src, t, sid).await, grants(dst, t, tid).await);
     assert_eq!(a, b, "{t} {sid} → {tid}");
+}
+
+/// Every pipeline as `GET` answers it, by name.
+async fn pipelines(c: &WorkspaceClient) -> BTreeMap<String, Value> {
+    use futures::TryStreamExt;
+    let listed: Vec<_> = c
+        .pipelines()
+        .list(&Default::default())
+        .try_collect()
+        .await
+        .unwrap();
+    let mut out = BTreeMap::new();
+    for p in listed {
+        let id = p.pipeline_id.unwrap();
+        let full = v(c.pipelines().get(&id).await.unwrap());
+        let name = full["name"].as_str().unwrap().to_string();
+        assert!(
+            out.insert(name.clone(), full).is_none(),
+            "pipeline {name} twice"
+        );
+    }
+    out
+}
+
+/// Every source pipeline is in the target once by name, never started (triggered, not
+/// running), with its libraries and its clusters' policies and pools pointing at the
+/// target's own. Returns source id → target id.
+pub async fn assert_pipelines(
+    src: &WorkspaceClient,
+    dst: &WorkspaceClient,
+) -> BTreeMap<String, String> {
+    let (ours, theirs) = (pipelines(src).await, pipelines(dst).await);
+    assert!(!ours.is_empty(), "the source has pipelines");
+    let mut map = BTreeMap::new();
+    for (name, s) in &ours {
+        let t = theirs
+            .get(name)
+            .unwrap_or_else(|| panic!("pipeline {name} not in the target"));
+        let (ss, ts) = (&s["spec"], &t["spec"]);
+        assert_ne!(ts["continuous"], true, "{name}: continuous before cut-over");
+        assert_ne!(t["state"], "RUNNING", "{name}: running in the target");
+        // `/Workspace/x` is an alias of `/x`: the migration writes the short form.
+        let short = |v: &Value| {
+            let text = v.to_string().replace("\"/Workspace/", "\"/");
+            serde_json::from_str::<Value>(&text).unwrap()
+        };
+        assert_eq!(
+            short(&ts["libraries"]),
+            short(&ss["libraries"]),
+            "{name} libraries"
+        );
+        for f in [
+            "catalog",
+            "schema",
+            "target",
+            "configuration",
+            "development",
+        ] {
+            assert_eq!(ts[f], ss[f], "{name} {f}");
+        }
+        let sc = ss["clusters"].as_array().cloned().unwrap_or_default();
+        let tc = ts["clusters"].as_array().cloned().unwrap_or_default();
+        assert_eq!(sc.len(), tc.len(), "{name} clusters");
+        for (a, b) in sc.iter().zip(&tc) {
+            for (field, kind) in [("policy_id", "policy"), ("instance_pool_id", "pool")] {
+                if let Some(id) = a[field].as_str() {
+                    let tid = b[field].as_str().unwrap();
+                    assert_eq!(
+                        name_by_id(dst, kind, tid).await,
+                        name_by_id(src, kind, id).await,
+                        "{name} {field}"
+                    );
+                }
+            }
+        }
+        let id = |p: &Value| p["pipeline_id"].as_str().unwrap().to_string();
+        map.insert(id(s), id(t));
+    }
+    map
+}
+
+/// Every source notification destination is in the target once, same name and type.
+pub async fn assert_destinations(src: &WorkspaceClient, dst: &WorkspaceClient) {
+    use futures::TryStreamExt;
+    let all = |c: &WorkspaceClient| {
+        let c = c.clone();
+        async move {
+            let list: Vec<_> = c
+                .notification_destinations()
+                .list(None)
+                .try_collect()
+                .await
+                .unwrap();
+            let mut keys: Vec<(String, String)> = list
+                .into_iter()
+                .map(|d| (d.display_name.unwrap(), d.destination_type.unwrap()))
+                .collect();
+            keys.sort();
+            keys
+        }
+    };
+    let ours = all(src).await;
+    assert!(!ours.is_empty(), "the source has notification destinations");
+    assert_eq!(all(dst).await, ours);
 }
