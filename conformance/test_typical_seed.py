@@ -5,7 +5,7 @@ seed document: 45 users, 12 groups besides the built-ins, 4 policies besides the
 4 notification destinations (e-mail, Slack, webhook, PagerDuty; secrets write-only) and 3 more
 jobs running pipelines and notifying those destinations; 12 SQL queries (14 visualizations), 3
 alerts and 1 alert v2, 6 AI/BI dashboards (3 published, 4 schedules of which 3 UNPAUSED), 2 Genie
-spaces and 2 legacy dashboards (31 jobs in all).
+spaces, 2 legacy dashboards, and 3 more jobs running those SQL objects (34 jobs in all).
 
 How the seed counts (crates/emulator/src/seed/counts.rs): users include `admin@example.com`
 (whom the plain `--token` authenticates as); groups are `WorkspaceGroup`s other than `admins`
@@ -88,7 +88,7 @@ def test_all_purpose_clusters(w):
 
 def test_jobs(w):
     jobs = [w.jobs.get(j.job_id) for j in w.jobs.list(limit=5)]
-    assert len(jobs) == 31
+    assert len(jobs) == 34
     running_pipelines = [j for j in jobs if any(t.pipeline_task for t in j.settings.tasks or [])]
     assert len(running_pipelines) == 3
     destinations = {d.id for d in w.notification_destinations.list()}
@@ -158,3 +158,8 @@ def test_sql_objects_dashboards_and_genie(w):
     assert len([s for s in schedules if s.pause_status == SchedulePauseStatus.UNPAUSED]) == 3
     assert len(w.genie.list_spaces().spaces) == 2
     assert len(list(w.dashboards.list())) == 2, "legacy dashboards"
+    jobs = [w.jobs.get(j.job_id) for j in w.jobs.list(limit=25)]
+    sql_jobs = [j for j in jobs if any(
+        (t.sql_task and (t.sql_task.query or t.sql_task.alert or t.sql_task.dashboard)) or t.dashboard_task
+        for t in j.settings.tasks or [])]
+    assert len(sql_jobs) == 3

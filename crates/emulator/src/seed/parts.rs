@@ -23,6 +23,7 @@ mod pipeline_jobs;
 mod pipelines;
 mod sql_alerts;
 mod sql_common;
+mod sql_jobs;
 mod sql_queries;
 
 /// Every part, in generation order. Append new parts: a part draws its ids after every
@@ -43,6 +44,7 @@ pub const PARTS: &[Part] = &[
     dashboards::PART,
     genie::PART,
     legacy_dashboards::PART,
+    sql_jobs::PART,
 ];
 
 /// One seeded kind, whole.

@@ -1,6 +1,6 @@
-//! The seed's SQL queries, alerts, AI/BI dashboards, Genie spaces and legacy dashboards, read
-//! over HTTP through each API: counts per part, every reference pointing into the seeded
-//! workspace, tree entries, schedules left UNPAUSED, grants.
+//! The seed's SQL queries, alerts, AI/BI dashboards, Genie spaces, legacy dashboards and the
+//! jobs running them, read over HTTP through each API: counts per part, every reference
+//! pointing into the seeded workspace, tree entries, schedules left UNPAUSED, grants.
 
 use brickport_emulator::SeedSpec;
 use brickport_emulator::seed::counts::Counts;
@@ -8,6 +8,7 @@ use brickport_emulator::seed::parts::Part;
 use serde_json::Value;
 
 use crate::common::{Emu, start_seeded as start};
+use crate::seeds::checks::sql_jobs;
 
 /// Every item of a token-paged list (`results`/`dashboards`/`spaces`/`alerts`).
 async fn all(emu: &Emu, path: &str, key: &str) -> Vec<Value> {
@@ -150,6 +151,47 @@ async fn typical_sql_objects_dashboards_and_genie() {
 }
 
 #[tokio::test]
+async fn typical_sql_jobs_reference_seeded_objects() {
+    let emu = start(SeedSpec::Typical).await;
+    let w = emu.walk().await;
+    let jobs = sql_jobs(&w);
+    assert_eq!(
+        jobs.len(),
+        count("jobs with SQL and dashboard tasks", &Counts::TYPICAL)
+    );
+    let mut seen = 0;
+    for j in &jobs {
+        for t in j["settings"]["tasks"].as_array().unwrap() {
+            let refs = [
+                (
+                    t.pointer("/sql_task/query/query_id"),
+                    "/api/2.0/sql/queries/",
+                ),
+                (
+                    t.pointer("/sql_task/alert/alert_id"),
+                    "/api/2.0/sql/alerts/",
+                ),
+                (
+                    t.pointer("/sql_task/dashboard/dashboard_id"),
+                    "/api/2.0/preview/sql/dashboards/",
+                ),
+                (
+                    t.pointer("/dashboard_task/dashboard_id"),
+                    "/api/2.0/lakeview/dashboards/",
+                ),
+            ];
+            for (id, base) in refs {
+                if let Some(id) = id.and_then(Value::as_str) {
+                    emu.get_ok(&format!("{base}{id}")).await;
+                    seen += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(seen, 7);
+}
+
+#[tokio::test]
 async fn scale_500_scales_the_sql_parts() {
     let emu = start(SeedSpec::Scale(500)).await;
     let c = Counts::scaled(500);
@@ -160,6 +202,8 @@ async fn scale_500_scales_the_sql_parts() {
         (count("SQL queries", &c), count("AI/BI dashboards", &c))
     );
     assert_eq!((queries.len(), dashboards.len()), (48, 24));
+    let w = emu.walk().await;
+    assert_eq!(sql_jobs(&w).len(), 12);
 }
 
 fn urlencode(s: &str) -> String {

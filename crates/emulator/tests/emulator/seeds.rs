@@ -281,7 +281,7 @@ async fn seeding_is_deterministic() {
     assert!(
         sa["jobs"]["jobs"]
             .as_object()
-            .is_some_and(|j| j.len() == 28 + 3)
+            .is_some_and(|j| j.len() == 28 + 3 + 3)
     );
     assert_eq!(sa, sb);
 }
@@ -413,7 +413,7 @@ async fn typical_clusters_and_jobs_are_accepted_as_they_are() {
     }
     assert_eq!(
         jobs.len(),
-        28 + 3,
-        "the core jobs and those running pipelines"
+        28 + 3 + 3,
+        "the core jobs, those running pipelines and those running SQL objects"
     );
 }
