@@ -1,7 +1,7 @@
 """`--seed scale:N` read through the official SDK: exactly N notebooks, and the other counts
 scaled from the typical ones as crates/emulator/src/seed/counts.rs documents
 (`max(c, floor(c × N / 123))`), the seed parts' counts (pipelines, notification destinations,
-jobs running pipelines) included."""
+jobs running pipelines, SQL queries, AI/BI dashboards, jobs running SQL objects) included."""
 
 import pytest
 from databricks.sdk.service.workspace import ObjectType
@@ -28,10 +28,16 @@ def test_notebooks_are_exactly_n(w):
 
 def test_users_and_jobs_scale(w):
     assert len(list(w.users.list())) == scaled(45)
-    # The core jobs, and the seed part's jobs running pipelines (3 in typical).
-    assert len(list(w.jobs.list(limit=100))) == scaled(28) + scaled(3)
+    # The core jobs, and the seed parts' jobs running pipelines and SQL objects (3 each in
+    # typical).
+    assert len(list(w.jobs.list(limit=100))) == scaled(28) + scaled(3) + scaled(3)
 
 
 def test_pipelines_and_destinations_scale(w):
     assert len(list(w.pipelines.list_pipelines(max_results=7))) == scaled(6)
     assert len(list(w.notification_destinations.list(page_size=5))) == scaled(4)
+
+
+def test_sql_queries_and_dashboards_scale(w):
+    assert len(list(w.queries.list(page_size=25))) == scaled(12)
+    assert len(list(w.lakeview.list(page_size=25))) == scaled(6)

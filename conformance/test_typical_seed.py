@@ -3,7 +3,9 @@ seed document: 45 users, 12 groups besides the built-ins, 4 policies besides the
 2 warehouses, 15 secrets, 87 folders, 123 notebooks, 3 Git folders, 8 all-purpose clusters,
 28 jobs; and 3 global init scripts, one of them disabled; 6 pipelines (2 continuous, RUNNING),
 4 notification destinations (e-mail, Slack, webhook, PagerDuty; secrets write-only) and 3 more
-jobs running pipelines and notifying those destinations (31 jobs in all).
+jobs running pipelines and notifying those destinations; 12 SQL queries (14 visualizations), 3
+alerts and 1 alert v2, 6 AI/BI dashboards (3 published, 4 schedules of which 3 UNPAUSED), 2 Genie
+spaces, 2 legacy dashboards, and 3 more jobs running those SQL objects (34 jobs in all).
 
 How the seed counts (crates/emulator/src/seed/counts.rs): users include `admin@example.com`
 (whom the plain `--token` authenticates as); groups are `WorkspaceGroup`s other than `admins`
@@ -17,6 +19,7 @@ import pytest
 from databricks.sdk.service.compute import ClusterSource
 from databricks.sdk.service.pipelines import PipelineState
 from databricks.sdk.service.settings import DestinationType
+from databricks.sdk.service.dashboards import SchedulePauseStatus
 from databricks.sdk.service.workspace import ObjectType
 
 from conftest import ADMIN_TOKEN
@@ -85,7 +88,7 @@ def test_all_purpose_clusters(w):
 
 def test_jobs(w):
     jobs = [w.jobs.get(j.job_id) for j in w.jobs.list(limit=5)]
-    assert len(jobs) == 31
+    assert len(jobs) == 34
     running_pipelines = [j for j in jobs if any(t.pipeline_task for t in j.settings.tasks or [])]
     assert len(running_pipelines) == 3
     destinations = {d.id for d in w.notification_destinations.list()}
@@ -131,3 +134,32 @@ def test_global_init_scripts(w):
     for s in scripts:
         full = w.global_init_scripts.get(s.script_id)
         assert base64.b64decode(full.script).startswith(b"#!/bin/bash\n")
+
+
+def test_sql_objects_dashboards_and_genie(w):
+    queries = list(w.queries.list(page_size=5))
+    assert len(queries) == 12
+    assert sum(len(list(w.queries.list_visualizations(q.id))) for q in queries) == 14
+    assert len(list(w.queries_legacy.list(page_size=5))) == 12, "the same queries, the legacy way"
+    assert len(list(w.alerts.list(page_size=2))) == 3
+    assert len(list(w.alerts_v2.list_alerts())) == 1
+    dashboards = list(w.lakeview.list(page_size=4))
+    assert len(dashboards) == 6
+    published, schedules = 0, []
+    for d in dashboards:
+        try:
+            w.lakeview.get_published(d.dashboard_id)
+            published += 1
+        except Exception:  # noqa: BLE001 - NotFound: a draft only
+            pass
+        schedules += list(w.lakeview.list_schedules(d.dashboard_id))
+    assert published == 3
+    assert len(schedules) == 4
+    assert len([s for s in schedules if s.pause_status == SchedulePauseStatus.UNPAUSED]) == 3
+    assert len(w.genie.list_spaces().spaces) == 2
+    assert len(list(w.dashboards.list())) == 2, "legacy dashboards"
+    jobs = [w.jobs.get(j.job_id) for j in w.jobs.list(limit=25)]
+    sql_jobs = [j for j in jobs if any(
+        (t.sql_task and (t.sql_task.query or t.sql_task.alert or t.sql_task.dashboard)) or t.dashboard_task
+        for t in j.settings.tasks or [])]
+    assert len(sql_jobs) == 3

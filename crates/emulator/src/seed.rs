@@ -157,12 +157,12 @@ mod tests {
             (
                 Counts::TYPICAL,
                 0x5984_c992_57f3_0559,
-                0xec22_8e75_0bca_8757,
+                0x3f98_b39d_712a_9955,
             ),
             (
                 Counts::scaled(50),
                 0x0993_75f6_f67f_29b7,
-                0xa3c8_3b3c_9ec8_c36d,
+                0xd9b7_4e51_0644_cc4b,
             ),
         ] {
             let mut st = State::fresh(0);
@@ -188,6 +188,12 @@ mod tests {
             );
             st.pipelines = Default::default();
             st.destinations = Default::default();
+            st.sql = Default::default();
+            st.lakeview = Default::default();
+            st.genie = Default::default();
+            // The SQL, AI/BI and Genie objects' tree entries.
+            (st.workspace.objects).retain(|k, _| earlier.workspace.objects.contains_key(k));
+            st.workspace.resource_ids.clear();
             st.jobs
                 .jobs
                 .retain(|id, _| earlier.jobs.jobs.contains_key(id));

@@ -117,7 +117,7 @@ const TYPICAL: [(&str, usize); 16] = [
     ("files", 5),
     ("repos", 3),
     ("clusters", 8),
-    ("jobs", 31),
+    ("jobs", 34),
     ("notification_destinations", 4),
     ("pipelines", 6),
 ];
@@ -166,7 +166,7 @@ fn assert_target_complete(sb: &Sandbox, src: &str, dst: &str, kinds: &[&str]) {
             brickport_testkit::Workspace::new(dst, TARGET_TOKEN),
         );
         let counts = sb.rt.block_on(tagged(&s, &t));
-        assert_eq!(counts.len(), 8 + 31, "{counts:?}");
+        assert_eq!(counts.len(), 8 + 34, "{counts:?}");
         let wrong: Vec<_> = counts.iter().filter(|(_, n)| *n != 1).collect();
         assert!(wrong.is_empty(), "tagged copies in the target: {wrong:?}");
     }

@@ -96,13 +96,24 @@ mod tests {
         assert_eq!(serde_json::to_string(&back).unwrap(), text);
     }
 
+    /// The jobs the parts add beside the core ones.
+    fn part_jobs(c: &Counts) -> usize {
+        [
+            "jobs with pipeline tasks",
+            "jobs with SQL and dashboard tasks",
+        ]
+        .iter()
+        .filter_map(|k| parts::Part::named(k))
+        .map(|p| p.count(c))
+        .sum()
+    }
+
     #[test]
     fn scale_fills_every_store() {
         let c = Counts::scaled(3000);
         let mut st = State::fresh(0);
         seed(&mut st, &c).unwrap();
-        let pipeline_jobs = parts::Part::named("jobs with pipeline tasks").map(|p| p.count(&c));
-        assert_eq!(st.jobs.jobs.len(), c.jobs + pipeline_jobs.unwrap_or(0));
+        assert_eq!(st.jobs.jobs.len(), c.jobs + part_jobs(&c));
         assert_eq!(st.scim.users.len(), c.users);
         assert_eq!(st.clusters.clusters.len(), c.clusters + c.job_clusters);
         let secrets: usize = st.secrets.scopes.values().map(|s| s.secrets.len()).sum();
@@ -133,8 +144,7 @@ mod tests {
                 .filter(|l| l.starts_with("VmHWM"))
                 .for_each(|l| eprintln!("{l}"));
         }
-        let pipeline_jobs = parts::Part::named("jobs with pipeline tasks").map(|p| p.count(&c));
-        assert_eq!(st.jobs.jobs.len(), c.jobs + pipeline_jobs.unwrap_or(0));
+        assert_eq!(st.jobs.jobs.len(), c.jobs + part_jobs(&c));
         assert_eq!(st.scim.users.len(), c.users);
     }
 }

@@ -14,10 +14,17 @@ use crate::error::EmulatorError;
 use crate::ids::IdGen;
 use crate::state::State;
 
+mod dashboards;
 mod destinations;
+mod genie;
 mod init_scripts;
+mod legacy_dashboards;
 mod pipeline_jobs;
 mod pipelines;
+mod sql_alerts;
+mod sql_common;
+mod sql_jobs;
+mod sql_queries;
 
 /// Every part, in generation order. Append new parts: a part draws its ids after every
 /// earlier one, so an appended part leaves everything seeded before it unchanged (ids,
@@ -32,6 +39,12 @@ pub const PARTS: &[Part] = &[
     destinations::PART,
     pipelines::PART,
     pipeline_jobs::PART,
+    sql_queries::PART,
+    sql_alerts::PART,
+    dashboards::PART,
+    genie::PART,
+    legacy_dashboards::PART,
+    sql_jobs::PART,
 ];
 
 /// One seeded kind, whole.

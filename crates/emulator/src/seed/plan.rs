@@ -235,4 +235,17 @@ pub struct Plan {
     /// Referenced (by the jobs of the part `jobs with pipeline tasks`): the pipelines' names,
     /// set by their part, in creation order.
     pub pipelines: Vec<String>,
+    /// Referenced (by alerts, legacy dashboards' widgets and the jobs of the part `jobs with
+    /// SQL and dashboard tasks`): the SQL queries' display names, set by their part, in
+    /// creation order (unique: the names, not the ids, are planned).
+    pub queries: Vec<String>,
+    /// Referenced (by the jobs with SQL tasks): the alerts' display names (current API), set
+    /// by their part, in creation order.
+    pub alerts: Vec<String>,
+    /// Referenced (by the jobs with dashboard tasks): the AI/BI dashboards' display names,
+    /// set by their part, in creation order.
+    pub dashboards: Vec<String>,
+    /// Referenced (by the jobs with SQL dashboard tasks): the legacy dashboards' names, set by
+    /// their part, in creation order.
+    pub legacy_dashboards: Vec<String>,
 }

@@ -13,6 +13,7 @@ mod pipelines;
 mod scim;
 mod secrets;
 mod seed_pipelines;
+mod seed_sql;
 mod seeds;
 mod sql;
 mod workspace;

@@ -229,12 +229,19 @@ async fn typical_is_wired_like_a_real_workspace() {
     checks.extend(w.jobs.iter().map(|j| ("jobs", j["job_id"].to_string())));
     checks.extend(w.repos.iter().map(|r| ("repos", r["id"].to_string())));
     for (_, o) in w.tree.iter().filter(|(p, _)| p.starts_with("/Shared/")) {
-        let t = match o["object_type"].as_str().unwrap() {
-            "DIRECTORY" => "directories",
-            "NOTEBOOK" => "notebooks",
-            _ => "files",
+        // Queries, dashboards and Genie spaces are permissioned by their own id (alerts are
+        // left out: their tree entry does not say which API holds them).
+        let rid = || o["resource_id"].as_str().unwrap_or("").to_string();
+        let (t, id) = match o["object_type"].as_str().unwrap() {
+            "DIRECTORY" => ("directories", o["object_id"].to_string()),
+            "NOTEBOOK" => ("notebooks", o["object_id"].to_string()),
+            "FILE" => ("files", o["object_id"].to_string()),
+            "QUERY" => ("queries", rid()),
+            "DASHBOARD" => ("dashboards", rid()),
+            "GENIE_SPACE" => ("genie", rid()),
+            _ => continue,
         };
-        checks.push((t, o["object_id"].to_string()));
+        checks.push((t, id));
     }
     let mut with_grants: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     for (t, id) in &checks {
@@ -274,7 +281,7 @@ async fn seeding_is_deterministic() {
     assert!(
         sa["jobs"]["jobs"]
             .as_object()
-            .is_some_and(|j| j.len() == 28 + 3)
+            .is_some_and(|j| j.len() == 28 + 3 + 3)
     );
     assert_eq!(sa, sb);
 }
@@ -406,7 +413,7 @@ async fn typical_clusters_and_jobs_are_accepted_as_they_are() {
     }
     assert_eq!(
         jobs.len(),
-        28 + 3,
-        "the core jobs and those running pipelines"
+        28 + 3 + 3,
+        "the core jobs, those running pipelines and those running SQL objects"
     );
 }

@@ -131,16 +131,26 @@ pub(crate) async fn target_object(
     Ok(ctx.target.workspace().get_status(path).await.found()?)
 }
 
-/// The kinds whose objects live in the workspace tree, keyed by their path.
-const IN_TREE: [&str; 3] = [NAME, super::notebooks::NAME, super::repos::NAME];
+/// The kinds whose objects live in the workspace tree, with the ledger key of the object at
+/// `path`: the path itself, or a dashboard's (the path less `.lvdash.json`).
+fn in_tree(path: &str) -> [(&'static str, Option<&str>); 5] {
+    [
+        (NAME, Some(path)),
+        (super::notebooks::NAME, Some(path)),
+        (super::repos::NAME, Some(path)),
+        (super::dashboards::NAME, path.strip_suffix(".lvdash.json")),
+        (super::genie_spaces::NAME, Some(path)),
+    ]
+}
 
 /// Whether this migration created the object at `path` (by the ledger).
 fn created_here(ctx: &Ctx, path: &str) -> Result<bool, EngineError> {
-    for kind in IN_TREE {
+    for (kind, key) in in_tree(path) {
+        let Some(key) = key else { continue };
         if ctx
             .ids
             .ledger()
-            .get_by_key(kind, path)?
+            .get_by_key(kind, key)?
             .is_some_and(|e| e.created)
         {
             return Ok(true);

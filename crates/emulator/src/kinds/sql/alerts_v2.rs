@@ -163,15 +163,10 @@ fn writable(input: &Map<String, Value>) -> Map<String, Value> {
         .collect()
 }
 
-pub(crate) async fn create(
-    State(emu): State<AppState>,
-    caller: Option<Extension<Caller>>,
-    JsonBody(body): JsonBody<Map<String, Value>>,
-) -> ApiResult<Json<Value>> {
-    let caller = caller_of(caller).user_name;
-    let mut st = emu.lock();
-    let mut spec = writable(&body);
-    check(&st, &mut spec)?;
+/// Creates an alert v2 from a create body (handler and seeds); returns its id.
+pub fn create_alert(st: &mut Ws, body: &Map<String, Value>, caller: &str) -> ApiResult<String> {
+    let mut spec = writable(body);
+    check(st, &mut spec)?;
     let name = spec
         .get("display_name")
         .and_then(Value::as_str)
@@ -179,10 +174,10 @@ pub(crate) async fn create(
         .to_string();
     placed::check_name("display_name", &name)?;
     let parent = body.get("parent_path").and_then(Value::as_str);
-    let dir = placed::parent_folder(&mut st, parent, &caller)?;
+    let dir = placed::parent_folder(st, parent, caller)?;
     let id = st.ids.uuid();
-    let path = placed::place(&mut st, &dir, &format!("{name}{EXT}"), placed::ALERT, &id)?;
-    st.permissions.init_object("alertsv2", &id, Some(&caller));
+    let path = placed::place(st, &dir, &format!("{name}{EXT}"), placed::ALERT, &id)?;
+    st.permissions.init_object("alertsv2", &id, Some(caller));
     let now = now_text();
     let seq = st.sql.seq();
     let a = AlertV2 {
@@ -190,14 +185,25 @@ pub(crate) async fn create(
         spec,
         parent_path: dir,
         path,
-        owner_user_name: caller,
+        owner_user_name: caller.to_string(),
         create_time: now.clone(),
         update_time: now,
         trashed: false,
         seq,
     };
-    let out = a.view();
-    st.sql.alerts_v2.insert(id, a);
+    st.sql.alerts_v2.insert(id.clone(), a);
+    Ok(id)
+}
+
+pub(crate) async fn create(
+    State(emu): State<AppState>,
+    caller: Option<Extension<Caller>>,
+    JsonBody(body): JsonBody<Map<String, Value>>,
+) -> ApiResult<Json<Value>> {
+    let caller = caller_of(caller).user_name;
+    let mut st = emu.lock();
+    let id = create_alert(&mut st, &body, &caller)?;
+    let out = active(&st, &id)?.view();
     drop(st);
     emu.mark_dirty();
     Ok(Json(out))

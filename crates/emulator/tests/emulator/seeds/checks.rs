@@ -38,8 +38,22 @@ pub fn pipeline_jobs(w: &Walk) -> Vec<&Value> {
         .collect()
 }
 
+/// The jobs running SQL queries, alerts or dashboards (their seed part's).
+pub fn sql_jobs(w: &Walk) -> Vec<&Value> {
+    let sql = |t: &Value| {
+        let s = &t["sql_task"];
+        s["query"].is_object()
+            || s["alert"].is_object()
+            || s["dashboard"].is_object()
+            || t["dashboard_task"].is_object()
+    };
+    (w.jobs.iter())
+        .filter(|j| (j["settings"]["tasks"].as_array()).is_some_and(|t| t.iter().any(sql)))
+        .collect()
+}
+
 /// The core kinds' counts (the seed's parts count themselves: `Part::count`); the jobs
-/// running pipelines belong to their own part, so they are left out of `jobs`.
+/// running pipelines or SQL objects belong to their own parts, so they are left out of `jobs`.
 pub fn counts(w: &Walk) -> Counts {
     let secrets = w.scopes.values().map(|s| s.keys.len()).sum();
     let (job_clusters, clusters): (Vec<&Value>, Vec<&Value>) = w
@@ -70,7 +84,7 @@ pub fn counts(w: &Walk) -> Counts {
         repos: w.repos.len(),
         clusters: clusters.len(),
         job_clusters: job_clusters.len(),
-        jobs: w.jobs.len() - pipeline_jobs(w).len(),
+        jobs: w.jobs.len() - pipeline_jobs(w).len() - sql_jobs(w).len(),
     }
 }
 

@@ -153,8 +153,9 @@ async fn facts_live_in_the_side_car_and_keep_the_hashes_of_earlier_versions() {
             (k.to_string(), o.source_id.clone(), hash)
         })
         .collect();
-    // The seed has grown since (3 jobs running pipelines, their ids from a stream of their
-    // own): every recorded object is still listed with its id and hash, and those 3 besides.
+    // The seed has grown since (3 jobs running pipelines and 3 running SQL objects, their ids
+    // from streams of their own): every recorded object is still listed with its id and
+    // hash, and those 6 besides.
     let recorded: Vec<(String, String, String)> = (new.iter())
         .filter(|(k, id, _)| old.iter().any(|(ok, oid, _)| ok == k && oid == id))
         .cloned()
@@ -162,8 +163,8 @@ async fn facts_live_in_the_side_car_and_keep_the_hashes_of_earlier_versions() {
     assert_eq!(recorded, old);
     assert_eq!(
         new.len(),
-        old.len() + 3,
-        "the seed's jobs running pipelines"
+        old.len() + 6,
+        "the seed's jobs running pipelines and SQL objects"
     );
     assert!(
         listed
