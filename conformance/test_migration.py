@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.service import compute, jobs, pipelines
+from databricks.sdk.service.dashboards import SchedulePauseStatus
 from databricks.sdk.service.workspace import ExportFormat, ObjectType
 
 from conftest import _binary
@@ -45,8 +46,8 @@ from workspace_view import (
 
 SOURCE_TOKEN = "dapi-migration-source-admin"
 TARGET_TOKEN = "dapi-migration-target-admin"
-PLACEHOLDER = "MIGRATED_PLACEHOLDER"
-TYPICAL_JOBS = 31  # the typical seed's jobs (conformance/test_typical_seed.py documents them)  # brickport's default `secret_placeholder`
+PLACEHOLDER = "MIGRATED_PLACEHOLDER"  # brickport's default `secret_placeholder`
+TYPICAL_JOBS = 34  # the typical seed's jobs (conformance/test_typical_seed.py documents them)
 THROTTLE_FAMILIES = (
     "scim", "clusters", "pools", "policies", "jobs", "workspace",
     "permissions", "secrets", "sql", "repos", "notification_destinations",
@@ -346,6 +347,59 @@ def test_job_pipeline_tasks_and_webhooks_mapped_by_name(mig):
     src = refs(mig.s, pipe_s, dest_s)
     assert src, "the seed has jobs running pipelines and notifying destinations"
     assert refs(mig.t, pipe_t, dest_t) == src
+
+
+# ---------- SQL, AI/BI dashboards and Genie ----------
+
+
+def _warehouse_names(w):
+    return {x.id: x.name for x in w.warehouses.list()}
+
+
+def test_sql_queries_and_alerts_same_names_warehouses_mapped(mig):
+    def queries(w):
+        names = _warehouse_names(w)
+        return sorted((q.display_name, names.get(q.warehouse_id), q.query_text) for q in w.queries.list())
+
+    src = queries(mig.s)
+    assert len(src) == 12
+    assert queries(mig.t) == src
+
+    def alerts(w):
+        qs = {q.id: q.display_name for q in w.queries.list()}
+        return sorted((a.display_name, qs.get(a.query_id)) for a in w.alerts.list())
+
+    assert alerts(mig.t) == alerts(mig.s)
+
+
+def test_dashboards_published_alike_schedules_paused(mig):
+    def dashboards(w):
+        out = {}
+        for d in w.lakeview.list():
+            try:
+                w.lakeview.get_published(d.dashboard_id)
+                published = True
+            except Exception:
+                published = False
+            scheds = [x.pause_status for x in w.lakeview.list_schedules(d.dashboard_id)]
+            out[d.display_name] = (published, scheds)
+        return out
+
+    src, tgt = dashboards(mig.s), dashboards(mig.t)
+    assert len(src) == 6 and any(p for p, _ in src.values())
+    assert sorted(tgt) == sorted(src)
+    for name, (published, scheds) in src.items():
+        assert tgt[name][0] == published, name
+        assert len(tgt[name][1]) == len(scheds), name
+        assert all(x == SchedulePauseStatus.PAUSED for x in tgt[name][1]), f"{name}: a schedule runs before cut-over"
+
+
+def test_genie_spaces_same_titles(mig):
+    def titles(w):
+        return sorted(sp.title for sp in w.genie.list_spaces().spaces or [])
+
+    assert len(titles(mig.s)) == 2
+    assert titles(mig.t) == titles(mig.s)
 
 
 # ---------- jobs ----------

@@ -188,7 +188,7 @@ async fn typical_sql_jobs_reference_seeded_objects() {
             }
         }
     }
-    assert_eq!(seen, 7);
+    assert_eq!(seen, 6);
 }
 
 #[tokio::test]

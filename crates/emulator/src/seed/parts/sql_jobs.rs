@@ -1,7 +1,9 @@
 //! Jobs that run SQL queries, alerts and dashboards, a seed part ([`super`]): a daily SQL
 //! reports refresh (a query task, then an alert task with subscriptions), dashboard snapshots
-//! (an AI/BI dashboard task subscribing a user and a notification destination, then a legacy
-//! dashboard task), and SQL quality alerts (two alert tasks after a query task) — [`SHAPES`].
+//! (an AI/BI dashboard task subscribing a user and a notification destination; no legacy
+//! dashboard task: the platform refuses one naming a dashboard the target lacks, and legacy
+//! dashboards are not re-created, so such a job cannot be migrated whole — the engine's unit
+//! tests cover it), and SQL quality alerts (two alert tasks after a query task) — [`SHAPES`].
 //!
 //! New jobs like the other parts' (same store, same defaults), created after every earlier
 //! job, ids from a fork of the generator (salt [`SALT`]). Planned naming their queries,
@@ -87,11 +89,7 @@ fn settings(shape: usize, round: usize, plan: &Plan) -> Value {
                 {"task_key": "snapshot_sales", "dashboard_task": {
                     "dashboard_id": pick(&plan.dashboards, round * 6), "warehouse_id": wh,
                     "subscription": {"custom_subject": "Sales this week", "paused": false,
-                        "subscribers": [user(3), {"destination_id": pick(&plan.destinations, 0)}]}}},
-                {"task_key": "legacy_sales", "sql_task": {"warehouse_id": wh, "dashboard": {
-                    "dashboard_id": pick(&plan.legacy_dashboards, round * 2),
-                    "subscriptions": [user(4)], "custom_subject": "Legacy sales",
-                    "pause_subscriptions": true}}}
+                        "subscribers": [user(3), {"destination_id": pick(&plan.destinations, 0)}]}}}
             ],
             "schedule": {"quartz_cron_expression": "0 0 7 ? * MON", "timezone_id": "UTC",
                          "pause_status": "PAUSED"}
@@ -244,7 +242,7 @@ mod tests {
         let has = |p: &str| tasks.iter().filter(|t| t.pointer(p).is_some()).count();
         assert_eq!(has("/sql_task/query/query_id"), 2);
         assert_eq!(has("/sql_task/alert/alert_id"), 3);
-        assert_eq!(has("/sql_task/dashboard/dashboard_id"), 1);
+        assert_eq!(has("/sql_task/dashboard/dashboard_id"), 0, "no legacy dashboard task");
         assert_eq!(has("/dashboard_task/dashboard_id"), 1);
         let d = tasks
             .iter()
