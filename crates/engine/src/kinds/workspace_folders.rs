@@ -132,14 +132,17 @@ pub(crate) async fn target_object(
 }
 
 /// The kinds whose objects live in the workspace tree, with the ledger key of the object at
-/// `path`: the path itself, or a dashboard's (the path less `.lvdash.json`).
-fn in_tree(path: &str) -> [(&'static str, Option<&str>); 5] {
+/// `path`: the path itself, or a dashboard's or a v2 alert's (the path less its suffix).
+fn in_tree(path: &str) -> [(&'static str, Option<&str>); 8] {
     [
         (NAME, Some(path)),
         (super::notebooks::NAME, Some(path)),
         (super::repos::NAME, Some(path)),
         (super::dashboards::NAME, path.strip_suffix(".lvdash.json")),
         (super::genie_spaces::NAME, Some(path)),
+        (super::sql_queries::NAME, Some(path)),
+        (super::sql_alerts::NAME, Some(path)),
+        (super::sql_alerts_v2::NAME, path.strip_suffix(".dbalert.json")),
     ]
 }
 
