@@ -23,6 +23,7 @@ use brickport_api::types::lakeview::{Dashboard, PublishRequest};
 use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
+use super::reference as r;
 use super::shared::{in_repos, normalise_path};
 use super::snapshot::Lookup;
 use super::{
@@ -44,21 +45,6 @@ pub const NAME: &str = "dashboards";
 pub struct Dashboards;
 
 const WAREHOUSES: &[&str] = &[super::sql_warehouses::NAME];
-
-const fn r(
-    path: &'static str,
-    kinds: &'static [&'static str],
-    by: RefBy,
-    required: bool,
-) -> Reference {
-    Reference {
-        path,
-        kinds,
-        by,
-        required,
-        deferred: false,
-    }
-}
 
 const REFS: &[Reference] = &[
     r(

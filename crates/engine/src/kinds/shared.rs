@@ -6,8 +6,24 @@ use std::future::Future;
 
 use serde_json::Value;
 
-use super::{Ctx, KindFuture, TargetObject};
+use super::{Ctx, KindFuture, RefBy, Reference, TargetObject};
 use crate::EngineError;
+
+/// A reference resolved as soon as its object is (never deferred): the usual declaration.
+pub(crate) const fn reference(
+    path: &'static str,
+    kinds: &'static [&'static str],
+    by: RefBy,
+    required: bool,
+) -> Reference {
+    Reference {
+        path,
+        kinds,
+        by,
+        required,
+        deferred: false,
+    }
+}
 
 /// The tag a created cluster or job carries, holding its source id: the migration's mark
 /// ([`super::Kind::owns`]).
