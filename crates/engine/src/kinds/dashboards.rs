@@ -25,7 +25,6 @@ use serde_json::Value;
 
 use super::reference as r;
 use super::shared::{in_repos, normalise_path};
-use super::snapshot::Lookup;
 use super::{
     Created, Ctx, Detail, Kind, KindFuture, Mode, ObjectStream, RefBy, Reference, SkipReason,
     SourceObject, TargetObject, from_json,
@@ -249,25 +248,17 @@ impl Kind for Dashboards {
         Box::pin(async move {
             // The run's first lookup comes from one reading of the target's dashboards; a
             // later one reads only those of the same display name.
-            let listed = ctx
-                .cache
-                .first_lookup(NAME, &obj.key, || target_keys(ctx, None))
-                .await?;
-            let id = match listed {
-                Lookup::Id(id) => Some(id),
-                Lookup::Absent => None,
-                Lookup::Ask => {
-                    let name = desired.get("display_name").and_then(Value::as_str);
-                    let keys = target_keys(ctx, Some(name.unwrap_or_default())).await?;
-                    keys.into_iter()
-                        .find(|(k, _)| *k == obj.key)
-                        .map(|(_, id)| id)
-                }
+            let snapshot = || target_keys(ctx, None);
+            let ask = || async {
+                let name = desired.get("display_name").and_then(Value::as_str);
+                let keys = target_keys(ctx, Some(name.unwrap_or_default())).await?;
+                Ok(keys
+                    .into_iter()
+                    .find(|(k, _)| *k == obj.key)
+                    .map(|(_, id)| id))
             };
-            match id {
-                Some(id) => read(ctx, &id).await,
-                None => Ok(None),
-            }
+            let read = |id: String| async move { read(ctx, &id).await };
+            super::shared::find_by_id(ctx, NAME, &obj.key, snapshot, ask, read).await
         })
     }
 

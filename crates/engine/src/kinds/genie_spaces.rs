@@ -21,7 +21,6 @@ use serde_json::{Map, Value, json};
 
 use super::dashboards::{parsed, serialized};
 use super::shared::normalise_path;
-use super::snapshot::Lookup;
 use super::{
     Action, Category, Created, Ctx, Detail, Kind, KindFuture, ObjectStream, RefBy, Reference,
     SourceObject, TargetObject, catalogs, from_json,
@@ -292,22 +291,15 @@ impl Kind for GenieSpaces {
         _: &'a Value,
     ) -> KindFuture<'a, Option<TargetObject>> {
         Box::pin(async move {
-            let listed = ctx
-                .cache
-                .first_lookup(NAME, &obj.key, || target_keys(ctx))
-                .await?;
-            let id = match listed {
-                Lookup::Id(id) => Some(id),
-                Lookup::Absent => None,
-                Lookup::Ask => (target_keys(ctx).await?)
+            let ask = || async {
+                let keys = target_keys(ctx).await?;
+                Ok(keys
                     .into_iter()
                     .find(|(k, _)| *k == obj.key)
-                    .map(|(_, id)| id),
+                    .map(|(_, id)| id))
             };
-            match id {
-                Some(id) => read(ctx, &id).await,
-                None => Ok(None),
-            }
+            let read = |id: String| async move { read(ctx, &id).await };
+            super::shared::find_by_id(ctx, NAME, &obj.key, || target_keys(ctx), ask, read).await
         })
     }
 

@@ -1,11 +1,12 @@
 //! Helpers every kind may use (not any one kind's): typed values to and from JSON, the usual
-//! `get`, the name-collision check, workspace paths, the migration's tag, and the principal
-//! running the migration.
+//! `get`, the usual `find` through the run's snapshot, the name-collision check, workspace
+//! paths, the migration's tag, and the principal running the migration.
 
 use std::future::Future;
 
 use serde_json::Value;
 
+use super::snapshot::Lookup;
 use super::{Ctx, KindFuture, RefBy, Reference, TargetObject};
 use crate::EngineError;
 
@@ -22,6 +23,37 @@ pub(crate) const fn reference(
         by,
         required,
         deferred: false,
+    }
+}
+
+/// `find` for a kind whose objects are read by id, found by a natural key `key`: the run's
+/// first lookup answers from one snapshot of the target (`snapshot`: every object's key and
+/// id), a later one (after a create whose answer was lost) from `ask` (the id found afresh,
+/// the cheapest way the kind has); a hit is read with `read` either way.
+pub(crate) async fn find_by_id<S, SF, A, AF, R, RF>(
+    ctx: &Ctx,
+    kind: &'static str,
+    key: &str,
+    snapshot: S,
+    ask: A,
+    read: R,
+) -> Result<Option<TargetObject>, EngineError>
+where
+    S: FnOnce() -> SF,
+    SF: Future<Output = Result<Vec<(String, String)>, EngineError>>,
+    A: FnOnce() -> AF,
+    AF: Future<Output = Result<Option<String>, EngineError>>,
+    R: FnOnce(String) -> RF,
+    RF: Future<Output = Result<Option<TargetObject>, EngineError>>,
+{
+    let id = match ctx.cache.first_lookup(kind, key, snapshot).await? {
+        Lookup::Id(id) => Some(id),
+        Lookup::Absent => None,
+        Lookup::Ask => ask().await?,
+    };
+    match id {
+        Some(id) => read(id).await,
+        None => Ok(None),
     }
 }
 
