@@ -72,9 +72,8 @@ const REFS: &[Reference] = &[
 
 /// A dashboard's natural key: its folder and display name.
 fn key_of(d: &Dashboard) -> String {
-    let parent = normalise_path(d.parent_path.as_deref().unwrap_or(""));
-    let parent = parent.trim_end_matches('/');
-    format!("{parent}/{}", d.display_name.as_deref().unwrap_or(""))
+    let name = d.display_name.as_deref().unwrap_or_default();
+    super::shared::tree_key(d.parent_path.as_deref(), name)
 }
 
 /// The draft with `id` in `ws`, unless it is gone or in the trash.
@@ -228,15 +227,8 @@ impl Kind for Dashboards {
         // as they come; a full listing reads the rest too.
         let full = detail == Detail::Full;
         let width = ctx.opts.max_concurrency.max(1);
-        Box::pin(
-            ctx.source
-                .lakeview()
-                .list()
-                .map_err(EngineError::from)
-                .map_ok(move |d| source_object(ctx, d, full))
-                .try_buffered(width)
-                .try_filter_map(|o| std::future::ready(Ok(o))),
-        )
+        let listed = ctx.source.lakeview().list();
+        super::shared::read_each(listed, width, move |d| source_object(ctx, d, full))
     }
 
     fn find<'a>(

@@ -217,15 +217,8 @@ impl Kind for Pipelines {
         // one reads each pipeline, a few at a time, handed on as they come.
         let full = detail == Detail::Full;
         let width = ctx.opts.max_concurrency.max(1);
-        Box::pin(
-            ctx.source
-                .pipelines()
-                .list(&PipelineListQuery::default())
-                .map_err(EngineError::from)
-                .map_ok(move |p| source_object(ctx, p, full))
-                .try_buffered(width)
-                .try_filter_map(|o| std::future::ready(Ok(o))),
-        )
+        let listed = ctx.source.pipelines().list(&PipelineListQuery::default());
+        super::shared::read_each(listed, width, move |p| source_object(ctx, p, full))
     }
 
     fn find<'a>(

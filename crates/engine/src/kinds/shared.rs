@@ -7,7 +7,7 @@ use std::future::Future;
 use serde_json::Value;
 
 use super::snapshot::Lookup;
-use super::{Ctx, KindFuture, RefBy, Reference, TargetObject};
+use super::{Ctx, KindFuture, ObjectStream, RefBy, Reference, TargetObject};
 use crate::EngineError;
 
 /// A reference resolved as soon as its object is (never deferred): the usual declaration.
@@ -72,6 +72,35 @@ pub fn normalise_path(p: &str) -> String {
         _ => &parts[..],
     };
     format!("/{}", parts.join("/"))
+}
+
+/// The natural key of an object named `name` in workspace folder `parent` (normalised: the
+/// API may answer it with a `/Workspace` prefix; at the root when it has none): the key of
+/// every kind whose objects sit in the workspace tree without a path of their own (SQL
+/// objects, dashboards, Genie spaces).
+pub(crate) fn tree_key(parent: Option<&str>, name: &str) -> String {
+    let parent = normalise_path(parent.unwrap_or(""));
+    format!("{}/{name}", parent.trim_end_matches('/'))
+}
+
+/// The source objects of a listing whose items each need more requests (a read, their
+/// libraries...): `read` makes one, `width` at a time, handed on in order as they come
+/// (`None`: left out).
+pub(crate) fn read_each<'a, T, S, F, Fut>(listed: S, width: usize, read: F) -> ObjectStream<'a>
+where
+    S: futures::Stream<Item = Result<T, brickport_api::ApiError>> + Send + 'a,
+    F: FnMut(T) -> Fut + Send + 'a,
+    Fut: Future<Output = Result<Option<super::SourceObject>, EngineError>> + Send + 'a,
+    T: Send + 'a,
+{
+    use futures::TryStreamExt;
+    Box::pin(
+        listed
+            .map_err(EngineError::from)
+            .map_ok(read)
+            .try_buffered(width)
+            .try_filter_map(|o| std::future::ready(Ok(o))),
+    )
 }
 
 /// The folder `parent_path` of a spec held out of it (in the side-car, put back by

@@ -20,14 +20,8 @@ use crate::EngineError;
 /// What the API answers for the owner of an object whose owner was deleted.
 const UNAVAILABLE: &str = "Unavailable";
 
-/// The natural key of an object named `name` in folder `parent` (normalised: the API may
-/// answer it with a `/Workspace` prefix).
-pub(crate) fn key_of(parent: Option<&str>, name: &str) -> String {
-    match parent.map(super::shared::normalise_path) {
-        Some(p) if p != "/" => format!("{p}/{name}"),
-        _ => format!("/{name}"),
-    }
-}
+/// The natural key of an object named `name` in folder `parent`.
+pub(crate) use super::shared::tree_key as key_of;
 
 /// The workspace root, where an object without a folder of its own is created.
 pub(crate) const ROOT: &str = "/";
@@ -93,8 +87,8 @@ pub(crate) fn payload<T: serde::de::DeserializeOwned>(
     super::from_json(kind, key, &v)
 }
 
-/// The source objects of a listing whose items must each be read (the list has no folder):
-/// `read` makes one, a few at a time, handed on as they come (`None`: left out).
+/// The source objects of a listing whose items must each be read (the list has no folder),
+/// at most 8 at a time.
 pub(crate) fn read_each<'a, T, S, F, Fut>(ctx: &'a Ctx, listed: S, read: F) -> ObjectStream<'a>
 where
     S: Stream<Item = Result<T, brickport_api::ApiError>> + Send + 'a,
@@ -102,14 +96,7 @@ where
     Fut: Future<Output = Result<Option<SourceObject>, EngineError>> + Send + 'a,
     T: Send + 'a,
 {
-    let width = ctx.opts.max_concurrency.clamp(1, 8);
-    Box::pin(
-        listed
-            .map_err(EngineError::from)
-            .map_ok(read)
-            .try_buffered(width)
-            .try_filter_map(|o| std::future::ready(Ok(o))),
-    )
+    super::shared::read_each(listed, ctx.opts.max_concurrency.clamp(1, 8), read)
 }
 
 /// A source object done in an earlier run, when resuming (`--resume`): its key from the
