@@ -187,15 +187,9 @@ async fn settle(
 /// a few clusters at a time).
 fn list(ctx: &Ctx, full: bool) -> ObjectStream<'_> {
     let width = ctx.opts.max_concurrency.max(1);
-    Box::pin(
-        ctx.source
-            .clusters()
-            .list()
-            .map_err(EngineError::from)
-            .map_ok(move |c| source_object(ctx, c, full))
-            .try_buffered(width)
-            .try_filter_map(|o| std::future::ready(Ok(o))),
-    )
+    super::shared::read_each(ctx.source.clusters().list(), width, move |c| {
+        source_object(ctx, c, full)
+    })
 }
 
 async fn source_object(

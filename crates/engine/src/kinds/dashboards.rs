@@ -23,8 +23,8 @@ use brickport_api::types::lakeview::{Dashboard, PublishRequest};
 use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
+use super::reference as r;
 use super::shared::{in_repos, normalise_path};
-use super::snapshot::Lookup;
 use super::{
     Created, Ctx, Detail, Kind, KindFuture, Mode, ObjectStream, RefBy, Reference, SkipReason,
     SourceObject, TargetObject, from_json,
@@ -44,21 +44,6 @@ pub const NAME: &str = "dashboards";
 pub struct Dashboards;
 
 const WAREHOUSES: &[&str] = &[super::sql_warehouses::NAME];
-
-const fn r(
-    path: &'static str,
-    kinds: &'static [&'static str],
-    by: RefBy,
-    required: bool,
-) -> Reference {
-    Reference {
-        path,
-        kinds,
-        by,
-        required,
-        deferred: false,
-    }
-}
 
 const REFS: &[Reference] = &[
     r(
@@ -87,9 +72,8 @@ const REFS: &[Reference] = &[
 
 /// A dashboard's natural key: its folder and display name.
 fn key_of(d: &Dashboard) -> String {
-    let parent = normalise_path(d.parent_path.as_deref().unwrap_or(""));
-    let parent = parent.trim_end_matches('/');
-    format!("{parent}/{}", d.display_name.as_deref().unwrap_or(""))
+    let name = d.display_name.as_deref().unwrap_or_default();
+    super::shared::tree_key(d.parent_path.as_deref(), name)
 }
 
 /// The draft with `id` in `ws`, unless it is gone or in the trash.
@@ -243,15 +227,8 @@ impl Kind for Dashboards {
         // as they come; a full listing reads the rest too.
         let full = detail == Detail::Full;
         let width = ctx.opts.max_concurrency.max(1);
-        Box::pin(
-            ctx.source
-                .lakeview()
-                .list()
-                .map_err(EngineError::from)
-                .map_ok(move |d| source_object(ctx, d, full))
-                .try_buffered(width)
-                .try_filter_map(|o| std::future::ready(Ok(o))),
-        )
+        let listed = ctx.source.lakeview().list();
+        super::shared::read_each(listed, width, move |d| source_object(ctx, d, full))
     }
 
     fn find<'a>(
@@ -263,25 +240,17 @@ impl Kind for Dashboards {
         Box::pin(async move {
             // The run's first lookup comes from one reading of the target's dashboards; a
             // later one reads only those of the same display name.
-            let listed = ctx
-                .cache
-                .first_lookup(NAME, &obj.key, || target_keys(ctx, None))
-                .await?;
-            let id = match listed {
-                Lookup::Id(id) => Some(id),
-                Lookup::Absent => None,
-                Lookup::Ask => {
-                    let name = desired.get("display_name").and_then(Value::as_str);
-                    let keys = target_keys(ctx, Some(name.unwrap_or_default())).await?;
-                    keys.into_iter()
-                        .find(|(k, _)| *k == obj.key)
-                        .map(|(_, id)| id)
-                }
+            let snapshot = || target_keys(ctx, None);
+            let ask = || async {
+                let name = desired.get("display_name").and_then(Value::as_str);
+                let keys = target_keys(ctx, Some(name.unwrap_or_default())).await?;
+                Ok(keys
+                    .into_iter()
+                    .find(|(k, _)| *k == obj.key)
+                    .map(|(_, id)| id))
             };
-            match id {
-                Some(id) => read(ctx, &id).await,
-                None => Ok(None),
-            }
+            let read = |id: String| async move { read(ctx, &id).await };
+            super::shared::find_by_id(ctx, NAME, &obj.key, snapshot, ask, read).await
         })
     }
 

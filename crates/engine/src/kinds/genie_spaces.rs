@@ -21,7 +21,6 @@ use serde_json::{Map, Value, json};
 
 use super::dashboards::{parsed, serialized};
 use super::shared::normalise_path;
-use super::snapshot::Lookup;
 use super::{
     Action, Category, Created, Ctx, Detail, Kind, KindFuture, ObjectStream, RefBy, Reference,
     SourceObject, TargetObject, catalogs, from_json,
@@ -35,26 +34,25 @@ pub const NAME: &str = "genie_spaces";
 pub struct GenieSpaces;
 
 const REFS: &[Reference] = &[
-    Reference {
-        path: "parent_path",
-        kinds: &[super::workspace_folders::NAME],
-        by: RefBy::Key,
-        required: true,
-        deferred: false,
-    },
-    Reference {
-        path: "warehouse_id",
-        kinds: &[super::sql_warehouses::NAME],
-        by: RefBy::Id,
-        required: true,
-        deferred: false,
-    },
+    super::reference(
+        "parent_path",
+        &[super::workspace_folders::NAME],
+        RefBy::Key,
+        true,
+    ),
+    super::reference(
+        "warehouse_id",
+        &[super::sql_warehouses::NAME],
+        RefBy::Id,
+        true,
+    ),
 ];
 
 fn key_of(s: &GenieSpace) -> String {
-    let parent = normalise_path(s.parent_path.as_deref().unwrap_or(""));
-    let parent = parent.trim_end_matches('/');
-    format!("{parent}/{}", s.title.as_deref().unwrap_or(""))
+    super::shared::tree_key(
+        s.parent_path.as_deref(),
+        s.title.as_deref().unwrap_or_default(),
+    )
 }
 
 /// A space as read (either side) in the spec's shape.
@@ -274,15 +272,8 @@ impl Kind for GenieSpaces {
         // The list has no serialized space: a full listing reads each space, a few at a time.
         let full = detail == Detail::Full;
         let width = ctx.opts.max_concurrency.max(1);
-        Box::pin(
-            ctx.source
-                .genie()
-                .list()
-                .map_err(EngineError::from)
-                .map_ok(move |s| source_object(ctx, s, full))
-                .try_buffered(width)
-                .try_filter_map(|o| std::future::ready(Ok(o))),
-        )
+        let listed = ctx.source.genie().list();
+        super::shared::read_each(listed, width, move |s| source_object(ctx, s, full))
     }
 
     fn find<'a>(
@@ -292,22 +283,15 @@ impl Kind for GenieSpaces {
         _: &'a Value,
     ) -> KindFuture<'a, Option<TargetObject>> {
         Box::pin(async move {
-            let listed = ctx
-                .cache
-                .first_lookup(NAME, &obj.key, || target_keys(ctx))
-                .await?;
-            let id = match listed {
-                Lookup::Id(id) => Some(id),
-                Lookup::Absent => None,
-                Lookup::Ask => (target_keys(ctx).await?)
+            let ask = || async {
+                let keys = target_keys(ctx).await?;
+                Ok(keys
                     .into_iter()
                     .find(|(k, _)| *k == obj.key)
-                    .map(|(_, id)| id),
+                    .map(|(_, id)| id))
             };
-            match id {
-                Some(id) => read(ctx, &id).await,
-                None => Ok(None),
-            }
+            let read = |id: String| async move { read(ctx, &id).await };
+            super::shared::find_by_id(ctx, NAME, &obj.key, || target_keys(ctx), ask, read).await
         })
     }
 

@@ -32,7 +32,6 @@ use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
 use super::shared::SOURCE_ID_TAG;
-use super::snapshot::Lookup;
 use super::{After, Detail};
 use super::{
     Created, Ctx, Kind, KindFuture, Needed, ObjectStream, RefBy, Reference, SourceObject,
@@ -330,46 +329,36 @@ impl Kind for Jobs {
                 .to_string();
             // The first lookup of a run comes from one listing of the target's jobs (one
             // `list?name=` per job costs a request each on a 30/s family).
-            let listed = ctx
-                .cache
-                .first_lookup(NAME, &obj.source_id, || async {
-                    Ok(ctx
-                        .target
-                        .jobs()
-                        .list(&JobListQuery::default())
-                        .try_filter_map(|j| async move {
-                            Ok(tag_of(&j)
-                                .zip(j.job_id)
-                                .map(|(t, id)| (t.to_string(), id.to_string())))
-                        })
-                        .try_collect()
-                        .await?)
-                })
-                .await?;
-            let id = match listed {
-                Lookup::Id(id) => Some(id),
-                Lookup::Absent => None,
-                Lookup::Ask => {
-                    let q = JobListQuery {
-                        name: Some(name.clone()),
-                        ..JobListQuery::default()
-                    };
-                    ctx.target
-                        .jobs()
-                        .list(&q)
-                        .try_filter(|j| {
-                            std::future::ready(tag_of(j) == Some(obj.source_id.as_str()))
-                        })
-                        .try_next()
-                        .await?
-                        .and_then(|j| j.job_id)
-                        .map(|id| id.to_string())
-                }
+            let snapshot = || async {
+                Ok(ctx
+                    .target
+                    .jobs()
+                    .list(&JobListQuery::default())
+                    .try_filter_map(|j| async move {
+                        Ok(tag_of(&j)
+                            .zip(j.job_id)
+                            .map(|(t, id)| (t.to_string(), id.to_string())))
+                    })
+                    .try_collect()
+                    .await?)
             };
-            match id {
-                Some(id) => read(ctx, &id).await,
-                None => Ok(None),
-            }
+            let ask = || async {
+                let q = JobListQuery {
+                    name: Some(name.clone()),
+                    ..JobListQuery::default()
+                };
+                Ok(ctx
+                    .target
+                    .jobs()
+                    .list(&q)
+                    .try_filter(|j| std::future::ready(tag_of(j) == Some(obj.source_id.as_str())))
+                    .try_next()
+                    .await?
+                    .and_then(|j| j.job_id)
+                    .map(|id| id.to_string()))
+            };
+            let read = |id: String| async move { read(ctx, &id).await };
+            super::shared::find_by_id(ctx, NAME, &obj.source_id, snapshot, ask, read).await
         })
     }
 

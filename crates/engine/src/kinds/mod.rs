@@ -119,7 +119,7 @@ pub mod workspace_folders;
 pub use cut_over::{CutOver, ObjectIn, Part};
 pub use facts::{Facts, Needed};
 pub use objects::{Created, Deleted, Drift, InTarget, Mode, SourceObject, TargetObject, Written};
-pub(crate) use shared::{collision_check, delete_by, from_json, get_by_id, to_json};
+pub(crate) use shared::{collision_check, delete_by, from_json, get_by_id, reference, to_json};
 pub use table::select;
 
 /// The table of kinds, in a stable order (the report's order). One line per kind.

@@ -25,7 +25,6 @@ use brickport_api::types::pipelines::{
 use futures::TryStreamExt;
 use serde_json::Value;
 
-use super::snapshot::Lookup;
 use super::{After, Detail, Mode, Needed};
 use super::{
     Created, Ctx, Kind, KindFuture, ObjectStream, RefBy, Reference, SourceObject, TargetObject,
@@ -218,15 +217,8 @@ impl Kind for Pipelines {
         // one reads each pipeline, a few at a time, handed on as they come.
         let full = detail == Detail::Full;
         let width = ctx.opts.max_concurrency.max(1);
-        Box::pin(
-            ctx.source
-                .pipelines()
-                .list(&PipelineListQuery::default())
-                .map_err(EngineError::from)
-                .map_ok(move |p| source_object(ctx, p, full))
-                .try_buffered(width)
-                .try_filter_map(|o| std::future::ready(Ok(o))),
-        )
+        let listed = ctx.source.pipelines().list(&PipelineListQuery::default());
+        super::shared::read_each(listed, width, move |p| source_object(ctx, p, full))
     }
 
     fn find<'a>(
@@ -238,28 +230,21 @@ impl Kind for Pipelines {
         Box::pin(async move {
             // The first lookup of a run comes from one listing of the target's pipelines; a
             // later one (after a create whose answer was lost) asks by name.
-            let listed = ctx
-                .cache
-                .first_lookup(NAME, &obj.key, || async {
-                    Ok(all(ctx, false)
-                        .await?
-                        .into_iter()
-                        .filter_map(|p| Some((p.name?, p.pipeline_id?)))
-                        .collect())
-                })
-                .await?;
-            let id = match listed {
-                Lookup::Id(id) => Some(id),
-                Lookup::Absent => None,
-                Lookup::Ask => (ctx.target.pipelines().named(&obj.key).await?)
+            let snapshot = || async {
+                Ok(all(ctx, false)
+                    .await?
+                    .into_iter()
+                    .filter_map(|p| Some((p.name?, p.pipeline_id?)))
+                    .collect())
+            };
+            let ask = || async {
+                Ok((ctx.target.pipelines().named(&obj.key).await?)
                     .into_iter()
                     .filter(|p| p.state.as_deref() != Some("DELETED"))
-                    .find_map(|p| p.pipeline_id),
+                    .find_map(|p| p.pipeline_id))
             };
-            match id {
-                Some(id) => read(ctx, &id).await,
-                None => Ok(None),
-            }
+            let read = |id: String| async move { read(ctx, &id).await };
+            super::shared::find_by_id(ctx, NAME, &obj.key, snapshot, ask, read).await
         })
     }
 

@@ -1,13 +1,61 @@
 //! Helpers every kind may use (not any one kind's): typed values to and from JSON, the usual
-//! `get`, the name-collision check, workspace paths, the migration's tag, and the principal
-//! running the migration.
+//! `get`, the usual `find` through the run's snapshot, the name-collision check, workspace
+//! paths, the migration's tag, and the principal running the migration.
 
 use std::future::Future;
 
 use serde_json::Value;
 
-use super::{Ctx, KindFuture, TargetObject};
+use super::snapshot::Lookup;
+use super::{Ctx, KindFuture, ObjectStream, RefBy, Reference, TargetObject};
 use crate::EngineError;
+
+/// A reference resolved as soon as its object is (never deferred): the usual declaration.
+pub(crate) const fn reference(
+    path: &'static str,
+    kinds: &'static [&'static str],
+    by: RefBy,
+    required: bool,
+) -> Reference {
+    Reference {
+        path,
+        kinds,
+        by,
+        required,
+        deferred: false,
+    }
+}
+
+/// `find` for a kind whose objects are read by id, found by a natural key `key`: the run's
+/// first lookup answers from one snapshot of the target (`snapshot`: every object's key and
+/// id), a later one (after a create whose answer was lost) from `ask` (the id found afresh,
+/// the cheapest way the kind has); a hit is read with `read` either way.
+pub(crate) async fn find_by_id<S, SF, A, AF, R, RF>(
+    ctx: &Ctx,
+    kind: &'static str,
+    key: &str,
+    snapshot: S,
+    ask: A,
+    read: R,
+) -> Result<Option<TargetObject>, EngineError>
+where
+    S: FnOnce() -> SF,
+    SF: Future<Output = Result<Vec<(String, String)>, EngineError>>,
+    A: FnOnce() -> AF,
+    AF: Future<Output = Result<Option<String>, EngineError>>,
+    R: FnOnce(String) -> RF,
+    RF: Future<Output = Result<Option<TargetObject>, EngineError>>,
+{
+    let id = match ctx.cache.first_lookup(kind, key, snapshot).await? {
+        Lookup::Id(id) => Some(id),
+        Lookup::Absent => None,
+        Lookup::Ask => ask().await?,
+    };
+    match id {
+        Some(id) => read(id).await,
+        None => Ok(None),
+    }
+}
 
 /// The tag a created cluster or job carries, holding its source id: the migration's mark
 /// ([`super::Kind::owns`]).
@@ -24,6 +72,35 @@ pub fn normalise_path(p: &str) -> String {
         _ => &parts[..],
     };
     format!("/{}", parts.join("/"))
+}
+
+/// The natural key of an object named `name` in workspace folder `parent` (normalised: the
+/// API may answer it with a `/Workspace` prefix; at the root when it has none): the key of
+/// every kind whose objects sit in the workspace tree without a path of their own (SQL
+/// objects, dashboards, Genie spaces).
+pub(crate) fn tree_key(parent: Option<&str>, name: &str) -> String {
+    let parent = normalise_path(parent.unwrap_or(""));
+    format!("{}/{name}", parent.trim_end_matches('/'))
+}
+
+/// The source objects of a listing whose items each need more requests (a read, their
+/// libraries...): `read` makes one, `width` at a time, handed on in order as they come
+/// (`None`: left out).
+pub(crate) fn read_each<'a, T, S, F, Fut>(listed: S, width: usize, read: F) -> ObjectStream<'a>
+where
+    S: futures::Stream<Item = Result<T, brickport_api::ApiError>> + Send + 'a,
+    F: FnMut(T) -> Fut + Send + 'a,
+    Fut: Future<Output = Result<Option<super::SourceObject>, EngineError>> + Send + 'a,
+    T: Send + 'a,
+{
+    use futures::TryStreamExt;
+    Box::pin(
+        listed
+            .map_err(EngineError::from)
+            .map_ok(read)
+            .try_buffered(width)
+            .try_filter_map(|o| std::future::ready(Ok(o))),
+    )
 }
 
 /// The folder `parent_path` of a spec held out of it (in the side-car, put back by

@@ -16,12 +16,13 @@
 use brickport_api::ApiResultExt;
 use brickport_api::types::sql_queries::{ALERT_UPDATABLE, Alert, CreateAlert, UpdateAlert};
 use futures::TryStreamExt;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
+use super::reference as r;
 use super::sql_objects::{self, key_of, owner};
 use super::{
     Created, Ctx, Detail, Kind, KindFuture, ObjectStream, RefBy, Reference, SourceObject,
-    TargetObject, from_json,
+    TargetObject,
 };
 use super::{Deleted, InTarget};
 use crate::EngineError;
@@ -31,21 +32,6 @@ pub const NAME: &str = "sql_alerts";
 
 /// Databricks SQL alerts (current API).
 pub struct SqlAlerts;
-
-const fn r(
-    path: &'static str,
-    kinds: &'static [&'static str],
-    by: RefBy,
-    required: bool,
-) -> Reference {
-    Reference {
-        path,
-        kinds,
-        by,
-        required,
-        deferred: false,
-    }
-}
 
 const REFS: &[Reference] = &[
     r("query_id", &[super::sql_queries::NAME], RefBy::Id, true),
@@ -75,7 +61,7 @@ const FIELDS: &[&str] = &[
 ];
 
 fn trashed(a: &Alert) -> bool {
-    a.lifecycle_state.as_deref() == Some("TRASHED")
+    sql_objects::trashed(a.lifecycle_state.as_deref())
 }
 
 fn key(a: &Alert) -> String {
@@ -89,13 +75,7 @@ fn key(a: &Alert) -> String {
 /// spec of a source alert and the body of a target one.
 fn shape(a: &Alert) -> Result<Value, EngineError> {
     let raw = super::to_json(NAME, &key(a), a)?;
-    let mut out: Map<String, Value> = FIELDS
-        .iter()
-        .filter_map(|f| Some((f.to_string(), raw.get(*f).filter(|v| !v.is_null())?.clone())))
-        .collect();
-    if let Some(p) = super::sql_objects::folder(a.parent_path.as_deref()) {
-        out.insert("parent_path".into(), json!(p));
-    }
+    let mut out = sql_objects::writable(&raw, FIELDS, a.parent_path.as_deref());
     if let Some(o) = owner(a.owner_user_name.as_deref()) {
         out.insert("owner_user_name".into(), json!(o));
     }
@@ -154,11 +134,7 @@ async fn target_names(ctx: &Ctx) -> Result<Vec<(String, String)>, EngineError> {
 }
 
 fn alert_of(key: &str, desired: &Value) -> Result<Alert, EngineError> {
-    let mut v = desired.clone();
-    if let Value::Object(m) = &mut v {
-        m.retain(|_, x| !x.is_null());
-    }
-    from_json(NAME, key, &v)
+    sql_objects::payload(NAME, key, desired, &[])
 }
 
 /// Changes the fields of target alert `id` that `desired` has and `current` lacks.
@@ -198,16 +174,8 @@ impl Kind for SqlAlerts {
     }
 
     fn list<'a>(&'a self, ctx: &'a Ctx, detail: Detail) -> ObjectStream<'a> {
-        let width = ctx.opts.max_concurrency.clamp(1, 8);
-        Box::pin(
-            ctx.source
-                .sql_alerts()
-                .list()
-                .map_err(EngineError::from)
-                .map_ok(move |a| source_object(ctx, a, detail))
-                .try_buffered(width)
-                .try_filter_map(|o| std::future::ready(Ok(o))),
-        )
+        let listed = ctx.source.sql_alerts().list();
+        sql_objects::read_each(ctx, listed, move |a| source_object(ctx, a, detail))
     }
 
     fn find<'a>(
@@ -217,11 +185,9 @@ impl Kind for SqlAlerts {
         desired: &'a Value,
     ) -> KindFuture<'a, Option<TargetObject>> {
         Box::pin(async move {
-            let name = desired["display_name"].as_str().unwrap_or_default();
-            let key = sql_objects::target_key(desired, &obj.key);
             let list = || target_names(ctx);
             let get = |id: String| async move { read(ctx, &id).await };
-            sql_objects::find(ctx, NAME, &key, name, list, get).await
+            sql_objects::find(ctx, NAME, &obj.key, desired, list, get).await
         })
     }
 

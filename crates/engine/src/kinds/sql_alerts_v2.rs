@@ -20,10 +20,11 @@ use brickport_api::types::sql_queries::AlertV2;
 use futures::TryStreamExt;
 use serde_json::{Map, Value, json};
 
+use super::reference as r;
 use super::sql_objects::{self, key_of};
 use super::{
     Created, Ctx, Detail, Kind, KindFuture, ObjectStream, RefBy, Reference, SourceObject,
-    TargetObject, from_json,
+    TargetObject,
 };
 use super::{Deleted, InTarget};
 use crate::EngineError;
@@ -36,21 +37,6 @@ pub const NAME: &str = "sql_alerts_v2";
 
 /// Databricks SQL alerts v2.
 pub struct SqlAlertsV2;
-
-const fn r(
-    path: &'static str,
-    kinds: &'static [&'static str],
-    by: RefBy,
-    required: bool,
-) -> Reference {
-    Reference {
-        path,
-        kinds,
-        by,
-        required,
-        deferred: false,
-    }
-}
 
 const REFS: &[Reference] = &[
     r(
@@ -117,13 +103,7 @@ fn key(a: &AlertV2) -> String {
 /// (before the pause) and a target's body.
 fn shape(a: &AlertV2) -> Result<Map<String, Value>, EngineError> {
     let raw = super::to_json(NAME, &key(a), a)?;
-    let mut out: Map<String, Value> = FIELDS
-        .iter()
-        .filter_map(|f| Some((f.to_string(), raw.get(*f).filter(|v| !v.is_null())?.clone())))
-        .collect();
-    if let Some(p) = super::sql_objects::folder(a.parent_path.as_deref()) {
-        out.insert("parent_path".into(), json!(p));
-    }
+    let mut out = sql_objects::writable(&raw, FIELDS, a.parent_path.as_deref());
     // Who it runs as, made explicit (the deprecated field, else whom the service runs it
     // as), so the copy runs as the same principal, not as the migrating one.
     let effective = &raw["effective_run_as"];
@@ -201,11 +181,7 @@ async fn source_object(ctx: &Ctx, a: AlertV2) -> Result<Option<SourceObject>, En
 }
 
 fn alert_of(key: &str, desired: &Value) -> Result<AlertV2, EngineError> {
-    let mut v = desired.clone();
-    if let Value::Object(m) = &mut v {
-        m.retain(|_, x| !x.is_null());
-    }
-    from_json(NAME, key, &v)
+    sql_objects::payload(NAME, key, desired, &[])
 }
 
 impl Kind for SqlAlertsV2 {

@@ -1,6 +1,7 @@
-//! What the Databricks SQL kinds (queries, alerts) share: their natural key (the folder and
-//! the display name), the owner as the API reads it, the lookup of a target object by that
-//! key, and the `update_mask` of a change.
+//! What the Databricks SQL kinds (queries, alerts, alerts v2) share: their natural key (the
+//! folder and the display name), the owner as the API reads it, the writable fields of a spec
+//! and the body sent back, the listing that reads each object, the lookup of a target object
+//! by that key, and the `update_mask` of a change.
 //!
 //! The current SQL API lists objects without their folder (`parent_path` comes only with a
 //! read by id), so finding an object by key reads the listed objects of that display name: the
@@ -9,24 +10,18 @@
 
 use std::future::Future;
 
-use futures::{StreamExt, TryStreamExt};
-use serde_json::Value;
+use futures::{Stream, StreamExt, TryStreamExt};
+use serde_json::{Map, Value, json};
 
 use super::snapshot::Lookup;
-use super::{Ctx, SourceObject, TargetObject};
+use super::{Ctx, ObjectStream, SourceObject, TargetObject};
 use crate::EngineError;
 
 /// What the API answers for the owner of an object whose owner was deleted.
 const UNAVAILABLE: &str = "Unavailable";
 
-/// The natural key of an object named `name` in folder `parent` (normalised: the API may
-/// answer it with a `/Workspace` prefix).
-pub(crate) fn key_of(parent: Option<&str>, name: &str) -> String {
-    match parent.map(super::shared::normalise_path) {
-        Some(p) if p != "/" => format!("{p}/{name}"),
-        _ => format!("/{name}"),
-    }
-}
+/// The natural key of an object named `name` in folder `parent`.
+pub(crate) use super::shared::tree_key as key_of;
 
 /// The workspace root, where an object without a folder of its own is created.
 pub(crate) const ROOT: &str = "/";
@@ -58,6 +53,52 @@ pub(crate) fn owner(name: Option<&str>) -> Option<String> {
         .map(str::to_string)
 }
 
+/// Whether an object's `lifecycle_state` says it is in the trash (found by a read by id, but
+/// no longer the object the key names).
+pub(crate) fn trashed(lifecycle_state: Option<&str>) -> bool {
+    lifecycle_state == Some("TRASHED")
+}
+
+/// The fields of `fields` that `raw` holds a value for, and its folder `parent` (normalised;
+/// none at the root): the part of a spec (or of a target's body) every SQL kind has.
+pub(crate) fn writable(raw: &Value, fields: &[&str], parent: Option<&str>) -> Map<String, Value> {
+    let mut out: Map<String, Value> = fields
+        .iter()
+        .filter_map(|f| Some((f.to_string(), raw.get(*f).filter(|v| !v.is_null())?.clone())))
+        .collect();
+    if let Some(p) = folder(parent) {
+        out.insert("parent_path".into(), json!(p));
+    }
+    out
+}
+
+/// The object a create or an update sends: `desired` without the fields `besides` (sent by
+/// other calls) and without its nulls.
+pub(crate) fn payload<T: serde::de::DeserializeOwned>(
+    kind: &'static str,
+    key: &str,
+    desired: &Value,
+    besides: &[&str],
+) -> Result<T, EngineError> {
+    let mut v = desired.clone();
+    if let Value::Object(m) = &mut v {
+        m.retain(|k, x| !x.is_null() && !besides.contains(&k.as_str()));
+    }
+    super::from_json(kind, key, &v)
+}
+
+/// The source objects of a listing whose items must each be read (the list has no folder),
+/// at most 8 at a time.
+pub(crate) fn read_each<'a, T, S, F, Fut>(ctx: &'a Ctx, listed: S, read: F) -> ObjectStream<'a>
+where
+    S: Stream<Item = Result<T, brickport_api::ApiError>> + Send + 'a,
+    F: FnMut(T) -> Fut + Send + 'a,
+    Fut: Future<Output = Result<Option<SourceObject>, EngineError>> + Send + 'a,
+    T: Send + 'a,
+{
+    super::shared::read_each(listed, ctx.opts.max_concurrency.clamp(1, 8), read)
+}
+
 /// A source object done in an earlier run, when resuming (`--resume`): its key from the
 /// ledger, so it is not read again (its folder needs a read).
 pub(crate) fn resumed(
@@ -77,13 +118,14 @@ pub(crate) fn resumed(
     Ok(Some(obj))
 }
 
-/// The target object with key `key` (display name `name`). `list` gives every target
-/// object's id and display name; `read` reads one by id (`None`: gone, or trashed).
+/// The target object of source object `source_key` whose desired body is `desired` (its key
+/// there: [`target_key`]). `list` gives every target object's id and display name; `read`
+/// reads one by id (`None`: gone, or trashed).
 pub(crate) async fn find<L, LF, R, RF>(
     ctx: &Ctx,
     kind: &'static str,
-    key: &str,
-    name: &str,
+    source_key: &str,
+    desired: &Value,
     list: L,
     read: R,
 ) -> Result<Option<TargetObject>, EngineError>
@@ -93,6 +135,8 @@ where
     R: Fn(String) -> RF,
     RF: Future<Output = Result<Option<TargetObject>, EngineError>>,
 {
+    let name = desired["display_name"].as_str().unwrap_or_default();
+    let key = &target_key(desired, source_key);
     let width = ctx.opts.max_concurrency.clamp(1, 8);
     let snapshot = || async {
         let listed = list().await?;
@@ -112,7 +156,7 @@ where
                     continue;
                 }
                 if let Some(t) = read(id).await?
-                    && t.key == key
+                    && t.key == *key
                 {
                     return Ok(Some(t));
                 }
@@ -165,5 +209,26 @@ mod tests {
                             "query_text": "select 2"});
         let fields = ["display_name", "query_text", "tags", "owner_user_name"];
         assert_eq!(update_mask(&desired, &target, &fields), "query_text,tags");
+    }
+
+    #[test]
+    fn writable_fields_and_the_payload_sent() {
+        let raw = json!({"display_name": "q", "tags": null, "id": "1", "query_text": "x"});
+        let w = writable(
+            &raw,
+            &["display_name", "tags", "query_text"],
+            Some("/Workspace/a"),
+        );
+        assert_eq!(
+            Value::Object(w),
+            json!({"display_name": "q", "query_text": "x", "parent_path": "/a"})
+        );
+        assert!(
+            writable(&raw, &[], Some("/")).is_empty(),
+            "no folder at the root"
+        );
+        let desired = json!({"display_name": "q", "visualizations": [], "tags": null});
+        let sent: Value = payload("k", "/q", &desired, &["visualizations"]).unwrap();
+        assert_eq!(sent, json!({"display_name": "q"}));
     }
 }

@@ -26,6 +26,7 @@ use brickport_api::types::sql_queries::{
 use futures::TryStreamExt;
 use serde_json::Value;
 
+use super::reference as r;
 use super::sql_objects;
 use super::{
     Created, Ctx, Detail, Kind, KindFuture, ObjectStream, RefBy, Reference, SourceObject,
@@ -43,21 +44,6 @@ pub const NAME: &str = "sql_queries";
 
 /// Databricks SQL queries.
 pub struct SqlQueries;
-
-const fn r(
-    path: &'static str,
-    kinds: &'static [&'static str],
-    by: RefBy,
-    required: bool,
-) -> Reference {
-    Reference {
-        path,
-        kinds,
-        by,
-        required,
-        deferred: false,
-    }
-}
 
 const REFS: &[Reference] = &[
     r(
@@ -89,7 +75,7 @@ const REFS: &[Reference] = &[
 ];
 
 fn trashed(q: &Query) -> bool {
-    q.lifecycle_state.as_deref() == Some("TRASHED")
+    sql_objects::trashed(q.lifecycle_state.as_deref())
 }
 
 /// A query's visualizations in one workspace.
@@ -171,12 +157,7 @@ async fn target_names(ctx: &Ctx) -> Result<Vec<(String, String)>, EngineError> {
 
 /// The writable query fields of `desired` (without its visualizations).
 fn query_of(key: &str, desired: &Value) -> Result<Query, EngineError> {
-    let mut v = desired.clone();
-    if let Value::Object(m) = &mut v {
-        m.remove("visualizations");
-        m.retain(|_, x| !x.is_null());
-    }
-    from_json(NAME, key, &v)
+    sql_objects::payload(NAME, key, desired, &["visualizations"])
 }
 
 /// Changes the fields of target query `id` that `desired` has and `current` lacks.
@@ -216,17 +197,8 @@ impl Kind for SqlQueries {
     }
 
     fn list<'a>(&'a self, ctx: &'a Ctx, detail: Detail) -> ObjectStream<'a> {
-        // Each query is read (a few at a time), handed on as it comes.
-        let width = ctx.opts.max_concurrency.clamp(1, 8);
-        Box::pin(
-            ctx.source
-                .sql_queries()
-                .list()
-                .map_err(EngineError::from)
-                .map_ok(move |q| source_object(ctx, q, detail))
-                .try_buffered(width)
-                .try_filter_map(|o| std::future::ready(Ok(o))),
-        )
+        let listed = ctx.source.sql_queries().list();
+        sql_objects::read_each(ctx, listed, move |q| source_object(ctx, q, detail))
     }
 
     fn find<'a>(
@@ -236,11 +208,9 @@ impl Kind for SqlQueries {
         desired: &'a Value,
     ) -> KindFuture<'a, Option<TargetObject>> {
         Box::pin(async move {
-            let name = desired["display_name"].as_str().unwrap_or_default();
-            let key = sql_objects::target_key(desired, &obj.key);
             let list = || target_names(ctx);
             let get = |id: String| async move { read(ctx, &id).await };
-            sql_objects::find(ctx, NAME, &key, name, list, get).await
+            sql_objects::find(ctx, NAME, &obj.key, desired, list, get).await
         })
     }
 
