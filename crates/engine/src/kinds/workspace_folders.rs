@@ -142,7 +142,10 @@ fn in_tree(path: &str) -> [(&'static str, Option<&str>); 8] {
         (super::genie_spaces::NAME, Some(path)),
         (super::sql_queries::NAME, Some(path)),
         (super::sql_alerts::NAME, Some(path)),
-        (super::sql_alerts_v2::NAME, path.strip_suffix(".dbalert.json")),
+        (
+            super::sql_alerts_v2::NAME,
+            path.strip_suffix(".dbalert.json"),
+        ),
     ]
 }
 

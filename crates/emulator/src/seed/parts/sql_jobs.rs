@@ -242,7 +242,11 @@ mod tests {
         let has = |p: &str| tasks.iter().filter(|t| t.pointer(p).is_some()).count();
         assert_eq!(has("/sql_task/query/query_id"), 2);
         assert_eq!(has("/sql_task/alert/alert_id"), 3);
-        assert_eq!(has("/sql_task/dashboard/dashboard_id"), 0, "no legacy dashboard task");
+        assert_eq!(
+            has("/sql_task/dashboard/dashboard_id"),
+            0,
+            "no legacy dashboard task"
+        );
         assert_eq!(has("/dashboard_task/dashboard_id"), 1);
         let d = tasks
             .iter()
