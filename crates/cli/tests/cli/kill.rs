@@ -103,7 +103,7 @@ fn hits(s: &StatsSnapshot, path: &str) -> u64 {
 
 /// The typical seed's migratable objects, as the walk counts them: 45 users and the source's
 /// token user; 12 workspace groups and the account group; 87 folders and the token user's home.
-const TYPICAL: [(&str, usize); 16] = [
+const TYPICAL: [(&str, usize); 21] = [
     ("users", 46),
     ("groups", 13),
     ("service_principals", 3),
@@ -120,6 +120,11 @@ const TYPICAL: [(&str, usize); 16] = [
     ("jobs", 34),
     ("notification_destinations", 4),
     ("pipelines", 6),
+    ("sql_queries", 12),
+    ("sql_alerts", 3),
+    ("sql_alerts_v2", 1),
+    ("dashboards", 6),
+    ("genie_spaces", 2),
 ];
 
 /// The target holds every migratable source object exactly once.
@@ -196,6 +201,21 @@ fn assert_nothing_left(sb: &Sandbox, args: &[&str], runs: i64) {
     assert_eq!(doc["runs_started"], runs, "{doc}");
 }
 
+/// Phases 2 and 3's kinds (as the walk names them).
+const PHASES23: [&str; 11] = [
+    "notebooks",
+    "files",
+    "repos",
+    "clusters",
+    "pipelines",
+    "sql_queries",
+    "sql_alerts",
+    "sql_alerts_v2",
+    "dashboards",
+    "genie_spaces",
+    "jobs",
+];
+
 /// Phase 1's kinds (as the walk names them).
 const PHASE1: [&str; 10] = [
     "users",
@@ -269,14 +289,7 @@ fn killed_in_phase_2_and_in_phase_3_resumes_with_no_duplicate() {
     let out = sb.run(&args);
     assert_eq!(out.code, 0, "{out:?}");
     let mut kinds = PHASE1.to_vec();
-    kinds.extend([
-        "notebooks",
-        "files",
-        "repos",
-        "clusters",
-        "pipelines",
-        "jobs",
-    ]);
+    kinds.extend(PHASES23);
     assert_target_complete(&sb, &src, &dst, &kinds);
     assert_nothing_left(&sb, &args, 6);
 }
@@ -379,14 +392,7 @@ fn killed_every_few_writes_resumes_with_no_duplicate() {
     }
     eprintln!("{runs} runs, the last one finished");
     let mut kinds = PHASE1.to_vec();
-    kinds.extend([
-        "notebooks",
-        "files",
-        "repos",
-        "clusters",
-        "pipelines",
-        "jobs",
-    ]);
+    kinds.extend(PHASES23);
     assert_target_complete(&sb, &src, &dst, &kinds);
     assert_nothing_left(&sb, &args, runs + 1);
 }
