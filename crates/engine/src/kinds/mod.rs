@@ -25,6 +25,7 @@
 //! | [`Kind::prechecks`] | optional | `validate`'s checks |
 //! | [`Kind::cutover`] | optional | parts held back until cut-over ([`CutOver`]: jobs) |
 //! | [`Kind::manual_on_failure`] | optional | what to do by hand when it fails |
+//! | [`Kind::source_reads`] | optional | source reads made while migrating an object (`export`) |
 //!
 //! A kind returns the client's errors as they are (`?`): the engine names what it was doing
 //! ("creating jobs `x`"), or, where it cannot tell calls apart, the kind says it once.
@@ -330,6 +331,14 @@ pub trait Kind: Send + Sync {
     fn manual_on_failure(&self, obj: &SourceObject, error: &EngineError) -> Vec<Action> {
         let _ = (obj, error);
         Vec::new()
+    }
+    /// Optional. Makes the reads of the source that migrating `obj` makes besides
+    /// [`Kind::list`] (a notebook's content, exported when it is copied or compared), and
+    /// drops what they return. `brickport export` calls it for every listed object, so that
+    /// a bundle answers every read a migration makes from it. The default: none.
+    fn source_reads<'a>(&'a self, ctx: &'a Ctx, obj: &'a SourceObject) -> KindFuture<'a, ()> {
+        let _ = (ctx, obj);
+        Box::pin(async { Ok(()) })
     }
 }
 
