@@ -73,9 +73,21 @@ pub struct KindExported {
     pub first_failure: Option<String>,
 }
 
-/// Exports the source into a new bundle at `req.dir` (see the module doc).
+/// Exports the source into a new bundle at `req.dir` (see the module doc). A failed export
+/// removes what it wrote (the directory is left, empty, for the next attempt).
 pub async fn export(req: ExportRequest) -> Result<ExportSummary, BundleError> {
     new_private_dir(&req.dir)?;
+    let written = [req.dir.join(ANSWERS), req.dir.join(crate::format::MANIFEST)];
+    let exported = export_into(req).await;
+    if exported.is_err() {
+        for f in written {
+            let _ = std::fs::remove_file(f);
+        }
+    }
+    exported
+}
+
+async fn export_into(req: ExportRequest) -> Result<ExportSummary, BundleError> {
     let store = Arc::new(Writer::create(&req.dir.join(ANSWERS))?);
     let recorder = Recorder::start(&req.source.host, store.clone()).await?;
     let client = WorkspaceClient::new(

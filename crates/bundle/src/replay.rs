@@ -86,6 +86,16 @@ impl Replay {
         &self.client
     }
 
+    /// The bundle's directory.
+    pub fn dir(&self) -> &std::path::Path {
+        &self.serving.dir
+    }
+
+    /// The bundle's manifest.
+    pub fn manifest(&self) -> &Manifest {
+        &self.serving.manifest
+    }
+
     /// The first request the replay could not serve, as the error to stop with.
     pub fn failure(&self) -> Option<BundleError> {
         let s = &self.serving;

@@ -90,6 +90,20 @@ pub struct Connected {
 }
 
 impl Connected {
+    /// With a bundle, what it is and where it is served (the engine's messages name the
+    /// source by that loopback URL).
+    pub fn bundle_label(&self) -> Option<String> {
+        let replay = self.replay.as_ref()?;
+        let m = replay.manifest();
+        Some(format!(
+            "source: the bundle {} (exported from {} at {}), served at {}",
+            replay.dir().display(),
+            m.source.host,
+            m.exported_at,
+            replay.client().host()
+        ))
+    }
+
     /// Runs `work` (reading the source); with a bundle, stops it the moment it asks the
     /// bundle for something it has no answer to, with that request's error.
     pub async fn guard<T>(&self, work: impl Future<Output = T>) -> Result<T> {

@@ -48,6 +48,9 @@ pub async fn run_on(
             failed.join("; ")
         );
     }
+    if let Some(label) = connected.bundle_label() {
+        progress.line(&label);
+    }
     progress.line(&format!(
         "pre-check passed; run directory {}",
         run_dir.display()
