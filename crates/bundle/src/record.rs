@@ -191,9 +191,10 @@ async fn forward(
             );
         }
     };
-    if !token_exchange {
-        keep(&s, key, &answer).await;
-    }
+    let answer = match token_exchange {
+        true => answer,
+        false => keep(&s, key, answer).await,
+    };
     respond(answer, retry_after)
 }
 
@@ -223,17 +224,36 @@ async fn read_answer(
 }
 
 /// Files `answer` when the client takes it as final; otherwise notes the request as not yet
-/// answered.
-async fn keep(s: &Arc<Recording>, key: RequestKey, answer: &Answer) {
+/// answered. Hands the answer back (moved in and out: a notebook's content is not copied).
+async fn keep(s: &Arc<Recording>, key: RequestKey, answer: Answer) -> Answer {
     if !keepable(answer.status, &answer.body) {
         unanswered(s, key, format!("HTTP {}", answer.status));
-        return;
+        return answer;
     }
     let store = s.store.clone();
-    let (k, a) = (key.clone(), answer.clone());
-    let put = tokio::task::spawn_blocking(move || store.put(&k, &a)).await;
+    let k = key.clone();
+    let put = tokio::task::spawn_blocking(move || {
+        let put = store.put(&k, &answer);
+        (put, answer)
+    })
+    .await;
+    let (put, answer) = match put {
+        Ok((put, answer)) => (put, answer),
+        Err(e) => {
+            unanswered(s, key, format!("not recorded: {e}"));
+            // The task panicked with the answer: the client gets a retryable error.
+            return Answer {
+                status: 503,
+                content_type: Some("application/json".into()),
+                reason: None,
+                body:
+                    br#"{"error_code":"TEMPORARILY_UNAVAILABLE","message":"the recorder failed"}"#
+                        .to_vec(),
+            };
+        }
+    };
     match put {
-        Ok(Ok(())) => {
+        Ok(()) => {
             s.kept.fetch_add(1, Ordering::Relaxed);
             s.bytes
                 .fetch_add(answer.body.len() as u64, Ordering::Relaxed);
@@ -242,9 +262,9 @@ async fn keep(s: &Arc<Recording>, key: RequestKey, answer: &Answer) {
                 .unwrap_or_else(|p| p.into_inner())
                 .remove(&key);
         }
-        Ok(Err(e)) => unanswered(s, key, format!("not recorded: {e}")),
         Err(e) => unanswered(s, key, format!("not recorded: {e}")),
     }
+    answer
 }
 
 fn unanswered(s: &Recording, key: RequestKey, what: String) {
