@@ -191,10 +191,9 @@ async fn forward(
             );
         }
     };
-    let answer = match token_exchange {
-        true => answer,
-        false => keep(&s, key, answer).await,
-    };
+    if !token_exchange {
+        keep(&s, key, &answer);
+    }
     respond(answer, retry_after)
 }
 
@@ -224,35 +223,14 @@ async fn read_answer(
 }
 
 /// Files `answer` when the client takes it as final; otherwise notes the request as not yet
-/// answered. Hands the answer back (moved in and out: a notebook's content is not copied).
-async fn keep(s: &Arc<Recording>, key: RequestKey, answer: Answer) -> Answer {
+/// answered. Written in place: one row, no fsync (a blocking-pool thread per answer cost
+/// more — each thread's allocator heap — than the write itself).
+fn keep(s: &Recording, key: RequestKey, answer: &Answer) {
     if !keepable(answer.status, &answer.body) {
         unanswered(s, key, format!("HTTP {}", answer.status));
-        return answer;
+        return;
     }
-    let store = s.store.clone();
-    let k = key.clone();
-    let put = tokio::task::spawn_blocking(move || {
-        let put = store.put(&k, &answer);
-        (put, answer)
-    })
-    .await;
-    let (put, answer) = match put {
-        Ok((put, answer)) => (put, answer),
-        Err(e) => {
-            unanswered(s, key, format!("not recorded: {e}"));
-            // The task panicked with the answer: the client gets a retryable error.
-            return Answer {
-                status: 503,
-                content_type: Some("application/json".into()),
-                reason: None,
-                body:
-                    br#"{"error_code":"TEMPORARILY_UNAVAILABLE","message":"the recorder failed"}"#
-                        .to_vec(),
-            };
-        }
-    };
-    match put {
+    match s.store.put(&key, answer) {
         Ok(()) => {
             s.kept.fetch_add(1, Ordering::Relaxed);
             s.bytes
@@ -264,7 +242,6 @@ async fn keep(s: &Arc<Recording>, key: RequestKey, answer: Answer) -> Answer {
         }
         Err(e) => unanswered(s, key, format!("not recorded: {e}")),
     }
-    answer
 }
 
 fn unanswered(s: &Recording, key: RequestKey, what: String) {
