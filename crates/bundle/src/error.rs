@@ -17,7 +17,7 @@ pub enum BundleError {
     },
     /// `export --to` names a directory that already holds files.
     #[error(
-        "{0}: the directory is not empty: export writes a new bundle into a new (or empty) directory"
+        "{0}: the directory is not empty: export writes a new bundle into a new (or empty) directory (one holding an unfinished export can be removed)"
     )]
     NotEmpty(PathBuf),
     /// The directory holds no bundle, or an unfinished one.
@@ -111,6 +111,9 @@ pub enum BundleError {
         /// Method and path.
         request: String,
     },
+    /// A recorded answer could not be read back while serving (the message names the file).
+    #[error("{0}")]
+    Replay(String),
     /// The engine stopped (reading the source while exporting).
     #[error(transparent)]
     Engine(#[from] brickport_engine::EngineError),

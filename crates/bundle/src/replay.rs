@@ -48,7 +48,8 @@ struct Serving {
 enum Failure {
     NotRecorded(String),
     ReadOnly(String),
-    Damaged(PathBuf, String),
+    /// An answer that could not be read back (its own message names the file).
+    Unreadable(String),
 }
 
 impl Replay {
@@ -113,7 +114,7 @@ impl Replay {
                 dir: s.dir.clone(),
                 request,
             },
-            Failure::Damaged(path, message) => BundleError::Damaged { path, message },
+            Failure::Unreadable(message) => BundleError::Replay(message),
         })
     }
 
@@ -239,8 +240,7 @@ async fn answer(
             )
         }
         Err(e) => {
-            let path = s.dir.join(crate::format::ANSWERS);
-            s.fail(Failure::Damaged(path, e.to_string()));
+            s.fail(Failure::Unreadable(e.to_string()));
             error_answer(
                 StatusCode::BAD_REQUEST,
                 "BUNDLE_DAMAGED",
