@@ -77,15 +77,19 @@ pub enum Command {
     /// Write a commented example brickport.toml in the current directory.
     Init(InitArgs),
     /// Pre-check both workspaces (identity, admin rights, source != target). Writes nothing.
-    Validate(SelectArgs),
+    Validate(ReadArgs),
     /// Show what migrate would create, update, skip, or find in conflict. Writes nothing.
-    Plan(SelectArgs),
+    Plan(ReadArgs),
     /// Migrate: pre-check, backups, then every phase in dependency order. Resumable.
     Migrate(MigrateArgs),
+    /// Read everything migrate reads from the source into a bundle directory (offline migration).
+    Export(ExportArgs),
+    /// Migrate into the target from a bundle directory alone (no source credentials). Resumable.
+    Import(ImportArgs),
     /// The migration dashboard of a run directory (phases, counts, manual actions).
     Status,
     /// Compare source and target, with the id map applied.
-    Verify(SelectArgs),
+    Verify(ReadArgs),
     /// Go live: resume in the target the migrated jobs that are active in the source.
     Cutover(CutoverArgs),
     /// Undo the migration: delete from the target what it created (never what existed there
@@ -117,6 +121,41 @@ pub struct SelectArgs {
     /// Only this phase (1 enablement objects, 2 content, 3 jobs).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=3))]
     pub phase: Option<u8>,
+}
+
+/// `validate`, `plan` and `verify`: which objects, and where the source is read from.
+#[derive(Debug, Args, Default, Clone)]
+pub struct ReadArgs {
+    /// Which objects.
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Read the source from this bundle directory (written by `brickport export`) instead of
+    /// the source workspace: no source credentials needed.
+    #[arg(long, value_name = "DIR")]
+    pub from: Option<PathBuf>,
+}
+
+/// `brickport export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The bundle directory to write (created owner-only; must be new or empty).
+    #[arg(long, value_name = "DIR")]
+    pub to: PathBuf,
+    /// Which objects (an import of the bundle can select no more than this).
+    #[command(flatten)]
+    pub select: SelectArgs,
+}
+
+/// `brickport import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The bundle directory (written by `brickport export`): checked whole before anything
+    /// is sent to the target.
+    #[arg(long, value_name = "DIR")]
+    pub from: PathBuf,
+    /// Everything `migrate` takes.
+    #[command(flatten)]
+    pub migrate: MigrateArgs,
 }
 
 /// `brickport migrate`.

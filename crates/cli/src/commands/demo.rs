@@ -17,7 +17,7 @@ use serde_json::json;
 
 use crate::cli::{DemoArgs, OutputFormat};
 use crate::commands::validate;
-use crate::connect::Pair;
+use crate::connect::{Connected, Pair};
 use crate::output::Outcome;
 use crate::progress::CliProgress;
 use crate::render;
@@ -105,18 +105,22 @@ pub async fn run(
 
     let (source_client, source_config) = client(source.url()).await?;
     let (target_client, target_config) = client(target.url()).await?;
-    let pair = Pair {
-        source: source_client,
-        target: target_client,
-        source_config,
-        target_config,
+    let connected = Connected {
+        pair: Pair {
+            source: source_client,
+            target: target_client,
+            source_config,
+            target_config,
+        },
+        replay: None,
     };
+    let pair = &connected.pair;
     let run_dir = run_dir
         .map(Path::to_path_buf)
         .unwrap_or_else(default_run_dir);
     let opts = EngineOptions::new(run_dir.clone());
 
-    let checks = validate::precheck(&pair, &opts).await?;
+    let checks = validate::precheck(&connected, &opts).await?;
     let mut text = format!("1. validate\n{}", validate::text(&checks));
     if !checks.ok() {
         bail!(

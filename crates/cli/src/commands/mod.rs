@@ -3,6 +3,8 @@
 mod cutover;
 mod demo;
 mod emulator;
+mod export;
+mod import;
 mod init;
 mod migrate;
 mod plan;
@@ -80,6 +82,8 @@ async fn with_settings(command: &Command, settings: &Settings) -> Result<Outcome
         Command::Validate(select) => validate::run(settings, select).await,
         Command::Plan(select) => plan::run(settings, select).await,
         Command::Migrate(args) => migrate::run(settings, args).await,
+        Command::Export(args) => export::run(settings, args).await,
+        Command::Import(args) => import::run(settings, args).await,
         Command::Verify(select) => verify::run(settings, select).await,
         Command::Status => status::run(settings),
         Command::Cutover(args) => cutover::run(settings, args).await,

@@ -1,6 +1,6 @@
 //! `brickport validate`: the pre-check (the engine's `validate`). Who am I on each workspace,
 //! am I an admin there, are they two different workspaces, and each kind's own checks.
-//! Nothing is written.
+//! Nothing is written. With `--from DIR`, the source is read from a bundle.
 //!
 //! A workspace that cannot be reached or rejects the credentials is an error (exit 2: nothing
 //! could be checked); a check that does not hold (not an admin) is a result (exit 1).
@@ -9,16 +9,18 @@ use anyhow::{Result, bail};
 use brickport_engine::{EngineOptions, ValidationReport};
 use serde_json::json;
 
-use crate::cli::SelectArgs;
-use crate::connect::{self, Pair};
+use crate::cli::ReadArgs;
+use crate::connect::{self, Connected};
 use crate::engine_options;
 use crate::output::Outcome;
 use crate::settings::Settings;
 
 /// Runs the engine's pre-check; an unreachable workspace or rejected credentials become the
 /// error (there is nothing else worth reporting then).
-pub async fn precheck(pair: &Pair, opts: &EngineOptions) -> Result<ValidationReport> {
-    let report = brickport_engine::validate(&pair.source, &pair.target, opts).await?;
+pub async fn precheck(connected: &Connected, opts: &EngineOptions) -> Result<ValidationReport> {
+    let pair = &connected.pair;
+    let checked = brickport_engine::validate(&pair.source, &pair.target, opts);
+    let report = connected.guard(checked).await??;
     // The engine reports connectivity as its `connect` check; that one is not a finding
     // but a reason nothing could be checked.
     if let Some(c) = report.checks.iter().find(|c| c.name == "connect" && !c.ok) {
@@ -28,11 +30,12 @@ pub async fn precheck(pair: &Pair, opts: &EngineOptions) -> Result<ValidationRep
 }
 
 /// `brickport validate`.
-pub async fn run(settings: &Settings, select: &SelectArgs) -> Result<Outcome> {
-    let pair = connect::pair(settings)?;
+pub async fn run(settings: &Settings, args: &ReadArgs) -> Result<Outcome> {
+    let connected = connect::connect(settings, args.from.as_deref()).await?;
+    let pair = &connected.pair;
     let run_dir = settings.run_dir(&pair.source_config, &pair.target_config);
-    let opts = engine_options::build(settings, run_dir, select, None)?;
-    let report = precheck(&pair, &opts).await?;
+    let opts = engine_options::build(settings, run_dir, &args.select, None)?;
+    let report = precheck(&connected, &opts).await?;
     Ok(outcome(&report))
 }
 

@@ -13,7 +13,7 @@ use brickport_emulator::{EmulatorOptions, Latency, RateLimitSpec, SeedSpec, Stat
 
 use crate::support::*;
 
-mod walk;
+pub(crate) mod walk;
 use walk::{tagged, walk};
 
 const TAG: &str = "brickport_source_id";

@@ -27,6 +27,7 @@
 //! | [`Kind::manual_on_failure`] | optional | what to do by hand when it fails |
 //! | [`Kind::delete`] | optional | `rollback`'s delete; without it the kind cannot be rolled back (reported) |
 //! | [`Kind::drift`] | optional | `rollback`: the target against what was written, when `get`/`find` + `compare` cannot say |
+//! | [`Kind::source_reads`] | optional | source reads made while migrating an object (`export`) |
 //!
 //! A kind returns the client's errors as they are (`?`): the engine names what it was doing
 //! ("creating jobs `x`"), or, where it cannot tell calls apart, the kind says it once.
@@ -380,6 +381,14 @@ pub trait Kind: Send + Sync {
     ) -> Option<KindFuture<'a, Option<Drift>>> {
         let _ = (ctx, written, target);
         None
+    }
+    /// Optional. Makes the reads of the source that migrating `obj` makes besides
+    /// [`Kind::list`] (a notebook's content, exported when it is copied or compared), and
+    /// drops what they return. `brickport export` calls it for every listed object, so that
+    /// a bundle answers every read a migration makes from it. The default: none.
+    fn source_reads<'a>(&'a self, ctx: &'a Ctx, obj: &'a SourceObject) -> KindFuture<'a, ()> {
+        let _ = (ctx, obj);
+        Box::pin(async { Ok(()) })
     }
 }
 

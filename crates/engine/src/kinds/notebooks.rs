@@ -284,6 +284,18 @@ impl Kind for Notebooks {
         object_stream(ctx)
     }
 
+    fn source_reads<'a>(&'a self, ctx: &'a Ctx, obj: &'a SourceObject) -> KindFuture<'a, ()> {
+        Box::pin(async move {
+            // The one read `copy` and `find` make: the content (`find` reads it whatever the
+            // listed size, so an object over the limit is read too, and its answer kept).
+            if matches!(obj.mode, Mode::Migrate) {
+                let spec = obj.spec();
+                export(&ctx.source, &obj.key, is_notebook(&spec), "source").await?;
+            }
+            Ok(())
+        })
+    }
+
     fn find<'a>(
         &'a self,
         ctx: &'a Ctx,

@@ -191,6 +191,20 @@ impl SourceWalk {
         self.version.send_modify(|v| *v += 1);
     }
 
+    /// Whether the walk is more than `ahead` entries ahead of its slowest consumer (once every
+    /// expected consumer is open).
+    fn too_far_ahead(&self) -> bool {
+        let log = self.lock();
+        let Some(pacing) = log.pacing else {
+            return false;
+        };
+        let ahead = log
+            .slowest()
+            .map(|low| log.head().saturating_sub(low))
+            .unwrap_or(0);
+        ahead > pacing.ahead
+    }
+
     /// Waits while the walk is more than `ahead` entries ahead of its slowest consumer (once
     /// every expected consumer is open), at most `stall` without any consumer moving.
     async fn pace(walk: &std::sync::Weak<SourceWalk>) {
@@ -337,7 +351,16 @@ async fn walk_tree(
     let mut queue = std::collections::VecDeque::from(["/".to_string()]);
     let mut running = FuturesUnordered::new();
     loop {
-        while running.len() < width
+        // Too far ahead of the readers: no new folder is asked for, but the requests already
+        // sent are polled to their end (left unpolled while the walk waited, they ran out
+        // their own timeout: `brickport export` at scale:100000); with none left in flight,
+        // the walk waits for the readers (`pace`), then goes on.
+        let paused = walk.upgrade().is_some_and(|w| w.too_far_ahead());
+        if paused && running.is_empty() {
+            SourceWalk::pace(walk).await;
+        }
+        while (!paused || running.is_empty())
+            && running.len() < width
             && let Some(p) = queue.pop_front()
         {
             running.push(list(p));
@@ -361,7 +384,5 @@ async fn walk_tree(
             return Ok(());
         };
         w.append(keep);
-        drop(w);
-        SourceWalk::pace(walk).await;
     }
 }

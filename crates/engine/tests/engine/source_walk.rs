@@ -136,3 +136,31 @@ async fn a_stuck_consumer_delays_the_walk_only_as_long_as_the_stall_limit() {
         "the stuck consumer still holds them"
     );
 }
+
+/// The requests the walk sent before it paused are polled on while it waits for a slow
+/// reader: left unpolled, they ran out their own timeout (here the client's 1 s, with no retry
+/// budget to hide it; in `brickport export` at scale:100000, every retry too).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_in_flight_are_answered_while_the_walk_waits() {
+    let p = seeded().await;
+    let mut options = brickport_api::ClientOptions::fast(Duration::from_millis(1));
+    options.timeout = Duration::from_secs(1);
+    let config = brickport_api::WorkspaceConfig::with_token(p.src.url(), "test-token").unwrap();
+    let client = brickport_api::WorkspaceClient::new(config, options).unwrap();
+    let pacing = Pacing {
+        consumers: 2,
+        ahead: 5,
+        stall: Duration::from_secs(60),
+    };
+    // 4 folders listed at a time: the three of `/Shared` are in flight together.
+    let walk = SourceWalk::start(client, 4, everything(), pacing);
+    let slow = walk.stream();
+    let fast = walk.stream();
+    let slow = async move {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        read_all(slow).await
+    };
+    let (a, b) = tokio::join!(slow, read_all(fast));
+    assert!(a.len() >= 64, "{a:?}");
+    assert_eq!(a, b);
+}
