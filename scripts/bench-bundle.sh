@@ -9,7 +9,7 @@ SEED=${1:-scale:2000}
 B=${BRICKPORT_BIN:-$(cd "$(dirname "$0")/.." && pwd)/target/release/brickport}
 W=${BENCH_DIR:-/tmp/brickport-bench-bundle}; rm -rf $W; mkdir -p $W; cd $W
 start() { # name seed token
-  $B emulator --seed "$2" --rate-limits off --token "$3" --id-seed $4 > $1.url 2>$1.err &
+  $B emulator --seed "$2" --rate-limits off --job-creations-per-hour 100000000 --token "$3" --id-seed $4 > $1.url 2>$1.err &
   echo $! > $1.pid
   for i in $(seq 1 600); do [ -s $1.url ] && break; sleep 1; done
   head -1 $1.url
