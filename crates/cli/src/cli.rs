@@ -271,6 +271,10 @@ pub struct EmulatorArgs {
     /// Answer FEATURE_DISABLED for the whole permissions API.
     #[arg(long)]
     pub permissions_disabled: bool,
+    /// Job creations allowed per rolling hour (the platform's quota is 10000); raise it only
+    /// to migrate more jobs than that in a benchmark.
+    #[arg(long, value_name = "N")]
+    pub job_creations_per_hour: Option<usize>,
 }
 
 /// `brickport demo`.

@@ -48,6 +48,9 @@ pub struct EmulatorOptions {
     pub scim_visibility_delay: Duration,
     /// Answer FEATURE_DISABLED for the whole permissions API.
     pub permissions_disabled: bool,
+    /// Job creations allowed per rolling hour (`None`: the platform's documented 10,000). A
+    /// benchmark of a 100,000-job workspace lifts it; nothing else should.
+    pub job_creations_per_hour: Option<usize>,
 }
 
 impl Default for EmulatorOptions {
@@ -69,6 +72,7 @@ impl Default for EmulatorOptions {
             cluster_start_delay: Duration::from_millis(1000),
             scim_visibility_delay: Duration::ZERO,
             permissions_disabled: false,
+            job_creations_per_hour: None,
         }
     }
 }
