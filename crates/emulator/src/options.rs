@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::cloud::Cloud;
 use crate::error::EmulatorError;
 use crate::fault_rules::FaultRule;
 use crate::faults::FaultSpec;
@@ -51,6 +52,9 @@ pub struct EmulatorOptions {
     /// Job creations allowed per rolling hour (`None`: the platform's documented 10,000). A
     /// benchmark of a 100,000-job workspace lifts it; nothing else should.
     pub job_creations_per_hour: Option<usize>,
+    /// The cloud the workspace runs on (its catalogue, cloud attributes, instance profiles).
+    /// A state loaded from a file keeps the cloud it was saved with.
+    pub cloud: Cloud,
 }
 
 impl Default for EmulatorOptions {
@@ -73,6 +77,7 @@ impl Default for EmulatorOptions {
             scim_visibility_delay: Duration::ZERO,
             permissions_disabled: false,
             job_creations_per_hour: None,
+            cloud: Cloud::Aws,
         }
     }
 }

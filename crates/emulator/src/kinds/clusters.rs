@@ -20,6 +20,8 @@ mod validate;
 
 pub use catalog::{NodeType, SparkVersion};
 
+use crate::cloud::Cloud;
+
 pub use crate::state::now_ms;
 
 /// How long the transitional states last, from the emulator's settings.
@@ -56,6 +58,9 @@ pub struct ClustersState {
     pub spark_versions: Vec<SparkVersion>,
     /// Creation counter, for a stable list order.
     pub next_seq: u64,
+    /// The cloud the workspace runs on (absent = AWS, so an AWS state keeps its bytes).
+    #[serde(skip_serializing_if = "Cloud::is_aws")]
+    pub cloud: Cloud,
 }
 
 impl Default for ClustersState {
@@ -66,6 +71,19 @@ impl Default for ClustersState {
             node_types: catalog::default_node_types(),
             spark_versions: catalog::default_spark_versions(),
             next_seq: 1,
+            cloud: Cloud::Aws,
+        }
+    }
+}
+
+impl ClustersState {
+    /// An empty store on `cloud`, offering that cloud's catalogue.
+    pub fn on(cloud: Cloud) -> Self {
+        ClustersState {
+            node_types: catalog::node_types(cloud),
+            spark_versions: catalog::spark_versions(cloud),
+            cloud,
+            ..ClustersState::default()
         }
     }
 }

@@ -386,6 +386,7 @@ pub(crate) async fn list_node_types(State(emu): State<AppState>) -> Json<Value> 
     Json(json!({ "node_types": st.clusters.node_types }))
 }
 
-pub(crate) async fn list_zones() -> Json<Value> {
-    Json(json!({"zones": ["us-east-1a", "us-east-1b", "us-east-1c"], "default_zone": "us-east-1a"}))
+pub(crate) async fn list_zones(State(emu): State<AppState>) -> Json<Value> {
+    let cloud = emu.lock().clusters.cloud;
+    Json(super::catalog::zones_json(cloud))
 }
