@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+pub mod attributes;
 pub mod catalog;
 pub(crate) mod handlers;
 pub mod libraries;
