@@ -314,6 +314,9 @@ fn initial_state(opts: &EmulatorOptions) -> Result<State, EmulatorError> {
 /// Starts an emulator with `opts`; it serves until shut down or dropped.
 pub async fn start(opts: EmulatorOptions) -> Result<RunningEmulator, EmulatorError> {
     let mut st = initial_state(&opts)?;
+    if opts.job_creations_per_hour.is_some() {
+        st.jobs.creation_limit_per_hour = opts.job_creations_per_hour;
+    }
     let auth = Auth::new(&opts.tokens, &opts.oauth_clients);
     for (name, is_admin, is_sp) in auth.principals() {
         kinds::scim::ensure_principal(&mut st, &name, is_admin, is_sp);

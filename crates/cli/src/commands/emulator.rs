@@ -52,6 +52,7 @@ pub fn options(args: &EmulatorArgs) -> Result<EmulatorOptions> {
             &args.scim_visibility_delay,
         )?,
         permissions_disabled: args.permissions_disabled,
+        job_creations_per_hour: args.job_creations_per_hour,
         cloud: Cloud::parse(&args.cloud)?,
         ..EmulatorOptions::default()
     })
