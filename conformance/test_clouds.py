@@ -120,3 +120,22 @@ def test_instance_profiles(cloud):
     assert w.clusters.get(made.cluster_id).aws_attributes.instance_profile_arn == ARN
     w.instance_profiles.remove(ARN)
     assert list(w.instance_profiles.list()) == []
+
+
+@pytest.mark.parametrize("name", CLOUDS)
+def test_typical_seed_carries_its_clouds_attributes(start_emulator, name):
+    w = start_emulator("--seed", "typical", "--rate-limits", "off", "--cloud", name).client()
+    offered = {nt.node_type_id for nt in w.clusters.list_node_types().node_types}
+    clusters = list(w.clusters.list())
+    assert {c.node_type_id for c in clusters} <= offered
+    own = [getattr(c, f"{name}_attributes") for c in clusters]
+    assert any(a is not None and a.first_on_demand == 1 for a in own)
+    for other in CLOUDS:
+        if other != name:
+            assert all(getattr(c, f"{other}_attributes") is None for c in clusters)
+    pools = list(w.instance_pools.list())
+    assert any(getattr(p, f"{name}_attributes") is not None for p in pools)
+    if name == "aws":
+        arns = {p.instance_profile_arn for p in w.instance_profiles.list()}
+        used = {c.aws_attributes.instance_profile_arn for c in clusters if c.aws_attributes}
+        assert len(arns) == 2 and (used - {None}) <= arns
