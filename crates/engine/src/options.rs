@@ -99,7 +99,14 @@ pub struct EngineOptions {
     /// API has a field for the catalog (a query's or a dashboard dataset's catalog, Genie's
     /// table identifiers), never inside free SQL text. Empty: names kept.
     pub catalogs: BTreeMap<String, String>,
+    /// Carry out a saved plan (`migrate --plan FILE`): each object's source hash by (kind,
+    /// source id), as the plan saw it. An object not in it, or whose hash differs now, is
+    /// not touched (a failure that says so). `None`: no plan, every object is migrated.
+    pub planned: Option<std::sync::Arc<PlannedSources>>,
 }
+
+/// A saved plan's objects: (kind, source id) → the object's source hash when planned.
+pub type PlannedSources = std::collections::HashMap<(String, String), String>;
 
 impl EngineOptions {
     /// Options with the defaults: every kind and phase, report conflicts, placeholder
@@ -123,6 +130,7 @@ impl EngineOptions {
             resume: false,
             listed_in_memory: 1_000,
             catalogs: BTreeMap::new(),
+            planned: None,
         }
     }
 

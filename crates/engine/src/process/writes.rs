@@ -90,6 +90,11 @@ impl<'a> Writes<'a> {
         // A plan comes first: a merged object (a built-in, or the grants of an object) may be
         // missing from the target only because the plan has not created what it belongs to.
         if self.planning() {
+            // A merged object is never created: `migrate` finds it (the object's ACL exists
+            // as soon as the object does) and updates it. The plan says so.
+            if self.obj.mode == Mode::Merge {
+                return Ok(CreateResult::PlannedMerge);
+            }
             return Ok(CreateResult::Planned);
         }
         if self.obj.mode == Mode::Merge {
@@ -184,6 +189,24 @@ pub(super) fn planned_create(dropped_refs: Vec<String>) -> Done {
 
 /// What a plan says of an object it would update.
 pub(super) const PLANNED_UPDATE: &str = "would be updated";
+
+/// What a plan says of a merged object not in the target yet (the grants of an object the
+/// run creates first): updated, in the fields that differ from an empty object's.
+pub(super) fn planned_merge(w: &Writes<'_>, desired: &Value, dropped_refs: Vec<String>) -> Done {
+    let empty = TargetObject {
+        id: String::new(),
+        key: w.obj.key.clone(),
+        body: Value::Object(Default::default()),
+        facts: Default::default(),
+    };
+    let mut d = Done::new(Outcome::Updated, None).with_detail(
+        "would be updated: it exists in the target with what it belongs to, which the run \
+         creates first",
+    );
+    d.diffs = w.kind.compare(w.obj, desired, &empty);
+    d.dropped_refs = dropped_refs;
+    d
+}
 
 /// What a plan says of the second pass of an object not in the target yet (`in_target`:
 /// the ledger knows its target id): an object already there (the `admins` group) gets the
