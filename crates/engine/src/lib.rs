@@ -68,11 +68,12 @@ mod verify;
 mod waits;
 
 pub use check::Check;
-pub use cutover::{CutoverJob, CutoverOutcome, CutoverReport, cutover};
+pub use cutover::{CutoverJob, CutoverOutcome, CutoverReport, cutover, cutover_with};
 pub use dashboard::Dashboard;
 pub use error::EngineError;
 pub use idmap::IdMap;
 pub use options::{ConflictPolicy, DestinationValues, EngineOptions, SecretValues};
+pub use options::{PlannedSource, PlannedSources};
 pub use plan_file::{SavedPlan, migrate_planned};
 pub use plan_view::{Change, PlanView};
 pub use progress::{NoProgress, Progress};

@@ -105,8 +105,17 @@ pub struct EngineOptions {
     pub planned: Option<std::sync::Arc<PlannedSources>>,
 }
 
-/// A saved plan's objects: (kind, source id) → the object's source hash when planned.
-pub type PlannedSources = std::collections::HashMap<(String, String), String>;
+/// A saved plan's objects by (kind, source id).
+pub type PlannedSources = std::collections::HashMap<(String, String), PlannedSource>;
+
+/// One object of a saved plan, as the run checks it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedSource {
+    /// Its source hash when planned.
+    pub hash: String,
+    /// Whether the plan said it is created or updated: nothing else is written to the target.
+    pub writes: bool,
+}
 
 impl EngineOptions {
     /// Options with the defaults: every kind and phase, report conflicts, placeholder

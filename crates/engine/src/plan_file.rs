@@ -70,7 +70,10 @@ impl PlanOptions {
             each.collect()
         };
         let mut supplied = names(&opts.secret_values, "");
-        supplied.extend(names(&opts.destination_values, "notification_destinations/"));
+        supplied.extend(names(
+            &opts.destination_values,
+            "notification_destinations/",
+        ));
         PlanOptions {
             source: source.to_string(),
             target: target.to_string(),
@@ -192,9 +195,14 @@ impl SavedPlan {
             message,
             source: e,
         };
-        let text = std::fs::read(path).map_err(|e| io(format!("cannot read the plan: {e}"), Some(e)))?;
-        let head: serde_json::Value = serde_json::from_slice(&text)
-            .map_err(|e| io(format!("not a plan written by `brickport plan --out` ({e})"), None))?;
+        let text =
+            std::fs::read(path).map_err(|e| io(format!("cannot read the plan: {e}"), Some(e)))?;
+        let head: serde_json::Value = serde_json::from_slice(&text).map_err(|e| {
+            io(
+                format!("not a plan written by `brickport plan --out` ({e})"),
+                None,
+            )
+        })?;
         if head["format"] != FORMAT || head["version"] != VERSION {
             return Err(io(
                 format!(
@@ -205,15 +213,23 @@ impl SavedPlan {
                 None,
             ));
         }
-        serde_json::from_value(head)
-            .map_err(|e| io(format!("not a plan written by `brickport plan --out` ({e})"), None))
+        serde_json::from_value(head).map_err(|e| {
+            io(
+                format!("not a plan written by `brickport plan --out` ({e})"),
+                None,
+            )
+        })
     }
 
     /// What the engine's run checks each object against.
     pub fn sources(&self) -> crate::options::PlannedSources {
+        let planned = |o: &PlannedObject| crate::options::PlannedSource {
+            hash: o.source_sha256.clone(),
+            writes: matches!(o.action, Change::Create | Change::Update),
+        };
         self.objects
             .iter()
-            .map(|o| ((o.kind.clone(), o.source_id.clone()), o.source_sha256.clone()))
+            .map(|o| ((o.kind.clone(), o.source_id.clone()), planned(o)))
             .collect()
     }
 

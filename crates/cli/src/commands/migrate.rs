@@ -47,8 +47,13 @@ pub async fn run_on(
     let report = match &saved {
         Some(plan) => {
             progress.line("checking that the saved plan still holds (the source planned again)");
-            let run =
-                brickport_engine::migrate_planned(&pair.source, &pair.target, &opts, plan, &progress);
+            let run = brickport_engine::migrate_planned(
+                &pair.source,
+                &pair.target,
+                &opts,
+                plan,
+                &progress,
+            );
             connected
                 .guard(signals::unless_stopped("migrate", run))
                 .await??

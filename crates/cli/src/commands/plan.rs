@@ -28,8 +28,7 @@ pub async fn run(settings: &Settings, args: &PlanArgs) -> Result<Outcome> {
     let connected = connect::connect(settings, args.from.as_deref()).await?;
     let pair = &connected.pair;
     let run_dir = settings.run_dir(&pair.source_config, &pair.target_config);
-    let opts =
-        engine_options::build(settings, run_dir.clone(), &args.run.select, Some(&args.run))?;
+    let opts = engine_options::build(settings, run_dir.clone(), &args.run.select, Some(&args.run))?;
     let progress = CliProgress::new(settings.verbosity);
     migrate::precheck_gate(&connected, &opts, &progress, "planned").await?;
     let planned = brickport_engine::plan(&pair.source, &pair.target, &opts);
@@ -156,4 +155,25 @@ pub fn summary(view: &PlanView) -> String {
         s.push_str(" Every object: `brickport plan --all` (or `--output json`).");
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every flag of `migrate` is one of `plan`'s (they share `RunArgs`; this holds it).
+    #[test]
+    fn plan_takes_every_flag_migrate_takes() {
+        let cli = crate::cli::Cli::command();
+        let names = |sub: &str| -> Vec<String> {
+            let c = cli.find_subcommand(sub).expect("the subcommand");
+            c.get_arguments().map(|a| a.get_id().to_string()).collect()
+        };
+        let plan = names("plan");
+        let migrate = names("migrate");
+        assert!(migrate.len() > 6, "{migrate:?}");
+        for flag in migrate.iter().filter(|f| *f != "plan") {
+            assert!(plan.contains(flag), "plan lacks migrate's --{flag}");
+        }
+    }
 }

@@ -64,9 +64,11 @@ fn outside_the_plan(w: &Writes<'_>) -> Option<Done> {
     let planned = w.rt.ctx.opts.planned.as_ref()?;
     let at = (w.kind.name().to_string(), w.obj.source_id.clone());
     let why = match planned.get(&at) {
-        None => "not in the plan (it appeared in the source since): not touched; run \
-                 `brickport plan` again",
-        Some(h) if *h != content_hash(&w.obj.spec(), &w.obj.facts) => {
+        None => {
+            "not in the plan (it appeared in the source since): not touched; run \
+                 `brickport plan` again"
+        }
+        Some(p) if p.hash != content_hash(&w.obj.spec(), &w.obj.facts) => {
             "changed in the source since the plan: not touched; run `brickport plan` again"
         }
         Some(_) => return None,

@@ -97,6 +97,7 @@ impl<'a> Writes<'a> {
             }
             return Ok(CreateResult::Planned);
         }
+        self.planned_write()?;
         if self.obj.mode == Mode::Merge {
             return Err(EngineError::Shape {
                 kind: self.kind.name(),
@@ -119,9 +120,28 @@ impl<'a> Writes<'a> {
         if self.planning() {
             return Ok(false);
         }
+        self.planned_write()?;
         self.intent(intent)?;
         target::update_settled(&self.rt.ctx, self.kind, self.obj, target, desired).await?;
         Ok(true)
+    }
+
+    /// Carrying out a saved plan: a write the plan did not announce (it said unchanged, skip
+    /// or conflict, and the target changed since it was checked) is refused; the object fails.
+    fn planned_write(&self) -> Result<(), EngineError> {
+        let Some(planned) = &self.rt.ctx.opts.planned else {
+            return Ok(());
+        };
+        let at = (self.kind.name().to_string(), self.obj.source_id.clone());
+        if planned.get(&at).is_some_and(|p| p.writes) {
+            return Ok(());
+        }
+        Err(EngineError::PlanNoLongerHolds(format!(
+            "{} `{}` would be written, which the plan did not say: not touched; run `brickport \
+             plan` again",
+            self.kind.name(),
+            self.obj.key
+        )))
     }
 
     fn intent(&self, intent: Intent) -> Result<(), EngineError> {
