@@ -302,6 +302,7 @@ mod tests {
             .manual_actions()
             .unwrap()
             .into_iter()
+            .filter(|a| a.category == Category::Unpause)
             .map(|a| (a.kind, a.done))
             .collect();
         assert_eq!(done, [("jobs".into(), true), ("pipelines".into(), false)]);
