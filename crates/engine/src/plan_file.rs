@@ -55,6 +55,8 @@ pub struct PlanOptions {
     pub secret_placeholder: String,
     /// `[translate.catalogs]`.
     pub catalogs: BTreeMap<String, String>,
+    /// `[translate.node_types]`, `[translate.spark_versions]`, `[translate.instance_profiles]`.
+    pub compute: [BTreeMap<String, String>; 3],
     /// The names of the values supplied with `--secret-values` (`scope/key`, and
     /// `notification_destinations/name/field`), never the values.
     pub supplied: Vec<String>,
@@ -87,6 +89,11 @@ impl PlanOptions {
             resume: opts.resume,
             secret_placeholder: opts.secret_placeholder.clone(),
             catalogs: opts.catalogs.clone(),
+            compute: [
+                opts.node_types.clone(),
+                opts.spark_versions.clone(),
+                opts.instance_profiles.clone(),
+            ],
             supplied,
         }
     }

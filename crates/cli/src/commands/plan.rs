@@ -124,6 +124,7 @@ pub fn text(report: &RunReport, view: &PlanView) -> String {
             let _ = writeln!(out, "  … and {} (plan --all)", folded.join(", "));
         }
     }
+    crate::render::translations(&mut out, report);
     if !report.missing_dependencies.is_empty() {
         let _ = writeln!(
             out,
