@@ -294,3 +294,65 @@ fn a_saved_plan_is_refused_before_any_write_when_the_source_or_options_changed()
     let out = sb.run_between(&["migrate", "--plan", "other.json"]);
     refused(&out, &["not a plan of this version", "plan --out"]);
 }
+
+/// `scale:1000` (thousands of objects): the plan names them, folded to a screenful per kind;
+/// `--all` names every one. Slow in a debug build: run by hand with `--ignored`.
+#[test]
+#[ignore]
+fn at_scale_1000_plan_names_the_objects() {
+    use brickport_emulator::{EmulatorOptions, RateLimitSpec, SeedSpec};
+    let mut sb = Sandbox::new();
+    let src = sb.emulator(
+        &[&format!("{SOURCE_TOKEN}:alice@source.example")],
+        EmulatorOptions {
+            seed: SeedSpec::Scale(1000),
+            rate_limits: RateLimitSpec::Off,
+            ..EmulatorOptions::default()
+        },
+    );
+    let dst = sb.emulator(
+        &[&format!("{TARGET_TOKEN}:bob@target.example")],
+        EmulatorOptions {
+            rate_limits: RateLimitSpec::Off,
+            ..EmulatorOptions::default()
+        },
+    );
+    brickport_emulator::account::assign_account_groups(
+        sb.emulators[0].emulator(),
+        sb.emulators[1].emulator(),
+    );
+    sb.databrickscfg(&format!(
+        "[src]\nhost = {src}\ntoken = {SOURCE_TOKEN}\n\n[dst]\nhost = {dst}\ntoken = {TARGET_TOKEN}\n"
+    ));
+    write_fast_config(&sb);
+    let started = std::time::Instant::now();
+    let out = sb.run_between(&["plan"]);
+    assert!(out.code == 0 || out.code == 1, "{out:?}");
+    let summary = out
+        .stdout
+        .lines()
+        .rfind(|l| l.starts_with("Plan: "))
+        .unwrap();
+    eprintln!(
+        "plan at scale:1000: {} lines in {:?}\n{summary}",
+        out.stdout.lines().count(),
+        started.elapsed()
+    );
+    eprintln!(
+        "{}",
+        out.stdout.lines().take(40).collect::<Vec<_>>().join("\n")
+    );
+    assert!(out.stdout.contains("(plan --all)"));
+    let all = sb.run_between(&["plan", "--all"]);
+    let lines = all
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("  + ") || l.starts_with("  ~ "))
+        .count();
+    let created = summary_number(summary, "to create") + summary_number(summary, "to update");
+    assert_eq!(
+        lines as u64, created,
+        "every create and update named with --all"
+    );
+    eprintln!("--all: {} lines", all.stdout.lines().count());
+}
