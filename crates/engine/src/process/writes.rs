@@ -243,10 +243,16 @@ pub(super) fn planned_second_pass(
         return None;
     }
     if matches!(first, Outcome::Unchanged | Outcome::Adopted) && !unresolved.is_empty() {
-        return Some(
-            Done::new(Outcome::Updated, None)
-                .with_detail("would be updated: it gets references to objects the run creates"),
-        );
+        let mut d = Done::new(Outcome::Updated, None)
+            .with_detail("would be updated: it gets references to objects the run creates");
+        // The fields that get them (`members[].value` → `members`), for the plan's line.
+        for u in unresolved {
+            let field = super::top_field(u.path).to_string();
+            if !d.diffs.contains(&field) {
+                d.diffs.push(field);
+            }
+        }
+        return Some(d);
     }
     Some(Done::new(first, None))
 }
