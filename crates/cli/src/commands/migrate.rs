@@ -59,11 +59,20 @@ pub async fn run_on(
     let run = brickport_engine::migrate(&pair.source, &pair.target, &opts, &progress);
     let report = connected
         .guard(signals::unless_stopped("migrate", run))
-        .await??;
+        .await?
+        .map_err(|e| signals::resumable(e, resume_command(connected), progress.done()))?;
     let mut text = render::run_report(&report);
     text.push_str(&format!(
         "\nrun directory: {} (report.html, report.md, report.json, ledger.sqlite, backups/)\n",
         run_dir.display()
     ));
     Ok(Outcome::of_run(report, &run_dir, text))
+}
+
+/// What continues a stopped run: the same command with `--resume` (`import` with its bundle).
+fn resume_command(connected: &Connected) -> String {
+    match &connected.replay {
+        Some(replay) => format!("import --from {} --resume", replay.dir().display()),
+        None => "migrate --resume".to_string(),
+    }
 }
