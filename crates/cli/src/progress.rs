@@ -184,7 +184,7 @@ impl CliProgress {
                 flag.store(all_listed, Ordering::Relaxed);
                 overall.set_length(st.listed);
                 overall.set_position(st.done);
-                overall.set_message(if all_listed { "" } else { " listed so far" });
+                overall.set_message(if all_listed { " objects" } else { " so far" });
             }
             Mode::Lines => {
                 if now || st.last_line.elapsed() >= LINE_EVERY {
@@ -261,7 +261,7 @@ fn bar_template(what: &str) -> String {
         .map(|k| k.len())
         .max()
         .unwrap_or(0);
-    format!("{{prefix:>{width}}} [{{bar:30}}] {{pos}}/{{len}}{what}")
+    format!("{{prefix:>{width}}} [{{bar:25}}] {{pos}}/{{len}}{what}")
 }
 
 fn kind_style() -> ProgressStyle {
@@ -277,7 +277,7 @@ fn overall_style(all_listed: Arc<AtomicBool>) -> ProgressStyle {
         let done = all_listed.load(Ordering::Relaxed);
         let _ = w.write_str(&overall::stats(s.pos(), listed, done, s.elapsed()));
     };
-    ProgressStyle::with_template(&bar_template(" objects{msg} · {stats}"))
+    ProgressStyle::with_template(&bar_template("{msg} · {stats}"))
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .with_key("stats", stats)
         .progress_chars("=> ")
@@ -396,8 +396,15 @@ impl CliProgress {
 
 impl Drop for CliProgress {
     fn drop(&mut self) {
-        if let Mode::Bars { overall, .. } = &self.mode {
+        if let Mode::Bars { multi, overall, .. } = &self.mode {
+            // A stopped run's bars too: the line saying where it stopped comes next.
+            let st = self.lock();
+            for bar in st.kinds.values().filter_map(|k| k.bar.as_ref()) {
+                bar.finish_and_clear();
+            }
+            overall.disable_steady_tick();
             overall.finish_and_clear();
+            let _ = multi.clear();
             logging::print_above_none();
         }
     }

@@ -46,9 +46,8 @@ where
 /// A run stopped by Ctrl-C or SIGTERM (exit 130).
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "stopped: {}the run stopped where it was; re-run `brickport {command}` to continue (the \
-     ledger prevents duplicates)",
-    self.done.map(|n| format!("{n} objects done; ")).unwrap_or_default()
+    "stopped: {}; re-run `brickport {command}` to continue (the ledger prevents duplicates)",
+    self.done.map_or("the run stopped where it was".to_string(), |n| format!("{n} objects done"))
 )]
 pub struct Interrupted {
     /// The command to run again (`migrate --resume`).

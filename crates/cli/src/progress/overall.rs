@@ -2,8 +2,8 @@
 //! left. Pure functions of the counts, so the bar, the plain lines and the tests agree.
 //!
 //! The rate is the average since the start (a smoothed recent rate swings with each kind's
-//! pace limits); the time left is only estimated once every listing has ended, since before
-//! that the number of objects still to come is not known.
+//! pace limits); while listings go on, the time left is a lower bound (`ETA ≥ 0:12`): more
+//! objects may come.
 
 use std::time::Duration;
 
@@ -25,17 +25,24 @@ fn rate(done: u64, elapsed: Duration) -> f64 {
 /// The rate, the time elapsed and the time left: `12.5/s · 0:32 elapsed · ETA 0:12`.
 pub fn stats(done: u64, listed: u64, all_listed: bool, elapsed: Duration) -> String {
     let per_sec = rate(done, elapsed);
-    let eta = if !all_listed {
-        "ETA once listed".to_string()
-    } else if done >= listed {
+    let eta = if done >= listed && all_listed {
         "ETA 0:00".to_string()
     } else if per_sec > 0.0 {
-        let left = (listed - done) as f64 / per_sec;
-        format!("ETA {}", clock(Duration::from_secs_f64(left.min(1e7))))
+        let left = listed.saturating_sub(done) as f64 / per_sec;
+        // While listings go on, more may come: a lower bound.
+        let at_least = if all_listed { "" } else { "≥ " };
+        format!(
+            "ETA {at_least}{}",
+            clock(Duration::from_secs_f64(left.min(1e7)))
+        )
     } else {
         "ETA unknown".to_string()
     };
-    format!("{per_sec:.1}/s · {} elapsed · {eta}", clock(elapsed))
+    let per_sec = match per_sec < 10.0 {
+        true => format!("{per_sec:.1}"),
+        false => format!("{per_sec:.0}"),
+    };
+    format!("{per_sec}/s · {} elapsed · {eta}", clock(elapsed))
 }
 
 /// The whole overall line, for plain output: `overall: 312 of 682 objects done · …`.
@@ -59,11 +66,11 @@ mod tests {
         let ten = Duration::from_secs(10);
         assert_eq!(
             line(50, 80, false, ten),
-            "overall: 50 of 80 listed so far done · 5.0/s · 0:10 elapsed · ETA once listed"
+            "overall: 50 of 80 listed so far done · 5.0/s · 0:10 elapsed · ETA ≥ 0:06"
         );
         assert_eq!(
-            line(50, 100, true, ten),
-            "overall: 50 of 100 objects done · 5.0/s · 0:10 elapsed · ETA 0:10"
+            line(500, 1000, true, ten),
+            "overall: 500 of 1000 objects done · 50/s · 0:10 elapsed · ETA 0:10"
         );
         assert_eq!(clock(Duration::from_secs(3725)), "1:02:05");
         assert!(stats(0, 10, true, ten).ends_with("ETA unknown"));
