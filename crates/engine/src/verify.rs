@@ -345,8 +345,8 @@ pub async fn verify_with_progress(
     progress: &dyn Progress,
 ) -> Result<VerifyReport, EngineError> {
     let selected = graph::select(&crate::kinds::all(), &opts.only, opts.phase)?;
-    progress.run_started(&selected.iter().map(|k| k.name()).collect::<Vec<_>>());
     let ledger = Arc::new(Ledger::open(&opts.run_dir, Access::ReadOnly)?);
+    progress.run_started(&selected.iter().map(|k| k.name()).collect::<Vec<_>>());
     let ctx = Ctx {
         source: source.clone(),
         target: target.clone(),
