@@ -174,8 +174,7 @@ fn progress_in_a_log_counts_every_object_and_plan_and_verify_show_theirs() {
     let last = run
         .stderr
         .lines()
-        .filter(|l| l.starts_with("overall: "))
-        .last()
+        .rfind(|l| l.starts_with("overall: "))
         .unwrap_or_else(|| panic!("no overall line: {run:?}"));
     assert!(
         last.starts_with(&format!("overall: {total} of {total} objects done · ")),
