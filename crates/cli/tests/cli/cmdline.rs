@@ -277,3 +277,22 @@ fn a_stopped_migrate_says_how_far_it_got_and_to_resume() {
     assert_eq!(doc["fix"], "brickport migrate --resume", "{doc}");
     sb.settled_stats(target);
 }
+
+#[test]
+fn vvv_adds_the_waits_of_pacing() {
+    let mut sb = Sandbox::new();
+    sb.unthrottled_pair();
+    // One SCIM request a second: the pre-check's SCIM reads wait for their turn.
+    sb.write("brickport.toml", "[throttle.scim]\nrps = 1\n");
+    let pacing = |out: &Out| {
+        out.stderr
+            .lines()
+            .any(|l| l.contains("pacing: waiting for the rate budget family=scim"))
+    };
+    let vv = sb.run_between(&["validate", "-vv"]);
+    assert_eq!(vv.code, 0, "{vv:?}");
+    assert!(!pacing(&vv), "{vv:?}");
+    let vvv = sb.run_between(&["validate", "-vvv"]);
+    assert_eq!(vvv.code, 0, "{vvv:?}");
+    assert!(pacing(&vvv), "{vvv:?}");
+}
