@@ -1,7 +1,7 @@
 //! The engine's [`Progress`] callbacks, shown on stderr: on a terminal an overall bar (objects
 //! done of listed, rate, elapsed, time left) above one bar per kind in flight, ordered by
-//! phase; plain lines otherwise (a CI log, a pipe), with an overall line at each kind's end and
-//! every few seconds; nothing with `-q`. `migrate`, `plan` and `verify` all show it.
+//! phase; plain lines otherwise (a CI log, a pipe), with an overall line every few seconds and
+//! at the end; nothing with `-q`. `migrate`, `plan` and `verify` all show it.
 //!
 //! A kind still being listed shows what is done of what is listed *so far*. A finished kind's
 //! bar gives way to one printed line, so the bars in flight fit a terminal at any number of
@@ -222,7 +222,9 @@ impl CliProgress {
                 let _ = multi.println(format!("{kind}: {line}"));
             }
         }
-        self.overall(&mut st, true);
+        // In a log, the overall line at the end, and every [`LINE_EVERY`] before.
+        let end = st.listings_ended >= st.expected && st.done >= st.listed;
+        self.overall(&mut st, end);
     }
 
     fn counts(&self, s: &KindSummary) -> String {
