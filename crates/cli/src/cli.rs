@@ -117,7 +117,7 @@ pub struct InitArgs {
 #[derive(Debug, Args, Default, Clone)]
 pub struct SelectArgs {
     /// Only these kinds (comma-separated, e.g. `users,groups,jobs`).
-    #[arg(long, value_delimiter = ',', value_name = "KIND,...")]
+    #[arg(long, value_delimiter = ',', value_name = "KIND,...", value_parser = kind_names(), hide_possible_values = true)]
     pub only: Vec<String>,
     /// Only this phase (1 enablement objects, 2 content, 3 jobs).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=3))]
@@ -333,4 +333,10 @@ pub struct DemoArgs {
     /// source accepts any bearer token, the target the token `demo`).
     #[arg(long)]
     pub keep_running: bool,
+}
+
+/// `--only`'s values: the engine's kind names, so a typo gets clap's "a similar value exists"
+/// and the list of kinds (which `--help` leaves out: it is long).
+fn kind_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(brickport_engine::kind_names())
 }

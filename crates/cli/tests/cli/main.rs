@@ -9,6 +9,7 @@
 //! holds what they share. `SHOW_OUTPUT=1` prints every command and what it wrote.
 
 mod bundle;
+mod cmdline;
 mod config;
 mod cutover;
 mod destinations;
