@@ -72,7 +72,9 @@ pub use progress::{NoProgress, Progress};
 pub use report::{KindSummary, ObjectReport, Outcome, RunReport};
 pub use rollback::{RollbackLine, RollbackOptions, RollbackOutcome, RollbackReport, rollback};
 pub use run::{Plan, migrate, plan};
-pub use status::{KindStatus, PhaseStatus, Problem, StatusReport, status};
+pub use status::{
+    KindStatus, PhaseStatus, Problem, ProblemClass, ProblemFold, StatusReport, mark_done, status,
+};
 pub use validate::{ValidationReport, validate};
 pub use verify::{Difference, Mismatch, VerifyKind, VerifyReport, verify};
 
