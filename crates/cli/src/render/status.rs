@@ -25,6 +25,15 @@ pub enum View<'a> {
     Kind(&'a str),
 }
 
+/// The bar of `done` of `total` at `percent`: full when nothing is left to do (a phase whose
+/// kinds were all listed empty is complete, not empty).
+fn meter(done: usize, total: usize, percent: usize) -> String {
+    match (total, percent) {
+        (0, 100) => bar(1, 1),
+        _ => bar(done, total),
+    }
+}
+
 fn cut(line: &str) -> String {
     if line.chars().count() <= WIDTH {
         return line.to_string();
@@ -100,7 +109,7 @@ fn dashboard(d: &Dashboard, lines: &mut Vec<String>) {
             "  Phase {}: {:<20} {} {:>3}% ({state}){}",
             p.phase,
             p.title,
-            bar(p.done, p.total),
+            meter(p.done, p.total, usize::from(p.percent)),
             p.percent,
             notes.iter().map(|s| format!("  {s}")).collect::<String>()
         ));
@@ -110,7 +119,7 @@ fn dashboard(d: &Dashboard, lines: &mut Vec<String>) {
         .unwrap_or(100);
     lines.push(format!(
         "  Post-Migration Actions        {} {pct:>3}% ({}/{} tasks)",
-        bar(d.post_migration_done, d.post_migration_total),
+        meter(d.post_migration_done, d.post_migration_total, pct),
         n(d.post_migration_done),
         n(d.post_migration_total)
     ));
@@ -221,12 +230,35 @@ fn problems(r: &StatusReport, lines: &mut Vec<String>) {
     }
 }
 
+/// One problem's line.
+fn problem_line(p: &brickport_engine::Problem) -> String {
+    format!(
+        "  [{}] {} {}{}",
+        p.class.title(),
+        p.kind,
+        p.key,
+        p.detail
+            .as_deref()
+            .map(|d| format!(": {d}"))
+            .unwrap_or_default()
+    )
+}
+
 fn screen(r: &StatusReport, lines: &mut Vec<String>) {
     dashboard(&r.dashboard, lines);
     problems(r, lines);
     let mut pending: Vec<_> = r.manual_actions.iter().filter(|a| !a.done).collect();
     // Secrets first, as the dashboard lists the categories.
     pending.sort_by_key(|a| a.category);
+    // The problems themselves when they fit, in half the room left when actions wait too.
+    let room = SCREEN.saturating_sub(lines.len() + 1);
+    let for_problems = match pending.is_empty() {
+        true => room,
+        false => room / 2,
+    };
+    if !r.problems.is_empty() && r.problems.len() <= for_problems {
+        lines.extend(r.problems.iter().map(problem_line));
+    }
     if pending.is_empty() {
         return;
     }
@@ -297,18 +329,7 @@ fn listed_problems(r: &StatusReport, kind: Option<&str>, lines: &mut Vec<String>
     let of = |k: &str| kind.is_none_or(|w| w == k);
     let ps: Vec<_> = r.problems.iter().filter(|p| of(&p.kind)).collect();
     lines.push(format!("PROBLEMS ({})", n(ps.len())));
-    for p in ps {
-        lines.push(format!(
-            "  [{}] {} {}{}",
-            p.class.title(),
-            p.kind,
-            p.key,
-            p.detail
-                .as_deref()
-                .map(|d| format!(": {d}"))
-                .unwrap_or_default()
-        ));
-    }
+    lines.extend(ps.into_iter().map(problem_line));
     for k in r.incomplete_listings.iter().filter(|k| of(k)) {
         lines.push(format!(
             "  [listing not finished] {k}: run `brickport migrate` again"

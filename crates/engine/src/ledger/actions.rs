@@ -89,7 +89,9 @@ pub struct ManualAction {
     pub kind: String,
     /// Its natural key.
     pub key: String,
-    /// What it is about.
+    /// What it is about (not in the JSON output: the id's prefix and the dashboard's groups
+    /// say it).
+    #[serde(skip)]
     pub category: Category,
     /// What to do.
     pub action: String,
