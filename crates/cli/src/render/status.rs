@@ -269,7 +269,11 @@ fn screen(r: &StatusReport, lines: &mut Vec<String>) {
         return;
     }
     lines.push("NEXT ACTIONS (mark done: `brickport done ID…`)".into());
-    let shown = if pending.len() <= room { room } else { room - 1 };
+    let shown = if pending.len() <= room {
+        room
+    } else {
+        room - 1
+    };
     for a in pending.iter().take(shown) {
         lines.push(format!("  {}  {} {}: {}", a.id, a.kind, a.key, a.action));
     }

@@ -169,7 +169,11 @@ fn migrate_status_cutover_verify_through_the_binary() {
         "{}",
         out.stdout
     );
-    assert!(out.stdout.contains("Objects migrated/listed"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("Objects migrated/listed"),
+        "{}",
+        out.stdout
+    );
     // The built-in groups and default policies are mapped, not migrated.
     assert!(
         out.stdout.contains("6 skipped on purpose"),

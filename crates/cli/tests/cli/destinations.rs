@@ -172,7 +172,10 @@ fn destinations_get_placeholders_then_supplied_parts_that_never_leak() {
         "{after:?}"
     );
     let pager = after.iter().find(|a| a.contains("`pager`"));
-    assert!(pager.is_some_and(|a| a.contains(r#""done":false"#)), "{after:?}");
+    assert!(
+        pager.is_some_and(|a| a.contains(r#""done":false"#)),
+        "{after:?}"
+    );
 
     for out in &outputs {
         for secret in [PASSWORD, URL] {

@@ -114,7 +114,8 @@ fn the_demo_migrates_a_typical_workspace_end_to_end() {
     let out = sb.run(&["status", "--run-dir", "demo-run"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(
-        out.stdout.contains("Phase 3: Orchestration        ▓▓▓▓▓▓▓▓▓▓ 100%"),
+        out.stdout
+            .contains("Phase 3: Orchestration        ▓▓▓▓▓▓▓▓▓▓ 100%"),
         "{out:?}"
     );
 }

@@ -6,7 +6,9 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use brickport_emulator::{EmulatorOptions, FaultRule, Latency, RateLimitSpec, RuleAction, SeedSpec};
+use brickport_emulator::{
+    EmulatorOptions, FaultRule, Latency, RateLimitSpec, RuleAction, SeedSpec,
+};
 use serde_json::Value;
 
 use crate::kill::typical_pair;
@@ -106,9 +108,15 @@ fn status_fits_a_screen_actions_are_ticked_and_created_counts_outlive_a_rerun() 
     assert!(git.len() >= 2, "{git:?}");
     let out = sb.run_between(&["done", &git[0][..9]]);
     assert_eq!(out.code, 0, "{out:?}");
-    assert!(out.stdout.contains(&format!("marked done: {}", git[0])), "{out:?}");
+    assert!(
+        out.stdout.contains(&format!("marked done: {}", git[0])),
+        "{out:?}"
+    );
     let out = sb.run_between(&["status", "--done", &git[1]]);
-    assert!(out.stdout.contains(&format!("marked done: {}", git[1])), "{out:?}");
+    assert!(
+        out.stdout.contains(&format!("marked done: {}", git[1])),
+        "{out:?}"
+    );
     assert_one_screen(out.stdout.split_once('\n').unwrap().1);
     let doc = status_json(&sb);
     assert_eq!(action(&doc, &git[0])["done_by"], "hand");
@@ -173,7 +181,10 @@ fn a_skip_because_a_dependency_failed_is_a_problem_not_on_purpose() {
         .iter()
         .map(|f| f["class"].as_str().unwrap())
         .collect();
-    assert!(classes.contains(&"failed") && classes.contains(&"dependency"), "{classes:?}");
+    assert!(
+        classes.contains(&"failed") && classes.contains(&"dependency"),
+        "{classes:?}"
+    );
     let perms = doc["dashboard"]["kinds"]
         .as_array()
         .unwrap()
@@ -262,7 +273,11 @@ fn a_listing_stopped_by_kill_shows_as_not_finished() {
     assert_eq!(notebooks["listing"], "incomplete", "{notebooks}");
     let out = sb.run_between(&["status"]);
     assert_eq!(out.code, 1, "{out:?}");
-    assert!(out.stdout.contains("listing not finished"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("listing not finished"),
+        "{}",
+        out.stdout
+    );
     assert_one_screen(&out.stdout);
     // A run to the end lists it whole.
     let out = sb.run_between(&["migrate"]);

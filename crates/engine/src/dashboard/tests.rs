@@ -45,9 +45,27 @@ fn a_skip_for_a_failed_dependency_is_not_on_purpose_and_created_outlives_a_rerun
         entry("jobs", "b", Status::Created, None, true),
         // Adopted: migrated, not created.
         entry("jobs", "c", Status::Unchanged, None, false),
-        entry("jobs", "d", Status::Skipped, Some(SkipCode::Dependency), false),
-        entry("jobs", "e", Status::Skipped, Some(SkipCode::NeverMigrated), false),
-        entry("jobs", "f", Status::Skipped, Some(SkipCode::OnPurpose), false),
+        entry(
+            "jobs",
+            "d",
+            Status::Skipped,
+            Some(SkipCode::Dependency),
+            false,
+        ),
+        entry(
+            "jobs",
+            "e",
+            Status::Skipped,
+            Some(SkipCode::NeverMigrated),
+            false,
+        ),
+        entry(
+            "jobs",
+            "f",
+            Status::Skipped,
+            Some(SkipCode::OnPurpose),
+            false,
+        ),
         entry("jobs", "g", Status::Failed, None, false),
     ];
     let table = kinds::all();
@@ -69,7 +87,13 @@ fn an_unfinished_listing_keeps_its_phase_below_100_percent() {
     let listings: Vec<Listing> = table
         .iter()
         .filter(|k| k.phase() == 1)
-        .map(|k| listing(k.name(), i64::from(k.name() == "users"), k.name() != "users"))
+        .map(|k| {
+            listing(
+                k.name(),
+                i64::from(k.name() == "users"),
+                k.name() != "users",
+            )
+        })
         .collect();
     let all = kind_progress(&table, &rows, &listings, &BTreeSet::new());
     let p1 = &phases(&all)[0];
@@ -83,7 +107,10 @@ fn an_unfinished_listing_keeps_its_phase_below_100_percent() {
         .collect();
     let all = kind_progress(&table, &rows, &listings, &BTreeSet::new());
     assert_eq!(phases(&all)[0].percent, 100);
-    assert_eq!(phases(&all)[1].not_listed.len(), phases(&all)[1].pending.len());
+    assert_eq!(
+        phases(&all)[1].not_listed.len(),
+        phases(&all)[1].pending.len()
+    );
 }
 
 #[test]

@@ -76,11 +76,14 @@ fn source_object(ctx: &Ctx, d: &NotificationDestination) -> Result<SourceObject,
     // the ledger ticks it when every part received one (in this run or any).
     if !set.is_empty() {
         let fields: Vec<String> = set.iter().map(|f| format!("`{f}`")).collect();
-        let action = Action::new(Category::Secret, format!(
-            "set {} of notification destination `{name}` ({}) in the target: they hold placeholders (or give them in the `notification_destinations` section of --secret-values and run again)",
-            fields.join(", "),
-            spec["destination_type"].as_str().unwrap_or_default(),
-        ));
+        let action = Action::new(
+            Category::Secret,
+            format!(
+                "set {} of notification destination `{name}` ({}) in the target: they hold placeholders (or give them in the `notification_destinations` section of --secret-values and run again)",
+                fields.join(", "),
+                spec["destination_type"].as_str().unwrap_or_default(),
+            ),
+        );
         obj.manual.push(action.settled_by(Subject::Destination {
             source_id: id.clone(),
             fields: set.iter().map(|f| f.to_string()).collect(),

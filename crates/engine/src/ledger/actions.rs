@@ -126,8 +126,7 @@ struct DoneFacts {
 
 impl DoneFacts {
     fn done_by(&self, a: &ManualAction, subject: Option<&Subject>) -> Option<DoneBy> {
-        if a.category == Category::Unpause && self.cut.contains(&(a.kind.clone(), a.key.clone()))
-        {
+        if a.category == Category::Unpause && self.cut.contains(&(a.kind.clone(), a.key.clone())) {
             return Some(DoneBy::Cutover);
         }
         let supplied = match subject {
