@@ -25,13 +25,11 @@ pub enum View<'a> {
     Kind(&'a str),
 }
 
-/// The bar of `done` of `total` at `percent`: full when nothing is left to do (a phase whose
-/// kinds were all listed empty is complete, not empty).
-fn meter(done: usize, total: usize, percent: usize) -> String {
-    match (total, percent) {
-        (0, 100) => bar(1, 1),
-        _ => bar(done, total),
-    }
+/// The bar of a share in percent: by the percent, not the counts, so a phase at 99% (all its
+/// objects done, a listing not finished) does not show a full bar, and one whose kinds were
+/// all listed empty (complete, 100%) is full.
+fn meter(percent: usize) -> String {
+    bar(percent, 100)
 }
 
 fn cut(line: &str) -> String {
@@ -109,7 +107,7 @@ fn dashboard(d: &Dashboard, lines: &mut Vec<String>) {
             "  Phase {}: {:<20} {} {:>3}% ({state}){}",
             p.phase,
             p.title,
-            meter(p.done, p.total, usize::from(p.percent)),
+            meter(usize::from(p.percent)),
             p.percent,
             notes.iter().map(|s| format!("  {s}")).collect::<String>()
         ));
@@ -119,7 +117,7 @@ fn dashboard(d: &Dashboard, lines: &mut Vec<String>) {
         .unwrap_or(100);
     lines.push(format!(
         "  Post-Migration Actions        {} {pct:>3}% ({}/{} tasks)",
-        meter(d.post_migration_done, d.post_migration_total, pct),
+        meter(pct),
         n(d.post_migration_done),
         n(d.post_migration_total)
     ));
@@ -159,8 +157,8 @@ fn kinds_grid(d: &Dashboard, lines: &mut Vec<String>) {
     let migrated: usize = d.kinds.iter().map(|k| k.migrated).sum();
     let on_purpose: usize = d.kinds.iter().map(|k| k.skipped_on_purpose).sum();
     lines.push(format!(
-        "  Objects migrated/listed · all runs: {} created, {} updated or already there, {} \
-         skipped on purpose",
+        "  Objects migrated/listed (all runs): {} created, {} updated/adopted, {} skipped on \
+         purpose",
         n(created),
         n(migrated - created),
         n(on_purpose)
