@@ -58,6 +58,7 @@ mod rollback;
 mod run;
 mod status;
 mod tmpfile;
+pub mod translation;
 mod validate;
 mod verify;
 mod waits;
@@ -75,6 +76,7 @@ pub use run::{Plan, migrate, plan};
 pub use status::{
     KindStatus, PhaseStatus, Problem, ProblemClass, ProblemFold, StatusReport, mark_done, status,
 };
+pub use translation::Translation;
 pub use validate::{ValidationReport, validate};
 pub use verify::{Difference, Mismatch, VerifyKind, VerifyReport, verify};
 
