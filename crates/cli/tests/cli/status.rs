@@ -18,6 +18,31 @@ use crate::support::*;
 const SCREEN: usize = 60;
 const WIDTH: usize = 100;
 
+/// The typical pair, with the source's instance profiles registered in the target first (as
+/// an admin does before a migration: clusters naming one are refused otherwise).
+fn typical() -> Sandbox {
+    let (sb, src, dst) = typical_pair("1ms");
+    register_profiles(&sb, &src, &dst);
+    sb
+}
+
+fn register_profiles(sb: &Sandbox, src: &str, dst: &str) {
+    let (s, t) = (api(src, SOURCE_TOKEN), api(dst, TARGET_TOKEN));
+    sb.rt.block_on(async {
+        let list = s
+            .get_json("/api/2.0/instance-profiles/list", &[])
+            .await
+            .unwrap();
+        for p in list["instance_profiles"].as_array().into_iter().flatten() {
+            let arn = &p["instance_profile_arn"];
+            let body = serde_json::json!({"instance_profile_arn": arn, "skip_validation": true});
+            t.post_json("/api/2.0/instance-profiles/add", &body)
+                .await
+                .unwrap();
+        }
+    });
+}
+
 fn status_json(sb: &Sandbox) -> Value {
     let out = sb.run_between(&["status", "--output", "json"]);
     assert!(out.code == 0 || out.code == 1, "{out:?}");
@@ -85,7 +110,7 @@ fn group(doc: &Value, name: &str) -> (u64, u64) {
 
 #[test]
 fn status_fits_a_screen_actions_are_ticked_and_created_counts_outlive_a_rerun() {
-    let (sb, _src, _dst) = typical_pair("1ms");
+    let sb = typical();
     let out = sb.run_between(&["migrate"]);
     assert_eq!(out.code, 0, "{out:?}");
     let out = sb.run_between(&["status"]);
@@ -159,7 +184,7 @@ fn status_fits_a_screen_actions_are_ticked_and_created_counts_outlive_a_rerun() 
 
 #[test]
 fn a_skip_because_a_dependency_failed_is_a_problem_not_on_purpose() {
-    let (sb, _src, _dst) = typical_pair("1ms");
+    let sb = typical();
     let refused = RuleAction::Error {
         status: 400,
         error_code: "INVALID_PARAMETER_VALUE".into(),
@@ -229,6 +254,7 @@ fn a_listing_stopped_by_kill_shows_as_not_finished() {
         sb.emulators[1].emulator(),
     );
     let src = sb.emulators[0].url().to_string();
+    register_profiles(&sb, &src, &dst);
     sb.databrickscfg(&format!(
         "[src]\nhost = {src}\ntoken = {SOURCE_TOKEN}\n\n[dst]\nhost = {dst}\ntoken = {TARGET_TOKEN}\n"
     ));
