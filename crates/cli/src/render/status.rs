@@ -82,7 +82,7 @@ fn head(r: &StatusReport) -> Vec<String> {
         r.runs_finished,
         match interrupted {
             0 => String::new(),
-            _ => format!(" ({interrupted} interrupted: `brickport migrate` resumes)"),
+            _ => format!(" ({interrupted} interrupted)"),
         }
     )]
 }
