@@ -81,7 +81,9 @@ pub use progress::{NoProgress, Progress};
 pub use report::{KindSummary, ObjectReport, Outcome, RunReport};
 pub use rollback::{RollbackLine, RollbackOptions, RollbackOutcome, RollbackReport, rollback};
 pub use run::{Plan, migrate, plan, plan_with_progress};
-pub use status::{KindStatus, PhaseStatus, Problem, StatusReport, status};
+pub use status::{
+    KindStatus, PhaseStatus, Problem, ProblemClass, ProblemFold, StatusReport, mark_done, status,
+};
 pub use translation::Translation;
 pub use validate::{ValidationReport, validate};
 pub use verify::{Difference, Mismatch, VerifyKind, VerifyReport, verify, verify_with_progress};

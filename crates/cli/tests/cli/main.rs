@@ -21,5 +21,6 @@ mod polish;
 mod rollback;
 mod snapshots;
 mod sql;
+mod status;
 mod support;
 mod validate;

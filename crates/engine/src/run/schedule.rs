@@ -108,6 +108,7 @@ async fn list_whole<'a>(
     progress: &dyn Progress,
 ) -> Result<(&'a dyn Kind, Listed, Option<PathBuf>), EngineError> {
     let mut objs = Listed::new(waiting_dir, rt.ctx.opts.listed_in_memory);
+    listing_started(rt, kind)?;
     let mut listed = std::pin::pin!(process::list_stream(&rt.ctx, kind));
     while let Some(mut o) = listed.try_next().await? {
         progress.object_listed(kind.name());
@@ -119,7 +120,29 @@ async fn list_whole<'a>(
     }
     objs.seal()?;
     let backup = writer.map(BackupWriter::finish).transpose()?;
+    listing_finished(rt, kind, objs.len())?;
     Ok((kind, objs, backup))
+}
+
+/// Records in the ledger that `kind`'s listing began (a plan records nothing): until
+/// [`listing_finished`], `status` shows the kind as not listed whole.
+pub(super) fn listing_started(rt: &Runtime, kind: &dyn Kind) -> Result<(), EngineError> {
+    match rt.dry_run {
+        true => Ok(()),
+        false => rt.ledger.listing_started(kind.name()),
+    }
+}
+
+/// Records in the ledger that `kind`'s listing ended with `listed` objects.
+pub(super) fn listing_finished(
+    rt: &Runtime,
+    kind: &dyn Kind,
+    listed: usize,
+) -> Result<(), EngineError> {
+    match rt.dry_run {
+        true => Ok(()),
+        false => rt.ledger.listing_finished(kind.name(), listed),
+    }
 }
 
 /// Runs a listed kind (nothing once the run is aborted: its backup is kept, and the kind
