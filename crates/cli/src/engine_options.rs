@@ -63,6 +63,7 @@ pub fn build(
         opts.max_concurrency = c.0 as usize;
     }
     opts.catalogs = settings.file.translate.catalog_map();
+    opts.principals = settings.file.translate.principals();
     opts.fail_fast =
         migrate.is_some_and(|m| m.fail_fast) || settings.file.fail_fast.unwrap_or(false);
     opts.recheck = migrate.is_some_and(|m| m.recheck);

@@ -51,6 +51,7 @@ mod listed;
 mod module_graph;
 mod options;
 mod order;
+pub mod principals;
 mod process;
 mod progress;
 pub mod report;

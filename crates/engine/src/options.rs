@@ -99,6 +99,9 @@ pub struct EngineOptions {
     /// API has a field for the catalog (a query's or a dashboard dataset's catalog, Genie's
     /// table identifiers), never inside free SQL text. Empty: names kept.
     pub catalogs: BTreeMap<String, String>,
+    /// Users and service principals known by other names in the target (`[translate.users]`,
+    /// `[translate.user_domains]`, `[translate.service_principals]`). Empty: names kept.
+    pub principals: crate::principals::Principals,
 }
 
 impl EngineOptions {
@@ -123,6 +126,7 @@ impl EngineOptions {
             resume: false,
             listed_in_memory: 1_000,
             catalogs: BTreeMap::new(),
+            principals: Default::default(),
         }
     }
 

@@ -13,6 +13,8 @@ use std::collections::BTreeMap;
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 
+mod principals;
+
 /// `[translate]`.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -21,6 +23,15 @@ pub struct TranslateBlock {
     /// a field for the catalog, never inside SQL text.
     #[serde(default)]
     pub catalogs: BTreeMap<CatalogName, CatalogName>,
+    /// Users to rename, by exact name (see [`principals`]).
+    #[serde(default)]
+    pub users: BTreeMap<principals::UserName, principals::UserName>,
+    /// Users to rename, by the domain of their names.
+    #[serde(default)]
+    pub user_domains: BTreeMap<principals::Domain, principals::Domain>,
+    /// Service principals to map, by application id.
+    #[serde(default)]
+    pub service_principals: BTreeMap<principals::Name, principals::Name>,
 }
 
 impl TranslateBlock {

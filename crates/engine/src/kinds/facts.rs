@@ -38,6 +38,10 @@ pub struct Facts {
     /// A cluster's libraries, pinning and state, which no field of a cluster sets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<ClusterState>,
+    /// Its key in the source when a principal rename gave it another one in the target (a
+    /// notebook under a renamed user's home folder): what reads of the source use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_key: Option<String>,
 }
 
 /// A field of the spec held out of it ([`Facts::kept`], [`Facts::missing_clusters`]).

@@ -29,12 +29,38 @@ pub(crate) fn list_stream<'a>(ctx: &'a Ctx, kind: &'a dyn Kind) -> ObjectStream<
     let listed = kind
         .list(ctx, crate::kinds::Detail::Full)
         .map_err(move |e| e.context(doing("listing", kind, None)));
+    // Principal renames first, so everything after (ledger, find, references) sees the
+    // target's names.
+    let listed = listed.map_ok(move |mut obj| {
+        rename_principals(ctx, kind, &mut obj);
+        obj
+    });
     if kind.cutover().is_none() {
         return Box::pin(listed);
     }
     Box::pin(listed.and_then(move |mut obj| {
         std::future::ready(keep_resumed(kind, ctx, &mut obj).map(|()| obj))
     }))
+}
+
+/// `obj` with its principals renamed by the run's maps ([`crate::principals`]): its key
+/// (the source's kept in its side-car for reads of the source) and its spec.
+fn rename_principals(ctx: &Ctx, kind: &dyn Kind, obj: &mut SourceObject) {
+    let maps = &ctx.opts.principals;
+    if maps.is_empty() {
+        return;
+    }
+    let (mut key, mut spec) = (obj.key.clone(), obj.spec());
+    let done = maps.translate(kind.name(), &mut key, &mut spec);
+    if done.is_empty() {
+        return;
+    }
+    if key != obj.key {
+        obj.facts.source_key = Some(std::mem::replace(&mut obj.key, key));
+    }
+    if done.iter().any(|r| r.field != "key") {
+        obj.set_spec(&spec);
+    }
 }
 
 /// `call`'s answer, its error named "`verb` `kind` `key`".
