@@ -61,8 +61,16 @@ const PRINCIPAL_FIELDS: &[&str] = &[
     "on_streaming_backlog_exceeded",
 ];
 
-/// Where a workspace path may start before `/Users/<name>`.
-const HOME_ROOTS: &[&str] = &["/Users/", "/Workspace/Users/", "file:/Workspace/Users/"];
+/// Where a workspace path may start before a principal's name: home folders
+/// (`/Users/<name>`, as a workspace file too) and Git folders' per-user folders
+/// (`/Repos/<name>`).
+const HOME_ROOTS: &[&str] = &[
+    "/Users/",
+    "/Workspace/Users/",
+    "file:/Workspace/Users/",
+    "/Repos/",
+    "/Workspace/Repos/",
+];
 
 impl Principals {
     /// No rename at all.
@@ -108,7 +116,8 @@ impl Principals {
     }
 
     /// A workspace path under a renamed principal's home folder (`/Users/<name>`, also as
-    /// `/Workspace/Users/<name>` or `file:/Workspace/Users/<name>`), moved to the new home.
+    /// `/Workspace/Users/<name>` or `file:/Workspace/Users/<name>`) or Git folders' folder
+    /// (`/Repos/<name>`), moved to the new one.
     pub fn rename_path(&self, path: &str) -> Option<(String, String)> {
         let root = HOME_ROOTS.iter().find(|r| path.starts_with(**r))?;
         let rest = &path[root.len()..];

@@ -40,6 +40,10 @@ fn paths_under_a_renamed_home_move_with_it() {
         Some("/Workspace/Users/a@example.org/lib/x.whl")
     );
     assert_eq!(r("/Users/app-1/nb").as_deref(), Some("/Users/app-9/nb"));
+    assert_eq!(
+        r("/Repos/a@example.com/etl").as_deref(),
+        Some("/Repos/a@example.org/etl")
+    );
     assert_eq!(r("/Shared/a@example.com/x"), None);
     assert_eq!(r("dbfs:/Users/a@example.com/x"), None);
 }

