@@ -72,10 +72,26 @@ const HOME_ROOTS: &[&str] = &[
     "/Workspace/Repos/",
 ];
 
+/// Whether an object keyed `before` in the ledger and `now` in this run's listing is
+/// another object in the target, not the same one renamed: a principal (SCIM never renames
+/// a user; an application id is fixed) or anything under a principal's home folder — what
+/// a principal map moves. Such an object is looked up by its new key, not by the ledger's
+/// target id (which holds it under its old name).
+pub fn key_moved(kind: &str, before: &str, now: &str) -> bool {
+    let home = |k: &str| HOME_ROOTS.iter().any(|r| k.starts_with(r));
+    before != now && (kind == "users" || kind == "service_principals" || home(before) || home(now))
+}
+
 impl Principals {
     /// No rename at all.
     pub fn is_empty(&self) -> bool {
         self.users.is_empty() && self.user_domains.is_empty() && self.service_principals.is_empty()
+    }
+
+    /// A digest of the three maps (equal maps, equal digests).
+    pub fn digest(&self) -> String {
+        let maps = [&self.users, &self.user_domains, &self.service_principals];
+        crate::json::content_hash(&serde_json::json!(maps))
     }
 
     /// What user `name` becomes, and why; `None` when no map renames it. User names are

@@ -50,6 +50,13 @@ fn rename_principals(ctx: &Ctx, kind: &dyn Kind, obj: &mut SourceObject) {
     if maps.is_empty() {
         return;
     }
+    let by_id = |r: &crate::kinds::Reference| {
+        r.by == crate::kinds::RefBy::Id
+            && (r.kinds.iter()).any(|k| *k == "users" || *k == "service_principals")
+    };
+    if kind.references().iter().any(by_id) {
+        obj.facts.principal_maps = Some(maps.digest());
+    }
     let (mut key, mut spec) = (obj.key.clone(), obj.spec());
     let done = maps.translate(kind.name(), &mut key, &mut spec);
     if done.is_empty() {

@@ -37,7 +37,9 @@ pub(super) async fn first_pass(w: &Writes<'_>, cycle: bool) -> Result<Done, Engi
     if let Some(u) = w.missing(&unresolved) {
         return w.skip(&SkipReason::Dependency(u.reason.clone()), None, None);
     }
-    let known_id = row.as_ref().and_then(|r| r.target_id.as_deref());
+    let known_id = (row.as_ref())
+        .filter(|r| !crate::principals::key_moved(w.kind.name(), &r.natural_key, &w.obj.key))
+        .and_then(|r| r.target_id.as_deref());
     let found = locate(&w.rt.ctx, w.kind, w.obj, known_id, &desired).await?;
     let s = Remapped::new(
         w,

@@ -179,3 +179,127 @@ async fn a_domain_map_renames_every_user_everywhere_and_a_rerun_writes_nothing()
     assert_eq!(written(&again), vec![], "a re-run writes nothing");
     assert_eq!(p.target_writes(), before);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_map_on_a_rerun_writes_only_what_it_renames() {
+    let p = typical().await;
+    let mut opts = domain_map(&p);
+    let first = migrate(&p.source, &p.target, &opts, &NoProgress)
+        .await
+        .unwrap();
+    assert!(first.is_success(), "{}", first.to_markdown());
+    (opts.principals.users).insert("jose.muller@example.com".into(), "jose@example.net".into());
+    let second = migrate(&p.source, &p.target, &opts, &NoProgress)
+        .await
+        .unwrap();
+    assert!(second.is_success(), "{}", second.to_markdown());
+    // Written: jose under the new name (a user is never renamed in place: SCIM keeps a
+    // userName, so the new name is a new user), the groups holding him, what sits under his
+    // home and Git folders, and what names him (a job, a pipeline, grants) — nothing else.
+    let w = written(&second);
+    let (his, naming): (Vec<_>, Vec<_>) = w.iter().partition(|o| o.1.contains("jose@example.net"));
+    assert!(
+        his.iter()
+            .any(|o| o.0 == "users" && o.2 == Outcome::Created),
+        "{w:#?}"
+    );
+    assert!(his.iter().any(|o| o.0 == "notebooks") && his.iter().any(|o| o.0 == "repos"));
+    let named_by = ["groups", "jobs", "pipelines"];
+    assert!(
+        (naming.iter()).all(|o| named_by.contains(&o.0.as_str()) || o.0.ends_with("_permissions")),
+        "{naming:#?}"
+    );
+    assert!(naming.len() < 12, "{naming:#?}");
+    let doc = target_document(&p).await;
+    let mut net = BTreeSet::new();
+    addresses(&doc["grants"], "example.net", &mut net);
+    assert_eq!(net, BTreeSet::from(["jose@example.net".to_string()]));
+    let v = verify(&p.source, &p.target, &opts).await.unwrap();
+    assert!(v.is_success(), "{:#?}", v.differences);
+    let before = p.target_writes();
+    let third = migrate(&p.source, &p.target, &opts, &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(written(&third), vec![]);
+    assert_eq!(p.target_writes(), before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_map_merging_two_users_fails_the_precheck_before_anything_is_written() {
+    let p = typical().await;
+    let users: Vec<String> = (walk(&p.source).scim("Users").await.unwrap().iter())
+        .map(|u| u["userName"].as_str().unwrap().to_string())
+        .filter(|u| u != "admin@example.com")
+        .collect();
+    let (a, b) = (&users[0], &users[1]);
+    let mut opts = domain_map(&p);
+    let b_new = b.replace("@example.com", "@example.org");
+    opts.principals.users.insert(a.clone(), b_new.clone());
+    let report = validate(&p.source, &p.target, &opts).await.unwrap();
+    let failed: Vec<_> = report
+        .failures()
+        .into_iter()
+        .filter(|c| c.name == "principal renames")
+        .collect();
+    assert_eq!(failed.len(), 1, "{:#?}", report.checks);
+    assert!(failed[0].detail.contains(a.as_str()) && failed[0].detail.contains(b.as_str()));
+    assert!(failed[0].detail.contains(&b_new), "{}", failed[0].detail);
+    assert_eq!(p.target_writes(), 0);
+    // Without the merging entry the check holds.
+    let report = validate(&p.source, &p.target, &domain_map(&p))
+        .await
+        .unwrap();
+    assert!(
+        report
+            .checks
+            .iter()
+            .any(|c| c.name == "principal renames" && c.ok)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_principal_map_finds_it_under_its_target_application_id() {
+    let p = typical().await;
+    use futures::TryStreamExt;
+    let query = brickport_api::types::scim::ScimQuery::default();
+    let sps: Vec<_> = (p.source.scim().service_principals().list(&query))
+        .try_collect()
+        .await
+        .unwrap();
+    let mut sp = sps[0].clone();
+    let from = sp.application_id.clone().unwrap();
+    let to = "7e1f0000-0000-4000-8000-00000000beef";
+    // The target knows the principal already, under another application id.
+    (sp.id, sp.application_id) = (None, Some(to.into()));
+    let made = p
+        .target
+        .scim()
+        .service_principals()
+        .create(&sp)
+        .await
+        .unwrap();
+    assert_eq!(made.application_id.as_deref(), Some(to));
+    let mut opts = p.options(6);
+    opts.principals
+        .service_principals
+        .insert(from.clone(), to.into());
+    let run = migrate(&p.source, &p.target, &opts, &NoProgress)
+        .await
+        .unwrap();
+    let mine = (run.objects().unwrap().into_iter())
+        .find(|o| o.kind == "service_principals" && o.key == to)
+        .unwrap();
+    assert_eq!(mine.outcome, Outcome::Adopted, "{mine:?}");
+    let doc = target_document(&p).await;
+    let text = doc.to_string();
+    assert!(
+        !text.contains(&from),
+        "the source application id is left nowhere"
+    );
+    assert!(
+        doc["grants"].to_string().contains(to),
+        "grants name the target's"
+    );
+    let v = verify(&p.source, &p.target, &opts).await.unwrap();
+    assert!(v.is_success(), "{:#?}", v.differences);
+}
