@@ -195,7 +195,7 @@ async fn create(w: &Writes<'_>, s: Remapped<'_>) -> Result<Done, EngineError> {
             w.record(r.hash(s.hash).owned(true).created().written(Some(&written)))?;
             Ok(s.done(Outcome::Created, id))
         }
-        CreateResult::Existing(t) => found_step(w, s, t).await,
+        CreateResult::Existing(t) => found_step(w, s, *t).await,
         CreateResult::Unknown(msg) => {
             w.record(w.outcome(Status::Failed).owned(true).error(&msg))?;
             Ok(Done::new(Outcome::Failed, None).with_detail(msg))
