@@ -204,6 +204,14 @@ async fn another_map_on_a_rerun_writes_only_what_it_renames() {
         "{w:#?}"
     );
     assert!(his.iter().any(|o| o.0 == "notebooks") && his.iter().any(|o| o.0 == "repos"));
+    let jose = (second.objects().unwrap().into_iter())
+        .find(|o| o.kind == "users" && o.key == "jose@example.net")
+        .unwrap();
+    let said = jose.detail.unwrap_or_default();
+    assert!(
+        said.contains("`jose.muller@example.org` stays in the target"),
+        "{said}"
+    );
     let named_by = ["groups", "jobs", "pipelines"];
     assert!(
         (naming.iter()).all(|o| named_by.contains(&o.0.as_str()) || o.0.ends_with("_permissions")),
