@@ -14,6 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use crate::translation::Translation;
+
 /// The three maps, as the config gives them (source → target).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Principals {
@@ -23,19 +25,6 @@ pub struct Principals {
     pub user_domains: BTreeMap<String, String>,
     /// Service principals' application ids (`[translate.service_principals]`).
     pub service_principals: BTreeMap<String, String>,
-}
-
-/// One substitution made in a listed object (reported: object, field, from, to, why).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Renamed {
-    /// Where: `key`, or the field's path in the spec (`acl[2].user_name`).
-    pub field: String,
-    /// The source's value.
-    pub from: String,
-    /// The value written instead.
-    pub to: String,
-    /// The map entry that decided it (`[translate.user_domains] example.com = example.org`).
-    pub why: String,
 }
 
 /// Fields whose value (a string, or an array of strings) names a principal: a user name, or
@@ -156,25 +145,21 @@ impl Principals {
 
     /// Renames `key` and every principal and home-folder path in `spec` (an object of
     /// `kind`); returns what it changed, in order.
-    pub fn translate(&self, kind: &str, key: &mut String, spec: &mut Value) -> Vec<Renamed> {
+    pub fn translate(&self, kind: &str, key: &mut String, spec: &mut Value) -> Vec<Translation> {
         let mut out = Vec::new();
         if self.is_empty() {
             return out;
         }
         if let Some((to, why)) = self.rename_key(kind, key) {
-            out.push(Renamed {
-                field: "key".into(),
-                from: std::mem::replace(key, to.clone()),
-                to,
-                why,
-            });
+            let from = std::mem::replace(key, to.clone());
+            out.push(Translation::new("key", from, to, why));
         }
         self.walk(spec, String::new(), false, &mut out);
         out
     }
 
     /// Renames in `v` (at `at`); `named`: `v` sits in a principal field.
-    fn walk(&self, v: &mut Value, at: String, named: bool, out: &mut Vec<Renamed>) {
+    fn walk(&self, v: &mut Value, at: String, named: bool, out: &mut Vec<Translation>) {
         match v {
             Value::String(s) => {
                 let found = match named {
@@ -183,12 +168,7 @@ impl Principals {
                 };
                 if let Some((to, why)) = found {
                     let from = std::mem::replace(s, to.clone());
-                    out.push(Renamed {
-                        field: at,
-                        from,
-                        to,
-                        why,
-                    });
+                    out.push(Translation::new(at, from, to, why));
                 }
             }
             Value::Array(items) => {

@@ -68,6 +68,7 @@ fn rename_principals(ctx: &Ctx, kind: &dyn Kind, obj: &mut SourceObject) {
     if done.iter().any(|r| r.field != "key") {
         obj.set_spec(&spec);
     }
+    crate::translation::merge(&mut obj.translated, done);
 }
 
 /// `call`'s answer, its error named "`verb` `kind` `key`".
@@ -108,7 +109,23 @@ pub(super) async fn create(
     obj: &SourceObject,
     desired: &Value,
 ) -> Result<Created, EngineError> {
+    if let Err(e) = cannot_be_written(kind, obj) {
+        return Err(e.context(doing("creating", kind, Some(&obj.key))));
+    }
     named(kind.create(ctx, obj, desired), "creating", kind, &obj.key).await
+}
+
+/// An object whose side-car has problems (a node type the target offers no equivalent of, a
+/// job task on a cluster gone from the source) fails with them, before any call.
+fn cannot_be_written(kind: &dyn Kind, obj: &SourceObject) -> Result<(), EngineError> {
+    if obj.facts.problems.is_empty() {
+        return Ok(());
+    }
+    Err(EngineError::Shape {
+        kind: kind.name(),
+        key: obj.key.clone(),
+        message: obj.facts.problems.join("; "),
+    })
 }
 
 /// [`Kind::update`].
@@ -119,6 +136,9 @@ pub(super) async fn update(
     target: &TargetObject,
     desired: &Value,
 ) -> Result<(), EngineError> {
+    if let Err(e) = cannot_be_written(kind, obj) {
+        return Err(e.context(doing("updating", kind, Some(&obj.key))));
+    }
     let call = kind.update(ctx, obj, target, desired);
     named(call, "updating", kind, &obj.key).await
 }
