@@ -33,6 +33,7 @@ pub struct Principals {
 const PRINCIPAL_FIELDS: &[&str] = &[
     "user_name",
     "userName",
+    "user_email",
     "owner_user_name",
     "single_user_name",
     "creator_user_name",
@@ -49,6 +50,12 @@ const PRINCIPAL_FIELDS: &[&str] = &[
     "on_duration_warning_threshold_exceeded",
     "on_streaming_backlog_exceeded",
 ];
+
+/// Whether a field of that name is renamed as a principal's name (every reference by key to
+/// users or service principals must be one: the ledger knows them by their new names).
+pub fn is_principal_field(name: &str) -> bool {
+    PRINCIPAL_FIELDS.contains(&name)
+}
 
 /// Where a workspace path may start before a principal's name: home folders
 /// (`/Users/<name>`, as a workspace file too) and Git folders' per-user folders

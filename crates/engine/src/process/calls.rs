@@ -142,3 +142,29 @@ pub(super) async fn update(
     let call = kind.update(ctx, obj, target, desired);
     named(call, "updating", kind, &obj.key).await
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::kinds::RefBy;
+
+    /// A reference by name to a user or a service principal is found in the ledger by the
+    /// renamed name: a field the principal maps did not rename would be dropped as missing.
+    #[test]
+    fn every_reference_by_name_to_a_principal_is_renamed_by_the_maps() {
+        let principals = ["users", "service_principals"];
+        for kind in crate::kinds::all() {
+            for r in kind.references() {
+                if r.by != RefBy::Key || !r.kinds.iter().any(|k| principals.contains(k)) {
+                    continue;
+                }
+                let field = r.path.rsplit(['.', ']']).next().unwrap_or(r.path);
+                assert!(
+                    crate::principals::is_principal_field(field),
+                    "{}: `{}` is not renamed by the principal maps",
+                    kind.name(),
+                    r.path
+                );
+            }
+        }
+    }
+}

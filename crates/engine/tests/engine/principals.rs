@@ -164,6 +164,12 @@ async fn a_domain_map_renames_every_user_everywhere_and_a_rerun_writes_nothing()
     ] {
         assert!(translated(kind) > 0, "no translation recorded for {kind}");
     }
+    // No reference to a renamed principal was dropped (an alert's subscriber, a run_as…).
+    let dropped: Vec<_> = (objects.iter())
+        .flat_map(|o| o.dropped.iter().map(move |d| (o.kind, &o.key, d)))
+        .filter(|(_, _, d)| d.contains("@example."))
+        .collect();
+    assert!(dropped.is_empty(), "{dropped:#?}");
     let source_users: BTreeSet<String> = (walk(&p.source).scim("Users").await.unwrap().iter())
         .map(|u| {
             u["userName"]
@@ -258,7 +264,12 @@ async fn another_map_on_a_rerun_writes_only_what_it_renames() {
         said.contains("`jose.muller@example.org` stays in the target"),
         "{said}"
     );
-    let named_by = ["groups", "jobs", "pipelines"];
+    let named_by = ["groups", "jobs", "pipelines", "clusters", "secret_scopes"];
+    let named_by = [
+        &named_by[..],
+        &["sql_queries", "sql_alerts", "sql_alerts_v2", "dashboards"],
+    ]
+    .concat();
     assert!(
         (naming.iter()).all(|o| named_by.contains(&o.0.as_str()) || o.0.ends_with("_permissions")),
         "{naming:#?}"
