@@ -204,6 +204,22 @@ async fn a_domain_map_renames_every_user_everywhere_and_a_rerun_writes_nothing()
     let mut new = BTreeSet::new();
     addresses(&doc["grants"], "example.org", &mut new);
     assert!(new.len() > 3, "grants name the renamed users: {new:?}");
+    // Owners (IS_OWNER) are the renamed users, not the migrating admin in their place.
+    let owners: Vec<String> = (doc["grants"].as_array().unwrap().iter())
+        .flat_map(|g| {
+            g["access_control_list"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter(|e| e["all_permissions"].to_string().contains("IS_OWNER"))
+        .filter_map(|e| e["user_name"].as_str().map(|u| u.to_string()))
+        .collect();
+    assert!(owners.len() > 3, "{owners:?}");
+    assert!(
+        owners.iter().all(|o| o.ends_with("@example.org")),
+        "{owners:?}"
+    );
     let homes: Vec<&str> = (doc["tree"].as_array().unwrap().iter())
         .filter_map(|p| p.as_str()?.strip_prefix("/Users/"))
         .filter(|p| p.ends_with("@example.org"))
