@@ -136,6 +136,20 @@ fn written(r: &RunReport) -> Vec<(String, String, Outcome)> {
 async fn a_domain_map_renames_every_user_everywhere_and_a_rerun_writes_nothing() {
     let p = typical().await;
     let opts = domain_map(&p);
+    // `plan` shows the renames, under the target's names, and writes nothing.
+    let planned = brickport_engine::plan(&p.source, &p.target, &opts)
+        .await
+        .unwrap();
+    let jose = (planned.objects().unwrap().into_iter())
+        .find(|o| o.kind == "users" && o.key == "jose.muller@example.org")
+        .unwrap();
+    let t = jose.translated.iter().find(|t| t.field == "key").unwrap();
+    assert_eq!(
+        (t.from.as_str(), t.to.as_str()),
+        ("jose.muller@example.com", "jose.muller@example.org")
+    );
+    assert_eq!(t.why, "[translate.user_domains] example.com = example.org");
+    assert_eq!(p.target_writes(), 0);
     let run = migrate(&p.source, &p.target, &opts, &NoProgress)
         .await
         .unwrap();
