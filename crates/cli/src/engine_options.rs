@@ -71,6 +71,7 @@ pub fn build(
         crate::config::translate::compute::plain(&settings.file.translate.spark_versions);
     opts.instance_profiles =
         crate::config::translate::compute::plain(&settings.file.translate.instance_profiles);
+    opts.principals = settings.file.translate.principals();
     opts.fail_fast =
         migrate.is_some_and(|m| m.fail_fast) || settings.file.fail_fast.unwrap_or(false);
     opts.recheck = migrate.is_some_and(|m| m.recheck);

@@ -56,6 +56,7 @@ mod options;
 mod order;
 pub mod plan_file;
 pub mod plan_view;
+pub mod principals;
 mod process;
 mod progress;
 pub mod report;
