@@ -9,6 +9,7 @@ use axum::Router;
 use axum::extract::Path;
 use axum::routing::{get, post};
 
+use crate::kinds::permission_assignments as assignments;
 use crate::kinds::scim::handlers::Coll;
 use crate::kinds::{
     clusters, destinations, genie, init_scripts, jobs, lakeview, permissions, pipelines, policies,
@@ -49,6 +50,15 @@ fn workspace_api() -> Router<AppState> {
         .route("/api/secrets/acls/get", get(secrets::acls::get_acl))
         .route("/api/secrets/acls/list", get(secrets::acls::list_acls))
         .route("/api/secrets/acls/delete", post(secrets::acls::delete_acl))
+        // Workspace permission assignments of the account's principals.
+        .route(
+            "/api/preview/permissionassignments",
+            get(assignments::list).post(assignments::assign_by_name),
+        )
+        .route(
+            "/api/preview/permissionassignments/principals/{id}",
+            axum::routing::put(assignments::assign_by_id).delete(assignments::remove),
+        )
         // Permissions (the `preview` prefix is what older clients send).
         .merge(permissions_routes("/api/permissions"))
         .merge(permissions_routes("/api/preview/permissions"))

@@ -6,6 +6,7 @@ pub mod genie;
 pub mod init_scripts;
 pub mod jobs;
 pub mod lakeview;
+pub mod permission_assignments;
 pub mod permissions;
 pub mod pipelines;
 pub mod policies;
