@@ -62,7 +62,7 @@ mod validate;
 mod verify;
 mod waits;
 
-pub use check::Check;
+pub use check::{Check, Severity};
 pub use cutover::{CutoverJob, CutoverOutcome, CutoverReport, cutover};
 pub use dashboard::Dashboard;
 pub use error::EngineError;

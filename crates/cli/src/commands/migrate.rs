@@ -1,7 +1,8 @@
 //! `brickport migrate`: the engine's `migrate` over both workspaces (and `import`'s, over the
 //! target and a bundle: [`run_on`]).
 //!
-//! It runs the pre-check first and does nothing when it fails (the seed's Pass/Fail gate).
+//! It runs the pre-check first and does nothing when it finds an error (or, with `--strict`,
+//! a warning); warnings and checks that could not run are said, and the run goes on.
 //! Ctrl-C or SIGTERM drops the run's future, which stops it at once ([`crate::signals`]); the
 //! ledger's intents make the next `migrate` resume with no duplicate.
 
@@ -32,7 +33,8 @@ pub async fn run_on(
 ) -> Result<Outcome> {
     let pair = &connected.pair;
     let run_dir = settings.run_dir(&pair.source_config, &pair.target_config);
-    let opts = engine_options::build(settings, run_dir.clone(), &args.select, Some(args))?;
+    let mut opts = engine_options::build(settings, run_dir.clone(), &args.select, Some(args))?;
+    opts.strict = args.strict;
     let progress = CliProgress::new(settings.verbosity);
 
     let checks = validate::precheck(connected, &opts).await?;
@@ -51,8 +53,31 @@ pub async fn run_on(
     if let Some(label) = connected.bundle_label() {
         progress.line(&label);
     }
+    // Warnings and checks that could not run do not stop it: said once, before it starts.
+    let noted: Vec<String> = checks
+        .checks
+        .iter()
+        .filter(|c| c.severity != brickport_engine::Severity::Pass)
+        .map(|c| {
+            format!(
+                "pre-check {}: {} {}: {}",
+                c.severity.label(),
+                c.workspace,
+                c.name,
+                c.detail
+            )
+        })
+        .collect();
+    for line in &noted {
+        progress.line(line);
+    }
     progress.line(&format!(
-        "pre-check passed; run directory {}",
+        "pre-check passed{}; run directory {}",
+        if noted.is_empty() {
+            ""
+        } else {
+            " with the findings above"
+        },
         run_dir.display()
     ));
 
