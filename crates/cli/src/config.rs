@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cli::ConflictArg;
 
-mod translate;
+pub(crate) mod translate;
 pub use translate::TranslateBlock;
 
 /// The whole file. Every key is optional; flags override it.

@@ -1,134 +1,108 @@
-//! The catalogue pre-check of clusters: whether the target offers the Spark versions and node
-//! types the source's clusters use, so a missing one shows before migrate instead of as a
-//! failed create. A missing one is a *warning* (those clusters get that outcome, the others
-//! migrate); a catalogue the target cannot list is *unknown*. Each missing value is listed
-//! once, with every cluster that uses it (a cluster's workers and driver often share one).
+//! The catalogue pre-check of compute: whether the target offers the Spark versions and node
+//! types the source's clusters (or pools) use — and, for those it lacks, what each becomes in
+//! the target (`crate::kinds::compute`) or that nothing will do, so what is translated and what
+//! will fail shows before migrate. Each value is listed once, with the objects using it.
+//! Severities: a value with no equivalent is a *warning* (those objects fail, the others
+//! migrate); a catalogue the target does not serve (NOT_IMPLEMENTED, 404, 403) is *unknown*.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use crate::Check;
 use crate::kinds::Ctx;
+use crate::kinds::compute::{self, Choice, Translator};
 
-/// What a catalogue check compares: the target's offer, and what the source's clusters use
-/// as (value, cluster key) pairs.
-pub(crate) struct Catalogue<'a> {
-    /// The check's name (`cluster node types`).
-    pub name: &'a str,
-    /// Spark versions (true) or node types.
-    pub versions: bool,
-    /// (value, the cluster using it).
-    pub wanted: &'a [(String, String)],
-}
-
-impl Catalogue<'_> {
-    fn what(&self) -> &'static str {
-        if self.versions {
-            "Spark versions"
-        } else {
-            "node types"
-        }
-    }
-
-    /// Every missing value once, with the clusters using it: `value (clusters a, b)`.
-    pub(crate) fn missing(&self, offered: &BTreeSet<String>) -> Vec<String> {
-        let mut by: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-        for (v, cluster) in self.wanted.iter().filter(|(v, _)| !offered.contains(v)) {
-            by.entry(v).or_default().insert(cluster);
-        }
-        by.into_iter()
-            .map(|(v, clusters)| {
-                let word = if clusters.len() == 1 {
-                    "cluster"
-                } else {
-                    "clusters"
-                };
-                let names: Vec<&str> = clusters.into_iter().collect();
-                format!("{v} ({word} {})", names.join(", "))
-            })
-            .collect()
-    }
-
-    /// The finding for what the target offers.
-    pub(crate) fn finding(&self, offered: &BTreeSet<String>) -> Check {
-        let what = self.what();
-        let missing = self.missing(offered);
-        if missing.is_empty() {
-            return Check::pass(
-                self.name,
-                "target",
-                format!("the target offers all the {what} the source clusters use"),
-            );
-        }
-        Check::warn(
-            self.name,
-            "target",
-            format!(
-                "{what} the target lacks: {} — these clusters fail at migrate, the others migrate",
-                missing.join(", ")
-            ),
-            format!(
-                "change these clusters in the source to {what} the target offers, or leave them out"
-            ),
-        )
-    }
-}
-
-/// Whether the target offers every Spark version (or node type) the source's clusters use.
+/// What the target makes of every Spark version (or node type) in `wanted`: (value, the
+/// object using it, as the check names it: "cluster `etl (0101-…)`").
 pub(crate) async fn catalogue_check(
     ctx: &Ctx,
     name: &str,
     wanted: &[(String, String)],
     versions: bool,
 ) -> Check {
-    let c = Catalogue {
-        name,
-        versions,
-        wanted,
-    };
-    let offered: Result<BTreeSet<String>, _> = if versions {
-        ctx.target
-            .clusters()
-            .spark_versions()
-            .await
-            .map(|v| v.into_iter().filter_map(|v| v.key).collect())
+    let cat = compute::catalogue(ctx).await;
+    let what = if versions {
+        "Spark versions"
     } else {
-        ctx.target
-            .clusters()
-            .list_node_types()
-            .await
-            .map(|v| v.into_iter().filter_map(|v| v.node_type_id).collect())
+        "node types"
     };
-    match offered {
-        Err(e) => Check::not_run(name, "target", c.what(), &e),
-        Ok(offered) => c.finding(&offered),
+    let listed = if versions {
+        cat.target_versions.is_some()
+    } else {
+        cat.target_nodes.is_some()
+    };
+    if !listed {
+        return not_listed(ctx, name, what, versions).await;
     }
+    let t = Translator {
+        cat: &cat,
+        opts: &ctx.opts,
+    };
+    let mut users: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (v, by) in wanted {
+        users.entry(v).or_default().push(by);
+    }
+    let (mut translated, mut missing) = (Vec::new(), Vec::new());
+    for (v, by) in users {
+        let by = by.join(", ");
+        match if versions { t.version(v) } else { t.node(v) } {
+            Choice::Keep => {}
+            Choice::Use { to, .. } => translated.push(format!("{v} → {to} ({by})")),
+            Choice::Nothing(why) => missing.push(format!("{why} ({by})")),
+        }
+    }
+    let translated = if translated.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; translated to what the target offers: {}",
+            translated.join(", ")
+        )
+    };
+    if missing.is_empty() {
+        return Check::pass(
+            name,
+            "target",
+            format!("the target offers the {what} the source uses, or an equivalent{translated}"),
+        );
+    }
+    // A warning: those objects fail with this reason, the others migrate.
+    Check::warn(
+        name,
+        "target",
+        format!(
+            "{what} with no equivalent in the target: {} — these objects fail at migrate, the others go on{translated}",
+            missing.join("; ")
+        ),
+        format!(
+            "name a replacement the target offers in [translate.{}], change these objects in the source, or leave them out",
+            if versions {
+                "spark_versions"
+            } else {
+                "node_types"
+            }
+        ),
+    )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_missing_node_type_is_listed_once_with_every_cluster_using_it() {
-        let wanted: Vec<(String, String)> = [
-            ("i3.xlarge", "etl"),
-            ("i3.xlarge", "etl"),
-            ("i3.xlarge", "adhoc"),
-            ("m5.large", "adhoc"),
-        ]
-        .iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect();
-        let c = Catalogue {
-            name: "cluster node types",
-            versions: false,
-            wanted: &wanted,
-        };
-        let offered: BTreeSet<String> = ["m5.large".to_string()].into();
-        assert_eq!(c.missing(&offered), ["i3.xlarge (clusters adhoc, etl)"]);
-        let f = c.finding(&offered);
-        assert_eq!(f.severity, crate::Severity::Warning);
-        assert!(f.ok, "a warning does not stop the run");
-        assert_eq!(f.detail.matches("i3.xlarge").count(), 1, "{}", f.detail);
+/// The finding when the catalogue could not be read (it keeps no error): asked once more for
+/// the answer, *unknown* when the endpoint is not there or not for this caller
+/// (NOT_IMPLEMENTED, 404, 403), an error when the target could not be asked at all.
+async fn not_listed(ctx: &Ctx, name: &str, what: &str, versions: bool) -> Check {
+    let clusters = ctx.target.clusters();
+    let asked = if versions {
+        clusters.spark_versions().await.map(|_| ())
+    } else {
+        clusters.list_node_types().await.map(|_| ())
+    };
+    match asked {
+        Err(e) => Check::not_run(name, "target", what, &e),
+        Ok(()) => Check::unknown(
+            name,
+            "target",
+            format!(
+                "the target's {what} could not be read for the check (they can now) — not checked"
+            ),
+            "run validate again to check them",
+        ),
     }
 }
