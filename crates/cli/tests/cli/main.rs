@@ -16,6 +16,7 @@ mod emulator;
 mod kill;
 mod migrate;
 mod polish;
+mod precheck;
 mod rollback;
 mod snapshots;
 mod sql;
