@@ -130,7 +130,18 @@ async fn kind_checks(
     selected: &[Arc<dyn kinds::Kind>],
 ) -> Result<Vec<Check>, EngineError> {
     let ledger = if Ledger::file(&opts.run_dir).is_file() {
-        Ledger::open(&opts.run_dir, Access::ReadOnly)?
+        match Ledger::open(&opts.run_dir, Access::ReadOnly) {
+            Ok(l) => l,
+            // A ledger that cannot be read: the run cannot resume from it, nor start over it.
+            Err(e) => {
+                return Ok(vec![Check::fail(
+                    "ledger",
+                    "both",
+                    format!("cannot read the run directory's ledger: {e}"),
+                    "restore the run directory, or name another one with --run-dir",
+                )]);
+            }
+        }
     } else {
         Ledger::open_memory()?
     };
@@ -246,4 +257,23 @@ pub async fn validate(
         target_principal,
         checks,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_finding_is_listed_once_and_strict_makes_warnings_errors() {
+        let warn = || Check::warn("cluster node types", "target", "lacks x", "map it");
+        let checks = vec![warn(), Check::pass("connect", "source", "ok"), warn()];
+        let settled = settle(checks.clone(), false);
+        assert_eq!(settled.len(), 2, "{settled:#?}");
+        assert!(settled.iter().all(|c| c.ok));
+        let strict = settle(checks, true);
+        assert_eq!(strict.len(), 2);
+        assert_eq!(strict[0].severity, Severity::Error);
+        assert!(!strict[0].ok && strict[0].blocks(false));
+        assert_eq!(strict[1].severity, Severity::Pass);
+    }
 }

@@ -24,7 +24,7 @@ use super::{
     Action, Category, Created, Ctx, Deleted, Detail, InTarget, Kind, KindFuture, ObjectStream,
     SourceObject, TargetObject,
 };
-use crate::EngineError;
+use crate::{Check, EngineError};
 
 /// The kind's name.
 pub const NAME: &str = "account_group_assignments";
@@ -125,6 +125,42 @@ fn principal_id(id: &str, name: &str) -> Result<i64, EngineError> {
     })
 }
 
+/// Which of the source's account groups the target lacks (assigned by the run), or that the
+/// target's assignments cannot be read (*unknown*: the run tries, and a refusal is a manual
+/// action then).
+async fn precheck(ctx: &Ctx) -> Result<Check, EngineError> {
+    const NAME: &str = "account groups";
+    let wanted: Vec<String> = list_source(ctx).await?.into_iter().map(|o| o.key).collect();
+    let assigned = match ctx.target.permission_assignments().list().await {
+        Ok(all) => all,
+        Err(e) if crate::check::could_not_run(&e) => {
+            return Ok(Check::not_run(NAME, "target", "permission assignments", &e));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let have: Vec<String> = assigned
+        .into_iter()
+        .filter_map(|a| a.principal?.group_name)
+        .map(|n| n.to_lowercase())
+        .collect();
+    let missing: Vec<String> = wanted
+        .into_iter()
+        .filter(|n| !have.contains(&n.to_lowercase()))
+        .collect();
+    Ok(Check::pass(
+        NAME,
+        "target",
+        if missing.is_empty() {
+            "every account group of the source is assigned to the target".to_string()
+        } else {
+            format!(
+                "account groups the run assigns to the target: {}",
+                missing.join(", ")
+            )
+        },
+    ))
+}
+
 impl Kind for AccountGroupAssignments {
     fn name(&self) -> &'static str {
         NAME
@@ -187,6 +223,10 @@ impl Kind for AccountGroupAssignments {
             api.assign_id(id, &[wanted(desired)]).await?;
             Ok(())
         })
+    }
+
+    fn prechecks<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<Check>> {
+        Box::pin(async move { Ok(vec![precheck(ctx).await?]) })
     }
 
     fn manual_on_failure(&self, obj: &SourceObject, error: &EngineError) -> Vec<Action> {

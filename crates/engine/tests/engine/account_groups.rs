@@ -26,6 +26,23 @@ async fn typical_into_empty() -> Pair {
     Pair::of(at(SeedSpec::Typical, 31), at(SeedSpec::None, 32)).await
 }
 
+/// What the account group touches: identities, the folders and their grants (the typical
+/// seed's account group has CAN_READ on [`TEAM_SPACE`]).
+fn opts(p: &Pair) -> brickport_engine::EngineOptions {
+    let mut o = p.options(8);
+    o.only = [
+        "users",
+        "service_principals",
+        KIND,
+        "groups",
+        "workspace_folders",
+        "folder_permissions",
+    ]
+    .map(String::from)
+    .to_vec();
+    o
+}
+
 fn one<'r>(r: &'r [ObjectReport], kind: &str, key: &str) -> &'r ObjectReport {
     r.iter()
         .find(|o| o.kind == kind && o.key == key)
@@ -33,7 +50,7 @@ fn one<'r>(r: &'r [ObjectReport], kind: &str, key: &str) -> &'r ObjectReport {
 }
 
 async fn run(p: &Pair) -> RunReport {
-    migrate(&p.source, &p.target, &p.options(8), &NoProgress)
+    migrate(&p.source, &p.target, &opts(p), &NoProgress)
         .await
         .unwrap()
 }
@@ -61,7 +78,7 @@ async fn team_space_groups(p: &Pair) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_account_group_missing_in_the_target_is_assigned_recorded_and_rolled_back() {
     let p = typical_into_empty().await;
-    let planned = plan(&p.source, &p.target, &p.options(8)).await.unwrap();
+    let planned = plan(&p.source, &p.target, &opts(&p)).await.unwrap();
     let planned = planned.objects().unwrap();
     assert_eq!(one(&planned, KIND, GROUP).outcome, Outcome::Created, "plan");
     assert!(!in_target(&p).await, "a plan writes nothing");
@@ -148,4 +165,36 @@ async fn a_refused_assignment_is_a_manual_action_and_only_its_dependents_wait() 
         .collect();
     assert_eq!(failed.len(), 1, "only the assignment failed: {failed:#?}");
     assert!(!in_target(&p).await);
+}
+
+/// The pre-check names the account groups the run will assign (no error, no refusal), and a
+/// ledger it cannot read is an error finding, not a failed command.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_precheck_names_the_groups_to_assign_and_a_corrupt_ledger_is_an_error() {
+    let p = typical_into_empty().await;
+    let opts = opts(&p);
+    let v = brickport_engine::validate(&p.source, &p.target, &opts)
+        .await
+        .unwrap();
+    assert!(v.ok(), "{:#?}", v.failures());
+    let groups = v
+        .checks
+        .iter()
+        .find(|c| c.name == "account groups")
+        .unwrap();
+    assert_eq!(groups.severity, brickport_engine::Severity::Pass);
+    assert!(groups.detail.contains(GROUP), "{groups:#?}");
+
+    std::fs::create_dir_all(&opts.run_dir).unwrap();
+    std::fs::write(opts.run_dir.join("ledger.sqlite"), b"not a database at all").unwrap();
+    let v = brickport_engine::validate(&p.source, &p.target, &opts)
+        .await
+        .unwrap();
+    assert!(!v.ok());
+    let ledger = v.failures();
+    assert!(
+        ledger.len() == 1 && ledger[0].name == "ledger",
+        "{:#?}",
+        v.checks
+    );
 }
