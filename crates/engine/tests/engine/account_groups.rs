@@ -198,3 +198,31 @@ async fn the_precheck_names_the_groups_to_assign_and_a_corrupt_ledger_is_an_erro
         v.checks
     );
 }
+
+/// An account group the target's account does not know: the platform answers the by-name
+/// assignment with an error inside a 200, which fails the object with that reason and the
+/// same manual action.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_unknown_to_the_account_is_the_platforms_error_and_a_manual_action() {
+    let p = crate::support::pair().await;
+    // Assigned to the source by its account console (no workspace API creates one).
+    let group = brickport_emulator::kinds::scim::Group {
+        id: "4242424242424242".into(),
+        display_name: "finance-acct".into(),
+        account_group: true,
+        ..Default::default()
+    };
+    let mut st = p.src.emulator().lock();
+    st.scim.groups.insert(group.id.clone(), group);
+    drop(st);
+    let r = run(&p).await;
+    let objects = r.objects().unwrap();
+    let line = one(&objects, KIND, "finance-acct");
+    assert_eq!(line.outcome, Outcome::Failed, "{line:#?}");
+    let why = line.detail.clone().unwrap_or_default();
+    assert!(why.contains("Principal not found in account"), "{why}");
+    assert!(
+        line.manual.iter().any(|m| m.contains("finance-acct")),
+        "{line:#?}"
+    );
+}
