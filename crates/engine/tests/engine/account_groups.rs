@@ -212,9 +212,10 @@ async fn a_group_unknown_to_the_account_is_the_platforms_error_and_a_manual_acti
         account_group: true,
         ..Default::default()
     };
-    let mut st = p.src.emulator().lock();
-    st.scim.groups.insert(group.id.clone(), group);
-    drop(st);
+    {
+        let mut st = p.src.emulator().lock();
+        st.scim.groups.insert(group.id.clone(), group);
+    }
     let r = run(&p).await;
     let objects = r.objects().unwrap();
     let line = one(&objects, KIND, "finance-acct");
