@@ -9,12 +9,14 @@
 //! holds what they share. `SHOW_OUTPUT=1` prints every command and what it wrote.
 
 mod bundle;
+mod cmdline;
 mod config;
 mod cutover;
 mod destinations;
 mod emulator;
 mod kill;
 mod migrate;
+mod plan;
 mod polish;
 mod precheck;
 mod rollback;

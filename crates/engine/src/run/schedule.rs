@@ -68,7 +68,7 @@ pub(super) async fn run_kinds(
                 Ok((k.name(), Some(summary), backup))
             }));
         } else {
-            listing.push(list_whole(rt, k, writer, waiting_dir));
+            listing.push(list_whole(rt, k, writer, waiting_dir, progress));
         }
     }
     let mut summaries = BTreeMap::new();
@@ -105,10 +105,12 @@ async fn list_whole<'a>(
     kind: &'a dyn Kind,
     mut writer: Option<BackupWriter>,
     waiting_dir: &Path,
+    progress: &dyn Progress,
 ) -> Result<(&'a dyn Kind, Listed, Option<PathBuf>), EngineError> {
     let mut objs = Listed::new(waiting_dir, rt.ctx.opts.listed_in_memory);
     let mut listed = std::pin::pin!(process::list_stream(&rt.ctx, kind));
     while let Some(mut o) = listed.try_next().await? {
+        progress.object_listed(kind.name());
         let raw = std::mem::take(&mut o.raw);
         if let Some(w) = &mut writer {
             w.push(&raw)?;

@@ -38,6 +38,7 @@ pub(super) async fn run(
     };
     let objs = stream.and_then(|mut o| {
         listed += 1;
+        progress.object_listed(kind.name());
         let raw = std::mem::take(&mut o.raw);
         let written = match &mut backup {
             Some(b) => b.push(&raw),
