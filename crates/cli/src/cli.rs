@@ -137,6 +137,10 @@ pub struct ReadArgs {
     /// the source workspace: no source credentials needed.
     #[arg(long, value_name = "DIR")]
     pub from: Option<PathBuf>,
+    /// The pre-check's warnings (node types, Spark versions, name collisions, limits) stop
+    /// the run like its errors.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// `brickport export`.
@@ -223,6 +227,10 @@ pub struct RunArgs {
     /// carried; a run without it carries them.
     #[arg(long, conflicts_with = "recheck")]
     pub resume: bool,
+    /// The pre-check's warnings (node types, Spark versions, name collisions, limits) stop
+    /// the run before anything is written (exit 2), like its errors.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// `brickport cutover`.

@@ -18,6 +18,7 @@ mod kill;
 mod migrate;
 mod plan;
 mod polish;
+mod precheck;
 mod principals;
 mod rollback;
 mod snapshots;

@@ -129,8 +129,11 @@ async fn an_object_the_target_rejects_fails_alone() {
         .iter()
         .find(|c| c.name == "pool node types")
         .unwrap();
+    // A warning, not an error: the run goes on and only that pool fails.
     assert!(
-        !node_check.ok && node_check.detail.contains("m5d.large"),
+        node_check.ok
+            && node_check.severity == brickport_engine::Severity::Warning
+            && node_check.detail.contains("m5d.large"),
         "{node_check:?}"
     );
 
