@@ -135,7 +135,8 @@ impl Gate {
     }
 
     pub(crate) fn set_wait(&self, wait: Duration) {
-        self.wait_ms.store(wait.as_millis() as u64, Ordering::Relaxed);
+        self.wait_ms
+            .store(wait.as_millis() as u64, Ordering::Relaxed);
     }
 
     fn wait(&self) -> Duration {

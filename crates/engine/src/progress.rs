@@ -1,6 +1,8 @@
 //! [`Progress`]: how the engine tells its caller what it is doing. The cli implements it with
 //! progress bars; the engine itself never touches the terminal.
 
+use std::time::{Duration, SystemTime};
+
 use crate::report::{KindSummary, ObjectReport};
 
 /// Callbacks during `migrate`. Called from several tasks at once, hence `Sync`; keep them quick.
@@ -21,6 +23,15 @@ pub trait Progress: Send + Sync {
     fn object_finished(&self, report: &ObjectReport);
     /// A kind is done.
     fn kind_finished(&self, summary: &KindSummary);
+    /// The `side` workspace (`source` or `target`) stopped answering at `since`: its
+    /// requests wait, a probe goes out every `every` at most (nothing fails for it).
+    fn workspace_unreachable(&self, side: &'static str, since: SystemTime, every: Duration) {
+        let _ = (side, since, every);
+    }
+    /// The `side` workspace answers again, after `down` without answering.
+    fn workspace_answering(&self, side: &'static str, down: Duration) {
+        let _ = (side, down);
+    }
 }
 
 /// A [`Progress`] that ignores everything (tests, `--quiet`).

@@ -8,6 +8,7 @@ mod core_behaviour;
 mod destinations;
 mod fault_rules;
 mod lakeview;
+mod pause;
 mod permissions;
 mod pipelines;
 mod scim;
