@@ -187,6 +187,11 @@ pub struct MigrateArgs {
     /// carried; a run without it carries them.
     #[arg(long, conflicts_with = "recheck")]
     pub resume: bool,
+    /// How long a workspace that stopped answering is waited for (its requests pause, nothing
+    /// fails) before the run stops for a re-run: `90s`, `15m`, `1h` (default 15m, or the config
+    /// file's `outage_wait`).
+    #[arg(long, value_name = "WAIT")]
+    pub outage_wait: Option<crate::config::OutageWait>,
 }
 
 /// `brickport cutover`.

@@ -56,6 +56,14 @@ fn parse() -> Result<cli::Cli, ExitCode> {
     }
 }
 
+/// Whether `err` is a run stopped by a workspace that stayed unreachable.
+fn is_outage(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<brickport_engine::EngineError>()
+            .is_some_and(brickport_engine::EngineError::is_unreachable)
+    })
+}
+
 fn main() -> ExitCode {
     let cli = match parse() {
         Ok(cli) => cli,
@@ -79,6 +87,13 @@ fn main() -> ExitCode {
         Err(err) if err.is::<signals::Interrupted>() => {
             eprintln!("{err}");
             ExitCode::from(130)
+        }
+        // A workspace stayed unreachable past `outage_wait`: a clean stop to re-run later,
+        // told apart from failures (1) and from "nothing done" (2). 75 is sysexits'
+        // EX_TEMPFAIL: "a temporary failure; the user is invited to retry".
+        Err(err) if is_outage(&err) => {
+            eprintln!("error: {err}");
+            ExitCode::from(75)
         }
         Err(err) => {
             // One line: the context chain, flattened. Messages never carry a token (the api's

@@ -56,6 +56,10 @@ pub async fn run_on(
         run_dir.display()
     ));
 
+    if let Some(wait) = args.outage_wait {
+        pair.source.set_outage_wait(wait.0);
+        pair.target.set_outage_wait(wait.0);
+    }
     let run = brickport_engine::migrate(&pair.source, &pair.target, &opts, &progress);
     let report = connected
         .guard(signals::unless_stopped("migrate", run))
