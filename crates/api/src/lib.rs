@@ -1,7 +1,8 @@
 //! `brickport-api`: a typed client for the Databricks workspace REST API.
 //!
 //! The client is built in layers, one module each: [`config`] resolves a workspace (profiles,
-//! environment, precedence) → `auth` turns credentials into a bearer token → [`retry`]
+//! environment, precedence) → `auth` turns credentials into a bearer token → `gate` waits
+//! out a workspace that stopped answering (one per client, see [`Outage`]) → [`retry`]
 //! decides what may be retried → [`throttle`] paces requests per API [`Family`] (and keeps
 //! job creations within the hourly quota) → [`client`]
 //! is the one request path → [`paginate`] turns paged lists into streams → [`services`] are
@@ -34,6 +35,7 @@
 #![deny(missing_docs)]
 
 mod auth;
+mod body;
 pub mod client;
 pub mod config;
 mod error;

@@ -1,7 +1,8 @@
 //! `brickport`: parse the command line, resolve it once into a configuration, run the command,
 //! print at most one error line, and exit with 0 (all done, all checks hold), 1 (finished, but
-//! some objects failed or some checks do not hold) or 2 (nothing done: bad usage,
-//! configuration, credentials or connectivity).
+//! some objects failed or some checks do not hold), 2 (nothing done: bad usage,
+//! configuration, credentials or connectivity), 75 (a run stopped because a workspace stayed
+//! unreachable past `outage_wait`: re-run it) or 130 (interrupted).
 
 // mimalloc: the run allocates and frees many small JSON values per request from several
 // threads; glibc's malloc/free were the top of brickport's CPU profile (brickport-bench).
