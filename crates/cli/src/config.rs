@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cli::ConflictArg;
 
-mod translate;
+pub(crate) mod translate;
 pub use translate::TranslateBlock;
 mod wait;
 pub use wait::OutageWait;

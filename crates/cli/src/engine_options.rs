@@ -63,6 +63,11 @@ pub fn build(
         opts.max_concurrency = c.0 as usize;
     }
     opts.catalogs = settings.file.translate.catalog_map();
+    opts.node_types = crate::config::translate::compute::plain(&settings.file.translate.node_types);
+    opts.spark_versions =
+        crate::config::translate::compute::plain(&settings.file.translate.spark_versions);
+    opts.instance_profiles =
+        crate::config::translate::compute::plain(&settings.file.translate.instance_profiles);
     opts.fail_fast =
         migrate.is_some_and(|m| m.fail_fast) || settings.file.fail_fast.unwrap_or(false);
     opts.recheck = migrate.is_some_and(|m| m.recheck);

@@ -69,6 +69,7 @@ pub fn run_report(report: &RunReport) -> String {
     };
     listed(&mut out, "failed", ObjOutcome::Failed);
     listed(&mut out, "in conflict (left alone)", ObjOutcome::Conflict);
+    translations(&mut out, report);
     if !report.missing_dependencies.is_empty() {
         let _ = writeln!(
             out,
@@ -92,6 +93,26 @@ pub fn run_report(report: &RunReport) -> String {
     }
     manual(&mut out, &report.manual_actions);
     out
+}
+
+/// Every value written (or to be written) in place of the source's, per object.
+fn translations(out: &mut String, report: &RunReport) {
+    let objs: Vec<_> = report
+        .notable()
+        .iter()
+        .filter(|o| !o.translated.is_empty())
+        .collect();
+    if objs.is_empty() {
+        return;
+    }
+    let n: usize = objs.iter().map(|o| o.translated.len()).sum();
+    let _ = writeln!(out, "\ntranslated ({n}):");
+    for o in objs {
+        let _ = writeln!(out, "  {} {}:", o.kind, o.key);
+        for t in &o.translated {
+            let _ = writeln!(out, "    {}", t.line());
+        }
+    }
 }
 
 /// The manual actions still pending (the rule that marks one done is the dashboard's, so this

@@ -58,6 +58,7 @@ mod rollback;
 mod run;
 mod status;
 mod tmpfile;
+pub mod translation;
 mod validate;
 mod verify;
 mod waits;
@@ -73,6 +74,7 @@ pub use report::{KindSummary, ObjectReport, Outcome, RunReport};
 pub use rollback::{RollbackLine, RollbackOptions, RollbackOutcome, RollbackReport, rollback};
 pub use run::{Plan, migrate, plan};
 pub use status::{KindStatus, PhaseStatus, Problem, StatusReport, status};
+pub use translation::Translation;
 pub use validate::{ValidationReport, validate};
 pub use verify::{Difference, Mismatch, VerifyKind, VerifyReport, verify};
 

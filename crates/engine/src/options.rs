@@ -99,6 +99,15 @@ pub struct EngineOptions {
     /// API has a field for the catalog (a query's or a dashboard dataset's catalog, Genie's
     /// table identifiers), never inside free SQL text. Empty: names kept.
     pub catalogs: BTreeMap<String, String>,
+    /// Node types to use in the target (`[translate.node_types]`: source id → target id),
+    /// before the closest equivalent the engine would pick (see `kinds/compute`).
+    pub node_types: BTreeMap<String, String>,
+    /// Spark versions to use in the target (`[translate.spark_versions]`: source key →
+    /// target key), before the nearest newer LTS the engine would pick.
+    pub spark_versions: BTreeMap<String, String>,
+    /// Instance profiles to use in the target (`[translate.instance_profiles]`: source ARN →
+    /// target ARN), for a target in another AWS account.
+    pub instance_profiles: BTreeMap<String, String>,
 }
 
 impl EngineOptions {
@@ -123,6 +132,9 @@ impl EngineOptions {
             resume: false,
             listed_in_memory: 1_000,
             catalogs: BTreeMap::new(),
+            node_types: BTreeMap::new(),
+            spark_versions: BTreeMap::new(),
+            instance_profiles: BTreeMap::new(),
         }
     }
 

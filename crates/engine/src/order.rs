@@ -110,6 +110,9 @@ fn merge_second_pass(first: ObjectReport, mut r: ObjectReport) -> ObjectReport {
         }
     }
     r.dropped = dropped;
+    let mut translated = first.translated;
+    crate::translation::merge(&mut translated, r.translated.drain(..));
+    r.translated = translated;
     r
 }
 

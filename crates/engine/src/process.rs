@@ -246,6 +246,7 @@ async fn pass_with(
         note: done.note,
         diffs: done.diffs,
         dropped,
+        translated: obj.translated.clone(),
         manual: manual.into_iter().map(|a| a.text).collect(),
         millis: started.elapsed().as_millis() as u64,
     };

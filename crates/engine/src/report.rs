@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::EngineError;
 use crate::ledger::{ManualAction, Note, SkipCode};
+use crate::translation::Translation;
 
 mod files;
 mod html;
@@ -84,6 +85,9 @@ pub struct ObjectReport {
     /// Source attributes not carried over.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dropped: Vec<String>,
+    /// Values written in place of the source's (see [`crate::translation`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub translated: Vec<Translation>,
     /// What the operator must do by hand.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub manual: Vec<String>,
@@ -327,6 +331,7 @@ mod tests {
             note: None,
             diffs: Vec::new(),
             dropped: Vec::new(),
+            translated: Vec::new(),
             manual: Vec::new(),
             millis: 1,
         }

@@ -90,6 +90,22 @@ record! {
         num_cores: f64,
         /// Description.
         description: String,
+        /// The cloud's instance type.
+        instance_type_id: String,
+        /// `General Purpose`, `Memory Optimized`, `GPU Accelerated`, …
+        category: String,
+        /// GPUs per node.
+        num_gpus: i64,
+        /// No longer offered for new clusters.
+        is_deprecated: bool,
+        /// Hidden from the UI.
+        is_hidden: bool,
+        /// Can run Photon workers.
+        photon_worker_capable: bool,
+        /// Can run a Photon driver.
+        photon_driver_capable: bool,
+        /// `{status: [NotAvailableInRegion | NotEnabledOnSubscription]}` when not available.
+        node_info: Value,
     }
 }
 

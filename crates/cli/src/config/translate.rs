@@ -13,6 +13,8 @@ use std::collections::BTreeMap;
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 
+pub mod compute;
+
 /// `[translate]`.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -21,6 +23,15 @@ pub struct TranslateBlock {
     /// a field for the catalog, never inside SQL text.
     #[serde(default)]
     pub catalogs: BTreeMap<CatalogName, CatalogName>,
+    /// Node types for the target: source id → target id (`compute.rs`).
+    #[serde(default)]
+    pub node_types: BTreeMap<compute::ComputeId, compute::ComputeId>,
+    /// Spark versions for the target: source key → target key.
+    #[serde(default)]
+    pub spark_versions: BTreeMap<compute::ComputeId, compute::ComputeId>,
+    /// Instance profiles for the target (another AWS account): source ARN → target ARN.
+    #[serde(default)]
+    pub instance_profiles: BTreeMap<compute::ProfileArn, compute::ProfileArn>,
 }
 
 impl TranslateBlock {

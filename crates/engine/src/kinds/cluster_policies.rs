@@ -85,6 +85,9 @@ impl Kind for ClusterPolicies {
                 if p.is_default == Some(true) {
                     obj.mode = Mode::MapOnly(super::SkipReason::DefaultPolicy);
                 }
+                let whose = format!("cluster policy `{name}`");
+                super::compute::translate(ctx, &mut obj, super::compute::Shape::Policy, &whose)
+                    .await;
                 out.push(obj);
             }
             Ok(out)

@@ -25,6 +25,7 @@ use futures::TryStreamExt;
 use serde_json::{Value, json};
 
 use super::Detail;
+use super::compute::Shape;
 use super::shared::SOURCE_ID_TAG;
 use super::snapshot::Lookup;
 use super::{
@@ -226,6 +227,7 @@ async fn source_object(
     }
     let mut obj = SourceObject::new(id, key.clone(), raw, spec);
     obj.facts = facts;
+    super::compute::translate(ctx, &mut obj, Shape::Cluster, &format!("cluster `{key}`")).await;
     if matches!(
         c.state.as_deref(),
         Some("RUNNING" | "PENDING" | "RESIZING" | "RESTARTING")
@@ -374,23 +376,28 @@ impl Kind for Clusters {
                     continue;
                 }
                 if let (Some(v), Some(id)) = (c.spark_version.clone(), c.cluster_id.as_deref()) {
-                    versions.push((v, key_of(&c, id)));
+                    versions.push((v, format!("cluster `{}`", key_of(&c, id))));
                 }
                 let mut m = super::to_json(NAME, "", &c)?;
                 if let Value::Object(m) = &mut m {
                     writable_spec(m);
                 }
-                let key = key_of(&c, c.cluster_id.as_deref().unwrap_or(""));
+                let key = format!(
+                    "cluster `{}`",
+                    key_of(&c, c.cluster_id.as_deref().unwrap_or(""))
+                );
                 for f in ["node_type_id", "driver_node_type_id"] {
                     if let Some(n) = m.get(f).and_then(Value::as_str) {
                         nodes.push((n.to_string(), key.clone()));
                     }
                 }
             }
-            Ok(vec![
+            let mut checks = vec![
                 catalogue_check(ctx, "cluster Spark versions", &versions, true).await,
                 catalogue_check(ctx, "cluster node types", &nodes, false).await,
-            ])
+            ];
+            checks.extend(super::compute::maps_check(ctx).await);
+            Ok(checks)
         })
     }
 

@@ -86,12 +86,11 @@ impl Kind for InstancePools {
                 else {
                     continue;
                 };
-                out.push(SourceObject::new(
-                    id,
-                    name.clone(),
-                    to_json(NAME, &name, &p)?,
-                    spec(&p)?,
-                ));
+                let mut obj =
+                    SourceObject::new(id, name.clone(), to_json(NAME, &name, &p)?, spec(&p)?);
+                let whose = format!("instance pool `{name}`");
+                super::compute::translate(ctx, &mut obj, super::compute::Shape::Pool, &whose).await;
+                out.push(obj);
             }
             Ok(out)
         }))
@@ -185,11 +184,14 @@ impl Kind for InstancePools {
     }
 }
 
-/// Whether the target offers every node type the source's pools use.
+/// What the target makes of every node type the source's pools use.
 async fn node_types_check(ctx: &Ctx, pools: &[InstancePool]) -> Check {
-    let wanted: std::collections::BTreeSet<&str> = pools
+    let wanted: Vec<(String, String)> = pools
         .iter()
-        .filter_map(|p| p.node_type_id.as_deref())
+        .filter_map(|p| {
+            let name = p.instance_pool_name.as_deref().unwrap_or("");
+            Some((p.node_type_id.clone()?, format!("pool `{name}`")))
+        })
         .collect();
     if wanted.is_empty() {
         return Check::pass(
@@ -198,38 +200,5 @@ async fn node_types_check(ctx: &Ctx, pools: &[InstancePool]) -> Check {
             "no instance pool in the source",
         );
     }
-    match ctx.target.clusters().list_node_types().await {
-        Ok(types) => {
-            let offered: std::collections::BTreeSet<String> =
-                types.into_iter().filter_map(|t| t.node_type_id).collect();
-            let missing: Vec<&str> = wanted
-                .iter()
-                .copied()
-                .filter(|t| !offered.contains(*t))
-                .collect();
-            if missing.is_empty() {
-                Check::pass(
-                    "pool node types",
-                    "target",
-                    "the target offers every node type the pools use",
-                )
-            } else {
-                Check::fail(
-                    "pool node types",
-                    "target",
-                    format!(
-                        "node types used by source pools but not offered by the target: {}",
-                        missing.join(", ")
-                    ),
-                    "pick equivalent node types for the target's cloud/region, or leave these pools out (--only)",
-                )
-            }
-        }
-        Err(e) => Check::fail(
-            "pool node types",
-            "target",
-            format!("cannot list the target's node types: {e}"),
-            "check the target credentials' rights to list node types",
-        ),
-    }
+    super::clusters::catalogue_check(ctx, "pool node types", &wanted, false).await
 }

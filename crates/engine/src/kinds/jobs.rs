@@ -305,7 +305,19 @@ impl Kind for Jobs {
                         async move {
                             match listed {
                                 Some(j) => resumed(&j),
-                                None => full(get_full(ctx, id).await?, &known.1, &known.0),
+                                None => {
+                                    let job = get_full(ctx, id).await?;
+                                    let mut obj = full(job, &known.1, &known.0)?;
+                                    let whose = format!("job `{}`", obj.key);
+                                    super::compute::translate(
+                                        ctx,
+                                        &mut obj,
+                                        super::compute::Shape::Job,
+                                        &whose,
+                                    )
+                                    .await;
+                                    Ok(obj)
+                                }
                             }
                         }
                     })

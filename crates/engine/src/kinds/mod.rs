@@ -87,6 +87,7 @@ mod catalogs;
 pub mod cluster_policies;
 pub mod clusters;
 mod compact_spec;
+pub(crate) mod compute;
 pub mod cut_over;
 pub mod dashboards;
 pub mod facts;

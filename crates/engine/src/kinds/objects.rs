@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::compact_spec::CompactSpec;
 use super::{Action, Ctx, Facts, SkipReason};
 use crate::EngineError;
+use crate::translation::Translation;
 
 /// What the engine does with a listed object.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -74,6 +75,9 @@ pub struct SourceObject {
     pub mode: Mode,
     /// Attributes of the source that cannot be carried over (reported).
     pub dropped: Vec<String>,
+    /// Values written in place of the source's (a node type the target lacks; reported).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub translated: Vec<Translation>,
     /// What the operator must do by hand after the migration (reported, kept in the ledger).
     pub manual: Vec<Action>,
     /// What the engine knows about it besides its spec (its side-car).
@@ -96,6 +100,7 @@ impl SourceObject {
             spec: CompactSpec::new(&spec),
             mode: Mode::Migrate,
             dropped: Vec::new(),
+            translated: Vec::new(),
             manual: Vec::new(),
             facts: Facts::default(),
         }

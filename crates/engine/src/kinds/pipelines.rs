@@ -172,6 +172,8 @@ async fn source_object(
     obj.manual = built.manual;
     obj.dropped = built.dropped;
     obj.facts = built.facts;
+    let whose = format!("pipeline `{}`", obj.key);
+    super::compute::translate(ctx, &mut obj, super::compute::Shape::Pipeline, &whose).await;
     Ok(Some(obj))
 }
 

@@ -84,6 +84,8 @@ pub struct RunCache {
     permissions_probe: OnceCell<Option<&'static str>>,
     cutover_resumed: Mutex<Option<Arc<CutoverResumed>>>,
     cutover_reader: Option<CutoverReader>,
+    /// What both workspaces offer for compute, read on first use (`super::compute`).
+    pub(crate) compute: OnceCell<Arc<super::compute::Catalogue>>,
 }
 
 /// What `cutover` resumed in the target (the parts it switched on), by kind, then source id.

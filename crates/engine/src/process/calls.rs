@@ -75,7 +75,23 @@ pub(super) async fn create(
     obj: &SourceObject,
     desired: &Value,
 ) -> Result<Created, EngineError> {
+    if let Err(e) = cannot_be_written(kind, obj) {
+        return Err(e.context(doing("creating", kind, Some(&obj.key))));
+    }
     named(kind.create(ctx, obj, desired), "creating", kind, &obj.key).await
+}
+
+/// An object whose side-car has problems (a node type the target offers no equivalent of, a
+/// job task on a cluster gone from the source) fails with them, before any call.
+fn cannot_be_written(kind: &dyn Kind, obj: &SourceObject) -> Result<(), EngineError> {
+    if obj.facts.problems.is_empty() {
+        return Ok(());
+    }
+    Err(EngineError::Shape {
+        kind: kind.name(),
+        key: obj.key.clone(),
+        message: obj.facts.problems.join("; "),
+    })
 }
 
 /// [`Kind::update`].
@@ -86,6 +102,9 @@ pub(super) async fn update(
     target: &TargetObject,
     desired: &Value,
 ) -> Result<(), EngineError> {
+    if let Err(e) = cannot_be_written(kind, obj) {
+        return Err(e.context(doing("updating", kind, Some(&obj.key))));
+    }
     let call = kind.update(ctx, obj, target, desired);
     named(call, "updating", kind, &obj.key).await
 }

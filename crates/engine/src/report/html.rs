@@ -186,6 +186,7 @@ impl RunReport {
         self.write_kinds_chart(w)?;
         self.write_problems(w)?;
         self.write_dropped(w)?;
+        self.write_translated(w)?;
         self.write_actions(w, ledger)?;
         self.write_history(w, ledger)?;
         self.write_footer(w)?;

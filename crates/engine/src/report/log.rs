@@ -5,7 +5,7 @@
 //! ([`ObjectLog::iter`]) to write `report.json`, `report.md` and the cli's JSON.
 //!
 //! What the rest of the run needs stays in memory: the *notable* objects (failed, in conflict,
-//! skipped or with dropped attributes: what the summaries list, normally few) and the count of
+//! skipped, with dropped attributes or translated values: what the summaries list, normally few) and the count of
 //! unchanged objects not re-read. The files are unnamed temporary files (owner-only, 0600):
 //! in the run directory for `migrate`, in the system's temporary directory for `plan` (which
 //! writes nothing in the run directory); the system removes them when the report is dropped,
@@ -74,6 +74,8 @@ struct Stored<'a> {
     diffs: Vec<String>,
     #[serde(default)]
     dropped: Vec<String>,
+    #[serde(default)]
+    translated: Vec<crate::translation::Translation>,
     #[serde(default)]
     manual: Vec<String>,
     millis: u64,
@@ -144,6 +146,7 @@ impl Objects<'_> {
             note: s.note,
             diffs: s.diffs,
             dropped: s.dropped,
+            translated: s.translated,
             manual: s.manual,
             millis: s.millis,
         }))

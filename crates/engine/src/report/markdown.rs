@@ -25,6 +25,7 @@ impl RunReport {
         }
         self.write_kinds(w)?;
         self.write_attention(w)?;
+        self.write_translations(w)?;
         self.write_manual(w)?;
         self.write_every_object(w)
     }
@@ -91,7 +92,12 @@ impl RunReport {
                 )?;
             }
         }
-        let notable = self.notable();
+        // An object is notable for its translations alone: those are the next section's.
+        let notable: Vec<_> = self
+            .notable()
+            .iter()
+            .filter(|o| super::spill::needs_attention(o))
+            .collect();
         if !notable.is_empty() {
             w.write_all(b"\n## Failed, skipped, in conflict, or with dropped attributes\n\n")?;
             w.write_all(
@@ -106,6 +112,37 @@ impl RunReport {
                     o.outcome.as_str(),
                     md_cell(o.detail.as_deref().unwrap_or("")),
                     md_cell(&o.dropped.join(", "))
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every value written in place of the source's: object, field, from, to, why.
+    fn write_translations<W: Write>(&self, w: &mut W) -> std::io::Result<()> {
+        let objs: Vec<_> = self
+            .notable()
+            .iter()
+            .filter(|o| !o.translated.is_empty())
+            .collect();
+        if objs.is_empty() {
+            return Ok(());
+        }
+        let n: usize = objs.iter().map(|o| o.translated.len()).sum();
+        writeln!(w, "\n## Translations ({n})\n")?;
+        w.write_all(b"| kind | object | field | from | to | why |\n|---|---|---|---|---|---|\n")?;
+        for o in objs {
+            for t in &o.translated {
+                let to = if t.to.is_empty() { "(left out)" } else { &t.to };
+                writeln!(
+                    w,
+                    "| {} | `{}` | `{}` | `{}` | `{}` | {} |",
+                    o.kind,
+                    md_cell(&o.key),
+                    md_cell(&t.field),
+                    md_cell(&t.from),
+                    md_cell(to),
+                    md_cell(&t.why)
                 )?;
             }
         }

@@ -13,8 +13,14 @@ use super::log::{At, ObjectLog, io_err, private_tmp};
 use super::{ObjectReport, Outcome};
 use crate::EngineError;
 
-/// Whether an object is one the summaries list (kept in memory).
+/// Whether an object is one the summaries list (kept in memory): one that needs attention,
+/// or one with values translated (the report's "Translations").
 pub(crate) fn is_notable(o: &ObjectReport) -> bool {
+    needs_attention(o) || !o.translated.is_empty()
+}
+
+/// Failed, in conflict, skipped, or with dropped attributes.
+pub(crate) fn needs_attention(o: &ObjectReport) -> bool {
     !matches!(
         o.outcome,
         Outcome::Unchanged | Outcome::Created | Outcome::Updated | Outcome::Adopted
@@ -228,6 +234,7 @@ mod tests {
             note: None,
             diffs: Vec::new(),
             dropped: Vec::new(),
+            translated: Vec::new(),
             manual: Vec::new(),
             millis: 3,
         }

@@ -1,69 +1,87 @@
-//! The catalogue pre-check of clusters: whether the target offers the Spark versions and node
-//! types the source's clusters use, so a missing one shows before migrate instead of as a
-//! failed create.
+//! The catalogue pre-check of compute: whether the target offers the Spark versions and node
+//! types the source's clusters (or pools) use — and, for those it lacks, what each becomes in
+//! the target (`crate::kinds::compute`) or that nothing will do, so what is translated and what
+//! will fail shows before migrate. Each value is listed once, with the objects using it.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use crate::Check;
 use crate::kinds::Ctx;
+use crate::kinds::compute::{self, Choice, Translator};
 
-/// Whether the target offers every Spark version (or node type) the source's clusters use.
+/// What the target makes of every Spark version (or node type) in `wanted`: (value, the
+/// object using it, as the check names it: "cluster `etl (0101-…)`").
 pub(crate) async fn catalogue_check(
     ctx: &Ctx,
     name: &str,
     wanted: &[(String, String)],
     versions: bool,
 ) -> Check {
-    let offered: Result<BTreeSet<String>, _> = if versions {
-        ctx.target
-            .clusters()
-            .spark_versions()
-            .await
-            .map(|v| v.into_iter().filter_map(|v| v.key).collect())
-    } else {
-        ctx.target
-            .clusters()
-            .list_node_types()
-            .await
-            .map(|v| v.into_iter().filter_map(|v| v.node_type_id).collect())
-    };
+    let cat = compute::catalogue(ctx).await;
     let what = if versions {
         "Spark versions"
     } else {
         "node types"
     };
-    match offered {
-        Err(e) => Check::fail(
+    let listed = if versions {
+        cat.target_versions.is_some()
+    } else {
+        cat.target_nodes.is_some()
+    };
+    if !listed {
+        return Check::fail(
             name,
             "target",
-            format!("cannot list the target's {what}: {e}"),
+            format!("cannot list the target's {what}"),
             "check the target credentials",
-        ),
-        Ok(offered) => {
-            let missing: Vec<String> = wanted
-                .iter()
-                .filter(|(v, _)| !offered.contains(v))
-                .map(|(v, by)| format!("{v} (cluster {by})"))
-                .collect();
-            if missing.is_empty() {
-                Check::pass(
-                    name,
-                    "target",
-                    format!("the target offers all the {what} the source clusters use"),
-                )
-            } else {
-                Check::fail(
-                    name,
-                    "target",
-                    format!(
-                        "{what} the target lacks: {} — these clusters fail at migrate",
-                        missing.join(", ")
-                    ),
-                    format!(
-                        "change these clusters in the source to {what} the target offers, or leave them out"
-                    ),
-                )
-            }
+        );
+    }
+    let t = Translator {
+        cat: &cat,
+        opts: &ctx.opts,
+    };
+    let mut users: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (v, by) in wanted {
+        users.entry(v).or_default().push(by);
+    }
+    let (mut translated, mut missing) = (Vec::new(), Vec::new());
+    for (v, by) in users {
+        let by = by.join(", ");
+        match if versions { t.version(v) } else { t.node(v) } {
+            Choice::Keep => {}
+            Choice::Use { to, .. } => translated.push(format!("{v} → {to} ({by})")),
+            Choice::Nothing(why) => missing.push(format!("{why} ({by})")),
         }
     }
+    let translated = if translated.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; translated to what the target offers: {}",
+            translated.join(", ")
+        )
+    };
+    if missing.is_empty() {
+        return Check::pass(
+            name,
+            "target",
+            format!("the target offers the {what} the source uses, or an equivalent{translated}"),
+        );
+    }
+    Check::fail(
+        name,
+        "target",
+        format!(
+            "{what} with no equivalent in the target: {} — these objects fail at migrate, the others go on{translated}",
+            missing.join("; ")
+        ),
+        format!(
+            "name a replacement the target offers in [translate.{}], change these objects in the source, or leave them out",
+            if versions {
+                "spark_versions"
+            } else {
+                "node_types"
+            }
+        ),
+    )
 }

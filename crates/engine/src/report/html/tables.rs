@@ -269,6 +269,60 @@ impl RunReport {
         w.write_all(b"</div></section>\n")
     }
 
+    /// The values written in place of the source's (node types, Spark versions, cloud
+    /// attributes, principals), by kind: one row per object, one line per substitution.
+    pub(super) fn write_translated<W: Write>(&self, w: &mut W) -> io::Result<()> {
+        let by_kind = grouped(
+            self.notable().iter().filter(|o| !o.translated.is_empty()),
+            |o| o.kind,
+        );
+        let total: usize = by_kind
+            .iter()
+            .flat_map(|(_, v)| v.iter())
+            .map(|o| o.translated.len())
+            .sum();
+        if total == 0 {
+            // Most migrations stay on one cloud and keep every name: no empty section.
+            return Ok(());
+        }
+        write!(
+            w,
+            "<section id=\"translations\" data-filterable><h2>Translations<span class=\"sub\">\
+             {} values written in place of the source's</span></h2><div class=\"panel\">",
+            num(total)
+        )?;
+        write_filters(w, &[("kind", "All kinds", kind_options(&by_kind))])?;
+        let groups: Vec<Group<ObjectReport>> = by_kind
+            .into_iter()
+            .map(|(kind, items)| Group {
+                sub: format!("{} objects", num(items.len())),
+                label: kind,
+                items,
+            })
+            .collect();
+        let cols = [
+            ("object", "w30"),
+            ("outcome", "w10"),
+            ("field: from → to (why)", "w60"),
+        ];
+        write_groups(w, &cols, &groups, "report.md", |w, o| {
+            write!(
+                w,
+                "<tr data-row data-kind=\"{}\"><td><code>{}</code></td><td><span class=\"pill \
+                 {}\">{}</span></td><td><ul class=\"plain\">",
+                Esc(o.kind),
+                Esc(&o.key),
+                o.outcome.as_str(),
+                o.outcome.as_str()
+            )?;
+            for t in &o.translated {
+                write!(w, "<li>{}</li>", Esc(&t.line()))?;
+            }
+            w.write_all(b"</ul></td></tr>")
+        })?;
+        w.write_all(b"</div></section>\n")
+    }
+
     /// The manual actions by category, the pending ones first.
     pub(super) fn write_actions<W: Write>(&self, w: &mut W, ledger: &FromLedger) -> io::Result<()> {
         let mut groups = self.action_groups(ledger);

@@ -18,6 +18,7 @@ fn obj(kind: &'static str, key: &str, outcome: Outcome, detail: Option<&str>) ->
         note: None,
         diffs: Vec::new(),
         dropped: Vec::new(),
+        translated: Vec::new(),
         manual: Vec::new(),
         millis: 1,
     }
@@ -245,4 +246,64 @@ fn numbers_and_durations_read_as_people_write_them() {
     assert_eq!(when("2026-11-25T19:00:00+01:00"), "2026-11-25 18:00:00 UTC");
     assert_eq!(when("not a time"), "not a time");
     assert_eq!(Esc("a<b>&\"'").to_string(), "a&lt;b&gt;&amp;&quot;&#39;");
+}
+
+#[test]
+fn translations_go_to_the_spill_file_report_md_and_report_html_and_alone_are_no_problem() {
+    use crate::translation::Translation;
+    let mut moved = obj("clusters", "etl", Outcome::Created, None);
+    moved.translated = vec![
+        Translation::new(
+            "node_type_id",
+            "i3.xlarge",
+            "Standard_E4ds_v5",
+            format!("closest {HOSTILE}"),
+        ),
+        Translation::new(
+            "aws_attributes.ebs_volume_type",
+            "GP2",
+            "",
+            "no meaning on azure",
+        ),
+    ];
+    let (r, _dir) = report(
+        vec![moved, obj("clusters", "plain", Outcome::Created, None)],
+        Vec::new(),
+    );
+    // Read back from the spill file whole, and kept in memory among the notable objects.
+    let back = r.objects().unwrap();
+    assert_eq!(back[0].key, "etl");
+    assert_eq!(back[0].translated.len(), 2);
+    assert!(back[1].translated.is_empty());
+    assert_eq!(r.notable().len(), 1);
+    let json = serde_json::to_value(&back[0]).unwrap();
+    assert_eq!(json["translated"][0]["from"], "i3.xlarge");
+    assert_eq!(json["translated"][0]["to"], "Standard_E4ds_v5");
+    assert!(
+        serde_json::to_value(&back[1])
+            .unwrap()
+            .get("translated")
+            .is_none()
+    );
+    let md = r.to_markdown();
+    assert!(md.contains("## Translations (2)"), "{md}");
+    assert!(
+        md.contains("| clusters | `etl` | `node_type_id` | `i3.xlarge` | `Standard_E4ds_v5` |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| `GP2` | `(left out)` | no meaning on azure |"),
+        "{md}"
+    );
+    // Translated is not "needs attention": no row in the problems table.
+    assert!(!md.contains("with dropped attributes\n"), "{md}");
+    let html = page(&r, &FromLedger::default());
+    assert!(html.contains("<section id=\"translations\""), "{html}");
+    assert!(html.contains("node_type_id: i3.xlarge → Standard_E4ds_v5 (closest &lt;script"));
+    assert!(!html.contains(HOSTILE));
+    let (plain, _dir) = report(
+        vec![obj("clusters", "p", Outcome::Created, None)],
+        Vec::new(),
+    );
+    assert!(!page(&plain, &FromLedger::default()).contains("id=\"translations\""));
 }
