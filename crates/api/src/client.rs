@@ -106,6 +106,10 @@ enum AttemptError {
     Answer(ApiError),
 }
 
+/// How many times one call is sent again after waiting out an outage at the gate; past
+/// that its failures count as usual (retry budget, connect attempts).
+const OUTAGE_RETRIES: u32 = 10;
+
 /// The `User-Agent` of every request.
 pub const USER_AGENT: &str = concat!("brickport/", env!("CARGO_PKG_VERSION"));
 
@@ -201,6 +205,9 @@ impl WorkspaceClient {
         let mut attempt: u32 = 0;
         let mut connect_failures: u32 = 0;
         let mut reauthenticated = false;
+        // Sends of this call waited out at the gate: capped, so that one request that always
+        // loses its answer (while the probes get theirs) cannot go round for ever.
+        let mut waited_out: u32 = 0;
         loop {
             // Time spent waiting out an outage is charged to no retry budget (the gate has
             // its own wait).
@@ -228,8 +235,9 @@ impl WorkspaceClient {
                     return Ok(value);
                 }
                 Err(AttemptError::Answer(error)) => {
-                    if self.outage_answer(&error) {
+                    if self.outage_answer(&error) && waited_out < OUTAGE_RETRIES {
                         if is_read || error.status() == Some(503) {
+                            waited_out += 1;
                             // Safe to send again (a read; or the server says it did nothing):
                             // once the workspace answers.
                             attempt += 1;
@@ -263,8 +271,9 @@ impl WorkspaceClient {
                     (error, hint)
                 }
                 Err(AttemptError::NotSent(error, transient)) => {
-                    if transient && inner.gate.no_answer() {
+                    if transient && inner.gate.no_answer() && waited_out < OUTAGE_RETRIES {
                         // The workspace answered before: an outage, waited out at the gate.
+                        waited_out += 1;
                         attempt += 1;
                         continue;
                     }
@@ -281,7 +290,8 @@ impl WorkspaceClient {
                         // (which waits at the gate until the workspace answers).
                         return Err(ApiError::OutcomeUnknown { request, detail });
                     }
-                    if outage {
+                    if outage && waited_out < OUTAGE_RETRIES {
+                        waited_out += 1;
                         attempt += 1;
                         continue;
                     }

@@ -305,3 +305,28 @@ async fn a_write_lost_in_an_outage_is_still_outcome_unknown_and_never_replayed()
     let posts = seen.iter().filter(|r| r.starts_with("POST")).count();
     assert_eq!(posts, 1, "the write was replayed: {seen:?}");
 }
+
+#[tokio::test]
+async fn a_read_that_always_loses_its_answer_while_probes_pass_ends_within_its_budget() {
+    // Request 0 answers; then every read loses its answer while every probe between is
+    // answered: the gate opens each time, and the call must not go round for ever.
+    let (base, _) = raw_server(|n| {
+        if n % 2 == 1 {
+            RawAction::HangUp
+        } else {
+            RawAction::Ok
+        }
+    })
+    .await;
+    let c = client(&base);
+    c.get_json("/api/2.2/jobs/get", &[]).await.unwrap();
+    let call = c.get_json("/api/2.2/jobs/get", &[]);
+    let err = tokio::time::timeout(Duration::from_secs(30), call)
+        .await
+        .expect("the call went round for ever")
+        .unwrap_err();
+    assert!(
+        matches!(err, ApiError::RetryBudgetExhausted { .. }),
+        "{err:?}"
+    );
+}
