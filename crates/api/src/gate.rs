@@ -42,7 +42,8 @@ pub struct OutageOptions {
     pub wait: Duration,
     /// The longest pause between two probes (default 5 s).
     pub probe_every: Duration,
-    /// The first pause before a probe; it doubles up to `probe_every` (default 1 s).
+    /// The first probe goes at once; the pause after the n-th failed one is this doubled n
+    /// times, up to `probe_every` (default 1 s: 2 s, 4 s, then 5 s).
     pub first_probe: Duration,
 }
 
