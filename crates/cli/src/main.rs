@@ -18,44 +18,13 @@ mod connect;
 mod engine_options;
 mod logging;
 mod output;
+mod parse;
 mod progress;
 mod render;
 mod settings;
 mod signals;
 
 use std::process::ExitCode;
-
-use clap::Parser;
-
-/// Parses the command line; bad usage is one line and exit 2 like every other error
-/// (`--help` and `--version` print as usual).
-fn parse() -> Result<cli::Cli, ExitCode> {
-    use clap::error::ErrorKind;
-    match cli::Cli::try_parse() {
-        Ok(cli) => Ok(cli),
-        Err(e) => match e.kind() {
-            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-                let _ = e.print();
-                Err(ExitCode::SUCCESS)
-            }
-            ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-                let _ = e.print();
-                Err(ExitCode::from(2))
-            }
-            _ => {
-                let text = e.to_string();
-                let first = text
-                    .lines()
-                    .map(str::trim)
-                    .find(|l| !l.is_empty())
-                    .unwrap_or("invalid command line");
-                let first = first.strip_prefix("error: ").unwrap_or(first);
-                eprintln!("error: {first} (see `brickport --help`)");
-                Err(ExitCode::from(2))
-            }
-        },
-    }
-}
 
 /// Whether `err` is a run stopped by a workspace that stayed unreachable.
 fn is_outage(err: &anyhow::Error) -> bool {
@@ -66,10 +35,11 @@ fn is_outage(err: &anyhow::Error) -> bool {
 }
 
 fn main() -> ExitCode {
-    let cli = match parse() {
+    let cli = match parse::parse() {
         Ok(cli) => cli,
-        Err(code) => return code,
+        Err(code) => return ExitCode::from(code),
     };
+    let format = cli.global.output;
     // A panic is a bug, but it still gets one line and exit 2, not a backtrace.
     std::panic::set_hook(Box::new(|info| {
         let line = info
@@ -81,19 +51,29 @@ fn main() -> ExitCode {
     }));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| commands::run(cli)));
     let Ok(result) = result else {
+        if format == cli::OutputFormat::Json {
+            output::print_json_error(
+                "internal error (a bug in brickport, please report it)",
+                None,
+            );
+        }
         return ExitCode::from(2);
     };
     match result {
         Ok(code) => ExitCode::from(code),
         Err(err) if err.is::<signals::Interrupted>() => {
+            let fix = err.downcast_ref::<signals::Interrupted>().map(|i| i.fix());
             eprintln!("{err}");
+            if format == cli::OutputFormat::Json {
+                output::print_json_error(&err.to_string(), fix.as_deref());
+            }
             ExitCode::from(130)
         }
         // A workspace stayed unreachable past `outage_wait`: a clean stop to re-run later,
         // told apart from failures (1) and from "nothing done" (2). 75 is sysexits'
         // EX_TEMPFAIL: "a temporary failure; the user is invited to retry".
         Err(err) if is_outage(&err) => {
-            eprintln!("error: {err}");
+            output::print_error(format, &err.to_string(), None);
             ExitCode::from(75)
         }
         Err(err) => {
@@ -103,7 +83,7 @@ fn main() -> ExitCode {
                 .split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" ");
-            eprintln!("error: {line}");
+            output::print_error(format, &line, None);
             ExitCode::from(2)
         }
     }
