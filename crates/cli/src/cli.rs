@@ -231,6 +231,11 @@ pub struct RunArgs {
     /// the run before anything is written (exit 2), like its errors.
     #[arg(long)]
     pub strict: bool,
+    /// How long a workspace that stopped answering is waited for (its requests pause, nothing
+    /// fails) before the run stops for a re-run: `90s`, `15m`, `1h` (default 15m, or the config
+    /// file's `outage_wait`).
+    #[arg(long, value_name = "WAIT")]
+    pub outage_wait: Option<crate::config::OutageWait>,
 }
 
 /// `brickport cutover`.

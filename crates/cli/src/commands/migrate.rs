@@ -45,6 +45,10 @@ pub async fn run_on(
     };
     precheck_gate(connected, &opts, &progress, "migrated").await?;
 
+    if let Some(wait) = args.run.outage_wait {
+        pair.source.set_outage_wait(wait.0);
+        pair.target.set_outage_wait(wait.0);
+    }
     let report = match &saved {
         Some(plan) => {
             progress.line("checking that the saved plan still holds (the source planned again)");

@@ -16,6 +16,7 @@ mod destinations;
 mod emulator;
 mod kill;
 mod migrate;
+mod outage;
 mod plan;
 mod polish;
 mod precheck;
