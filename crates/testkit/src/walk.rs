@@ -140,6 +140,15 @@ impl Walk {
             "groups",
             groups.filter(|n| n != "admins" && n != "users").collect(),
         );
+        // An account group in a workspace is its assignment there.
+        let account = self
+            .groups
+            .iter()
+            .filter(|g| g["meta"]["resourceType"] == "Group");
+        out.insert(
+            "account_group_assignments",
+            account.map(|g| str_of(g, "displayName")).collect(),
+        );
         let policies = self.policies.iter().filter(|p| p["is_default"] != true);
         out.insert(
             "cluster_policies",

@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod lakeview;
 pub mod libraries;
 pub mod notification_destinations;
+pub mod permission_assignments;
 pub mod permissions;
 pub mod pipelines;
 pub mod policies;
@@ -38,6 +39,7 @@ pub use jobs::Jobs;
 pub use lakeview::Lakeview;
 pub use libraries::Libraries;
 pub use notification_destinations::NotificationDestinations;
+pub use permission_assignments::PermissionAssignmentsApi;
 pub use permissions::Permissions;
 pub use pipelines::Pipelines;
 pub use policies::Policies;
@@ -81,6 +83,12 @@ impl WorkspaceClient {
     /// Workspace objects (notebooks, files, folders).
     pub fn workspace(&self) -> Workspace {
         Workspace {
+            client: self.clone(),
+        }
+    }
+    /// Workspace permission assignments of the account's principals.
+    pub fn permission_assignments(&self) -> PermissionAssignmentsApi {
+        PermissionAssignmentsApi {
             client: self.clone(),
         }
     }

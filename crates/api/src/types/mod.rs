@@ -40,6 +40,7 @@ pub mod init_scripts;
 pub mod jobs;
 pub mod lakeview;
 pub mod notification_destinations;
+pub mod permission_assignments;
 pub mod permissions;
 pub mod pipelines;
 pub mod policies;

@@ -83,6 +83,7 @@ pub use crate::idmap::{RefBy, Reference};
 pub use crate::ledger::{Action, Category, SkipReason};
 use crate::{EngineError, EngineOptions, IdMap};
 
+pub mod account_group_assignments;
 mod catalogs;
 pub mod cluster_policies;
 pub mod clusters;
@@ -129,6 +130,7 @@ pub fn all() -> Vec<Arc<dyn Kind>> {
     let mut table: Vec<Arc<dyn Kind>> = vec![
         Arc::new(users::Users),
         Arc::new(service_principals::ServicePrincipals),
+        Arc::new(account_group_assignments::AccountGroupAssignments),
         Arc::new(groups::Groups),
         Arc::new(cluster_policies::ClusterPolicies),
         Arc::new(instance_pools::InstancePools),

@@ -5,6 +5,7 @@
 
 mod support;
 
+mod account_groups;
 mod aibi;
 mod checks;
 mod cutover;

@@ -61,6 +61,26 @@ pub async fn edit_sp(c: WorkspaceClient, id: String) {
         .unwrap();
 }
 
+/// An account group of the emulated account's directory, assigned to the source by name.
+pub async fn account_group(c: WorkspaceClient) -> String {
+    use brickport_api::types::permission_assignments::PrincipalName;
+    let who = PrincipalName::Group("acct-group-00042".into());
+    let a = c
+        .permission_assignments()
+        .assign(&who, &["USER"])
+        .await
+        .unwrap();
+    a.principal.unwrap().principal_id.unwrap().to_string()
+}
+
+/// The account group made a workspace admin of the source (by principal id).
+pub async fn edit_account_group(c: WorkspaceClient, id: String) {
+    let api = c.permission_assignments();
+    api.assign_id(id.parse().unwrap(), &["ADMIN"])
+        .await
+        .unwrap();
+}
+
 pub async fn group(c: WorkspaceClient) -> String {
     seed::group(&c, "fx-group", &[], &[]).await
 }
