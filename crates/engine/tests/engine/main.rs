@@ -7,6 +7,7 @@ mod support;
 
 mod aibi;
 mod checks;
+mod compute;
 mod cutover;
 mod destinations;
 mod drift;
