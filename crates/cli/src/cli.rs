@@ -271,6 +271,16 @@ pub struct EmulatorArgs {
     /// Answer FEATURE_DISABLED for the whole permissions API.
     #[arg(long)]
     pub permissions_disabled: bool,
+    /// Job creations allowed per rolling hour (the platform's quota is 10000); raise it only
+    /// to migrate more jobs than that in a benchmark.
+    #[arg(long, value_name = "N")]
+    pub job_creations_per_hour: Option<usize>,
+    /// The cloud the workspace runs on: aws, azure or gcp. It sets the node types, Spark
+    /// versions and zones offered, which cloud attributes clusters may carry, whether the
+    /// instance-profiles API exists, and what the seed's clusters use. A `--state` file keeps
+    /// the cloud it was saved with.
+    #[arg(long, default_value = "aws", value_name = "CLOUD")]
+    pub cloud: String,
 }
 
 /// `brickport demo`.

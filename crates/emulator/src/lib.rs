@@ -11,6 +11,7 @@
 pub mod account;
 pub mod auth;
 pub mod body;
+pub mod cloud;
 pub mod error;
 pub mod fault_rules;
 pub mod faults;
@@ -29,6 +30,7 @@ pub mod state;
 pub mod stats;
 pub mod store;
 
+pub use cloud::Cloud;
 pub use error::EmulatorError;
 pub use fault_rules::{FaultRule, RuleAction};
 pub use faults::FaultSpec;

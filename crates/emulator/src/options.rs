@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::cloud::Cloud;
 use crate::error::EmulatorError;
 use crate::fault_rules::FaultRule;
 use crate::faults::FaultSpec;
@@ -48,6 +49,12 @@ pub struct EmulatorOptions {
     pub scim_visibility_delay: Duration,
     /// Answer FEATURE_DISABLED for the whole permissions API.
     pub permissions_disabled: bool,
+    /// Job creations allowed per rolling hour (`None`: the platform's documented 10,000). A
+    /// benchmark of a 100,000-job workspace lifts it; nothing else should.
+    pub job_creations_per_hour: Option<usize>,
+    /// The cloud the workspace runs on (its catalogue, cloud attributes, instance profiles).
+    /// A state loaded from a file keeps the cloud it was saved with.
+    pub cloud: Cloud,
 }
 
 impl Default for EmulatorOptions {
@@ -69,6 +76,8 @@ impl Default for EmulatorOptions {
             cluster_start_delay: Duration::from_millis(1000),
             scim_visibility_delay: Duration::ZERO,
             permissions_disabled: false,
+            job_creations_per_hour: None,
+            cloud: Cloud::Aws,
         }
     }
 }

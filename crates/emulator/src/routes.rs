@@ -11,8 +11,8 @@ use axum::routing::{get, post};
 
 use crate::kinds::scim::handlers::Coll;
 use crate::kinds::{
-    clusters, destinations, genie, init_scripts, jobs, lakeview, permissions, pipelines, policies,
-    pools, repos, scim, secrets, sql, warehouses, workspace,
+    clusters, destinations, genie, init_scripts, instance_profiles, jobs, lakeview, permissions,
+    pipelines, policies, pools, repos, scim, secrets, sql, warehouses, workspace,
 };
 use crate::state::AppState;
 use crate::{account, meta};
@@ -90,6 +90,14 @@ fn workspace_api() -> Router<AppState> {
         .route("/api/instance-pools/get", get(pools::get_pool))
         .route("/api/instance-pools/list", get(pools::list))
         .route("/api/instance-pools/delete", post(pools::delete))
+        // Instance profiles (AWS only).
+        .route("/api/instance-profiles/add", post(instance_profiles::add))
+        .route("/api/instance-profiles/edit", post(instance_profiles::edit))
+        .route(
+            "/api/instance-profiles/remove",
+            post(instance_profiles::remove),
+        )
+        .route("/api/instance-profiles/list", get(instance_profiles::list))
         // SQL warehouses.
         .route(
             "/api/sql/warehouses",

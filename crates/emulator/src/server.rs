@@ -290,19 +290,33 @@ impl Drop for RunningEmulator {
 
 /// The initial state: the state file if it exists, else a fresh workspace plus the seed.
 fn initial_state(opts: &EmulatorOptions) -> Result<State, EmulatorError> {
-    if let Some(path) = &opts.state_file
+    let st = if let Some(path) = &opts.state_file
         && path.exists()
     {
-        return seed::load_state_file(path);
+        seed::load_state_file(path)?
+    } else {
+        let mut st = State::fresh(opts.id_seed);
+        st.clusters = kinds::clusters::ClustersState::on(opts.cloud);
+        seed::apply(&mut st, &opts.seed)?;
+        st
+    };
+    if st.clusters.cloud != opts.cloud {
+        // A saved workspace keeps its cloud: its objects were made for that catalogue.
+        tracing::warn!(
+            "emulator: the loaded state is a {} workspace; --cloud {} is ignored",
+            st.clusters.cloud,
+            opts.cloud
+        );
     }
-    let mut st = State::fresh(opts.id_seed);
-    seed::apply(&mut st, &opts.seed)?;
     Ok(st)
 }
 
 /// Starts an emulator with `opts`; it serves until shut down or dropped.
 pub async fn start(opts: EmulatorOptions) -> Result<RunningEmulator, EmulatorError> {
     let mut st = initial_state(&opts)?;
+    if opts.job_creations_per_hour.is_some() {
+        st.jobs.creation_limit_per_hour = opts.job_creations_per_hour;
+    }
     let auth = Auth::new(&opts.tokens, &opts.oauth_clients);
     for (name, is_admin, is_sp) in auth.principals() {
         kinds::scim::ensure_principal(&mut st, &name, is_admin, is_sp);

@@ -202,6 +202,9 @@ pub struct State {
     pub policies: kinds::policies::PoliciesState,
     /// Instance pools.
     pub pools: kinds::pools::PoolsState,
+    /// Instance profiles (AWS only; left out of the JSON when none is registered).
+    #[serde(skip_serializing_if = "kinds::instance_profiles::InstanceProfilesState::is_empty")]
+    pub instance_profiles: kinds::instance_profiles::InstanceProfilesState,
     /// SQL warehouses.
     pub warehouses: kinds::warehouses::WarehousesState,
     /// Git folders and Git credentials.

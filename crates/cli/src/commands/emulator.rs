@@ -10,7 +10,7 @@ use std::net::{IpAddr, SocketAddr};
 use anyhow::{Context, Result};
 use brickport_emulator::options::parse_duration;
 use brickport_emulator::{
-    EmulatorOptions, FaultSpec, Latency, OAuthClient, RateLimitSpec, SeedSpec, TokenSpec,
+    Cloud, EmulatorOptions, FaultSpec, Latency, OAuthClient, RateLimitSpec, SeedSpec, TokenSpec,
 };
 use serde_json::json;
 
@@ -52,6 +52,8 @@ pub fn options(args: &EmulatorArgs) -> Result<EmulatorOptions> {
             &args.scim_visibility_delay,
         )?,
         permissions_disabled: args.permissions_disabled,
+        job_creations_per_hour: args.job_creations_per_hour,
+        cloud: Cloud::parse(&args.cloud)?,
         ..EmulatorOptions::default()
     })
 }

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+pub mod attributes;
 pub mod catalog;
 pub(crate) mod handlers;
 pub mod libraries;
@@ -19,6 +20,8 @@ mod policy;
 mod validate;
 
 pub use catalog::{NodeType, SparkVersion};
+
+use crate::cloud::Cloud;
 
 pub use crate::state::now_ms;
 
@@ -56,6 +59,9 @@ pub struct ClustersState {
     pub spark_versions: Vec<SparkVersion>,
     /// Creation counter, for a stable list order.
     pub next_seq: u64,
+    /// The cloud the workspace runs on (absent = AWS, so an AWS state keeps its bytes).
+    #[serde(skip_serializing_if = "Cloud::is_aws")]
+    pub cloud: Cloud,
 }
 
 impl Default for ClustersState {
@@ -66,6 +72,19 @@ impl Default for ClustersState {
             node_types: catalog::default_node_types(),
             spark_versions: catalog::default_spark_versions(),
             next_seq: 1,
+            cloud: Cloud::Aws,
+        }
+    }
+}
+
+impl ClustersState {
+    /// An empty store on `cloud`, offering that cloud's catalogue.
+    pub fn on(cloud: Cloud) -> Self {
+        ClustersState {
+            node_types: catalog::node_types(cloud),
+            spark_versions: catalog::spark_versions(cloud),
+            cloud,
+            ..ClustersState::default()
         }
     }
 }

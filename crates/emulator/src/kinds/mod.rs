@@ -4,6 +4,7 @@ pub mod clusters;
 pub mod destinations;
 pub mod genie;
 pub mod init_scripts;
+pub mod instance_profiles;
 pub mod jobs;
 pub mod lakeview;
 pub mod permissions;

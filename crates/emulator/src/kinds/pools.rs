@@ -13,6 +13,7 @@ use serde_json::{Map, Value, json};
 
 use crate::body::{JsonBody, QueryMap};
 use crate::error::{ApiError, ApiResult};
+use crate::kinds::clusters::attributes::{self, Holder};
 use crate::state::now_ms;
 use crate::state::{AppState, Caller, caller_of};
 use crate::store::{self, Keyed};
@@ -175,6 +176,8 @@ pub(crate) async fn create(
     let node = required_str(&body, "node_type_id")?.to_string();
     check_sizes(&body)?;
     let mut st = emu.lock();
+    let cloud = st.clusters.cloud;
+    attributes::check(&body, cloud, &st.instance_profiles, Holder::Pool)?;
     if !st
         .clusters
         .node_types
@@ -220,6 +223,12 @@ pub(crate) async fn edit(
     let node = required_str(&body, "node_type_id")?;
     check_sizes(&body)?;
     let mut st = emu.lock();
+    attributes::check(
+        &body,
+        st.clusters.cloud,
+        &st.instance_profiles,
+        Holder::Pool,
+    )?;
     let pool = st.pools.get_mut_or_404(id)?;
     // match cloud behaviour: node_type_id must be sent on edit, and must not change.
     if pool.spec.get("node_type_id").and_then(Value::as_str) != Some(node) {

@@ -4,16 +4,27 @@
 
 use super::counts::Counts;
 use super::plan::Plan;
-use super::{acls, compute, identities, install, jobs, parts, tree};
+use super::{acls, clouds, compute, identities, install, jobs, parts, tree};
+use crate::cloud::Cloud;
 use crate::error::EmulatorError;
 use crate::ids::IdGen;
 use crate::kinds::policies;
 use crate::state::State;
 
-/// The core plan of a workspace with these counts (the parts come after it); ids come from
-/// `ids`, so the same generator state gives the same plan.
+/// The core plan of an AWS workspace with these counts (the tests' plan).
+#[cfg(test)]
 pub fn plan(c: &Counts, ids: &mut IdGen) -> Plan {
-    let mut plan = Plan::default();
+    plan_on(c, ids, Cloud::Aws)
+}
+
+/// The core plan of a workspace on `cloud` with these counts (the parts come after it); ids
+/// come from `ids`, so the same generator state gives the same plan, whatever the cloud (only
+/// node types and cloud attributes differ).
+pub fn plan_on(c: &Counts, ids: &mut IdGen, cloud: Cloud) -> Plan {
+    let mut plan = Plan {
+        cloud,
+        ..Plan::default()
+    };
     identities::generate(c, ids, &mut plan);
     tree::generate(c, ids, &mut plan);
     compute::generate(c, ids, &mut plan);
@@ -33,8 +44,10 @@ pub fn seed(st: &mut State, c: &Counts) -> Result<(), EmulatorError> {
 pub fn seed_with(st: &mut State, c: &Counts, parts: &[parts::Part]) -> Result<(), EmulatorError> {
     st.ensure_builtins();
     policies::ensure_builtins(st);
-    let mut plan = plan(c, &mut st.ids);
+    let mut plan = plan_on(c, &mut st.ids, st.clusters.cloud);
     let planned = parts::generate(parts, c, &mut st.ids, &mut plan);
+    // Before anything that names them (pipelines are checked as they are installed).
+    clouds::register_profiles(st);
     install::install(st, plan)?;
     parts::install(st, planned)
 }

@@ -8,9 +8,11 @@
 
 use serde_json::{Map, Value, json};
 
+use super::clouds::{self, Flavour};
 use super::counts::Counts;
 use super::plan::{Cluster, Plan, SEED_EPOCH_MS, Scope, Spec};
 use super::tree::{FILE_INIT_SCRIPT, NAMED_FILES};
+use crate::cloud::Cloud;
 use crate::ids::IdGen;
 
 /// The named secret scopes and their keys (15 secrets in 3 scopes).
@@ -58,15 +60,16 @@ fn obj(v: Value) -> Map<String, Value> {
 /// groups and service principals (ACL principals, single-user clusters).
 pub fn generate(c: &Counts, ids: &mut IdGen, plan: &mut Plan) {
     let admin = plan.users[0].user_name.clone();
-    plan.policies = policies(c, ids, &admin);
-    plan.pools = pools(c, ids, &admin);
+    plan.policies = policies(c, ids, &admin, plan.cloud);
+    plan.pools = pools(c, ids, &admin, plan.cloud);
     plan.warehouses = warehouses(c, ids, &admin);
     plan.scopes = scopes(c, plan);
     plan.clusters = clusters(c, ids, plan);
 }
 
 /// The named policies, then `Team Policy NNNNN`s.
-fn policies(c: &Counts, ids: &mut IdGen, admin: &str) -> Vec<Spec> {
+fn policies(c: &Counts, ids: &mut IdGen, admin: &str, cloud: Cloud) -> Vec<Spec> {
+    let node = |id| clouds::node(cloud, id);
     (0..c.policies)
         .map(|k| {
             let body = match k {
@@ -76,7 +79,7 @@ fn policies(c: &Counts, ids: &mut IdGen, admin: &str) -> Vec<Spec> {
                     "definition": json!({
                         "spark_version": {"type": "allowlist", "values": [RUNTIME, "14.3.x-scala2.12"]},
                         "autotermination_minutes": {"type": "range", "maxValue": 120, "defaultValue": 60},
-                        "node_type_id": {"type": "allowlist", "values": ["i3.xlarge", "m5d.xlarge"]},
+                        "node_type_id": {"type": "allowlist", "values": [node("i3.xlarge"), node("m5d.xlarge")]},
                         "custom_tags.team": {"type": "fixed", "value": "analytics"}
                     }).to_string()
                 }),
@@ -118,23 +121,30 @@ fn policies(c: &Counts, ids: &mut IdGen, admin: &str) -> Vec<Spec> {
 }
 
 /// The named pools, then `Pool NNNNN`s.
-fn pools(c: &Counts, ids: &mut IdGen, admin: &str) -> Vec<Spec> {
+fn pools(c: &Counts, ids: &mut IdGen, admin: &str, cloud: Cloud) -> Vec<Spec> {
+    let node = |id| clouds::node(cloud, id);
     (0..c.pools)
         .map(|k| {
             let body = match k {
-                0 => json!({"instance_pool_name": "General Purpose Pool", "node_type_id": "i3.xlarge",
+                0 => json!({"instance_pool_name": "General Purpose Pool", "node_type_id": node("i3.xlarge"),
                             "min_idle_instances": 1, "max_capacity": 20,
                             "idle_instance_autotermination_minutes": 30,
                             "preloaded_spark_versions": [RUNTIME]}),
-                1 => json!({"instance_pool_name": "ML GPU Pool", "node_type_id": "g4dn.xlarge",
+                1 => json!({"instance_pool_name": "ML GPU Pool", "node_type_id": node("g4dn.xlarge"),
                             "min_idle_instances": 0, "max_capacity": 8,
                             "custom_tags": {"team": "ml"}}),
-                _ => json!({"instance_pool_name": format!("Pool {k:05}"), "node_type_id": "m5d.xlarge",
+                _ => json!({"instance_pool_name": format!("Pool {k:05}"), "node_type_id": node("m5d.xlarge"),
                             "max_capacity": 10}),
             };
+            let mut body = obj(body);
+            if k == 0 {
+                // The general-purpose pool buys spot instances in a fixed zone.
+                let (field, attrs) = clouds::pool_attributes(cloud);
+                body.insert(field.into(), attrs);
+            }
             Spec {
                 id: ids.pool_id(SEED_EPOCH_MS),
-                body: obj(body),
+                body,
                 creator: admin.to_string(),
             }
         })
@@ -172,6 +182,8 @@ fn clusters(c: &Counts, ids: &mut IdGen, plan: &Plan) -> Vec<Cluster> {
     let policy = |i: usize| plan.policies[i % plan.policies.len()].id.clone();
     let pool = |i: usize| plan.pools[i % plan.pools.len()].id.clone();
     let init_script = format!("/Workspace{}", NAMED_FILES[FILE_INIT_SCRIPT]);
+    let cloud = plan.cloud;
+    let node = |id| clouds::node(cloud, id);
     (0..c.clusters)
         .map(|k| {
             let t = k % 8;
@@ -180,7 +192,7 @@ fn clusters(c: &Counts, ids: &mut IdGen, plan: &Plan) -> Vec<Cluster> {
             let mut body = match t {
                 0 => json!({
                     "cluster_name": "Shared Analytics",
-                    "spark_version": RUNTIME, "node_type_id": "i3.xlarge",
+                    "spark_version": RUNTIME, "node_type_id": node("i3.xlarge"),
                     "autoscale": {"min_workers": 2, "max_workers": 8},
                     "autotermination_minutes": 60, "policy_id": policy(0),
                     "data_security_mode": "USER_ISOLATION",
@@ -207,7 +219,7 @@ fn clusters(c: &Counts, ids: &mut IdGen, plan: &Plan) -> Vec<Cluster> {
                     creator = user(1);
                     json!({
                         "cluster_name": format!("{}'s Personal Compute", plan.users[1 % plan.users.len()].display_name),
-                        "spark_version": RUNTIME, "node_type_id": "m5d.large", "num_workers": 0,
+                        "spark_version": RUNTIME, "node_type_id": node("m5d.large"), "num_workers": 0,
                         "policy_id": policy(3), "data_security_mode": "SINGLE_USER", "runtime_engine": "STANDARD",
                         "single_user_name": user(1), "autotermination_minutes": 4320,
                         "spark_conf": {"spark.databricks.cluster.profile": "singleNode", "spark.master": "local[*, 4]"},
@@ -216,7 +228,7 @@ fn clusters(c: &Counts, ids: &mut IdGen, plan: &Plan) -> Vec<Cluster> {
                 }
                 4 => json!({
                     "cluster_name": "Reporting",
-                    "spark_version": RUNTIME, "node_type_id": "m5d.xlarge", "num_workers": 2,
+                    "spark_version": RUNTIME, "node_type_id": node("m5d.xlarge"), "num_workers": 2,
                     "autotermination_minutes": 30, "policy_id": policy(0),
                     "spark_conf": {"spark.sql.shuffle.partitions": "64"},
                     "custom_tags": {"team": "analytics"},
@@ -224,7 +236,7 @@ fn clusters(c: &Counts, ids: &mut IdGen, plan: &Plan) -> Vec<Cluster> {
                 }),
                 5 => json!({
                     "cluster_name": "Legacy ETL",
-                    "spark_version": "12.2.x-scala2.12", "node_type_id": "r5d.xlarge", "num_workers": 3,
+                    "spark_version": "12.2.x-scala2.12", "node_type_id": node("r5d.xlarge"), "num_workers": 3,
                     "autotermination_minutes": 0,
                     "init_scripts": [{"workspace": {"destination": init_script}}]
                 }),
@@ -232,11 +244,22 @@ fn clusters(c: &Counts, ids: &mut IdGen, plan: &Plan) -> Vec<Cluster> {
                     creator = user(t);
                     json!({
                         "cluster_name": "Ad-hoc Analysis",
-                        "spark_version": RUNTIME, "node_type_id": "m5d.large", "num_workers": 1,
+                        "spark_version": RUNTIME, "node_type_id": node("m5d.large"), "num_workers": 1,
                         "autotermination_minutes": 20
                     })
                 }
             };
+            // Two shapes carry the cloud's attributes: the shared cluster buys spot nodes with
+            // on-demand fallback (and, on AWS, uses the instance profile), the legacy one on
+            // demand in a fixed zone.
+            let flavour = match t {
+                0 => Some(Flavour::SpotWithFallback),
+                5 => Some(Flavour::OnDemandInZone),
+                _ => None,
+            };
+            if let Some(f) = flavour {
+                body = clouds::with_cluster_attributes(body, cloud, f);
+            }
             if let Some(name) = body.get_mut("cluster_name") {
                 *name = json!(format!("{}{suffix}", name.as_str().unwrap_or_default()));
             }

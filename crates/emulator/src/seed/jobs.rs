@@ -10,6 +10,7 @@
 
 use serde_json::{Map, Value, json};
 
+use super::clouds::{self, Flavour};
 use super::compute::{ML_RUNTIME, RUNTIME};
 use super::counts::Counts;
 use super::plan::{Cluster, Job, Plan, SEED_EPOCH_MS, Spec};
@@ -85,6 +86,14 @@ impl Refs<'_> {
         let s = &self.plan.service_principals;
         s[i % s.len()].application_id.clone()
     }
+    /// The cloud's node type for an AWS one.
+    fn node(&self, aws: &'static str) -> &'static str {
+        clouds::node(self.plan.cloud, aws)
+    }
+    /// A cluster spec with the cloud's attributes of `flavour`.
+    fn attrs(&self, spec: Value, flavour: Flavour) -> Value {
+        clouds::with_cluster_attributes(spec, self.plan.cloud, flavour)
+    }
     fn repo(&self, i: usize) -> (String, String) {
         let r = &self.plan.repos;
         let r = &r[i % r.len()];
@@ -145,7 +154,7 @@ fn settings(k: usize, r: &Refs, earlier: &[i64]) -> Map<String, Value> {
     let s = match shape {
         0 => json!({
             "job_clusters": [{"job_cluster_key": "etl_cluster",
-                              "new_cluster": pooled_cluster(r, 1, 0, RUNTIME, 4)}],
+                              "new_cluster": r.attrs(pooled_cluster(r, 1, 0, RUNTIME, 4), Flavour::Pooled)}],
             "tasks": [
                 with(notebook_task("bronze", r.nb(nb::BRONZE, k)), json!({"job_cluster_key": "etl_cluster"})),
                 with(notebook_task("silver", r.nb(nb::TRANSFORM, k)), json!({"job_cluster_key": "etl_cluster",
@@ -189,10 +198,10 @@ fn settings(k: usize, r: &Refs, earlier: &[i64]) -> Map<String, Value> {
             "continuous": {"pause_status": if paused { "PAUSED" } else { "UNPAUSED" }}
         }),
         5 => json!({
-            "tasks": [with(notebook_task("load", r.nb(nb::FILE_LOADER, k)), json!({"new_cluster": {
-                "spark_version": RUNTIME, "node_type_id": "m5d.xlarge", "num_workers": 1,
+            "tasks": [with(notebook_task("load", r.nb(nb::FILE_LOADER, k)), json!({"new_cluster": r.attrs(json!({
+                "spark_version": RUNTIME, "node_type_id": r.node("m5d.xlarge"), "num_workers": 1,
                 "policy_id": r.policy(0), "custom_tags": {"team": "analytics"},
-                "spark_env_vars": {"STRIPE_KEY": "{{secrets/external-apis/stripe-key}}"}}}))],
+                "spark_env_vars": {"STRIPE_KEY": "{{secrets/external-apis/stripe-key}}"}}), Flavour::SpotWithFallback)}))],
             "trigger": {"pause_status": if paused { "PAUSED" } else { "UNPAUSED" },
                         "file_arrival": {"url": "s3://example-landing/incoming/",
                                          "min_time_between_triggers_seconds": 60}}
@@ -225,7 +234,8 @@ fn settings(k: usize, r: &Refs, earlier: &[i64]) -> Map<String, Value> {
         8 => json!({
             "tasks": [{"task_key": "utils",
                        "spark_python_task": {"python_file": r.file(FILE_UTILS), "parameters": ["--full"]},
-                       "new_cluster": {"spark_version": RUNTIME, "node_type_id": "c5d.xlarge", "num_workers": 2},
+                       "new_cluster": r.attrs(json!({"spark_version": RUNTIME, "node_type_id": r.node("c5d.xlarge"), "num_workers": 2}),
+                                             Flavour::OnDemandInZone),
                        "libraries": [{"pypi": {"package": "requests==2.32.3"}},
                                      {"requirements": r.file(FILE_REQUIREMENTS)}]}],
             "schedule": schedule("0 15 3 * * ?", paused)

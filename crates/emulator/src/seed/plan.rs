@@ -12,6 +12,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::cloud::Cloud;
 use crate::kinds::permissions::Grant;
 
 /// The fixed clock of generated objects: 2026-01-08T10:30:00Z, in ms since the epoch. Every
@@ -248,4 +249,7 @@ pub struct Plan {
     /// Referenced (by the jobs with SQL dashboard tasks): the legacy dashboards' names, set by
     /// their part, in creation order.
     pub legacy_dashboards: Vec<String>,
+    /// The cloud the workspace is generated for (node types and cloud attributes; see
+    /// `seed::clouds`), read by every generator and part that writes a cluster.
+    pub cloud: Cloud,
 }

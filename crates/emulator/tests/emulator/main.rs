@@ -1,6 +1,7 @@
 //! Integration tests: each test starts an emulator on 127.0.0.1:0 and talks plain HTTP to it.
 
 mod account_groups;
+mod clouds;
 mod common;
 mod compat;
 mod compute;

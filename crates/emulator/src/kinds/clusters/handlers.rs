@@ -65,6 +65,7 @@ pub(crate) async fn create(
     let mut st = emu.lock();
     super::policy::enforce(&mut spec, &st)?;
     validate::check_spec(&spec, &st.clusters, &st.pools, &st.policies)?;
+    super::attributes::check_all([&spec], &st)?;
     let now = now_ms();
     let id = st.ids.cluster_id(now);
     st.permissions
@@ -114,6 +115,7 @@ fn apply_new_spec(
     }
     super::policy::enforce(&mut spec, st)?;
     validate::check_spec(&spec, &st.clusters, &st.pools, &st.policies)?;
+    super::attributes::check_all([&spec], &st)?;
     let c = find(&mut st.clusters, id)?;
     c.spec = spec;
     if state == ClusterState::Running {
@@ -308,6 +310,7 @@ pub(crate) async fn resize(
     }
     super::policy::enforce(&mut spec, &st)?;
     validate::check_spec(&spec, &st.clusters, &st.pools, &st.policies)?;
+    super::attributes::check_all([&spec], &st)?;
     let c = find(&mut st.clusters, &body.cluster_id)?;
     c.spec = spec;
     c.phase = Phase::Resizing { since: now };
@@ -386,6 +389,7 @@ pub(crate) async fn list_node_types(State(emu): State<AppState>) -> Json<Value> 
     Json(json!({ "node_types": st.clusters.node_types }))
 }
 
-pub(crate) async fn list_zones() -> Json<Value> {
-    Json(json!({"zones": ["us-east-1a", "us-east-1b", "us-east-1c"], "default_zone": "us-east-1a"}))
+pub(crate) async fn list_zones(State(emu): State<AppState>) -> Json<Value> {
+    let cloud = emu.lock().clusters.cloud;
+    Json(super::catalog::zones_json(cloud))
 }

@@ -52,6 +52,11 @@ pub fn check(settings: &Map<String, Value>, st: &State) -> ApiResult<()> {
         }
     }
     check_webhooks(settings.get("webhook_notifications"), st)?;
+    // The cloud attributes of every cluster the job would start.
+    crate::kinds::clusters::attributes::check_all(
+        crate::kinds::clusters::attributes::job_cluster_specs(settings),
+        st,
+    )?;
     let job_clusters = keys(settings, "job_clusters", "job_cluster_key")?;
     let tasks = settings
         .get("tasks")

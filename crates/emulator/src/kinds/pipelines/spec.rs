@@ -78,6 +78,10 @@ pub fn parse(st: &State, mut body: Map<String, Value>) -> ApiResult<Request> {
         ));
     }
     check_spec(&mut body)?;
+    crate::kinds::clusters::attributes::check_all(
+        crate::kinds::clusters::attributes::pipeline_cluster_specs(&body),
+        st,
+    )?;
     Ok(Request {
         spec: body,
         allow_duplicate_names,

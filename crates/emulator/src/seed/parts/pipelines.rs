@@ -16,6 +16,7 @@
 //! ([`IdGen::fork`], salt [`SALT`]), drawn at install: the generator itself does not move, so
 //! every object seeded or created before this part existed keeps its id.
 
+use crate::seed::clouds::{self, Flavour};
 use serde_json::{Map, Value, json};
 
 use super::{Part, Planned};
@@ -89,6 +90,14 @@ impl Refs<'_> {
         let p = &self.plan.policies;
         p[i % p.len()].id.clone()
     }
+    /// The cloud's node type for an AWS one.
+    fn node(&self, aws: &'static str) -> &'static str {
+        clouds::node(self.plan.cloud, aws)
+    }
+    /// A cluster with the cloud's attributes of `flavour`.
+    fn attrs(&self, cluster: Value, flavour: Flavour) -> Value {
+        clouds::with_cluster_attributes(cluster, self.plan.cloud, flavour)
+    }
     fn pool(&self, i: usize) -> String {
         let p = &self.plan.pools;
         p[i % p.len()].id.clone()
@@ -129,15 +138,17 @@ fn body(shape: usize, r: &Refs) -> Value {
         1 => json!({
             "libraries": [r.nb(nb::FILE_LOADER), r.file(FILE_UTILS)],
             "target": "clickstream", "storage": "dbfs:/pipelines/clickstream-events",
-            "clusters": [{"label": "default", "policy_id": r.policy(0), "node_type_id": "m5d.xlarge",
-                          "num_workers": 2, "spark_conf": {"spark.sql.shuffle.partitions": "64"}}],
+            "clusters": [r.attrs(json!({"label": "default", "policy_id": r.policy(0), "node_type_id": r.node("m5d.xlarge"),
+                          "num_workers": 2, "spark_conf": {"spark.sql.shuffle.partitions": "64"}}),
+                          Flavour::SpotWithFallback)],
             "continuous": true, "development": false, "channel": "CURRENT", "edition": "PRO"
         }),
         2 => json!({
             "libraries": [r.nb(nb::DAILY_REPORT), r.file(FILE_KPIS_SQL)],
             "catalog": "finance_dev", "schema": "reporting",
-            "clusters": [{"label": "default", "policy_id": r.policy(1), "node_type_id": "m5d.xlarge",
-                          "autoscale": {"min_workers": 1, "max_workers": 2, "mode": "ENHANCED"}}],
+            "clusters": [r.attrs(json!({"label": "default", "policy_id": r.policy(1), "node_type_id": r.node("m5d.xlarge"),
+                          "autoscale": {"min_workers": 1, "max_workers": 2, "mode": "ENHANCED"}}),
+                          Flavour::OnDemandInZone)],
             "notifications": [{"email_recipients": [r.user(3)], "alerts": ["on-update-success"]}],
             "development": true, "edition": "CORE"
         }),
@@ -164,7 +175,7 @@ fn body(shape: usize, r: &Refs) -> Value {
         _ => json!({
             "libraries": [r.nb(nb::SALES + 1)],
             "target": "marketing_dev",
-            "clusters": [{"label": "default", "node_type_id": "m5d.xlarge", "num_workers": 0,
+            "clusters": [{"label": "default", "node_type_id": r.node("m5d.xlarge"), "num_workers": 0,
                           "spark_conf": {"spark.databricks.cluster.profile": "singleNode",
                                          "spark.master": "local[*]"},
                           "custom_tags": {"ResourceClass": "SingleNode"}}],

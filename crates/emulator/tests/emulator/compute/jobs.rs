@@ -301,3 +301,20 @@ async fn jobs_update_merges_by_key_reset_replaces_and_validation_holds() {
         .await;
     assert_eq!(l["runs"][0]["run_id"], run);
 }
+
+/// `job_creations_per_hour` replaces the documented quota from the start (a benchmark of
+/// 100,000 jobs lifts it; here it is lowered to one so that the second creation is refused).
+#[tokio::test]
+async fn job_creations_per_hour_sets_the_quota_from_the_start() {
+    let emu = crate::common::start_with(brickport_emulator::EmulatorOptions {
+        job_creations_per_hour: Some(1),
+        ..Default::default()
+    })
+    .await;
+    emu.ok("/api/2.2/jobs/create", json!({"name": "first"}))
+        .await;
+    let r = emu
+        .post("/api/2.2/jobs/create", json!({"name": "second"}))
+        .await;
+    assert_error(&r, 400, "INVALID_STATE");
+}
