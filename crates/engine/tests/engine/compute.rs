@@ -1,6 +1,4 @@
-//! Compute across clouds: an AWS-flavoured `typical` source migrated into a target that offers
-//! other node types and fewer Spark versions (Azure's names; once the emulator has clouds,
-//! `--cloud azure`): every cluster spec — clusters, pools, job clusters, pipeline clusters,
+//! Compute across clouds: an AWS `typical` source migrated into an empty Azure target: every cluster spec — clusters, pools, job clusters, pipeline clusters,
 //! policies — uses what the target offers, of the same size; no `aws_attributes` left; each
 //! substitution in the report; a re-run writes nothing; an explicit map wins and updates
 //! exactly the objects it changes; an object with no equivalent fails alone; a map to a node
@@ -9,62 +7,27 @@
 use std::collections::BTreeMap;
 
 use brickport_api::types::clusters::Cluster;
-use brickport_emulator::kinds::clusters::{NodeType, SparkVersion};
-use brickport_emulator::{EmulatorOptions, SeedSpec};
+use brickport_emulator::{Cloud, EmulatorOptions, SeedSpec};
 use brickport_engine::{EngineOptions, NoProgress, Outcome, RunReport, migrate, plan, validate};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 
 use crate::support::{Pair, options};
 
-/// The target's node types: Azure's names, no 8-core type and no Storage Optimized one left
-/// (the deprecated one aside).
-fn azure_like(template: &NodeType) -> Vec<NodeType> {
-    let row =
-        |id: &str, cores: f64, mem: u64, category: &str, gpus: u32, deprecated: bool| NodeType {
-            node_type_id: id.into(),
-            description: id.into(),
-            instance_type_id: id.into(),
-            num_cores: cores,
-            memory_mb: mem,
-            category: category.into(),
-            num_gpus: gpus,
-            is_deprecated: deprecated,
-            ..template.clone()
-        };
-    vec![
-        row("Standard_D2ds_v5", 2.0, 8192, "General Purpose", 0, false),
-        row("Standard_DS3_v2", 4.0, 14336, "General Purpose", 0, false),
-        row("Standard_D4ds_v5", 4.0, 16384, "General Purpose", 0, false),
-        row("Standard_E4ds_v4", 4.0, 32768, "Memory Optimized", 0, false),
-        row("Standard_F4s", 4.0, 8192, "Compute Optimized", 0, false),
-        row("Standard_L4s", 4.0, 32768, "Storage Optimized", 0, true),
-        row(
-            "Standard_NC4as_T4_v3",
-            4.0,
-            28672,
-            "GPU Accelerated",
-            1,
-            false,
-        ),
-    ]
-}
-
-/// A typical AWS source and an empty target offering [`azure_like`] node types and no Spark
-/// 12.2 or 13.3.
+/// A typical AWS source and an empty Azure target (its built-in policy families naming
+/// Azure's node types, as an Azure workspace's do: the emulator's are AWS-flavoured).
 async fn pair() -> Pair {
-    let at = |seed, id_seed| EmulatorOptions {
+    let at = |seed, id_seed, cloud| EmulatorOptions {
         seed,
+        cloud,
         ..options(id_seed)
     };
-    let p = Pair::of(at(SeedSpec::Typical, 41), at(SeedSpec::None, 42)).await;
+    let p = Pair::of(
+        at(SeedSpec::Typical, 41, Cloud::Aws),
+        at(SeedSpec::None, 42, Cloud::Azure),
+    )
+    .await;
     let mut st = p.dst.emulator().lock();
-    let template = st.clusters.node_types[0].clone();
-    st.clusters.node_types = azure_like(&template);
-    st.clusters
-        .spark_versions
-        .retain(|v: &SparkVersion| !v.key.starts_with("12.2") && !v.key.starts_with("13.3"));
-    // The built-in policy families (and their default policies) name the target's own types.
     let azure = |d: &str| {
         d.replace("\"i3.xlarge\"", "\"Standard_E4ds_v4\"")
             .replace("\"m5d.large\"", "\"Standard_D2ds_v5\"")
@@ -80,23 +43,25 @@ async fn pair() -> Pair {
     p
 }
 
-/// A source cluster on AWS with every kind of attribute, and one whose node type the target
-/// has no equivalent of (8 cores).
+/// The instance profile the typical AWS seed registers.
+const PROFILE: &str = "arn:aws:iam::123456789012:instance-profile/databricks-etl";
+
+/// A source cluster on AWS with every kind of attribute, and one whose node type no Azure
+/// type matches (32 cores, 4 GPUs).
 async fn aws_clusters(p: &Pair) -> (String, String) {
     let spec = |name: &str, node: &str| -> Cluster {
         serde_json::from_value(json!({
-            "cluster_name": name, "spark_version": "13.3.x-scala2.12",
+            "cluster_name": name, "spark_version": "15.3.x-scala2.12",
             "node_type_id": node, "driver_node_type_id": "m5d.xlarge", "num_workers": 1,
             "aws_attributes": {"availability": "SPOT_WITH_FALLBACK", "first_on_demand": 1,
-                "zone_id": "us-west-2a", "ebs_volume_type": "GENERAL_PURPOSE_SSD",
-                "ebs_volume_count": 1, "ebs_volume_size": 100,
-                "instance_profile_arn": "arn:aws:iam::111111111111:instance-profile/etl"}
+                "zone_id": "us-east-1b", "ebs_volume_type": "GENERAL_PURPOSE_SSD",
+                "ebs_volume_count": 1, "ebs_volume_size": 100, "instance_profile_arn": PROFILE}
         }))
         .unwrap()
     };
     let c = p.source.clusters();
     let spot = c.create(&spec("Spot ETL", "i3.xlarge")).await.unwrap();
-    let big = c.create(&spec("Big Storage", "i3.2xlarge")).await.unwrap();
+    let big = c.create(&spec("Big GPU", "p3.8xlarge")).await.unwrap();
     (spot, big)
 }
 
@@ -217,7 +182,7 @@ async fn an_aws_workspace_goes_to_an_azure_one_with_every_node_type_and_version_
         "{nodes:?}"
     );
     assert!(
-        nodes.detail.contains("i3.2xlarge") && nodes.detail.contains("no equivalent"),
+        nodes.detail.contains("p3.8xlarge") && nodes.detail.contains("no equivalent"),
         "{nodes:?}"
     );
     let versions = v
@@ -229,7 +194,7 @@ async fn an_aws_workspace_goes_to_an_azure_one_with_every_node_type_and_version_
         versions.ok
             && versions
                 .detail
-                .contains("12.2.x-scala2.12 → 14.3.x-scala2.12"),
+                .contains("15.3.x-scala2.12 → 15.4.x-scala2.12"),
         "{versions:?}"
     );
 
@@ -251,7 +216,7 @@ async fn an_aws_workspace_goes_to_an_azure_one_with_every_node_type_and_version_
         .into_iter()
         .filter(|o| o.outcome == Outcome::Failed)
         .collect();
-    // Only the 8-core cluster fails (and what needs it: nothing), with the reason.
+    // Only the cluster no Azure type matches fails (and what needs it: nothing), with the reason.
     assert_eq!(failed.len(), 1, "{}", r.to_markdown());
     assert!(failed[0].key.contains(&big), "{failed:?}");
     assert!(
@@ -259,7 +224,7 @@ async fn an_aws_workspace_goes_to_an_azure_one_with_every_node_type_and_version_
             .detail
             .as_deref()
             .unwrap()
-            .contains("no equivalent of node type i3.2xlarge"),
+            .contains("no equivalent of node type p3.8xlarge"),
         "{failed:?}"
     );
 
@@ -314,10 +279,22 @@ async fn an_aws_workspace_goes_to_an_azure_one_with_every_node_type_and_version_
             "{field}: {spot_t:?}"
         );
     }
-    assert!(r.manual_actions.iter().any(|a| {
-        a.action
-            .contains("instance profile arn:aws:iam::111111111111:instance-profile/etl")
-    }));
+    assert!(
+        r.manual_actions
+            .iter()
+            .any(|a| { a.action.contains(&format!("instance profile {PROFILE}")) })
+    );
+    // The source's instance profiles have no meaning on Azure: skipped, each a manual action.
+    let profiles: Vec<_> = (r.objects().unwrap().into_iter())
+        .filter(|o| o.kind == "instance_profiles")
+        .collect();
+    assert!(!profiles.is_empty());
+    assert!(
+        profiles
+            .iter()
+            .all(|o| o.outcome == Outcome::Skipped && o.manual.len() == 1),
+        "{profiles:?}"
+    );
     // Translations of job clusters and policies are there too, and in report.json.
     assert!(report.keys().any(|(k, _)| k == "jobs"), "{report:?}");
     assert!(
@@ -383,4 +360,55 @@ async fn an_aws_workspace_goes_to_an_azure_one_with_every_node_type_and_version_
         !maps.ok && maps.detail.contains("Standard_Nope_v9"),
         "{maps:?}"
     );
+}
+
+/// AWS → AWS in another account: `[translate.instance_profiles]` registers the profile under
+/// the mapped ARN (its role following), the clusters name it, and a re-run writes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_profile_map_moves_profiles_and_clusters_to_another_aws_account() {
+    use brickport_api::types::instance_profiles::InstanceProfile;
+    let p = Pair::of(options(43), options(44)).await;
+    let to = "arn:aws:iam::222222222222:instance-profile/databricks-etl";
+    let profile = InstanceProfile {
+        instance_profile_arn: Some(PROFILE.into()),
+        iam_role_arn: Some("arn:aws:iam::123456789012:role/etl-role".into()),
+        ..Default::default()
+    };
+    p.source.instance_profiles().add(&profile).await.unwrap();
+    let cluster: Cluster = serde_json::from_value(json!({
+        "cluster_name": "etl", "spark_version": "15.4.x-scala2.12", "node_type_id": "i3.xlarge",
+        "num_workers": 1, "aws_attributes": {"availability": "SPOT", "instance_profile_arn": PROFILE}
+    }))
+    .unwrap();
+    p.source.clusters().create(&cluster).await.unwrap();
+    let mut o = opts(&p);
+    o.instance_profiles.insert(PROFILE.into(), to.into());
+
+    let r = migrate(&p.source, &p.target, &o, &NoProgress)
+        .await
+        .unwrap();
+    assert!(r.is_success(), "{}", r.to_markdown());
+    let listed = p.target.instance_profiles().list().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].instance_profile_arn.as_deref(), Some(to));
+    assert_eq!(
+        listed[0].iam_role_arn.as_deref(),
+        Some("arn:aws:iam::222222222222:role/etl-role")
+    );
+    let clusters: Vec<_> = p.target.clusters().list().try_collect().await.unwrap();
+    let c = serde_json::to_value(&clusters[0]).unwrap();
+    assert_eq!(c["aws_attributes"]["instance_profile_arn"], to);
+    assert_eq!(c["aws_attributes"]["availability"], "SPOT");
+    let t = translations(&r);
+    assert!(
+        t.values()
+            .flatten()
+            .any(|t| t.field == "aws_attributes.instance_profile_arn" && t.to == to)
+    );
+    assert!(t.values().flatten().any(|t| t.field == "iam_role_arn"));
+    let before = p.target_writes();
+    migrate(&p.source, &p.target, &o, &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(p.target_writes(), before);
 }

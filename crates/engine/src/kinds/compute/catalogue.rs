@@ -195,6 +195,14 @@ impl Catalogue {
         }
     }
 
+    /// The target's cloud's name when it is known and not AWS (where instance profiles have
+    /// no meaning).
+    pub(crate) fn target_cloud_off_aws(&self) -> Option<&'static str> {
+        self.target_cloud
+            .filter(|c| *c != Cloud::Aws)
+            .map(Cloud::name)
+    }
+
     /// Whether the target offers this node type (unknown: taken as offered).
     pub(crate) fn offers_node(&self, id: &str) -> bool {
         self.target_nodes

@@ -224,6 +224,8 @@ pub(super) fn instance_profile(
     else {
         return;
     };
+    // The spec waits for its profile in the target, known by its source ARN.
+    out.profiles.push((arn.clone(), at.to_string()));
     if let Some(to) = opts
         .instance_profiles
         .get(arn.as_str())
