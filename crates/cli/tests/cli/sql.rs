@@ -34,7 +34,7 @@ fn the_catalog_map_renames_a_query_s_catalog_and_never_its_sql_text() {
     sb.run_between(&["migrate"]).fails_with(&[
         "brickport.toml",
         "translate.schemas",
-        "expected `catalogs`",
+        "`catalogs`",
     ]);
 
     sb.write(
