@@ -20,4 +20,5 @@ mod rollback;
 mod snapshots;
 mod sql;
 mod support;
+mod translate;
 mod validate;
