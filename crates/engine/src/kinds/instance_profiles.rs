@@ -54,13 +54,24 @@ fn account(arn: &str) -> Option<&str> {
     arn.split(':').nth(4).filter(|a| !a.is_empty())
 }
 
-/// Every profile of one side; none where the API does not exist (Azure, GCP).
+/// Every profile of one side; none where the API does not exist (Azure, GCP: the path is
+/// unknown there, `ENDPOINT_NOT_FOUND`, or not implemented).
 async fn all(ctx: &Ctx, source: bool) -> Result<Vec<InstanceProfile>, EngineError> {
     let (client, side) = ctx.side(source);
-    let listed = client.instance_profiles().list().await.found();
-    let listed = listed
-        .map_err(|e| EngineError::api(format!("listing instance profiles in the {side}"), e))?;
-    Ok(listed.unwrap_or_default())
+    match client.instance_profiles().list().await {
+        Ok(listed) => Ok(listed),
+        Err(e)
+            if e.is_not_found()
+                || e.status() == Some(404)
+                || e.error_code() == Some("NOT_IMPLEMENTED") =>
+        {
+            Ok(Vec::new())
+        }
+        Err(e) => Err(EngineError::api(
+            format!("listing instance profiles in the {side}"),
+            e,
+        )),
+    }
 }
 
 /// One source profile as the engine migrates it (see the module doc).

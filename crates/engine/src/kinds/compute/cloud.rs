@@ -2,7 +2,7 @@
 //! `gcp_attributes` block becomes the target cloud's. Carried: the availability (spot,
 //! on-demand, spot with fallback: `SPOT_WITH_FALLBACK` ↔ `SPOT_WITH_FALLBACK_AZURE` ↔
 //! `PREEMPTIBLE_WITH_FALLBACK_GCP`) and `first_on_demand`; the zone goes back to automatic
-//! (`auto` is kept between AWS and GCP, the only two that name it); everything else (EBS
+//! (left out: each cloud spells "automatic" its own way); everything else (EBS
 //! volumes, bids, instance profiles, service accounts, log analytics) has no meaning on the
 //! target and is left out, each recorded. An instance profile or a service account left out is
 //! also a manual action: whatever it gave access to must be given another way.
@@ -122,13 +122,8 @@ impl Across<'_> {
                 }
             }
             "first_on_demand" if !self.pool => return carry(k, v.clone(), &on),
-            "zone_id"
-                if v.as_str().is_some_and(|z| z.eq_ignore_ascii_case("auto"))
-                    && to != Cloud::Azure
-                    && !self.pool =>
-            {
-                return carry(k, json!("auto"), &on);
-            }
+            // Left out even when `auto`: GCP spells its automatic zone `AUTO` (and defaults
+            // to `HA`), Azure has none; without one, every cloud picks the zone itself.
             "zone_id" => {
                 out.translated.push(Translation::new(
                     field,
