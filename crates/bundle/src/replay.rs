@@ -145,7 +145,14 @@ impl Replay {
 /// engine has asked for ahead of its use pile up in memory: import's peak RSS was 1.6× the
 /// migration's without it).
 fn replay_options() -> ClientOptions {
-    let mut options = ClientOptions::fast(std::time::Duration::from_secs(30));
+    // The replay answers on the engine's own thread: an answer late by more than a network
+    // timeout means that thread was busy (or the machine loaded), never that the bundle is
+    // gone, so a timeout would only fail a read that was about to succeed (seen at
+    // scale:100000 on a loaded machine: a listing given up after 57 s). Ten minutes bounds a
+    // replay that is truly stuck.
+    let patience = std::time::Duration::from_secs(600);
+    let mut options = ClientOptions::fast(patience);
+    options.timeout = patience;
     for family in Family::ALL {
         options.throttle.set(
             family,

@@ -78,8 +78,9 @@ pub enum Command {
     Init(InitArgs),
     /// Pre-check both workspaces (identity, admin rights, source != target). Writes nothing.
     Validate(ReadArgs),
-    /// Show what migrate would create, update, skip, or find in conflict. Writes nothing.
-    Plan(ReadArgs),
+    /// Show, object by object, what migrate would create, update, skip, or find in conflict
+    /// (after the pre-check). Writes nothing, unless `--out FILE` saves the plan.
+    Plan(PlanArgs),
     /// Migrate: pre-check, backups, then every phase in dependency order. Resumable.
     Migrate(MigrateArgs),
     /// Read everything migrate reads from the source into a bundle directory (offline migration).
@@ -158,9 +159,41 @@ pub struct ImportArgs {
     pub migrate: MigrateArgs,
 }
 
-/// `brickport migrate`.
+/// `brickport migrate` (and `import`): the run's options, and a saved plan to carry out.
 #[derive(Debug, Args)]
 pub struct MigrateArgs {
+    /// What `migrate` and `plan` share.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Carry out exactly the plan saved by `brickport plan --out FILE`: those objects, with
+    /// those actions. Refused before anything is written when the source (or the target, or
+    /// the options) changed since the plan.
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+}
+
+/// `brickport plan`: every option `migrate` takes (one struct, so they cannot drift), and
+/// the plan's own.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// What `migrate` and `plan` share.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Read the source from this bundle directory (written by `brickport export`) instead of
+    /// the source workspace: what `import` would do.
+    #[arg(long, value_name = "DIR")]
+    pub from: Option<PathBuf>,
+    /// Save the plan (JSON, with each object's source hash) for `migrate --plan FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Show every object (default: a few per kind and action, the rest counted).
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// The options of a run, shared by `migrate`, `import` and `plan`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct RunArgs {
     /// Which objects.
     #[command(flatten)]
     pub select: SelectArgs,
@@ -195,6 +228,13 @@ pub struct CutoverArgs {
     /// Then pause those jobs (schedule, trigger, continuous) in the source.
     #[arg(long)]
     pub pause_source: bool,
+    /// Only say what would be resumed (and paused): nothing is written, to either workspace
+    /// or the run directory.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Cut over without asking (required when stdin is not a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }
 
 /// `brickport rollback`.

@@ -14,7 +14,7 @@ use brickport_api::types::notification_destinations::WRITE_ONLY;
 use brickport_engine::{ConflictPolicy, DestinationValues, EngineOptions, SecretValues};
 use serde_json::Value;
 
-use crate::cli::{ConflictArg, MigrateArgs, SelectArgs};
+use crate::cli::{ConflictArg, RunArgs, SelectArgs};
 use crate::settings::Settings;
 
 /// The engine's options for a command that selects objects (`plan`, `migrate`, `verify`,
@@ -23,7 +23,7 @@ pub fn build(
     settings: &Settings,
     run_dir: PathBuf,
     select: &SelectArgs,
-    migrate: Option<&MigrateArgs>,
+    migrate: Option<&RunArgs>,
 ) -> Result<EngineOptions> {
     let mut opts = EngineOptions::new(run_dir);
     let known = brickport_engine::kind_names();

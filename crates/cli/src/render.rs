@@ -96,7 +96,7 @@ pub fn run_report(report: &RunReport) -> String {
 }
 
 /// Every value written (or to be written) in place of the source's, per object.
-fn translations(out: &mut String, report: &RunReport) {
+pub fn translations(out: &mut String, report: &RunReport) {
     let objs: Vec<_> = report
         .notable()
         .iter()

@@ -32,6 +32,7 @@ use sql::*;
 
 use crate::EngineError;
 
+mod both_sides;
 mod entry;
 mod reason;
 mod record;
@@ -322,6 +323,10 @@ impl Ledger {
         // One read transaction: the cut-over keys and the actions come from one snapshot.
         let tx = conn.transaction().map_err(map)?;
         let cut = self.cutover_keys(&tx)?;
+        let both = match cut.is_empty() {
+            true => Vec::new(),
+            false => self.both_sides(&tx)?,
+        };
         let mut out = self.all(&tx, MANUAL_ACTIONS, [], |r| {
             Ok(ManualAction {
                 kind: r.get(0)?,
@@ -335,6 +340,8 @@ impl Ledger {
         for a in &mut out {
             a.done = a.is_done(&cut);
         }
+        // After the rule above: their own rule (the source paused) says whether they are done.
+        out.extend(both);
         Ok(out)
     }
 

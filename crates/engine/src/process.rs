@@ -230,6 +230,9 @@ async fn pass_with(
     w.manual_actions(&manual, &mut done);
     let mut dropped = obj.dropped.clone();
     dropped.extend(done.dropped_refs.iter().cloned());
+    // What a saved plan checks again before it is carried out (a plan's first pass only).
+    let source_hash = (rt.dry_run && first.is_none())
+        .then(|| crate::kinds::facts::content_hash(&obj.spec(), &obj.facts));
     let report = ObjectReport {
         kind: kind.name(),
         key: obj.key.clone(),
@@ -238,6 +241,7 @@ async fn pass_with(
         outcome: done.outcome,
         detail: done.detail,
         note: done.note,
+        source_hash,
         diffs: done.diffs,
         dropped,
         translated: obj.translated.clone(),

@@ -79,6 +79,11 @@ pub struct ObjectReport {
     /// have the words; kept in the spill file, see [`log`]).
     #[serde(skip)]
     pub note: Option<Note>,
+    /// In a plan, the hash of what the source holds for the object (its spec as migrate would
+    /// hash it): what a saved plan (`plan --out`) checks again before it is carried out. Not
+    /// in the report's files (kept in the spill file, like `note`).
+    #[serde(skip)]
+    pub source_hash: Option<String>,
     /// Fields that differed (updates, conflicts) — names only, never values.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub diffs: Vec<String>,
@@ -329,6 +334,7 @@ mod tests {
             outcome,
             detail: detail.map(str::to_string),
             note: None,
+            source_hash: None,
             diffs: Vec::new(),
             dropped: Vec::new(),
             translated: Vec::new(),

@@ -92,3 +92,29 @@ pub async fn run(args: &EmulatorArgs, output: OutputFormat) -> Result<Outcome> {
     emulator.shutdown().await?;
     Ok(Outcome::printed())
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn args(line: &[&str]) -> EmulatorArgs {
+        let cli = Cli::try_parse_from(line).expect("parses");
+        match cli.command {
+            Command::Emulator(a) => a,
+            other => panic!("not the emulator: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn cloud_flag_defaults_to_aws_and_refuses_unknown_clouds() {
+        let opts = options(&args(&["brickport", "emulator"])).unwrap();
+        assert_eq!(opts.cloud, Cloud::Aws);
+        let opts = options(&args(&["brickport", "emulator", "--cloud", "azure"])).unwrap();
+        assert_eq!(opts.cloud, Cloud::Azure);
+        let err = options(&args(&["brickport", "emulator", "--cloud", "oci"])).unwrap_err();
+        assert!(err.to_string().contains("--cloud"), "{err}");
+    }
+}

@@ -80,7 +80,7 @@ fn server_runtime() -> Result<tokio::runtime::Runtime> {
 async fn with_settings(command: &Command, settings: &Settings) -> Result<Outcome> {
     match command {
         Command::Validate(select) => validate::run(settings, select).await,
-        Command::Plan(select) => plan::run(settings, select).await,
+        Command::Plan(args) => plan::run(settings, args).await,
         Command::Migrate(args) => migrate::run(settings, args).await,
         Command::Export(args) => export::run(settings, args).await,
         Command::Import(args) => import::run(settings, args).await,

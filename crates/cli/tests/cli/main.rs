@@ -15,6 +15,7 @@ mod destinations;
 mod emulator;
 mod kill;
 mod migrate;
+mod plan;
 mod polish;
 mod rollback;
 mod snapshots;

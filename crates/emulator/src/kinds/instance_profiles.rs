@@ -2,12 +2,12 @@
 //! workspace admin registered, which clusters name in `aws_attributes.instance_profile_arn`.
 //!
 //! Keyed by ARN (there is no id and no get-by-ARN: clients scan `list`). Writes are
-//! admin-only; `list` is open to every user. The real `add` checks the profile with a dry-run
+//! admin-only; `list` is open to every user and shows what the caller may use. The real `add` checks the profile with a dry-run
 //! `RunInstances` in the customer's AWS account unless `skip_validation`; the emulator has no
 //! AWS account, so only the ARN's shape is checked. On Azure and GCP workspaces the API does
 //! not exist.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use axum::extract::State;
 use axum::{Extension, Json};
@@ -221,11 +221,48 @@ pub(crate) async fn remove(
     Ok(Json(json!({})))
 }
 
-/// `GET /api/2.0/instance-profiles/list`: every registered profile, any caller.
-pub(crate) async fn list(State(emu): State<AppState>) -> ApiResult<Json<Value>> {
+/// The ARNs `caller` was granted: SCIM `roles` of the principal and of every group it is in,
+/// directly or through nested groups.
+fn granted(st: &crate::state::State, caller: &Caller) -> BTreeSet<String> {
+    let scim = &st.scim;
+    let (id, mut out): (Option<&str>, BTreeSet<String>) =
+        if let Some(u) = scim.user_by_name(&caller.user_name) {
+            (Some(&u.id), u.roles.iter().cloned().collect())
+        } else if let Some(s) = scim.sp_by_app_id(&caller.user_name) {
+            (Some(&s.id), s.roles.iter().cloned().collect())
+        } else {
+            (None, BTreeSet::new())
+        };
+    let mut queue: Vec<String> = id.map(str::to_string).into_iter().collect();
+    let mut seen = BTreeSet::new();
+    while let Some(member) = queue.pop() {
+        for g in scim.groups_of(&member) {
+            if seen.insert(g.id.clone()) {
+                out.extend(g.roles.iter().cloned());
+                queue.push(g.id.clone());
+            }
+        }
+    }
+    out
+}
+
+/// `GET /api/2.0/instance-profiles/list`: documented as "the instance profiles the calling
+/// user can use to launch a cluster" — every one for an admin, those granted through SCIM
+/// `roles` (own or a group's) for anyone else.
+pub(crate) async fn list(
+    State(emu): State<AppState>,
+    caller: Option<Extension<Caller>>,
+) -> ApiResult<Json<Value>> {
     gate(&emu, None, "list")?;
+    let caller = caller_of(caller);
     let st = emu.lock();
-    let all: Vec<&InstanceProfile> = st.instance_profiles.profiles.values().collect();
+    let mine = (!caller.is_admin).then(|| granted(&st, &caller));
+    let all: Vec<&InstanceProfile> = (st.instance_profiles.profiles.values())
+        .filter(|p| {
+            mine.as_ref()
+                .is_none_or(|m| m.contains(&p.instance_profile_arn))
+        })
+        .collect();
     // match cloud behaviour: an empty list is an empty object (the field is left out).
     Ok(Json(if all.is_empty() {
         json!({})

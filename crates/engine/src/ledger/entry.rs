@@ -117,6 +117,9 @@ pub enum Category {
     /// A job to unpause (a pipeline to make continuous) at cut-over: the one category
     /// brickport can see done.
     Unpause,
+    /// An object cut over without `--pause-source`: it runs in both workspaces until paused
+    /// in the source (seen done once `cutover --pause-source` paused it).
+    PauseSource,
     /// A cluster that was running in the source.
     RunningCluster,
     /// A pipeline whose tables were not copied: its first update in the target rebuilds them
@@ -128,10 +131,11 @@ pub enum Category {
 
 impl Category {
     /// Every category, in the order `status` lists them.
-    pub const ALL: [Category; 6] = [
+    pub const ALL: [Category; 7] = [
         Category::Secret,
         Category::Git,
         Category::Unpause,
+        Category::PauseSource,
         Category::RunningCluster,
         Category::Refresh,
         Category::Other,
@@ -143,6 +147,7 @@ impl Category {
             Category::Secret => "secrets",
             Category::Git => "git",
             Category::Unpause => "cutover",
+            Category::PauseSource => "pause_source",
             Category::RunningCluster => "clusters",
             Category::Refresh => "refresh",
             Category::Other => "other",
@@ -164,6 +169,10 @@ impl Category {
             Category::Git => "Git folders to re-authenticate",
             Category::Unpause => {
                 "to switch on at cut-over (job, dashboard and alert schedules, continuous pipelines)"
+            }
+            Category::PauseSource => {
+                "to switch off in the source (cut over without --pause-source: running in both \
+                 workspaces)"
             }
             Category::RunningCluster => "clusters that were running in the source",
             Category::Refresh => "pipelines to refresh in the target (tables are not copied)",

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::target::{CreateResult, locate};
-use super::writes::{PLANNED_UPDATE, Writes, planned_create};
+use super::writes::{PLANNED_UPDATE, Writes, planned_create, planned_merge};
 use super::{Done, calls, dropped_refs, status_of, top_field};
 use crate::EngineError;
 use crate::idmap::Pass;
@@ -18,6 +18,9 @@ use crate::report::Outcome;
 /// The first pass of `w`'s object; `cycle`: it is on a cycle of references to its own kind,
 /// which wait for the second pass.
 pub(super) async fn first_pass(w: &Writes<'_>, cycle: bool) -> Result<Done, EngineError> {
+    if let Some(done) = outside_the_plan(w) {
+        return Ok(done);
+    }
     if let Some(reason) = skip_reason(w)? {
         return w.skip(&reason, None, None);
     }
@@ -51,6 +54,26 @@ pub(super) async fn first_pass(w: &Writes<'_>, cycle: bool) -> Result<Done, Engi
         Some(target) => found_step(w, s, target).await,
         None => create(w, s).await,
     }
+}
+
+/// Carrying out a saved plan (`migrate --plan`): an object the plan does not have, or whose
+/// source changed since (checked for every object before the run; this holds for what
+/// changes while it runs), is not touched — nothing written, not even to the ledger — and
+/// fails, saying so.
+fn outside_the_plan(w: &Writes<'_>) -> Option<Done> {
+    let planned = w.rt.ctx.opts.planned.as_ref()?;
+    let at = (w.kind.name().to_string(), w.obj.source_id.clone());
+    let why = match planned.get(&at) {
+        None => {
+            "not in the plan (it appeared in the source since): not touched; run \
+                 `brickport plan` again"
+        }
+        Some(p) if p.hash != content_hash(&w.obj.spec(), &w.obj.facts) => {
+            "changed in the source since the plan: not touched; run `brickport plan` again"
+        }
+        Some(_) => return None,
+    };
+    Some(Done::new(Outcome::Failed, None).with_detail(why))
 }
 
 /// Why the object is skipped: excluded, or the grants of an object left alone.
@@ -199,6 +222,7 @@ async fn create(w: &Writes<'_>, s: Remapped<'_>) -> Result<Done, EngineError> {
             Ok(Done::new(Outcome::Failed, None).with_detail(msg))
         }
         CreateResult::Planned => Ok(planned_create(s.dropped)),
+        CreateResult::PlannedMerge => Ok(planned_merge(w, &s.desired, s.dropped)),
     }
 }
 

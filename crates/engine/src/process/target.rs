@@ -63,6 +63,8 @@ pub(super) enum CreateResult {
     Unknown(String),
     /// A plan: nothing created.
     Planned,
+    /// A plan, for a merged object (never created; updated once what it belongs to exists).
+    PlannedMerge,
 }
 
 /// [`Kind::find`], looking a few times.

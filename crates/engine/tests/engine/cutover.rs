@@ -92,8 +92,16 @@ async fn cutover_resumes_exactly_the_active_jobs_once() {
         "{unpause:?}"
     );
     let md = std::fs::read_to_string(opts.run_dir.join("report.md")).unwrap();
-    assert!(!md.contains("- [ ] jobs"), "{md}");
     assert_eq!(md.matches("- [x] jobs").count(), 3, "{md}");
+    // Cut over without pause_source, the three now run in both workspaces: what is pending
+    // for jobs says so, with the command that ends it.
+    let pending: Vec<&str> = md.lines().filter(|l| l.starts_with("- [ ] jobs")).collect();
+    assert_eq!(pending.len(), 3, "{md}");
+    assert!(
+        pending.iter().all(|l| l.contains("runs in both workspaces")
+            && l.contains("`brickport cutover --pause-source`")),
+        "{md}"
+    );
 
     // A second cutover writes nothing, anywhere.
     let (tw, sw) = (p.dst.stats().writes, p.src.stats().writes);

@@ -20,6 +20,7 @@ mod report_html;
 mod resilience;
 mod resume;
 mod rollback;
+mod saved_plan;
 mod source_walk;
 mod sql;
 mod typical;

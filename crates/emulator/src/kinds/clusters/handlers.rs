@@ -115,7 +115,7 @@ fn apply_new_spec(
     }
     super::policy::enforce(&mut spec, st)?;
     validate::check_spec(&spec, &st.clusters, &st.pools, &st.policies)?;
-    super::attributes::check_all([&spec], &st)?;
+    super::attributes::check_all([&spec], st)?;
     let c = find(&mut st.clusters, id)?;
     c.spec = spec;
     if state == ClusterState::Running {

@@ -185,3 +185,32 @@ async fn a_cluster_on_azure_takes_azure_node_types_only() {
     let r = emu.post("/api/2.1/clusters/create", c).await;
     super::assert_error(&r, 400, "INVALID_PARAMETER_VALUE");
 }
+
+#[tokio::test]
+async fn a_saved_workspace_keeps_its_cloud() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("state.json");
+    let opts = |cloud| brickport_emulator::EmulatorOptions {
+        cloud,
+        state_file: Some(file.clone()),
+        ..crate::common::options()
+    };
+    let emu = crate::common::start_with(opts(Cloud::Gcp)).await;
+    emu.ok(
+        "/api/2.1/clusters/create",
+        serde_json::json!({"cluster_name": "c", "spark_version": "15.4.x-scala2.12",
+                           "node_type_id": "n2-standard-4", "num_workers": 1}),
+    )
+    .await;
+    emu.running.shutdown().await.unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains("\"cloud\": \"gcp\""),
+        "the cloud is in the state file"
+    );
+    // Restarted without --cloud (AWS by default), it is still the GCP workspace it was.
+    let again = crate::common::start_with(opts(Cloud::Aws)).await;
+    let zones = again.get_ok("/api/2.0/clusters/list-zones").await;
+    assert_eq!(zones["default_zone"], "us-central1-a");
+    assert_eq!(again.get("/api/2.0/instance-profiles/list").await.0, 404);
+}

@@ -54,14 +54,39 @@ async fn instance_profiles_crud_on_aws() {
     let l = list().await;
     assert_eq!(l["instance_profiles"][0]["iam_role_arn"], role);
     assert_eq!(l["instance_profiles"][0]["is_meta_instance_profile"], true);
-    // A non-admin lists, but cannot write.
-    let (s, b) = emu
-        .call_as(USER, "GET", "/api/2.0/instance-profiles/list", None)
+    // A non-admin lists only the profiles granted to it (SCIM roles, its own or a group's),
+    // and cannot write.
+    let mine = || async {
+        let (s, b) = emu
+            .call_as(USER, "GET", "/api/2.0/instance-profiles/list", None)
+            .await;
+        assert_eq!(s, 200, "{b}");
+        b["instance_profiles"].as_array().map_or(0, Vec::len)
+    };
+    assert_eq!(mine().await, 0);
+    let (s, group) = emu
+        .post(
+            "/api/2.0/preview/scim/v2/Groups",
+            json!({"displayName": "etl", "roles": [{"value": ARN}]}),
+        )
         .await;
-    assert_eq!(
-        (s, b["instance_profiles"].as_array().map(Vec::len)),
-        (200, Some(1))
-    );
+    assert_eq!(s, 201, "{group}");
+    let users = emu
+        .get_ok("/api/2.0/preview/scim/v2/Users?filter=userName%20eq%20%22bob@example.com%22")
+        .await;
+    let bob = users["Resources"][0]["id"].as_str().unwrap().to_string();
+    let gid = group["id"].as_str().unwrap();
+    let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "add", "path": "members", "value": [{"value": bob}]}]});
+    let (s, b) = emu
+        .call(
+            "PATCH",
+            &format!("/api/2.0/preview/scim/v2/Groups/{gid}"),
+            Some(patch),
+        )
+        .await;
+    assert!(s < 300, "{b}");
+    assert_eq!(mine().await, 1);
     let r = emu
         .call_as(
             USER,

@@ -16,6 +16,7 @@ fn obj(kind: &'static str, key: &str, outcome: Outcome, detail: Option<&str>) ->
         outcome,
         detail: detail.map(str::to_string),
         note: None,
+        source_hash: None,
         diffs: Vec::new(),
         dropped: Vec::new(),
         translated: Vec::new(),
