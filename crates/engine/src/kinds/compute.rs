@@ -149,6 +149,9 @@ impl Specs<'_> {
                 whose: self.whose,
             };
             across.attributes(m, out);
+            if let Some(zones) = &self.t.cat.target_zones {
+                cloud::zone(m, to, zones, at, out);
+            }
         }
     }
 

@@ -206,6 +206,35 @@ impl Across<'_> {
     }
 }
 
+/// A zone of the target cloud's own block that the target's region does not offer (a source
+/// in another region): left out, so the target picks one. `auto` and `HA` are not zones.
+pub(super) fn zone(
+    m: &mut Map<String, Value>,
+    to: Cloud,
+    zones: &[String],
+    at: &str,
+    out: &mut Out,
+) {
+    let Some(Value::Object(block)) = m.get_mut(to.block()) else {
+        return;
+    };
+    let Some(Value::String(z)) = block.get("zone_id") else {
+        return;
+    };
+    let automatic = z.eq_ignore_ascii_case("auto") || z.eq_ignore_ascii_case("ha");
+    if automatic || zones.is_empty() || zones.contains(z) {
+        return;
+    }
+    let why = format!("the target's region offers no zone {z}: back to automatic");
+    out.translated.push(Translation::new(
+        format!("{at}{}.zone_id", to.block()),
+        z.clone(),
+        "",
+        why,
+    ));
+    block.remove("zone_id");
+}
+
 /// `[translate.instance_profiles]` on an AWS spec: the ARN the target uses.
 pub(super) fn instance_profile(
     m: &mut Map<String, Value>,
@@ -323,5 +352,26 @@ mod tests {
             g["gcp_attributes"],
             json!({"gcp_availability": "ON_DEMAND_GCP"})
         );
+    }
+
+    #[test]
+    fn a_zone_the_targets_region_lacks_goes_back_to_automatic() {
+        let zones = ["us-east-1a".to_string(), "us-east-1b".to_string()];
+        let mut out = Out::default();
+        for (zone, kept) in [("us-west-2a", false), ("us-east-1b", true), ("auto", true)] {
+            let mut m = json!({"aws_attributes": {"zone_id": zone, "availability": "SPOT"}});
+            let Value::Object(m) = &mut m else {
+                unreachable!()
+            };
+            zone_of(m, &zones, &mut out);
+            assert_eq!(m["aws_attributes"].get("zone_id").is_some(), kept, "{zone}");
+        }
+        assert_eq!(out.translated.len(), 1);
+        assert_eq!(out.translated[0].field, "aws_attributes.zone_id");
+        assert!(out.translated[0].why.contains("no zone us-west-2a"));
+    }
+
+    fn zone_of(m: &mut Map<String, Value>, zones: &[String], out: &mut Out) {
+        zone(m, Cloud::Aws, zones, "", out);
     }
 }

@@ -244,6 +244,7 @@ pub(super) mod tests {
                     .collect(),
             ),
             target_cloud: None,
+            target_zones: None,
         }
     }
 
