@@ -87,8 +87,11 @@ pub enum Command {
     Export(ExportArgs),
     /// Migrate into the target from a bundle directory alone (no source credentials). Resumable.
     Import(ImportArgs),
-    /// The migration dashboard of a run directory (phases, counts, manual actions).
-    Status,
+    /// The migration dashboard of a run directory, on one screen: phases, manual actions,
+    /// objects migrated of listed, problems folded by class.
+    Status(StatusArgs),
+    /// Mark manual actions done by their ids (listed by `status --details`).
+    Done(DoneArgs),
     /// Compare source and target, with the id map applied.
     Verify(ReadArgs),
     /// Go live: resume in the target the migrated jobs that are active in the source.
@@ -117,7 +120,7 @@ pub struct InitArgs {
 #[derive(Debug, Args, Default, Clone)]
 pub struct SelectArgs {
     /// Only these kinds (comma-separated, e.g. `users,groups,jobs`).
-    #[arg(long, value_delimiter = ',', value_name = "KIND,...")]
+    #[arg(long, value_delimiter = ',', value_name = "KIND,...", value_parser = kind_names(), hide_possible_values = true)]
     pub only: Vec<String>,
     /// Only this phase (1 enablement objects, 2 content, 3 jobs).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=3))]
@@ -333,4 +336,35 @@ pub struct DemoArgs {
     /// source accepts any bearer token, the target the token `demo`).
     #[arg(long)]
     pub keep_running: bool,
+}
+
+/// `--only`'s values: the engine's kind names, so a typo gets clap's "a similar value exists"
+/// and the list of kinds (which `--help` leaves out: it is long).
+fn kind_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(brickport_engine::kind_names())
+}
+
+/// `brickport status`.
+#[derive(Debug, Args, Default)]
+pub struct StatusArgs {
+    /// Everything, in full: every problem and every manual action with its id.
+    #[arg(long)]
+    pub details: bool,
+    /// One kind in full: its counts, problems and manual actions.
+    #[arg(long, value_name = "KIND")]
+    pub kind: Option<String>,
+    /// Mark these manual actions done first (as `brickport done ID…`).
+    #[arg(long, value_name = "ID", num_args = 1.., value_delimiter = ',')]
+    pub done: Vec<String>,
+}
+
+/// `brickport done`.
+#[derive(Debug, Args)]
+pub struct DoneArgs {
+    /// The actions' ids (`sec-1f3a9b2c`, or any start of one only it has, 5 characters or more).
+    #[arg(required = true, value_name = "ID")]
+    pub ids: Vec<String>,
+    /// Take the marks back (the actions are pending again).
+    #[arg(long)]
+    pub undo: bool,
 }

@@ -56,6 +56,7 @@ mod options;
 mod order;
 pub mod plan_file;
 pub mod plan_view;
+pub mod principals;
 mod process;
 mod progress;
 pub mod report;
@@ -80,13 +81,24 @@ pub use plan_view::{Change, PlanView};
 pub use progress::{NoProgress, Progress};
 pub use report::{KindSummary, ObjectReport, Outcome, RunReport};
 pub use rollback::{RollbackLine, RollbackOptions, RollbackOutcome, RollbackReport, rollback};
-pub use run::{Plan, migrate, plan};
-pub use status::{KindStatus, PhaseStatus, Problem, StatusReport, status};
+pub use run::{Plan, migrate, plan, plan_with_progress};
+pub use status::{
+    KindStatus, PhaseStatus, Problem, ProblemClass, ProblemFold, StatusReport, mark_done, status,
+};
 pub use translation::Translation;
 pub use validate::{ValidationReport, validate};
-pub use verify::{Difference, Mismatch, VerifyKind, VerifyReport, verify};
+pub use verify::{Difference, Mismatch, VerifyKind, VerifyReport, verify, verify_with_progress};
 
 /// Every kind's name, in table order (`users`, `service_principals`, `groups`, …).
 pub fn kind_names() -> Vec<&'static str> {
     kinds::names()
+}
+
+/// The phase of the kind named `name` (1 enablement objects, 2 content, 3 jobs), if there is
+/// such a kind.
+pub fn kind_phase(name: &str) -> Option<u8> {
+    kinds::all()
+        .iter()
+        .find(|k| k.name() == name)
+        .map(|k| k.phase())
 }

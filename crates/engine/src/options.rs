@@ -108,6 +108,9 @@ pub struct EngineOptions {
     /// Instance profiles to use in the target (`[translate.instance_profiles]`: source ARN →
     /// target ARN), for a target in another AWS account.
     pub instance_profiles: BTreeMap<String, String>,
+    /// Users and service principals known by other names in the target (`[translate.users]`,
+    /// `[translate.user_domains]`, `[translate.service_principals]`). Empty: names kept.
+    pub principals: crate::principals::Principals,
     /// Carry out a saved plan (`migrate --plan FILE`): each object's source hash by (kind,
     /// source id), as the plan saw it. An object not in it, or whose hash differs now, is
     /// not touched (a failure that says so). `None`: no plan, every object is migrated.
@@ -152,6 +155,7 @@ impl EngineOptions {
             spark_versions: BTreeMap::new(),
             instance_profiles: BTreeMap::new(),
             planned: None,
+            principals: Default::default(),
         }
     }
 

@@ -296,6 +296,8 @@ mod tests {
             missing_dependencies: Vec::new(),
             manual_actions: vec![
                 ManualAction {
+                    id: "cut-00000001".into(),
+                    done_by: true.then_some(crate::ledger::DoneBy::Cutover),
                     kind: "jobs".into(),
                     key: "a (1)".into(),
                     category: crate::ledger::Category::Unpause,
@@ -303,6 +305,8 @@ mod tests {
                     done: true,
                 },
                 ManualAction {
+                    id: "cut-00000002".into(),
+                    done_by: false.then_some(crate::ledger::DoneBy::Cutover),
                     kind: "jobs".into(),
                     key: "b (2)".into(),
                     category: crate::ledger::Category::Unpause,

@@ -56,13 +56,15 @@ pub async fn run_on(
             );
             connected
                 .guard(signals::unless_stopped("migrate", run))
-                .await??
+                .await?
+                .map_err(|e| signals::resumable(e, resume_command(connected), progress.done()))?
         }
         None => {
             let run = brickport_engine::migrate(&pair.source, &pair.target, &opts, &progress);
             connected
                 .guard(signals::unless_stopped("migrate", run))
-                .await??
+                .await?
+                .map_err(|e| signals::resumable(e, resume_command(connected), progress.done()))?
         }
     };
     let mut text = render::run_report(&report);
@@ -102,4 +104,12 @@ pub async fn precheck_gate(
         opts.run_dir.display()
     ));
     Ok(())
+}
+
+/// What continues a stopped run: the same command with `--resume` (`import` with its bundle).
+fn resume_command(connected: &Connected) -> String {
+    match &connected.replay {
+        Some(replay) => format!("import --from {} --resume", replay.dir().display()),
+        None => "migrate --resume".to_string(),
+    }
 }

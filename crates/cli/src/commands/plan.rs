@@ -17,7 +17,7 @@ use crate::commands::migrate;
 use crate::connect;
 use crate::engine_options;
 use crate::output::Outcome;
-use crate::progress::CliProgress;
+use crate::progress::{CliProgress, Task};
 use crate::settings::Settings;
 
 /// Lines shown per kind without `--all` (the most pressing changes first).
@@ -29,9 +29,10 @@ pub async fn run(settings: &Settings, args: &PlanArgs) -> Result<Outcome> {
     let pair = &connected.pair;
     let run_dir = settings.run_dir(&pair.source_config, &pair.target_config);
     let opts = engine_options::build(settings, run_dir.clone(), &args.run.select, Some(&args.run))?;
-    let progress = CliProgress::new(settings.verbosity);
+    let progress = CliProgress::of(Task::Plan, settings.verbosity);
     migrate::precheck_gate(&connected, &opts, &progress, "planned").await?;
-    let planned = brickport_engine::plan(&pair.source, &pair.target, &opts);
+    let planned =
+        brickport_engine::plan_with_progress(&pair.source, &pair.target, &opts, &progress);
     let report = connected.guard(planned).await??;
     let view = PlanView::of(&report, (!args.all).then_some(FOLD))?;
     let mut text = text(&report, &view);

@@ -164,16 +164,19 @@ fn migrate_status_cutover_verify_through_the_binary() {
     );
     assert!(out.stdout.contains("▓▓▓▓▓▓▓▓▓▓ 100%"), "{}", out.stdout);
     assert!(
-        out.stdout.contains(
-            "☐ to switch on at cut-over (job, dashboard and alert schedules, continuous pipelines) (0/3 done)"
-        ),
+        out.stdout
+            .contains("☐      0 done      3 pending  to switch on at cut-over"),
         "{}",
         out.stdout
     );
-    assert!(out.stdout.contains("Objects migrated:"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("Objects migrated/listed"),
+        "{}",
+        out.stdout
+    );
     // The built-in groups and default policies are mapped, not migrated.
     assert!(
-        out.stdout.contains("Objects skipped on purpose"),
+        out.stdout.contains("6 skipped on purpose"),
         "{}",
         out.stdout
     );
@@ -182,11 +185,14 @@ fn migrate_status_cutover_verify_through_the_binary() {
     let phases = doc["dashboard"]["phases"].as_array().unwrap();
     assert_eq!(phases[0]["title"], "Enablement Objects");
     assert_eq!(phases[0]["percent"], 100, "{doc}");
-    let migrated: BTreeMap<String, u64> = doc["dashboard"]["migrated"]
+    let migrated: BTreeMap<String, u64> = doc["dashboard"]["kinds"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| (p[0].as_str().unwrap().to_string(), p[1].as_u64().unwrap()))
+        .map(|k| {
+            let kind = k["kind"].as_str().unwrap().to_string();
+            (kind, k["migrated"].as_u64().unwrap())
+        })
         .collect();
     assert_eq!(migrated["jobs"], 5);
     assert_eq!(migrated["notebooks"], 1);
@@ -212,9 +218,8 @@ fn migrate_status_cutover_verify_through_the_binary() {
     assert_eq!(cutover_group(&doc), (3, 3));
     let out = sb.run_between(&["status"]);
     assert!(
-        out.stdout.contains(
-            "✓ to switch on at cut-over (job, dashboard and alert schedules, continuous pipelines) (3/3 done)"
-        ),
+        out.stdout
+            .contains("✓      3 done      0 pending  to switch on at cut-over"),
         "{}",
         out.stdout
     );

@@ -6,7 +6,7 @@
 
 use rusqlite::Connection;
 
-use super::{Category, Ledger, ManualAction};
+use super::{Category, DoneBy, Ledger, ManualAction};
 use crate::EngineError;
 
 /// Every object cut over, with whether its source was paused since.
@@ -26,12 +26,16 @@ impl Ledger {
     pub(super) fn both_sides(&self, conn: &Connection) -> Result<Vec<ManualAction>, EngineError> {
         self.all(conn, RESUMED, [], |r| {
             let done: bool = r.get(2)?;
+            let (kind, key): (String, String) = (r.get(0)?, r.get(1)?);
             Ok(ManualAction {
-                kind: r.get(0)?,
-                key: r.get(1)?,
+                // The pending words name it: the id stays when it is done.
+                id: ManualAction::id_of(Category::PauseSource, &kind, &key, PAUSE_SOURCE),
+                kind,
+                key,
                 category: Category::PauseSource,
                 action: if done { PAUSED } else { PAUSE_SOURCE }.to_string(),
                 done,
+                done_by: done.then_some(DoneBy::Cutover),
             })
         })
     }

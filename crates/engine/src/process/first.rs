@@ -40,7 +40,14 @@ pub(super) async fn first_pass(w: &Writes<'_>, cycle: bool) -> Result<Done, Engi
     if let Some(u) = w.missing(&unresolved) {
         return w.skip(&SkipReason::Dependency(u.reason.clone()), None, None);
     }
-    let known_id = row.as_ref().and_then(|r| r.target_id.as_deref());
+    // Under another name than the ledger's (a principal map changed): another object.
+    let moved = (row.as_ref())
+        .filter(|r| r.target_id.is_some())
+        .filter(|r| crate::principals::key_moved(w.kind.name(), &r.natural_key, &w.obj.key))
+        .map(|r| r.natural_key.clone());
+    let known_id = (row.as_ref())
+        .filter(|_| moved.is_none())
+        .and_then(|r| r.target_id.as_deref());
     let found = locate(&w.rt.ctx, w.kind, w.obj, known_id, &desired).await?;
     let s = Remapped::new(
         w,
@@ -52,7 +59,7 @@ pub(super) async fn first_pass(w: &Writes<'_>, cycle: bool) -> Result<Done, Engi
     );
     match found {
         Some(target) => found_step(w, s, target).await,
-        None => create(w, s).await,
+        None => create(w, s).await.map(|d| left_behind(d, moved)),
     }
 }
 
@@ -74,6 +81,17 @@ fn outside_the_plan(w: &Writes<'_>) -> Option<Done> {
         Some(_) => return None,
     };
     Some(Done::new(Outcome::Failed, None).with_detail(why))
+}
+
+/// A created object that an earlier run made under another name (`moved`): that one stays
+/// in the target, no longer the ledger's — said in the report line.
+fn left_behind(mut done: Done, moved: Option<String>) -> Done {
+    if let (Some(old), Outcome::Created) = (moved, done.outcome) {
+        done.detail = Some(format!(
+            "renamed by the principal maps since the last run: `{old}` stays in the target, no longer tracked by brickport (delete it there if it is not wanted)"
+        ));
+    }
+    done
 }
 
 /// Why the object is skipped: excluded, or the grants of an object left alone.
@@ -216,7 +234,7 @@ async fn create(w: &Writes<'_>, s: Remapped<'_>) -> Result<Done, EngineError> {
             w.record(r.hash(s.hash).owned(true).created().written(Some(&written)))?;
             Ok(s.done(Outcome::Created, id))
         }
-        CreateResult::Existing(t) => found_step(w, s, t).await,
+        CreateResult::Existing(t) => found_step(w, s, *t).await,
         CreateResult::Unknown(msg) => {
             w.record(w.outcome(Status::Failed).owned(true).error(&msg))?;
             Ok(Done::new(Outcome::Failed, None).with_detail(msg))

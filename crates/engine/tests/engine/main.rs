@@ -16,6 +16,7 @@ mod kinds;
 mod phase1;
 mod phases23;
 mod pipelines;
+mod principals;
 mod report_html;
 mod resilience;
 mod resume;

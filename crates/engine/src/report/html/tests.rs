@@ -66,12 +66,15 @@ fn report(
 }
 
 fn action(key: &str, category: Category, done: bool) -> ManualAction {
+    let text = format!("set the value of secret `{key}`");
     ManualAction {
+        id: ManualAction::id_of(category, "secret_scopes", key, &text),
         kind: "secret_scopes".into(),
         key: key.into(),
         category,
-        action: format!("set the value of secret `{key}`"),
+        action: text,
         done,
+        done_by: done.then_some(crate::ledger::DoneBy::Hand),
     }
 }
 
