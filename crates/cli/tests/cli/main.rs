@@ -26,4 +26,5 @@ mod snapshots;
 mod sql;
 mod status;
 mod support;
+mod translate;
 mod validate;
