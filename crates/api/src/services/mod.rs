@@ -15,6 +15,7 @@ pub mod clusters;
 pub mod genie;
 pub mod git_credentials;
 pub mod init_scripts;
+pub mod instance_profiles;
 pub mod jobs;
 pub mod lakeview;
 pub mod libraries;
@@ -35,6 +36,7 @@ pub use clusters::Clusters;
 pub use genie::Genie;
 pub use git_credentials::GitCredentials;
 pub use init_scripts::InitScripts;
+pub use instance_profiles::InstanceProfiles;
 pub use jobs::Jobs;
 pub use lakeview::Lakeview;
 pub use libraries::Libraries;
@@ -59,6 +61,12 @@ impl WorkspaceClient {
     /// Cluster policies and policy families.
     pub fn policies(&self) -> Policies {
         Policies {
+            client: self.clone(),
+        }
+    }
+    /// Instance profiles (AWS only).
+    pub fn instance_profiles(&self) -> InstanceProfiles {
+        InstanceProfiles {
             client: self.clone(),
         }
     }

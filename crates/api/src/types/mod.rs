@@ -37,6 +37,7 @@ macro_rules! record {
 pub mod clusters;
 pub mod genie;
 pub mod init_scripts;
+pub mod instance_profiles;
 pub mod jobs;
 pub mod lakeview;
 pub mod notification_destinations;

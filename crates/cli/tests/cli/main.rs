@@ -27,4 +27,5 @@ mod snapshots;
 mod sql;
 mod status;
 mod support;
+mod translate;
 mod validate;

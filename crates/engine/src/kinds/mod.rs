@@ -96,6 +96,7 @@ pub mod genie_spaces;
 pub mod global_init_scripts;
 pub mod groups;
 pub mod instance_pools;
+pub mod instance_profiles;
 pub mod jobs;
 pub mod legacy_sql;
 pub mod notebooks;
@@ -134,6 +135,7 @@ pub fn all() -> Vec<Arc<dyn Kind>> {
         Arc::new(groups::Groups),
         Arc::new(cluster_policies::ClusterPolicies),
         Arc::new(instance_pools::InstancePools),
+        Arc::new(instance_profiles::InstanceProfiles),
         Arc::new(sql_warehouses::SqlWarehouses),
         Arc::new(global_init_scripts::GlobalInitScripts),
         Arc::new(notification_destinations::NotificationDestinations),

@@ -39,7 +39,11 @@ pub(crate) async fn catalogue_check(
     };
     let mut users: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (v, by) in wanted {
-        users.entry(v).or_default().push(by);
+        let by_v = users.entry(v).or_default();
+        // A cluster whose driver and workers share a type names it twice.
+        if !by_v.contains(&by.as_str()) {
+            by_v.push(by);
+        }
     }
     let (mut translated, mut missing) = (Vec::new(), Vec::new());
     for (v, by) in users {

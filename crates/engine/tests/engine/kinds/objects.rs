@@ -120,6 +120,27 @@ fn pool_spec(max_capacity: i64) -> InstancePool {
     }
 }
 
+/// The fixture's instance profile (its ARN is its key and its id).
+pub const FX_PROFILE: &str = "arn:aws:iam::123456789012:instance-profile/fx-profile";
+
+pub async fn instance_profile(c: WorkspaceClient) -> String {
+    let p = brickport_api::types::instance_profiles::InstanceProfile {
+        instance_profile_arn: Some(FX_PROFILE.into()),
+        ..Default::default()
+    };
+    c.instance_profiles().add(&p).await.unwrap();
+    FX_PROFILE.into()
+}
+
+pub async fn edit_instance_profile(c: WorkspaceClient, id: String) {
+    let p = brickport_api::types::instance_profiles::InstanceProfile {
+        instance_profile_arn: Some(id),
+        iam_role_arn: Some("arn:aws:iam::123456789012:role/fx-role".into()),
+        ..Default::default()
+    };
+    c.instance_profiles().edit(&p).await.unwrap();
+}
+
 pub async fn pool(c: WorkspaceClient) -> String {
     c.pools().create(&pool_spec(4)).await.unwrap()
 }
