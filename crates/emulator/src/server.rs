@@ -343,6 +343,7 @@ fn initial_state(opts: &EmulatorOptions) -> Result<State, EmulatorError> {
     } else {
         let mut st = State::fresh(opts.id_seed);
         st.clusters = kinds::clusters::ClustersState::on(opts.cloud);
+        kinds::policies::use_cloud(&mut st.policies, opts.cloud);
         seed::apply(&mut st, &opts.seed)?;
         st
     };

@@ -29,7 +29,8 @@ pub struct Principals {
 
 /// Fields whose value (a string, or an array of strings) names a principal: a user name, or
 /// a service principal's application id (ACLs, owners, `run_as`, secret ACLs, a cluster's
-/// single user, job notification addresses, SCIM's own names).
+/// single user, job notification addresses and email destinations' recipients, SCIM's own
+/// names).
 const PRINCIPAL_FIELDS: &[&str] = &[
     "user_name",
     "userName",
@@ -49,6 +50,9 @@ const PRINCIPAL_FIELDS: &[&str] = &[
     "on_failure",
     "on_duration_warning_threshold_exceeded",
     "on_streaming_backlog_exceeded",
+    // An email notification destination's recipients (`config.email.addresses`): the same
+    // people under their new names.
+    "addresses",
 ];
 
 /// Whether a field of that name is renamed as a principal's name (every reference by key to

@@ -8,6 +8,7 @@
 //! One test binary (`autotests = false`); its modules group the tests by theme, and `support`
 //! holds what they share. `SHOW_OUTPUT=1` prints every command and what it wrote.
 
+mod across_clouds;
 mod bundle;
 mod cmdline;
 mod config;

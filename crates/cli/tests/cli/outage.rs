@@ -43,21 +43,6 @@ fn finish(sb: &Sandbox, child: Child) -> Out {
     out
 }
 
-/// The typical source's clusters name an AWS instance profile, which the target must have
-/// registered (as an admin does before a migration). Already registered is fine.
-fn register_instance_profiles(sb: &Sandbox, dst: &str) {
-    let c = api(dst, TARGET_TOKEN);
-    sb.rt.block_on(async {
-        for arn in [
-            "arn:aws:iam::123456789012:instance-profile/databricks-etl",
-            "arn:aws:iam::123456789012:instance-profile/databricks-ml",
-        ] {
-            let body = serde_json::json!({ "instance_profile_arn": arn });
-            let _ = c.post_json("/api/2.0/instance-profiles/add", &body).await;
-        }
-    });
-}
-
 fn every_kind() -> Vec<&'static str> {
     let mut kinds = PHASE1.to_vec();
     kinds.extend(PHASES23);
@@ -76,7 +61,6 @@ fn failed_in_report(sb: &Sandbox) -> u64 {
 #[test]
 fn a_target_down_for_20s_mid_run_is_waited_out_and_nothing_fails() {
     let (mut sb, src, dst) = typical_pair("20ms");
-    register_instance_profiles(&sb, &dst);
     let args = [&["migrate"][..], &WS].concat();
     let child = spawn_until_writes(&sb, &args, 150);
     sb.rt.block_on(sb.emulators[1].pause());
@@ -102,7 +86,6 @@ fn a_target_down_for_20s_mid_run_is_waited_out_and_nothing_fails() {
 #[test]
 fn a_target_down_past_outage_wait_stops_the_run_for_a_re_run() {
     let (mut sb, src, dst) = typical_pair("20ms");
-    register_instance_profiles(&sb, &dst);
     let args = [&["migrate", "--outage-wait", "3s"][..], &WS].concat();
     let child = spawn_until_writes(&sb, &args, 150);
     let paused = Instant::now();

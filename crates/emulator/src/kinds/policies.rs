@@ -40,6 +40,17 @@ impl Default for PoliciesState {
     }
 }
 
+/// Makes a fresh workspace's families and default policies `cloud`'s (see
+/// [`families::on_cloud`]).
+pub fn use_cloud(st: &mut PoliciesState, cloud: crate::cloud::Cloud) {
+    for f in &mut st.families {
+        f.definition = families::on_cloud(&f.definition, cloud);
+    }
+    for p in st.policies.values_mut().filter(|p| p.is_default) {
+        p.definition = families::on_cloud(&p.definition, cloud);
+    }
+}
+
 /// Adds the default (managed) policies every workspace has, one per policy family, when
 /// missing. Idempotent; ids come from the state's id generator (deterministic per seed).
 /// `State::ensure_builtins` should call it; the policy handlers also do, so it holds even

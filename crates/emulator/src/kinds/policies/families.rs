@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::body::QueryMap;
+use crate::cloud::Cloud;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -90,6 +91,24 @@ pub fn default_families() -> Vec<PolicyFamily> {
             }),
         ),
     ]
+}
+
+/// A family definition as a workspace on `cloud` shows it: Personal Compute allows that
+/// cloud's small node types (its catalogue's equivalents of the AWS ones) [UNVERIFIED which
+/// sizes each cloud's managed family lists]. A workspace's built-in policies name only node
+/// types its own cloud offers: an Azure workspace never allows `i3.xlarge`.
+pub fn on_cloud(definition: &str, cloud: Cloud) -> String {
+    let ids = match cloud {
+        Cloud::Aws => return definition.to_string(),
+        Cloud::Azure => ["Standard_E4ds_v4", "Standard_D2ds_v5", "Standard_D4ds_v5"],
+        Cloud::Gcp => ["n2-highmem-4", "n2-standard-2", "n2-standard-4"],
+    };
+    let aws = ["i3.xlarge", "m5d.large", "m5d.xlarge"];
+    aws.iter()
+        .zip(ids)
+        .fold(definition.to_string(), |d, (a, b)| {
+            d.replace(&format!("\"{a}\""), &format!("\"{b}\""))
+        })
 }
 
 /// The definition of a policy built from `family` with `overrides` (a JSON object as a string)

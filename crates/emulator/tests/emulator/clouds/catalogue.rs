@@ -1,5 +1,6 @@
 //! Each cloud offers its own node types, Spark versions and zones; every AWS node type of the
-//! typical seed has an equivalent on the other two clouds, and one AWS type has none.
+//! typical seed has an equivalent on the other two clouds, and one AWS type has none; the
+//! built-in policies name only the cloud's own node types.
 
 use brickport_emulator::Cloud;
 use serde_json::Value;
@@ -213,4 +214,29 @@ async fn a_saved_workspace_keeps_its_cloud() {
     let zones = again.get_ok("/api/2.0/clusters/list-zones").await;
     assert_eq!(zones["default_zone"], "us-central1-a");
     assert_eq!(again.get("/api/2.0/instance-profiles/list").await.0, 404);
+}
+
+/// A workspace's built-in policy families and default policies name only node types its
+/// own cloud offers (an Azure workspace's Personal Compute never allows `i3.xlarge`).
+#[tokio::test]
+async fn built_in_policies_name_only_the_clouds_own_node_types() {
+    for cloud in [Cloud::Aws, Cloud::Azure, Cloud::Gcp] {
+        let offered: Vec<String> = node_types(cloud).await.into_iter().map(|n| n.0).collect();
+        let emu = on(cloud).await;
+        let family = emu.get_ok("/api/2.0/policy-families/personal-vm").await;
+        let listed = emu.get_ok("/api/2.0/policies/clusters/list").await;
+        let default = (listed["policies"].as_array().unwrap().iter())
+            .find(|p| p["policy_family_id"] == "personal-vm" && p["is_default"] == true)
+            .unwrap()
+            .clone();
+        for definition in [&family["definition"], &default["definition"]] {
+            let d: Value = serde_json::from_str(definition.as_str().unwrap()).unwrap();
+            let allowed = d["node_type_id"]["values"].as_array().unwrap();
+            assert_eq!(allowed.len(), 3, "{cloud:?}: {d}");
+            for n in allowed.iter().chain([&d["node_type_id"]["defaultValue"]]) {
+                let n = n.as_str().unwrap();
+                assert!(offered.iter().any(|o| o == n), "{cloud:?}: {n} not offered");
+            }
+        }
+    }
 }
