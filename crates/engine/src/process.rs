@@ -73,7 +73,7 @@ pub(crate) struct Done {
     /// actions ([`Kind::manual_on_failure`]).
     pub failure: Option<EngineError>,
     pub diffs: Vec<String>,
-    pub dropped_refs: Vec<String>,
+    pub dropped_refs: Vec<DroppedRef>,
     /// Whether the second pass must run for it.
     pub needs_second_pass: bool,
 }
@@ -130,11 +130,23 @@ fn top_field(path: &str) -> &str {
     path.split(['.', '[', '{']).next().unwrap_or(path)
 }
 
-fn dropped_refs(unresolved: &[Unresolved]) -> Vec<String> {
+/// An optional reference a pass dropped: its words, and whether it is lost — what it names
+/// was left out of the migration or failed (the dependency's typed state says so), which
+/// makes the run unsuccessful — rather than skipped on purpose.
+#[derive(Debug, Clone)]
+pub(crate) struct DroppedRef {
+    pub text: String,
+    pub lost: bool,
+}
+
+fn dropped_refs(unresolved: &[Unresolved]) -> Vec<DroppedRef> {
     unresolved
         .iter()
         .filter(|u| !u.required)
-        .map(|u| format!("reference {} `{}` dropped: {}", u.path, u.value, u.reason))
+        .map(|u| DroppedRef {
+            text: format!("reference {} `{}` dropped: {}", u.path, u.value, u.reason),
+            lost: u.reason.state.is_lost(),
+        })
         .collect()
 }
 
@@ -229,7 +241,11 @@ async fn pass_with(
     let manual = manual_actions(kind, obj, &done);
     w.manual_actions(&manual, &mut done);
     let mut dropped = obj.dropped.clone();
-    dropped.extend(done.dropped_refs.iter().cloned());
+    dropped.extend(done.dropped_refs.iter().map(|d| d.text.clone()));
+    let lost = (done.dropped_refs.iter())
+        .filter(|d| d.lost)
+        .map(|d| d.text.clone())
+        .collect();
     let report = ObjectReport {
         kind: kind.name(),
         key: obj.key.clone(),
@@ -240,6 +256,7 @@ async fn pass_with(
         note: done.note,
         diffs: done.diffs,
         dropped,
+        lost,
         translated: obj.translated.clone(),
         manual: manual.into_iter().map(|a| a.text).collect(),
         millis: started.elapsed().as_millis() as u64,

@@ -182,7 +182,10 @@ mod tests {
         let t0 = chrono::Utc::now();
         let first = write(&[json!({"job_id": 1})], t0);
         let again = write(&[json!({"job_id": 1})], t0 + chrono::Duration::seconds(5));
-        assert_eq!(first, again, "an unchanged listing points at the file it equals");
+        assert_eq!(
+            first, again,
+            "an unchanged listing points at the file it equals"
+        );
         let files = |dir: &std::path::Path| -> Vec<String> {
             let mut v: Vec<String> = std::fs::read_dir(dir)
                 .unwrap()

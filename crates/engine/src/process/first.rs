@@ -138,7 +138,7 @@ struct Remapped<'h> {
     /// pass (only that pass makes it equal).
     hash: Option<&'h str>,
     needs_second_pass: bool,
-    dropped: Vec<String>,
+    dropped: Vec<super::DroppedRef>,
     /// The row's write in flight was a create: the object found is this migration's.
     create_in_flight: bool,
     /// This migration's (created by it, or merged into a built-in): updated when it differs.
@@ -154,7 +154,7 @@ impl<'h> Remapped<'h> {
         hash: &'h str,
         cycle: bool,
         desired: Value,
-        dropped: Vec<String>,
+        dropped: Vec<super::DroppedRef>,
     ) -> Self {
         let needs_second_pass = cycle || w.kind.references().iter().any(|r| r.deferred);
         let create_in_flight = row.is_some_and(|r| r.intent == Some(Intent::Create));

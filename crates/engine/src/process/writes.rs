@@ -176,7 +176,7 @@ impl<'a> Writes<'a> {
 }
 
 /// What a plan says of an object it would create.
-pub(super) fn planned_create(dropped_refs: Vec<String>) -> Done {
+pub(super) fn planned_create(dropped_refs: Vec<super::DroppedRef>) -> Done {
     let mut d = Done::new(Outcome::Created, None).with_detail("would be created");
     d.dropped_refs = dropped_refs;
     d

@@ -75,6 +75,8 @@ struct Stored<'a> {
     #[serde(default)]
     dropped: Vec<String>,
     #[serde(default)]
+    lost: Vec<String>,
+    #[serde(default)]
     translated: Vec<crate::translation::Translation>,
     #[serde(default)]
     manual: Vec<String>,
@@ -146,6 +148,7 @@ impl Objects<'_> {
             note: s.note,
             diffs: s.diffs,
             dropped: s.dropped,
+            lost: s.lost,
             translated: s.translated,
             manual: s.manual,
             millis: s.millis,

@@ -25,6 +25,7 @@ impl RunReport {
         }
         self.write_kinds(w)?;
         self.write_attention(w)?;
+        self.write_lost(w)?;
         self.write_translations(w)?;
         self.write_manual(w)?;
         self.write_every_object(w)
@@ -113,6 +114,28 @@ impl RunReport {
                     md_cell(o.detail.as_deref().unwrap_or("")),
                     md_cell(&o.dropped.join(", "))
                 )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every reference and grant lost (what it names was left out of the migration or
+    /// failed): the run is not a success while there is one.
+    fn write_lost<W: Write>(&self, w: &mut W) -> std::io::Result<()> {
+        let n = self.lost_count();
+        if n == 0 {
+            return Ok(());
+        }
+        writeln!(
+            w,
+            "\n## Lost references and grants ({n})\n\nDropped because what they name was left \
+             out of the migration (`--only`/`--skip`) or failed: migrate it (or fix it), then run \
+             again.\n"
+        )?;
+        w.write_all(b"| kind | object | lost |\n|---|---|---|\n")?;
+        for o in self.lost() {
+            for l in &o.lost {
+                writeln!(w, "| {} | `{}` | {} |", o.kind, md_cell(&o.key), md_cell(l))?;
             }
         }
         Ok(())

@@ -234,6 +234,7 @@ mod tests {
             note: None,
             diffs: Vec::new(),
             dropped: Vec::new(),
+            lost: Vec::new(),
             translated: Vec::new(),
             manual: Vec::new(),
             millis: 3,

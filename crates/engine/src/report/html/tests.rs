@@ -18,6 +18,7 @@ fn obj(kind: &'static str, key: &str, outcome: Outcome, detail: Option<&str>) ->
         note: None,
         diffs: Vec::new(),
         dropped: Vec::new(),
+        lost: Vec::new(),
         translated: Vec::new(),
         manual: Vec::new(),
         millis: 1,
