@@ -10,6 +10,7 @@ mod checks;
 mod cutover;
 mod destinations;
 mod drift;
+mod dropped;
 mod init_scripts;
 mod kinds;
 mod phase1;
