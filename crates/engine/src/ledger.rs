@@ -33,6 +33,7 @@ use sql::*;
 use crate::EngineError;
 
 mod entry;
+mod lines;
 mod reason;
 mod record;
 mod rolled_back;
@@ -84,7 +85,7 @@ fn restrict(path: &Path) {
 }
 
 /// One run started in a run directory, as the ledger's `runs` table has it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RunRecord {
     /// Its number, in the order runs started.
     pub id: i64,

@@ -18,6 +18,7 @@ mod files;
 mod html;
 mod log;
 mod markdown;
+mod migration;
 mod spill;
 
 pub(crate) use log::ObjectLog;
@@ -172,6 +173,10 @@ pub struct RunReport {
     pub backups: Vec<PathBuf>,
     /// Set when the run stopped early (`fail_fast`).
     pub aborted: Option<String>,
+    /// The runs of the migration, oldest first, in the report of the whole migration (the
+    /// run directory's `report.*`, built from the ledger: every object it knows); empty in a
+    /// run's own report (`runs/<n>/report.*`, what `migrate` returns) and a plan's.
+    pub history: Vec<crate::ledger::RunRecord>,
 }
 
 impl RunReport {
@@ -328,6 +333,7 @@ mod tests {
             ],
             backups: Vec::new(),
             aborted: None,
+            history: Vec::new(),
         };
         assert_eq!(r.totals().millis, 50_250);
         let md = r.to_markdown();
@@ -385,6 +391,7 @@ mod tests {
             manual_actions: Vec::new(),
             backups: Vec::new(),
             aborted: None,
+            history: Vec::new(),
         };
         assert_eq!(r.waiting_for_dependencies().len(), 1);
         assert!(!r.is_success());

@@ -13,6 +13,7 @@ mod drift;
 mod dropped;
 mod init_scripts;
 mod kinds;
+mod migration_report;
 mod phase1;
 mod phases23;
 mod pipelines;

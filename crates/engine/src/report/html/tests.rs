@@ -61,6 +61,7 @@ fn report(
         manual_actions: actions,
         backups: Vec::new(),
         aborted: None,
+        history: Vec::new(),
     };
     (r, dir)
 }
