@@ -160,7 +160,9 @@ impl<'h> Remapped<'h> {
         let create_in_flight = row.is_some_and(|r| r.intent == Some(Intent::Create));
         Remapped {
             desired,
-            hash: (!needs_second_pass).then_some(hash),
+            // A lost reference: no hash, so the next run (once what it names is migrated)
+            // restores it rather than finding the object unchanged.
+            hash: (!needs_second_pass && !dropped.iter().any(|d| d.lost)).then_some(hash),
             needs_second_pass,
             dropped,
             create_in_flight,
