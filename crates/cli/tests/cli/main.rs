@@ -12,6 +12,7 @@ mod bundle;
 mod config;
 mod cutover;
 mod destinations;
+mod dropped;
 mod emulator;
 mod kill;
 mod migrate;

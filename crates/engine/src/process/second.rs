@@ -43,7 +43,9 @@ pub(super) async fn second_pass(w: &Writes<'_>, first: Outcome) -> Result<Done, 
     let written = (created || !diffs.is_empty()).then(|| Written::text(&desired, &obj.facts));
     let r = w.outcome(status_of(outcome));
     // A lost reference: no hash, so the next run (once what it names is migrated) restores it.
-    let lost = unresolved.iter().any(|u| !u.required && u.reason.state.is_lost());
+    let lost = unresolved
+        .iter()
+        .any(|u| !u.required && u.reason.state.is_lost());
     w.record(
         r.target(Some(&target.id), Some(&target.key))
             .hash((!lost).then_some(hash.as_str()))
