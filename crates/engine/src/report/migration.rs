@@ -53,7 +53,8 @@ impl RunReport {
         let mut kinds = Vec::new();
         for (phase, name) in crate::kinds::all().iter().map(|k| (k.phase(), k.name())) {
             let entries = ledger.entries(Some(name))?;
-            if entries.is_empty() {
+            // A kind this run listed empty keeps its row, as in the run's own report.
+            if entries.is_empty() && !self.kinds.iter().any(|k| k.kind == name) {
                 continue;
             }
             let mut lines = ledger.report_lines(name)?;
@@ -103,18 +104,22 @@ fn latest_backups(dir: Option<&std::path::Path>) -> Vec<std::path::PathBuf> {
 }
 
 /// What the migration did to an object over all its runs, from its row: created by it
-/// (whatever later runs found), updated, adopted (managed, found equal), mapped or unchanged,
-/// or not done (skipped, failed, in conflict, pending, rolled back).
-fn outcome_of(e: &Entry) -> Outcome {
-    match e.status {
-        s if s.is_done() && e.created => Outcome::Created,
-        Status::Created => Outcome::Created,
-        Status::Updated => Outcome::Updated,
-        Status::Unchanged if e.owned => Outcome::Adopted,
-        Status::Unchanged => Outcome::Unchanged,
-        Status::Skipped | Status::RolledBack => Outcome::Skipped,
-        Status::Conflict => Outcome::Conflict,
-        Status::Failed | Status::Pending => Outcome::Failed,
+/// (whatever later runs found), else what its latest run said when the row agrees (done),
+/// else from the row: updated, adopted (managed, found equal), mapped or unchanged, or not
+/// done (skipped, failed, in conflict, pending, rolled back).
+fn outcome_of(e: &Entry, latest: Option<Outcome>) -> Outcome {
+    let done_outcome =
+        |o: Outcome| matches!(o, Outcome::Updated | Outcome::Unchanged | Outcome::Adopted);
+    match (e.status, latest) {
+        (s, _) if s.is_done() && e.created => Outcome::Created,
+        (s, Some(o)) if s.is_done() && done_outcome(o) => o,
+        (Status::Created, _) => Outcome::Created,
+        (Status::Updated, _) => Outcome::Updated,
+        (Status::Unchanged, _) if e.owned => Outcome::Adopted,
+        (Status::Unchanged, _) => Outcome::Unchanged,
+        (Status::Skipped | Status::RolledBack, _) => Outcome::Skipped,
+        (Status::Conflict, _) => Outcome::Conflict,
+        (Status::Failed | Status::Pending, _) => Outcome::Failed,
     }
 }
 
@@ -123,7 +128,7 @@ fn line_of(kind: &'static str, e: Entry, kept: Option<&str>) -> ObjectReport {
     let k: Kept = kept
         .and_then(|l| serde_json::from_str(l).ok())
         .unwrap_or_default();
-    let outcome = outcome_of(&e);
+    let outcome = outcome_of(&e, k.outcome);
     let detail = match e.status {
         Status::Pending => Some("pending: a write whose outcome is not recorded (a run was stopped); run `brickport migrate` again".to_string()),
         Status::RolledBack => Some("rolled back: deleted from the target by `brickport rollback`".to_string()),
