@@ -506,7 +506,7 @@ def test_migrate_again_writes_nothing(mig):
 
 
 def test_cutover_resumes_exactly_the_jobs_active_in_the_source(mig):
-    proc = mig.brickport("cutover")
+    proc = mig.brickport("cutover", "--yes")
     assert proc.returncode == 0, f"cutover exit {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
 
     def active(w):

@@ -277,11 +277,16 @@ impl WorkspaceClient {
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body.to_vec());
         }
-        let response = builder
-            .send()
-            .await
-            .map_err(|e| self.send_error(request, e))?;
+        // `-vv`'s request line: method, URL without its query (where a secret's name or a
+        // page token travels), status, time; never a header (where the token travels).
+        let sent = std::time::Instant::now();
+        let response = builder.send().await.map_err(|e| {
+            let failed = self.send_error(request, e);
+            tracing::debug!("{request} failed after {} ms", sent.elapsed().as_millis());
+            failed
+        })?;
         let status = response.status().as_u16();
+        tracing::debug!("{request} {status} {} ms", sent.elapsed().as_millis());
         let header = |name: &str| {
             response
                 .headers()

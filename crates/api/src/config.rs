@@ -363,10 +363,20 @@ fn profile_layer(
         host,
         credentials: creds,
         profile: Some(name.to_string()),
-        fix: format!(
-            "add `token = …` (or `client_id` and `client_secret`) to the profile {name} in {}",
-            path.display()
-        ),
+        fix: match field("auth_type") {
+            // What the Databricks CLI and SDKs support beyond these (databricks-cli's U2M
+            // token cache, azure-cli, metadata services…), brickport does not: said so, since
+            // "add a token" would read as if the profile were merely incomplete.
+            Some(t) if !matches!(t.as_str(), "pat" | "oauth-m2m") => format!(
+                "profile {name} uses auth_type = {t}, which brickport does not support; use a \
+                 PAT (`token = …`) or OAuth M2M (`client_id` and `client_secret`) in {}",
+                path.display()
+            ),
+            _ => format!(
+                "add `token = …` (or `client_id` and `client_secret`) to the profile {name} in {}",
+                path.display()
+            ),
+        },
         source,
     }))
 }

@@ -312,6 +312,7 @@ impl Throttle {
             // One sleep, on the runtime's own timer, until this request's own slot.
             let wait = pacer.reserve(Instant::now());
             if !wait.is_zero() {
+                tracing::trace!(family = %family, lane, wait_ms = wait.as_millis() as u64, "pacing: waiting for the rate budget");
                 tokio::time::sleep(wait).await;
             }
         }

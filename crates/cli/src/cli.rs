@@ -78,16 +78,20 @@ pub enum Command {
     Init(InitArgs),
     /// Pre-check both workspaces (identity, admin rights, source != target). Writes nothing.
     Validate(ReadArgs),
-    /// Show what migrate would create, update, skip, or find in conflict. Writes nothing.
-    Plan(ReadArgs),
+    /// Show, object by object, what migrate would create, update, skip, or find in conflict
+    /// (after the pre-check). Writes nothing, unless `--out FILE` saves the plan.
+    Plan(PlanArgs),
     /// Migrate: pre-check, backups, then every phase in dependency order. Resumable.
     Migrate(MigrateArgs),
     /// Read everything migrate reads from the source into a bundle directory (offline migration).
     Export(ExportArgs),
     /// Migrate into the target from a bundle directory alone (no source credentials). Resumable.
     Import(ImportArgs),
-    /// The migration dashboard of a run directory (phases, counts, manual actions).
-    Status,
+    /// The migration dashboard of a run directory, on one screen: phases, manual actions,
+    /// objects migrated of listed, problems folded by class.
+    Status(StatusArgs),
+    /// Mark manual actions done by their ids (listed by `status --details`).
+    Done(DoneArgs),
     /// Compare source and target, with the id map applied.
     Verify(ReadArgs),
     /// Go live: resume in the target the migrated jobs that are active in the source.
@@ -116,7 +120,7 @@ pub struct InitArgs {
 #[derive(Debug, Args, Default, Clone)]
 pub struct SelectArgs {
     /// Only these kinds (comma-separated, e.g. `users,groups,jobs`).
-    #[arg(long, value_delimiter = ',', value_name = "KIND,...")]
+    #[arg(long, value_delimiter = ',', value_name = "KIND,...", value_parser = kind_names(), hide_possible_values = true)]
     pub only: Vec<String>,
     /// Only this phase (1 enablement objects, 2 content, 3 jobs).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=3))]
@@ -158,9 +162,41 @@ pub struct ImportArgs {
     pub migrate: MigrateArgs,
 }
 
-/// `brickport migrate`.
+/// `brickport migrate` (and `import`): the run's options, and a saved plan to carry out.
 #[derive(Debug, Args)]
 pub struct MigrateArgs {
+    /// What `migrate` and `plan` share.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Carry out exactly the plan saved by `brickport plan --out FILE`: those objects, with
+    /// those actions. Refused before anything is written when the source (or the target, or
+    /// the options) changed since the plan.
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+}
+
+/// `brickport plan`: every option `migrate` takes (one struct, so they cannot drift), and
+/// the plan's own.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// What `migrate` and `plan` share.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Read the source from this bundle directory (written by `brickport export`) instead of
+    /// the source workspace: what `import` would do.
+    #[arg(long, value_name = "DIR")]
+    pub from: Option<PathBuf>,
+    /// Save the plan (JSON, with each object's source hash) for `migrate --plan FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Show every object (default: a few per kind and action, the rest counted).
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// The options of a run, shared by `migrate`, `import` and `plan`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct RunArgs {
     /// Which objects.
     #[command(flatten)]
     pub select: SelectArgs,
@@ -195,6 +231,13 @@ pub struct CutoverArgs {
     /// Then pause those jobs (schedule, trigger, continuous) in the source.
     #[arg(long)]
     pub pause_source: bool,
+    /// Only say what would be resumed (and paused): nothing is written, to either workspace
+    /// or the run directory.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Cut over without asking (required when stdin is not a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }
 
 /// `brickport rollback`.
@@ -293,4 +336,35 @@ pub struct DemoArgs {
     /// source accepts any bearer token, the target the token `demo`).
     #[arg(long)]
     pub keep_running: bool,
+}
+
+/// `--only`'s values: the engine's kind names, so a typo gets clap's "a similar value exists"
+/// and the list of kinds (which `--help` leaves out: it is long).
+fn kind_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(brickport_engine::kind_names())
+}
+
+/// `brickport status`.
+#[derive(Debug, Args, Default)]
+pub struct StatusArgs {
+    /// Everything, in full: every problem and every manual action with its id.
+    #[arg(long)]
+    pub details: bool,
+    /// One kind in full: its counts, problems and manual actions.
+    #[arg(long, value_name = "KIND")]
+    pub kind: Option<String>,
+    /// Mark these manual actions done first (as `brickport done ID…`).
+    #[arg(long, value_name = "ID", num_args = 1.., value_delimiter = ',')]
+    pub done: Vec<String>,
+}
+
+/// `brickport done`.
+#[derive(Debug, Args)]
+pub struct DoneArgs {
+    /// The actions' ids (`sec-1f3a9b2c`, or any start of one only it has, 5 characters or more).
+    #[arg(required = true, value_name = "ID")]
+    pub ids: Vec<String>,
+    /// Take the marks back (the actions are pending again).
+    #[arg(long)]
+    pub undo: bool,
 }

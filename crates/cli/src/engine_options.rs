@@ -14,7 +14,7 @@ use brickport_api::types::notification_destinations::WRITE_ONLY;
 use brickport_engine::{ConflictPolicy, DestinationValues, EngineOptions, SecretValues};
 use serde_json::Value;
 
-use crate::cli::{ConflictArg, MigrateArgs, SelectArgs};
+use crate::cli::{ConflictArg, RunArgs, SelectArgs};
 use crate::settings::Settings;
 
 /// The engine's options for a command that selects objects (`plan`, `migrate`, `verify`,
@@ -23,7 +23,7 @@ pub fn build(
     settings: &Settings,
     run_dir: PathBuf,
     select: &SelectArgs,
-    migrate: Option<&MigrateArgs>,
+    migrate: Option<&RunArgs>,
 ) -> Result<EngineOptions> {
     let mut opts = EngineOptions::new(run_dir);
     let known = brickport_engine::kind_names();
@@ -37,8 +37,11 @@ pub fn build(
     };
     for kind in &only {
         if !known.contains(&kind.as_str()) {
+            let hint = closest(kind, &known)
+                .map(|k| format!("did you mean `{k}`? "))
+                .unwrap_or_default();
             bail!(
-                "unknown kind `{kind}` in {origin}: the kinds are {}",
+                "unknown kind `{kind}` in {origin}: {hint}the kinds are {}",
                 known.join(", ")
             );
         }
@@ -68,6 +71,7 @@ pub fn build(
         crate::config::translate::compute::plain(&settings.file.translate.spark_versions);
     opts.instance_profiles =
         crate::config::translate::compute::plain(&settings.file.translate.instance_profiles);
+    opts.principals = settings.file.translate.principals();
     opts.fail_fast =
         migrate.is_some_and(|m| m.fail_fast) || settings.file.fail_fast.unwrap_or(false);
     opts.recheck = migrate.is_some_and(|m| m.recheck);
@@ -248,5 +252,47 @@ mod tests {
             assert!(e.contains(&names) && e.contains("s.json"), "{e}");
             assert!(!e.contains("hunter3"), "{e}");
         }
+    }
+}
+
+/// The known name closest to `typed`, when it is close enough to be the one meant (an edit
+/// distance of at most a third of its length, as typos go).
+fn closest<'a>(typed: &str, known: &[&'a str]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|k| (edits(typed, k), *k))
+        .filter(|(d, k)| *d <= k.len().div_ceil(3))
+        .min()
+        .map(|(_, k)| k)
+}
+
+/// Levenshtein distance between `a` and `b`, in characters.
+fn edits(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diag = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (diag + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            diag = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod suggestion_tests {
+    use super::closest;
+
+    #[test]
+    fn a_kind_typo_is_matched_to_the_kind_meant_and_nonsense_to_none() {
+        let known = brickport_engine::kind_names();
+        assert_eq!(closest("notebok", &known), Some("notebooks"));
+        assert_eq!(closest("job", &known), Some("jobs"));
+        assert_eq!(closest("xyzzy", &known), None);
     }
 }

@@ -17,6 +17,7 @@ mod connect;
 mod engine_options;
 mod logging;
 mod output;
+mod parse;
 mod progress;
 mod render;
 mod settings;
@@ -24,43 +25,12 @@ mod signals;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
-/// Parses the command line; bad usage is one line and exit 2 like every other error
-/// (`--help` and `--version` print as usual).
-fn parse() -> Result<cli::Cli, ExitCode> {
-    use clap::error::ErrorKind;
-    match cli::Cli::try_parse() {
-        Ok(cli) => Ok(cli),
-        Err(e) => match e.kind() {
-            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-                let _ = e.print();
-                Err(ExitCode::SUCCESS)
-            }
-            ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-                let _ = e.print();
-                Err(ExitCode::from(2))
-            }
-            _ => {
-                let text = e.to_string();
-                let first = text
-                    .lines()
-                    .map(str::trim)
-                    .find(|l| !l.is_empty())
-                    .unwrap_or("invalid command line");
-                let first = first.strip_prefix("error: ").unwrap_or(first);
-                eprintln!("error: {first} (see `brickport --help`)");
-                Err(ExitCode::from(2))
-            }
-        },
-    }
-}
-
 fn main() -> ExitCode {
-    let cli = match parse() {
+    let cli = match parse::parse() {
         Ok(cli) => cli,
-        Err(code) => return code,
+        Err(code) => return ExitCode::from(code),
     };
+    let format = cli.global.output;
     // A panic is a bug, but it still gets one line and exit 2, not a backtrace.
     std::panic::set_hook(Box::new(|info| {
         let line = info
@@ -72,12 +42,22 @@ fn main() -> ExitCode {
     }));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| commands::run(cli)));
     let Ok(result) = result else {
+        if format == cli::OutputFormat::Json {
+            output::print_json_error(
+                "internal error (a bug in brickport, please report it)",
+                None,
+            );
+        }
         return ExitCode::from(2);
     };
     match result {
         Ok(code) => ExitCode::from(code),
         Err(err) if err.is::<signals::Interrupted>() => {
+            let fix = err.downcast_ref::<signals::Interrupted>().map(|i| i.fix());
             eprintln!("{err}");
+            if format == cli::OutputFormat::Json {
+                output::print_json_error(&err.to_string(), fix.as_deref());
+            }
             ExitCode::from(130)
         }
         Err(err) => {
@@ -87,7 +67,7 @@ fn main() -> ExitCode {
                 .split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" ");
-            eprintln!("error: {line}");
+            output::print_error(format, &line, None);
             ExitCode::from(2)
         }
     }

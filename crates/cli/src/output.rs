@@ -128,3 +128,27 @@ impl Outcome {
         if self.success { 0 } else { 1 }
     }
 }
+
+/// Prints an error that ends the command: one line on stderr, and with `--output json` also
+/// `{"ok": false, "error": …, "fix": …}` on stdout, so a script reading stdout always gets a
+/// document. `fix` is what to do about it, when known (`null` otherwise).
+pub fn print_error(format: OutputFormat, message: &str, fix: Option<&str>) {
+    match fix {
+        Some(fix) => eprintln!("error: {message} ({fix})"),
+        None => eprintln!("error: {message}"),
+    }
+    if format == OutputFormat::Json {
+        print_json_error(message, fix);
+    }
+}
+
+/// `{"ok": false, "error": …, "fix": …}` on stdout (a closed pipe is ignored: the error line
+/// is on stderr all the same).
+pub fn print_json_error(message: &str, fix: Option<&str>) {
+    let doc = serde_json::json!({"ok": false, "error": message, "fix": fix});
+    let mut out = std::io::stdout().lock();
+    let _ = serde_json::to_writer_pretty(&mut out, &doc)
+        .map_err(std::io::Error::from)
+        .and_then(|()| writeln!(out))
+        .and_then(|()| out.flush());
+}

@@ -2,9 +2,10 @@
 
 use std::fmt::Write;
 
-use brickport_engine::{
-    Dashboard, KindSummary, Mismatch, Outcome as ObjOutcome, RunReport, StatusReport, VerifyReport,
-};
+use brickport_engine::{KindSummary, Mismatch, Outcome as ObjOutcome, RunReport, VerifyReport};
+
+mod status;
+pub use status::{View, status};
 
 fn row(out: &mut String, w: usize, k: &KindSummary, label: &str) {
     let _ = writeln!(
@@ -121,7 +122,7 @@ fn lost(out: &mut String, report: &RunReport) {
 }
 
 /// Every value written (or to be written) in place of the source's, per object.
-fn translations(out: &mut String, report: &RunReport) {
+pub fn translations(out: &mut String, report: &RunReport) {
     let objs: Vec<_> = report
         .notable()
         .iter()
@@ -163,146 +164,6 @@ fn manual(out: &mut String, actions: &[brickport_engine::ledger::ManualAction]) 
     );
     for a in pending {
         let _ = writeln!(out, "  {} {}: {}", a.kind, a.key, a.action);
-    }
-}
-
-/// The status: phases, per-kind counts per status, problems, then the dashboard (with the
-/// manual actions, done and pending).
-pub fn status(report: &StatusReport) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "run directory: {}", report.run_dir.display());
-    let _ = writeln!(
-        out,
-        "runs: {} started, {} finished{}",
-        report.runs_started,
-        report.runs_finished,
-        if report.runs_started > report.runs_finished {
-            " (interrupted runs: `brickport migrate` resumes where they stopped)"
-        } else {
-            ""
-        }
-    );
-    let w = width(
-        report
-            .phases
-            .iter()
-            .flat_map(|p| p.kinds.iter().map(|k| k.kind.as_str())),
-    );
-    for phase in &report.phases {
-        let _ = writeln!(
-            out,
-            "\nphase {}: {}",
-            phase.phase,
-            if phase.complete {
-                "complete"
-            } else {
-                "not complete"
-            }
-        );
-        for k in &phase.kinds {
-            let counts: Vec<String> = k
-                .by_status
-                .iter()
-                .map(|(s, n)| format!("{n} {}", s.as_str()))
-                .collect();
-            let _ = writeln!(
-                out,
-                "  {:<w$} {:>5}  {}",
-                k.kind,
-                k.total,
-                if counts.is_empty() {
-                    "-".to_string()
-                } else {
-                    counts.join(", ")
-                }
-            );
-        }
-    }
-    if !report.problems.is_empty() {
-        let _ = writeln!(out, "\nneeds attention ({}):", report.problems.len());
-        for p in &report.problems {
-            let _ = writeln!(
-                out,
-                "  {} {} [{}]{}",
-                p.kind,
-                p.key,
-                p.status.as_str(),
-                p.detail
-                    .as_deref()
-                    .map(|d| format!(": {d}"))
-                    .unwrap_or_default()
-            );
-        }
-    }
-    // The dashboard lists every manual action, grouped, each marked done or pending.
-    dashboard(&mut out, &report.dashboard);
-    out
-}
-
-/// The seed's "Success Metrics Dashboard": phases with their bars, post-migration actions
-/// done and pending, objects migrated per kind.
-fn dashboard(out: &mut String, d: &Dashboard) {
-    use brickport_engine::dashboard::bar;
-    let _ = writeln!(
-        out,
-        "
-MIGRATION COMPLETION STATUS"
-    );
-    for p in &d.phases {
-        let _ = writeln!(
-            out,
-            "  Phase {}: {:<20} {} {:>3}% ({}/{} kinds){}",
-            p.phase,
-            p.title,
-            bar(p.done, p.total),
-            p.percent,
-            p.done,
-            p.total,
-            if p.pending.is_empty() {
-                String::new()
-            } else {
-                format!("  pending: {}", p.pending.join(", "))
-            }
-        );
-    }
-    let pct = (d.post_migration_done * 100)
-        .checked_div(d.post_migration_total)
-        .unwrap_or(100);
-    let _ = writeln!(
-        out,
-        "  Post-Migration Actions        {} {:>3}% ({}/{} tasks)",
-        bar(d.post_migration_done, d.post_migration_total),
-        pct,
-        d.post_migration_done,
-        d.post_migration_total
-    );
-    for g in &d.post_migration {
-        let mark = if g.done == g.total { "✓" } else { "☐" };
-        let _ = writeln!(out, "    {mark} {} ({}/{} done)", g.title, g.done, g.total);
-        for i in &g.items {
-            let _ = writeln!(
-                out,
-                "        {} {} {}: {}",
-                if i.done { "✓" } else { "☐" },
-                i.kind,
-                i.key,
-                i.action
-            );
-        }
-    }
-    if !d.migrated.is_empty() {
-        let _ = writeln!(out, "  Objects migrated:");
-        for (kind, n) in &d.migrated {
-            let _ = writeln!(out, "    {kind:<28} {n:>6}");
-        }
-    }
-    if !d.skipped.is_empty() {
-        let list: Vec<String> = d.skipped.iter().map(|(k, n)| format!("{k} {n}")).collect();
-        let _ = writeln!(
-            out,
-            "  Objects skipped on purpose (built-ins, excluded, unsupported; see report.md): {}",
-            list.join(", ")
-        );
     }
 }
 

@@ -38,7 +38,7 @@ where
         r = work => r.map_err(Into::into),
         stop = wait_for_stop() => {
             stop?;
-            Err(Interrupted { command }.into())
+            Err(Interrupted { command: command.to_string(), done: None }.into())
         }
     }
 }
@@ -46,10 +46,32 @@ where
 /// A run stopped by Ctrl-C or SIGTERM (exit 130).
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "interrupted: the run stopped where it was; run `brickport {command}` again to resume (the \
-     ledger prevents duplicates)"
+    "stopped: {}; re-run `brickport {command}` to continue (the ledger prevents duplicates)",
+    self.done.map_or("the run stopped where it was".to_string(), |n| format!("{n} objects done"))
 )]
 pub struct Interrupted {
-    /// The command to run again.
-    pub command: &'static str,
+    /// The command to run again (`migrate --resume`).
+    pub command: String,
+    /// How many objects were done when it stopped, when counted.
+    pub done: Option<u64>,
+}
+
+impl Interrupted {
+    /// The command line that continues the run: the error's fix.
+    pub fn fix(&self) -> String {
+        format!("brickport {}", self.command)
+    }
+}
+
+/// An [`Interrupted`] in `err` told what to re-run (`command`) and how far the run got
+/// (`done` objects); any other error as it is.
+pub fn resumable(err: anyhow::Error, command: String, done: u64) -> anyhow::Error {
+    match err.downcast::<Interrupted>() {
+        Ok(_) => Interrupted {
+            command,
+            done: Some(done),
+        }
+        .into(),
+        Err(other) => other,
+    }
 }

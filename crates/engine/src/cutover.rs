@@ -27,7 +27,7 @@ use crate::ledger::{Access, Entry, Ledger};
 
 pub mod store;
 
-use store::CutoverStore;
+use store::Recorder;
 
 /// What cutover did with one object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -81,6 +81,8 @@ pub struct CutoverReport {
     pub target: String,
     /// Whether the source was asked to be paused.
     pub pause_source: bool,
+    /// A dry run: nothing was written; the outcomes and `writes` are what a cut-over would do.
+    pub dry_run: bool,
     /// Every object of the ledger whose kind holds parts back until cut-over (jobs), by kind
     /// in table order, then by key.
     pub jobs: Vec<CutoverJob>,
@@ -119,14 +121,13 @@ impl Side {
 struct Sides<'a> {
     source: &'a WorkspaceClient,
     target: &'a WorkspaceClient,
-    store: &'a std::sync::Mutex<CutoverStore>,
+    store: &'a Recorder,
     pause_source: bool,
 }
 
 impl Sides<'_> {
-    fn store(&self) -> std::sync::MutexGuard<'_, CutoverStore> {
-        // Each statement is atomic; a poisoned lock leaves nothing half-written.
-        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    fn store(&self) -> &Recorder {
+        self.store
     }
 
     fn object<'a>(&'a self, side: Side, id: &'a str) -> ObjectIn<'a> {
@@ -176,6 +177,10 @@ impl Held<'_> {
             .cloned()
             .collect();
         let verb = if on { "resuming" } else { "pausing" };
+        if sides.store.dry() {
+            // What would be written; the parts were read, so the count is the cut-over's.
+            return Ok(!parts.is_empty());
+        }
         self.hook
             .switch(sides.object(side, id), &parts, on)
             .await
@@ -387,10 +392,22 @@ pub async fn cutover(
     opts: &EngineOptions,
     pause_source: bool,
 ) -> Result<CutoverReport, EngineError> {
+    cutover_with(source, target, opts, pause_source, false).await
+}
+
+/// [`cutover`], or with `dry_run` what it would do: the same reads of both workspaces, and
+/// nothing written to either or to the run directory.
+pub async fn cutover_with(
+    source: &WorkspaceClient,
+    target: &WorkspaceClient,
+    opts: &EngineOptions,
+    pause_source: bool,
+    dry_run: bool,
+) -> Result<CutoverReport, EngineError> {
     let ledger = Arc::new(Ledger::open(&opts.run_dir, Access::ReadOnly)?);
     let kinds = crate::kinds::all();
     let held = held(&ledger, &kinds, opts)?;
-    let store = std::sync::Mutex::new(CutoverStore::open(&opts.run_dir)?);
+    let store = Recorder::open(&opts.run_dir, dry_run)?;
     let sides = Sides {
         source,
         target,
@@ -409,6 +426,7 @@ pub async fn cutover(
         source: source.host().to_string(),
         target: target.host().to_string(),
         pause_source,
+        dry_run,
         jobs: results.into_iter().map(|(j, _)| j).collect(),
         writes,
     })

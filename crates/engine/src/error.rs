@@ -70,6 +70,10 @@ pub enum EngineError {
     /// `fail_fast` was set and an object failed.
     #[error("aborted after the first failure (fail_fast): {0}")]
     Aborted(String),
+    /// A saved plan (`migrate --plan FILE`) no longer holds: the source, the target or the
+    /// options changed since it was made. Nothing was written.
+    #[error("the saved plan no longer holds: {0}")]
+    PlanNoLongerHolds(String),
     /// brickport broke one of its own rules (a bug); the message says which.
     #[error("internal error: {0}")]
     Internal(String),

@@ -32,8 +32,11 @@ use sql::*;
 
 use crate::EngineError;
 
+mod actions;
+mod both_sides;
 mod entry;
 mod lines;
+mod listings;
 mod reason;
 mod record;
 mod rolled_back;
@@ -41,7 +44,9 @@ mod sql;
 mod supplied;
 mod upgrade;
 
-pub use entry::{Action, Category, Entry, ManualAction, Status};
+pub use actions::{Action, DoneBy, ManualAction, Subject};
+pub use entry::{Category, Entry, Status};
+pub use listings::Listing;
 pub use reason::{Dependency, DependencyState, Note, SkipCode, SkipReason};
 pub use record::{Intent, Record};
 pub use rolled_back::Supplied;
@@ -277,84 +282,6 @@ impl Ledger {
     /// Forgets the content hash of an object, so the next run compares it with the target.
     pub fn clear_hash(&self, kind: &str, source_id: &str) -> Result<(), EngineError> {
         self.exec(CLEAR_HASH, params![kind, source_id])
-    }
-
-    /// Replaces the manual actions of one object (one transaction: a reader never sees the
-    /// object without its actions, and the commit is paid once). Called for every object
-    /// processed, most often with the actions it already has (none): then nothing is
-    /// written and the transaction stays a read.
-    pub fn set_manual_actions(
-        &self,
-        kind: &str,
-        key: &str,
-        actions: &[Action],
-    ) -> Result<(), EngineError> {
-        let map = |e: rusqlite::Error| self.err(e);
-        let wanted: std::collections::BTreeSet<&Action> = actions.iter().collect();
-        let mut conn = self.conn();
-        let tx = conn.transaction().map_err(map)?;
-        let current = self.all(&tx, MANUAL_OF, params![kind, key], |r| {
-            Ok(Action::new(
-                Category::parse(&r.get::<_, String>(0)?),
-                r.get::<_, String>(1)?,
-            ))
-        })?;
-        if current.len() == wanted.len() && current.iter().all(|a| wanted.contains(a)) {
-            return tx.commit().map_err(map);
-        }
-        tx.prepare_cached(DELETE_MANUAL)
-            .and_then(|mut st| st.execute(params![kind, key]))
-            .map_err(map)?;
-        {
-            let mut st = tx.prepare_cached(INSERT_MANUAL).map_err(map)?;
-            for a in &wanted {
-                st.execute(params![kind, key, a.category.as_str(), a.text])
-                    .map_err(map)?;
-            }
-        }
-        tx.commit().map_err(map)
-    }
-
-    /// Every manual action, each marked done or pending by [`ManualAction::is_done`] (the one
-    /// rule `status`, `migrate` and the reports share).
-    pub fn manual_actions(&self) -> Result<Vec<ManualAction>, EngineError> {
-        let map = |e: rusqlite::Error| self.err(e);
-        let mut conn = self.conn();
-        // One read transaction: the cut-over keys and the actions come from one snapshot.
-        let tx = conn.transaction().map_err(map)?;
-        let cut = self.cutover_keys(&tx)?;
-        let mut out = self.all(&tx, MANUAL_ACTIONS, [], |r| {
-            Ok(ManualAction {
-                kind: r.get(0)?,
-                key: r.get(1)?,
-                category: Category::parse(&r.get::<_, String>(2)?),
-                action: r.get(3)?,
-                done: false,
-            })
-        })?;
-        tx.commit().map_err(map)?;
-        for a in &mut out {
-            a.done = a.is_done(&cut);
-        }
-        Ok(out)
-    }
-
-    /// The (kind, natural key) of every object `cutover` resumed (none before the first
-    /// cut-over, whose store creates the `cutover` table in this same file).
-    fn cutover_keys(
-        &self,
-        conn: &Connection,
-    ) -> Result<std::collections::BTreeSet<(String, String)>, EngineError> {
-        let map = |e: rusqlite::Error| self.err(e);
-        let has: i64 = conn
-            .prepare_cached(HAS_CUTOVER)
-            .and_then(|mut st| st.query_row([], |r| r.get(0)))
-            .map_err(map)?;
-        if has == 0 {
-            return Ok(Default::default());
-        }
-        let keys = self.all(conn, CUTOVER_KEYS, [], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(keys.into_iter().collect())
     }
 
     /// The summaries (JSON) of the runs that finished.

@@ -22,6 +22,9 @@
 //! - [`rollback`](fn@rollback)`(&source, &target, &opts, RollbackOptions) ->
 //!   Result<RollbackReport, EngineError>`: deletes from the target what the migration created
 //!   (never what it adopted), unless changed there since; resumable; `dry_run` writes nothing.
+//! - [`PlanView::of`]`(&plan, fold)`: a plan's per-object lines by kind in phase order;
+//!   [`SavedPlan`] (`plan --out`) and [`migrate_planned`]`(&source, &target, &opts, &saved,
+//!   &dyn Progress)`: a saved plan carried out, refused before any write when it no longer holds.
 //! - [`Progress`]: callbacks the cli implements (kind started, object finished, kind finished).
 //! - [`kind_names`]: every kind, in table order (for `--only` help and validation).
 //!
@@ -51,6 +54,9 @@ mod listed;
 mod module_graph;
 mod options;
 mod order;
+pub mod plan_file;
+pub mod plan_view;
+pub mod principals;
 mod process;
 mod progress;
 pub mod report;
@@ -64,21 +70,35 @@ mod verify;
 mod waits;
 
 pub use check::Check;
-pub use cutover::{CutoverJob, CutoverOutcome, CutoverReport, cutover};
+pub use cutover::{CutoverJob, CutoverOutcome, CutoverReport, cutover, cutover_with};
 pub use dashboard::Dashboard;
 pub use error::EngineError;
 pub use idmap::IdMap;
 pub use options::{ConflictPolicy, DestinationValues, EngineOptions, SecretValues};
+pub use options::{PlannedSource, PlannedSources};
+pub use plan_file::{SavedPlan, migrate_planned};
+pub use plan_view::{Change, PlanView};
 pub use progress::{NoProgress, Progress};
 pub use report::{KindSummary, ObjectReport, Outcome, RunReport};
 pub use rollback::{RollbackLine, RollbackOptions, RollbackOutcome, RollbackReport, rollback};
-pub use run::{Plan, migrate, plan};
-pub use status::{KindStatus, PhaseStatus, Problem, StatusReport, status};
+pub use run::{Plan, migrate, plan, plan_with_progress};
+pub use status::{
+    KindStatus, PhaseStatus, Problem, ProblemClass, ProblemFold, StatusReport, mark_done, status,
+};
 pub use translation::Translation;
 pub use validate::{ValidationReport, validate};
-pub use verify::{Difference, Mismatch, VerifyKind, VerifyReport, verify};
+pub use verify::{Difference, Mismatch, VerifyKind, VerifyReport, verify, verify_with_progress};
 
 /// Every kind's name, in table order (`users`, `service_principals`, `groups`, …).
 pub fn kind_names() -> Vec<&'static str> {
     kinds::names()
+}
+
+/// The phase of the kind named `name` (1 enablement objects, 2 content, 3 jobs), if there is
+/// such a kind.
+pub fn kind_phase(name: &str) -> Option<u8> {
+    kinds::all()
+        .iter()
+        .find(|k| k.name() == name)
+        .map(|k| k.phase())
 }

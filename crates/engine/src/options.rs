@@ -108,6 +108,25 @@ pub struct EngineOptions {
     /// Instance profiles to use in the target (`[translate.instance_profiles]`: source ARN →
     /// target ARN), for a target in another AWS account.
     pub instance_profiles: BTreeMap<String, String>,
+    /// Users and service principals known by other names in the target (`[translate.users]`,
+    /// `[translate.user_domains]`, `[translate.service_principals]`). Empty: names kept.
+    pub principals: crate::principals::Principals,
+    /// Carry out a saved plan (`migrate --plan FILE`): each object's source hash by (kind,
+    /// source id), as the plan saw it. An object not in it, or whose hash differs now, is
+    /// not touched (a failure that says so). `None`: no plan, every object is migrated.
+    pub planned: Option<std::sync::Arc<PlannedSources>>,
+}
+
+/// A saved plan's objects by (kind, source id).
+pub type PlannedSources = std::collections::HashMap<(String, String), PlannedSource>;
+
+/// One object of a saved plan, as the run checks it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedSource {
+    /// Its source hash when planned.
+    pub hash: String,
+    /// Whether the plan said it is created or updated: nothing else is written to the target.
+    pub writes: bool,
 }
 
 impl EngineOptions {
@@ -135,6 +154,8 @@ impl EngineOptions {
             node_types: BTreeMap::new(),
             spark_versions: BTreeMap::new(),
             instance_profiles: BTreeMap::new(),
+            planned: None,
+            principals: Default::default(),
         }
     }
 

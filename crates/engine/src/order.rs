@@ -100,6 +100,7 @@ where
 /// An object's report after its second pass, with what its first pass said.
 fn merge_second_pass(first: ObjectReport, mut r: ObjectReport) -> ObjectReport {
     r.millis += first.millis;
+    r.source_hash = r.source_hash.or(first.source_hash);
     if r.detail.is_none() {
         r.detail = first.detail;
     }

@@ -246,6 +246,9 @@ async fn pass_with(
         .filter(|d| d.lost)
         .map(|d| d.text.clone())
         .collect();
+    // What a saved plan checks again before it is carried out (a plan's first pass only).
+    let source_hash = (rt.dry_run && first.is_none())
+        .then(|| crate::kinds::facts::content_hash(&obj.spec(), &obj.facts));
     let report = ObjectReport {
         kind: kind.name(),
         key: obj.key.clone(),
@@ -254,6 +257,7 @@ async fn pass_with(
         outcome: done.outcome,
         detail: done.detail,
         note: done.note,
+        source_hash,
         diffs: done.diffs,
         dropped,
         lost,

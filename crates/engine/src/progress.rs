@@ -1,5 +1,8 @@
 //! [`Progress`]: how the engine tells its caller what it is doing. The cli implements it with
 //! progress bars; the engine itself never touches the terminal.
+//!
+//! `migrate` and `plan` call every method; `verify` calls `run_started`, `kind_started`,
+//! `object_listed`, `kind_listed`, then `object_verified` per object and `kind_verified`.
 
 use crate::report::{KindSummary, ObjectReport};
 
@@ -17,10 +20,25 @@ pub trait Progress: Send + Sync {
     fn kind_listed(&self, kind: &'static str, total: usize) {
         let _ = (kind, total);
     }
+    /// One more object of `kind` came out of the source's listing (before `kind_started` for a
+    /// kind listed whole, after it for a streamed kind): what is known to be listed so far,
+    /// while listings go on.
+    fn object_listed(&self, kind: &'static str) {
+        let _ = kind;
+    }
     /// One object is done (whatever its outcome).
     fn object_finished(&self, report: &ObjectReport);
     /// A kind is done.
     fn kind_finished(&self, summary: &KindSummary);
+    /// `verify`: one object of `kind` compared (or skipped); `equal` when nothing differs.
+    fn object_verified(&self, kind: &'static str, equal: bool) {
+        let _ = (kind, equal);
+    }
+    /// `verify`: a kind compared whole: `compared` objects, `differing` of them (or gone from
+    /// the source) differ.
+    fn kind_verified(&self, kind: &'static str, compared: usize, differing: usize) {
+        let _ = (kind, compared, differing);
+    }
 }
 
 /// A [`Progress`] that ignores everything (tests, `--quiet`).

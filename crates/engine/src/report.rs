@@ -80,6 +80,11 @@ pub struct ObjectReport {
     /// have the words; kept in the spill file, see [`log`]).
     #[serde(skip)]
     pub note: Option<Note>,
+    /// In a plan, the hash of what the source holds for the object (its spec as migrate would
+    /// hash it): what a saved plan (`plan --out`) checks again before it is carried out. Not
+    /// in the report's files (kept in the spill file, like `note`).
+    #[serde(skip)]
+    pub source_hash: Option<String>,
     /// Fields that differed (updates, conflicts) — names only, never values.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub diffs: Vec<String>,
@@ -317,6 +322,8 @@ mod tests {
             missing_dependencies: Vec::new(),
             manual_actions: vec![
                 ManualAction {
+                    id: "cut-00000001".into(),
+                    done_by: true.then_some(crate::ledger::DoneBy::Cutover),
                     kind: "jobs".into(),
                     key: "a (1)".into(),
                     category: crate::ledger::Category::Unpause,
@@ -324,6 +331,8 @@ mod tests {
                     done: true,
                 },
                 ManualAction {
+                    id: "cut-00000002".into(),
+                    done_by: false.then_some(crate::ledger::DoneBy::Cutover),
                     kind: "jobs".into(),
                     key: "b (2)".into(),
                     category: crate::ledger::Category::Unpause,
@@ -356,6 +365,7 @@ mod tests {
             outcome,
             detail: detail.map(str::to_string),
             note: None,
+            source_hash: None,
             diffs: Vec::new(),
             dropped: Vec::new(),
             lost: Vec::new(),

@@ -221,5 +221,16 @@ pub async fn plan(
     target: &WorkspaceClient,
     opts: &EngineOptions,
 ) -> Result<Plan, EngineError> {
-    execute(source, target, opts, &crate::progress::NoProgress, true).await
+    plan_with_progress(source, target, opts, &crate::progress::NoProgress).await
+}
+
+/// [`plan`], telling `progress` what it does as `migrate` would (each object's outcome is
+/// what `migrate` would do).
+pub async fn plan_with_progress(
+    source: &WorkspaceClient,
+    target: &WorkspaceClient,
+    opts: &EngineOptions,
+    progress: &dyn Progress,
+) -> Result<Plan, EngineError> {
+    execute(source, target, opts, progress, true).await
 }

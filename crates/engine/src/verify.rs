@@ -24,6 +24,7 @@ use serde_json::Value;
 use crate::idmap::{IdMap, Pass};
 use crate::kinds::{Ctx, Kind, Mode, RefBy, SourceObject};
 use crate::ledger::{Access, Ledger, Status};
+use crate::progress::Progress;
 use crate::{EngineError, EngineOptions, graph, json};
 
 /// What is wrong with one object.
@@ -358,8 +359,19 @@ pub async fn verify(
     target: &WorkspaceClient,
     opts: &EngineOptions,
 ) -> Result<VerifyReport, EngineError> {
+    verify_with_progress(source, target, opts, &crate::progress::NoProgress).await
+}
+
+/// [`verify`], telling `progress` each kind's listing and each object compared.
+pub async fn verify_with_progress(
+    source: &WorkspaceClient,
+    target: &WorkspaceClient,
+    opts: &EngineOptions,
+    progress: &dyn Progress,
+) -> Result<VerifyReport, EngineError> {
     let selected = graph::select(&crate::kinds::all(), &opts.only, opts.phase)?;
     let ledger = Arc::new(Ledger::open(&opts.run_dir, Access::ReadOnly)?);
+    progress.run_started(&selected.iter().map(|k| k.name()).collect::<Vec<_>>());
     let ctx = Ctx {
         source: source.clone(),
         target: target.clone(),
@@ -380,13 +392,20 @@ pub async fn verify(
     let mut differences = Vec::new();
     for kind in &selected {
         let kind = kind.as_ref();
+        progress.kind_started(kind.name(), 0);
         let objs: Vec<SourceObject> = crate::process::list_stream(&ctx, kind)
+            .inspect_ok(|_| progress.object_listed(kind.name()))
             .try_collect()
             .await?;
+        progress.kind_listed(kind.name(), objs.len());
         let env = &env;
         let notes = &notes;
         let verdicts: Vec<Result<Verdict, EngineError>> = futures::stream::iter(objs.iter())
-            .map(|o| check(env, kind, o, notes))
+            .map(|o| async move {
+                let v = check(env, kind, o, notes).await;
+                progress.object_verified(kind.name(), !matches!(v, Ok(Verdict::Differs(_))));
+                v
+            })
             .buffered(width)
             .collect()
             .await;
@@ -412,6 +431,7 @@ pub async fn verify(
         let gone = gone(&ledger, opts, kind.name(), &listed)?;
         k.differing += gone.len();
         differences.extend(gone);
+        progress.kind_verified(kind.name(), k.compared, k.differing);
         kinds_out.push(k);
     }
     differences.sort_by(|a, b| (&a.kind, &a.key).cmp(&(&b.kind, &b.key)));

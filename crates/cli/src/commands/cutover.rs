@@ -2,10 +2,16 @@
 //! what the migration held back (jobs' schedules, triggers and continuous mode, continuous
 //! pipelines) where it is on in the source now, optionally switch it off in the source, and
 //! mark the cut-over done in the run directory. Running it again changes nothing.
+//!
+//! It switches on what runs (schedules fire in the target), so it asks first, as `rollback`
+//! does: on a terminal it shows what it would resume (and pause) and waits for a `yes`;
+//! without a terminal it refuses unless `--yes` says so (a script must not go live by
+//! accident). `--dry-run` only shows, reading both workspaces and writing nothing.
 
 use std::fmt::Write;
+use std::io::{BufRead, IsTerminal, Write as _};
 
-use anyhow::Result;
+use anyhow::{Context, Result, bail};
 use brickport_engine::{CutoverOutcome, CutoverReport};
 use serde_json::json;
 
@@ -15,8 +21,9 @@ use crate::engine_options;
 use crate::output::Outcome;
 use crate::settings::Settings;
 
-fn label(o: CutoverOutcome) -> &'static str {
+fn label(o: CutoverOutcome, dry_run: bool) -> &'static str {
     match o {
+        CutoverOutcome::Resumed if dry_run => "would resume",
         CutoverOutcome::Resumed => "resumed",
         CutoverOutcome::AlreadyDone => "already cut over",
         CutoverOutcome::PausedInSource => "left off (off in the source)",
@@ -43,7 +50,12 @@ fn per_kind(r: &CutoverReport) -> String {
 /// The report for a person: one line per object, then the totals and what is left to do.
 pub fn text(r: &CutoverReport) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "cutover: {} -> {}", r.source, r.target);
+    let dry = if r.dry_run {
+        " (dry run: nothing written)"
+    } else {
+        ""
+    };
+    let _ = writeln!(out, "cutover: {} -> {}{dry}", r.source, r.target);
     for j in &r.jobs {
         let blocks = if j.resumed.is_empty() {
             String::new()
@@ -61,7 +73,7 @@ pub fn text(r: &CutoverReport) -> String {
         let _ = writeln!(
             out,
             "  {:<36} {} {}{}{}",
-            label(j.outcome),
+            label(j.outcome, r.dry_run),
             j.kind,
             j.key,
             blocks,
@@ -74,9 +86,10 @@ pub fn text(r: &CutoverReport) -> String {
     let n = |o| r.count(o);
     let _ = writeln!(
         out,
-        "\n{}: {} resumed, {} already cut over, {} left off, {} with nothing held back, {} not migrated, {} failed; {} writes",
+        "\n{}: {} {}, {} already cut over, {} left off, {} with nothing held back, {} not migrated, {} failed; {} writes",
         per_kind(r),
         n(CutoverOutcome::Resumed),
+        if r.dry_run { "to resume" } else { "resumed" },
         n(CutoverOutcome::AlreadyDone),
         n(CutoverOutcome::PausedInSource),
         n(CutoverOutcome::NoSchedule),
@@ -89,7 +102,12 @@ pub fn text(r: &CutoverReport) -> String {
         .iter()
         .filter(|j| !j.resumed.is_empty() && !j.source_paused)
         .count();
-    if running_in_source > 0 {
+    if running_in_source > 0 && r.dry_run {
+        let _ = writeln!(
+            out,
+            "{running_in_source} objects would then run in both workspaces until paused in the source (--pause-source does it)"
+        );
+    } else if running_in_source > 0 {
         let _ = writeln!(
             out,
             "{running_in_source} objects now run in both workspaces: switch them off in the source, or run `brickport cutover --pause-source`"
@@ -104,14 +122,65 @@ pub fn text(r: &CutoverReport) -> String {
     out
 }
 
-/// `brickport cutover`: exit 0 when no job failed, 1 when some did; an error (no ledger, no
-/// job in it, unreachable workspaces) is exit 2.
+/// Asks on the terminal whether to do what the dry run `plan` lists; true for `y` or `yes`.
+fn confirmed(plan: &CutoverReport) -> Result<bool> {
+    let mut err = std::io::stderr().lock();
+    write!(
+        err,
+        "{}\nMake these {} writes (resume in {}{})? Type yes to go on: ",
+        text(plan).trim_end(),
+        plan.writes,
+        plan.target,
+        if plan.pause_source {
+            format!(", pause in {}", plan.source)
+        } else {
+            String::new()
+        }
+    )
+    .and_then(|()| err.flush())
+    .context("cannot write to the terminal")?;
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .context("cannot read the answer")?;
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
+}
+
+/// `brickport cutover`: exit 0 when no job failed (or, with `--dry-run`, would fail), 1 when
+/// some did; an error (no ledger, no job in it, not confirmed, unreachable workspaces) is
+/// exit 2.
 pub async fn run(settings: &Settings, args: &CutoverArgs) -> Result<Outcome> {
+    let ask = !args.dry_run && !args.yes;
+    if ask && !std::io::stdin().is_terminal() {
+        bail!(
+            "cutover switches on schedules in the target (and pauses them in the source with \
+             --pause-source) and stdin is not a terminal to confirm it: pass --yes to cut over \
+             without asking (or --dry-run to see what it would do); nothing was written"
+        );
+    }
     let pair = connect::pair(settings)?;
     let run_dir = settings.run_dir(&pair.source_config, &pair.target_config);
     let opts = engine_options::build(settings, run_dir.clone(), &SelectArgs::default(), None)?;
-    let report =
-        brickport_engine::cutover(&pair.source, &pair.target, &opts, args.pause_source).await?;
+    let cut = |dry_run| {
+        brickport_engine::cutover_with(
+            &pair.source,
+            &pair.target,
+            &opts,
+            args.pause_source,
+            dry_run,
+        )
+    };
+    if ask {
+        let plan = cut(true).await?;
+        if plan.writes > 0 && !confirmed(&plan)? {
+            bail!("not confirmed: nothing was written");
+        }
+    }
+    let report = cut(args.dry_run).await?;
     let mut doc = serde_json::to_value(&report).unwrap_or_else(|_| json!({}));
     if let Some(m) = doc.as_object_mut() {
         m.insert("ok".into(), json!(report.is_success()));

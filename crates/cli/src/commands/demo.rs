@@ -131,7 +131,10 @@ pub async fn run(
     let report = brickport_engine::migrate(&pair.source, &pair.target, &opts, &progress).await?;
     text.push_str(&format!("\n2. migrate\n{}", render::run_report(&report)));
     let status = brickport_engine::status(&run_dir)?;
-    text.push_str(&format!("\n3. status\n{}", render::status(&status)));
+    text.push_str(&format!(
+        "\n3. status\n{}",
+        render::status(&status, render::View::Screen)
+    ));
     text.push_str(&format!(
         "\nThe run directory is {}: report.html (the report to open in a browser), report.md \
          and report.json (per-object outcomes), ledger.sqlite (the id map), backups/ (the \

@@ -2,6 +2,7 @@
 
 mod cutover;
 mod demo;
+mod done;
 mod emulator;
 mod export;
 mod import;
@@ -80,12 +81,13 @@ fn server_runtime() -> Result<tokio::runtime::Runtime> {
 async fn with_settings(command: &Command, settings: &Settings) -> Result<Outcome> {
     match command {
         Command::Validate(select) => validate::run(settings, select).await,
-        Command::Plan(select) => plan::run(settings, select).await,
+        Command::Plan(args) => plan::run(settings, args).await,
         Command::Migrate(args) => migrate::run(settings, args).await,
         Command::Export(args) => export::run(settings, args).await,
         Command::Import(args) => import::run(settings, args).await,
         Command::Verify(select) => verify::run(settings, select).await,
-        Command::Status => status::run(settings),
+        Command::Status(args) => status::run(settings, args),
+        Command::Done(args) => done::run(settings, args),
         Command::Cutover(args) => cutover::run(settings, args).await,
         Command::Rollback(args) => rollback::run(settings, args).await,
         Command::Init(_) | Command::Emulator(_) | Command::Demo(_) => {

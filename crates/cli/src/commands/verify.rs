@@ -9,6 +9,7 @@ use crate::cli::ReadArgs;
 use crate::connect;
 use crate::engine_options;
 use crate::output::Outcome;
+use crate::progress::{CliProgress, Task};
 use crate::render;
 use crate::settings::Settings;
 
@@ -20,7 +21,9 @@ pub async fn run(settings: &Settings, args: &ReadArgs) -> Result<Outcome> {
     let pair = &connected.pair;
     let run_dir = settings.run_dir(&pair.source_config, &pair.target_config);
     let opts = engine_options::build(settings, run_dir.clone(), &args.select, None)?;
-    let verified = brickport_engine::verify(&pair.source, &pair.target, &opts);
+    let progress = CliProgress::of(Task::Verify, settings.verbosity);
+    let verified =
+        brickport_engine::verify_with_progress(&pair.source, &pair.target, &opts, &progress);
     let report = connected.guard(verified).await??;
     let mut json = serde_json::to_value(&report).unwrap_or_else(|_| json!({}));
     if let Some(map) = json.as_object_mut() {

@@ -14,6 +14,7 @@ use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 
 pub mod compute;
+mod principals;
 
 /// `[translate]`.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -32,6 +33,15 @@ pub struct TranslateBlock {
     /// Instance profiles for the target (another AWS account): source ARN → target ARN.
     #[serde(default)]
     pub instance_profiles: BTreeMap<compute::ProfileArn, compute::ProfileArn>,
+    /// Users to rename, by exact name (see [`principals`]).
+    #[serde(default)]
+    pub users: BTreeMap<principals::UserName, principals::UserName>,
+    /// Users to rename, by the domain of their names.
+    #[serde(default)]
+    pub user_domains: BTreeMap<principals::Domain, principals::Domain>,
+    /// Service principals to map, by application id.
+    #[serde(default)]
+    pub service_principals: BTreeMap<principals::Name, principals::Name>,
 }
 
 impl TranslateBlock {

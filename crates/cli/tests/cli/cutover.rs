@@ -164,16 +164,19 @@ fn migrate_status_cutover_verify_through_the_binary() {
     );
     assert!(out.stdout.contains("▓▓▓▓▓▓▓▓▓▓ 100%"), "{}", out.stdout);
     assert!(
-        out.stdout.contains(
-            "☐ to switch on at cut-over (job, dashboard and alert schedules, continuous pipelines) (0/3 done)"
-        ),
+        out.stdout
+            .contains("☐      0 done      3 pending  to switch on at cut-over"),
         "{}",
         out.stdout
     );
-    assert!(out.stdout.contains("Objects migrated:"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("Objects migrated/listed"),
+        "{}",
+        out.stdout
+    );
     // The built-in groups and default policies are mapped, not migrated.
     assert!(
-        out.stdout.contains("Objects skipped on purpose"),
+        out.stdout.contains("6 skipped on purpose"),
         "{}",
         out.stdout
     );
@@ -182,11 +185,14 @@ fn migrate_status_cutover_verify_through_the_binary() {
     let phases = doc["dashboard"]["phases"].as_array().unwrap();
     assert_eq!(phases[0]["title"], "Enablement Objects");
     assert_eq!(phases[0]["percent"], 100, "{doc}");
-    let migrated: BTreeMap<String, u64> = doc["dashboard"]["migrated"]
+    let migrated: BTreeMap<String, u64> = doc["dashboard"]["kinds"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| (p[0].as_str().unwrap().to_string(), p[1].as_u64().unwrap()))
+        .map(|k| {
+            let kind = k["kind"].as_str().unwrap().to_string();
+            (kind, k["migrated"].as_u64().unwrap())
+        })
         .collect();
     assert_eq!(migrated["jobs"], 5);
     assert_eq!(migrated["notebooks"], 1);
@@ -196,7 +202,7 @@ fn migrate_status_cutover_verify_through_the_binary() {
     assert!(out.stdout.contains("0 differ"), "{out:?}");
 
     // GO LIVE: exactly the three active jobs are resumed in the target.
-    let out = sb.run_between(&["cutover", "--output", "json"]);
+    let out = sb.run_between(&["cutover", "--yes", "--output", "json"]);
     assert_eq!(out.code, 0, "{out:?}");
     let doc = out.json();
     assert_eq!(doc["ok"], true);
@@ -212,9 +218,8 @@ fn migrate_status_cutover_verify_through_the_binary() {
     assert_eq!(cutover_group(&doc), (3, 3));
     let out = sb.run_between(&["status"]);
     assert!(
-        out.stdout.contains(
-            "✓ to switch on at cut-over (job, dashboard and alert schedules, continuous pipelines) (3/3 done)"
-        ),
+        out.stdout
+            .contains("✓      3 done      0 pending  to switch on at cut-over"),
         "{}",
         out.stdout
     );
@@ -224,7 +229,7 @@ fn migrate_status_cutover_verify_through_the_binary() {
         sb.emulators[0].stats().writes,
         sb.emulators[1].stats().writes,
     );
-    let out = sb.run_between(&["cutover"]);
+    let out = sb.run_between(&["cutover", "--yes"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("3 already cut over"), "{}", out.stdout);
     assert!(out.stdout.contains("0 writes"), "{}", out.stdout);
@@ -238,7 +243,7 @@ fn migrate_status_cutover_verify_through_the_binary() {
     );
 
     // --pause-source pauses them in the source; the target is not written.
-    let out = sb.run_between(&["cutover", "--pause-source"]);
+    let out = sb.run_between(&["cutover", "--yes", "--pause-source"]);
     assert_eq!(out.code, 0, "{out:?}");
     let s = sb.pauses(&sb.source);
     assert_eq!(s["hourly"], one("schedule", "PAUSED"));
@@ -306,7 +311,7 @@ fn migrate_status_cutover_verify_through_the_binary() {
     sb.rt
         .block_on(sb.target.jobs().delete(sb.target_job("late")))
         .unwrap();
-    let out = sb.run_between(&["cutover"]);
+    let out = sb.run_between(&["cutover", "--yes"]);
     assert_eq!(out.code, 1, "{out:?}");
     assert!(out.stdout.contains("FAILED"), "{}", out.stdout);
     assert!(out.stdout.contains("late ("), "{}", out.stdout);
@@ -321,8 +326,11 @@ fn migrate_status_cutover_verify_through_the_binary() {
 fn cutover_and_verify_without_a_migration_do_nothing_and_say_why() {
     let sb = Pair::new();
     for cmd in ["cutover", "verify"] {
+        // `--yes`: without it, cutover would refuse first (no terminal to ask on).
+        let yes = if cmd == "cutover" { "--yes" } else { "-q" };
         let out = sb.run(&[
             cmd,
+            yes,
             "--source-profile",
             "src",
             "--target-profile",
@@ -337,4 +345,104 @@ fn cutover_and_verify_without_a_migration_do_nothing_and_say_why() {
         assert!(lines[0].contains("brickport migrate"), "{out:?}");
         assert!(!sb.path().join("elsewhere/ledger.sqlite").exists());
     }
+}
+
+/// A group of the status dashboard's post-migration actions, as (done, total), if present.
+fn group(status: &Value, name: &str) -> Option<(u64, u64)> {
+    let groups = status["dashboard"]["post_migration"].as_array()?;
+    let g = groups.iter().find(|g| g["group"] == name)?;
+    Some((g["done"].as_u64()?, g["total"].as_u64()?))
+}
+
+#[test]
+fn cutover_dry_run_writes_nothing_a_script_must_say_yes_and_both_sides_running_is_an_action() {
+    let sb = Pair::new();
+    sb.seed();
+    assert_eq!(sb.run_between(&["migrate", "-q"]).code, 0);
+    let writes = || {
+        (
+            sb.emulators[0].stats().writes,
+            sb.emulators[1].stats().writes,
+        )
+    };
+    let before = writes();
+    let files = all_files(&sb.path().join("run"));
+    // SQLite's own side files (-wal, -shm) change under a read-only reader too; what the
+    // ledger holds is checked through `status` below.
+    let changed = |before: &[(std::path::PathBuf, Vec<u8>)]| -> Vec<String> {
+        let mut now = all_files(&sb.path().join("run"));
+        now.retain(|(p, _)| {
+            !p.to_string_lossy().ends_with("-wal") && !p.to_string_lossy().ends_with("-shm")
+        });
+        let before: Vec<_> = before
+            .iter()
+            .filter(|(p, _)| {
+                !p.to_string_lossy().ends_with("-wal") && !p.to_string_lossy().ends_with("-shm")
+            })
+            .cloned()
+            .collect();
+        let mut out: Vec<String> = now
+            .iter()
+            .filter(|f| !before.contains(f))
+            .map(|(p, _)| p.display().to_string())
+            .collect();
+        out.extend(
+            before
+                .iter()
+                .filter(|f| !now.contains(f))
+                .map(|(p, _)| format!("{} (gone)", p.display())),
+        );
+        out
+    };
+
+    // Without a terminal and without --yes: refused before anything is read or written.
+    let out = sb.run_between(&["cutover"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("--yes"), "{out:?}");
+    assert!(out.stderr.contains("--dry-run"), "{out:?}");
+
+    // --dry-run: what it would do, read from both workspaces; no write anywhere.
+    let out = sb.run_between(&["cutover", "--dry-run", "--pause-source", "--output", "json"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let doc = out.json();
+    assert_eq!(doc["dry_run"], true);
+    assert_eq!(doc["writes"], 6, "3 resumes and 3 source pauses: {doc}");
+    let out = sb.run_between(&["cutover", "--dry-run"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("dry run: nothing written"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("would resume"), "{}", out.stdout);
+    assert!(out.stdout.contains("3 to resume"), "{}", out.stdout);
+    assert_eq!(writes(), before, "a dry run wrote to a workspace");
+    assert_eq!(
+        changed(&files),
+        Vec::<String>::new(),
+        "a dry run wrote to the run directory"
+    );
+    for (name, blocks) in sb.pauses(&sb.target) {
+        assert!(blocks.values().all(|s| s == "PAUSED"), "{name}: {blocks:?}");
+    }
+    let doc = sb.run_between(&["status", "--output", "json"]).json();
+    assert_eq!(cutover_group(&doc), (0, 3));
+    assert_eq!(group(&doc, "pause_source"), None);
+
+    // Cut over without --pause-source: the three jobs now run on both sides, which the
+    // pending actions say, with the command that ends it.
+    assert_eq!(sb.run_between(&["cutover", "--yes"]).code, 0);
+    let doc = sb.run_between(&["status", "--output", "json"]).json();
+    assert_eq!(cutover_group(&doc), (3, 3));
+    assert_eq!(group(&doc, "pause_source"), Some((0, 3)), "{doc}");
+    let text = doc["dashboard"].to_string();
+    assert!(text.contains("runs in both workspaces"), "{text}");
+    assert!(text.contains("brickport cutover --pause-source"), "{text}");
+    // --pause-source ticks them.
+    assert_eq!(
+        sb.run_between(&["cutover", "--yes", "--pause-source"]).code,
+        0
+    );
+    let doc = sb.run_between(&["status", "--output", "json"]).json();
+    assert_eq!(group(&doc, "pause_source"), Some((3, 3)), "{doc}");
 }

@@ -161,13 +161,21 @@ fn destinations_get_placeholders_then_supplied_parts_that_never_leak() {
         ),
         (Some(URL), Some(PASSWORD))
     );
-    // The action is ticked, and stays so on a run without the values file.
+    // The action is ticked (done, not gone), and stays so on a run without the values file.
     let out = sb.run_between(&["migrate"]);
     assert_eq!(out.code, 0, "{out:?}");
     outputs.push(out);
     let after = manual(&sb);
-    assert!(!after.iter().any(|a| a.contains("`ops-hook`")), "{after:?}");
-    assert!(after.iter().any(|a| a.contains("`pager`")), "{after:?}");
+    let hook = after.iter().find(|a| a.contains("`ops-hook`"));
+    assert!(
+        hook.is_some_and(|a| a.contains(r#""done":true"#) && a.contains(r#""done_by":"supplied""#)),
+        "{after:?}"
+    );
+    let pager = after.iter().find(|a| a.contains("`pager`"));
+    assert!(
+        pager.is_some_and(|a| a.contains(r#""done":false"#)),
+        "{after:?}"
+    );
 
     for out in &outputs {
         for secret in [PASSWORD, URL] {

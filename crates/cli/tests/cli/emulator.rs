@@ -113,5 +113,9 @@ fn the_demo_migrates_a_typical_workspace_end_to_end() {
     // The run directory outlives the demo's emulators: status reads it alone.
     let out = sb.run(&["status", "--run-dir", "demo-run"]);
     assert_eq!(out.code, 0, "{out:?}");
-    assert!(out.stdout.contains("phase 3: complete"), "{out:?}");
+    assert!(
+        out.stdout
+            .contains("Phase 3: Orchestration        ▓▓▓▓▓▓▓▓▓▓ 100%"),
+        "{out:?}"
+    );
 }

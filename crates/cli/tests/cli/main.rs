@@ -9,6 +9,7 @@
 //! holds what they share. `SHOW_OUTPUT=1` prints every command and what it wrote.
 
 mod bundle;
+mod cmdline;
 mod config;
 mod cutover;
 mod destinations;
@@ -16,9 +17,12 @@ mod dropped;
 mod emulator;
 mod kill;
 mod migrate;
+mod plan;
 mod polish;
+mod principals;
 mod rollback;
 mod snapshots;
 mod sql;
+mod status;
 mod support;
 mod validate;

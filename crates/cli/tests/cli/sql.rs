@@ -31,11 +31,8 @@ fn the_catalog_map_renames_a_query_s_catalog_and_never_its_sql_text() {
         "brickport.toml",
         &format!("{config}[translate]\nschemas = {{sales = \"s\"}}\n"),
     );
-    sb.run_between(&["migrate"]).fails_with(&[
-        "brickport.toml",
-        "translate.schemas",
-        "expected `catalogs`",
-    ]);
+    sb.run_between(&["migrate"])
+        .fails_with(&["brickport.toml", "translate.schemas", "`catalogs`"]);
 
     sb.write(
         "brickport.toml",

@@ -113,7 +113,8 @@ fn rejected_tokens_and_the_same_workspace_twice_are_errors() {
         "json",
     ]);
     out.fails_with(&["rejected the credentials"]);
-    assert!(out.stdout.is_empty(), "{out:?}");
+    // With --output json the error is on stdout too, as a document.
+    assert_eq!(out.json()["ok"], false, "{out:?}");
 }
 
 #[test]

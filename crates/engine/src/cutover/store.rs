@@ -131,6 +131,74 @@ impl CutoverStore {
     }
 }
 
+/// Where a cut-over records what it did: the table, or — in a dry run, which writes nothing —
+/// nowhere, reading what earlier cut-overs recorded.
+pub(crate) enum Recorder {
+    /// A cut-over: the table, for writing.
+    Live(std::sync::Mutex<CutoverStore>),
+    /// A dry run: the rows as they were (none before the first cut-over).
+    Dry(CutoverRows),
+}
+
+impl Recorder {
+    /// The recorder of a cut-over of `run_dir` (`dry_run`: opened read-only, nothing created).
+    pub(crate) fn open(run_dir: &Path, dry_run: bool) -> Result<Recorder, EngineError> {
+        if dry_run {
+            // The ledger must exist all the same: no ledger, nothing to cut over.
+            drop(Ledger::open(run_dir, Access::ReadOnly)?);
+            return Ok(Recorder::Dry(rows(run_dir)?));
+        }
+        Ok(Recorder::Live(std::sync::Mutex::new(CutoverStore::open(
+            run_dir,
+        )?)))
+    }
+
+    fn with<T>(
+        &self,
+        live: impl FnOnce(&CutoverStore) -> Result<T, EngineError>,
+        dry: T,
+    ) -> Result<T, EngineError> {
+        match self {
+            // Each statement is atomic; a poisoned lock leaves nothing half-written.
+            Recorder::Live(m) => live(&m.lock().unwrap_or_else(|p| p.into_inner())),
+            Recorder::Dry(_) => Ok(dry),
+        }
+    }
+
+    /// The row of one object.
+    pub(crate) fn get(&self, kind: &str, id: &str) -> Result<Option<CutoverRow>, EngineError> {
+        match self {
+            Recorder::Dry(rows) => Ok(rows.get(&(kind.to_string(), id.to_string())).cloned()),
+            live => live.with(|s| s.get(kind, id), None),
+        }
+    }
+
+    /// See [`CutoverStore::record_resumed`]; nothing in a dry run.
+    pub(crate) fn record_resumed(
+        &self,
+        kind: &str,
+        source_id: &str,
+        natural_key: &str,
+        target_id: &str,
+        blocks: &[String],
+    ) -> Result<(), EngineError> {
+        self.with(
+            |s| s.record_resumed(kind, source_id, natural_key, target_id, blocks),
+            (),
+        )
+    }
+
+    /// See [`CutoverStore::record_source_paused`]; nothing in a dry run.
+    pub(crate) fn record_source_paused(&self, kind: &str, id: &str) -> Result<(), EngineError> {
+        self.with(|s| s.record_source_paused(kind, id), ())
+    }
+
+    /// Whether this is a dry run.
+    pub(crate) fn dry(&self) -> bool {
+        matches!(self, Recorder::Dry(_))
+    }
+}
+
 /// The cut-over rows of a run directory (read, for `status`, `verify` and `plan`, which
 /// write nothing and must not fail because no cut-over happened): none when it has no ledger
 /// or no cut-over yet.
@@ -234,6 +302,7 @@ mod tests {
             .manual_actions()
             .unwrap()
             .into_iter()
+            .filter(|a| a.category == Category::Unpause)
             .map(|a| (a.kind, a.done))
             .collect();
         assert_eq!(done, [("jobs".into(), true), ("pipelines".into(), false)]);

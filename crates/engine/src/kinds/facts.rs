@@ -38,6 +38,15 @@ pub struct Facts {
     /// A cluster's libraries, pinning and state, which no field of a cluster sets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<ClusterState>,
+    /// Its key in the source when a principal rename gave it another one in the target (a
+    /// notebook under a renamed user's home folder): what reads of the source use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_key: Option<String>,
+    /// The principal maps of the run (a digest), on an object naming principals by their ids
+    /// (a group's members): its content hash then changes with the maps, so a re-run under
+    /// another map compares it again (a renamed user is another user in the target).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal_maps: Option<String>,
 }
 
 /// A field of the spec held out of it ([`Facts::kept`], [`Facts::missing_clusters`]).
@@ -148,6 +157,9 @@ pub fn content_hash(spec: &Value, facts: &Facts) -> String {
             "brickport_terminated".into(),
             json!(c.terminated),
         );
+    }
+    if let Some(maps) = &facts.principal_maps {
+        put(&mut v, "", "brickport_principal_maps".into(), json!(maps));
     }
     crate::json::content_hash(&v)
 }

@@ -184,6 +184,12 @@ async fn export(
     }
 }
 
+/// Where `obj` is in the source: its key, unless a principal rename moved it (a notebook
+/// under a renamed user's home folder).
+fn source_path(obj: &SourceObject) -> &str {
+    obj.facts.source_key.as_deref().unwrap_or(&obj.key)
+}
+
 /// Export from the source, keep a copy in the run directory, import into the target.
 async fn copy(ctx: &Ctx, obj: &SourceObject, overwrite: bool) -> Result<(), EngineError> {
     let path = obj.key.as_str();
@@ -194,7 +200,7 @@ async fn copy(ctx: &Ctx, obj: &SourceObject, overwrite: bool) -> Result<(), Engi
     {
         return Err(too_big(path, size));
     }
-    let content = export(&ctx.source, path, notebook, "source").await?;
+    let content = export(&ctx.source, source_path(obj), notebook, "source").await?;
     if content.len() as i64 > MAX_BYTES {
         return Err(too_big(path, content.len()));
     }
@@ -290,7 +296,7 @@ impl Kind for Notebooks {
             // listed size, so an object over the limit is read too, and its answer kept).
             if matches!(obj.mode, Mode::Migrate) {
                 let spec = obj.spec();
-                export(&ctx.source, &obj.key, is_notebook(&spec), "source").await?;
+                export(&ctx.source, source_path(obj), is_notebook(&spec), "source").await?;
             }
             Ok(())
         })
@@ -318,7 +324,7 @@ impl Kind for Notebooks {
                 // when the ledger does not already know the object is up to date).
                 let notebook = kind == "NOTEBOOK";
                 let theirs = export(&ctx.target, path, notebook, "target").await?;
-                let ours = export(&ctx.source, path, notebook, "source").await?;
+                let ours = export(&ctx.source, source_path(obj), notebook, "source").await?;
                 body["content"] = json!(if theirs == ours { "same" } else { "different" });
             }
             Ok(Some(TargetObject {

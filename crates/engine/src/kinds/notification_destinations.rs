@@ -25,7 +25,7 @@ use super::{
     Created, Ctx, Detail, Kind, KindFuture, Mode, ObjectStream, SourceObject, TargetObject,
 };
 use super::{Deleted, InTarget};
-use crate::ledger::{Action, Category, SkipReason};
+use crate::ledger::{Action, Category, SkipReason, Subject};
 use crate::{Check, EngineError};
 
 mod config;
@@ -72,18 +72,22 @@ fn source_object(ctx: &Ctx, d: &NotificationDestination) -> Result<SourceObject,
         spec[SUPPLIED] = serde_json::json!(now);
     }
     let mut obj = SourceObject::new(id.clone(), name.clone(), raw, spec.clone());
-    let before = ctx.ids.ledger().destination_supplied(&id)?;
-    let missing: Vec<&String> = set
-        .iter()
-        .filter(|f| !now.contains(f) && !before.contains(*f))
-        .collect();
-    if !missing.is_empty() {
-        let fields: Vec<String> = missing.iter().map(|f| format!("`{f}`")).collect();
-        obj.manual.push(Action::new(Category::Secret, format!(
-            "set {} of notification destination `{name}` ({}) in the target: they hold placeholders (or give them in the `notification_destinations` section of --secret-values and run again)",
-            fields.join(", "),
-            spec["destination_type"].as_str().unwrap_or_default(),
-        )));
+    // One action for the parts that hold placeholders, kept once their values are supplied:
+    // the ledger ticks it when every part received one (in this run or any).
+    if !set.is_empty() {
+        let fields: Vec<String> = set.iter().map(|f| format!("`{f}`")).collect();
+        let action = Action::new(
+            Category::Secret,
+            format!(
+                "set {} of notification destination `{name}` ({}) in the target: they hold placeholders (or give them in the `notification_destinations` section of --secret-values and run again)",
+                fields.join(", "),
+                spec["destination_type"].as_str().unwrap_or_default(),
+            ),
+        );
+        obj.manual.push(action.settled_by(Subject::Destination {
+            source_id: id.clone(),
+            fields: set.iter().map(|f| f.to_string()).collect(),
+        }));
     }
     Ok(obj)
 }

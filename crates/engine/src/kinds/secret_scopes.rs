@@ -19,7 +19,7 @@ use super::snapshot::Lookup;
 use super::{Created, Ctx, Kind, KindFuture, Mode, RefBy, Reference, SourceObject, TargetObject};
 use super::{Deleted, InTarget};
 use super::{Detail, ObjectStream};
-use crate::ledger::{Action, Category, SkipReason};
+use crate::ledger::{Action, Category, SkipReason, Subject};
 use crate::{Check, EngineError};
 
 mod contents;
@@ -120,18 +120,16 @@ impl Kind for SecretScopes {
                     continue;
                 }
                 let (keys, acls) = contents(&ctx.source, &name, "source").await?;
-                // Keys that got a supplied value in an earlier run hold it still.
-                let before = ctx.ids.ledger().secrets_supplied(&name)?;
+                // Every key's action is kept: the ledger ticks it once a supplied value was
+                // written, in this run or any (it does not vanish from the count).
                 let mut manual = Vec::new();
                 let key_specs: Vec<Value> = keys
                     .iter()
                     .map(|k| {
                         let supplied = ctx.opts.secret_value(&name, k).is_some();
-                        if !supplied && !before.contains(k) {
-                            manual.push(Action::new(Category::Secret, format!(
-                                "set the value of secret `{name}/{k}` (it holds the placeholder)"
-                            )));
-                        }
+                        manual.push(Action::new(Category::Secret, format!(
+                            "set the value of secret `{name}/{k}` (it holds the placeholder)"
+                        )).settled_by(Subject::Secret { scope: name.clone(), key: k.clone() }));
                         json!({"key": k, "supplied": supplied})
                     })
                     .collect();

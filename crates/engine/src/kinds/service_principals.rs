@@ -136,7 +136,11 @@ impl Kind for ServicePrincipals {
                 let key = sp.application_id.clone().unwrap_or_else(|| id.clone());
                 let raw = to_json(NAME, &key, &sp)?;
                 let mut obj = SourceObject::new(id, key, raw, spec(&sp));
-                if caller.as_deref() == Some(obj.key.as_str()) {
+                if caller.as_deref()
+                    == Some(
+                        super::shared::target_name(ctx, &obj.key, |p, k| p.rename_sp(k)).as_str(),
+                    )
+                {
                     obj.mode = super::Mode::MapOnly(super::SkipReason::Caller);
                 }
                 out.push(obj);

@@ -136,6 +136,17 @@ pub async fn target_caller(ctx: &Ctx) -> Result<Option<String>, crate::EngineErr
         .await
 }
 
+/// A principal's name in the target: `name` as `rename` (a principal map of the run's)
+/// gives it, else `name` itself (which source principal is the caller is a question about
+/// the target's names).
+pub(crate) fn target_name(
+    ctx: &Ctx,
+    name: &str,
+    rename: impl Fn(&crate::principals::Principals, &str) -> Option<(String, String)>,
+) -> String {
+    rename(&ctx.opts.principals, name).map_or_else(|| name.to_string(), |(to, _)| to)
+}
+
 /// The usual [`super::Kind::get`]: one read by id through the typed client, "not found" as `None`,
 /// then the kind's shaping (which may say `None` too: a deleted pool can still be read a while).
 pub(crate) fn get_by_id<'a, T: Send + 'a>(

@@ -11,7 +11,7 @@ use super::scim::{complex, find_patiently, values};
 use super::snapshot::Lookup;
 use super::{Created, Ctx, Kind, KindFuture, ObjectStream, SourceObject, TargetObject, to_json};
 use super::{Deleted, InTarget};
-use crate::EngineError;
+use crate::{Check, EngineError};
 
 /// The kind's name.
 pub const NAME: &str = "users";
@@ -50,6 +50,50 @@ fn request(desired: &Value) -> User {
     }
 }
 
+/// `validate`'s check that the principal maps (`[translate.users]`, `[translate.user_domains]`,
+/// `[translate.service_principals]`) give every source principal a target name of its own:
+/// two merged into one would share one's grants, home folder and group memberships.
+async fn merged_principals(ctx: &Ctx) -> Result<Vec<Check>, EngineError> {
+    let maps = &ctx.opts.principals;
+    if maps.is_empty() {
+        return Ok(Vec::new());
+    }
+    let only = |attributes: &str| ScimQuery {
+        attributes: Some(attributes.into()),
+        ..ScimQuery::default()
+    };
+    let users: Vec<String> = (ctx.source.scim().users().list(&only("id,userName")))
+        .try_filter_map(|u| std::future::ready(Ok(u.user_name)))
+        .try_collect()
+        .await?;
+    let sps: Vec<String> = (ctx.source.scim().service_principals())
+        .list(&only("id,applicationId"))
+        .try_filter_map(|s| std::future::ready(Ok(s.application_id)))
+        .try_collect()
+        .await?;
+    let mut merged = maps.merged_users(&users);
+    merged.extend(maps.merged_sps(&sps));
+    let name = "principal renames";
+    Ok(vec![if merged.is_empty() {
+        let n = (users.len(), sps.len());
+        Check::pass(
+            name,
+            "source",
+            format!(
+                "{} users and {} service principals, each keeps a name of its own",
+                n.0, n.1
+            ),
+        )
+    } else {
+        Check::fail(
+            name,
+            "source",
+            merged.join("; "),
+            "change [translate.users], [translate.user_domains] or [translate.service_principals] so that no two source principals get the same target name",
+        )
+    }])
+}
+
 impl Kind for Users {
     fn name(&self) -> &'static str {
         NAME
@@ -76,7 +120,14 @@ impl Kind for Users {
                             };
                             let raw = to_json(NAME, &name, &u)?;
                             let mut obj = SourceObject::new(id, name, raw, spec(&u));
-                            if caller.as_deref() == Some(obj.key.as_str()) {
+                            if caller.as_deref()
+                                == Some(
+                                    super::shared::target_name(ctx, &obj.key, |p, k| {
+                                        p.rename_user(k)
+                                    })
+                                    .as_str(),
+                                )
+                            {
                                 obj.mode = super::Mode::MapOnly(super::SkipReason::Caller);
                             }
                             Ok(Some(obj))
@@ -172,6 +223,10 @@ impl Kind for Users {
                 .await?;
             Ok(())
         })
+    }
+
+    fn prechecks<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<Check>> {
+        Box::pin(merged_principals(ctx))
     }
 
     fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {

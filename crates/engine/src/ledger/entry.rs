@@ -1,5 +1,5 @@
-//! The ledger's records: an object's [`Status`], its row ([`Entry`]), a manual action to
-//! record ([`Action`], of a [`Category`]) and one read back ([`ManualAction`]).
+//! The ledger's records: an object's [`Status`], its row ([`Entry`]) and a manual action's
+//! [`Category`] (the actions themselves: `ledger/actions.rs`).
 
 use serde::{Deserialize, Serialize};
 
@@ -117,6 +117,9 @@ pub enum Category {
     /// A job to unpause (a pipeline to make continuous) at cut-over: the one category
     /// brickport can see done.
     Unpause,
+    /// An object cut over without `--pause-source`: it runs in both workspaces until paused
+    /// in the source (seen done once `cutover --pause-source` paused it).
+    PauseSource,
     /// A cluster that was running in the source.
     RunningCluster,
     /// A pipeline whose tables were not copied: its first update in the target rebuilds them
@@ -128,10 +131,11 @@ pub enum Category {
 
 impl Category {
     /// Every category, in the order `status` lists them.
-    pub const ALL: [Category; 6] = [
+    pub const ALL: [Category; 7] = [
         Category::Secret,
         Category::Git,
         Category::Unpause,
+        Category::PauseSource,
         Category::RunningCluster,
         Category::Refresh,
         Category::Other,
@@ -143,6 +147,7 @@ impl Category {
             Category::Secret => "secrets",
             Category::Git => "git",
             Category::Unpause => "cutover",
+            Category::PauseSource => "pause_source",
             Category::RunningCluster => "clusters",
             Category::Refresh => "refresh",
             Category::Other => "other",
@@ -157,6 +162,19 @@ impl Category {
             .unwrap_or(Category::Other)
     }
 
+    /// The start of its actions' ids (`sec-1f3a9b2c`): says what an id is about at a glance.
+    pub fn id_prefix(self) -> &'static str {
+        match self {
+            Category::Secret => "sec",
+            Category::Git => "git",
+            Category::Unpause => "cut",
+            Category::PauseSource => "src",
+            Category::RunningCluster => "clu",
+            Category::Refresh => "ref",
+            Category::Other => "oth",
+        }
+    }
+
     /// What the group is, for a person.
     pub fn title(self) -> &'static str {
         match self {
@@ -165,57 +183,13 @@ impl Category {
             Category::Unpause => {
                 "to switch on at cut-over (job, dashboard and alert schedules, continuous pipelines)"
             }
+            Category::PauseSource => {
+                "to switch off in the source (cut over without --pause-source: running in both \
+                 workspaces)"
+            }
             Category::RunningCluster => "clusters that were running in the source",
             Category::Refresh => "pipelines to refresh in the target (tables are not copied)",
             Category::Other => "other manual actions",
         }
-    }
-}
-
-/// A manual action a kind leaves on an object: its category and its words.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Action {
-    /// What it is about.
-    pub category: Category,
-    /// What to do, for a person.
-    pub text: String,
-}
-
-impl Action {
-    /// An action of `category`.
-    pub fn new(category: Category, text: impl Into<String>) -> Self {
-        Action {
-            category,
-            text: text.into(),
-        }
-    }
-}
-
-/// A manual action left for the operator, as the ledger has it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ManualAction {
-    /// The kind of the object concerned.
-    pub kind: String,
-    /// Its natural key.
-    pub key: String,
-    /// What it is about (not in the JSON output, which lists the words only).
-    #[serde(skip)]
-    pub category: Category,
-    /// What to do.
-    pub action: String,
-    /// Whether it is done (only a cut-over's unpause can be seen done: see
-    /// [`ManualAction::is_done`]).
-    pub done: bool,
-}
-
-impl ManualAction {
-    /// Whether it is done: the one rule behind `status`, `migrate`'s summary and
-    /// `report.md`/`report.json` ([`super::Ledger::manual_actions`] applies it). Only a
-    /// cut-over's unpause can be seen done: its object is in the `cutover` record (`cut_keys`,
-    /// the (kind, natural key) of every object resumed); brickport cannot see a secret set or
-    /// a Git credential added.
-    pub fn is_done(&self, cut_keys: &std::collections::BTreeSet<(String, String)>) -> bool {
-        self.category == Category::Unpause
-            && cut_keys.contains(&(self.kind.clone(), self.key.clone()))
     }
 }

@@ -29,7 +29,20 @@ CREATE TABLE IF NOT EXISTS manual_actions (
     key TEXT NOT NULL,
     action TEXT NOT NULL,
     category TEXT NOT NULL DEFAULT 'other',
+    subject TEXT,
     PRIMARY KEY (kind, key, action)
+);
+-- Manual actions the operator marked done (`brickport done`), by their stable id.
+CREATE TABLE IF NOT EXISTS actions_done (
+    id TEXT PRIMARY KEY,
+    done_at TEXT NOT NULL
+);
+-- Each kind's last listing of the source: `finished_at` NULL while (or if) it did not end.
+CREATE TABLE IF NOT EXISTS listings (
+    kind TEXT PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    listed INTEGER
 );
 -- Secret keys that received a value from `--secret-values` (in any run): the fact only,
 -- never the value nor anything derived from it.
@@ -80,6 +93,8 @@ pub(super) const UPGRADE_CREATED: &str = "
 ALTER TABLE objects ADD COLUMN created INTEGER NOT NULL DEFAULT 0;
 UPDATE objects SET created = 1 WHERE status = 'created';
 ";
+/// Bring a ledger from before actions could be settled by a supplied value up to date.
+pub(super) const UPGRADE_SUBJECT: &str = "ALTER TABLE manual_actions ADD COLUMN subject TEXT;";
 pub(super) const UPGRADE_MANUAL: &str = "
 ALTER TABLE manual_actions ADD COLUMN category TEXT NOT NULL DEFAULT 'other';
 UPDATE manual_actions SET category = CASE
@@ -193,12 +208,28 @@ pub(super) const CLEAR_HASH: &str =
     "UPDATE objects SET content_hash = NULL WHERE kind = ?1 AND source_id = ?2";
 
 pub(super) const MANUAL_OF: &str =
-    "SELECT category, action FROM manual_actions WHERE kind = ?1 AND key = ?2";
+    "SELECT category, action, subject FROM manual_actions WHERE kind = ?1 AND key = ?2";
 pub(super) const DELETE_MANUAL: &str = "DELETE FROM manual_actions WHERE kind = ?1 AND key = ?2";
-pub(super) const INSERT_MANUAL: &str =
-    "INSERT OR IGNORE INTO manual_actions (kind, key, category, action) VALUES (?1, ?2, ?3, ?4)";
+pub(super) const INSERT_MANUAL: &str = "INSERT OR IGNORE INTO manual_actions \
+     (kind, key, category, action, subject) VALUES (?1, ?2, ?3, ?4, ?5)";
 pub(super) const MANUAL_ACTIONS: &str =
-    "SELECT kind, key, category, action FROM manual_actions ORDER BY kind, key, action";
+    "SELECT kind, key, category, action, subject FROM manual_actions ORDER BY kind, key, action";
+pub(super) const ACTIONS_DONE: &str = "SELECT id FROM actions_done";
+pub(super) const MARK_DONE: &str =
+    "INSERT OR IGNORE INTO actions_done (id, done_at) VALUES (?1, ?2)";
+pub(super) const UNMARK_DONE: &str = "DELETE FROM actions_done WHERE id = ?1";
+pub(super) const ALL_SECRETS_SUPPLIED: &str = "SELECT scope, key FROM secrets_supplied";
+pub(super) const ALL_DESTINATIONS_SUPPLIED: &str =
+    "SELECT source_id, field FROM destinations_supplied";
+
+pub(super) const LISTING_STARTED: &str = "\
+INSERT INTO listings (kind, started_at) VALUES (?1, ?2)
+ON CONFLICT (kind) DO UPDATE SET started_at = excluded.started_at, finished_at = NULL";
+pub(super) const LISTING_FINISHED: &str = "\
+INSERT INTO listings (kind, started_at, finished_at, listed) VALUES (?1, ?2, ?2, ?3)
+ON CONFLICT (kind) DO UPDATE SET finished_at = excluded.finished_at, listed = excluded.listed";
+pub(super) const LISTINGS: &str =
+    "SELECT kind, started_at, finished_at, listed FROM listings ORDER BY kind";
 pub(super) const HAS_CUTOVER: &str =
     "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'cutover'";
 pub(super) const CUTOVER_KEYS: &str = "SELECT kind, natural_key FROM cutover";
@@ -224,4 +255,4 @@ pub(super) const RUNS: &str =
     "SELECT id, started_at, finished_at, selection, summary FROM runs ORDER BY id";
 
 /// Statements kept prepared per connection: every one above, with room to spare.
-pub(super) const CACHE_CAPACITY: usize = 48;
+pub(super) const CACHE_CAPACITY: usize = 64;

@@ -312,4 +312,72 @@ fn a_ledger_from_before_the_typed_columns_is_upgraded_on_open() {
     l.set_manual_actions("k", "s", &[Action::new(Category::Secret, "set it")])
         .unwrap();
     assert_eq!(l.manual_actions().unwrap().len(), 7);
+    // The tables added for `status` are there: listings, and marks made by hand.
+    assert!(l.listings().unwrap().is_empty());
+    let id = l.manual_actions().unwrap()[0].id.clone();
+    l.mark_actions_done(std::slice::from_ref(&id), true)
+        .unwrap();
+    assert!(l.manual_actions().unwrap()[0].done);
+}
+
+#[test]
+fn actions_are_done_by_hand_or_by_a_supplied_value_and_keep_their_ids() {
+    let l = Ledger::open_memory().unwrap();
+    let secret = Action::new(Category::Secret, "set `s/k`").settled_by(Subject::Secret {
+        scope: "s".into(),
+        key: "k".into(),
+    });
+    let git = Action::new(Category::Git, "re-authenticate");
+    l.set_manual_actions("secret_scopes", "s", std::slice::from_ref(&secret))
+        .unwrap();
+    l.set_manual_actions("repos", "r", std::slice::from_ref(&git))
+        .unwrap();
+    let before = l.manual_actions().unwrap();
+    assert!(before.iter().all(|a| !a.done));
+    let git_id = before
+        .iter()
+        .find(|a| a.kind == "repos")
+        .unwrap()
+        .id
+        .clone();
+    assert!(git_id.starts_with("git-"), "{git_id}");
+    l.mark_actions_done(std::slice::from_ref(&git_id), true)
+        .unwrap();
+    l.record_secret_supplied("s", "k").unwrap();
+    // The same actions asked for again (a later run): same ids, still done.
+    l.set_manual_actions("repos", "r", &[git]).unwrap();
+    l.set_manual_actions("secret_scopes", "s", &[secret])
+        .unwrap();
+    let after = l.manual_actions().unwrap();
+    let by: Vec<(String, Option<DoneBy>)> =
+        after.iter().map(|a| (a.id.clone(), a.done_by)).collect();
+    assert_eq!(by.len(), 2);
+    assert!(by.contains(&(git_id.clone(), Some(DoneBy::Hand))), "{by:?}");
+    assert!(
+        by.iter().any(|(_, d)| *d == Some(DoneBy::Supplied)),
+        "{by:?}"
+    );
+    l.mark_actions_done(&[git_id], false).unwrap();
+    assert_eq!(
+        l.manual_actions()
+            .unwrap()
+            .iter()
+            .filter(|a| a.done)
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn a_listing_is_incomplete_until_it_finishes() {
+    let l = Ledger::open_memory().unwrap();
+    l.listing_started("jobs").unwrap();
+    assert!(!l.listings().unwrap()[0].complete());
+    l.listing_finished("jobs", 7).unwrap();
+    let done = &l.listings().unwrap()[0];
+    assert!(done.complete() && done.listed == Some(7));
+    // A later listing stopped midway: incomplete again, the last count kept.
+    l.listing_started("jobs").unwrap();
+    let again = &l.listings().unwrap()[0];
+    assert!(!again.complete() && again.listed == Some(7));
 }

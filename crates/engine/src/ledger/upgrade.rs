@@ -28,6 +28,9 @@ pub(super) fn needs_upgrade(conn: &Connection) -> rusqlite::Result<bool> {
         ("runs", "summary"),
         ("objects", "created"),
         ("written", "body"),
+        ("manual_actions", "subject"),
+        ("actions_done", "id"),
+        ("listings", "kind"),
     ] {
         if !has_column(conn, table, column)? {
             return Ok(true);
@@ -45,6 +48,7 @@ pub(super) fn upgrade(conn: &Connection) -> rusqlite::Result<()> {
         ("objects", "reason", UPGRADE_OBJECTS),
         ("manual_actions", "category", UPGRADE_MANUAL),
         ("objects", "created", UPGRADE_CREATED),
+        ("manual_actions", "subject", UPGRADE_SUBJECT),
     ];
     let tx = conn.unchecked_transaction()?;
     for (table, column, sql) in steps {

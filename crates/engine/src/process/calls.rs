@@ -29,12 +29,46 @@ pub(crate) fn list_stream<'a>(ctx: &'a Ctx, kind: &'a dyn Kind) -> ObjectStream<
     let listed = kind
         .list(ctx, crate::kinds::Detail::Full)
         .map_err(move |e| e.context(doing("listing", kind, None)));
+    // Principal renames first, so everything after (ledger, find, references) sees the
+    // target's names.
+    let listed = listed.map_ok(move |mut obj| {
+        rename_principals(ctx, kind, &mut obj);
+        obj
+    });
     if kind.cutover().is_none() {
         return Box::pin(listed);
     }
     Box::pin(listed.and_then(move |mut obj| {
         std::future::ready(keep_resumed(kind, ctx, &mut obj).map(|()| obj))
     }))
+}
+
+/// `obj` with its principals renamed by the run's maps ([`crate::principals`]): its key
+/// (the source's kept in its side-car for reads of the source) and its spec.
+fn rename_principals(ctx: &Ctx, kind: &dyn Kind, obj: &mut SourceObject) {
+    let maps = &ctx.opts.principals;
+    if maps.is_empty() {
+        return;
+    }
+    let by_id = |r: &crate::kinds::Reference| {
+        r.by == crate::kinds::RefBy::Id
+            && (r.kinds.iter()).any(|k| *k == "users" || *k == "service_principals")
+    };
+    if kind.references().iter().any(by_id) {
+        obj.facts.principal_maps = Some(maps.digest());
+    }
+    let (mut key, mut spec) = (obj.key.clone(), obj.spec());
+    let done = maps.translate(kind.name(), &mut key, &mut spec);
+    if done.is_empty() {
+        return;
+    }
+    if key != obj.key {
+        obj.facts.source_key = Some(std::mem::replace(&mut obj.key, key));
+    }
+    if done.iter().any(|r| r.field != "key") {
+        obj.set_spec(&spec);
+    }
+    crate::translation::merge(&mut obj.translated, done);
 }
 
 /// `call`'s answer, its error named "`verb` `kind` `key`".
@@ -107,4 +141,30 @@ pub(super) async fn update(
     }
     let call = kind.update(ctx, obj, target, desired);
     named(call, "updating", kind, &obj.key).await
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::kinds::RefBy;
+
+    /// A reference by name to a user or a service principal is found in the ledger by the
+    /// renamed name: a field the principal maps did not rename would be dropped as missing.
+    #[test]
+    fn every_reference_by_name_to_a_principal_is_renamed_by_the_maps() {
+        let principals = ["users", "service_principals"];
+        for kind in crate::kinds::all() {
+            for r in kind.references() {
+                if r.by != RefBy::Key || !r.kinds.iter().any(|k| principals.contains(k)) {
+                    continue;
+                }
+                let field = r.path.rsplit(['.', ']']).next().unwrap_or(r.path);
+                assert!(
+                    crate::principals::is_principal_field(field),
+                    "{}: `{}` is not renamed by the principal maps",
+                    kind.name(),
+                    r.path
+                );
+            }
+        }
+    }
 }

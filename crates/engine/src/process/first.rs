@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::target::{CreateResult, locate};
-use super::writes::{PLANNED_UPDATE, Writes, planned_create};
+use super::writes::{PLANNED_UPDATE, Writes, planned_create, planned_merge};
 use super::{Done, calls, dropped_refs, status_of, top_field};
 use crate::EngineError;
 use crate::idmap::Pass;
@@ -18,6 +18,9 @@ use crate::report::Outcome;
 /// The first pass of `w`'s object; `cycle`: it is on a cycle of references to its own kind,
 /// which wait for the second pass.
 pub(super) async fn first_pass(w: &Writes<'_>, cycle: bool) -> Result<Done, EngineError> {
+    if let Some(done) = outside_the_plan(w) {
+        return Ok(done);
+    }
     if let Some(reason) = skip_reason(w)? {
         return w.skip(&reason, None, None);
     }
@@ -37,7 +40,14 @@ pub(super) async fn first_pass(w: &Writes<'_>, cycle: bool) -> Result<Done, Engi
     if let Some(u) = w.missing(&unresolved) {
         return w.skip(&SkipReason::Dependency(u.reason.clone()), None, None);
     }
-    let known_id = row.as_ref().and_then(|r| r.target_id.as_deref());
+    // Under another name than the ledger's (a principal map changed): another object.
+    let moved = (row.as_ref())
+        .filter(|r| r.target_id.is_some())
+        .filter(|r| crate::principals::key_moved(w.kind.name(), &r.natural_key, &w.obj.key))
+        .map(|r| r.natural_key.clone());
+    let known_id = (row.as_ref())
+        .filter(|_| moved.is_none())
+        .and_then(|r| r.target_id.as_deref());
     let found = locate(&w.rt.ctx, w.kind, w.obj, known_id, &desired).await?;
     let s = Remapped::new(
         w,
@@ -49,8 +59,39 @@ pub(super) async fn first_pass(w: &Writes<'_>, cycle: bool) -> Result<Done, Engi
     );
     match found {
         Some(target) => found_step(w, s, target).await,
-        None => create(w, s).await,
+        None => create(w, s).await.map(|d| left_behind(d, moved)),
     }
+}
+
+/// Carrying out a saved plan (`migrate --plan`): an object the plan does not have, or whose
+/// source changed since (checked for every object before the run; this holds for what
+/// changes while it runs), is not touched — nothing written, not even to the ledger — and
+/// fails, saying so.
+fn outside_the_plan(w: &Writes<'_>) -> Option<Done> {
+    let planned = w.rt.ctx.opts.planned.as_ref()?;
+    let at = (w.kind.name().to_string(), w.obj.source_id.clone());
+    let why = match planned.get(&at) {
+        None => {
+            "not in the plan (it appeared in the source since): not touched; run \
+                 `brickport plan` again"
+        }
+        Some(p) if p.hash != content_hash(&w.obj.spec(), &w.obj.facts) => {
+            "changed in the source since the plan: not touched; run `brickport plan` again"
+        }
+        Some(_) => return None,
+    };
+    Some(Done::new(Outcome::Failed, None).with_detail(why))
+}
+
+/// A created object that an earlier run made under another name (`moved`): that one stays
+/// in the target, no longer the ledger's — said in the report line.
+fn left_behind(mut done: Done, moved: Option<String>) -> Done {
+    if let (Some(old), Outcome::Created) = (moved, done.outcome) {
+        done.detail = Some(format!(
+            "renamed by the principal maps since the last run: `{old}` stays in the target, no longer tracked by brickport (delete it there if it is not wanted)"
+        ));
+    }
+    done
 }
 
 /// Why the object is skipped: excluded, or the grants of an object left alone.
@@ -195,12 +236,13 @@ async fn create(w: &Writes<'_>, s: Remapped<'_>) -> Result<Done, EngineError> {
             w.record(r.hash(s.hash).owned(true).created().written(Some(&written)))?;
             Ok(s.done(Outcome::Created, id))
         }
-        CreateResult::Existing(t) => found_step(w, s, t).await,
+        CreateResult::Existing(t) => found_step(w, s, *t).await,
         CreateResult::Unknown(msg) => {
             w.record(w.outcome(Status::Failed).owned(true).error(&msg))?;
             Ok(Done::new(Outcome::Failed, None).with_detail(msg))
         }
         CreateResult::Planned => Ok(planned_create(s.dropped)),
+        CreateResult::PlannedMerge => Ok(planned_merge(w, &s.desired, s.dropped)),
     }
 }
 

@@ -58,11 +58,13 @@ pub(super) enum CreateResult {
     /// Created (or found after a lost answer, and made equal): its id and target key.
     Done(String, Option<String>),
     /// The target said it already exists: carry on as with a found object.
-    Existing(TargetObject),
+    Existing(Box<TargetObject>),
     /// The answer was lost and the object is not found (yet): the next run looks again.
     Unknown(String),
     /// A plan: nothing created.
     Planned,
+    /// A plan, for a merged object (never created; updated once what it belongs to exists).
+    PlannedMerge,
 }
 
 /// [`Kind::find`], looking a few times.
@@ -115,7 +117,7 @@ pub(super) async fn create(
             }
             Err(e) if e.is_already_exists() => {
                 return match find_patiently(ctx, kind, obj, desired).await? {
-                    Some(t) => Ok(CreateResult::Existing(t)),
+                    Some(t) => Ok(CreateResult::Existing(Box::new(t))),
                     None => Err(e),
                 };
             }

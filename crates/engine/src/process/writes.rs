@@ -90,8 +90,14 @@ impl<'a> Writes<'a> {
         // A plan comes first: a merged object (a built-in, or the grants of an object) may be
         // missing from the target only because the plan has not created what it belongs to.
         if self.planning() {
+            // A merged object is never created: `migrate` finds it (the object's ACL exists
+            // as soon as the object does) and updates it. The plan says so.
+            if self.obj.mode == Mode::Merge {
+                return Ok(CreateResult::PlannedMerge);
+            }
             return Ok(CreateResult::Planned);
         }
+        self.planned_write()?;
         if self.obj.mode == Mode::Merge {
             return Err(EngineError::Shape {
                 kind: self.kind.name(),
@@ -114,9 +120,28 @@ impl<'a> Writes<'a> {
         if self.planning() {
             return Ok(false);
         }
+        self.planned_write()?;
         self.intent(intent)?;
         target::update_settled(&self.rt.ctx, self.kind, self.obj, target, desired).await?;
         Ok(true)
+    }
+
+    /// Carrying out a saved plan: a write the plan did not announce (it said unchanged, skip
+    /// or conflict, and the target changed since it was checked) is refused; the object fails.
+    fn planned_write(&self) -> Result<(), EngineError> {
+        let Some(planned) = &self.rt.ctx.opts.planned else {
+            return Ok(());
+        };
+        let at = (self.kind.name().to_string(), self.obj.source_id.clone());
+        if planned.get(&at).is_some_and(|p| p.writes) {
+            return Ok(());
+        }
+        Err(EngineError::PlanNoLongerHolds(format!(
+            "{} `{}` would be written, which the plan did not say: not touched; run `brickport \
+             plan` again",
+            self.kind.name(),
+            self.obj.key
+        )))
     }
 
     fn intent(&self, intent: Intent) -> Result<(), EngineError> {
@@ -185,6 +210,28 @@ pub(super) fn planned_create(dropped_refs: Vec<super::DroppedRef>) -> Done {
 /// What a plan says of an object it would update.
 pub(super) const PLANNED_UPDATE: &str = "would be updated";
 
+/// What a plan says of a merged object not in the target yet (the grants of an object the
+/// run creates first): updated, in the fields that differ from an empty object's.
+pub(super) fn planned_merge(
+    w: &Writes<'_>,
+    desired: &Value,
+    dropped_refs: Vec<super::DroppedRef>,
+) -> Done {
+    let empty = TargetObject {
+        id: String::new(),
+        key: w.obj.key.clone(),
+        body: Value::Object(Default::default()),
+        facts: Default::default(),
+    };
+    let mut d = Done::new(Outcome::Updated, None).with_detail(
+        "would be updated: it exists in the target with what it belongs to, which the run \
+         creates first",
+    );
+    d.diffs = w.kind.compare(w.obj, desired, &empty);
+    d.dropped_refs = dropped_refs;
+    d
+}
+
 /// What a plan says of the second pass of an object not in the target yet (`in_target`:
 /// the ledger knows its target id): an object already there (the `admins` group) gets the
 /// references to objects the run creates (its members) in the second pass, so `migrate`
@@ -200,10 +247,16 @@ pub(super) fn planned_second_pass(
         return None;
     }
     if matches!(first, Outcome::Unchanged | Outcome::Adopted) && !unresolved.is_empty() {
-        return Some(
-            Done::new(Outcome::Updated, None)
-                .with_detail("would be updated: it gets references to objects the run creates"),
-        );
+        let mut d = Done::new(Outcome::Updated, None)
+            .with_detail("would be updated: it gets references to objects the run creates");
+        // The fields that get them (`members[].value` → `members`), for the plan's line.
+        for u in unresolved {
+            let field = super::top_field(u.path).to_string();
+            if !d.diffs.contains(&field) {
+                d.diffs.push(field);
+            }
+        }
+        return Some(d);
     }
     Some(Done::new(first, None))
 }

@@ -71,6 +71,8 @@ struct Stored<'a> {
     #[serde(default)]
     note: Option<crate::ledger::Note>,
     #[serde(default)]
+    source_hash: Option<String>,
+    #[serde(default)]
     diffs: Vec<String>,
     #[serde(default)]
     dropped: Vec<String>,
@@ -146,6 +148,7 @@ impl Objects<'_> {
             outcome: s.outcome,
             detail: s.detail,
             note: s.note,
+            source_hash: s.source_hash,
             diffs: s.diffs,
             dropped: s.dropped,
             lost: s.lost,

@@ -156,6 +156,7 @@ fn line_of(kind: &'static str, e: Entry, kept: Option<&str>) -> ObjectReport {
         translated: k.translated,
         manual: k.manual,
         millis: k.millis,
+        source_hash: None,
     }
 }
 

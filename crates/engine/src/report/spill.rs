@@ -39,6 +39,8 @@ struct Line<'a> {
     report: &'a ObjectReport,
     #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<crate::ledger::Note>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_hash: Option<&'a str>,
 }
 
 /// Receives every object's report as it finishes (objects of several kinds finish at once:
@@ -108,6 +110,7 @@ impl Spill {
         let line = Line {
             report: &r,
             note: r.note,
+            source_hash: r.source_hash.as_deref(),
         };
         let written = serde_json::to_writer(&mut st.out, &line)
             .map_err(std::io::Error::from)
@@ -232,6 +235,7 @@ mod tests {
             outcome,
             detail: None,
             note: None,
+            source_hash: None,
             diffs: Vec::new(),
             dropped: Vec::new(),
             lost: Vec::new(),

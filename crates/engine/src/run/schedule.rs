@@ -68,7 +68,7 @@ pub(super) async fn run_kinds(
                 Ok((k.name(), Some(summary), backup))
             }));
         } else {
-            listing.push(list_whole(rt, k, writer, waiting_dir));
+            listing.push(list_whole(rt, k, writer, waiting_dir, progress));
         }
     }
     let mut summaries = BTreeMap::new();
@@ -105,10 +105,13 @@ async fn list_whole<'a>(
     kind: &'a dyn Kind,
     mut writer: Option<BackupWriter>,
     waiting_dir: &Path,
+    progress: &dyn Progress,
 ) -> Result<(&'a dyn Kind, Listed, Option<PathBuf>), EngineError> {
     let mut objs = Listed::new(waiting_dir, rt.ctx.opts.listed_in_memory);
+    listing_started(rt, kind)?;
     let mut listed = std::pin::pin!(process::list_stream(&rt.ctx, kind));
     while let Some(mut o) = listed.try_next().await? {
+        progress.object_listed(kind.name());
         let raw = std::mem::take(&mut o.raw);
         if let Some(w) = &mut writer {
             w.push(&raw)?;
@@ -117,7 +120,29 @@ async fn list_whole<'a>(
     }
     objs.seal()?;
     let backup = writer.map(BackupWriter::finish).transpose()?;
+    listing_finished(rt, kind, objs.len())?;
     Ok((kind, objs, backup))
+}
+
+/// Records in the ledger that `kind`'s listing began (a plan records nothing): until
+/// [`listing_finished`], `status` shows the kind as not listed whole.
+pub(super) fn listing_started(rt: &Runtime, kind: &dyn Kind) -> Result<(), EngineError> {
+    match rt.dry_run {
+        true => Ok(()),
+        false => rt.ledger.listing_started(kind.name()),
+    }
+}
+
+/// Records in the ledger that `kind`'s listing ended with `listed` objects.
+pub(super) fn listing_finished(
+    rt: &Runtime,
+    kind: &dyn Kind,
+    listed: usize,
+) -> Result<(), EngineError> {
+    match rt.dry_run {
+        true => Ok(()),
+        false => rt.ledger.listing_finished(kind.name(), listed),
+    }
 }
 
 /// Runs a listed kind (nothing once the run is aborted: its backup is kept, and the kind

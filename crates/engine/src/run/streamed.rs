@@ -28,6 +28,7 @@ pub(super) async fn run(
     spill: &Spill,
 ) -> Result<(KindSummary, Option<PathBuf>), EngineError> {
     let started = Instant::now();
+    super::schedule::listing_started(rt, kind)?;
     progress.kind_started(kind.name(), 0);
     let width = rt.ctx.opts.max_concurrency.max(1);
     let mut listed = 0;
@@ -38,6 +39,7 @@ pub(super) async fn run(
     };
     let objs = stream.and_then(|mut o| {
         listed += 1;
+        progress.object_listed(kind.name());
         let raw = std::mem::take(&mut o.raw);
         let written = match &mut backup {
             Some(b) => b.push(&raw),
@@ -47,6 +49,7 @@ pub(super) async fn run(
     });
     let mut done = |r| tally.done(r);
     let later = order::first_passes(objs, width, &pass, &mut |_| {}, progress, &mut done).await?;
+    super::schedule::listing_finished(rt, kind, listed)?;
     progress.kind_listed(kind.name(), listed);
     let backup = backup.map(BackupWriter::finish).transpose()?;
     order::second_passes(later, width, &pass, progress, &mut done).await?;

@@ -152,7 +152,7 @@ impl RunReport {
         })?;
         w.write_all(
             b"</span></h2><div class=\"grid2\"><div class=\"panel\" id=\"phases\">\
-              <h3>Phases<span class=\"sub\">kinds done</span></h3>",
+              <h3>Phases<span class=\"sub\">objects done of listed</span></h3>",
         )?;
         match &ledger.dashboard {
             Some(d) => {
@@ -160,7 +160,7 @@ impl RunReport {
                     write!(
                         w,
                         "<div class=\"meter phase\"><div class=\"head\"><span class=\"what\">\
-                         Phase {} · {}</span><span class=\"num\">{} of {} kinds · {}%</span>\
+                         Phase {} · {}</span><span class=\"num\">{} of {} objects · {}%</span>\
                          </div>",
                         p.phase,
                         Esc(&p.title),

@@ -16,6 +16,7 @@ fn obj(kind: &'static str, key: &str, outcome: Outcome, detail: Option<&str>) ->
         outcome,
         detail: detail.map(str::to_string),
         note: None,
+        source_hash: None,
         diffs: Vec::new(),
         dropped: Vec::new(),
         lost: Vec::new(),
@@ -67,12 +68,15 @@ fn report(
 }
 
 fn action(key: &str, category: Category, done: bool) -> ManualAction {
+    let text = format!("set the value of secret `{key}`");
     ManualAction {
+        id: ManualAction::id_of(category, "secret_scopes", key, &text),
         kind: "secret_scopes".into(),
         key: key.into(),
         category,
-        action: format!("set the value of secret `{key}`"),
+        action: text,
         done,
+        done_by: done.then_some(crate::ledger::DoneBy::Hand),
     }
 }
 
