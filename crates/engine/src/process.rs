@@ -139,13 +139,15 @@ pub(crate) struct DroppedRef {
     pub lost: bool,
 }
 
-fn dropped_refs(unresolved: &[Unresolved]) -> Vec<DroppedRef> {
+/// The optional references of `unresolved`, dropped. None is lost in a plan (`planning`):
+/// there most name an object the plan would create first, and the plan lists them all.
+fn dropped_refs(unresolved: &[Unresolved], planning: bool) -> Vec<DroppedRef> {
     unresolved
         .iter()
         .filter(|u| !u.required)
         .map(|u| DroppedRef {
             text: format!("reference {} `{}` dropped: {}", u.path, u.value, u.reason),
-            lost: u.reason.state.is_lost(),
+            lost: !planning && u.reason.state.is_lost(),
         })
         .collect()
 }

@@ -55,7 +55,7 @@ pub(super) async fn first_pass(w: &Writes<'_>, cycle: bool) -> Result<Done, Engi
         &hash,
         cycle,
         desired,
-        dropped_refs(&unresolved),
+        dropped_refs(&unresolved, w.planning()),
     );
     match found {
         Some(target) => found_step(w, s, target).await,

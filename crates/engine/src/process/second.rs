@@ -53,7 +53,7 @@ pub(super) async fn second_pass(w: &Writes<'_>, first: Outcome) -> Result<Done, 
     )?;
     let mut d = Done::new(outcome, Some(target.id));
     d.diffs = diffs;
-    d.dropped_refs = dropped_refs(&unresolved);
+    d.dropped_refs = dropped_refs(&unresolved, w.planning());
     Ok(d)
 }
 
