@@ -5,7 +5,9 @@
 //! new file, and the index points at it; older files stay, in the seed's format, as the
 //! record of the source as it was.
 //!
-//! The index is `{"<kind>": {"file", "sha256", "count", "timestamp"}}`, replaced atomically
+//! The hash is of the source workspace and the set of objects (each one's JSON hashed, the
+//! hashes sorted): a listing in another order is the same listing. The index is
+//! `{"<kind>": {"file", "sha256", "count", "timestamp"}}`, replaced atomically
 //! and fsynced like the backups it points at. Kinds finish their listings at the same time,
 //! so every read-modify-write of it holds one lock.
 

@@ -20,9 +20,11 @@ pub struct BackupWriter {
     count: usize,
     object_type: String,
     timestamp: String,
-    /// The listing's hash (the source workspace, then every object): whether it is a copy
-    /// of the kind's newest backup (see [`super::latest`]).
-    hash: Sha256,
+    /// The source workspace's hash, then each object's, sorted at the end into the
+    /// listing's: whether it is a copy of the kind's newest backup (see [`super::latest`]).
+    /// Sorted, as a listing's order is not the source's content (a walk of the workspace
+    /// tree lists folders in the order their parents answered). 32 bytes an object.
+    hashes: Vec<[u8; 32]>,
 }
 
 impl BackupWriter {
@@ -36,8 +38,7 @@ impl BackupWriter {
         let path = backup_path(run_dir, object_type, timestamp)?;
         let (file, tmp) = open_private_tmp(&path)?;
         let stamp = timestamp.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let mut hash = Sha256::new();
-        hash.update(source_workspace.as_bytes());
+        let source: [u8; 32] = Sha256::digest(source_workspace.as_bytes()).into();
         let mut w = BackupWriter {
             path,
             tmp,
@@ -45,7 +46,7 @@ impl BackupWriter {
             count: 0,
             object_type: object_type.to_string(),
             timestamp: stamp.clone(),
-            hash,
+            hashes: vec![source],
         };
         let head = |v: &str| serde_json::to_string(v).unwrap_or_default();
         let text = format!(
@@ -72,8 +73,7 @@ impl BackupWriter {
         self.write(sep)?;
         let json = serde_json::to_vec(object).map_err(|e| io_err(&self.tmp, e))?;
         self.write(&json)?;
-        self.hash.update(b"\n");
-        self.hash.update(&json);
+        self.hashes.push(Sha256::digest(&json).into());
         self.count += 1;
         Ok(())
     }
@@ -95,7 +95,15 @@ impl BackupWriter {
                 .unwrap_or_default()
                 .to_string_lossy()
                 .into_owned(),
-            sha256: hex::encode(self.hash.finalize()),
+            sha256: {
+                // The source's first, then the objects' in order of their hashes.
+                self.hashes[1..].sort_unstable();
+                let mut h = Sha256::new();
+                for x in &self.hashes {
+                    h.update(x);
+                }
+                hex::encode(h.finalize())
+            },
             count: self.count,
             timestamp: self.timestamp,
         };
