@@ -20,11 +20,12 @@ pub struct BackupWriter {
     count: usize,
     object_type: String,
     timestamp: String,
-    /// The source workspace's hash, then each object's, sorted at the end into the
-    /// listing's: whether it is a copy of the kind's newest backup (see [`super::latest`]).
-    /// Sorted, as a listing's order is not the source's content (a walk of the workspace
-    /// tree lists folders in the order their parents answered). 32 bytes an object.
-    hashes: Vec<[u8; 32]>,
+    /// The source workspace's hash, then each object's canonical hash (keys sorted), sorted
+    /// at the end into the listing's: whether it is a copy of the kind's newest backup (see
+    /// [`super::latest`]). Neither the listing's order nor an object's key order is the
+    /// source's content (a walk of the workspace tree lists folders in the order their
+    /// parents answered). 64 bytes an object.
+    hashes: Vec<String>,
 }
 
 impl BackupWriter {
@@ -38,7 +39,7 @@ impl BackupWriter {
         let path = backup_path(run_dir, object_type, timestamp)?;
         let (file, tmp) = open_private_tmp(&path)?;
         let stamp = timestamp.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let source: [u8; 32] = Sha256::digest(source_workspace.as_bytes()).into();
+        let source = hex::encode(Sha256::digest(source_workspace.as_bytes()));
         let mut w = BackupWriter {
             path,
             tmp,
@@ -73,7 +74,7 @@ impl BackupWriter {
         self.write(sep)?;
         let json = serde_json::to_vec(object).map_err(|e| io_err(&self.tmp, e))?;
         self.write(&json)?;
-        self.hashes.push(Sha256::digest(&json).into());
+        self.hashes.push(crate::json::content_hash(object));
         self.count += 1;
         Ok(())
     }
@@ -100,7 +101,7 @@ impl BackupWriter {
                 self.hashes[1..].sort_unstable();
                 let mut h = Sha256::new();
                 for x in &self.hashes {
-                    h.update(x);
+                    h.update(x.as_bytes());
                 }
                 hex::encode(h.finalize())
             },
@@ -218,5 +219,30 @@ mod tests {
         let v: Value = serde_json::from_slice(&std::fs::read(&changed).unwrap()).unwrap();
         assert_eq!(v["count"], 2);
         assert_eq!(v["object_type"], "jobs");
+    }
+
+    #[test]
+    fn neither_the_objects_order_nor_their_keys_order_makes_a_listing_new() {
+        let root = tempfile::tempdir().unwrap();
+        let run = root.path().join("run");
+        super::super::ensure_private_dir(&run).unwrap();
+        let t = chrono::Utc::now();
+        let write = |objs: &[Value], t: chrono::DateTime<chrono::Utc>| {
+            let mut w = BackupWriter::create(&run, "notebooks", "https://src", t).unwrap();
+            for o in objs {
+                w.push(o).unwrap();
+            }
+            w.finish().unwrap()
+        };
+        let a = write(
+            &[json!({"path": "/a", "n": 1}), json!({"n": 2, "path": "/b"})],
+            t,
+        );
+        let later = t + chrono::Duration::seconds(1);
+        let b = write(
+            &[json!({"path": "/b", "n": 2}), json!({"n": 1, "path": "/a"})],
+            later,
+        );
+        assert_eq!(a, b);
     }
 }
