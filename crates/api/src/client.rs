@@ -15,7 +15,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::auth::Authenticator;
+use crate::body::{Body, encode};
 use crate::error_body::parse_error_body;
+use crate::gate::{Gate, Outage, OutageOptions};
 use crate::retry::{CallClock, is_quota_refusal, is_retryable_answer, parse_retry_after};
 use crate::stats::StatsCounters;
 use crate::throttle::Throttle;
@@ -35,6 +37,8 @@ pub struct ClientOptions {
     pub retry: RetryOptions,
     /// Per-family throttling.
     pub throttle: ThrottleOptions,
+    /// How an outage of the workspace is waited out (see `gate`).
+    pub outage: OutageOptions,
 }
 
 impl Default for ClientOptions {
@@ -44,19 +48,25 @@ impl Default for ClientOptions {
             connect_timeout: Duration::from_secs(10),
             retry: RetryOptions::default(),
             throttle: ThrottleOptions::default(),
+            outage: OutageOptions::default(),
         }
     }
 }
 
 impl ClientOptions {
     /// Options suited to a local emulator or tests: no throttling, short waits and a retry
-    /// budget of `budget`.
+    /// budget of `budget` (also the longest wait for a workspace that stopped answering).
     pub fn fast(budget: Duration) -> Self {
         ClientOptions {
             timeout: Duration::from_secs(10),
             connect_timeout: Duration::from_secs(2),
             retry: RetryOptions::fast(budget),
             throttle: ThrottleOptions::unlimited(),
+            outage: OutageOptions {
+                wait: budget,
+                probe_every: Duration::from_millis(200),
+                first_probe: Duration::from_millis(20),
+            },
         }
     }
 }
@@ -74,6 +84,7 @@ struct Inner {
     retry: RetryOptions,
     throttle: Throttle,
     stats: StatsCounters,
+    gate: Gate,
 }
 
 impl std::fmt::Debug for WorkspaceClient {
@@ -95,6 +106,10 @@ enum AttemptError {
     Answer(ApiError),
 }
 
+/// How many times one call is sent again after waiting out an outage at the gate; past
+/// that its failures count as usual (retry budget, connect attempts).
+const OUTAGE_RETRIES: u32 = 10;
+
 /// The `User-Agent` of every request.
 pub const USER_AGENT: &str = concat!("brickport/", env!("CARGO_PKG_VERSION"));
 
@@ -115,11 +130,12 @@ impl WorkspaceClient {
         Ok(WorkspaceClient {
             inner: Arc::new(Inner {
                 auth: Authenticator::new(&host, &config.credentials),
-                host,
                 http,
                 retry: options.retry,
                 throttle: Throttle::new(&options.throttle),
                 stats: StatsCounters::new(),
+                gate: Gate::new(&host, options.outage),
+                host,
             }),
         })
     }
@@ -127,6 +143,18 @@ impl WorkspaceClient {
     /// The workspace URL, e.g. `https://adb-1.2.azuredatabricks.net`.
     pub fn host(&self) -> &str {
         &self.inner.host
+    }
+
+    /// The workspace's availability as this client sees it, as it changes: an outage is
+    /// waited out inside the client (see `gate`); this is for showing it.
+    pub fn outages(&self) -> tokio::sync::watch::Receiver<Outage> {
+        self.inner.gate.watch()
+    }
+
+    /// How long requests wait for a workspace that stopped answering before they fail with
+    /// [`ApiError::Unreachable`] (the `outage_wait` setting).
+    pub fn set_outage_wait(&self, wait: Duration) {
+        self.inner.gate.set_wait(wait);
     }
 
     /// A snapshot of the request counters.
@@ -158,7 +186,8 @@ impl WorkspaceClient {
         format!("{}/{}", self.inner.host, path.trim_start_matches('/'))
     }
 
-    /// The request path with throttling and retries; returns the success answer's body.
+    /// The request path with the outage gate, throttling and retries; returns the success
+    /// answer's body.
     async fn call(
         &self,
         method: Method,
@@ -176,7 +205,13 @@ impl WorkspaceClient {
         let mut attempt: u32 = 0;
         let mut connect_failures: u32 = 0;
         let mut reauthenticated = false;
+        // Sends of this call waited out at the gate: capped, so that one request that always
+        // loses its answer (while the probes get theirs) cannot go round for ever.
+        let mut waited_out: u32 = 0;
         loop {
+            // Time spent waiting out an outage is charged to no retry budget (the gate has
+            // its own wait).
+            clock.queued(inner.gate.pass(|| self.probe()).await?);
             let mut permit = inner.throttle.acquire(family, lane).await;
             clock.queued(permit.quota_wait());
             inner.stats.request(family);
@@ -195,10 +230,24 @@ impl WorkspaceClient {
             drop(permit);
             let (error, hint) = match outcome {
                 Ok(value) => {
+                    inner.gate.answered();
                     inner.throttle.on_success(family, lane);
                     return Ok(value);
                 }
                 Err(AttemptError::Answer(error)) => {
+                    if self.outage_answer(&error) && waited_out < OUTAGE_RETRIES {
+                        if is_read || error.status() == Some(503) {
+                            waited_out += 1;
+                            // Safe to send again (a read; or the server says it did nothing):
+                            // once the workspace answers.
+                            attempt += 1;
+                            continue;
+                        }
+                        // A write answered by a failing workspace may or may not have been
+                        // applied: the caller looks it up first, as after a lost answer.
+                        let detail = format!("{error}, while the workspace was failing");
+                        return Err(ApiError::OutcomeUnknown { request, detail });
+                    }
                     if error.status() == Some(429) {
                         inner.stats.rate_limited(family);
                         inner.throttle.on_rate_limited(family, lane);
@@ -222,6 +271,12 @@ impl WorkspaceClient {
                     (error, hint)
                 }
                 Err(AttemptError::NotSent(error, transient)) => {
+                    if transient && inner.gate.no_answer() && waited_out < OUTAGE_RETRIES {
+                        // The workspace answered before: an outage, waited out at the gate.
+                        waited_out += 1;
+                        attempt += 1;
+                        continue;
+                    }
                     connect_failures += 1;
                     if !transient || connect_failures >= inner.retry.max_connect_attempts {
                         return Err(error);
@@ -229,8 +284,16 @@ impl WorkspaceClient {
                     (error, None)
                 }
                 Err(AttemptError::Lost(error, detail)) => {
+                    let outage = inner.gate.no_answer();
                     if !is_read {
+                        // Never replayed, outage or not: the caller looks the object up
+                        // (which waits at the gate until the workspace answers).
                         return Err(ApiError::OutcomeUnknown { request, detail });
+                    }
+                    if outage && waited_out < OUTAGE_RETRIES {
+                        waited_out += 1;
+                        attempt += 1;
+                        continue;
                     }
                     (error, None)
                 }
@@ -246,6 +309,33 @@ impl WorkspaceClient {
             tracing::info!(%request, attempt, wait_ms = wait.as_millis() as u64, error = %error, "retrying");
             tokio::time::sleep(wait).await;
             attempt += 1;
+        }
+    }
+
+    /// Tells the gate of an error answer; true when it is part of an outage (a burst of 5xx
+    /// answers across requests, see `gate`), false for an answer of a working workspace
+    /// (any 4xx; a 5xx naming a request limit; one object's 500).
+    fn outage_answer(&self, error: &ApiError) -> bool {
+        let gate = &self.inner.gate;
+        let failing = error.status().is_some_and(|s| s >= 500)
+            && (error.status() == Some(503) || !is_retryable_answer(error));
+        if !failing {
+            gate.answered();
+            return false;
+        }
+        // One object's 500 is its own failure; it becomes an outage only in a burst.
+        gate.server_error()
+    }
+
+    /// The gate's probe: a cheap read of the caller's identity. Any answer below 500 means
+    /// the workspace is back (even a 401: it answers; the request will say the rest).
+    async fn probe(&self) -> bool {
+        let url = self.url("/api/2.0/preview/scim/v2/Me");
+        let request = format!("GET {url}");
+        match self.attempt(&Method::GET, &url, &request, &[], None).await {
+            Ok(_) => true,
+            Err(AttemptError::Answer(e)) => e.status().is_some_and(|s| s < 500),
+            Err(_) => false,
         }
     }
 
@@ -337,64 +427,6 @@ impl WorkspaceClient {
                 AttemptError::Lost(transport(format!("{request}: {detail}")), detail)
             }
         }
-    }
-}
-
-fn encode(
-    method: &Method,
-    url: &str,
-    body: &(impl Serialize + ?Sized),
-) -> Result<Vec<u8>, ApiError> {
-    serde_json::to_vec(body).map_err(|e| {
-        ApiError::decode(
-            &format!("{method} {url}"),
-            "(request body)",
-            format!("cannot encode: {e}"),
-        )
-    })
-}
-
-/// A success answer's body, read as JSON whatever its Content-Type (empty ⇒ `{}`).
-struct Body {
-    request: String,
-    bytes: Vec<u8>,
-    content_type: String,
-}
-
-impl Body {
-    fn text(&self) -> &[u8] {
-        if self.bytes.iter().all(u8::is_ascii_whitespace) {
-            b"{}"
-        } else {
-            &self.bytes
-        }
-    }
-
-    /// The body decoded into `T`, naming the failing path; a body that is not JSON at all
-    /// says so, with its start.
-    fn decode<T: DeserializeOwned>(self) -> Result<T, ApiError> {
-        let text = self.text();
-        let not_json = |e: &serde_json::Error| {
-            let start = String::from_utf8_lossy(&text[..text.len().min(200)]).into_owned();
-            ApiError::decode(
-                &self.request,
-                ".",
-                format!(
-                    "the body is not JSON ({e}; content-type `{}`): {start}",
-                    self.content_type
-                ),
-            )
-        };
-        let mut de = serde_json::Deserializer::from_slice(text);
-        let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            if e.inner().is_syntax() || e.inner().is_eof() {
-                not_json(e.inner())
-            } else {
-                ApiError::decode(&self.request, e.path().to_string(), e.inner().to_string())
-            }
-        })?;
-        de.end().map_err(|e| not_json(&e))?;
-        Ok(value)
     }
 }
 

@@ -58,6 +58,21 @@ pub enum ApiError {
     /// Bad configuration or input (missing host, unknown profile, malformed config file, …).
     #[error("{0}")]
     Config(String),
+    /// The workspace stopped answering and stayed unreachable longer than the client waits
+    /// for it (`OutageOptions::wait`). Nothing is known to have failed: the work was not done.
+    #[error(
+        "{host} has been unreachable since {} UTC (waited {}s for it)",
+        crate::gate::clock_utc(*.since),
+        .waited.as_secs()
+    )]
+    Unreachable {
+        /// The workspace URL.
+        host: String,
+        /// When the first request failed.
+        since: std::time::SystemTime,
+        /// How long requests waited before giving up.
+        waited: Duration,
+    },
     /// Retries were attempted until the overall budget ran out.
     #[error("{request}: giving up after {attempts} attempts over {:.1}s: {last}", .elapsed.as_secs_f64())]
     RetryBudgetExhausted {
@@ -194,6 +209,11 @@ impl ApiError {
     /// A write whose outcome is unknown: look the object up before retrying.
     pub fn is_outcome_unknown(&self) -> bool {
         matches!(self, ApiError::OutcomeUnknown { .. })
+    }
+
+    /// The workspace stayed unreachable past the client's wait ([`ApiError::Unreachable`]).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, ApiError::Unreachable { .. })
     }
 
     /// `Retry-After` sent with an [`ApiError::Api`].

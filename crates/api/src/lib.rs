@@ -1,7 +1,8 @@
 //! `brickport-api`: a typed client for the Databricks workspace REST API.
 //!
 //! The client is built in layers, one module each: [`config`] resolves a workspace (profiles,
-//! environment, precedence) → `auth` turns credentials into a bearer token → [`retry`]
+//! environment, precedence) → `auth` turns credentials into a bearer token → `gate` waits
+//! out a workspace that stopped answering (one per client, see [`Outage`]) → [`retry`]
 //! decides what may be retried → [`throttle`] paces requests per API [`Family`] (and keeps
 //! job creations within the hourly quota) → [`client`]
 //! is the one request path → [`paginate`] turns paged lists into streams → [`services`] are
@@ -34,11 +35,13 @@
 #![deny(missing_docs)]
 
 mod auth;
+mod body;
 pub mod client;
 pub mod config;
 mod error;
 mod error_body;
 mod family;
+mod gate;
 mod host;
 mod pacer;
 pub mod paginate;
@@ -57,6 +60,7 @@ pub use client::{ClientOptions, WorkspaceClient};
 pub use config::{Credentials, ResolveRequest, WorkspaceConfig, resolve_workspace};
 pub use error::{ApiError, ApiResultExt};
 pub use family::Family;
+pub use gate::{Outage, OutageOptions, clock_utc};
 pub use host::normalize_host;
 pub use paginate::ApiStream;
 pub use retry::RetryOptions;

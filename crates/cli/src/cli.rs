@@ -137,6 +137,10 @@ pub struct ReadArgs {
     /// the source workspace: no source credentials needed.
     #[arg(long, value_name = "DIR")]
     pub from: Option<PathBuf>,
+    /// The pre-check's warnings (node types, Spark versions, name collisions, limits) stop
+    /// the run like its errors.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// `brickport export`.
@@ -223,6 +227,15 @@ pub struct RunArgs {
     /// carried; a run without it carries them.
     #[arg(long, conflicts_with = "recheck")]
     pub resume: bool,
+    /// The pre-check's warnings (node types, Spark versions, name collisions, limits) stop
+    /// the run before anything is written (exit 2), like its errors.
+    #[arg(long)]
+    pub strict: bool,
+    /// How long a workspace that stopped answering is waited for (its requests pause, nothing
+    /// fails) before the run stops for a re-run: `90s`, `15m`, `1h` (default 15m, or the config
+    /// file's `outage_wait`).
+    #[arg(long, value_name = "WAIT")]
+    pub outage_wait: Option<crate::config::OutageWait>,
 }
 
 /// `brickport cutover`.

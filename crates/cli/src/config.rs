@@ -18,6 +18,8 @@ use crate::cli::ConflictArg;
 
 pub(crate) mod translate;
 pub use translate::TranslateBlock;
+mod wait;
+pub use wait::OutageWait;
 
 /// The whole file. Every key is optional; flags override it.
 #[derive(Debug, Default, Deserialize)]
@@ -46,6 +48,8 @@ pub struct FileConfig {
     pub concurrency: Option<Concurrency>,
     /// Stop at the first failed object.
     pub fail_fast: Option<bool>,
+    /// How long a workspace may stay unreachable before a run stops (default 15m).
+    pub outage_wait: Option<OutageWait>,
     /// Request budgets per API family (`[throttle.scim]`, `[throttle.jobs]`, …).
     #[serde(default)]
     pub throttle: BTreeMap<FamilyKey, ThrottleBlock>,

@@ -50,10 +50,14 @@ pub fn client_options(settings: &Settings) -> ClientOptions {
     if let Some(quota) = settings.job_creation_quota() {
         throttle.job_creations = Some(quota);
     }
-    ClientOptions {
+    let mut options = ClientOptions {
         throttle,
         ..ClientOptions::default()
+    };
+    if let Some(wait) = settings.file.outage_wait {
+        options.outage.wait = wait.0;
     }
+    options
 }
 
 /// Resolves both workspaces, refuses the same workspace twice, and builds their clients.

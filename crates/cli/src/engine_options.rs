@@ -26,6 +26,8 @@ pub fn build(
     migrate: Option<&RunArgs>,
 ) -> Result<EngineOptions> {
     let mut opts = EngineOptions::new(run_dir);
+    // `--strict` (migrate, plan): the pre-check's warnings stop the run too.
+    opts.strict = migrate.is_some_and(|m| m.strict);
     let known = brickport_engine::kind_names();
     let (only, origin) = if !select.only.is_empty() {
         (select.only.clone(), "--only".to_string())

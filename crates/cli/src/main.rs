@@ -1,7 +1,8 @@
 //! `brickport`: parse the command line, resolve it once into a configuration, run the command,
 //! print at most one error line, and exit with 0 (all done, all checks hold), 1 (finished, but
-//! some objects failed or some checks do not hold) or 2 (nothing done: bad usage,
-//! configuration, credentials or connectivity).
+//! some objects failed or some checks do not hold), 2 (nothing done: bad usage,
+//! configuration, credentials or connectivity), 75 (a run stopped because a workspace stayed
+//! unreachable past `outage_wait`: re-run it) or 130 (interrupted).
 
 // mimalloc: the run allocates and frees many small JSON values per request from several
 // threads; glibc's malloc/free were the top of brickport's CPU profile (brickport-bench).
@@ -24,6 +25,14 @@ mod settings;
 mod signals;
 
 use std::process::ExitCode;
+
+/// Whether `err` is a run stopped by a workspace that stayed unreachable.
+fn is_outage(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<brickport_engine::EngineError>()
+            .is_some_and(brickport_engine::EngineError::is_unreachable)
+    })
+}
 
 fn main() -> ExitCode {
     let cli = match parse::parse() {
@@ -59,6 +68,13 @@ fn main() -> ExitCode {
                 output::print_json_error(&err.to_string(), fix.as_deref());
             }
             ExitCode::from(130)
+        }
+        // A workspace stayed unreachable past `outage_wait`: a clean stop to re-run later,
+        // told apart from failures (1) and from "nothing done" (2). 75 is sysexits'
+        // EX_TEMPFAIL: "a temporary failure; the user is invited to retry".
+        Err(err) if is_outage(&err) => {
+            output::print_error(format, &err.to_string(), None);
+            ExitCode::from(75)
         }
         Err(err) => {
             // One line: the context chain, flattened. Messages never carry a token (the api's

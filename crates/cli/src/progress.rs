@@ -14,7 +14,7 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use brickport_engine::{KindSummary, ObjectReport, Outcome, Progress};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -303,6 +303,19 @@ fn noteworthy(r: &ObjectReport) -> Option<String> {
 }
 
 impl Progress for CliProgress {
+    fn workspace_unreachable(&self, side: &'static str, since: SystemTime, every: Duration) {
+        self.line(&format!(
+            "{side} unreachable since {} UTC, retrying every {} s (nothing fails meanwhile)",
+            brickport_api::clock_utc(since),
+            every.as_secs().max(1)
+        ));
+    }
+    fn workspace_answering(&self, side: &'static str, down: Duration) {
+        self.line(&format!(
+            "{side} answers again after {} s; resuming",
+            down.as_secs()
+        ));
+    }
     fn run_started(&self, kinds: &[&'static str]) {
         let mut st = self.lock();
         st.expected = kinds.len();

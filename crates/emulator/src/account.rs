@@ -1,9 +1,10 @@
 //! The account console's part, which no workspace API can play: assigning account groups.
 //!
 //! Account groups (`meta.resourceType: Group`) are managed in the Databricks account and
-//! assigned to workspaces there; a workspace's SCIM API cannot create them. A migration's
-//! target must already have the source's account groups (brickport's pre-check insists), so a
-//! rehearsal between two emulators needs someone to assign them, as an account admin would:
+//! assigned to workspaces there; a workspace's SCIM API cannot create them. A workspace admin
+//! can assign them through the permission-assignments API (`kinds::permission_assignments`,
+//! which brickport uses); a rehearsal that wants them in the target beforehand assigns them
+//! as an account admin would:
 //! in process with [`assign_account_groups`], or over HTTP with
 //! `POST /_emulator/account-groups` ([`assign_over_http`]) when the emulators are processes.
 

@@ -9,6 +9,7 @@ use axum::Router;
 use axum::extract::Path;
 use axum::routing::{get, post};
 
+use crate::kinds::permission_assignments as assignments;
 use crate::kinds::scim::handlers::Coll;
 use crate::kinds::{
     clusters, destinations, genie, init_scripts, instance_profiles, jobs, lakeview, permissions,
@@ -49,6 +50,8 @@ fn workspace_api() -> Router<AppState> {
         .route("/api/secrets/acls/get", get(secrets::acls::get_acl))
         .route("/api/secrets/acls/list", get(secrets::acls::list_acls))
         .route("/api/secrets/acls/delete", post(secrets::acls::delete_acl))
+        // Workspace permission assignments of the account's principals.
+        .merge(assignment_routes())
         // Permissions (the `preview` prefix is what older clients send).
         .merge(permissions_routes("/api/permissions"))
         .merge(permissions_routes("/api/preview/permissions"))
@@ -297,6 +300,19 @@ fn genie_routes() -> Router<AppState> {
             get(genie::get_one)
                 .patch(genie::update)
                 .delete(genie::trash),
+        )
+}
+
+/// Workspace permission assignments: list and assign by name; assign by id and remove.
+fn assignment_routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/preview/permissionassignments",
+            get(assignments::list).post(assignments::assign_by_name),
+        )
+        .route(
+            "/api/preview/permissionassignments/principals/{id}",
+            axum::routing::put(assignments::assign_by_id).delete(assignments::remove),
         )
 }
 

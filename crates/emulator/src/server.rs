@@ -35,8 +35,15 @@ use crate::{kinds, persist, routes, seed};
 /// The largest request body accepted (workspace import must see > 10 MB to refuse it properly).
 const BODY_LIMIT: usize = 64 * 1024 * 1024;
 
-/// A TCP listener whose connections can be cut by a fault.
-pub struct EmuListener(TcpListener);
+/// A TCP listener whose connections can be cut by a fault (or all at once, by
+/// [`RunningEmulator::pause`]: `conns` holds every live connection's kill switch).
+pub struct EmuListener {
+    listener: TcpListener,
+    conns: Conns,
+}
+
+/// The kill switches of the live connections.
+type Conns = Arc<std::sync::Mutex<Vec<std::sync::Weak<AtomicBool>>>>;
 
 /// A connection that a fault can cut: once killed, every read and write fails and the socket
 /// closes with a reset.
@@ -103,10 +110,13 @@ impl Listener for EmuListener {
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
         loop {
-            match self.0.accept().await {
+            match self.listener.accept().await {
                 Ok((s, addr)) => {
                     let _ = s.set_nodelay(true);
                     let kill = Arc::new(AtomicBool::new(false));
+                    let mut conns = self.conns.lock().unwrap_or_else(|p| p.into_inner());
+                    conns.retain(|c| c.strong_count() > 0);
+                    conns.push(Arc::downgrade(&kill));
                     return (KillableStream { inner: s, kill }, addr);
                 }
                 // Out of file descriptors and the like: wait and try again.
@@ -116,7 +126,7 @@ impl Listener for EmuListener {
     }
 
     fn local_addr(&self) -> io::Result<Self::Addr> {
-        self.0.local_addr()
+        self.listener.local_addr()
     }
 }
 
@@ -198,6 +208,7 @@ pub struct RunningEmulator {
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
     saver: Option<JoinHandle<()>>,
+    conns: Conns,
 }
 
 impl RunningEmulator {
@@ -254,6 +265,41 @@ impl RunningEmulator {
             .knobs
             .permissions_disabled
             .store(on, Ordering::Relaxed);
+    }
+
+    /// Stops answering, as a workspace going down does: the connections open now are cut (a
+    /// request in flight gets a reset, whether or not its change was applied) and new ones
+    /// are refused, until [`RunningEmulator::resume`]. The state is kept.
+    pub async fn pause(&mut self) {
+        let conns = std::mem::take(&mut *self.conns.lock().unwrap_or_else(|p| p.into_inner()));
+        for kill in conns.iter().filter_map(std::sync::Weak::upgrade) {
+            kill.store(true, Ordering::Relaxed);
+        }
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(mut server) = self.server.take()
+            && tokio::time::timeout(Duration::from_secs(5), &mut server)
+                .await
+                .is_err()
+        {
+            server.abort();
+            let _ = server.await;
+        }
+    }
+
+    /// Answers again on the same address, with the state it had (after
+    /// [`RunningEmulator::pause`]; nothing when it is serving).
+    pub async fn resume(&mut self) -> Result<(), EmulatorError> {
+        if self.server.is_some() {
+            return Ok(());
+        }
+        let (stop, server) = serve(self.addr, self.emu.clone(), self.conns.clone())
+            .await?
+            .1;
+        self.stop = Some(stop);
+        self.server = Some(server);
+        Ok(())
     }
 
     /// Stops serving, waits for the server, and saves the state file.
@@ -341,27 +387,8 @@ pub async fn start(opts: EmulatorOptions) -> Result<RunningEmulator, EmulatorErr
         .permissions_disabled
         .store(opts.permissions_disabled, Ordering::Relaxed);
 
-    let listener = TcpListener::bind(opts.addr)
-        .await
-        .map_err(|source| EmulatorError::Bind {
-            addr: opts.addr,
-            source,
-        })?;
-    let addr = listener
-        .local_addr()
-        .map_err(|source| EmulatorError::Bind {
-            addr: opts.addr,
-            source,
-        })?;
-    let (stop_tx, stop_rx) = oneshot::channel::<()>();
-    let service = app(emu.clone()).into_make_service_with_connect_info::<ConnHandle>();
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(EmuListener(listener), service)
-            .with_graceful_shutdown(async move {
-                let _ = stop_rx.await;
-            })
-            .await;
-    });
+    let conns = Conns::default();
+    let (addr, (stop_tx, server)) = serve(opts.addr, emu.clone(), conns.clone()).await?;
     let saver = opts.state_file.clone().map(|path| {
         let emu = emu.clone();
         let every = opts.save_interval.max(Duration::from_millis(50));
@@ -382,5 +409,31 @@ pub async fn start(opts: EmulatorOptions) -> Result<RunningEmulator, EmulatorErr
         stop: Some(stop_tx),
         server: Some(server),
         saver,
+        conns,
     })
+}
+
+/// The server task on `addr`, and how to stop it.
+type Serving = (oneshot::Sender<()>, JoinHandle<()>);
+
+/// Binds `addr` and serves `emu` there until the returned sender fires; returns the bound
+/// address (the port, when `addr` asked for any).
+async fn serve(
+    addr: SocketAddr,
+    emu: AppState,
+    conns: Conns,
+) -> Result<(SocketAddr, Serving), EmulatorError> {
+    let bind = |source| EmulatorError::Bind { addr, source };
+    let listener = TcpListener::bind(addr).await.map_err(bind)?;
+    let bound = listener.local_addr().map_err(bind)?;
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let service = app(emu).into_make_service_with_connect_info::<ConnHandle>();
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(EmuListener { listener, conns }, service)
+            .with_graceful_shutdown(async move {
+                let _ = stop_rx.await;
+            })
+            .await;
+    });
+    Ok((bound, (stop_tx, server)))
 }

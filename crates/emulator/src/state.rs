@@ -226,6 +226,9 @@ pub struct State {
     /// Genie spaces.
     #[serde(skip_serializing_if = "kinds::genie::GenieState::is_empty")]
     pub genie: kinds::genie::GenieState,
+    /// The account's principals unassigned from this workspace (permission assignments).
+    #[serde(skip_serializing_if = "kinds::permission_assignments::AccountState::is_empty")]
+    pub account: kinds::permission_assignments::AccountState,
 }
 
 impl State {

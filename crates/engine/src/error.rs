@@ -67,6 +67,25 @@ pub enum EngineError {
         /// Its size and the limit.
         message: String,
     },
+    /// A workspace stopped answering and stayed unreachable longer than `outage_wait`: the run
+    /// stopped there. Nothing was marked failed; what was not done is still to do.
+    #[error(
+        "the {side} workspace ({host}) has been unreachable since {} UTC; after waiting {} for \
+         it the run stopped — nothing was marked failed, what was not done is still pending: \
+         run `brickport migrate --resume` again when it answers",
+        brickport_api::clock_utc(*.since),
+        minutes_seconds(*.waited)
+    )]
+    Unreachable {
+        /// `source` or `target`.
+        side: &'static str,
+        /// Its URL.
+        host: String,
+        /// When it stopped answering.
+        since: std::time::SystemTime,
+        /// How long the run waited for it.
+        waited: std::time::Duration,
+    },
     /// `fail_fast` was set and an object failed.
     #[error("aborted after the first failure (fail_fast): {0}")]
     Aborted(String),
@@ -77,6 +96,16 @@ pub enum EngineError {
     /// brickport broke one of its own rules (a bug); the message says which.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// `15m`, `3s`, `1m30s`.
+fn minutes_seconds(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    match (s / 60, s % 60) {
+        (0, s) => format!("{s}s"),
+        (m, 0) => format!("{m}m"),
+        (m, s) => format!("{m}m{s}s"),
+    }
 }
 
 fn api_message(context: &str, source: &brickport_api::ApiError) -> String {
@@ -127,6 +156,16 @@ impl EngineError {
     pub fn is_not_found(&self) -> bool {
         match self {
             EngineError::Api { source, .. } => source.is_not_found(),
+            _ => false,
+        }
+    }
+
+    /// Whether a workspace stayed unreachable past the client's wait (the run stops; no object
+    /// failed for it).
+    pub fn is_unreachable(&self) -> bool {
+        match self {
+            EngineError::Api { source, .. } => source.is_unreachable(),
+            EngineError::Unreachable { .. } => true,
             _ => false,
         }
     }

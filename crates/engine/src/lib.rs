@@ -69,7 +69,7 @@ mod validate;
 mod verify;
 mod waits;
 
-pub use check::Check;
+pub use check::{Check, Severity};
 pub use cutover::{CutoverJob, CutoverOutcome, CutoverReport, cutover, cutover_with};
 pub use dashboard::Dashboard;
 pub use error::EngineError;

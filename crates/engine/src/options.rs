@@ -64,6 +64,8 @@ pub struct EngineOptions {
     pub exclude_paths: Vec<String>,
     /// What to do with a differing object the migration did not create.
     pub conflict_policy: ConflictPolicy,
+    /// The pre-check's warnings stop the run too (`--strict`), not only its errors.
+    pub strict: bool,
     /// The value put into every secret whose value is not supplied (secret values cannot be
     /// read from the source). Not a secret itself; it is reported as a manual action.
     pub secret_placeholder: String,
@@ -142,6 +144,7 @@ impl EngineOptions {
             include_paths: Vec::new(),
             exclude_paths: Vec::new(),
             conflict_policy: ConflictPolicy::default(),
+            strict: false,
             secret_placeholder: "MIGRATED_PLACEHOLDER".to_string(),
             secret_values: SecretValues::new(),
             destination_values: DestinationValues::new(),

@@ -154,13 +154,13 @@ fn dropped_refs(unresolved: &[Unresolved], planning: bool) -> Vec<DroppedRef> {
 
 /// Runs one pass of one object (`first`: `None` for the first pass, else the first pass's
 /// outcome) and turns the result into its report line, and whether it needs a second pass;
-/// records failures.
+/// records failures. An `Err`: a workspace stayed unreachable (see [`pass_with`]).
 pub(crate) async fn run_pass(
     rt: &Runtime,
     kind: &dyn Kind,
     obj: &SourceObject,
     first: Option<Outcome>,
-) -> (ObjectReport, bool) {
+) -> Result<(ObjectReport, bool), EngineError> {
     // Wait for what it references before taking a permit (see `waits`).
     wait_for(rt, crate::waits::prerequisites(kind, obj, first.is_some())).await;
     let permit = permit(rt, kind).await;
@@ -171,7 +171,7 @@ pub(crate) async fn run_pass(
 /// for, and again only once it has a permit, so the objects waiting (most of a big kind) are
 /// not in memory. `cycle` marks an object on a cycle of references to its own kind (jobs
 /// running each other): its first pass leaves those references out, the second completes
-/// it. An `Err`: the object could not be read back.
+/// it. An `Err`: the object could not be read back, or a workspace stayed unreachable.
 pub(crate) async fn run_listed_pass(
     rt: &Runtime,
     kind: &dyn Kind,
@@ -184,7 +184,7 @@ pub(crate) async fn run_listed_pass(
     wait_for(rt, waits).await;
     let permit = permit(rt, kind).await;
     let obj = objs.get(i)?;
-    Ok(pass_with(rt, kind, &obj, first, cycle, permit).await)
+    pass_with(rt, kind, &obj, first, cycle, permit).await
 }
 
 /// Waits until each of `waits` is settled (or the run is aborted).
@@ -208,7 +208,10 @@ async fn permit<'a>(rt: &'a Runtime, kind: &dyn Kind) -> Option<tokio::sync::Sem
     }
 }
 
-/// The pass itself, holding `permit`, once what the object references is settled.
+/// The pass itself, holding `permit`, once what the object references is settled. A
+/// workspace that stayed unreachable past the client's wait is not this object's failure:
+/// nothing is recorded for it (its row keeps what it had, an intent included, which the next
+/// run resolves like any write in flight) and the error stops the run.
 async fn pass_with(
     rt: &Runtime,
     kind: &dyn Kind,
@@ -216,7 +219,7 @@ async fn pass_with(
     first: Option<Outcome>,
     cycle: bool,
     permit: Option<tokio::sync::SemaphorePermit<'_>>,
-) -> (ObjectReport, bool) {
+) -> Result<(ObjectReport, bool), EngineError> {
     let started = Instant::now();
     let w = Writes::new(rt, kind, obj);
     let result = if rt.aborted.load(Ordering::SeqCst) {
@@ -230,7 +233,10 @@ async fn pass_with(
             Some(first) => Box::pin(second::second_pass(&w, first)).await,
         }
     };
-    let mut done = result.unwrap_or_else(|e| w.failed(e));
+    let mut done = match result {
+        Err(e) if e.is_unreachable() => return Err(e),
+        other => other.unwrap_or_else(|e| w.failed(e)),
+    };
     if first.is_none() {
         // Its ledger row is written: whoever references it may go on.
         // No object references an ACL (`waits`' test holds every kind to it): the grants
@@ -267,7 +273,7 @@ async fn pass_with(
         manual: manual.into_iter().map(|a| a.text).collect(),
         millis: started.elapsed().as_millis() as u64,
     };
-    (report, done.needs_second_pass)
+    Ok((report, done.needs_second_pass))
 }
 
 /// The manual actions an object's pass leaves. They hold for objects that exist in the

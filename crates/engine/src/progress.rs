@@ -4,6 +4,8 @@
 //! `migrate` and `plan` call every method; `verify` calls `run_started`, `kind_started`,
 //! `object_listed`, `kind_listed`, then `object_verified` per object and `kind_verified`.
 
+use std::time::{Duration, SystemTime};
+
 use crate::report::{KindSummary, ObjectReport};
 
 /// Callbacks during `migrate`. Called from several tasks at once, hence `Sync`; keep them quick.
@@ -30,6 +32,15 @@ pub trait Progress: Send + Sync {
     fn object_finished(&self, report: &ObjectReport);
     /// A kind is done.
     fn kind_finished(&self, summary: &KindSummary);
+    /// The `side` workspace (`source` or `target`) stopped answering at `since`: its
+    /// requests wait, a probe goes out every `every` at most (nothing fails for it).
+    fn workspace_unreachable(&self, side: &'static str, since: SystemTime, every: Duration) {
+        let _ = (side, since, every);
+    }
+    /// The `side` workspace answers again, after `down` without answering.
+    fn workspace_answering(&self, side: &'static str, down: Duration) {
+        let _ = (side, down);
+    }
     /// `verify`: one object of `kind` compared (or skipped); `equal` when nothing differs.
     fn object_verified(&self, kind: &'static str, equal: bool) {
         let _ = (kind, equal);

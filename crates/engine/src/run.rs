@@ -32,6 +32,7 @@ use crate::{EngineError, EngineOptions};
 /// (`dry_run` is true; nothing was written).
 pub type Plan = RunReport;
 
+mod outage;
 mod schedule;
 mod streamed;
 
@@ -80,7 +81,9 @@ async fn execute(
         unselected(),
     );
     progress.run_started(&selected.iter().map(|k| k.name()).collect::<Vec<_>>());
-    let ran = schedule::run_kinds(&runtime, &selected, source.host(), progress, &spill).await?;
+    let run = schedule::run_kinds(&runtime, &selected, source.host(), progress, &spill);
+    // An outage is waited out inside the clients; past `outage_wait` the run stops here.
+    let ran = outage::watched(sides, progress, run).await?;
     let aborted = runtime
         .abort_reason
         .lock()

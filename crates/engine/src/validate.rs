@@ -1,14 +1,16 @@
-//! `validate`: the pre-check before a migration (the seed's Pass/Fail gate). Connects to both
-//! workspaces, says who the caller is on each and whether it is a workspace admin (required),
-//! refuses a source and target that are the same workspace, then runs every selected kind's
-//! own pre-checks ([`crate::kinds::Kind::prechecks`]). Returns a report; never prints.
+//! `validate`: the pre-check before a migration. Connects to both workspaces, says who the
+//! caller is on each and whether it is a workspace admin (required), refuses a source and
+//! target that are the same workspace, then runs every selected kind's own pre-checks
+//! ([`crate::kinds::Kind::prechecks`]). Each finding has a severity ([`Severity`]): only errors
+//! stop the run (warnings too under `--strict`); a check that could not run is *unknown*.
+//! Each finding is listed once. Returns a report; never prints.
 
 use std::sync::Arc;
 
 use brickport_api::{WorkspaceClient, normalize_host};
 use serde::Serialize;
 
-use crate::check::Check;
+use crate::check::{Check, Severity};
 use crate::idmap::IdMap;
 use crate::kinds::{self, Ctx};
 use crate::ledger::{Access, Ledger};
@@ -30,14 +32,23 @@ pub struct ValidationReport {
 }
 
 impl ValidationReport {
-    /// Whether every check holds.
+    /// Whether the run may start: no error (under `--strict`, the warnings are errors
+    /// already).
     pub fn ok(&self) -> bool {
         self.checks.iter().all(|c| c.ok)
     }
 
-    /// The checks that do not hold.
+    /// The errors: what stops the run.
     pub fn failures(&self) -> Vec<&Check> {
         self.checks.iter().filter(|c| !c.ok).collect()
+    }
+
+    /// The findings of one severity.
+    pub fn of(&self, severity: Severity) -> Vec<&Check> {
+        self.checks
+            .iter()
+            .filter(|c| c.severity == severity)
+            .collect()
     }
 }
 
@@ -111,6 +122,78 @@ async fn whoami(
     Some((who, admins_id))
 }
 
+/// Every selected kind's own pre-checks ([`kinds::Kind::prechecks`]), run at once.
+async fn kind_checks(
+    source: &WorkspaceClient,
+    target: &WorkspaceClient,
+    opts: &EngineOptions,
+    selected: &[Arc<dyn kinds::Kind>],
+) -> Result<Vec<Check>, EngineError> {
+    let ledger = if Ledger::file(&opts.run_dir).is_file() {
+        match Ledger::open(&opts.run_dir, Access::ReadOnly) {
+            Ok(l) => l,
+            // A ledger that cannot be read: the run cannot resume from it, nor start over it.
+            Err(e) => {
+                return Ok(vec![Check::fail(
+                    "ledger",
+                    "both",
+                    format!("cannot read the run directory's ledger: {e}"),
+                    "restore the run directory, or name another one with --run-dir",
+                )]);
+            }
+        }
+    } else {
+        Ledger::open_memory()?
+    };
+    let ctx = Ctx {
+        source: source.clone(),
+        target: target.clone(),
+        opts: Arc::new(opts.clone()),
+        ids: IdMap::new(Arc::new(ledger)),
+        run_dir: opts.run_dir.clone(),
+        cache: Default::default(),
+    };
+    let per_kind = futures::future::join_all(selected.iter().map(|k| {
+        let ctx = &ctx;
+        async move {
+            // A kind returns its client errors as they are: say which pre-check read what.
+            let name = format!("{} pre-check", k.name());
+            match k.prechecks(ctx).await {
+                Ok(c) => c,
+                // An endpoint that is not there (or not for this caller): the check could
+                // not run, which says nothing against the run.
+                Err(EngineError::Api { source, .. }) if crate::check::could_not_run(&source) => {
+                    vec![Check::unknown(
+                        &name,
+                        "both",
+                        format!("pre-checking {}: {source} — not checked", k.name()),
+                        "nothing to do before the run; its objects show their outcome in the report",
+                    )]
+                }
+                Err(e) => vec![Check::fail(
+                    &name,
+                    "both",
+                    e.context(|| format!("pre-checking {}", k.name())).to_string(),
+                    "check connectivity and rights, then run validate again",
+                )],
+            }
+        }
+    }))
+    .await;
+    Ok(per_kind.into_iter().flatten().collect())
+}
+
+/// Each finding once (two kinds may find the same thing: the node types of clusters and of
+/// pools), in the order found; under `strict`, warnings made errors.
+fn settle(checks: Vec<Check>, strict: bool) -> Vec<Check> {
+    let mut seen = std::collections::HashSet::new();
+    checks
+        .into_iter()
+        .filter(|c| seen.insert((c.name.clone(), c.workspace.clone(), c.detail.clone())))
+        .map(|c| if strict { c.strict() } else { c })
+        .collect()
+}
+
 /// Runs the pre-checks. Only fails as a whole when the options are invalid; everything about
 /// the workspaces is a [`Check`].
 pub async fn validate(
@@ -164,38 +247,9 @@ pub async fn validate(
     let target_principal = target_me.map(|(w, _)| w);
 
     if source_principal.is_some() && target_principal.is_some() && !same {
-        let ledger = if Ledger::file(&opts.run_dir).is_file() {
-            Ledger::open(&opts.run_dir, Access::ReadOnly)?
-        } else {
-            Ledger::open_memory()?
-        };
-        let ctx = Ctx {
-            source: source.clone(),
-            target: target.clone(),
-            opts: Arc::new(opts.clone()),
-            ids: IdMap::new(Arc::new(ledger)),
-            run_dir: opts.run_dir.clone(),
-            cache: Default::default(),
-        };
-        let per_kind = futures::future::join_all(selected.iter().map(|k| {
-            let ctx = &ctx;
-            async move {
-                // A kind returns its client errors as they are: say which pre-check read what.
-                let checked = k.prechecks(ctx).await;
-                match checked.map_err(|e| e.context(|| format!("pre-checking {}", k.name()))) {
-                    Ok(c) => c,
-                    Err(e) => vec![Check::fail(
-                        &format!("{} pre-check", k.name()),
-                        "both",
-                        e.to_string(),
-                        "check connectivity and rights, then run validate again",
-                    )],
-                }
-            }
-        }))
-        .await;
-        checks.extend(per_kind.into_iter().flatten());
+        checks.extend(kind_checks(source, target, opts, &selected).await?);
     }
+    let checks = settle(checks, opts.strict);
     Ok(ValidationReport {
         source: source.host().to_string(),
         target: target.host().to_string(),
@@ -203,4 +257,23 @@ pub async fn validate(
         target_principal,
         checks,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_finding_is_listed_once_and_strict_makes_warnings_errors() {
+        let warn = || Check::warn("cluster node types", "target", "lacks x", "map it");
+        let checks = vec![warn(), Check::pass("connect", "source", "ok"), warn()];
+        let settled = settle(checks.clone(), false);
+        assert_eq!(settled.len(), 2, "{settled:#?}");
+        assert!(settled.iter().all(|c| c.ok));
+        let strict = settle(checks, true);
+        assert_eq!(strict.len(), 2);
+        assert_eq!(strict[0].severity, Severity::Error);
+        assert!(!strict[0].ok && strict[0].blocks(false));
+        assert_eq!(strict[1].severity, Severity::Pass);
+    }
 }

@@ -55,6 +55,8 @@ pub struct Walk {
     pub dashboards: Vec<Value>,
     /// Every Genie space as `GET ?include_serialized_space=true` answers it.
     pub genie_spaces: Vec<Value>,
+    /// Instance profiles as listed (none where the API does not exist: Azure, GCP).
+    pub instance_profiles: Vec<Value>,
 }
 
 impl Walk {
@@ -82,6 +84,9 @@ impl Walk {
             service_principals: ws.scim("ServicePrincipals").await?,
             policies: listed(ws, "/api/2.0/policies/clusters/list", "policies").await?,
             pools: listed(ws, "/api/2.0/instance-pools/list", "instance_pools").await?,
+            instance_profiles: listed(ws, "/api/2.0/instance-profiles/list", "instance_profiles")
+                .await
+                .unwrap_or_default(),
             warehouses: ws
                 .paged("/api/2.0/sql/warehouses", &[], "warehouses", "page_token")
                 .await?,
@@ -140,12 +145,25 @@ impl Walk {
             "groups",
             groups.filter(|n| n != "admins" && n != "users").collect(),
         );
+        // An account group in a workspace is its assignment there.
+        let account = self
+            .groups
+            .iter()
+            .filter(|g| g["meta"]["resourceType"] == "Group");
+        out.insert(
+            "account_group_assignments",
+            account.map(|g| str_of(g, "displayName")).collect(),
+        );
         let policies = self.policies.iter().filter(|p| p["is_default"] != true);
         out.insert(
             "cluster_policies",
             policies.map(|p| str_of(p, "name")).collect(),
         );
         out.insert("instance_pools", names(&self.pools, "instance_pool_name"));
+        out.insert(
+            "instance_profiles",
+            names(&self.instance_profiles, "instance_profile_arn"),
+        );
         out.insert("sql_warehouses", names(&self.warehouses, "name"));
         out.insert("secret_scopes", self.scopes.keys().cloned().collect());
         let secrets = self

@@ -99,6 +99,14 @@ impl Clusters {
         list_of(&self.client, &path, answer, "versions")
     }
 
+    /// The availability zones clusters may name (`zones`; empty where a cloud has none to
+    /// choose).
+    pub async fn list_zones(&self) -> Result<Vec<String>, ApiError> {
+        let path = format!("{BASE}/list-zones");
+        let answer = self.client.get_t(&path, &[]).await?;
+        list_of(&self.client, &path, answer, "zones")
+    }
+
     /// Available node types.
     pub async fn list_node_types(&self) -> Result<Vec<NodeType>, ApiError> {
         let path = format!("{BASE}/list-node-types");

@@ -15,10 +15,12 @@ pub mod clusters;
 pub mod genie;
 pub mod git_credentials;
 pub mod init_scripts;
+pub mod instance_profiles;
 pub mod jobs;
 pub mod lakeview;
 pub mod libraries;
 pub mod notification_destinations;
+pub mod permission_assignments;
 pub mod permissions;
 pub mod pipelines;
 pub mod policies;
@@ -34,10 +36,12 @@ pub use clusters::Clusters;
 pub use genie::Genie;
 pub use git_credentials::GitCredentials;
 pub use init_scripts::InitScripts;
+pub use instance_profiles::InstanceProfiles;
 pub use jobs::Jobs;
 pub use lakeview::Lakeview;
 pub use libraries::Libraries;
 pub use notification_destinations::NotificationDestinations;
+pub use permission_assignments::PermissionAssignmentsApi;
 pub use permissions::Permissions;
 pub use pipelines::Pipelines;
 pub use policies::Policies;
@@ -57,6 +61,12 @@ impl WorkspaceClient {
     /// Cluster policies and policy families.
     pub fn policies(&self) -> Policies {
         Policies {
+            client: self.clone(),
+        }
+    }
+    /// Instance profiles (AWS only).
+    pub fn instance_profiles(&self) -> InstanceProfiles {
+        InstanceProfiles {
             client: self.clone(),
         }
     }
@@ -81,6 +91,12 @@ impl WorkspaceClient {
     /// Workspace objects (notebooks, files, folders).
     pub fn workspace(&self) -> Workspace {
         Workspace {
+            client: self.clone(),
+        }
+    }
+    /// Workspace permission assignments of the account's principals.
+    pub fn permission_assignments(&self) -> PermissionAssignmentsApi {
+        PermissionAssignmentsApi {
             client: self.clone(),
         }
     }

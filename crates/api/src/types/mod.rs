@@ -37,9 +37,11 @@ macro_rules! record {
 pub mod clusters;
 pub mod genie;
 pub mod init_scripts;
+pub mod instance_profiles;
 pub mod jobs;
 pub mod lakeview;
 pub mod notification_destinations;
+pub mod permission_assignments;
 pub mod permissions;
 pub mod pipelines;
 pub mod policies;

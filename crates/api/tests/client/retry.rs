@@ -229,3 +229,104 @@ async fn write_that_cannot_connect_is_a_transport_error_not_outcome_unknown() {
     // Every attempt failed to connect, and each was counted as a request.
     assert_eq!(c.stats().family(Family::Jobs).requests, 3);
 }
+
+/// Answers 200 `{"n": n}` to request `n`, except `failing` (500).
+fn failing_at(failing: std::ops::Range<usize>) -> (Router, Arc<Counts>) {
+    let counts = Arc::new(Counts::default());
+    let handler = move |State(c): State<Arc<Counts>>| async move {
+        let n = c.hits.fetch_add(1, Ordering::SeqCst);
+        if failing.contains(&n) {
+            let body = json!({"error_code": "INTERNAL_ERROR", "message": "boom"});
+            (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response()
+        } else {
+            axum::Json(json!({"n": n})).into_response()
+        }
+    };
+    let router = Router::new().fallback(handler).with_state(counts.clone());
+    (router, counts)
+}
+
+#[tokio::test]
+async fn one_500_fails_its_request_alone_and_the_gate_stays_open() {
+    let (router, counts) = failing_at(1..2);
+    let c = client(&serve(router).await);
+    c.get_json("/api/2.2/jobs/get", &[]).await.unwrap();
+    let err = c.get_json("/api/2.2/jobs/get", &[]).await.unwrap_err();
+    assert_eq!(err.status(), Some(500), "{err:?}");
+    assert_eq!(*c.outages().borrow(), brickport_api::Outage::Answering);
+    let v = c.get_json("/api/2.2/jobs/get", &[]).await.unwrap();
+    assert_eq!(v, json!({"n": 2}), "no probe, no wait");
+    assert_eq!(counts.hits.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn a_burst_of_500s_across_requests_closes_the_gate_until_a_probe_answers() {
+    // Requests 1 to 8 fail: the first four calls fail on their own (their 500s could be
+    // theirs alone); the fifth closes the gate, waits, and gets through once it opens.
+    let (router, _) = failing_at(1..9);
+    let c = client(&serve(router).await);
+    c.get_json("/api/2.2/jobs/get", &[]).await.unwrap();
+    for _ in 0..4 {
+        let err = c.get_json("/api/2.2/jobs/get", &[]).await.unwrap_err();
+        assert_eq!(err.status(), Some(500), "{err:?}");
+    }
+    let mut outages = c.outages();
+    let v = c.get_json("/api/2.2/jobs/get", &[]).await.unwrap();
+    assert!(v["n"].as_u64().unwrap() >= 9, "{v}");
+    // It was shown (the probes failed for a while), and it is over.
+    assert!(outages.has_changed().unwrap());
+    assert_eq!(
+        *outages.borrow_and_update(),
+        brickport_api::Outage::Answering
+    );
+}
+
+#[tokio::test]
+async fn a_write_lost_in_an_outage_is_still_outcome_unknown_and_never_replayed() {
+    // Request 0 answers; the write (1) gets no answer; then everything answers.
+    let (base, seen) = raw_server(|n| {
+        if n == 1 {
+            RawAction::HangUp
+        } else {
+            RawAction::Ok
+        }
+    })
+    .await;
+    let c = client(&base);
+    c.get_json("/api/2.2/jobs/get", &[]).await.unwrap();
+    let err = c
+        .post_json("/api/2.2/jobs/create", &json!({"name": "x"}))
+        .await
+        .unwrap_err();
+    assert!(err.is_outcome_unknown(), "{err:?}");
+    // The look-up that follows goes through once the gate's probe is answered.
+    c.get_json("/api/2.2/jobs/get", &[]).await.unwrap();
+    let seen = seen.lock().unwrap().clone();
+    let posts = seen.iter().filter(|r| r.starts_with("POST")).count();
+    assert_eq!(posts, 1, "the write was replayed: {seen:?}");
+}
+
+#[tokio::test]
+async fn a_read_that_always_loses_its_answer_while_probes_pass_ends_within_its_budget() {
+    // Request 0 answers; then every read loses its answer while every probe between is
+    // answered: the gate opens each time, and the call must not go round for ever.
+    let (base, _) = raw_server(|n| {
+        if n % 2 == 1 {
+            RawAction::HangUp
+        } else {
+            RawAction::Ok
+        }
+    })
+    .await;
+    let c = client(&base);
+    c.get_json("/api/2.2/jobs/get", &[]).await.unwrap();
+    let call = c.get_json("/api/2.2/jobs/get", &[]);
+    let err = tokio::time::timeout(Duration::from_secs(30), call)
+        .await
+        .expect("the call went round for ever")
+        .unwrap_err();
+    assert!(
+        matches!(err, ApiError::RetryBudgetExhausted { .. }),
+        "{err:?}"
+    );
+}

@@ -1,8 +1,9 @@
 //! `brickport migrate`: the engine's `migrate` over both workspaces (and `import`'s, over the
 //! target and a bundle: [`run_on`]).
 //!
-//! It runs the pre-check first and does nothing when it fails (the seed's Pass/Fail gate;
-//! `plan` runs the same gate, [`precheck_gate`]). With `--plan FILE` it carries out a plan
+//! It runs the pre-check first and does nothing when it finds an error (or, with `--strict`,
+//! a warning); warnings and checks that could not run are said, and the run goes on (`plan`
+//! runs the same gate, [`precheck_gate`]). With `--plan FILE` it carries out a plan
 //! saved by `plan --out`, refused before anything is written when it no longer holds.
 //! Ctrl-C or SIGTERM drops the run's future, which stops it at once ([`crate::signals`]); the
 //! ledger's intents make the next `migrate` resume with no duplicate.
@@ -44,6 +45,10 @@ pub async fn run_on(
     };
     precheck_gate(connected, &opts, &progress, "migrated").await?;
 
+    if let Some(wait) = args.run.outage_wait {
+        pair.source.set_outage_wait(wait.0);
+        pair.target.set_outage_wait(wait.0);
+    }
     let report = match &saved {
         Some(plan) => {
             progress.line("checking that the saved plan still holds (the source planned again)");
@@ -99,8 +104,26 @@ pub async fn precheck_gate(
     if let Some(label) = connected.bundle_label() {
         progress.line(&label);
     }
+    // Warnings and checks that could not run do not stop it: said once, before it starts.
+    let noted: Vec<String> = checks
+        .checks
+        .iter()
+        .filter(|c| c.severity != brickport_engine::Severity::Pass)
+        .map(|c| {
+            let (what, side) = (c.severity.label(), &c.workspace);
+            format!("pre-check {what}: {side} {}: {}", c.name, c.detail)
+        })
+        .collect();
+    for line in &noted {
+        progress.line(line);
+    }
+    let findings = if noted.is_empty() {
+        ""
+    } else {
+        " with the findings above"
+    };
     progress.line(&format!(
-        "pre-check passed; run directory {}",
+        "pre-check passed{findings}; run directory {}",
         opts.run_dir.display()
     ));
     Ok(())

@@ -31,6 +31,10 @@ pub async fn run(settings: &Settings, args: &PlanArgs) -> Result<Outcome> {
     let opts = engine_options::build(settings, run_dir.clone(), &args.run.select, Some(&args.run))?;
     let progress = CliProgress::of(Task::Plan, settings.verbosity);
     migrate::precheck_gate(&connected, &opts, &progress, "planned").await?;
+    if let Some(wait) = args.run.outage_wait {
+        pair.source.set_outage_wait(wait.0);
+        pair.target.set_outage_wait(wait.0);
+    }
     let planned =
         brickport_engine::plan_with_progress(&pair.source, &pair.target, &opts, &progress);
     let report = connected.guard(planned).await??;

@@ -32,7 +32,7 @@ fn typos_get_the_name_meant_and_values_their_list_of_choices() {
     sb.run(&["plan", "--only", "users,notebok"]).fails_with(&[
         "'notebok'",
         "similar value exists: 'notebooks'",
-        "possible values: users, service_principals, groups",
+        "possible values: users, service_principals, account_group_assignments, groups",
         "job_permissions",
     ]);
 }

@@ -128,7 +128,7 @@ const TYPICAL: [(&str, usize); 21] = [
 ];
 
 /// The target holds every migratable source object exactly once.
-fn assert_target_complete(sb: &Sandbox, src: &str, dst: &str, kinds: &[&str]) {
+pub(crate) fn assert_target_complete(sb: &Sandbox, src: &str, dst: &str, kinds: &[&str]) {
     let (ours, theirs) = sb
         .rt
         .block_on(async { (walk(src, SOURCE_TOKEN).await, walk(dst, TARGET_TOKEN).await) });
@@ -178,7 +178,7 @@ fn assert_target_complete(sb: &Sandbox, src: &str, dst: &str, kinds: &[&str]) {
 }
 
 /// A last run writes nothing, and `status` says everything is done (`runs` started in all).
-fn assert_nothing_left(sb: &Sandbox, args: &[&str], runs: i64) {
+pub(crate) fn assert_nothing_left(sb: &Sandbox, args: &[&str], runs: i64) {
     let before = sb.emulators[1].stats();
     let out = sb.run(args);
     assert_eq!(out.code, 0, "{out:?}");
@@ -202,7 +202,7 @@ fn assert_nothing_left(sb: &Sandbox, args: &[&str], runs: i64) {
 }
 
 /// Phases 2 and 3's kinds (as the walk names them).
-const PHASES23: [&str; 11] = [
+pub(crate) const PHASES23: [&str; 11] = [
     "notebooks",
     "files",
     "repos",
@@ -217,7 +217,7 @@ const PHASES23: [&str; 11] = [
 ];
 
 /// Phase 1's kinds (as the walk names them).
-const PHASE1: [&str; 10] = [
+pub(crate) const PHASE1: [&str; 10] = [
     "users",
     "groups",
     "service_principals",

@@ -21,26 +21,8 @@ const WIDTH: usize = 100;
 /// The typical pair, with the source's instance profiles registered in the target first (as
 /// an admin does before a migration: clusters naming one are refused otherwise).
 fn typical() -> Sandbox {
-    let (sb, src, dst) = typical_pair("1ms");
-    register_profiles(&sb, &src, &dst);
-    sb
-}
-
-fn register_profiles(sb: &Sandbox, src: &str, dst: &str) {
-    let (s, t) = (api(src, SOURCE_TOKEN), api(dst, TARGET_TOKEN));
-    sb.rt.block_on(async {
-        let list = s
-            .get_json("/api/2.0/instance-profiles/list", &[])
-            .await
-            .unwrap();
-        for p in list["instance_profiles"].as_array().into_iter().flatten() {
-            let arn = &p["instance_profile_arn"];
-            let body = serde_json::json!({"instance_profile_arn": arn, "skip_validation": true});
-            t.post_json("/api/2.0/instance-profiles/add", &body)
-                .await
-                .unwrap();
-        }
-    });
+    // The source's instance profiles are the `instance_profiles` kind's: registered by the run.
+    typical_pair("1ms").0
 }
 
 fn status_json(sb: &Sandbox) -> Value {
@@ -254,7 +236,6 @@ fn a_listing_stopped_by_kill_shows_as_not_finished() {
         sb.emulators[1].emulator(),
     );
     let src = sb.emulators[0].url().to_string();
-    register_profiles(&sb, &src, &dst);
     sb.databrickscfg(&format!(
         "[src]\nhost = {src}\ntoken = {SOURCE_TOKEN}\n\n[dst]\nhost = {dst}\ntoken = {TARGET_TOKEN}\n"
     ));

@@ -76,7 +76,7 @@ fn validate_passes_with_admins_and_fails_with_a_plain_user() {
     ]);
     assert_eq!(out.code, 1, "{out:?}");
     assert!(
-        out.stdout.contains("FAIL") && out.stdout.contains("admin"),
+        out.stdout.contains("ERROR") && out.stdout.contains("admin"),
         "{out:?}"
     );
 }

@@ -7,6 +7,7 @@ pub mod init_scripts;
 pub mod instance_profiles;
 pub mod jobs;
 pub mod lakeview;
+pub mod permission_assignments;
 pub mod permissions;
 pub mod pipelines;
 pub mod policies;

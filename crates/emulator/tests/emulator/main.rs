@@ -9,6 +9,8 @@ mod core_behaviour;
 mod destinations;
 mod fault_rules;
 mod lakeview;
+mod pause;
+mod permission_assignments;
 mod permissions;
 mod pipelines;
 mod scim;

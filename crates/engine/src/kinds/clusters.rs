@@ -39,7 +39,7 @@ use crate::{Check, EngineError};
 mod checks;
 mod spec;
 pub(crate) use checks::catalogue_check;
-pub(crate) use spec::{READS_SCOPES, scopes_in, writable_spec};
+pub(crate) use spec::{INSTANCE_PROFILE, READS_SCOPES, scopes_in, writable_spec};
 use spec::{compared_state, libraries, spec_of};
 
 /// The kind's name.

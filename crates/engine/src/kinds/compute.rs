@@ -51,6 +51,8 @@ pub(crate) struct Out {
     pub translated: Vec<Translation>,
     pub problems: Vec<String>,
     pub manual: Vec<Action>,
+    /// The instance profiles named (source ARN, where): needs of the object.
+    pub profiles: Vec<(String, String)>,
 }
 
 /// The run's catalogue, read on first use.
@@ -84,6 +86,9 @@ pub(crate) async fn translate(ctx: &Ctx, obj: &mut SourceObject, shape: Shape, w
             Shape::Pipeline => s.pipeline(m, &mut out),
             Shape::Policy => policy::definitions(&s, m, &mut out),
         }
+    }
+    for (arn, at) in std::mem::take(&mut out.profiles) {
+        obj.facts.need(super::instance_profiles::NAME, [arn], &at);
     }
     if out.translated.is_empty() && out.problems.is_empty() && out.manual.is_empty() {
         return;
@@ -144,6 +149,9 @@ impl Specs<'_> {
                 whose: self.whose,
             };
             across.attributes(m, out);
+            if let Some(zones) = &self.t.cat.target_zones {
+                cloud::zone(m, to, zones, at, out);
+            }
         }
     }
 

@@ -2,7 +2,8 @@
 //! principals, nested groups). Members are a deferred reference: every group is created first,
 //! then memberships are set, so any nesting order works. `admins` is merged (its source members
 //! are added, none removed); `users` is never touched (it holds every user implicitly); account
-//! groups (`meta.resourceType: Group`) are managed by the account and only mapped.
+//! groups (`meta.resourceType: Group`) are managed by the account and only mapped, once
+//! `account_group_assignments` has assigned them to the target.
 
 use brickport_api::ApiResultExt;
 use std::collections::BTreeSet;
@@ -18,9 +19,9 @@ use super::{
     Created, Ctx, Kind, KindFuture, Mode, ObjectStream, RefBy, Reference, SourceObject,
     TargetObject, to_json,
 };
-use super::{Deleted, InTarget};
+use super::{Deleted, InTarget, Needed};
+use crate::EngineError;
 use crate::ledger::SkipReason;
-use crate::{Check, EngineError};
 
 /// The kind's name.
 pub const NAME: &str = "groups";
@@ -54,26 +55,34 @@ fn target(g: Group) -> Option<TargetObject> {
     })
 }
 
-async fn find_by_name(ctx: &Ctx, name: &str) -> Result<Option<Group>, crate::EngineError> {
+async fn find_by_name(
+    ctx: &Ctx,
+    name: &str,
+    fresh: bool,
+) -> Result<Option<Group>, crate::EngineError> {
     let groups = ctx.target.scim().groups();
     // The first lookup of a run comes from one listing of the target's groups (SCIM reads
-    // are the slowest family); later ones ask the API.
-    let listed = ctx
-        .cache
-        .first_lookup(NAME, name, || async {
-            let all: Vec<Group> = groups
-                .list(&ScimQuery {
-                    attributes: Some("id,displayName".into()),
-                    ..ScimQuery::default()
-                })
-                .try_collect()
-                .await?;
-            Ok(all
-                .into_iter()
-                .filter_map(|g| Some((g.display_name?, g.id?)))
-                .collect())
-        })
-        .await?;
+    // are the slowest family); later ones ask the API. An account group asks at once: this
+    // run may have assigned it after that listing.
+    let listed = if fresh {
+        Lookup::Ask
+    } else {
+        ctx.cache
+            .first_lookup(NAME, name, || async {
+                let all: Vec<Group> = groups
+                    .list(&ScimQuery {
+                        attributes: Some("id,displayName".into()),
+                        ..ScimQuery::default()
+                    })
+                    .try_collect()
+                    .await?;
+                Ok(all
+                    .into_iter()
+                    .filter_map(|g| Some((g.display_name?, g.id?)))
+                    .collect())
+            })
+            .await?
+    };
     let id = match listed {
         Lookup::Id(id) => Some(id),
         Lookup::Absent => None,
@@ -90,6 +99,13 @@ async fn find_by_name(ctx: &Ctx, name: &str) -> Result<Option<Group>, crate::Eng
     }
 }
 
+/// An account group needs its assignment to the target (by the group's name).
+const ASSIGNMENT: Needed = Needed {
+    kind: super::account_group_assignments::NAME,
+    by: RefBy::Key,
+    what: "the account group's assignment to the target",
+};
+
 impl Kind for Groups {
     fn name(&self) -> &'static str {
         NAME
@@ -99,6 +115,9 @@ impl Kind for Groups {
     }
     fn references(&self) -> &'static [Reference] {
         REFS
+    }
+    fn needs(&self) -> &'static [Needed] {
+        &[ASSIGNMENT]
     }
 
     fn list<'a>(&'a self, ctx: &'a Ctx, _: Detail) -> ObjectStream<'a> {
@@ -119,6 +138,10 @@ impl Kind for Groups {
                     obj.mode = if name == "users" {
                         Mode::MapOnly(SkipReason::UsersGroup)
                     } else if g.is_account_group() {
+                        // Assigned to the target first (`account_group_assignments`): a
+                        // refused assignment leaves it, and what names it, out, saying why.
+                        obj.facts
+                            .need(ASSIGNMENT.kind, [name.clone()], "displayName");
                         Mode::MapOnly(SkipReason::AccountGroup)
                     } else if name == "admins" {
                         Mode::Merge
@@ -136,7 +159,8 @@ impl Kind for Groups {
         obj: &'a SourceObject,
         _: &'a Value,
     ) -> KindFuture<'a, Option<TargetObject>> {
-        Box::pin(async move { Ok(find_by_name(ctx, &obj.key).await?.and_then(target)) })
+        let fresh = obj.mode == Mode::MapOnly(SkipReason::AccountGroup);
+        Box::pin(async move { Ok(find_by_name(ctx, &obj.key, fresh).await?.and_then(target)) })
     }
 
     fn get<'a>(
@@ -250,46 +274,6 @@ impl Kind for Groups {
             }
         }
         diffs
-    }
-
-    fn prechecks<'a>(&'a self, ctx: &'a Ctx) -> KindFuture<'a, Vec<Check>> {
-        Box::pin(async move {
-            // Page by page, keeping only the account groups' names: a big workspace's groups
-            // with their members are tens of MB.
-            let account_groups: Vec<String> = ctx
-                .source
-                .scim()
-                .groups()
-                .list(&ScimQuery::default())
-                .try_filter_map(|g| async move {
-                    Ok(g.is_account_group().then_some(g.display_name).flatten())
-                })
-                .try_collect()
-                .await?;
-            let mut missing = Vec::new();
-            for name in account_groups {
-                if find_by_name(ctx, &name).await?.is_none() {
-                    missing.push(name);
-                }
-            }
-            Ok(vec![if missing.is_empty() {
-                Check::pass(
-                    "account groups",
-                    "target",
-                    "every account group of the source is in the target",
-                )
-            } else {
-                Check::fail(
-                    "account groups",
-                    "target",
-                    format!(
-                        "account groups missing in the target: {}",
-                        missing.join(", ")
-                    ),
-                    "assign these account groups to the target workspace (account console → workspace → permissions)",
-                )
-            }])
-        })
     }
 
     fn delete<'a>(&'a self, ctx: &'a Ctx, target: InTarget<'a>) -> Option<KindFuture<'a, Deleted>> {

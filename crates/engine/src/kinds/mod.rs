@@ -83,6 +83,7 @@ pub use crate::idmap::{RefBy, Reference};
 pub use crate::ledger::{Action, Category, SkipReason};
 use crate::{EngineError, EngineOptions, IdMap};
 
+pub mod account_group_assignments;
 mod catalogs;
 pub mod cluster_policies;
 pub mod clusters;
@@ -95,6 +96,7 @@ pub mod genie_spaces;
 pub mod global_init_scripts;
 pub mod groups;
 pub mod instance_pools;
+pub mod instance_profiles;
 pub mod jobs;
 pub mod legacy_sql;
 pub mod notebooks;
@@ -129,9 +131,11 @@ pub fn all() -> Vec<Arc<dyn Kind>> {
     let mut table: Vec<Arc<dyn Kind>> = vec![
         Arc::new(users::Users),
         Arc::new(service_principals::ServicePrincipals),
+        Arc::new(account_group_assignments::AccountGroupAssignments),
         Arc::new(groups::Groups),
         Arc::new(cluster_policies::ClusterPolicies),
         Arc::new(instance_pools::InstancePools),
+        Arc::new(instance_profiles::InstanceProfiles),
         Arc::new(sql_warehouses::SqlWarehouses),
         Arc::new(global_init_scripts::GlobalInitScripts),
         Arc::new(notification_destinations::NotificationDestinations),

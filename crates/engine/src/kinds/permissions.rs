@@ -201,6 +201,8 @@ impl Permissions {
             Err(e) if is_feature_disabled(&e) => {
                 p.mode = Mode::Skip(SkipReason::PermissionsDisabled);
             }
+            // An outage stops the run; it says nothing of this object's grants.
+            Err(e) if e.is_unreachable() => return Err(e.into()),
             Err(e) => {
                 p.mode = Mode::Skip(SkipReason::PermissionsUnreadable(e.to_string()));
             }

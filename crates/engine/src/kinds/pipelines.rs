@@ -101,6 +101,7 @@ const NEEDS: &[Needed] = &[
         by: RefBy::Key,
         what: "file included by a glob library",
     },
+    super::clusters::INSTANCE_PROFILE,
 ];
 
 fn is_active(state: Option<&str>) -> bool {

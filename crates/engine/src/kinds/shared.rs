@@ -218,7 +218,7 @@ pub(crate) fn collision_check(
             "no source name is taken in the target",
         )
     } else {
-        let mut c = crate::Check::pass(
+        crate::Check::warn(
             &check_name,
             "target",
             format!(
@@ -227,8 +227,7 @@ pub(crate) fn collision_check(
                 hits.join(", "),
                 ctx.opts.conflict_policy
             ),
-        );
-        c.fix = Some("use --conflict overwrite to replace them, or skip to leave them".into());
-        c
+            "use --conflict overwrite to replace them, or skip to leave them",
+        )
     })
 }

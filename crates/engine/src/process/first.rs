@@ -107,6 +107,14 @@ fn skip_reason(w: &Writes<'_>) -> Result<Option<SkipReason>, EngineError> {
 /// holds every user of the workspace.
 async fn map_only(w: &Writes<'_>, reason: &SkipReason) -> Result<Done, EngineError> {
     let found = calls::find(&w.rt.ctx, w.kind, w.obj, &Value::Null).await?;
+    if found.is_none() && !w.planning() {
+        // Not there because what it needs is not (an account group whose assignment the
+        // target refused): that is the reason its dependents read.
+        let ids = &w.rt.ctx.ids;
+        if let Some(u) = ids.unmet(w.kind.needs(), &w.obj.facts.needs)?.first() {
+            return w.skip(&SkipReason::Dependency(u.reason.clone()), None, None);
+        }
+    }
     let detail = match &found {
         Some(_) => reason.to_string(),
         None => format!("{reason}; not found in the target"),

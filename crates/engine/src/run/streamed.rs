@@ -34,7 +34,7 @@ pub(super) async fn run(
     let mut listed = 0;
     let mut tally = Tally::new(kind, spill);
     let pass = |o: SourceObject, first: Option<Outcome>| async move {
-        let (r, second) = run_pass(rt, kind, &o, first).await;
+        let (r, second) = run_pass(rt, kind, &o, first).await?;
         Ok((o, r, second))
     };
     let objs = stream.and_then(|mut o| {

@@ -175,9 +175,16 @@ async fn plan_and_migrate_count_folders_and_groups_alike() {
     let p = Pair::of(typical, options(2)).await;
     let (source, target) = (&p.source, &p.target);
     let mut opts = p.options(8);
-    opts.only = ["users", "service_principals", "groups", "workspace_folders"]
-        .map(String::from)
-        .to_vec();
+    // The account group is assigned first (`account_group_assignments`), then mapped.
+    opts.only = [
+        "users",
+        "service_principals",
+        "account_group_assignments",
+        "groups",
+        "workspace_folders",
+    ]
+    .map(String::from)
+    .to_vec();
     let planned = plan(source, target, &opts).await.unwrap();
     let run = migrate(source, target, &opts, &NoProgress).await.unwrap();
     assert!(run.is_success(), "{}", run.to_markdown());

@@ -5,8 +5,10 @@
 
 mod support;
 
+mod account_groups;
 mod aibi;
 mod checks;
+mod compute;
 mod cutover;
 mod destinations;
 mod drift;

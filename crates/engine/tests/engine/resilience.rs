@@ -129,8 +129,11 @@ async fn an_object_the_target_rejects_fails_alone() {
         .iter()
         .find(|c| c.name == "pool node types")
         .unwrap();
+    // A warning, not an error: the run goes on and only that pool fails.
     assert!(
-        !node_check.ok && node_check.detail.contains("m5d.large"),
+        node_check.ok
+            && node_check.severity == brickport_engine::Severity::Warning
+            && node_check.detail.contains("m5d.large"),
         "{node_check:?}"
     );
 
@@ -232,4 +235,50 @@ async fn a_run_dropped_mid_way_resumes_without_duplicates() {
         .await
         .unwrap();
     assert_eq!(p.target_writes(), before);
+}
+
+/// One object's 500 is that object's failure, not an outage: the run neither waits nor
+/// stops, the other objects are migrated, and the target is never taken for unreachable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_objects_500_fails_that_object_alone() {
+    use brickport_emulator::{FaultRule, RuleAction};
+    let p = pair().await;
+    seed::phase1(&p.source, true).await;
+    p.dst.set_fault_rules(vec![FaultRule::nth(
+        "POST",
+        "/api/2.0/instance-pools/create",
+        1,
+        RuleAction::Error {
+            status: 500,
+            error_code: "INTERNAL_ERROR".into(),
+            message: Some("something broke".into()),
+        },
+    )]);
+    let mut outages = p.target.outages();
+    let report = migrate(&p.source, &p.target, &p.opts(), &NoProgress)
+        .await
+        .unwrap();
+    let objects = report.objects().unwrap();
+    let failed: Vec<_> = objects
+        .iter()
+        .filter(|o| o.outcome == Outcome::Failed)
+        .collect();
+    assert_eq!(failed.len(), 1, "{}", report.to_markdown());
+    assert_eq!(failed[0].kind, "instance_pools");
+    assert!(
+        failed[0]
+            .detail
+            .as_deref()
+            .unwrap_or("")
+            .contains("HTTP 500"),
+        "{failed:?}"
+    );
+    let pools = report.kinds.iter().find(|k| k.kind == "instance_pools");
+    let pools = pools.unwrap();
+    assert_eq!((pools.failed, pools.created), (1, pools.total - 1));
+    assert!(!outages.has_changed().unwrap(), "the gate never moved");
+    assert_eq!(
+        *outages.borrow_and_update(),
+        brickport_api::Outage::Answering
+    );
 }

@@ -67,6 +67,7 @@ fn everything(w: &Walk) -> Value {
         legacy_dashboards,
         dashboards,
         genie_spaces,
+        instance_profiles,
     } = w;
     let scopes: serde_json::Map<String, Value> = scopes
         .iter()
@@ -78,6 +79,7 @@ fn everything(w: &Walk) -> Value {
         "tree": tree, "repos": repos, "clusters": clusters, "jobs": jobs,
         "init_scripts": init_scripts, "destinations": destinations, "pipelines": pipelines,
         "queries": queries, "alerts": alerts, "alerts_v2": alerts_v2,
+        "instance_profiles": instance_profiles,
         "legacy_dashboards": legacy_dashboards,
         "dashboards": dashboards, "genie_spaces": genie_spaces,
     })

@@ -2,6 +2,8 @@
 //! types the source's clusters (or pools) use — and, for those it lacks, what each becomes in
 //! the target (`crate::kinds::compute`) or that nothing will do, so what is translated and what
 //! will fail shows before migrate. Each value is listed once, with the objects using it.
+//! Severities: a value with no equivalent is a *warning* (those objects fail, the others
+//! migrate); a catalogue the target does not serve (NOT_IMPLEMENTED, 404, 403) is *unknown*.
 
 use std::collections::BTreeMap;
 
@@ -29,12 +31,7 @@ pub(crate) async fn catalogue_check(
         cat.target_nodes.is_some()
     };
     if !listed {
-        return Check::fail(
-            name,
-            "target",
-            format!("cannot list the target's {what}"),
-            "check the target credentials",
-        );
+        return not_listed(ctx, name, what, versions).await;
     }
     let t = Translator {
         cat: &cat,
@@ -42,7 +39,11 @@ pub(crate) async fn catalogue_check(
     };
     let mut users: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (v, by) in wanted {
-        users.entry(v).or_default().push(by);
+        let by_v = users.entry(v).or_default();
+        // A cluster whose driver and workers share a type names it twice.
+        if !by_v.contains(&by.as_str()) {
+            by_v.push(by);
+        }
     }
     let (mut translated, mut missing) = (Vec::new(), Vec::new());
     for (v, by) in users {
@@ -68,7 +69,8 @@ pub(crate) async fn catalogue_check(
             format!("the target offers the {what} the source uses, or an equivalent{translated}"),
         );
     }
-    Check::fail(
+    // A warning: those objects fail with this reason, the others migrate.
+    Check::warn(
         name,
         "target",
         format!(
@@ -84,4 +86,27 @@ pub(crate) async fn catalogue_check(
             }
         ),
     )
+}
+
+/// The finding when the catalogue could not be read (it keeps no error): asked once more for
+/// the answer, *unknown* when the endpoint is not there or not for this caller
+/// (NOT_IMPLEMENTED, 404, 403), an error when the target could not be asked at all.
+async fn not_listed(ctx: &Ctx, name: &str, what: &str, versions: bool) -> Check {
+    let clusters = ctx.target.clusters();
+    let asked = if versions {
+        clusters.spark_versions().await.map(|_| ())
+    } else {
+        clusters.list_node_types().await.map(|_| ())
+    };
+    match asked {
+        Err(e) => Check::not_run(name, "target", what, &e),
+        Ok(()) => Check::unknown(
+            name,
+            "target",
+            format!(
+                "the target's {what} could not be read for the check (they can now) — not checked"
+            ),
+            "run validate again to check them",
+        ),
+    }
 }

@@ -15,12 +15,23 @@ use crate::EngineError;
 use crate::kinds::facts::{ClusterState, Facts, Needed};
 use crate::kinds::{RefBy, secret_scopes};
 
-/// A cluster spec needs the secret scopes its Spark settings read (`{{secrets/<scope>/<key>}}`).
-pub(crate) const READS_SCOPES: &[Needed] = &[Needed {
-    kind: secret_scopes::NAME,
-    by: RefBy::Id,
-    what: "secret scope read by the Spark settings",
-}];
+/// A cluster spec needs the secret scopes its Spark settings read (`{{secrets/<scope>/<key>}}`)
+/// and the instance profile it names (by its source ARN, `kinds/compute`).
+pub(crate) const READS_SCOPES: &[Needed] = &[
+    Needed {
+        kind: secret_scopes::NAME,
+        by: RefBy::Id,
+        what: "secret scope read by the Spark settings",
+    },
+    INSTANCE_PROFILE,
+];
+
+/// The instance profile a cluster spec names.
+pub(crate) const INSTANCE_PROFILE: Needed = Needed {
+    kind: crate::kinds::instance_profiles::NAME,
+    by: RefBy::Key,
+    what: "instance profile",
+};
 
 /// Fields the service owns (reference §6): never sent back.
 const READ_ONLY: &[&str] = &[
@@ -172,7 +183,10 @@ pub(super) fn spec_of(
 /// removed), pinning and state always. A scope keeps its name in the target.
 pub(super) fn compared_state(f: &Facts) -> Value {
     let mut m = Map::new();
-    let scopes: BTreeSet<&str> = f.needs.iter().map(|n| n.value.as_str()).collect();
+    let scopes: BTreeSet<&str> = (f.needs.iter())
+        .filter(|n| n.kind == secret_scopes::NAME)
+        .map(|n| n.value.as_str())
+        .collect();
     if !scopes.is_empty() {
         m.insert("secret scopes read".into(), json!(scopes));
     }

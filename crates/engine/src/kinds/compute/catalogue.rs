@@ -134,7 +134,8 @@ pub(crate) struct Version {
     pub lts: bool,
 }
 
-/// What the run knows of both workspaces' compute (see the module doc).
+/// What the run knows of both workspaces' compute (see the module doc), the target's zones
+/// with it (a zone of the source's region means nothing in another region).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Catalogue {
     /// The target's node types by id (`None`: could not be read).
@@ -145,6 +146,8 @@ pub(crate) struct Catalogue {
     pub target_versions: Option<Vec<Version>>,
     /// The target's cloud, when it can be told.
     pub target_cloud: Option<Cloud>,
+    /// The availability zones the target offers (`None`: could not be read).
+    pub target_zones: Option<Vec<String>>,
 }
 
 async fn nodes(client: &WorkspaceClient) -> Option<BTreeMap<String, Node>> {
@@ -178,8 +181,12 @@ impl Catalogue {
     /// Reads both workspaces' lists (three requests).
     pub(crate) async fn read(source: &WorkspaceClient, target: &WorkspaceClient) -> Catalogue {
         let clusters = target.clusters();
-        let (target_nodes, source_nodes, versions) =
-            futures::join!(nodes(target), nodes(source), clusters.spark_versions());
+        let (target_nodes, source_nodes, versions, zones) = futures::join!(
+            nodes(target),
+            nodes(source),
+            clusters.spark_versions(),
+            clusters.list_zones()
+        );
         let target_versions = versions
             .ok()
             .map(|v| v.iter().filter_map(version).collect());
@@ -192,7 +199,16 @@ impl Catalogue {
             source_nodes,
             target_versions,
             target_cloud,
+            target_zones: zones.ok(),
         }
+    }
+
+    /// The target's cloud's name when it is known and not AWS (where instance profiles have
+    /// no meaning).
+    pub(crate) fn target_cloud_off_aws(&self) -> Option<&'static str> {
+        self.target_cloud
+            .filter(|c| *c != Cloud::Aws)
+            .map(Cloud::name)
     }
 
     /// Whether the target offers this node type (unknown: taken as offered).

@@ -2,7 +2,7 @@
 //! `gcp_attributes` block becomes the target cloud's. Carried: the availability (spot,
 //! on-demand, spot with fallback: `SPOT_WITH_FALLBACK` ↔ `SPOT_WITH_FALLBACK_AZURE` ↔
 //! `PREEMPTIBLE_WITH_FALLBACK_GCP`) and `first_on_demand`; the zone goes back to automatic
-//! (`auto` is kept between AWS and GCP, the only two that name it); everything else (EBS
+//! (left out: each cloud spells "automatic" its own way); everything else (EBS
 //! volumes, bids, instance profiles, service accounts, log analytics) has no meaning on the
 //! target and is left out, each recorded. An instance profile or a service account left out is
 //! also a manual action: whatever it gave access to must be given another way.
@@ -122,13 +122,8 @@ impl Across<'_> {
                 }
             }
             "first_on_demand" if !self.pool => return carry(k, v.clone(), &on),
-            "zone_id"
-                if v.as_str().is_some_and(|z| z.eq_ignore_ascii_case("auto"))
-                    && to != Cloud::Azure
-                    && !self.pool =>
-            {
-                return carry(k, json!("auto"), &on);
-            }
+            // Left out even when `auto`: GCP spells its automatic zone `AUTO` (and defaults
+            // to `HA`), Azure has none; without one, every cloud picks the zone itself.
             "zone_id" => {
                 out.translated.push(Translation::new(
                     field,
@@ -211,6 +206,35 @@ impl Across<'_> {
     }
 }
 
+/// A zone of the target cloud's own block that the target's region does not offer (a source
+/// in another region): left out, so the target picks one. `auto` and `HA` are not zones.
+pub(super) fn zone(
+    m: &mut Map<String, Value>,
+    to: Cloud,
+    zones: &[String],
+    at: &str,
+    out: &mut Out,
+) {
+    let Some(Value::Object(block)) = m.get_mut(to.block()) else {
+        return;
+    };
+    let Some(Value::String(z)) = block.get("zone_id") else {
+        return;
+    };
+    let automatic = z.eq_ignore_ascii_case("auto") || z.eq_ignore_ascii_case("ha");
+    if automatic || zones.is_empty() || zones.contains(z) {
+        return;
+    }
+    let why = format!("the target's region offers no zone {z}: back to automatic");
+    out.translated.push(Translation::new(
+        format!("{at}{}.zone_id", to.block()),
+        z.clone(),
+        "",
+        why,
+    ));
+    block.remove("zone_id");
+}
+
 /// `[translate.instance_profiles]` on an AWS spec: the ARN the target uses.
 pub(super) fn instance_profile(
     m: &mut Map<String, Value>,
@@ -224,6 +248,8 @@ pub(super) fn instance_profile(
     else {
         return;
     };
+    // The spec waits for its profile in the target, known by its source ARN.
+    out.profiles.push((arn.clone(), at.to_string()));
     if let Some(to) = opts
         .instance_profiles
         .get(arn.as_str())
@@ -326,5 +352,26 @@ mod tests {
             g["gcp_attributes"],
             json!({"gcp_availability": "ON_DEMAND_GCP"})
         );
+    }
+
+    #[test]
+    fn a_zone_the_targets_region_lacks_goes_back_to_automatic() {
+        let zones = ["us-east-1a".to_string(), "us-east-1b".to_string()];
+        let mut out = Out::default();
+        for (zone, kept) in [("us-west-2a", false), ("us-east-1b", true), ("auto", true)] {
+            let mut m = json!({"aws_attributes": {"zone_id": zone, "availability": "SPOT"}});
+            let Value::Object(m) = &mut m else {
+                unreachable!()
+            };
+            zone_of(m, &zones, &mut out);
+            assert_eq!(m["aws_attributes"].get("zone_id").is_some(), kept, "{zone}");
+        }
+        assert_eq!(out.translated.len(), 1);
+        assert_eq!(out.translated[0].field, "aws_attributes.zone_id");
+        assert!(out.translated[0].why.contains("no zone us-west-2a"));
+    }
+
+    fn zone_of(m: &mut Map<String, Value>, zones: &[String], out: &mut Out) {
+        zone(m, Cloud::Aws, zones, "", out);
     }
 }

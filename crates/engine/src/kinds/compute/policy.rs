@@ -101,17 +101,39 @@ fn availability(v: &mut Value, to: Cloud) {
 /// The node type or Spark version values of one rule.
 fn values(s: &Specs<'_>, path: &str, rule: &mut Map<String, Value>, out: &mut Out) {
     let at = format!("definition.{path}.");
+    // One value through the spec's translation, recorded under the rule's own field.
+    let one = |v: &Value, field: &str, out: &mut Out| -> (Option<Value>, bool) {
+        let mut m = Map::new();
+        m.insert(path.into(), v.clone());
+        let mut scratch = Out::default();
+        s.field(&mut m, path, "", &mut scratch);
+        for mut t in scratch.translated {
+            t.field = format!("{at}{field}");
+            out.translated.push(t);
+        }
+        let ok = scratch.problems.is_empty();
+        out.problems.extend(
+            scratch
+                .problems
+                .into_iter()
+                // `s.field` says `<path>: why`; the rule's own field replaces the path.
+                .map(|p| {
+                    format!(
+                        "{at}{field}: {}",
+                        p.split_once(": ").map_or(p.as_str(), |(_, w)| w)
+                    )
+                }),
+        );
+        (m.remove(path), ok)
+    };
     for f in ONE {
-        let Some(Value::String(v)) = rule.get(*f) else {
+        let Some(v @ Value::String(id)) = rule.get(*f) else {
             continue;
         };
-        if v.starts_with("auto:") {
+        if id.starts_with("auto:") {
             continue;
         }
-        let mut one = Map::new();
-        one.insert(path.into(), Value::String(v.clone()));
-        s.field(&mut one, path, &format!("{at}{f}:"), out);
-        if let Some(new) = one.remove(path) {
+        if let (Some(new), _) = one(&v.clone(), f, out) {
             rule.insert((*f).into(), new);
         }
     }
@@ -124,20 +146,18 @@ fn values(s: &Specs<'_>, path: &str, rule: &mut Map<String, Value>, out: &mut Ou
             kept.push(v);
             continue;
         };
-        let mut one = Map::new();
-        one.insert(path.into(), v.clone());
-        let mut scratch = Out::default();
-        s.field(&mut one, path, &format!("{at}{LIST}:"), &mut scratch);
-        if scratch.problems.is_empty() {
-            out.translated.extend(scratch.translated);
-            kept.extend(one.remove(path));
-        } else {
-            out.translated.push(Translation::new(
+        let mut alone = Out::default();
+        match one(&v, LIST, &mut alone) {
+            (Some(new), true) => {
+                out.translated.extend(alone.translated);
+                kept.push(new);
+            }
+            _ => out.translated.push(Translation::new(
                 format!("{at}{LIST}"),
                 id.clone(),
                 "",
                 "left out of the list: the target offers no equivalent",
-            ));
+            )),
         }
     }
     if kept.is_empty() {
@@ -147,4 +167,70 @@ fn values(s: &Specs<'_>, path: &str, rule: &mut Map<String, Value>, out: &mut Ou
     }
     kept.dedup();
     rule.insert(LIST.into(), Value::Array(kept));
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::translate::{Translator, tests::catalogue};
+    use super::*;
+    use crate::EngineOptions;
+
+    #[test]
+    fn a_policys_node_types_follow_the_target_and_another_clouds_rules_become_its_own() {
+        let mut cat = catalogue();
+        cat.target_cloud = Some(Cloud::Azure);
+        let opts = EngineOptions::new("/tmp");
+        let t = Translator {
+            cat: &cat,
+            opts: &opts,
+        };
+        let s = Specs {
+            t: &t,
+            whose: "cluster policy `p`",
+        };
+        let doc = json!({
+            "node_type_id": {"type": "allowlist", "values": ["i3.xlarge", "m5d.large"], "defaultValue": "i3.xlarge"},
+            "driver_node_type_id": {"type": "fixed", "value": "m5d.large"},
+            "spark_version": {"type": "fixed", "value": "auto:latest-lts"},
+            "aws_attributes.availability": {"type": "fixed", "value": "SPOT_WITH_FALLBACK"},
+            "aws_attributes.ebs_volume_count": {"type": "fixed", "value": 1}
+        });
+        let mut m = serde_json::Map::new();
+        m.insert("definition".into(), json!(doc.to_string()));
+        let mut out = Out::default();
+        definitions(&s, &mut m, &mut out);
+        let d: Value = serde_json::from_str(m["definition"].as_str().unwrap()).unwrap();
+        // m5d.large has no 2-core equivalent: out of the list, and the fixed driver a problem.
+        assert_eq!(d["node_type_id"]["values"], json!(["Standard_E4ds_v4"]));
+        assert_eq!(d["node_type_id"]["defaultValue"], "Standard_E4ds_v4");
+        assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
+        assert!(
+            out.problems[0].starts_with(
+                "definition.driver_node_type_id.value: the target offers no equivalent"
+            ),
+            "{:?}",
+            out.problems
+        );
+        assert_eq!(d["spark_version"]["value"], "auto:latest-lts");
+        assert_eq!(
+            d["azure_attributes.availability"]["value"],
+            "SPOT_WITH_FALLBACK_AZURE"
+        );
+        assert!(d.get("aws_attributes.ebs_volume_count").is_none());
+        let fields: Vec<&str> = out.translated.iter().map(|t| t.field.as_str()).collect();
+        assert!(
+            fields.contains(&"definition.node_type_id.values"),
+            "{fields:?}"
+        );
+        assert!(
+            fields.contains(&"definition.node_type_id.defaultValue"),
+            "{fields:?}"
+        );
+        assert!(
+            fields.contains(&"definition.aws_attributes.ebs_volume_count"),
+            "{fields:?}"
+        );
+    }
 }

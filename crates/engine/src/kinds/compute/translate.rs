@@ -187,7 +187,7 @@ fn mapped(table: &str, from: &str, to: &str, offered: bool) -> Choice {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::collections::BTreeMap;
 
     use super::super::catalogue::Version;
@@ -206,7 +206,7 @@ mod tests {
         }
     }
 
-    fn catalogue() -> Catalogue {
+    pub(in crate::kinds::compute) fn catalogue() -> Catalogue {
         let src = [
             node("i3.xlarge", 4.0, 31232, "Storage Optimized"),
             node("m5d.large", 2.0, 8192, "General Purpose"),
@@ -244,6 +244,7 @@ mod tests {
                     .collect(),
             ),
             target_cloud: None,
+            target_zones: None,
         }
     }
 

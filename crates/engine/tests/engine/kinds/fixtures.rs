@@ -117,9 +117,13 @@ pub fn table() -> Vec<Fixture> {
     vec![
         object("users", "fx@example.com", |c| Box::pin(user(c)), Change::By(|c, id| Box::pin(edit_user(c, id)), 1)),
         object("service_principals", "fx-bot", |c| Box::pin(sp(c)), Change::By(|c, id| Box::pin(edit_sp(c, id)), 1)),
+        // Assigned by name; made ADMIN in the source: one `PUT` by principal id.
+        object("account_group_assignments", "acct-group-00042", |c| Box::pin(account_group(c)), Change::By(|c, id| Box::pin(edit_account_group(c, id)), 1)),
         object("groups", "fx-group", |c| Box::pin(group(c)), Change::By(|c, id| Box::pin(edit_group(c, id)), 1)),
         object("cluster_policies", "fx-policy", |c| Box::pin(policy(c)), Change::By(|c, id| Box::pin(edit_policy(c, id)), 1)),
         object("instance_pools", "fx-pool", |c| Box::pin(pool(c)), Change::By(|c, id| Box::pin(edit_pool(c, id)), 1)),
+        // A role ARN set: one `edit`.
+        object("instance_profiles", FX_PROFILE, |c| Box::pin(instance_profile(c)), Change::By(|c, id| Box::pin(edit_instance_profile(c, id)), 1)),
         object("sql_warehouses", "fx-warehouse", |c| Box::pin(warehouse(c)), Change::By(|c, id| Box::pin(edit_warehouse(c, id)), 1)),
         object("global_init_scripts", "fx-script", |c| Box::pin(init_script(c)), Change::By(|c, id| Box::pin(edit_init_script(c, id)), 1)),
         // A basic-auth user name added: one `PATCH` (the new part a placeholder).

@@ -61,6 +61,26 @@ pub async fn edit_sp(c: WorkspaceClient, id: String) {
         .unwrap();
 }
 
+/// An account group of the emulated account's directory, assigned to the source by name.
+pub async fn account_group(c: WorkspaceClient) -> String {
+    use brickport_api::types::permission_assignments::PrincipalName;
+    let who = PrincipalName::Group("acct-group-00042".into());
+    let a = c
+        .permission_assignments()
+        .assign(&who, &["USER"])
+        .await
+        .unwrap();
+    a.principal.unwrap().principal_id.unwrap().to_string()
+}
+
+/// The account group made a workspace admin of the source (by principal id).
+pub async fn edit_account_group(c: WorkspaceClient, id: String) {
+    let api = c.permission_assignments();
+    api.assign_id(id.parse().unwrap(), &["ADMIN"])
+        .await
+        .unwrap();
+}
+
 pub async fn group(c: WorkspaceClient) -> String {
     seed::group(&c, "fx-group", &[], &[]).await
 }
@@ -98,6 +118,27 @@ fn pool_spec(max_capacity: i64) -> InstancePool {
         idle_instance_autotermination_minutes: Some(30),
         ..InstancePool::default()
     }
+}
+
+/// The fixture's instance profile (its ARN is its key and its id).
+pub const FX_PROFILE: &str = "arn:aws:iam::123456789012:instance-profile/fx-profile";
+
+pub async fn instance_profile(c: WorkspaceClient) -> String {
+    let p = brickport_api::types::instance_profiles::InstanceProfile {
+        instance_profile_arn: Some(FX_PROFILE.into()),
+        ..Default::default()
+    };
+    c.instance_profiles().add(&p).await.unwrap();
+    FX_PROFILE.into()
+}
+
+pub async fn edit_instance_profile(c: WorkspaceClient, id: String) {
+    let p = brickport_api::types::instance_profiles::InstanceProfile {
+        instance_profile_arn: Some(id),
+        iam_role_arn: Some("arn:aws:iam::123456789012:role/fx-role".into()),
+        ..Default::default()
+    };
+    c.instance_profiles().edit(&p).await.unwrap();
 }
 
 pub async fn pool(c: WorkspaceClient) -> String {

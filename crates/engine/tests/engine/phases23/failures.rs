@@ -162,8 +162,11 @@ async fn failures_stay_alone_and_their_dependents_are_skipped() {
         .iter()
         .find(|c| c.name == "cluster node types")
         .unwrap();
+    // A warning: the run goes on, and only those clusters fail.
     assert!(
-        !nodes.ok && nodes.detail.contains("g4dn.xlarge"),
+        nodes.ok
+            && nodes.severity == brickport_engine::Severity::Warning
+            && nodes.detail.contains("g4dn.xlarge"),
         "{nodes:?}"
     );
 
