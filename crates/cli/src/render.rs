@@ -89,11 +89,36 @@ pub fn run_report(report: &RunReport) -> String {
             waiting.len()
         );
     }
+    lost(&mut out, report);
     if let Some(why) = &report.aborted {
         let _ = writeln!(out, "\naborted: {why}");
     }
     manual(&mut out, &report.manual_actions);
     out
+}
+
+/// How many references and grants were lost (what they name was left out or failed), and
+/// the first few; the report lists them all.
+fn lost(out: &mut String, report: &RunReport) {
+    const FIRST: usize = 10;
+    let n = report.lost_count();
+    if n == 0 {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\nlost: {n} references or grants dropped because what they name was left out of the \
+         migration or failed (the first {}; report.md lists them all). Migrate what they name \
+         (or fix it), then run again:",
+        n.min(FIRST)
+    );
+    let lines = report
+        .lost()
+        .into_iter()
+        .flat_map(|o| o.lost.iter().map(move |l| (o, l)));
+    for (o, l) in lines.take(FIRST) {
+        let _ = writeln!(out, "  {} {}: {l}", o.kind, o.key);
+    }
 }
 
 /// Every value written (or to be written) in place of the source's, per object.
@@ -178,6 +203,7 @@ differences ({differing}):"
             Mismatch::GoneFromSource => "gone from the source",
             Mismatch::Unremapped => "reference not remapped",
             Mismatch::Unreadable => "cannot be read",
+            Mismatch::Lost => "in the source, missing in the target",
         };
         let _ = writeln!(
             out,

@@ -1,6 +1,7 @@
 //! Backups of the source, written before the target is touched, in the seed's format:
 //! `backups/backup_<type>_<timestamp>.json` = `{timestamp, source_workspace, object_type,
-//! count, objects}`. Files are owner-only (0600) in an owner-only run directory (0700): they
+//! count, objects}`; a listing equal to the kind's newest backup is not copied again, and
+//! `backups/latest.json` names each kind's newest file (see [`latest`]). Files are owner-only (0600) in an owner-only run directory (0700): they
 //! hold the source's configuration. Secret values are never in them (kinds never list one).
 //!
 //! Durability, and why it differs by file:
@@ -31,6 +32,7 @@ use serde_json::Value;
 
 use crate::EngineError;
 
+pub mod latest;
 mod writer;
 pub use writer::BackupWriter;
 

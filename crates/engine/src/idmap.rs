@@ -116,7 +116,11 @@ impl IdMap {
             }
         }
         let first = kinds.first().map(|s| s.to_string()).unwrap_or_default();
-        let kind = seen.as_ref().map(|e| e.kind.clone()).unwrap_or(first);
+        let kind = match &seen {
+            Some(e) => e.kind.clone(),
+            // Known to no kind: a principal is named by its kind, not the first one tried.
+            None => principal_kind(kinds, by, value).map_or(first, str::to_string),
+        };
         Ok((seen, kind))
     }
 
@@ -187,7 +191,7 @@ impl IdMap {
                         };
                     }
                     Ok((entry, kind)) => {
-                        let reason = dependency(entry, kind, &id, r.kinds);
+                        let reason = dependency(entry, kind, &id, r.kinds, r.by);
                         unresolved.push(Unresolved {
                             path: r.path,
                             value: id,
@@ -231,15 +235,51 @@ impl IdMap {
                 path: d.what,
                 value: n.value.clone(),
                 required: true,
-                reason: dependency(entry, kind, &n.value, &[d.kind]),
+                reason: dependency(entry, kind, &n.value, &[d.kind], d.by),
             });
         }
         Ok(out)
     }
 }
 
+/// The kind of a principal named by its key, when a reference may name a user, a group or a
+/// service principal and the ledger knows none of them by it: the platform's own rule for
+/// principal names — a user by an email address, a service principal by its application id
+/// (a UUID), a group by anything else. `None` for other references (or by id: SCIM ids look
+/// alike whatever their kind).
+fn principal_kind(kinds: &[&str], by: RefBy, value: &str) -> Option<&'static str> {
+    const USERS: &str = "users";
+    const GROUPS: &str = "groups";
+    const SPS: &str = "service_principals";
+    if by != RefBy::Key || kinds.len() < 2 {
+        return None;
+    }
+    let uuid = {
+        let parts: Vec<&str> = value.split('-').collect();
+        parts.len() == 5
+            && [8, 4, 4, 4, 12]
+                .iter()
+                .zip(&parts)
+                .all(|(n, p)| p.len() == *n && p.chars().all(|c| c.is_ascii_hexdigit()))
+    };
+    let named = if value.contains('@') {
+        USERS
+    } else if uuid {
+        SPS
+    } else {
+        GROUPS
+    };
+    kinds.contains(&named).then_some(named)
+}
+
 /// Why a reference to `id` of `kinds` cannot be mapped (`entry`: its ledger row, of `kind`).
-fn dependency(entry: Option<Entry>, kind: String, id: &str, kinds: &[&str]) -> Dependency {
+fn dependency(
+    entry: Option<Entry>,
+    kind: String,
+    id: &str,
+    kinds: &[&str],
+    by: RefBy,
+) -> Dependency {
     let (key, state) = match entry {
         Some(e) => (
             e.natural_key,
@@ -253,7 +293,8 @@ fn dependency(entry: Option<Entry>, kind: String, id: &str, kinds: &[&str]) -> D
         None => (
             id.to_string(),
             DependencyState::NeverMigrated {
-                kinds: kinds.join(" / "),
+                kinds: principal_kind(kinds, by, id)
+                    .map_or_else(|| kinds.join(" / "), str::to_string),
             },
         ),
     };
@@ -384,5 +425,35 @@ mod tests {
             "{}",
             unmet[0].reason
         );
+    }
+
+    #[test]
+    fn a_principal_known_to_no_kind_is_named_by_its_kind() {
+        const ACL: &[Reference] = &[Reference {
+            path: "acls[].principal",
+            kinds: &["users", "groups", "service_principals"],
+            by: RefBy::Key,
+            required: false,
+            deferred: false,
+        }];
+        let l = Arc::new(Ledger::open_memory().unwrap());
+        let ids = IdMap::new(l);
+        let spec = json!({"acls": [
+            {"principal": "readers"},
+            {"principal": "ann@example.com"},
+            {"principal": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"},
+        ]});
+        let (_, unresolved) = ids.remap(&spec, ACL, Pass::First, false).unwrap();
+        let said: Vec<String> = unresolved.iter().map(|u| u.reason.to_string()).collect();
+        assert_eq!(
+            said,
+            [
+                "depends on groups `readers`, which is not migrated (migrate groups first)",
+                "depends on users `ann@example.com`, which is not migrated (migrate users first)",
+                "depends on service_principals `0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0`, which is \
+                 not migrated (migrate service_principals first)",
+            ]
+        );
+        assert!(unresolved.iter().all(|u| u.reason.state.is_lost()));
     }
 }

@@ -35,6 +35,7 @@ use crate::EngineError;
 mod actions;
 mod both_sides;
 mod entry;
+mod lines;
 mod listings;
 mod reason;
 mod record;
@@ -89,7 +90,7 @@ fn restrict(path: &Path) {
 }
 
 /// One run started in a run directory, as the ledger's `runs` table has it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RunRecord {
     /// Its number, in the order runs started.
     pub id: i64,

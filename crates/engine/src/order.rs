@@ -111,6 +111,13 @@ fn merge_second_pass(first: ObjectReport, mut r: ObjectReport) -> ObjectReport {
         }
     }
     r.dropped = dropped;
+    let mut lost = first.lost;
+    for d in r.lost.drain(..) {
+        if !lost.contains(&d) {
+            lost.push(d);
+        }
+    }
+    r.lost = lost;
     let mut translated = first.translated;
     crate::translation::merge(&mut translated, r.translated.drain(..));
     r.translated = translated;

@@ -73,7 +73,7 @@ pub(crate) struct Done {
     /// actions ([`Kind::manual_on_failure`]).
     pub failure: Option<EngineError>,
     pub diffs: Vec<String>,
-    pub dropped_refs: Vec<String>,
+    pub dropped_refs: Vec<DroppedRef>,
     /// Whether the second pass must run for it.
     pub needs_second_pass: bool,
 }
@@ -130,11 +130,25 @@ fn top_field(path: &str) -> &str {
     path.split(['.', '[', '{']).next().unwrap_or(path)
 }
 
-fn dropped_refs(unresolved: &[Unresolved]) -> Vec<String> {
+/// An optional reference a pass dropped: its words, and whether it is lost — what it names
+/// was left out of the migration or failed (the dependency's typed state says so), which
+/// makes the run unsuccessful — rather than skipped on purpose.
+#[derive(Debug, Clone)]
+pub(crate) struct DroppedRef {
+    pub text: String,
+    pub lost: bool,
+}
+
+/// The optional references of `unresolved`, dropped. None is lost in a plan (`planning`):
+/// there most name an object the plan would create first, and the plan lists them all.
+fn dropped_refs(unresolved: &[Unresolved], planning: bool) -> Vec<DroppedRef> {
     unresolved
         .iter()
         .filter(|u| !u.required)
-        .map(|u| format!("reference {} `{}` dropped: {}", u.path, u.value, u.reason))
+        .map(|u| DroppedRef {
+            text: format!("reference {} `{}` dropped: {}", u.path, u.value, u.reason),
+            lost: !planning && u.reason.state.is_lost(),
+        })
         .collect()
 }
 
@@ -235,7 +249,11 @@ async fn pass_with(
     let manual = manual_actions(kind, obj, &done);
     w.manual_actions(&manual, &mut done);
     let mut dropped = obj.dropped.clone();
-    dropped.extend(done.dropped_refs.iter().cloned());
+    dropped.extend(done.dropped_refs.iter().map(|d| d.text.clone()));
+    let lost = (done.dropped_refs.iter())
+        .filter(|d| d.lost)
+        .map(|d| d.text.clone())
+        .collect();
     // What a saved plan checks again before it is carried out (a plan's first pass only).
     let source_hash = (rt.dry_run && first.is_none())
         .then(|| crate::kinds::facts::content_hash(&obj.spec(), &obj.facts));
@@ -250,6 +268,7 @@ async fn pass_with(
         source_hash,
         diffs: done.diffs,
         dropped,
+        lost,
         translated: obj.translated.clone(),
         manual: manual.into_iter().map(|a| a.text).collect(),
         millis: started.elapsed().as_millis() as u64,

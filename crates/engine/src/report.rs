@@ -18,6 +18,7 @@ mod files;
 mod html;
 mod log;
 mod markdown;
+mod migration;
 mod spill;
 
 pub(crate) use log::ObjectLog;
@@ -90,6 +91,11 @@ pub struct ObjectReport {
     /// Source attributes not carried over.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dropped: Vec<String>,
+    /// Of the references in `dropped`, those lost: what they point at was left out of the
+    /// migration (`--only`/`--skip`) or failed, not skipped on purpose. Decided from the
+    /// dependency's typed state; any makes the run unsuccessful ([`RunReport::lost`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lost: Vec<String>,
     /// Values written in place of the source's (see [`crate::translation`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub translated: Vec<Translation>,
@@ -172,6 +178,10 @@ pub struct RunReport {
     pub backups: Vec<PathBuf>,
     /// Set when the run stopped early (`fail_fast`).
     pub aborted: Option<String>,
+    /// The runs of the migration, oldest first, in the report of the whole migration (the
+    /// run directory's `report.*`, built from the ledger: every object it knows); empty in a
+    /// run's own report (`runs/<n>/report.*`, what `migrate` returns) and a plan's.
+    pub history: Vec<crate::ledger::RunRecord>,
 }
 
 impl RunReport {
@@ -240,15 +250,31 @@ impl RunReport {
             .collect()
     }
 
-    /// Whether every object is done: nothing failed, nothing in conflict, not aborted, and
-    /// no selected object left out because a kind it needs was never migrated (the operator
-    /// asked for it and it is not in the target; the fix is to migrate that kind first).
+    /// The objects with a lost reference or grant ([`ObjectReport::lost`]), in the
+    /// report's order.
+    pub fn lost(&self) -> Vec<&ObjectReport> {
+        self.notable()
+            .iter()
+            .filter(|o| !o.lost.is_empty())
+            .collect()
+    }
+
+    /// How many references and grants were lost, over all objects.
+    pub fn lost_count(&self) -> usize {
+        self.notable().iter().map(|o| o.lost.len()).sum()
+    }
+
+    /// Whether every object is done: nothing failed, nothing in conflict, not aborted, no
+    /// selected object left out because a kind it needs was never migrated (the operator
+    /// asked for it and it is not in the target; the fix is to migrate that kind first), and
+    /// no reference or grant lost for the same reason or because what it names failed.
     pub fn is_success(&self) -> bool {
         let t = self.totals();
         t.failed == 0
             && t.conflicts == 0
             && self.aborted.is_none()
             && self.waiting_for_dependencies().is_empty()
+            && self.lost_count() == 0
     }
 
     /// The manual actions not done yet.
@@ -316,6 +342,7 @@ mod tests {
             ],
             backups: Vec::new(),
             aborted: None,
+            history: Vec::new(),
         };
         assert_eq!(r.totals().millis, 50_250);
         let md = r.to_markdown();
@@ -341,6 +368,7 @@ mod tests {
             source_hash: None,
             diffs: Vec::new(),
             dropped: Vec::new(),
+            lost: Vec::new(),
             translated: Vec::new(),
             manual: Vec::new(),
             millis: 1,
@@ -373,6 +401,7 @@ mod tests {
             manual_actions: Vec::new(),
             backups: Vec::new(),
             aborted: None,
+            history: Vec::new(),
         };
         assert_eq!(r.waiting_for_dependencies().len(), 1);
         assert!(!r.is_success());

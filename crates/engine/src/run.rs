@@ -110,6 +110,7 @@ async fn execute(
         manual_actions: ledger.manual_actions()?,
         backups: ran.backups,
         aborted,
+        history: Vec::new(),
     };
     finish(report, &ledger, run_id, opts)
 }
@@ -193,7 +194,13 @@ fn finish(
     if let Some(id) = run_id {
         let summary = serde_json::to_string(&report.kinds).unwrap_or_default();
         ledger.finish_run(id, &summary)?;
-        report.write(&opts.run_dir)?;
+        // This run's own report in `runs/<n>/`; the whole migration's, from the ledger, at
+        // the top of the run directory (see `report::migration`).
+        let own = opts.run_dir.join("runs").join(id.to_string());
+        backup::ensure_private_dir(&own)?;
+        report.write(&own)?;
+        report.save_lines(ledger)?;
+        report.migration(ledger)?.write(&opts.run_dir)?;
     }
     Ok(report)
 }

@@ -45,6 +45,9 @@ pub enum Mismatch {
     Unremapped,
     /// The target could not be read for it.
     Unreadable,
+    /// A reference or grant of the source is missing in the target: the migration dropped it
+    /// because what it names was left out (`--only`/`--skip`) or failed.
+    Lost,
 }
 
 /// One difference.
@@ -90,7 +93,9 @@ pub struct VerifyReport {
     pub kinds: Vec<VerifyKind>,
     /// Every difference, by kind then key.
     pub differences: Vec<Difference>,
-    /// Optional references the migration dropped (reported when it ran; not a difference).
+    /// Optional references the migration dropped because what they name was skipped on
+    /// purpose (reported when it ran; not a difference). One dropped because what it names
+    /// was left out or failed is a difference ([`Mismatch::Lost`]).
     pub notes: Vec<String>,
 }
 
@@ -167,14 +172,16 @@ struct Env<'a> {
 }
 
 /// What the target should hold for `obj` (references remapped; what the cut-over resumed is
-/// on in its spec already), or the verdict when a required reference cannot be remapped.
+/// on in its spec already) and the source's references it cannot hold (lost: what they name
+/// is not in the target, and not by a skip on purpose), or the verdict when a required
+/// reference cannot be remapped.
 fn desired(
     env: &Env<'_>,
     kind: &dyn Kind,
     obj: &SourceObject,
     target_id: &Option<String>,
     notes: &std::sync::Mutex<Vec<String>>,
-) -> Result<Result<Value, Verdict>, EngineError> {
+) -> Result<Result<(Value, Vec<String>), Verdict>, EngineError> {
     let name = kind.name();
     let ids = &env.ctx.ids;
     let (desired, mut unresolved) =
@@ -194,16 +201,38 @@ fn desired(
             required,
         )));
     }
-    if !unresolved.is_empty() {
+    let (lost, skipped): (Vec<_>, Vec<_>) =
+        unresolved.iter().partition(|u| u.reason.state.is_lost());
+    if !skipped.is_empty() {
         let mut n = notes.lock().unwrap_or_else(|p| p.into_inner());
-        for u in &unresolved {
+        for u in skipped {
             n.push(format!(
                 "{name} {}: reference {} `{}` dropped: {}",
                 obj.key, u.path, u.value, u.reason
             ));
         }
     }
-    Ok(Ok(desired))
+    let lost = lost
+        .iter()
+        .map(|u| format!("{} `{}` dropped: {}", u.path, u.value, u.reason))
+        .collect();
+    Ok(Ok((desired, lost)))
+}
+
+/// The verdict on an object found in the target: the fields that differ, then the references
+/// of the source it lacks (lost).
+fn verdict(
+    name: &str,
+    obj: &SourceObject,
+    tid: Option<String>,
+    fields: Vec<String>,
+    lost: Vec<String>,
+) -> Verdict {
+    match (fields.is_empty(), lost.is_empty()) {
+        (true, true) => Verdict::Equal,
+        (true, false) => diff(name, obj, tid, Mismatch::Lost, lost),
+        (false, _) => diff(name, obj, tid, Mismatch::Differs, [fields, lost].concat()),
+    }
 }
 
 async fn check(
@@ -243,7 +272,7 @@ async fn check(
         }
         _ => {}
     }
-    let desired = match desired(env, kind, obj, &row.target_id, notes)? {
+    let (desired, lost) = match desired(env, kind, obj, &row.target_id, notes)? {
         Ok(d) => d,
         Err(verdict) => return Ok(verdict),
     };
@@ -289,11 +318,7 @@ async fn check(
         return Ok(diff(name, obj, tid, Mismatch::Unremapped, stale));
     }
     let fields = kind.compare(obj, &desired, &target);
-    if fields.is_empty() {
-        Ok(Verdict::Equal)
-    } else {
-        Ok(diff(name, obj, tid, Mismatch::Differs, fields))
-    }
+    Ok(verdict(name, obj, tid, fields, lost))
 }
 
 /// Ledger objects of `kind` migrated but no longer listed in the source.

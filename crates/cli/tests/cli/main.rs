@@ -14,6 +14,7 @@ mod cmdline;
 mod config;
 mod cutover;
 mod destinations;
+mod dropped;
 mod emulator;
 mod kill;
 mod migrate;

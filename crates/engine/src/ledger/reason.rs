@@ -99,6 +99,14 @@ pub enum DependencyState {
     },
 }
 
+impl DependencyState {
+    /// Whether a reference to it, dropped, is lost: it was left out of the migration or
+    /// failed (or is not in the target for another reason than a skip on purpose).
+    pub fn is_lost(&self) -> bool {
+        !matches!(self, DependencyState::Skipped)
+    }
+}
+
 impl fmt::Display for Dependency {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (kind, key) = (&self.kind, &self.key);

@@ -55,7 +55,7 @@ pub(super) async fn first_pass(w: &Writes<'_>, cycle: bool) -> Result<Done, Engi
         &hash,
         cycle,
         desired,
-        dropped_refs(&unresolved),
+        dropped_refs(&unresolved, w.planning()),
     );
     match found {
         Some(target) => found_step(w, s, target).await,
@@ -187,7 +187,7 @@ struct Remapped<'h> {
     /// pass (only that pass makes it equal).
     hash: Option<&'h str>,
     needs_second_pass: bool,
-    dropped: Vec<String>,
+    dropped: Vec<super::DroppedRef>,
     /// The row's write in flight was a create: the object found is this migration's.
     create_in_flight: bool,
     /// This migration's (created by it, or merged into a built-in): updated when it differs.
@@ -203,13 +203,15 @@ impl<'h> Remapped<'h> {
         hash: &'h str,
         cycle: bool,
         desired: Value,
-        dropped: Vec<String>,
+        dropped: Vec<super::DroppedRef>,
     ) -> Self {
         let needs_second_pass = cycle || w.kind.references().iter().any(|r| r.deferred);
         let create_in_flight = row.is_some_and(|r| r.intent == Some(Intent::Create));
         Remapped {
             desired,
-            hash: (!needs_second_pass).then_some(hash),
+            // A lost reference: no hash, so the next run (once what it names is migrated)
+            // restores it rather than finding the object unchanged.
+            hash: (!needs_second_pass && !dropped.iter().any(|d| d.lost)).then_some(hash),
             needs_second_pass,
             dropped,
             create_in_flight,

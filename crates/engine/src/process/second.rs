@@ -42,14 +42,18 @@ pub(super) async fn second_pass(w: &Writes<'_>, first: Outcome) -> Result<Done, 
     let created = first == Outcome::Created || row.as_ref().is_some_and(|r| r.created);
     let written = (created || !diffs.is_empty()).then(|| Written::text(&desired, &obj.facts));
     let r = w.outcome(status_of(outcome));
+    // A lost reference: no hash, so the next run (once what it names is migrated) restores it.
+    let lost = unresolved
+        .iter()
+        .any(|u| !u.required && u.reason.state.is_lost());
     w.record(
         r.target(Some(&target.id), Some(&target.key))
-            .hash(Some(&hash))
+            .hash((!lost).then_some(hash.as_str()))
             .written(written.as_deref()),
     )?;
     let mut d = Done::new(outcome, Some(target.id));
     d.diffs = diffs;
-    d.dropped_refs = dropped_refs(&unresolved);
+    d.dropped_refs = dropped_refs(&unresolved, w.planning());
     Ok(d)
 }
 

@@ -201,7 +201,7 @@ impl<'a> Writes<'a> {
 }
 
 /// What a plan says of an object it would create.
-pub(super) fn planned_create(dropped_refs: Vec<String>) -> Done {
+pub(super) fn planned_create(dropped_refs: Vec<super::DroppedRef>) -> Done {
     let mut d = Done::new(Outcome::Created, None).with_detail("would be created");
     d.dropped_refs = dropped_refs;
     d
@@ -212,7 +212,11 @@ pub(super) const PLANNED_UPDATE: &str = "would be updated";
 
 /// What a plan says of a merged object not in the target yet (the grants of an object the
 /// run creates first): updated, in the fields that differ from an empty object's.
-pub(super) fn planned_merge(w: &Writes<'_>, desired: &Value, dropped_refs: Vec<String>) -> Done {
+pub(super) fn planned_merge(
+    w: &Writes<'_>,
+    desired: &Value,
+    dropped_refs: Vec<super::DroppedRef>,
+) -> Done {
     let empty = TargetObject {
         id: String::new(),
         key: w.obj.key.clone(),

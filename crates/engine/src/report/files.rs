@@ -40,6 +40,11 @@ impl Serialize for RunReport {
         m.serialize_field("manual_actions", &self.manual_actions)?;
         m.serialize_field("backups", &self.backups)?;
         m.serialize_field("aborted", &self.aborted)?;
+        if self.history.is_empty() {
+            m.skip_field("history")?;
+        } else {
+            m.serialize_field("history", &self.history)?;
+        }
         m.end()
     }
 }

@@ -77,6 +77,8 @@ struct Stored<'a> {
     #[serde(default)]
     dropped: Vec<String>,
     #[serde(default)]
+    lost: Vec<String>,
+    #[serde(default)]
     translated: Vec<crate::translation::Translation>,
     #[serde(default)]
     manual: Vec<String>,
@@ -149,6 +151,7 @@ impl Objects<'_> {
             source_hash: s.source_hash,
             diffs: s.diffs,
             dropped: s.dropped,
+            lost: s.lost,
             translated: s.translated,
             manual: s.manual,
             millis: s.millis,

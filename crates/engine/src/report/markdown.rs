@@ -9,10 +9,10 @@ impl RunReport {
     /// Writes the report in Markdown to `w`. A read-back error of the objects comes out as an
     /// I/O error.
     pub fn write_markdown<W: Write>(&self, w: &mut W) -> std::io::Result<()> {
-        let title = if self.dry_run {
-            "Plan"
-        } else {
-            "Migration report"
+        let title = match (self.dry_run, self.history.len()) {
+            (true, _) => "Plan".to_string(),
+            (false, 0) => "Migration report".to_string(),
+            (false, n) => format!("Migration report (the whole migration: {n} runs)"),
         };
         writeln!(w, "# {title}: {} → {}\n", self.source, self.target)?;
         writeln!(
@@ -20,14 +20,36 @@ impl RunReport {
             "Started {}, finished {}.\n",
             self.started_at, self.finished_at
         )?;
+        if !self.history.is_empty() {
+            w.write_all(
+                b"Every object the ledger knows, with its latest status and what the migration \
+                  did to it over all runs (an object it created stays `created`); the detail is \
+                  from the run that last processed it. Each run's own report: `runs/<n>/report.md`.\n\n",
+            )?;
+        }
         if let Some(a) = &self.aborted {
             writeln!(w, "**Aborted:** {a}\n")?;
         }
         self.write_kinds(w)?;
         self.write_attention(w)?;
+        self.write_lost(w)?;
         self.write_translations(w)?;
         self.write_manual(w)?;
+        self.write_runs(w)?;
         self.write_every_object(w)
+    }
+
+    /// The runs of the migration, the latest first (none in a run's own report).
+    fn write_runs<W: Write>(&self, w: &mut W) -> std::io::Result<()> {
+        if self.history.is_empty() {
+            return Ok(());
+        }
+        writeln!(w, "\n## Runs ({})\n", self.history.len())?;
+        w.write_all(b"| run | started | finished | selection | counts |\n|---|---|---|---|---|\n")?;
+        for row in super::migration::history_rows(&self.history) {
+            writeln!(w, "{row}")?;
+        }
+        Ok(())
     }
 
     /// The per-kind table, with the totals row, and the objects not re-read.
@@ -113,6 +135,28 @@ impl RunReport {
                     md_cell(o.detail.as_deref().unwrap_or("")),
                     md_cell(&o.dropped.join(", "))
                 )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every reference and grant lost (what it names was left out of the migration or
+    /// failed): the run is not a success while there is one.
+    fn write_lost<W: Write>(&self, w: &mut W) -> std::io::Result<()> {
+        let n = self.lost_count();
+        if n == 0 {
+            return Ok(());
+        }
+        writeln!(
+            w,
+            "\n## Lost references and grants ({n})\n\nDropped because what they name was left \
+             out of the migration (`--only`/`--skip`) or failed: migrate it (or fix it), then run \
+             again.\n"
+        )?;
+        w.write_all(b"| kind | object | lost |\n|---|---|---|\n")?;
+        for o in self.lost() {
+            for l in &o.lost {
+                writeln!(w, "| {} | `{}` | {} |", o.kind, md_cell(&o.key), md_cell(l))?;
             }
         }
         Ok(())

@@ -238,6 +238,7 @@ mod tests {
             source_hash: None,
             diffs: Vec::new(),
             dropped: Vec::new(),
+            lost: Vec::new(),
             translated: Vec::new(),
             manual: Vec::new(),
             millis: 3,

@@ -118,9 +118,15 @@ async fn grants_of_an_object_left_alone_as_a_conflict_are_not_written() {
     };
 
     let mut opts = p.options(4);
-    opts.only = ["groups", "cluster_policies", "cluster_policy_permissions"]
-        .map(String::from)
-        .to_vec();
+    // Users too: without them the `admins` group's members are lost, and the run fails.
+    opts.only = [
+        "users",
+        "groups",
+        "cluster_policies",
+        "cluster_policy_permissions",
+    ]
+    .map(String::from)
+    .to_vec();
     // The plan says so too (it records nothing in the ledger), then migrate does it.
     let (report, skip) = (ConflictPolicy::Report, ConflictPolicy::Skip);
     for (policy, dry) in [(report, true), (report, false), (skip, false)] {

@@ -19,6 +19,7 @@ fn obj(kind: &'static str, key: &str, outcome: Outcome, detail: Option<&str>) ->
         source_hash: None,
         diffs: Vec::new(),
         dropped: Vec::new(),
+        lost: Vec::new(),
         translated: Vec::new(),
         manual: Vec::new(),
         millis: 1,
@@ -61,6 +62,7 @@ fn report(
         manual_actions: actions,
         backups: Vec::new(),
         aborted: None,
+        history: Vec::new(),
     };
     (r, dir)
 }
