@@ -9,9 +9,9 @@
 //! accident). `--dry-run` only shows, reading both workspaces and writing nothing.
 
 use std::fmt::Write;
-use std::io::{BufRead, IsTerminal, Write as _};
+use std::io::IsTerminal;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use brickport_engine::{CutoverOutcome, CutoverReport};
 use serde_json::json;
 
@@ -122,32 +122,17 @@ pub fn text(r: &CutoverReport) -> String {
     out
 }
 
-/// Asks on the terminal whether to do what the dry run `plan` lists; true for `y` or `yes`.
+/// Asks on the terminal whether to do what the dry run `plan` lists.
 fn confirmed(plan: &CutoverReport) -> Result<bool> {
-    let mut err = std::io::stderr().lock();
-    write!(
-        err,
-        "{}\nMake these {} writes (resume in {}{})? Type yes to go on: ",
-        text(plan).trim_end(),
-        plan.writes,
-        plan.target,
-        if plan.pause_source {
-            format!(", pause in {}", plan.source)
-        } else {
-            String::new()
-        }
-    )
-    .and_then(|()| err.flush())
-    .context("cannot write to the terminal")?;
-    let mut answer = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut answer)
-        .context("cannot read the answer")?;
-    Ok(matches!(
-        answer.trim().to_ascii_lowercase().as_str(),
-        "y" | "yes"
-    ))
+    let pause = match plan.pause_source {
+        true => format!(", pause in {}", plan.source),
+        false => String::new(),
+    };
+    let question = format!(
+        "Make these {} writes (resume in {}{pause})?",
+        plan.writes, plan.target
+    );
+    super::confirm::ask(&text(plan), &question)
 }
 
 /// `brickport cutover`: exit 0 when no job failed (or, with `--dry-run`, would fail), 1 when

@@ -1,5 +1,6 @@
 //! One module per subcommand; [`run`] dispatches and prints the result.
 
+mod confirm;
 mod cutover;
 mod demo;
 mod done;

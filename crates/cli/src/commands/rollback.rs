@@ -8,9 +8,9 @@
 //! finishes the job (the ledger records each delete).
 
 use std::fmt::Write as _;
-use std::io::{BufRead, IsTerminal, Write as _};
+use std::io::IsTerminal;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use brickport_engine::{RollbackOptions, RollbackOutcome, RollbackReport};
 use serde_json::json;
 
@@ -108,27 +108,11 @@ pub fn text(r: &RollbackReport) -> String {
     out
 }
 
-/// Asks on the terminal whether to delete what `plan` lists; true for `y` or `yes`.
+/// Asks on the terminal whether to delete what `plan` lists.
 fn confirmed(plan: &RollbackReport) -> Result<bool> {
     let n = plan.count(RollbackOutcome::Deleted);
-    let mut err = std::io::stderr().lock();
-    write!(
-        err,
-        "{}\nDelete these {n} objects from {}? Type yes to go on: ",
-        text(plan).trim_end(),
-        plan.target
-    )
-    .and_then(|()| err.flush())
-    .context("cannot write to the terminal")?;
-    let mut answer = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut answer)
-        .context("cannot read the answer")?;
-    Ok(matches!(
-        answer.trim().to_ascii_lowercase().as_str(),
-        "y" | "yes"
-    ))
+    let question = format!("Delete these {n} objects from {}?", plan.target);
+    super::confirm::ask(&text(plan), &question)
 }
 
 /// `brickport rollback`: exit 0 when nothing the migration created is left in the target (or,

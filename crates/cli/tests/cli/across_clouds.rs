@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use brickport_testkit::{Walk, Workspace, items, str_of};
 use serde_json::{Value, json};
 
-mod reads;
+pub mod reads;
 
 use reads::{
     add_config, assigned_groups, aws_to_azure, brief, catalogue, renamed, report_objects, specs,

@@ -3,36 +3,7 @@
 //! type the target does not offer stops `migrate` at the pre-check, naming it, with nothing
 //! written.
 
-use brickport_emulator::{Cloud, EmulatorOptions, RateLimitSpec, SeedSpec};
-
-use crate::support::{SOURCE_TOKEN, Sandbox, TARGET_TOKEN, write_fast_config};
-
-/// A typical AWS source and an empty Azure target, profiles `src` and `dst`, the fast config
-/// plus `extra`.
-fn aws_to_azure(extra: &str) -> Sandbox {
-    let mut sb = Sandbox::new();
-    let at = |seed, cloud| EmulatorOptions {
-        seed,
-        cloud,
-        rate_limits: RateLimitSpec::Off,
-        ..EmulatorOptions::default()
-    };
-    let src = sb.emulator(
-        &[&format!("{SOURCE_TOKEN}:alice@source.example")],
-        at(SeedSpec::Typical, Cloud::Aws),
-    );
-    let dst = sb.emulator(
-        &[&format!("{TARGET_TOKEN}:bob@target.example")],
-        at(SeedSpec::None, Cloud::Azure),
-    );
-    sb.databrickscfg(&format!(
-        "[src]\nhost = {src}\ntoken = {SOURCE_TOKEN}\n\n[dst]\nhost = {dst}\ntoken = {TARGET_TOKEN}\n"
-    ));
-    write_fast_config(&sb);
-    let config = std::fs::read_to_string(sb.path().join("brickport.toml")).unwrap();
-    sb.write("brickport.toml", &format!("{config}{extra}"));
-    sb
-}
+use crate::across_clouds::reads::aws_to_azure;
 
 #[test]
 fn plan_lists_every_translation_and_the_operators_map_wins() {
