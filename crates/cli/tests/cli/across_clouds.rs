@@ -19,8 +19,8 @@ use serde_json::{Value, json};
 pub mod reads;
 
 use reads::{
-    add_config, assigned_groups, aws_to_azure, brief, catalogue, renamed, report_objects, specs,
-    walk,
+    add_config, assigned_groups, aws_to_azure, brief, catalogue, last_run_objects, renamed,
+    report_objects, specs, walk,
 };
 
 use crate::support::{SOURCE_TOKEN, Sandbox, TARGET_TOKEN, api};
@@ -312,7 +312,7 @@ fn another_map_updates_exactly_what_it_changes(
     let before = sb.settled_stats(1).writes;
     let out = sb.run_between(&["migrate"]);
     assert_eq!(out.code, 0, "{}", brief(&out));
-    let updated: Vec<Value> = report_objects(sb)
+    let updated: Vec<Value> = last_run_objects(sb)
         .into_iter()
         .filter(|o| o["outcome"] != "unchanged" && o["outcome"] != "skipped")
         .collect();

@@ -38,7 +38,8 @@ fn the_catalog_map_renames_a_query_s_catalog_and_never_its_sql_text() {
         "brickport.toml",
         &format!("{config}[translate.catalogs]\nprod = \"prod_eu\"\n"),
     );
-    let only = "sql_warehouses,workspace_folders,sql_queries";
+    // With `users`: a query's owner left out would be a lost reference (exit 1).
+    let only = "users,sql_warehouses,workspace_folders,sql_queries";
     let out = sb.run_between(&["migrate", "--only", only]);
     assert_eq!(out.code, 0, "{out:?}");
     let t = api(&dst, TARGET_TOKEN);

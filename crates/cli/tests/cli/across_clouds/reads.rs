@@ -128,6 +128,21 @@ pub fn report_objects(sb: &Sandbox) -> Vec<Value> {
     json["objects"].as_array().cloned().unwrap_or_default()
 }
 
+/// The last run's own report lines (`run/runs/<n>/report.json`, `<n>` the highest): the
+/// top-level report describes the whole migration, where an object created by an earlier run
+/// stays `created`.
+pub fn last_run_objects(sb: &Sandbox) -> Vec<Value> {
+    let runs = sb.path().join("run/runs");
+    let last = std::fs::read_dir(&runs)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u64>().ok())
+        .max()
+        .expect("a run's own report");
+    let path = runs.join(last.to_string()).join("report.json");
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    json["objects"].as_array().cloned().unwrap_or_default()
+}
+
 pub fn walk(sb: &Sandbox, ws: &Workspace) -> Walk {
     sb.rt.block_on(Walk::of(ws)).unwrap()
 }
