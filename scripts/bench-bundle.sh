@@ -19,7 +19,7 @@ A=$(start dsta none dsttok:bob@dst.example 2)
 M=$(start dstb none dsttok:bob@dst.example 3)
 printf "[src]\nhost = $S\ntoken = srctok\n\n[dsta]\nhost = $A\ntoken = dsttok\n\n[dstb]\nhost = $M\ntoken = dsttok\n" > cfg
 export DATABRICKS_CONFIG_FILE=$W/cfg HOME=$W
-for f in scim clusters pools policies jobs workspace permissions secrets sql repos notification_destinations other; do printf "[throttle.$f]\nrps = 100000\nconcurrency = 64\n\n"; done > brickport.toml
+for f in scim clusters pools policies jobs workspace permissions secrets sql repos notification_destinations pipelines sql_queries sql_alerts sql_legacy lakeview genie other; do printf "[throttle.$f]\nrps = 100000\nconcurrency = 64\n\n"; done > brickport.toml
 printf "[throttle.jobs]\nrps = 100000\nconcurrency = 64\njobs_created_per_hour = 1000000000\n" >> brickport.toml
 sed -i '0,/^\[throttle.jobs\]$/{/^\[throttle.jobs\]$/{N;N;d}}' brickport.toml
 # The source's account groups, as workspace groups in each target (an account admin's job).
