@@ -22,26 +22,6 @@ export DATABRICKS_CONFIG_FILE=$W/cfg HOME=$W
 for f in scim clusters pools policies jobs workspace permissions secrets sql repos notification_destinations pipelines sql_queries sql_alerts sql_legacy lakeview genie other; do printf "[throttle.$f]\nrps = 100000\nconcurrency = 64\n\n"; done > brickport.toml
 printf "[throttle.jobs]\nrps = 100000\nconcurrency = 64\njobs_created_per_hour = 1000000000\n" >> brickport.toml
 sed -i '0,/^\[throttle.jobs\]$/{/^\[throttle.jobs\]$/{N;N;d}}' brickport.toml
-# The source's account groups, as workspace groups in each target (an account admin's job).
-python3 - "$S" "$A" "$M" <<'PY'
-import json, sys, urllib.request
-def req(url, path, data=None, tok="srctok"):
-    r = urllib.request.Request(url + path, data=json.dumps(data).encode() if data else None,
-        headers={"Authorization": "Bearer " + tok, "Content-Type": "application/json"})
-    return json.load(urllib.request.urlopen(r))
-src, *dsts = sys.argv[1:]
-names, i = [], 1
-while True:
-    page = req(src, f"/api/2.0/preview/scim/v2/Groups?startIndex={i}&count=100")
-    res = page.get("Resources") or []
-    if not res: break
-    names += [g["displayName"] for g in res if g.get("meta", {}).get("resourceType") == "Group"]
-    i += len(res)
-for d in dsts:
-    for n in names:
-        req(d, "/api/2.0/preview/scim/v2/Groups", {"displayName": n}, tok="dsttok")
-print("account groups:", len(names))
-PY
 t() { /usr/bin/time -v "$@" > $LOG.out 2> $LOG.err; echo "rc=$? $(grep -E 'Maximum resident|Elapsed' $LOG.err | sed 's/^\s*//' | tr '\n' ' ')"; tail -3 $LOG.out; }
 LOG=export; echo "== export"; t $B --source-profile src export --to bundle
 du -sh bundle; grep answers bundle/manifest.json | head -1

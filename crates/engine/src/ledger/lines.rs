@@ -8,8 +8,6 @@
 //! The table is made on first use (a ledger written by an earlier version has none: its
 //! objects get their report lines from their rows alone until a run processes them).
 
-use std::collections::HashMap;
-
 use rusqlite::params;
 
 use super::Ledger;
@@ -23,7 +21,7 @@ const TABLE: &str = "CREATE TABLE IF NOT EXISTS report_lines (
 );";
 const PUT: &str = "INSERT INTO report_lines (kind, source_id, line) VALUES (?1, ?2, ?3)
     ON CONFLICT (kind, source_id) DO UPDATE SET line = excluded.line";
-const OF_KIND: &str = "SELECT source_id, line FROM report_lines WHERE kind = ?1";
+const ONE: &str = "SELECT line FROM report_lines WHERE kind = ?1 AND source_id = ?2";
 const EXISTS: &str =
     "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'report_lines'";
 
@@ -57,17 +55,25 @@ impl Ledger {
         failed.map_or(Ok(()), Err)
     }
 
-    /// The report lines of `kind`'s objects, by source id (none in a ledger without the
-    /// table).
-    pub(crate) fn report_lines(&self, kind: &str) -> Result<HashMap<String, String>, EngineError> {
+    /// Whether the ledger has report lines at all (a ledger written by an earlier version has
+    /// none).
+    pub(crate) fn has_report_lines(&self) -> Result<bool, EngineError> {
+        self.with_connection(|conn| conn.query_row(EXISTS, [], |r| r.get::<_, i64>(0)))
+            .map(|n| n > 0)
+    }
+
+    /// The report line of one object, read by its key: one object's line at a time, never a
+    /// kind's (at scale:100000 a kind's lines held at once were most of the import's peak).
+    pub(crate) fn report_line(
+        &self,
+        kind: &str,
+        source_id: &str,
+    ) -> Result<Option<String>, EngineError> {
+        use rusqlite::OptionalExtension;
         self.with_connection(|conn| {
-            let n: i64 = conn.query_row(EXISTS, [], |r| r.get(0))?;
-            if n == 0 {
-                return Ok(HashMap::new());
-            }
-            let mut st = conn.prepare_cached(OF_KIND)?;
-            let rows = st.query_map(params![kind], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            rows.collect()
+            let mut st = conn.prepare_cached(ONE)?;
+            st.query_row(params![kind, source_id], |r| r.get(0))
+                .optional()
         })
     }
 }

@@ -51,13 +51,13 @@ impl RunReport {
         let dir = ledger.path().parent().map(std::path::Path::to_path_buf);
         let spill = Spill::create(dir.as_deref())?;
         let mut kinds = Vec::new();
+        let has_lines = ledger.has_report_lines()?;
         for (phase, name) in crate::kinds::all().iter().map(|k| (k.phase(), k.name())) {
             let entries = ledger.entries(Some(name))?;
             // A kind this run listed empty keeps its row, as in the run's own report.
             if entries.is_empty() && !self.kinds.iter().any(|k| k.kind == name) {
                 continue;
             }
-            let mut lines = ledger.report_lines(name)?;
             let mut sum = KindSummary {
                 kind: name,
                 phase,
@@ -67,7 +67,10 @@ impl RunReport {
                 ..KindSummary::default()
             };
             for e in entries {
-                let kept = lines.remove(&e.source_id);
+                let kept = match has_lines {
+                    true => ledger.report_line(name, &e.source_id)?,
+                    false => None,
+                };
                 let line = line_of(name, e, kept.as_deref());
                 sum.total += 1;
                 sum.count(line.outcome);
