@@ -152,6 +152,43 @@ fn kind_options<T>(groups: &[(String, Vec<&T>)]) -> Vec<(String, String)> {
     groups.iter().map(|(k, _)| (k.clone(), k.clone())).collect()
 }
 
+/// The body of a section listing objects by kind with one list per object (what was dropped,
+/// what was translated): the kind filter, then a table per kind — object, outcome, `lines`
+/// (headed `what`) — and the section's end.
+fn write_listed<W: Write>(
+    w: &mut W,
+    by_kind: Vec<(String, Vec<&ObjectReport>)>,
+    what: &'static str,
+    lines: impl Fn(&ObjectReport) -> Vec<String>,
+) -> io::Result<()> {
+    write_filters(w, &[("kind", "All kinds", kind_options(&by_kind))])?;
+    let groups: Vec<Group<ObjectReport>> = by_kind
+        .into_iter()
+        .map(|(kind, items)| Group {
+            sub: format!("{} objects", num(items.len())),
+            label: kind,
+            items,
+        })
+        .collect();
+    let cols = [("object", "w30"), ("outcome", "w10"), (what, "w60")];
+    write_groups(w, &cols, &groups, "report.md", |w, o| {
+        write!(
+            w,
+            "<tr data-row data-kind=\"{}\"><td><code>{}</code></td><td><span class=\"pill \
+             {}\">{}</span></td><td><ul class=\"plain\">",
+            Esc(o.kind),
+            Esc(&o.key),
+            o.outcome.as_str(),
+            o.outcome.as_str()
+        )?;
+        for line in lines(o) {
+            write!(w, "<li>{}</li>", Esc(&line))?;
+        }
+        w.write_all(b"</ul></td></tr>")
+    })?;
+    w.write_all(b"</div></section>\n")
+}
+
 impl RunReport {
     /// The objects failed, in conflict or skipped, with why, by kind.
     pub(super) fn write_problems<W: Write>(&self, w: &mut W) -> io::Result<()> {
@@ -241,32 +278,7 @@ impl RunReport {
                   </div></section>\n",
             );
         }
-        write_filters(w, &[("kind", "All kinds", kind_options(&by_kind))])?;
-        let groups: Vec<Group<ObjectReport>> = by_kind
-            .into_iter()
-            .map(|(kind, items)| Group {
-                sub: format!("{} objects", num(items.len())),
-                label: kind,
-                items,
-            })
-            .collect();
-        let cols = [("object", "w30"), ("outcome", "w10"), ("dropped", "w60")];
-        write_groups(w, &cols, &groups, "report.md", |w, o| {
-            write!(
-                w,
-                "<tr data-row data-kind=\"{}\"><td><code>{}</code></td><td><span class=\"pill \
-                 {}\">{}</span></td><td><ul class=\"plain\">",
-                Esc(o.kind),
-                Esc(&o.key),
-                o.outcome.as_str(),
-                o.outcome.as_str()
-            )?;
-            for d in &o.dropped {
-                write!(w, "<li>{}</li>", Esc(d))?;
-            }
-            w.write_all(b"</ul></td></tr>")
-        })?;
-        w.write_all(b"</div></section>\n")
+        write_listed(w, by_kind, "dropped", |o| o.dropped.clone())
     }
 
     /// The values written in place of the source's (node types, Spark versions, cloud
@@ -291,36 +303,9 @@ impl RunReport {
              {} values written in place of the source's</span></h2><div class=\"panel\">",
             num(total)
         )?;
-        write_filters(w, &[("kind", "All kinds", kind_options(&by_kind))])?;
-        let groups: Vec<Group<ObjectReport>> = by_kind
-            .into_iter()
-            .map(|(kind, items)| Group {
-                sub: format!("{} objects", num(items.len())),
-                label: kind,
-                items,
-            })
-            .collect();
-        let cols = [
-            ("object", "w30"),
-            ("outcome", "w10"),
-            ("field: from → to (why)", "w60"),
-        ];
-        write_groups(w, &cols, &groups, "report.md", |w, o| {
-            write!(
-                w,
-                "<tr data-row data-kind=\"{}\"><td><code>{}</code></td><td><span class=\"pill \
-                 {}\">{}</span></td><td><ul class=\"plain\">",
-                Esc(o.kind),
-                Esc(&o.key),
-                o.outcome.as_str(),
-                o.outcome.as_str()
-            )?;
-            for t in &o.translated {
-                write!(w, "<li>{}</li>", Esc(&t.line()))?;
-            }
-            w.write_all(b"</ul></td></tr>")
-        })?;
-        w.write_all(b"</div></section>\n")
+        write_listed(w, by_kind, "field: from → to (why)", |o| {
+            o.translated.iter().map(|t| t.line()).collect()
+        })
     }
 
     /// The manual actions by category, the pending ones first.
